@@ -1,0 +1,48 @@
+# Beatline: `make run` starts the bot, `make test` runs every check. Both set themselves up.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	&& { command -v $$p; break; }; done)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test install translations lint typecheck pytest extract clean
+
+# Checks BOT_TOKEN and the network file, migrates the database, then polls Telegram.
+run: install translations
+	@$(PY) -m bot run
+
+test: install translations lint typecheck pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+translations: install
+	$(VENV)/bin/pybabel compile -d locales -D messages --statistics 2>&1 | grep -v '^$$' || true
+	@$(PY) -c 'import pathlib,sys; sys.exit(0 if list(pathlib.Path("locales").glob("*/LC_MESSAGES/messages.mo")) else "no catalogs compiled")'
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+pytest: install translations
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# For developers: refresh the template and merge new strings into every catalog.
+extract: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output \
+		--project=Beatline --copyright-holder=Beatline -o locales/messages.pot .
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-location \
+		--ignore-obsolete --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Beatline: a Telegram contact channel between citizens, police desks and local partners."""

@@ -1,0 +1,136 @@
+"""`python -m bot run | migrate | check-config`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from aiogram.utils.token import TokenValidationError, validate_token
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.network import Network, NetworkError, load_network
+from storage import migrate
+from storage.db import create_engine
+
+logger = logging.getLogger("bot")
+
+NO_TOKEN = """\
+BOT_TOKEN is not set.
+  1. In Telegram, open @BotFather, send /newbot and follow the steps; it answers with a token
+     like 123456789:AAE...
+  2. Put it in the file .env in this folder:  BOT_TOKEN=123456789:AAE...
+     (copy .env.example to .env to start from a file that lists every setting)
+"""
+
+
+class ConfigError(Exception):
+    """Settings or network file are unusable; the message says what to fix."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [
+            f"  {'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        ]
+        raise ConfigError(
+            "settings (.env / environment) have problems:\n" + "\n".join(lines)
+        ) from exc
+
+
+def require_token(settings: Settings) -> str:
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        raise ConfigError(NO_TOKEN)
+    token = settings.bot_token.get_secret_value().strip()
+    try:
+        validate_token(token)
+    except TokenValidationError as exc:
+        msg = (
+            "BOT_TOKEN does not look like a token from @BotFather (digits, a colon, then letters)"
+        )
+        raise ConfigError(msg) from exc
+    return token
+
+
+def network_of(settings: Settings) -> Network:
+    try:
+        return load_network(settings.network_file)
+    except NetworkError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def cmd_run(settings: Settings) -> None:
+    from bot.app import run_polling
+
+    token = require_token(settings)
+    network_of(settings)
+    asyncio.run(run_polling(settings, token))
+
+
+def cmd_migrate(settings: Settings) -> None:
+    asyncio.run(_migrate(settings.database_url))
+    print(f"database at {settings.database_url.split('@')[-1]} is up to date")  # noqa: T201
+
+
+def cmd_check_config(settings: Settings) -> None:
+    problems: list[str] = []
+    try:
+        require_token(settings)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    try:
+        network = network_of(settings)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    else:
+        print(  # noqa: T201
+            f"{settings.network_file}: {len(network.areas)} areas, {len(network.categories)} "
+            f"categories, {len(network.desks)} desks; default desk {network.default_desk}"
+        )
+        for desk in network.desks:
+            print(  # noqa: T201
+                f"  {desk.code:<16} {desk.kind.value:<8} chat {desk.chat_id}  "
+                f"categories: {', '.join(desk.categories) or 'all'}; "
+                f"areas: {', '.join(desk.areas) or 'all'}"
+            )
+    if problems:
+        raise ConfigError("\n".join(problems))
+    print("configuration OK")  # noqa: T201
+
+
+COMMANDS = {"run": cmd_run, "migrate": cmd_migrate, "check-config": cmd_check_config}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Beatline bot")
+    parser.add_argument("command", choices=sorted(COMMANDS), help="what to do")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        COMMANDS[args.command](settings)
+    except ConfigError as exc:
+        print(f"Beatline cannot start: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

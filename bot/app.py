@@ -1,0 +1,109 @@
+"""Composition root: builds the Bot and the Dispatcher (middlewares, routers) and runs them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.commands import set_commands
+from bot.config import Settings
+from bot.i18n import LocaleMiddleware, create_i18n
+from bot.middlewares import CitizenMiddleware, DatabaseMiddleware
+from bot.network import Network, load_network
+from bot.retry import RetryMiddleware, Sleep
+from handlers import create_routers
+from storage import migrate
+from storage.db import create_engine, create_session_factory
+
+logger = logging.getLogger(__name__)
+
+
+def create_bot(token: str, api_url: str | None = None, session: BaseSession | None = None) -> Bot:
+    """A Bot with HTML parse mode; `api_url` points it at a self-hosted Bot API server."""
+    if session is None:
+        session = AiohttpSession()
+    if api_url:
+        session.api = TelegramAPIServer.from_base(api_url)
+    return Bot(
+        token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+    )
+
+
+def add_retries(bot: Bot, sleep: Sleep | None = None) -> None:
+    bot.session.middleware(RetryMiddleware() if sleep is None else RetryMiddleware(sleep=sleep))
+
+
+@dataclass
+class Services:
+    """Long-lived collaborators handed to every handler through the Dispatcher."""
+
+    settings: Settings
+    network: Network
+    session_factory: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    clock: Clock
+
+
+def create_dispatcher(services: Services, storage: BaseStorage | None = None) -> Dispatcher:
+    """A fresh Dispatcher with middlewares and routers (tests build one per test)."""
+    dp = Dispatcher(
+        storage=storage or MemoryStorage(),
+        settings=services.settings,
+        network=services.network,
+        clock=services.clock,
+    )
+    dp.update.outer_middleware(DatabaseMiddleware(services.session_factory, services.clock))
+    citizen_loader = CitizenMiddleware(services.clock)
+    dp.message.outer_middleware(citizen_loader)
+    dp.callback_query.outer_middleware(citizen_loader)
+    dp.edited_message.outer_middleware(citizen_loader)
+    LocaleMiddleware(services.i18n, services.network).setup(dp)
+    dp.include_routers(*create_routers(services.network))
+    return dp
+
+
+async def fsm_storage(settings: Settings) -> BaseStorage:
+    """Redis keeps wizard state across restarts and processes; memory is the single-box default."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+async def run_polling(settings: Settings, token: str) -> None:
+    """Migrate, then serve updates by long polling until interrupted."""
+    network = load_network(settings.network_file)
+    engine = create_engine(settings.database_url)
+    await migrate.upgrade(engine)
+    services = Services(
+        settings=settings,
+        network=network,
+        session_factory=create_session_factory(engine),
+        i18n=create_i18n(network.default_language),
+        clock=SystemClock(),
+    )
+    bot = create_bot(token, settings.bot_api_url)
+    add_retries(bot)
+    dp = create_dispatcher(services, await fsm_storage(settings))
+    try:
+        me = await bot.get_me()
+        logger.info("Beatline runs as @%s", me.username)
+        await set_commands(bot, services.i18n, network)
+        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+    finally:
+        await dp.storage.close()
+        await bot.session.close()
+        await engine.dispose()

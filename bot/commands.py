@@ -1,0 +1,48 @@
+"""The command menus Telegram shows: per language for citizens, and one for staff groups."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from aiogram.utils.i18n import I18n
+
+from bot.i18n import N_
+from bot.network import Network
+
+logger = logging.getLogger(__name__)
+
+CITIZEN_COMMANDS = (
+    ("report", N_("Report an incident or give a tip")),
+    ("cases", N_("My cases and their status")),
+    ("status", N_("Status of one case: /status BL-26-00042")),
+    ("language", N_("Change the language")),
+    ("cancel", N_("Cancel the report you are writing")),
+    ("help", N_("How Beatline works")),
+)
+STAFF_COMMANDS = (("whereami", N_("Show this chat's id and topic settings")),)
+
+
+def _commands(i18n: I18n, entries: tuple[tuple[str, str], ...], locale: str) -> list[BotCommand]:
+    return [
+        BotCommand(command=name, description=i18n.gettext(text, locale=locale))
+        for name, text in entries
+    ]
+
+
+async def set_commands(bot: Bot, i18n: I18n, network: Network) -> None:
+    """Install the menus; a desk chat the bot cannot reach is logged, not fatal."""
+    private = BotCommandScopeAllPrivateChats()
+    await bot.set_my_commands(_commands(i18n, CITIZEN_COMMANDS, i18n.default_locale), private)
+    for locale in i18n.available_locales:
+        await bot.set_my_commands(
+            _commands(i18n, CITIZEN_COMMANDS, locale), private, language_code=locale
+        )
+    staff = _commands(i18n, STAFF_COMMANDS, network.default_language)
+    for desk in network.desks:
+        try:
+            await bot.set_my_commands(staff, BotCommandScopeChat(chat_id=desk.chat_id))
+        except TelegramAPIError as exc:
+            logger.warning("desk %s: cannot set commands (%s)", desk.code, exc.message)

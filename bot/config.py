@@ -1,0 +1,45 @@
+"""Deployment settings read from the environment and `.env` (never at import time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///beatline.db"
+
+
+class Settings(BaseSettings):
+    """Everything a deployment configures; see `.env.example` for the meaning of each field."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    bot_token: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    network_file: Path = Path("network.toml")
+    bot_api_url: str | None = None
+    redis_url: str | None = None
+    admin_ids: list[int] = Field(default_factory=list)
+    ref_prefix: str = "BL"
+    log_level: str = "INFO"
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _strip_api_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return value.strip().rstrip("/")
+
+    @field_validator("ref_prefix")
+    @classmethod
+    def _check_prefix(cls, value: str) -> str:
+        if not value.isalnum() or not 1 <= len(value) <= 6:
+            msg = "must be 1-6 letters or digits"
+            raise ValueError(msg)
+        return value.upper()

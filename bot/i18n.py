@@ -1,0 +1,100 @@
+"""Interface languages: gettext catalogs via aiogram's I18n, and choosing the locale per update."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiogram.types import TelegramObject, User
+from aiogram.utils.i18n import I18n, I18nMiddleware
+from aiogram.utils.i18n import gettext as _
+
+from bot.network import Network
+from storage.models import Citizen
+
+__all__ = ["LANGUAGE_NAMES", "N_", "LocaleMiddleware", "_", "create_i18n", "translate_all"]
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark `message` for extraction; it is translated where it is shown."""
+    return message
+
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+# Endonyms shown on the language buttons; only languages with a compiled catalog are offered.
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English",
+    "nl": "Nederlands",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "it": "Italiano",
+    "pt": "Português",
+    "pl": "Polski",
+    "ro": "Română",
+    "sq": "Shqip",
+    "uk": "Українська",
+    "ru": "Русский",
+    "tr": "Türkçe",
+    "ar": "العربية",
+}
+
+
+def create_i18n(default_locale: str, path: Path = LOCALES_DIR) -> I18n:
+    """Load the compiled catalogs; fails clearly when `make translations` was not run."""
+    i18n = I18n(path=path, default_locale=default_locale, domain="messages")
+    if not i18n.available_locales:
+        msg = f"no compiled translations in {path}: run `make translations` first"
+        raise RuntimeError(msg)
+    return i18n
+
+
+def supported(i18n: I18n, code: str | None) -> str | None:
+    """`code` (e.g. "nl-BE") reduced to a language Beatline speaks, or None."""
+    if not code:
+        return None
+    base = code.split("-")[0].split("_")[0].lower()
+    return base if base in i18n.available_locales else None
+
+
+def translate_all(i18n: I18n, message: str) -> set[str]:
+    """`message` in every loaded language (to recognise a button pressed in any of them)."""
+    return {i18n.gettext(message, locale=locale) for locale in i18n.available_locales} | {message}
+
+
+class LocaleMiddleware(I18nMiddleware):
+    """Citizens get their chosen language (else Telegram's), staff chats the network's language."""
+
+    def __init__(self, i18n: I18n, network: Network) -> None:
+        super().__init__(i18n)
+        self.network = network
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        chat = data.get("event_chat")
+        if chat is not None and chat.type != "private":
+            return supported(self.i18n, self.network.default_language) or self.i18n.default_locale
+        citizen: Citizen | None = data.get("citizen")
+        if citizen is not None and citizen.language in self.i18n.available_locales:
+            return citizen.language
+        user: User | None = data.get("event_from_user")
+        guess = supported(self.i18n, user.language_code if user else None)
+        return guess or self.i18n.default_locale
+
+
+def compile_catalogs(source: Path, target: Path, domain: str = "messages") -> list[str]:
+    """Compile every `<lang>/LC_MESSAGES/<domain>.po` under `source` into `target`."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = []
+    for po_path in sorted(source.glob(f"*/LC_MESSAGES/{domain}.po")):
+        language = po_path.parent.parent.name
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=language, domain=domain)
+        out = target / language / "LC_MESSAGES" / f"{domain}.mo"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        compiled.append(language)
+    return compiled

@@ -1,0 +1,220 @@
+"""The contact network (areas, categories, desks) read and validated from network.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
+
+
+class NetworkError(Exception):
+    """The network file cannot be used; the message names the field and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Named(_Strict):
+    """Something with a stable code and a display name per language."""
+
+    code: Code
+    names: dict[LanguageCode, str]
+
+    @field_validator("names")
+    @classmethod
+    def _not_empty(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            msg = "needs at least one name"
+            raise ValueError(msg)
+        if any(not name.strip() for name in value.values()):
+            msg = "names may not be blank"
+            raise ValueError(msg)
+        return value
+
+    def name(self, language: str, fallback: str) -> str:
+        """The name in `language`, else in `fallback`, else any name there is."""
+        return (
+            self.names.get(language) or self.names.get(fallback) or next(iter(self.names.values()))
+        )
+
+
+class Area(Named):
+    """A neighbourhood or district citizens report about."""
+
+
+class Category(Named):
+    """A kind of report (burglary, traffic, ...)."""
+
+
+class DeskKind(StrEnum):
+    POLICE = "police"
+    PARTNER = "partner"
+
+
+class Desk(Named):
+    """A team working in its own staff supergroup; empty category/area lists mean "all"."""
+
+    kind: DeskKind
+    chat_id: int
+    categories: tuple[Code, ...] = ()
+    areas: tuple[Code, ...] = ()
+
+    @field_validator("chat_id")
+    @classmethod
+    def _supergroup_id(cls, value: int) -> int:
+        if value >= 0:
+            msg = "must be a supergroup id (negative, e.g. -1001234567890); /whereami shows it"
+            raise ValueError(msg)
+        return value
+
+    def handles(self, category: str, area: str) -> bool:
+        """Whether this desk takes reports of `category` in `area`."""
+        return (not self.categories or category in self.categories) and (
+            not self.areas or area in self.areas
+        )
+
+
+class Network(_Strict):
+    """The whole network file."""
+
+    default_language: LanguageCode = "en"
+    timezone: str = "UTC"
+    default_desk: Code
+    coordinators_chat_id: int | None = None
+    areas: tuple[Area, ...]
+    categories: tuple[Category, ...]
+    desks: tuple[Desk, ...]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            msg = f"unknown time zone {value!r} (use an IANA name like Europe/Amsterdam)"
+            raise ValueError(msg) from exc
+        return value
+
+    @field_validator("areas", "categories", "desks")
+    @classmethod
+    def _unique_codes(cls, value: Sequence[Named]) -> Sequence[Named]:
+        if not value:
+            msg = "needs at least one entry"
+            raise ValueError(msg)
+        seen: set[str] = set()
+        for item in value:
+            if item.code in seen:
+                msg = f"code {item.code!r} is used twice"
+                raise ValueError(msg)
+            seen.add(item.code)
+        return value
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        areas = {a.code for a in self.areas}
+        categories = {c.code for c in self.categories}
+        chats: dict[int, str] = {}
+        for index, desk in enumerate(self.desks):
+            for code in desk.categories:
+                if code not in categories:
+                    msg = f"desks.{index}.categories: unknown category {code!r}"
+                    raise ValueError(msg)
+            for code in desk.areas:
+                if code not in areas:
+                    msg = f"desks.{index}.areas: unknown area {code!r}"
+                    raise ValueError(msg)
+            if desk.chat_id in chats:
+                msg = f"desks.{index}.chat_id: already used by desk {chats[desk.chat_id]!r}"
+                raise ValueError(msg)
+            chats[desk.chat_id] = desk.code
+        default = self.desks_by_code().get(self.default_desk)
+        if default is None:
+            msg = f"default_desk: unknown desk {self.default_desk!r}"
+            raise ValueError(msg)
+        if default.kind is not DeskKind.POLICE:
+            msg = "default_desk: must be a police desk (partners only see cases referred to them)"
+            raise ValueError(msg)
+        return self
+
+    def desks_by_code(self) -> dict[str, Desk]:
+        return {desk.code: desk for desk in self.desks}
+
+    def area(self, code: str) -> Area | None:
+        return next((a for a in self.areas if a.code == code), None)
+
+    def category(self, code: str) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def desk(self, code: str) -> Desk:
+        return self.desks_by_code()[code]
+
+    def desk_for_chat(self, chat_id: int) -> Desk | None:
+        return next((d for d in self.desks if d.chat_id == chat_id), None)
+
+    @property
+    def staff_chat_ids(self) -> frozenset[int]:
+        return frozenset(desk.chat_id for desk in self.desks)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def route(self, category: str, area: str) -> Desk:
+        """The first police desk (in file order) that handles the report, else the default desk."""
+        for desk in self.desks:
+            if desk.kind is DeskKind.POLICE and desk.handles(category, area):
+                return desk
+        return self.desk(self.default_desk)
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(file)"
+        text = item["msg"].removeprefix("Value error, ")
+        lines.append(f"  {where}: {text}")
+    return "\n".join(lines)
+
+
+def parse_network(text: str, source: str = "network file") -> Network:
+    """Parse and validate network TOML text, raising NetworkError with a readable message."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{source} is not valid TOML: {exc}"
+        raise NetworkError(msg) from exc
+    try:
+        return Network.model_validate(raw)
+    except ValidationError as exc:
+        msg = f"{source} has {exc.error_count()} problem(s):\n{_describe(exc)}"
+        raise NetworkError(msg) from exc
+
+
+def load_network(path: Path) -> Network:
+    """Read the network file at `path`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        msg = (
+            f"network file {str(path)!r} not found: copy network.example.toml to {path} "
+            "and fill in your areas, categories and desks "
+            "(NETWORK_FILE in .env names another file)"
+        )
+        raise NetworkError(msg) from exc
+    return parse_network(text, source=str(path))

@@ -1,0 +1,70 @@
+"""Outgoing Bot API calls survive Telegram's 429 (wait `retry_after`) and 5xx/network faults."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+logger = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[Any]]
+
+
+class RetryMiddleware(BaseRequestMiddleware):
+    """Retries the same call: after `retry_after` on 429, with backoff on 5xx/network errors."""
+
+    def __init__(
+        self,
+        sleep: Sleep = asyncio.sleep,
+        max_flood_waits: int = 5,
+        max_server_retries: int = 4,
+        base_delay: float = 1.0,
+    ) -> None:
+        self.sleep = sleep
+        self.max_flood_waits = max_flood_waits
+        self.max_server_retries = max_server_retries
+        self.base_delay = base_delay
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        flood_waits = server_retries = 0
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                flood_waits += 1
+                if flood_waits > self.max_flood_waits:
+                    raise
+                logger.warning(
+                    "%s: flood control, waiting %ds (try %d)",
+                    method.__api_method__,
+                    exc.retry_after,
+                    flood_waits,
+                )
+                await self.sleep(exc.retry_after)
+            except (TelegramServerError, TelegramNetworkError) as exc:
+                server_retries += 1
+                if server_retries > self.max_server_retries:
+                    raise
+                delay = self.base_delay * 2 ** (server_retries - 1)
+                logger.warning(
+                    "%s failed (%s), retrying in %.1fs", method.__api_method__, exc, delay
+                )
+                await self.sleep(delay)

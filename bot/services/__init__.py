@@ -1,0 +1,1 @@
+"""Domain logic that knows no aiogram types; collaborators (session, clock) are arguments."""

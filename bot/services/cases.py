@@ -1,0 +1,152 @@
+"""Opening cases, their references and routing, and finding which case a message belongs to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.network import Network
+from storage.models import Case, CaseMessage, CaseStatus, Citizen, Direction, Privacy
+from storage.repositories import CaseMessages, Cases
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """What the report wizard collected."""
+
+    category: str
+    area: str
+    description: str
+    language: str
+    privacy: Privacy = Privacy.CONFIDENTIAL
+
+
+def format_ref(prefix: str, year: int, number: int) -> str:
+    """A reference that is short and readable on a phone, e.g. BL-26-00042."""
+    return f"{prefix}-{year % 100:02d}-{number:05d}"
+
+
+def normalise_ref(text: str) -> str:
+    return text.strip().upper().replace(" ", "")
+
+
+async def open_case(
+    session: AsyncSession,
+    network: Network,
+    citizen: Citizen,
+    report: NewReport,
+    now: datetime,
+    prefix: str,
+) -> Case:
+    """Store a new case, numbered and routed to the desk that handles its category and area."""
+    repo = Cases(session)
+    desk = network.route(report.category, report.area)
+    number = await repo.next_number(now.year)
+    return await repo.add(
+        Case(
+            ref=format_ref(prefix, now.year, number),
+            citizen_id=citizen.id,
+            category=report.category,
+            area=report.area,
+            language=report.language,
+            privacy=report.privacy,
+            status=CaseStatus.NEW,
+            desk=desk.code,
+            staff_chat_id=desk.chat_id,
+            priority="normal",
+            description=report.description,
+            created_at=now,
+        )
+    )
+
+
+async def find_own_case(session: AsyncSession, citizen: Citizen, ref: str) -> Case | None:
+    """The case with `ref` if it belongs to `citizen`; someone else's case is "not found"."""
+    case = await Cases(session).by_ref(normalise_ref(ref))
+    if case is None or case.citizen_id != citizen.id:
+        return None
+    return case
+
+
+async def recent_cases(session: AsyncSession, citizen: Citizen) -> Sequence[Case]:
+    """Open cases first, then recently closed ones."""
+    cases = await Cases(session).of_citizen(citizen.id, limit=15)
+    return sorted(cases, key=lambda c: c.status == CaseStatus.CLOSED)
+
+
+async def open_cases(session: AsyncSession, citizen: Citizen) -> Sequence[Case]:
+    return await Cases(session).of_citizen(citizen.id, open_only=True)
+
+
+async def case_replied_to(
+    session: AsyncSession, citizen: Citizen, chat_id: int, message_id: int
+) -> Case | None:
+    """The open case of `citizen` whose message (in `chat_id`) the citizen replied to."""
+    case_id = await CaseMessages(session).case_of_target(chat_id, message_id)
+    if case_id is None:
+        case_id = await CaseMessages(session).case_of_source(chat_id, message_id)
+    if case_id is None:
+        return None
+    case = await Cases(session).by_id(case_id)
+    if case is None or case.citizen_id != citizen.id or case.status == CaseStatus.CLOSED:
+        return None
+    return case
+
+
+async def open_case_by_id(session: AsyncSession, citizen: Citizen, case_id: int) -> Case | None:
+    case = await Cases(session).by_id(case_id)
+    if case is None or case.citizen_id != citizen.id or case.status == CaseStatus.CLOSED:
+        return None
+    return case
+
+
+async def case_of_topic(session: AsyncSession, chat_id: int, thread_id: int) -> Case | None:
+    return await Cases(session).by_topic(chat_id, thread_id)
+
+
+async def already_relayed(session: AsyncSession, chat_id: int, message_id: int) -> bool:
+    return await CaseMessages(session).exists(chat_id, message_id)
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """One message as it crossed the relay."""
+
+    direction: Direction
+    source_chat_id: int
+    source_message_id: int
+    target_chat_id: int | None
+    target_message_id: int | None
+    kind: str
+    text: str | None = None
+    file_id: str | None = None
+    author_id: int | None = None
+
+
+async def record_message(
+    session: AsyncSession, case: Case, relayed: Relayed, now: datetime
+) -> CaseMessage:
+    """Keep the message and both its ids; a staff reply also moves a new case to open."""
+    if relayed.direction is Direction.STAFF:
+        if case.first_reply_at is None:
+            case.first_reply_at = now
+        if case.status == CaseStatus.NEW:
+            case.status = CaseStatus.OPEN
+    return await CaseMessages(session).add(
+        CaseMessage(
+            case_id=case.id,
+            direction=relayed.direction,
+            source_chat_id=relayed.source_chat_id,
+            source_message_id=relayed.source_message_id,
+            target_chat_id=relayed.target_chat_id,
+            target_message_id=relayed.target_message_id,
+            kind=relayed.kind,
+            text=relayed.text,
+            file_id=relayed.file_id,
+            author_id=relayed.author_id,
+            created_at=now,
+        )
+    )

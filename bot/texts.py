@@ -1,0 +1,141 @@
+"""Translated texts that several handlers share; every user-supplied value is HTML-escaped here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from aiogram.utils.text_decorations import html_decoration
+
+from bot.i18n import LANGUAGE_NAMES, N_, _
+from bot.network import Network
+from storage.models import Case, CaseStatus, Citizen, Privacy
+
+quote = html_decoration.quote
+
+TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_CAPTION_LIMIT = 1024
+
+# Main-menu button labels, as msgids; buttons are recognised in every language (see bot.filters).
+MENU_REPORT = N_("📝 Report")
+MENU_CASES = N_("📂 My cases")
+MENU_LANGUAGE = N_("🌐 Language")
+MENU_HELP = N_("❓ Help")
+
+STATUS_ICONS = {
+    CaseStatus.NEW: "🆕",
+    CaseStatus.OPEN: "🟢",
+    CaseStatus.REFERRED: "🤝",
+    CaseStatus.CLOSED: "✅",
+}
+
+
+def fmt(template: str, **values: object) -> str:
+    """Fill a translated HTML template, escaping every value."""
+    return template.format(**{key: quote(str(value)) for key, value in values.items()})
+
+
+def status_name(status: str) -> str:
+    names = {
+        CaseStatus.NEW: _("received, waiting for an officer"),
+        CaseStatus.OPEN: _("in progress"),
+        CaseStatus.REFERRED: _("passed to a partner organisation"),
+        CaseStatus.CLOSED: _("closed"),
+    }
+    return names.get(CaseStatus(status), status)
+
+
+def language_label(code: str) -> str:
+    return f"{LANGUAGE_NAMES.get(code, code)} ({code})"
+
+
+def local_time(moment: datetime, network: Network) -> str:
+    return moment.astimezone(network.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def case_line(case: Case, network: Network, language: str) -> str:
+    """One line per case for the citizen's lists."""
+    category = network.category(case.category)
+    category_name = (
+        category.name(language, network.default_language) if category else case.category
+    )
+    return fmt(
+        _("{icon} <b>{ref}</b> · {category} · {status}"),
+        icon=STATUS_ICONS.get(CaseStatus(case.status), ""),
+        ref=case.ref,
+        category=category_name,
+        status=status_name(case.status),
+    )
+
+
+def case_list(cases: Sequence[Case], network: Network, language: str) -> str:
+    if not cases:
+        return _("You have no cases yet. Press “📝 Report” to report something.")
+    lines = [case_line(case, network, language) for case in cases]
+    return _("<b>Your cases</b>") + "\n\n" + "\n".join(lines)
+
+
+def reporter(case: Case, citizen: Citizen) -> str:
+    """Who reported, as much as the case's privacy tier lets the desk see."""
+    if case.privacy == Privacy.ANONYMOUS:
+        return fmt(_("Citizen {pseudonym} (anonymous)"), pseudonym=citizen.pseudonym)
+    if case.privacy == Privacy.IDENTIFIED:
+        handle = f" @{citizen.username}" if citizen.username else ""
+        return fmt(
+            "{name}{handle} (id {tid})",
+            name=citizen.first_name,
+            handle=handle,
+            tid=citizen.telegram_id,
+        )
+    return quote(citizen.first_name)
+
+
+def topic_title(case: Case, network: Network) -> str:
+    """Forum topic name: status icon, reference, category and area (Telegram allows 128 chars)."""
+    language = network.default_language
+    category = network.category(case.category)
+    area = network.area(case.area)
+    parts = [
+        f"{STATUS_ICONS.get(CaseStatus(case.status), '')} {case.ref}",
+        category.name(language, language) if category else case.category,
+        area.name(language, language) if area else case.area,
+    ]
+    return " · ".join(parts)[:128]
+
+
+def case_card(case: Case, citizen: Citizen, network: Network, description: str) -> str:
+    """The card posted at the top of a case topic, in the staff language."""
+    language = network.default_language
+    category = network.category(case.category)
+    area = network.area(case.area)
+    rows = [
+        f"{STATUS_ICONS.get(CaseStatus(case.status), '')} <b>{quote(case.ref)}</b>",
+        fmt(
+            _("Category: {name}"),
+            name=category.name(language, language) if category else case.category,
+        ),
+        fmt(_("Area: {name}"), name=area.name(language, language) if area else case.area),
+        fmt(_("Language: {name}"), name=language_label(case.language)),
+        fmt(_("Reported: {time}"), time=local_time(case.created_at, network)),
+        _("Reporter: {who}").format(who=reporter(case, citizen)),
+        "",
+        quote(description),
+    ]
+    return "\n".join(rows)
+
+
+def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Cut `text` into pieces of at most `limit` characters, preferring line and word breaks."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n ") if cut < limit else rest[cut:]
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces

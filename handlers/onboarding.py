@@ -1,0 +1,158 @@
+"""First contact: /start, choosing a language, accepting the privacy notice; /language later on."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, User
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards
+from bot.clock import Clock
+from bot.filters import Consented, MenuButton
+from bot.i18n import LANGUAGE_NAMES, _, supported
+from bot.middlewares import profile_of
+from bot.services.citizens import give_consent, register, set_language
+from bot.texts import MENU_LANGUAGE
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_start, CommandStart())
+    router.callback_query.register(cb_language, keyboards.LanguageCb.filter())
+    router.callback_query.register(cb_consent, keyboards.ConsentCb.filter())
+    router.message.register(cmd_language, Command("language"), Consented())
+    router.message.register(cmd_language, MenuButton(MENU_LANGUAGE), Consented())
+    # Until the privacy notice is accepted nothing else is handled or stored.
+    router.message.register(on_before_consent, ~Consented())
+    router.callback_query.register(on_stale_before_consent, ~Consented())
+    return router
+
+
+def privacy_notice() -> str:
+    return _(
+        "<b>Privacy</b>\n"
+        "Beatline passes what you send here to the police desk for your area, and, only if "
+        "you agree case by case, to a partner organisation.\n"
+        "We keep your Telegram name and id, your language and your messages, for handling "
+        "your reports. Officers see your first name, unless you choose to report anonymously.\n"
+        "You can ask us at any time to show or erase your data.\n\n"
+        "This is not an emergency line: in an emergency call 112."
+    )
+
+
+def welcome_back() -> str:
+    return _("Welcome to Beatline. Choose an option from the menu below.")
+
+
+async def _ask_language(message: Message, i18n: I18n) -> None:
+    await message.answer(
+        _(
+            "Hello! This is Beatline, the contact channel between residents and the police.\n\n"
+            "Please choose your language:"
+        ),
+        reply_markup=keyboards.languages(i18n.available_locales, i18n.current_locale),
+    )
+
+
+async def cmd_start(
+    message: Message,
+    session: AsyncSession,
+    clock: Clock,
+    i18n: I18n,
+    state: FSMContext,
+    event_from_user: User,
+) -> None:
+    """Greet, and walk a new citizen through language and consent."""
+    await state.clear()
+    citizen = await register(session, profile_of(event_from_user, message.chat), clock.now())
+    if citizen.consent_at is None or citizen.language is None:
+        await _ask_language(message, i18n)
+        return
+    await message.answer(welcome_back(), reply_markup=keyboards.main_menu())
+
+
+async def cb_language(
+    query: CallbackQuery,
+    callback_data: keyboards.LanguageCb,
+    session: AsyncSession,
+    clock: Clock,
+    i18n: I18n,
+    event_from_user: User,
+) -> None:
+    """Store the chosen language, then show the privacy notice (or confirm the change)."""
+    code = supported(i18n, callback_data.code)
+    if code is None or not isinstance(query.message, Message):
+        await query.answer(_("This language is not available."), show_alert=True)
+        return
+    citizen = await register(session, profile_of(event_from_user, query.message.chat), clock.now())
+    set_language(citizen, code)
+    with i18n.use_locale(code):
+        await query.answer(LANGUAGE_NAMES.get(code, code))
+        if citizen.consent_at is None:
+            await query.message.answer(privacy_notice(), reply_markup=keyboards.consent())
+        else:
+            await query.message.answer(
+                _("Language set to {name}.").format(name=LANGUAGE_NAMES.get(code, code)),
+                reply_markup=keyboards.main_menu(),
+            )
+
+
+async def cb_consent(
+    query: CallbackQuery,
+    session: AsyncSession,
+    clock: Clock,
+    i18n: I18n,
+    event_from_user: User,
+) -> None:
+    """Record consent and open the main menu."""
+    if not isinstance(query.message, Message):
+        await query.answer()
+        return
+    citizen = await register(session, profile_of(event_from_user, query.message.chat), clock.now())
+    give_consent(citizen, clock.now())
+    if citizen.language is None:
+        set_language(citizen, i18n.current_locale)
+    await query.answer(_("Thank you."))
+    await query.message.answer(
+        _(
+            "Thank you. You can now report something to the police or follow your reports.\n"
+            "In an emergency always call 112."
+        ),
+        reply_markup=keyboards.main_menu(),
+    )
+
+
+async def cmd_language(message: Message, i18n: I18n) -> None:
+    """Offer the languages again."""
+    await message.answer(
+        _("Choose your language:"),
+        reply_markup=keyboards.languages(i18n.available_locales, i18n.current_locale),
+    )
+
+
+async def on_before_consent(
+    message: Message,
+    session: AsyncSession,
+    clock: Clock,
+    i18n: I18n,
+    event_from_user: User,
+) -> None:
+    """Anything sent before consent is not kept; say so, then resume the start-up steps."""
+    citizen = await register(session, profile_of(event_from_user, message.chat), clock.now())
+    await message.answer(
+        _(
+            "Before you can send us anything, please choose your language and read the privacy "
+            "notice. Your message was not passed on."
+        )
+    )
+    if citizen.language is None:
+        await _ask_language(message, i18n)
+    else:
+        await message.answer(privacy_notice(), reply_markup=keyboards.consent())
+
+
+async def on_stale_before_consent(query: CallbackQuery) -> None:
+    await query.answer(_("Please press /start first."), show_alert=True)

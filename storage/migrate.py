@@ -1,0 +1,39 @@
+"""Run Alembic migrations from code: `python -m bot migrate`, start-up and tests use this."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate the database behind `engine` up to `revision`."""
+    await _run(engine, "upgrade", revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Migrate the database behind `engine` down to `revision` ("base" empties it)."""
+    await _run(engine, "downgrade", revision)
+
+
+async def _run(engine: AsyncEngine, action: str, revision: str) -> None:
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    async with engine.begin() as connection:
+
+        def work(sync_connection: object) -> None:
+            config.attributes["connection"] = sync_connection
+            getattr(command, action)(config, revision)
+
+        await connection.run_sync(work)

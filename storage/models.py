@@ -1,0 +1,159 @@
+"""Database tables (design.md §3), in portable types so SQLite and PostgreSQL share migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes stored as UTC; SQLite drops the zone, so it is put back here."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            msg = "naive datetime given to the database; use an aware UTC datetime"
+            raise ValueError(msg)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    REFERRED = "referred"
+    CLOSED = "closed"
+
+
+class Privacy(StrEnum):
+    ANONYMOUS = "anonymous"
+    CONFIDENTIAL = "confidential"
+    IDENTIFIED = "identified"
+
+
+class Direction(StrEnum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    NOTE = "note"
+    SYSTEM = "system"
+
+
+class Citizen(Base):
+    __tablename__ = "citizen"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    first_name: Mapped[str] = mapped_column(String(128), default="")
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
+    blocked_bot: Mapped[bool] = mapped_column(default=False)
+    banned: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CaseCounter(Base):
+    """The last reference number handed out per year, so references read BL-26-00001 onwards."""
+
+    __tablename__ = "case_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Case(Base):
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(20), unique=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(32))
+    area: Mapped[str] = mapped_column(String(32))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    language: Mapped[str] = mapped_column(String(8))
+    privacy: Mapped[Privacy] = mapped_column(String(16), default=Privacy.CONFIDENTIAL)
+    status: Mapped[CaseStatus] = mapped_column(String(16), default=CaseStatus.NEW, index=True)
+    desk: Mapped[str] = mapped_column(String(32))
+    assignee_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_chat_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    description: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_reply_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    citizen: Mapped[Citizen] = relationship(lazy="raise")
+
+    __table_args__ = (UniqueConstraint("staff_chat_id", "thread_id"),)
+
+
+class CaseMessage(Base):
+    """One message of a case conversation, with its ids on both sides of the relay."""
+
+    __tablename__ = "case_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[Direction] = mapped_column(String(8))
+    source_chat_id: Mapped[int] = mapped_column(BigInteger)
+    source_message_id: Mapped[int] = mapped_column(BigInteger)
+    target_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    target_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    text: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("source_chat_id", "source_message_id"),)
+
+
+class ProcessedUpdate(Base):
+    """Proof that an update was handled, so a redelivered update does nothing twice."""
+
+    __tablename__ = "processed_update"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

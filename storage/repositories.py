@@ -1,0 +1,151 @@
+"""Queries and writes, one small class per aggregate; they flush for ids but never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Case,
+    CaseCounter,
+    CaseMessage,
+    CaseStatus,
+    Citizen,
+    ProcessedUpdate,
+)
+
+
+class UpdateLog:
+    """Which Telegram updates were already handled."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        """Record `update_id`; False when it was recorded before (a redelivery)."""
+        if await self.session.get(ProcessedUpdate, update_id) is not None:
+            return False
+        try:
+            async with self.session.begin_nested():
+                self.session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    async def prune(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class Citizens:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_id(self, citizen_id: int) -> Citizen | None:
+        return await self.session.get(Citizen, citizen_id)
+
+    async def by_telegram_id(self, telegram_id: int) -> Citizen | None:
+        query = select(Citizen).where(Citizen.telegram_id == telegram_id)
+        return (await self.session.scalars(query)).first()
+
+    async def pseudonym_taken(self, pseudonym: str) -> bool:
+        found = await self.session.scalar(select(Citizen.id).where(Citizen.pseudonym == pseudonym))
+        return found is not None
+
+    async def add(self, citizen: Citizen) -> Citizen:
+        self.session.add(citizen)
+        await self.session.flush()
+        return citizen
+
+
+class Cases:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_number(self, year: int) -> int:
+        """The next reference number of `year`, counted in the database."""
+        bumped = await self.session.scalar(
+            update(CaseCounter)
+            .where(CaseCounter.year == year)
+            .values(last=CaseCounter.last + 1)
+            .returning(CaseCounter.last)
+        )
+        if bumped is not None:
+            return int(bumped)
+        try:
+            async with self.session.begin_nested():
+                self.session.add(CaseCounter(year=year, last=1))
+        except IntegrityError:
+            return await self.next_number(year)
+        return 1
+
+    async def add(self, case: Case) -> Case:
+        self.session.add(case)
+        await self.session.flush()
+        return case
+
+    async def by_id(self, case_id: int) -> Case | None:
+        return await self.session.get(Case, case_id)
+
+    async def by_ref(self, ref: str) -> Case | None:
+        return (await self.session.scalars(select(Case).where(Case.ref == ref))).first()
+
+    async def by_topic(self, chat_id: int, thread_id: int) -> Case | None:
+        query = select(Case).where(Case.staff_chat_id == chat_id, Case.thread_id == thread_id)
+        return (await self.session.scalars(query)).first()
+
+    async def of_citizen(
+        self, citizen_id: int, *, open_only: bool = False, limit: int = 20
+    ) -> Sequence[Case]:
+        query = select(Case).where(Case.citizen_id == citizen_id)
+        if open_only:
+            query = query.where(Case.status != CaseStatus.CLOSED)
+        query = query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
+        return (await self.session.scalars(query)).all()
+
+
+class CaseMessages:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, message: CaseMessage) -> CaseMessage:
+        self.session.add(message)
+        await self.session.flush()
+        return message
+
+    async def exists(self, source_chat_id: int, source_message_id: int) -> bool:
+        found = await self.session.scalar(
+            select(CaseMessage.id).where(
+                CaseMessage.source_chat_id == source_chat_id,
+                CaseMessage.source_message_id == source_message_id,
+            )
+        )
+        return found is not None
+
+    async def case_of_target(self, target_chat_id: int, target_message_id: int) -> int | None:
+        """The case a relayed copy belongs to, found by where the copy landed."""
+        query = select(CaseMessage.case_id).where(
+            CaseMessage.target_chat_id == target_chat_id,
+            CaseMessage.target_message_id == target_message_id,
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def case_of_source(self, source_chat_id: int, source_message_id: int) -> int | None:
+        query = select(CaseMessage.case_id).where(
+            CaseMessage.source_chat_id == source_chat_id,
+            CaseMessage.source_message_id == source_message_id,
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def of_case(self, case_id: int) -> Sequence[CaseMessage]:
+        return (
+            await self.session.scalars(
+                select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)
+            )
+        ).all()

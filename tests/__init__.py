@@ -1,0 +1,1 @@
+"""Beatline's test suite."""

@@ -1,0 +1,228 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL via TEST_DATABASE_URL), the network,
+compiled catalogs, and `tg`, a harness that feeds real updates through a fresh Dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import Chat, Update, User
+from aiogram.utils.i18n import I18n
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app import Services, add_retries, create_bot, create_dispatcher
+from bot.config import Settings
+from bot.i18n import compile_catalogs
+from bot.network import Network, parse_network
+from storage import migrate
+from storage.db import create_engine, create_session_factory
+from storage.models import Base
+from tests.fakes import BOT_TOKEN, FakeClock, FakeTelegram, Updates
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CENTRAL = -1001000000001
+EAST = -1001000000002
+PARTNER = -1001000000003
+
+NETWORK = f"""
+default_language = "en"
+timezone = "Europe/Amsterdam"
+default_desk = "central"
+
+[[areas]]
+code = "centre"
+names = {{ en = "Centre", nl = "Centrum" }}
+
+[[areas]]
+code = "east"
+names = {{ en = "East", nl = "Oost" }}
+
+[[categories]]
+code = "burglary"
+names = {{ en = "Burglary", nl = "Inbraak" }}
+
+[[categories]]
+code = "nuisance"
+names = {{ en = "Nuisance", nl = "Overlast" }}
+
+[[desks]]
+code = "east"
+kind = "police"
+names = {{ en = "Team East" }}
+chat_id = {EAST}
+areas = ["east"]
+
+[[desks]]
+code = "central"
+kind = "police"
+names = {{ en = "Central desk" }}
+chat_id = {CENTRAL}
+
+[[desks]]
+code = "housing"
+kind = "partner"
+names = {{ en = "Housing corporation" }}
+chat_id = {PARTNER}
+"""
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrated once per run; each test starts from empty tables."""
+    url = os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'beatline.db'}"
+    )
+
+    async def prepare() -> None:
+        engine = create_engine(url)
+        try:
+            await migrate.downgrade(engine, "base")
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(prepare())
+    return url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            await connection.execute(delete(table))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+def locales(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped catalogs, compiled fresh (so a catalog that does not compile fails here)."""
+    target = tmp_path_factory.mktemp("locales")
+    compile_catalogs(ROOT / "locales", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def i18n(locales: Path) -> I18n:
+    return I18n(path=locales, default_locale="en", domain="messages")
+
+
+@pytest.fixture
+def network() -> Network:
+    return parse_network(NETWORK)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, bot_token=BOT_TOKEN, network_file=tmp_path / "network.toml")
+
+
+class Harness:
+    """A bot as the world sees it: updates go in, Bot API requests come out."""
+
+    def __init__(self, dp: Dispatcher, bot: Bot, api: FakeTelegram) -> None:
+        self.dp = dp
+        self.bot = bot
+        self.api = api
+        self.updates = Updates()
+        self.sleeps: list[float] = []
+
+    async def feed(self, update: Update) -> Any:
+        return await self.dp.feed_update(self.bot, update)
+
+    async def send(self, user: User, text: str | None = None, **content: Any) -> Update:
+        """The citizen writes to the bot in private."""
+        update = self.updates.message(user, text, **content)
+        await self.feed(update)
+        return update
+
+    async def press(self, user: User, data: CallbackData | str) -> Update:
+        """The citizen presses an inline button."""
+        packed = data.pack() if isinstance(data, CallbackData) else data
+        update = self.updates.callback(user, packed)
+        await self.feed(update)
+        return update
+
+    async def staff(
+        self,
+        chat_id: int,
+        thread_id: int | None,
+        user: User,
+        text: str | None = None,
+        **content: Any,
+    ) -> Update:
+        """Someone writes in a staff supergroup (in a topic, when `thread_id` is given)."""
+        chat = Chat(id=chat_id, type="supergroup", title="Desk", is_forum=True)
+        update = self.updates.message(user, text, chat=chat, thread_id=thread_id, **content)
+        await self.feed(update)
+        return update
+
+
+@pytest.fixture
+def api() -> FakeTelegram:
+    return FakeTelegram()
+
+
+@pytest.fixture
+async def tg(
+    api: FakeTelegram,
+    settings: Settings,
+    network: Network,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    clock: FakeClock,
+) -> AsyncIterator[Harness]:
+    bot = create_bot(BOT_TOKEN, session=api)
+    services = Services(
+        settings=settings,
+        network=network,
+        session_factory=session_factory,
+        i18n=i18n,
+        clock=clock,
+    )
+    harness = Harness(create_dispatcher(services), bot, api)
+
+    async def no_wait(seconds: float) -> None:
+        harness.sleeps.append(seconds)
+
+    add_retries(bot, sleep=no_wait)
+    yield harness
+    await bot.session.close()
+
+
+@pytest.fixture
+def alice() -> User:
+    return User(id=111, is_bot=False, first_name="Alice", username="alice_w", language_code="en")
+
+
+@pytest.fixture
+def bram() -> User:
+    return User(id=222, is_bot=False, first_name="Bram", username="bram_nl", language_code="nl")
+
+
+@pytest.fixture
+def officer() -> User:
+    return User(id=900, is_bot=False, first_name="Officer", username="agent_k")
+
+
+def pytest_report_header() -> Iterator[str]:
+    yield f"database: {os.environ.get('TEST_DATABASE_URL') or 'SQLite (temporary file)'}"

@@ -1,0 +1,318 @@
+"""A fake Bot API behind aiogram's session interface, a controllable clock, and update builders.
+
+FakeTelegram records every request as Telegram would receive it (defaults resolved, objects
+serialised) and answers the way Telegram does: fresh message ids per chat, new forum thread ids,
+chat members. It can be told to fail calls with Telegram's own error replies (429 with
+retry_after, 403, 400, 5xx); those go through aiogram's real response checking.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import AsyncGenerator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    Message,
+    Update,
+    User,
+)
+
+BOT_ID = 4242
+BOT_TOKEN = f"{BOT_ID}:TEST-token-for-the-fake-bot-api"
+BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Beatline", "username": "beatline_bot"}
+
+
+@dataclass
+class Call:
+    """One request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def thread_id(self) -> int | None:
+        value = self.params.get("message_thread_id")
+        return int(value) if value is not None else None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[str]:
+        """Labels of the inline or reply keyboard sent with this call, row by row."""
+        markup = self.params.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+        return [button["text"] for row in rows for button in row]
+
+    def dump(self) -> str:
+        return json.dumps({"method": self.method, **self.params}, ensure_ascii=False, default=str)
+
+
+@dataclass
+class Failure:
+    method: str
+    status: int
+    description: str
+    retry_after: int | None
+    chat_id: int | None
+    times: int
+
+
+@dataclass
+class FakeClock:
+    current: datetime = field(default_factory=lambda: datetime(2026, 3, 5, 9, 30, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class FakeTelegram(BaseSession):
+    """Answers Bot API methods in memory; see the module docstring."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[Call] = []
+        self.failures: list[Failure] = []
+        self.members: dict[tuple[int, int], dict[str, Any]] = {}
+        self._message_ids: dict[int, Iterator[int]] = {}
+        self._thread_ids = itertools.count(500)
+        self.closed = False
+
+    # -- test controls ---------------------------------------------------------------------
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 400,
+        description: str = "Bad Request: test failure",
+        retry_after: int | None = None,
+        chat_id: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` (to `chat_id`, if given) fail like Telegram."""
+        self.failures.append(Failure(method, status, description, retry_after, chat_id, times))
+
+    def sent(
+        self, method: str | None = None, chat_id: int | None = None, thread_id: int | None = None
+    ) -> list[Call]:
+        return [
+            call
+            for call in self.calls
+            if (method is None or call.method == method)
+            and (chat_id is None or call.chat_id == chat_id)
+            and (thread_id is None or call.thread_id == thread_id)
+        ]
+
+    def last(self, method: str | None = None, chat_id: int | None = None) -> Call:
+        found = self.sent(method, chat_id)
+        assert found, f"no {method or 'request'} to chat {chat_id}; calls: {self.calls}"
+        return found[-1]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+    # -- BaseSession -----------------------------------------------------------------------
+    async def close(self) -> None:
+        self.closed = True
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,  # noqa: ASYNC109 - BaseSession's signature
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        msg = "the fake Bot API serves no files"
+        raise NotImplementedError(msg)
+        yield b""  # pragma: no cover
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 - BaseSession's signature
+    ) -> TelegramType:
+        name = method.__api_method__
+        params: dict[str, Any] = {}
+        for key in type(method).model_fields:
+            value = self.prepare_value(getattr(method, key), bot=bot, files={}, _dumps_json=False)
+            if value is not None:
+                params[key] = value
+        call = Call(name, params)
+        self.calls.append(call)
+        failure = self._take_failure(call)
+        if failure is not None:
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": failure.description,
+            }
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+            status = failure.status
+        else:
+            body = {"ok": True, "result": self._answer(call)}
+            status = 200
+        response = self.check_response(bot, method, status, json.dumps(body))
+        return response.result  # type: ignore[return-value]
+
+    def _take_failure(self, call: Call) -> Failure | None:
+        for failure in self.failures:
+            if failure.method == call.method and failure.chat_id in (None, call.chat_id):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self.failures.remove(failure)
+                return failure
+        return None
+
+    def _next_message_id(self, chat_id: int) -> int:
+        counter = self._message_ids.setdefault(chat_id, itertools.count(10_000))
+        return next(counter)
+
+    def _message(self, call: Call, **content: Any) -> dict[str, Any]:
+        chat_id = int(call.params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(chat_id),
+            "date": 1_772_700_000,
+            "chat": {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private"},
+            "from": BOT_USER,
+            **content,
+        }
+        if call.thread_id is not None:
+            message["message_thread_id"] = call.thread_id
+            message["is_topic_message"] = True
+        return message
+
+    def _answer(self, call: Call) -> Any:
+        params = call.params
+        match call.method:
+            case "getMe":
+                return BOT_USER
+            case "sendMessage" | "editMessageText":
+                return self._message(call, text=params["text"])
+            case "sendPhoto" | "sendDocument":
+                return self._message(call, caption=params.get("caption"))
+            case "copyMessage":
+                return {"message_id": self._next_message_id(int(params["chat_id"]))}
+            case "createForumTopic":
+                return {
+                    "message_thread_id": next(self._thread_ids),
+                    "name": params["name"],
+                    "icon_color": 7322096,
+                }
+            case "getChatMember":
+                key = (int(params["chat_id"]), int(params["user_id"]))
+                return self.members.get(
+                    key,
+                    {
+                        "status": "member",
+                        "user": {"id": key[1], "is_bot": False, "first_name": "Member"},
+                    },
+                )
+            case _:
+                return True
+
+
+def administrator(user_id: int, *, can_manage_topics: bool) -> dict[str, Any]:
+    """A getChatMember answer for an administrator."""
+    rights = [
+        "can_manage_chat",
+        "can_delete_messages",
+        "can_manage_video_chats",
+        "can_restrict_members",
+        "can_promote_members",
+        "can_change_info",
+        "can_invite_users",
+        "can_post_stories",
+        "can_edit_stories",
+        "can_delete_stories",
+        "can_send_welcome_messages",
+        "can_pin_messages",
+    ]
+    return {
+        "status": "administrator",
+        "user": {"id": user_id, "is_bot": True, "first_name": "Beatline"},
+        "can_be_edited": False,
+        "is_anonymous": False,
+        **dict.fromkeys(rights, True),
+        "can_manage_topics": can_manage_topics,
+    }
+
+
+class Updates:
+    """Builds real `Update` objects with increasing ids, as Telegram would deliver them."""
+
+    def __init__(self) -> None:
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, Iterator[int]] = {}
+
+    def _message_id(self, chat_id: int) -> int:
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+    def message(
+        self,
+        user: User,
+        text: str | None = None,
+        *,
+        chat: Chat | None = None,
+        thread_id: int | None = None,
+        reply_to: int | None = None,
+        **content: Any,
+    ) -> Update:
+        chat = chat or Chat(id=user.id, type="private", first_name=user.first_name)
+        payload: dict[str, Any] = {
+            "message_id": self._message_id(chat.id),
+            "date": datetime(2026, 3, 5, 9, 30, tzinfo=UTC),
+            "chat": chat,
+            "from_user": user,
+            "text": text,
+            **content,
+        }
+        if thread_id is not None:
+            payload["message_thread_id"] = thread_id
+            payload["is_topic_message"] = True
+        if reply_to is not None:
+            payload["reply_to_message"] = Message(
+                message_id=reply_to, date=payload["date"], chat=chat
+            )
+        return Update(update_id=next(self._update_ids), message=Message(**payload))
+
+    def callback(self, user: User, data: str, *, message_id: int = 1) -> Update:
+        chat = Chat(id=user.id, type="private", first_name=user.first_name)
+        origin = Message(
+            message_id=message_id,
+            date=datetime(2026, 3, 5, 9, 30, tzinfo=UTC),
+            chat=chat,
+            from_user=User.model_validate(BOT_USER),
+            text="…",
+        )
+        return Update(
+            update_id=next(self._update_ids),
+            callback_query=CallbackQuery(
+                id=str(next(self._update_ids)),
+                from_user=user,
+                chat_instance="ci",
+                data=data,
+                message=origin,
+            ),
+        )

@@ -1,0 +1,120 @@
+"""Settings, the network file and the command line: clear messages instead of tracebacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.network import NetworkError, load_network, parse_network
+from tests.conftest import NETWORK, ROOT
+from tests.fakes import BOT_TOKEN
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory with no environment leaking in."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("BOT_TOKEN", "DATABASE_URL", "NETWORK_FILE", "BOT_API_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def test_example_network_file_is_valid() -> None:
+    network = load_network(ROOT / "network.example.toml")
+    assert network.route("traffic", "noord").code == "verkeer"
+    assert network.route("burglary", "oost").code == "wijkteam-noord-oost"
+    assert network.route("nuisance", "centrum").code == "wijkteam-centrum"
+
+
+def test_partner_desks_never_receive_reports_directly() -> None:
+    network = parse_network(NETWORK)
+    assert {
+        network.route(c.code, a.code).kind.value for c in network.categories for a in network.areas
+    } == {"police"}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ('default_desk = "central"', 'default_desk = "nowhere"'),
+            "default_desk: unknown desk 'nowhere'",
+        ),
+        (
+            ('default_desk = "central"', 'default_desk = "housing"'),
+            "default_desk: must be a police desk",
+        ),
+        (('areas = ["east"]', 'areas = ["west"]'), "desks.0.areas: unknown area 'west'"),
+        (("chat_id = -1001000000002", "chat_id = 12345"), "desks.0.chat_id: must be a supergroup"),
+        (('code = "nuisance"', 'code = "burglary"'), "categories: code 'burglary' is used twice"),
+        (('kind = "police"', 'kind = "sheriff"'), "desks.0.kind: Input should be 'police'"),
+        (('timezone = "Europe/Amsterdam"', 'timezone = "Mars/Olympus"'), "unknown time zone"),
+        (("[[areas]]", "[[areas"), "is not valid TOML"),
+    ],
+)
+def test_bad_network_files_name_the_field_and_the_problem(
+    change: tuple[str, str], expected: str
+) -> None:
+    with pytest.raises(NetworkError) as caught:
+        parse_network(NETWORK.replace(*change, 1))
+    assert expected in str(caught.value)
+
+
+def test_missing_network_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(NetworkError, match=r"copy network\.example\.toml"):
+        load_network(tmp_path / "network.toml")
+
+
+def test_run_without_token_explains_botfather(
+    project_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "BOT_TOKEN is not set" in err
+    assert "@BotFather" in err
+    assert ".env" in err
+    assert "Traceback" not in err
+
+
+def test_check_config_reports_every_problem_without_starting(
+    project_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project_dir / ".env").write_text("BOT_TOKEN=not-a-token\n")
+    (project_dir / "network.toml").write_text(NETWORK.replace('"central"', '"nowhere"', 1))
+
+    assert main(["check-config"]) == 2
+
+    err = capsys.readouterr().err
+    assert "BOT_TOKEN does not look like a token" in err
+    assert "default_desk: unknown desk 'nowhere'" in err
+
+
+def test_check_config_accepts_a_good_setup(
+    project_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project_dir / ".env").write_text(f"BOT_TOKEN={BOT_TOKEN}\nNETWORK_FILE=desks.toml\n")
+    (project_dir / "desks.toml").write_text(NETWORK)
+
+    assert main(["check-config"]) == 0
+
+    out = capsys.readouterr().out
+    assert "configuration OK" in out
+    assert "central" in out and "police" in out
+
+
+def test_bad_setting_is_reported_by_name(
+    project_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REF_PREFIX", "BL-")
+    assert main(["check-config"]) == 2
+    assert "REF_PREFIX" in capsys.readouterr().err
+
+
+def test_migrate_creates_the_sqlite_database(
+    project_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate"]) == 0
+    assert (project_dir / "beatline.db").exists()
+    assert "up to date" in capsys.readouterr().out

@@ -1,0 +1,83 @@
+"""With REDIS_URL set, a report being written survives a restart of the bot."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.types import User
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import Services, create_bot, create_dispatcher, fsm_storage
+from bot.config import Settings
+from bot.keyboards import ReportCb
+from bot.network import Network
+from tests.conftest import CENTRAL, Harness
+from tests.fakes import BOT_TOKEN, FakeClock, FakeTelegram
+from tests.helpers import onboard
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+async def redis_settings(settings: Settings) -> AsyncIterator[Settings]:
+    from redis.asyncio import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except (RedisConnectionError, OSError) as exc:
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    finally:
+        await client.aclose()
+    yield settings.model_copy(update={"redis_url": REDIS_URL})
+
+
+async def start_bot(
+    settings: Settings,
+    network: Network,
+    factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    clock: FakeClock,
+    storage: BaseStorage,
+) -> Harness:
+    services = Services(settings, network, factory, i18n, clock)
+    api = FakeTelegram()
+    return Harness(create_dispatcher(services, storage), create_bot(BOT_TOKEN, session=api), api)
+
+
+async def test_wizard_state_survives_a_restart(
+    redis_settings: Settings,
+    network: Network,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    clock: FakeClock,
+) -> None:
+    user = User(id=int(uuid.uuid4().int % 10**9), is_bot=False, first_name="Rosa")
+    first_storage = await fsm_storage(redis_settings)
+    first = await start_bot(redis_settings, network, session_factory, i18n, clock, first_storage)
+    try:
+        await onboard(first, user)
+        await first.send(user, "/report")
+        await first.press(user, ReportCb(action="category", value="burglary"))
+    finally:
+        await first_storage.close()
+        await first.bot.session.close()
+
+    second_storage = await fsm_storage(redis_settings)
+    second = await start_bot(redis_settings, network, session_factory, i18n, clock, second_storage)
+    second.updates = first.updates  # Telegram keeps counting update ids across our restart
+    try:
+        await second.press(user, ReportCb(action="area", value="centre"))
+        await second.send(user, "Bike stolen from the rack")
+        await second.press(user, ReportCb(action="confirm"))
+        assert second.api.sent("createForumTopic", CENTRAL)
+        assert "BL-26-00001" in second.api.last("sendMessage", user.id).text
+    finally:
+        await second_storage.close()
+        await second.bot.session.close()

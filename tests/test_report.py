@@ -1,0 +1,228 @@
+"""The report wizard end to end: the case, its reference, routing, topic and card."""
+
+from __future__ import annotations
+
+import pytest
+from aiogram.types import Update, User
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.keyboards import ReportCb
+from storage.models import Case, CaseStatus
+from tests.conftest import CENTRAL, EAST, Harness
+from tests.fakes import FakeClock
+from tests.helpers import onboard, report
+
+
+async def all_cases(factory: async_sessionmaker[AsyncSession]) -> list[Case]:
+    async with factory() as session:
+        return list((await session.scalars(select(Case).order_by(Case.id))).all())
+
+
+async def test_report_opens_a_case_with_topic_card_and_reference(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice, "Someone is trying car doors in my street.")
+
+    [case] = await all_cases(session_factory)
+    assert case.ref == "BL-26-00001"
+    assert (case.category, case.area, case.desk, case.status) == (
+        "burglary",
+        "centre",
+        "central",
+        CaseStatus.NEW,
+    )
+    topic = tg.api.last("createForumTopic", CENTRAL)
+    assert topic.params["name"] == "🆕 BL-26-00001 · Burglary · Centre"
+    card = tg.api.last("sendMessage", CENTRAL)
+    assert card.thread_id == case.thread_id
+    for expected in (
+        "BL-26-00001",
+        "Category: Burglary",
+        "Area: Centre",
+        "Language: English (en)",
+        "Reported: 2026-03-05 10:30",
+        "Reporter: Alice",
+        "Someone is trying car doors",
+    ):
+        assert expected in card.text
+    receipt = tg.api.last("sendMessage", alice.id)
+    assert "<b>BL-26-00001</b>" in receipt.text
+
+
+async def test_report_is_routed_to_the_desk_for_its_area(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice, area="east")
+
+    [case] = await all_cases(session_factory)
+    assert case.desk == "east"
+    assert tg.api.sent("createForumTopic", EAST)
+    assert not tg.api.sent("createForumTopic", CENTRAL)
+
+
+async def test_references_count_up_and_restart_each_year(
+    tg: Harness,
+    alice: User,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    await report(tg, alice)
+    clock.advance(days=365)
+    await report(tg, alice)
+
+    assert [c.ref for c in await all_cases(session_factory)] == [
+        "BL-26-00001",
+        "BL-26-00002",
+        "BL-27-00001",
+    ]
+
+
+async def test_wizard_speaks_dutch_and_card_stays_in_staff_language(
+    tg: Harness, bram: User
+) -> None:
+    await onboard(tg, bram, language="nl")
+    await tg.send(bram, "/report")
+    question = tg.api.last("sendMessage", bram.id)
+    buttons = question.buttons
+    assert "Inbraak" in buttons
+
+    await tg.press(bram, ReportCb(action="category", value="burglary"))
+    await tg.press(bram, ReportCb(action="area", value="east"))
+    await tg.send(bram, "Er wordt ingebroken bij de buren.")
+    await tg.press(bram, ReportCb(action="confirm"))
+
+    card = tg.api.last("sendMessage", EAST)
+    assert "Category: Burglary" in card.text
+    assert "Language: Nederlands (nl)" in card.text
+    assert "BL-26-00001" in tg.api.last("sendMessage", bram.id).text
+
+
+CANCEL_POINTS = ["category", "area", "description", "confirm"]
+
+
+@pytest.mark.parametrize("stop_at", CANCEL_POINTS)
+@pytest.mark.parametrize("how", ["button", "command"])
+async def test_cancel_at_every_step_opens_no_case(
+    tg: Harness,
+    alice: User,
+    session_factory: async_sessionmaker[AsyncSession],
+    stop_at: str,
+    how: str,
+) -> None:
+    await onboard(tg, alice)
+    steps: list[tuple[str, Update]] = [
+        ("category", tg.updates.message(alice, "/report")),
+        ("area", tg.updates.callback(alice, ReportCb(action="category", value="burglary").pack())),
+        (
+            "description",
+            tg.updates.callback(alice, ReportCb(action="area", value="centre").pack()),
+        ),
+        ("confirm", tg.updates.message(alice, "A description")),
+    ]
+    for name, update in steps:
+        await tg.feed(update)
+        if name == stop_at:
+            break
+
+    if how == "button":
+        await tg.press(alice, ReportCb(action="cancel"))
+    else:
+        await tg.send(alice, "/cancel")
+    # A late press on "Send report" must not revive the cancelled report.
+    await tg.press(alice, ReportCb(action="confirm"))
+
+    assert await all_cases(session_factory) == []
+    assert not tg.api.sent("createForumTopic")
+    texts = [c.text for c in tg.api.sent("sendMessage", alice.id)]
+    assert "Your report was cancelled. Nothing was sent." in texts
+    stale = tg.api.last("answerCallbackQuery")
+    assert stale.params.get("text") == "This button is no longer active."
+
+
+async def test_markup_in_description_and_name_arrives_escaped(
+    tg: Harness, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    tricky = User(id=444, is_bot=False, first_name="<b>Bob & co", language_code="en")
+    await onboard(tg, tricky)
+    await report(tg, tricky, "Look at <b>this</b> & <script>")
+
+    card = tg.api.last("sendMessage", CENTRAL)
+    assert "Reporter: &lt;b&gt;Bob &amp; co" in card.text
+    assert "Look at &lt;b&gt;this&lt;/b&gt; &amp; &lt;script&gt;" in card.text
+    summary = [
+        c.text for c in tg.api.sent("sendMessage", tricky.id) if "check your report" in c.text
+    ]
+    assert "Look at &lt;b&gt;this&lt;/b&gt; &amp; &lt;script&gt;" in summary[0]
+
+
+async def test_same_confirm_update_twice_opens_one_case(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await tg.send(alice, "/report")
+    await tg.press(alice, ReportCb(action="category", value="burglary"))
+    await tg.press(alice, ReportCb(action="area", value="centre"))
+    await tg.send(alice, "Broken window")
+    confirm = tg.updates.callback(alice, ReportCb(action="confirm").pack())
+
+    await tg.feed(confirm)
+    await tg.feed(confirm)
+
+    assert len(await all_cases(session_factory)) == 1
+    assert len(tg.api.sent("createForumTopic")) == 1
+
+
+async def test_long_description_is_kept_whole_across_card_and_continuation(
+    tg: Harness, alice: User
+) -> None:
+    await onboard(tg, alice)
+    words = " ".join(f"word{i}" for i in range(600))  # about 4,300 characters
+    long_text = words[:3990]
+    await report(tg, alice, long_text)
+
+    staff = tg.api.sent("sendMessage", CENTRAL)
+    assert len(staff) == 2
+    assert all(len(call.text) <= 4096 for call in staff)
+    combined = staff[0].text.split("\n\n", 1)[1] + " " + staff[1].text
+    assert combined.split() == long_text.split()
+
+
+async def test_text_during_button_steps_gets_a_hint(tg: Harness, alice: User) -> None:
+    await onboard(tg, alice)
+    await tg.send(alice, "/report")
+
+    await tg.send(alice, "burglary please")
+
+    assert "use the buttons" in tg.api.last("sendMessage", alice.id).text
+
+
+async def test_photo_as_description_asks_for_words(tg: Harness, alice: User) -> None:
+    await onboard(tg, alice)
+    await tg.send(alice, "/report")
+    await tg.press(alice, ReportCb(action="category", value="burglary"))
+    await tg.press(alice, ReportCb(action="area", value="centre"))
+
+    await tg.send(
+        alice, None, photo=[{"file_id": "p1", "file_unique_id": "u1", "width": 10, "height": 10}]
+    )
+
+    assert "describe it in words" in tg.api.last("sendMessage", alice.id).text
+
+
+async def test_menu_report_button_starts_the_wizard_in_any_language(
+    tg: Harness, bram: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, bram, language="nl")
+    menu = tg.api.last("sendMessage", bram.id).params["reply_markup"]["keyboard"]
+    report_label = menu[0][0]["text"]
+
+    await tg.send(bram, report_label)
+
+    assert tg.api.last("sendMessage", bram.id).params["reply_markup"]["inline_keyboard"]
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Case)) == 0

@@ -1,0 +1,119 @@
+"""Migrations walk up, down and up again; repositories leave committing to the caller."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.services.cases import format_ref
+from storage import migrate
+from storage.db import create_engine, create_session_factory
+from storage.models import Base, Citizen
+from storage.repositories import Cases, Citizens, UpdateLog
+
+
+async def table_names(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+
+
+@pytest.fixture
+async def scratch_engine(tmp_path: Path, database_url: str) -> AsyncEngine:
+    """A database of its own on SQLite; on PostgreSQL the shared test database, left at head."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return create_engine(database_url)
+    return create_engine(f"sqlite+aiosqlite:///{tmp_path / 'stairway.db'}")
+
+
+async def test_migrations_go_up_down_and_up_again(scratch_engine: AsyncEngine) -> None:
+    expected = {table.name for table in Base.metadata.sorted_tables}
+    try:
+        await migrate.upgrade(scratch_engine)
+        assert expected <= await table_names(scratch_engine)
+        await migrate.downgrade(scratch_engine, "base")
+        assert not expected & await table_names(scratch_engine)
+        await migrate.upgrade(scratch_engine)
+        assert expected <= await table_names(scratch_engine)
+    finally:
+        await scratch_engine.dispose()
+
+
+async def test_migrations_match_the_models(scratch_engine: AsyncEngine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    await migrate.upgrade(scratch_engine)
+    async with scratch_engine.connect() as connection:
+        diff = await connection.run_sync(
+            lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+        )
+    await scratch_engine.dispose()
+    assert diff == []
+
+
+async def test_repositories_do_not_commit(engine: AsyncEngine) -> None:
+    factory = create_session_factory(engine)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with factory() as session:
+        await Citizens(session).add(
+            Citizen(
+                telegram_id=1,
+                chat_id=1,
+                first_name="A",
+                pseudonym="C-0001",
+                blocked_bot=False,
+                banned=False,
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+        assert await Cases(session).next_number(2026) == 1
+        assert await UpdateLog(session).claim(99, now)
+        await session.rollback()
+    async with factory() as session:
+        assert await Citizens(session).by_telegram_id(1) is None
+        assert await Cases(session).next_number(2026) == 1
+        assert await UpdateLog(session).claim(99, now)
+
+
+async def test_update_log_refuses_a_second_claim(engine: AsyncEngine) -> None:
+    factory = create_session_factory(engine)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with factory() as session:
+        assert await UpdateLog(session).claim(5, now)
+        await session.commit()
+    async with factory() as session:
+        assert not await UpdateLog(session).claim(5, now)
+
+
+def test_reference_format() -> None:
+    assert format_ref("BL", 2026, 42) == "BL-26-00042"
+    assert format_ref("ZW", 2031, 123456) == "ZW-31-123456"
+
+
+async def test_datetimes_come_back_timezone_aware(engine: AsyncEngine) -> None:
+    factory = create_session_factory(engine)
+    moment = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    async with factory() as session:
+        await Citizens(session).add(
+            Citizen(
+                telegram_id=2,
+                chat_id=2,
+                first_name="B",
+                pseudonym="C-0002",
+                blocked_bot=False,
+                banned=False,
+                created_at=moment,
+                last_seen_at=moment,
+            )
+        )
+        await session.commit()
+    async with factory() as session:
+        citizen = await Citizens(session).by_telegram_id(2)
+        assert citizen is not None and citizen.created_at == moment
+        assert citizen.created_at.tzinfo is not None
