@@ -1,5 +1,5 @@
 # Beatline: `make run` starts the bot, `make test` runs every check. Both set themselves up.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	&& { command -v $$p; break; }; done)
 VENV ?= .venv
@@ -24,8 +24,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 translations: install
-	$(VENV)/bin/pybabel compile -d locales -D messages --statistics 2>&1 | grep -v '^$$' || true
-	@$(PY) -c 'import pathlib,sys; sys.exit(0 if list(pathlib.Path("locales").glob("*/LC_MESSAGES/messages.mo")) else "no catalogs compiled")'
+	$(VENV)/bin/pybabel compile -d locales -D messages
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -41,8 +40,10 @@ pytest: install translations
 extract: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output \
 		--project=Beatline --copyright-holder=Beatline -o locales/messages.pot .
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-location \
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages \
 		--ignore-obsolete --no-fuzzy-matching
+	$(PY) -c 'from pathlib import Path; from bot.i18n import fill_source_catalog as f; \
+		print(f(Path("locales/en/LC_MESSAGES/messages.po")), "English entries filled")'
 
 clean:
 	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo .mypy_cache .pytest_cache .ruff_cache

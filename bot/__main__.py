@@ -11,6 +11,7 @@ from aiogram.utils.token import TokenValidationError, validate_token
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.logs import configure_logging
 from bot.network import Network, NetworkError, load_network
 from storage import migrate
 from storage.db import create_engine
@@ -119,10 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        configure_logging(settings.log_level)
         COMMANDS[args.command](settings)
     except ConfigError as exc:
         print(f"Beatline cannot start: {exc}", file=sys.stderr)  # noqa: T201

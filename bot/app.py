@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -14,15 +15,23 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.casework import retry_missing_topics
 from bot.clock import Clock, SystemClock
 from bot.commands import set_commands
 from bot.config import Settings
-from bot.i18n import LocaleMiddleware, create_i18n
-from bot.middlewares import CitizenMiddleware, DatabaseMiddleware
+from bot.i18n import LOCALES_DIR, LocaleMiddleware, create_i18n
+from bot.middlewares import (
+    AlbumMiddleware,
+    CitizenMiddleware,
+    DatabaseMiddleware,
+    RelayMiddleware,
+)
 from bot.network import Network, load_network
 from bot.retry import RetryMiddleware, Sleep
+from bot.services.triage import EmergencyDetector
 from handlers import create_routers
 from storage import migrate
 from storage.db import create_engine, create_session_factory
@@ -54,6 +63,7 @@ class Services:
     session_factory: async_sessionmaker[AsyncSession]
     i18n: I18n
     clock: Clock
+    album_delay: float = 1.0
 
 
 def create_dispatcher(services: Services, storage: BaseStorage | None = None) -> Dispatcher:
@@ -63,8 +73,11 @@ def create_dispatcher(services: Services, storage: BaseStorage | None = None) ->
         settings=services.settings,
         network=services.network,
         clock=services.clock,
+        detector=EmergencyDetector(services.network.emergency.keywords),
     )
+    dp.update.outer_middleware(AlbumMiddleware(services.album_delay))
     dp.update.outer_middleware(DatabaseMiddleware(services.session_factory, services.clock))
+    dp.update.outer_middleware(RelayMiddleware(services.i18n, services.network))
     citizen_loader = CitizenMiddleware(services.clock)
     dp.message.outer_middleware(citizen_loader)
     dp.callback_query.outer_middleware(citizen_loader)
@@ -83,7 +96,7 @@ async def fsm_storage(settings: Settings) -> BaseStorage:
     return MemoryStorage()
 
 
-async def run_polling(settings: Settings, token: str) -> None:
+async def run_polling(settings: Settings, token: str, locales: Path = LOCALES_DIR) -> None:
     """Migrate, then serve updates by long polling until interrupted."""
     network = load_network(settings.network_file)
     engine = create_engine(settings.database_url)
@@ -92,18 +105,32 @@ async def run_polling(settings: Settings, token: str) -> None:
         settings=settings,
         network=network,
         session_factory=create_session_factory(engine),
-        i18n=create_i18n(network.default_language),
+        i18n=create_i18n(network.default_language, locales),
         clock=SystemClock(),
     )
     bot = create_bot(token, settings.bot_api_url)
     add_retries(bot)
     dp = create_dispatcher(services, await fsm_storage(settings))
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    # A timer only: which cases still lack a topic is read from the database on every run.
+    scheduler.add_job(
+        retry_missing_topics,
+        "interval",
+        minutes=1,
+        args=[bot, services.session_factory, services.i18n, network],
+        next_run_time=services.clock.now(),
+        max_instances=1,
+        coalesce=True,
+    )
     try:
         me = await bot.get_me()
         logger.info("Beatline runs as @%s", me.username)
         await set_commands(bot, services.i18n, network)
+        scheduler.start()
         await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
     finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         await dp.storage.close()
         await bot.session.close()
         await engine.dispose()

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     admin_ids: list[int] = Field(default_factory=list)
     ref_prefix: str = "BL"
+    show_officer_name: bool = False
     log_level: str = "INFO"
 
     @field_validator("bot_api_url")

@@ -43,7 +43,11 @@ LANGUAGE_NAMES: dict[str, str] = {
 
 def create_i18n(default_locale: str, path: Path = LOCALES_DIR) -> I18n:
     """Load the compiled catalogs; fails clearly when `make translations` was not run."""
-    i18n = I18n(path=path, default_locale=default_locale, domain="messages")
+    try:
+        i18n = I18n(path=path, default_locale=default_locale, domain="messages")
+    except RuntimeError as exc:  # a catalog without its compiled .mo
+        msg = f"{exc} Run `make translations` first."
+        raise RuntimeError(msg) from exc
     if not i18n.available_locales:
         msg = f"no compiled translations in {path}: run `make translations` first"
         raise RuntimeError(msg)
@@ -98,3 +102,20 @@ def compile_catalogs(source: Path, target: Path, domain: str = "messages") -> li
             write_mo(mo_file, catalog)
         compiled.append(language)
     return compiled
+
+
+def fill_source_catalog(path: Path) -> int:
+    """English is the source language: its catalog's entries are their own msgids."""
+    from babel.messages.pofile import read_po, write_po
+
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    filled = 0
+    for message in catalog:
+        if message.id and (not message.string or message.fuzzy):
+            message.string = message.id
+            message.flags.discard("fuzzy")
+            filled += 1
+    with path.open("wb") as handle:
+        write_po(handle, catalog, no_location=True, sort_output=True)
+    return filled

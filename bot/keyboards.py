@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.network import Named, Network
-from bot.texts import MENU_CASES, MENU_HELP, MENU_LANGUAGE, MENU_REPORT
-from storage.models import Case
+from bot.texts import (
+    CANCEL,
+    MENU_CASES,
+    MENU_HELP,
+    MENU_LANGUAGE,
+    MENU_REPORT,
+    SEND_REPORT,
+    SHARE_LOCATION,
+    SKIP,
+)
+from storage.models import Case, Privacy
 
 
 class LanguageCb(CallbackData, prefix="lang"):
@@ -31,6 +40,87 @@ class ReportCb(CallbackData, prefix="rep"):
 
 class PickCaseCb(CallbackData, prefix="pick"):
     case_id: int
+
+
+class SensitiveCb(CallbackData, prefix="sens"):
+    """Send a contact or location in an anonymous case anyway (or not)."""
+
+    send: bool
+
+
+class RateCb(CallbackData, prefix="rate"):
+    case_id: int
+    stars: int
+
+
+class SolvedCb(CallbackData, prefix="solved"):
+    case_id: int
+
+
+class BanCb(CallbackData, prefix="ban"):
+    case_id: int
+    confirm: bool
+
+
+def location_step() -> ReplyKeyboardMarkup:
+    builder = ReplyKeyboardBuilder()
+    builder.row(KeyboardButton(text=_(SHARE_LOCATION), request_location=True))
+    builder.row(KeyboardButton(text=_(SKIP)), KeyboardButton(text=_(CANCEL)))
+    return builder.as_markup(resize_keyboard=True, one_time_keyboard=False)
+
+
+def description_step() -> ReplyKeyboardMarkup:
+    builder = ReplyKeyboardBuilder()
+    builder.row(KeyboardButton(text=_(SEND_REPORT)))
+    builder.row(KeyboardButton(text=_(CANCEL)))
+    return builder.as_markup(resize_keyboard=True)
+
+
+def privacy() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    options = (
+        (Privacy.CONFIDENTIAL, _("🔒 Confidential (recommended)")),
+        (Privacy.IDENTIFIED, _("👤 With my name")),
+        (Privacy.ANONYMOUS, _("🕶 Anonymous")),
+    )
+    for tier, label in options:
+        builder.button(text=label, callback_data=ReportCb(action="privacy", value=tier.value))
+    builder.button(text=_("✖ Cancel"), callback_data=ReportCb(action="cancel"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def sensitive() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Send anyway"), callback_data=SensitiveCb(send=True))
+    builder.button(text=_("Do not send"), callback_data=SensitiveCb(send=False))
+    return builder.as_markup()
+
+
+def rating(case_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for stars in range(1, 6):
+        builder.button(text=f"{stars} ⭐", callback_data=RateCb(case_id=case_id, stars=stars))
+    builder.adjust(5)
+    return builder.as_markup()
+
+
+def solved(cases: Sequence[Case]) -> InlineKeyboardMarkup | None:
+    builder = InlineKeyboardBuilder()
+    for case in cases:
+        builder.button(
+            text=_("✅ {ref} is solved").format(ref=case.ref),
+            callback_data=SolvedCb(case_id=case.id),
+        )
+    builder.adjust(1)
+    return builder.as_markup() if cases else None
+
+
+def ban_confirm(case_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes, ban"), callback_data=BanCb(case_id=case_id, confirm=True))
+    builder.button(text=_("No"), callback_data=BanCb(case_id=case_id, confirm=False))
+    return builder.as_markup()
 
 
 def main_menu() -> ReplyKeyboardMarkup:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.types import Chat, TelegramObject, Update, User
+from aiogram.types import Chat, Message, TelegramObject, Update, User
+from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.network import Network
+from bot.relay import Relay
 from bot.services.citizens import Profile, touch
 from storage.repositories import Citizens, UpdateLog
 
@@ -68,3 +72,44 @@ def profile_of(user: User, chat: Chat) -> Profile:
     return Profile(
         telegram_id=user.id, chat_id=chat.id, first_name=user.first_name, username=user.username
     )
+
+
+class AlbumMiddleware(BaseMiddleware):
+    """Gathers an album's updates (one per photo/video) so handlers see it as one event.
+
+    The first update of a media group waits `delay` seconds, then carries the whole group in
+    `data["album"]`; the others end here. They are not lost if this process dies meanwhile:
+    Telegram has delivered them, and relays are keyed by message, so a redelivery is harmless.
+    """
+
+    def __init__(self, delay: float = 1.0) -> None:
+        self.delay = delay
+        self._groups: dict[tuple[int, str], list[Message]] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        message = event.message if isinstance(event, Update) else None
+        if message is None or message.media_group_id is None:
+            return await handler(event, data)
+        key = (message.chat.id, message.media_group_id)
+        if key in self._groups:
+            self._groups[key].append(message)
+            return UNHANDLED
+        self._groups[key] = [message]
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            album = sorted(self._groups.pop(key), key=lambda m: m.message_id)
+        data["album"] = album
+        return await handler(event, data)
+
+
+class RelayMiddleware(BaseMiddleware):
+    """Gives handlers a `relay` bound to this update's bot and database session."""
+
+    def __init__(self, i18n: I18n, network: Network) -> None:
+        self.i18n = i18n
+        self.network = network
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        data["relay"] = Relay(data["bot"], data["session"], self.i18n, self.network)
+        return await handler(event, data)

@@ -90,6 +90,65 @@ class Desk(Named):
         )
 
 
+# Words that suggest someone is in danger right now; a network file may replace them per language.
+DEFAULT_EMERGENCY_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "emergency",
+        "help me",
+        "in danger",
+        "fire",
+        "weapon",
+        "gun",
+        "knife",
+        "stabbed",
+        "shot",
+        "bleeding",
+        "unconscious",
+        "not breathing",
+        "overdose",
+        "suicide",
+        "kill myself",
+        "rape",
+        "kidnapped",
+        "attacked",
+        "being followed",
+        "break-in now",
+    ),
+    "nl": (
+        "noodgeval",
+        "help mij",
+        "help me",
+        "in gevaar",
+        "brand",
+        "wapen",
+        "pistool",
+        "mes",
+        "gestoken",
+        "neergeschoten",
+        "bloedt",
+        "bewusteloos",
+        "ademt niet",
+        "overdosis",
+        "zelfmoord",
+        "verkracht",
+        "verkrachting",
+        "ontvoerd",
+        "aangevallen",
+        "word gevolgd",
+        "inbraak nu",
+    ),
+}
+
+
+class Emergency(_Strict):
+    """The emergency number, and keywords that make a message urgent."""
+
+    number: str = "112"
+    keywords: dict[LanguageCode, tuple[str, ...]] = Field(
+        default_factory=lambda: dict(DEFAULT_EMERGENCY_KEYWORDS)
+    )
+
+
 class Network(_Strict):
     """The whole network file."""
 
@@ -97,6 +156,7 @@ class Network(_Strict):
     timezone: str = "UTC"
     default_desk: Code
     coordinators_chat_id: int | None = None
+    emergency: Emergency = Field(default_factory=Emergency)
     areas: tuple[Area, ...]
     categories: tuple[Category, ...]
     desks: tuple[Desk, ...]

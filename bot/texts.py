@@ -21,6 +21,11 @@ MENU_REPORT = N_("📝 Report")
 MENU_CASES = N_("📂 My cases")
 MENU_LANGUAGE = N_("🌐 Language")
 MENU_HELP = N_("❓ Help")
+# Reply-keyboard buttons inside the report wizard.
+SEND_REPORT = N_("📨 Send report")
+CANCEL = N_("✖ Cancel")
+SKIP = N_("⏭ Skip")
+SHARE_LOCATION = N_("📍 Share location")
 
 STATUS_ICONS = {
     CaseStatus.NEW: "🆕",
@@ -75,10 +80,13 @@ def case_list(cases: Sequence[Case], network: Network, language: str) -> str:
     return _("<b>Your cases</b>") + "\n\n" + "\n".join(lines)
 
 
+URGENT_ICON = "🔴"
+
+
 def reporter(case: Case, citizen: Citizen) -> str:
     """Who reported, as much as the case's privacy tier lets the desk see."""
     if case.privacy == Privacy.ANONYMOUS:
-        return fmt(_("Citizen {pseudonym} (anonymous)"), pseudonym=citizen.pseudonym)
+        return fmt(_("Citizen {pseudonym} (anonymous)"), pseudonym=case.pseudonym or "?")
     if case.privacy == Privacy.IDENTIFIED:
         handle = f" @{citizen.username}" if citizen.username else ""
         return fmt(
@@ -95,8 +103,9 @@ def topic_title(case: Case, network: Network) -> str:
     language = network.default_language
     category = network.category(case.category)
     area = network.area(case.area)
+    urgent = URGENT_ICON if case.priority == "urgent" else ""
     parts = [
-        f"{STATUS_ICONS.get(CaseStatus(case.status), '')} {case.ref}",
+        f"{urgent}{STATUS_ICONS.get(CaseStatus(case.status), '')} {case.ref}",
         category.name(language, language) if category else case.category,
         area.name(language, language) if area else case.area,
     ]
@@ -108,8 +117,9 @@ def case_card(case: Case, citizen: Citizen, network: Network, description: str) 
     language = network.default_language
     category = network.category(case.category)
     area = network.area(case.area)
+    urgent = URGENT_ICON if case.priority == "urgent" else ""
     rows = [
-        f"{STATUS_ICONS.get(CaseStatus(case.status), '')} <b>{quote(case.ref)}</b>",
+        f"{urgent}{STATUS_ICONS.get(CaseStatus(case.status), '')} <b>{quote(case.ref)}</b>",
         fmt(
             _("Category: {name}"),
             name=category.name(language, language) if category else case.category,
@@ -118,10 +128,27 @@ def case_card(case: Case, citizen: Citizen, network: Network, description: str) 
         fmt(_("Language: {name}"), name=language_label(case.language)),
         fmt(_("Reported: {time}"), time=local_time(case.created_at, network)),
         _("Reporter: {who}").format(who=reporter(case, citizen)),
-        "",
-        quote(description),
+        fmt(_("Privacy: {tier}"), tier=privacy_name(case.privacy)),
     ]
+    if case.latitude is not None and case.longitude is not None:
+        rows.append(
+            fmt(_("Location: {place}"), place=f"{case.latitude:.5f}, {case.longitude:.5f}")
+        )
+    if case.assignee_name:
+        rows.append(fmt(_("Officer: {name}"), name=case.assignee_name))
+    if case.priority == "urgent":
+        rows.append(_("🔴 Possible emergency: check at once."))
+    rows += ["", quote(description)]
     return "\n".join(rows)
+
+
+def privacy_name(privacy: str) -> str:
+    names = {
+        Privacy.IDENTIFIED: _("identified (name and Telegram account visible)"),
+        Privacy.CONFIDENTIAL: _("confidential (first name only)"),
+        Privacy.ANONYMOUS: _("anonymous (no personal data)"),
+    }
+    return names.get(Privacy(privacy), privacy)
 
 
 def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:

@@ -12,11 +12,14 @@ def create_routers(network: Network) -> list[Router]:
     """Fresh routers for one Dispatcher, private-chat ones apart from the staff-group one."""
     citizen = Router(name="citizen")
     citizen.message.filter(F.chat.type == "private")
+    citizen.edited_message.filter(F.chat.type == "private")
     citizen.callback_query.filter(F.message.chat.type == "private")
     citizen.include_routers(
         onboarding.create_router(), report.create_router(), conversation.create_router()
     )
     desks = Router(name="desks")
     desks.message.filter(F.chat.id.in_(network.staff_chat_ids))
+    desks.edited_message.filter(F.chat.id.in_(network.staff_chat_ids))
+    desks.callback_query.filter(F.message.chat.id.in_(network.staff_chat_ids))
     desks.include_router(staff.create_router())
     return [common.create_router(), citizen, desks]

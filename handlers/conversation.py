@@ -1,11 +1,11 @@
-"""A consented citizen outside the wizard: their cases, help, and follow-ups copied to the desk."""
+"""A consented citizen outside the wizard: their cases, help, ratings, and follow-ups copied to
+the desk (including albums, edits and, in anonymous cases, a check before revealing content)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -13,28 +13,32 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
+from bot.casework import emergency_advice, groups, relay_from_citizen, restore, snapshot
 from bot.clock import Clock
+from bot.edits import mirror_edit
 from bot.filters import Consented, MenuButton
 from bot.i18n import _
 from bot.network import Network
-from bot.relay import RELAYABLE, copy_to_topic, kind_and_file
-from bot.services.cases import (
-    Relayed,
-    already_relayed,
-    case_replied_to,
-    find_own_case,
-    open_case_by_id,
-    open_cases,
-    recent_cases,
-    record_message,
+from bot.relay import RELAYABLE, REVEALING, Relay
+from bot.services import cases as case_service
+from bot.services.triage import EmergencyDetector
+from bot.texts import (
+    CANCEL,
+    MENU_CASES,
+    MENU_HELP,
+    SEND_REPORT,
+    SKIP,
+    case_line,
+    case_list,
+    fmt,
+    local_time,
+    quote,
 )
-from bot.texts import MENU_CASES, MENU_HELP, case_line, case_list, fmt, local_time, quote
-from storage.models import Case, Citizen, Direction
-
-logger = logging.getLogger(__name__)
+from storage.models import Case, CaseStatus, Citizen, Privacy
 
 ACTIVE_CASE = "active_case_id"
-PENDING = "pending_message_ids"
+PENDING = "pending_messages"
+SENSITIVE = "sensitive"
 
 
 def create_router() -> Router:
@@ -47,9 +51,16 @@ def create_router() -> Router:
     router.message.register(cmd_help, Command("help"))
     router.message.register(cmd_help, MenuButton(MENU_HELP))
     router.message.register(cmd_unknown, F.text.startswith("/"))
+    # Wizard buttons pressed after the wizard ended (a double tap) must not become follow-ups.
+    for label in (SEND_REPORT, CANCEL, SKIP):
+        router.message.register(on_leftover_button, MenuButton(label))
     router.message.register(on_followup, StateFilter(None), F.content_type.in_(RELAYABLE))
     router.message.register(on_unsupported, StateFilter(None))
+    router.edited_message.register(on_edit)
     router.callback_query.register(cb_pick_case, keyboards.PickCaseCb.filter())
+    router.callback_query.register(cb_sensitive, keyboards.SensitiveCb.filter())
+    router.callback_query.register(cb_rate, keyboards.RateCb.filter())
+    router.callback_query.register(cb_solved, keyboards.SolvedCb.filter())
     router.callback_query.register(cb_stale)
     return router
 
@@ -57,10 +68,12 @@ def create_router() -> Router:
 async def cmd_cases(
     message: Message, session: AsyncSession, citizen: Citizen, network: Network, i18n: I18n
 ) -> None:
-    """List open and recently closed cases with their status."""
-    cases = await recent_cases(session, citizen)
+    """List open and recently closed cases; open ones can be marked solved."""
+    cases = await case_service.recent_cases(session, citizen)
+    open_ones = [case for case in cases if case.status != CaseStatus.CLOSED]
     await message.answer(
-        case_list(cases, network, i18n.current_locale), reply_markup=keyboards.main_menu()
+        case_list(cases, network, i18n.current_locale),
+        reply_markup=keyboards.solved(open_ones) or keyboards.main_menu(),
     )
 
 
@@ -78,7 +91,7 @@ async def cmd_status(
             _("Send the reference with the command, for example: /status BL-26-00042")
         )
         return
-    case = await find_own_case(session, citizen, command.args)
+    case = await case_service.find_own_case(session, citizen, command.args)
     if case is None:
         await message.answer(
             fmt(_("No case {ref} was found among your reports."), ref=command.args.strip()[:40])
@@ -91,7 +104,7 @@ async def cmd_status(
     )
 
 
-async def cmd_help(message: Message) -> None:
+async def cmd_help(message: Message, network: Network) -> None:
     await message.answer(
         _(
             "<b>Beatline</b> connects you with the police in your neighbourhood.\n\n"
@@ -100,8 +113,8 @@ async def cmd_help(message: Message) -> None:
             "🌐 Language: change the language.\n"
             "After a report, write here to add information; answers from the police arrive "
             "here too.\n\n"
-            "This is not an emergency line: in an emergency call 112."
-        ),
+            "This is not an emergency line: in an emergency call {number}."
+        ).format(number=quote(network.emergency.number)),
         reply_markup=keyboards.main_menu(),
     )
 
@@ -112,18 +125,22 @@ async def cmd_unknown(message: Message) -> None:
     )
 
 
+async def on_leftover_button(message: Message) -> None:
+    await message.answer(_("Choose an option from the menu."), reply_markup=keyboards.main_menu())
+
+
 async def _target_case(
     message: Message, session: AsyncSession, citizen: Citizen, state: FSMContext
 ) -> Case | list[Case] | None:
     """The case a follow-up belongs to, the candidates when it is ambiguous, or None."""
     if message.reply_to_message is not None:
-        replied = await case_replied_to(
+        replied = await case_service.case_replied_to(
             session, citizen, message.chat.id, message.reply_to_message.message_id
         )
         if replied is not None:
             await state.update_data({ACTIVE_CASE: replied.id})
             return replied
-    candidates = list(await open_cases(session, citizen))
+    candidates = list(await case_service.open_cases(session, citizen))
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     active_id = (await state.get_data()).get(ACTIVE_CASE)
@@ -131,42 +148,30 @@ async def _target_case(
     return active or candidates
 
 
-def _pending_entry(message: Message) -> dict[str, Any]:
-    kind, file_id = kind_and_file(message)
-    return {
-        "id": message.message_id,
-        "kind": kind,
-        "file_id": file_id,
-        "text": message.text or message.caption,
-    }
-
-
-async def _relay_pending(
-    entry: dict[str, Any],
+async def _deliver(
+    messages: list[Message],
     case: Case,
     citizen: Citizen,
+    state: FSMContext,
     session: AsyncSession,
-    bot: Bot,
-    network: Network,
-    i18n: I18n,
+    relay: Relay,
     clock: Clock,
+    detector: EmergencyDetector,
+    network: Network,
 ) -> None:
-    target = await copy_to_topic(bot, i18n, network, case, citizen, entry["id"])
-    await record_message(
-        session,
-        case,
-        Relayed(
-            direction=Direction.CITIZEN,
-            source_chat_id=citizen.chat_id,
-            source_message_id=entry["id"],
-            target_chat_id=case.staff_chat_id,
-            target_message_id=target,
-            kind=entry["kind"],
-            file_id=entry["file_id"],
-            text=entry["text"],
-        ),
-        clock.now(),
-    )
+    """Relay, unless an anonymous citizen should first confirm a contact or location."""
+    if case.privacy == Privacy.ANONYMOUS and any(m.content_type in REVEALING for m in messages):
+        await state.update_data(
+            {SENSITIVE: {"case_id": case.id, "messages": [snapshot(m) for m in messages]}}
+        )
+        await messages[0].reply(
+            _("This may identify you, and your report is anonymous. Send it anyway?"),
+            reply_markup=keyboards.sensitive(),
+        )
+        return
+    if any(detector.matches(m.text or m.caption) for m in messages):
+        await messages[0].answer(emergency_advice(network))
+    await relay_from_citizen(relay, session, case, citizen, messages, clock.now(), detector)
 
 
 async def on_followup(
@@ -174,13 +179,15 @@ async def on_followup(
     session: AsyncSession,
     citizen: Citizen,
     state: FSMContext,
-    bot: Bot,
-    network: Network,
-    i18n: I18n,
+    relay: Relay,
     clock: Clock,
+    detector: EmergencyDetector,
+    network: Network,
+    album: list[Message] | None = None,
 ) -> None:
     """Copy what the citizen writes into the topic of the case it belongs to."""
-    if await already_relayed(session, message.chat.id, message.message_id):
+    messages = album or [message]
+    if await case_service.already_relayed(session, message.chat.id, message.message_id):
         return
     target = await _target_case(message, session, citizen, state)
     if target is None:
@@ -190,17 +197,15 @@ async def on_followup(
         )
         return
     if isinstance(target, list):
-        pending = [*(await state.get_data()).get(PENDING, []), _pending_entry(message)]
+        pending = [*(await state.get_data()).get(PENDING, []), *map(snapshot, messages)]
         await state.update_data({PENDING: pending})
-        if len(pending) == 1:
+        if len(pending) == len(messages):
             await message.reply(
                 _("You have more than one open report. Which one is this about?"),
                 reply_markup=keyboards.pick_case(target),
             )
         return
-    await _relay_pending(
-        _pending_entry(message), target, citizen, session, bot, network, i18n, clock
-    )
+    await _deliver(messages, target, citizen, state, session, relay, clock, detector, network)
 
 
 async def cb_pick_case(
@@ -209,22 +214,26 @@ async def cb_pick_case(
     session: AsyncSession,
     citizen: Citizen,
     state: FSMContext,
-    bot: Bot,
-    network: Network,
-    i18n: I18n,
+    relay: Relay,
     clock: Clock,
+    detector: EmergencyDetector,
+    network: Network,
 ) -> None:
     """Send the messages that waited for a case choice, and keep using that case."""
-    case = await open_case_by_id(session, citizen, callback_data.case_id)
+    case = await case_service.open_case_by_id(session, citizen, callback_data.case_id)
     if case is None or not isinstance(query.message, Message):
         await query.answer(_("That case is closed or no longer yours."), show_alert=True)
         return
-    data = await state.get_data()
-    pending: list[dict[str, Any]] = data.get(PENDING, [])
+    pending: list[dict[str, Any]] = (await state.get_data()).get(PENDING, [])
     await state.update_data({ACTIVE_CASE: case.id, PENDING: []})
-    for entry in pending:
-        if not await already_relayed(session, citizen.chat_id, entry["id"]):
-            await _relay_pending(entry, case, citizen, session, bot, network, i18n, clock)
+    waiting = [restore(item) for item in pending]
+    fresh = [
+        m
+        for m in waiting
+        if not await case_service.already_relayed(session, m.chat.id, m.message_id)
+    ]
+    for batch in groups(fresh):
+        await _deliver(batch, case, citizen, state, session, relay, clock, detector, network)
     await query.answer()
     await query.message.edit_text(
         _(
@@ -232,6 +241,97 @@ async def cb_pick_case(
             "another case to write about that one."
         ).format(ref=quote(case.ref))
     )
+
+
+async def cb_sensitive(
+    query: CallbackQuery,
+    callback_data: keyboards.SensitiveCb,
+    session: AsyncSession,
+    citizen: Citizen,
+    state: FSMContext,
+    relay: Relay,
+    clock: Clock,
+    detector: EmergencyDetector,
+) -> None:
+    """The anonymous citizen's answer to "this may identify you — send anyway?"."""
+    pending = (await state.get_data()).get(SENSITIVE)
+    await state.update_data({SENSITIVE: None})
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    if not pending or not callback_data.send:
+        if isinstance(query.message, Message):
+            await query.message.answer(_("Not sent."))
+        return
+    case = await case_service.open_case_by_id(session, citizen, pending["case_id"])
+    if case is None:
+        return
+    messages = [restore(item) for item in pending["messages"]]
+    await relay_from_citizen(relay, session, case, citizen, messages, clock.now(), detector)
+
+
+async def cb_rate(
+    query: CallbackQuery,
+    callback_data: keyboards.RateCb,
+    session: AsyncSession,
+    citizen: Citizen,
+    relay: Relay,
+) -> None:
+    """Store the citizen's 1–5 rating and show it in the topic."""
+    case = await case_service.find_own_case_by_id(session, citizen, callback_data.case_id)
+    if case is None or case.status != CaseStatus.CLOSED:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    case_service.rate(case, callback_data.stars)
+    await query.answer(_("Thank you for your rating."))
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer(
+            _("Thank you. Your rating: {stars}").format(stars="⭐" * callback_data.stars)
+        )
+    with relay.staff_language():
+        await relay.note(
+            case,
+            citizen,
+            _("⭐ The citizen rated the handling {stars}/5.").format(stars=callback_data.stars),
+        )
+
+
+async def cb_solved(
+    query: CallbackQuery,
+    callback_data: keyboards.SolvedCb,
+    session: AsyncSession,
+    citizen: Citizen,
+    relay: Relay,
+    clock: Clock,
+    i18n: I18n,
+) -> None:
+    """The citizen closes their own case ("my issue is solved")."""
+    case = await case_service.open_case_by_id(session, citizen, callback_data.case_id)
+    if case is None:
+        await query.answer(_("That case is closed or no longer yours."), show_alert=True)
+        return
+    with relay.staff_language():
+        case_service.close(case, _("Closed by the citizen: the issue is solved."), clock.now())
+        await relay.note(case, citizen, _("✅ The citizen marked this case as solved."))
+        await relay.refresh_card(case, citizen)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            fmt(_("Your report {ref} is closed. Thank you for letting us know."), ref=case.ref),
+            reply_markup=keyboards.rating(case.id),
+        )
+
+
+async def on_edit(message: Message, session: AsyncSession, citizen: Citizen, relay: Relay) -> None:
+    """Mirror an edit of an already relayed message into the topic."""
+    record = await case_service.message_by_source(session, message.chat.id, message.message_id)
+    if record is None:
+        return
+    case = await case_service.case_by_id(session, record.case_id)
+    if case is None:
+        return
+    await mirror_edit(relay, case, citizen, record, message, header="")
 
 
 async def on_unsupported(message: Message) -> None:

@@ -1,38 +1,41 @@
-"""The report wizard: category → area → description → confirm, with cancel at every step."""
+"""The report wizard: category → area → privacy → location (optional) → description (text and
+media, several messages) → "Send report"; cancel works at every step."""
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
+from bot.casework import emergency_advice, record, restore, snapshot, submit_report
 from bot.clock import Clock
 from bot.config import Settings
 from bot.filters import Consented, MenuButton
 from bot.i18n import _
 from bot.network import Network
-from bot.relay import ensure_topic
-from bot.services.cases import NewReport, Relayed, open_case, record_message
-from bot.texts import MENU_REPORT, fmt
-from storage.models import Citizen, Direction
+from bot.relay import RELAYABLE, REVEALING, Relay
+from bot.services.cases import NewReport
+from bot.services.triage import EmergencyDetector
+from bot.texts import CANCEL, MENU_REPORT, SEND_REPORT, SKIP, fmt
+from storage.models import Citizen, Direction, Privacy
 
-logger = logging.getLogger(__name__)
-
-DESCRIPTION_MAX = 4000
+DESCRIPTION_MAX_ITEMS = 30
+ITEMS = "items"
 
 
 class ReportForm(StatesGroup):
     category = State()
     area = State()
+    privacy = State()
+    location = State()
     description = State()
-    confirm = State()
 
 
 def create_router() -> Router:
@@ -42,6 +45,7 @@ def create_router() -> Router:
     router.message.register(cmd_report, Command("report"))
     router.message.register(cmd_report, MenuButton(MENU_REPORT))
     router.message.register(cmd_cancel, Command("cancel"), StateFilter(ReportForm))
+    router.message.register(cmd_cancel, MenuButton(CANCEL), StateFilter(ReportForm))
     router.callback_query.register(
         cb_cancel, keyboards.ReportCb.filter(F.action == "cancel"), StateFilter(ReportForm)
     )
@@ -51,21 +55,35 @@ def create_router() -> Router:
     router.callback_query.register(
         cb_area, keyboards.ReportCb.filter(F.action == "area"), ReportForm.area
     )
-    router.message.register(on_description, ReportForm.description, F.text)
-    router.message.register(on_not_text, ReportForm.description)
-    router.message.register(
-        on_waiting_for_button,
-        StateFilter(ReportForm.category, ReportForm.area, ReportForm.confirm),
-    )
     router.callback_query.register(
-        cb_confirm, keyboards.ReportCb.filter(F.action == "confirm"), ReportForm.confirm
+        cb_privacy, keyboards.ReportCb.filter(F.action == "privacy"), ReportForm.privacy
     )
+    router.message.register(on_location, ReportForm.location, F.location)
+    router.message.register(on_skip_location, ReportForm.location, MenuButton(SKIP))
+    router.message.register(on_send, ReportForm.description, MenuButton(SEND_REPORT))
+    router.message.register(on_description, ReportForm.description, F.content_type.in_(RELAYABLE))
+    router.callback_query.register(
+        cb_sensitive, keyboards.SensitiveCb.filter(), ReportForm.description
+    )
+    router.message.register(on_unsupported, ReportForm.description)
+    router.message.register(on_waiting_for_button, StateFilter(ReportForm))
     return router
 
 
-async def cmd_report(message: Message, state: FSMContext, network: Network, i18n: I18n) -> None:
+async def cmd_report(
+    message: Message, state: FSMContext, network: Network, i18n: I18n, citizen: Citizen
+) -> None:
     """Start the wizard (again, if one was under way)."""
     await state.clear()
+    if citizen.banned:
+        await message.answer(
+            _(
+                "You cannot make new reports through Beatline at the moment. "
+                "In an emergency call {number}."
+            ).format(number=network.emergency.number),
+            reply_markup=keyboards.main_menu(),
+        )
+        return
     await state.set_state(ReportForm.category)
     await message.answer(
         _("What is your report about?"),
@@ -110,79 +128,145 @@ async def cb_area(
         await query.answer(_("This choice is no longer available."), show_alert=True)
         return
     await state.update_data(area=area.code)
-    await state.set_state(ReportForm.description)
+    await state.set_state(ReportForm.privacy)
     await query.answer()
     await query.message.edit_text(
         fmt(_("Area: {name}"), name=area.name(i18n.current_locale, network.default_language))
         + "\n\n"
         + _(
-            "Describe what happened: what, when, where exactly, who was involved. "
-            "Do not send anything that is not needed."
+            "<b>Who may know this report is from you?</b>\n"
+            "🔒 Confidential: the police see your first name only.\n"
+            "👤 With my name: the police see your name and Telegram account, so they can "
+            "contact you more easily.\n"
+            "🕶 Anonymous: the police see no name at all. They can still answer you here."
         ),
-        reply_markup=keyboards.cancel_row(),
+        reply_markup=keyboards.privacy(),
     )
+
+
+async def cb_privacy(
+    query: CallbackQuery, callback_data: keyboards.ReportCb, state: FSMContext
+) -> None:
+    try:
+        tier = Privacy(callback_data.value)
+    except ValueError:
+        await query.answer(_("This choice is no longer available."), show_alert=True)
+        return
+    if not isinstance(query.message, Message):
+        await query.answer()
+        return
+    await state.update_data({"privacy": tier.value, ITEMS: []})
+    await state.set_state(ReportForm.location)
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    prompt = _(
+        "Where exactly did it happen? You can share a location with the button below "
+        "(use the paperclip → Location to pick a place on the map), or skip this step."
+    )
+    if tier is Privacy.ANONYMOUS:
+        prompt += "\n\n" + _("Note: a location you share may reveal where you are.")
+    await query.message.answer(prompt, reply_markup=keyboards.location_step())
+
+
+async def on_location(message: Message, state: FSMContext) -> None:
+    assert message.location is not None
+    await state.update_data(
+        latitude=message.location.latitude, longitude=message.location.longitude
+    )
+    await _ask_description(message, state)
+
+
+async def on_skip_location(message: Message, state: FSMContext) -> None:
+    await _ask_description(message, state)
+
+
+async def _ask_description(message: Message, state: FSMContext) -> None:
+    await state.set_state(ReportForm.description)
+    await message.answer(
+        _(
+            "Describe what happened: what, when, where exactly, who was involved. "
+            "You can send several messages, photos, videos, voice messages and files.\n"
+            "Press “📨 Send report” when you are done."
+        ),
+        reply_markup=keyboards.description_step(),
+    )
+
+
+async def _add_items(
+    messages: list[Message],
+    state: FSMContext,
+    detector: EmergencyDetector,
+    network: Network,
+    relay: Relay,
+) -> None:
+    data = await state.get_data()
+    items: list[dict[str, Any]] = data.get(ITEMS, [])
+    if len(items) + len(messages) > DESCRIPTION_MAX_ITEMS:
+        await messages[0].answer(
+            _(
+                "That is as much as one report can hold. Press “📨 Send report”; you can send "
+                "more afterwards."
+            )
+        )
+        return
+    items += [snapshot(m) for m in messages]
+    urgent = data.get("urgent", False)
+    if not urgent and any(detector.matches(m.text or m.caption) for m in messages):
+        urgent = True
+        await messages[0].answer(emergency_advice(network))
+    await state.update_data({ITEMS: items, "urgent": urgent})
+    for message in messages:
+        await relay.quietly(message.react([ReactionTypeEmoji(emoji="✍")]))
 
 
 async def on_description(
-    message: Message, state: FSMContext, network: Network, i18n: I18n
+    message: Message,
+    state: FSMContext,
+    detector: EmergencyDetector,
+    network: Network,
+    relay: Relay,
+    album: list[Message] | None = None,
 ) -> None:
-    text = (message.text or "").strip()
-    if not text:
-        await message.answer(_("Please describe what happened in a few words."))
-        return
-    if len(text) > DESCRIPTION_MAX:
-        await message.answer(
-            _(
-                "That is longer than {limit} characters. Please shorten it; you can send more "
-                "details after the report is sent."
-            ).format(limit=DESCRIPTION_MAX)
-        )
-        return
-    await state.update_data(description=text, description_message_id=message.message_id)
-    await state.set_state(ReportForm.confirm)
+    """Collect text and media until the citizen presses "Send report"."""
+    messages = album or [message]
     data = await state.get_data()
-    category = network.category(data["category"])
-    area = network.area(data["area"])
-    language = i18n.current_locale
-    summary = "\n".join(
-        [
-            _("<b>Please check your report</b>"),
-            fmt(
-                _("Category: {name}"),
-                name=category.name(language, network.default_language)
-                if category
-                else data["category"],
-            ),
-            fmt(
-                _("Area: {name}"),
-                name=area.name(language, network.default_language) if area else data["area"],
-            ),
-            "",
-            fmt("{text}", text=text),
-        ]
-    )
-    await message.answer(summary, reply_markup=keyboards.confirm())
-
-
-async def on_not_text(message: Message) -> None:
-    await message.answer(
-        _(
-            "Please describe it in words first. You can send photos and other files once the "
-            "report has been sent."
+    if data.get("privacy") == Privacy.ANONYMOUS and message.content_type in REVEALING:
+        await state.update_data(sensitive=snapshot(message))
+        await message.reply(
+            _("This may identify you, and your report is anonymous. Send it anyway?"),
+            reply_markup=keyboards.sensitive(),
         )
-    )
+        return
+    await _add_items(messages, state, detector, network, relay)
 
 
-async def on_waiting_for_button(message: Message) -> None:
-    await message.answer(_("Please use the buttons above, or /cancel to stop this report."))
-
-
-async def cb_confirm(
+async def cb_sensitive(
     query: CallbackQuery,
+    callback_data: keyboards.SensitiveCb,
+    state: FSMContext,
+    detector: EmergencyDetector,
+    network: Network,
+    relay: Relay,
+) -> None:
+    data = await state.get_data()
+    pending = data.get("sensitive")
+    await state.update_data(sensitive=None)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    if pending is None or not callback_data.send:
+        if isinstance(query.message, Message):
+            await query.message.answer(_("Not added."))
+        return
+    await _add_items([restore(pending)], state, detector, network, relay)
+
+
+async def on_send(
+    message: Message,
     state: FSMContext,
     session: AsyncSession,
     citizen: Citizen,
-    bot: Bot,
+    relay: Relay,
     network: Network,
     i18n: I18n,
     clock: Clock,
@@ -190,38 +274,25 @@ async def cb_confirm(
 ) -> None:
     """Open the case, give it a topic in its desk's group and give the citizen the reference."""
     data = await state.get_data()
-    await state.clear()
-    if not isinstance(query.message, Message):
-        await query.answer()
+    items = [restore(item) for item in data.get(ITEMS, [])]
+    if not items:
+        await message.answer(_("Please describe what happened first."))
         return
-    now = clock.now()
+    await state.clear()
     report = NewReport(
         category=data["category"],
         area=data["area"],
-        description=data["description"],
+        description="\n\n".join(m.text for m in items if m.text),
         language=i18n.current_locale,
+        privacy=Privacy(data.get("privacy", Privacy.CONFIDENTIAL)),
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        urgent=bool(data.get("urgent")),
     )
-    case = await open_case(session, network, citizen, report, now, settings.ref_prefix)
-    # Recorded before any Telegram call: its unique key stops a double-tapped "Send" early.
-    description = await record_message(
-        session,
-        case,
-        Relayed(
-            direction=Direction.CITIZEN,
-            source_chat_id=citizen.chat_id,
-            source_message_id=data["description_message_id"],
-            target_chat_id=case.staff_chat_id,
-            target_message_id=None,
-            kind="text",
-            text=report.description,
-        ),
-        now,
+    case = await submit_report(
+        relay, session, network, citizen, report, items, clock.now(), settings.ref_prefix
     )
-    await ensure_topic(bot, i18n, network, case, citizen)
-    description.target_message_id = case.card_message_id
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    receipt = await query.message.answer(
+    receipt = await message.answer(
         _(
             "Thank you. Your report has been sent to the police.\n"
             "Your reference is <b>{ref}</b>. You will get the answer here; "
@@ -229,20 +300,7 @@ async def cb_confirm(
         ).format(ref=case.ref),
         reply_markup=keyboards.main_menu(),
     )
-    await record_message(
-        session,
-        case,
-        Relayed(
-            direction=Direction.SYSTEM,
-            source_chat_id=citizen.chat_id,
-            source_message_id=receipt.message_id,
-            target_chat_id=None,
-            target_message_id=None,
-            kind="text",
-        ),
-        now,
-    )
-    logger.info("case %s opened for desk %s", case.ref, case.desk)
+    await record(session, case, receipt, Direction.SYSTEM, None, None, clock.now())
 
 
 async def _cancelled(message: Message, state: FSMContext) -> None:
@@ -262,3 +320,16 @@ async def cb_cancel(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await _cancelled(query.message, state)
+
+
+async def on_unsupported(message: Message) -> None:
+    await message.answer(
+        _(
+            "This kind of message cannot be passed on. Please send text, photos, videos, "
+            "voice messages, files or a location."
+        )
+    )
+
+
+async def on_waiting_for_button(message: Message) -> None:
+    await message.answer(_("Please use the buttons, or /cancel to stop this report."))

@@ -1,19 +1,26 @@
-"""A desk's supergroup: what staff write in a case topic reaches the citizen as the bot."""
+"""A desk's supergroup: what staff write in a case topic reaches the citizen as the bot, and
+the case commands (/take, /close, /reopen, /ban, /unban) run the case."""
 
 from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, F, Router
-from aiogram.types import Message
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import keyboards
+from bot.casework import record, tell_closed
 from bot.clock import Clock
+from bot.config import Settings
+from bot.edits import mirror_edit
 from bot.i18n import _
-from bot.relay import RELAYABLE, DeliveryError, deliver_to_citizen, kind_and_file
-from bot.services.cases import Relayed, already_relayed, case_of_topic, record_message
+from bot.relay import DELIVERED, RELAYABLE, UNDELIVERED, DeliveryError, Relay
+from bot.services import cases as case_service
 from bot.services.citizens import citizen_of_case
-from storage.models import Direction
+from bot.texts import fmt, quote
+from storage.models import Case, CaseStatus, Direction
 
 logger = logging.getLogger(__name__)
 
@@ -24,9 +31,17 @@ def create_router() -> Router:
     router = Router(name=__name__)
     # Staff are people (or the group posting as itself); other bots and channel forwards are not.
     router.message.filter(F.message_thread_id, written_by_staff)
+    router.edited_message.filter(F.message_thread_id, written_by_staff)
     router.message.register(on_note, F.text.startswith(NOTE_PREFIX))
+    router.message.register(cmd_take, Command("take"))
+    router.message.register(cmd_close, Command("close"))
+    router.message.register(cmd_reopen, Command("reopen"))
+    router.message.register(cmd_ban, Command("ban"))
+    router.message.register(cmd_unban, Command("unban"))
     router.message.register(on_command, F.text.startswith("/"))
     router.message.register(on_staff_message, F.content_type.in_(RELAYABLE))
+    router.edited_message.register(on_staff_edit)
+    router.callback_query.register(cb_ban, keyboards.BanCb.filter())
     return router
 
 
@@ -38,60 +53,203 @@ def written_by_staff(message: Message) -> bool:
     return message.from_user is not None and not message.from_user.is_bot
 
 
-async def on_note(message: Message, session: AsyncSession, clock: Clock) -> None:
-    """`// text` stays in the topic as an internal note."""
-    case = await case_of_topic(session, message.chat.id, message.message_thread_id or 0)
-    if case is None or await already_relayed(session, message.chat.id, message.message_id):
-        return
-    await record_message(
-        session,
-        case,
-        Relayed(
-            direction=Direction.NOTE,
-            source_chat_id=message.chat.id,
-            source_message_id=message.message_id,
-            target_chat_id=None,
-            target_message_id=None,
-            kind="text",
-            text=message.text,
-            author_id=message.from_user.id if message.from_user else None,
-        ),
-        clock.now(),
+def _name(user: User | None) -> str:
+    return user.full_name if user else _("an administrator")
+
+
+async def _case_of(message: Message, session: AsyncSession) -> Case | None:
+    return await case_service.case_of_topic(
+        session, message.chat.id, message.message_thread_id or 0
     )
 
 
+async def on_note(message: Message, session: AsyncSession, clock: Clock) -> None:
+    """`// text` stays in the topic as an internal note."""
+    case = await _case_of(message, session)
+    if case is None or await case_service.already_relayed(
+        session, message.chat.id, message.message_id
+    ):
+        return
+    await record(session, case, message, Direction.NOTE, None, None, clock.now())
+
+
 async def on_command(message: Message) -> None:
-    """Commands are for the bot, never for the citizen."""
+    """Other commands are for the bot, never for the citizen."""
     logger.debug("staff command in chat %d ignored", message.chat.id)
 
 
 async def on_staff_message(
-    message: Message, session: AsyncSession, bot: Bot, clock: Clock
+    message: Message,
+    session: AsyncSession,
+    relay: Relay,
+    clock: Clock,
+    album: list[Message] | None = None,
 ) -> None:
-    """Relay a staff message to the case's citizen and keep both ids."""
-    case = await case_of_topic(session, message.chat.id, message.message_thread_id or 0)
-    if case is None or await already_relayed(session, message.chat.id, message.message_id):
+    """Relay a staff message (or album) to the case's citizen; react to show the outcome."""
+    case = await _case_of(message, session)
+    if case is None or await case_service.already_relayed(
+        session, message.chat.id, message.message_id
+    ):
         return
+    if case.status == CaseStatus.CLOSED:
+        await message.reply(_("This case is closed; nothing was sent. Use /reopen first."))
+        return
+    messages = album or [message]
     citizen = await citizen_of_case(session, case)
     try:
-        delivered = await deliver_to_citizen(bot, case, citizen, message)
+        delivered = await relay.to_citizen(case, citizen, messages)
     except DeliveryError as failure:
+        await relay.react(message.chat.id, message.message_id, UNDELIVERED)
         await message.reply(_("⚠️ Not delivered: {reason}").format(reason=failure.reason))
         return
-    kind, file_id = kind_and_file(message)
-    await record_message(
-        session,
-        case,
-        Relayed(
-            direction=Direction.STAFF,
-            source_chat_id=message.chat.id,
-            source_message_id=message.message_id,
-            target_chat_id=citizen.chat_id,
-            target_message_id=delivered,
-            kind=kind,
-            file_id=file_id,
-            text=message.text or message.caption,
-            author_id=message.from_user.id if message.from_user else None,
-        ),
-        clock.now(),
+    was_new = case.status == CaseStatus.NEW
+    now = clock.now()
+    for sent, target in zip(messages, delivered, strict=False):
+        await record(session, case, sent, Direction.STAFF, citizen.chat_id, target, now)
+        await relay.react(sent.chat.id, sent.message_id, DELIVERED)
+    if was_new:
+        await relay.refresh_card(case, citizen)
+
+
+async def on_staff_edit(message: Message, session: AsyncSession, relay: Relay) -> None:
+    record_ = await case_service.message_by_source(session, message.chat.id, message.message_id)
+    if record_ is None or record_.direction != Direction.STAFF:
+        return
+    case = await case_service.case_by_id(session, record_.case_id)
+    if case is None:
+        return
+    citizen = await citizen_of_case(session, case)
+    await mirror_edit(relay, case, citizen, record_, message, header=f"<b>{quote(case.ref)}</b>\n")
+
+
+async def cmd_take(
+    message: Message, session: AsyncSession, relay: Relay, settings: Settings
+) -> None:
+    """Assign the case to the officer who sends /take."""
+    case = await _case_of(message, session)
+    if case is None or message.from_user is None:
+        return
+    citizen = await citizen_of_case(session, case)
+    case_service.take(case, message.from_user.id, message.from_user.first_name)
+    await relay.refresh_card(case, citizen)
+    await message.reply(fmt(_("{name} is handling this case."), name=_name(message.from_user)))
+    with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
+        if settings.show_officer_name:
+            text = fmt(
+                _("{name}, an officer, is handling your report {ref}."),
+                name=message.from_user.first_name,
+                ref=case.ref,
+            )
+        else:
+            text = fmt(_("An officer is handling your report {ref}."), ref=case.ref)
+        await relay.tell_citizen(citizen, text)
+
+
+async def cmd_close(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    relay: Relay,
+    clock: Clock,
+) -> None:
+    """`/close <outcome>`: close the case, tell the citizen the outcome, ask for a rating."""
+    case = await _case_of(message, session)
+    if case is None:
+        return
+    if not command.args or not command.args.strip():
+        await message.reply(
+            _(
+                "Write the outcome after the command, for example: "
+                "/close We spoke to the neighbours and the noise has stopped."
+            )
+        )
+        return
+    if case.status == CaseStatus.CLOSED:
+        await message.reply(_("This case is already closed."))
+        return
+    citizen = await citizen_of_case(session, case)
+    case_service.close(case, command.args.strip(), clock.now())
+    await message.reply(fmt(_("Closed by {name}."), name=_name(message.from_user)))
+    await relay.refresh_card(case, citizen)
+    await tell_closed(relay, case, citizen, citizen.language or relay.i18n.default_locale)
+
+
+async def cmd_reopen(message: Message, session: AsyncSession, relay: Relay) -> None:
+    case = await _case_of(message, session)
+    if case is None:
+        return
+    if case.status != CaseStatus.CLOSED:
+        await message.reply(_("This case is not closed."))
+        return
+    citizen = await citizen_of_case(session, case)
+    case_service.reopen(case)
+    await relay.reopen_topic(case)
+    await relay.refresh_card(case, citizen)
+    await message.reply(fmt(_("Reopened by {name}."), name=_name(message.from_user)))
+    with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
+        await relay.tell_citizen(
+            citizen, fmt(_("Your report {ref} has been reopened."), ref=case.ref)
+        )
+
+
+async def cmd_ban(message: Message, session: AsyncSession) -> None:
+    """Ask for confirmation before banning the case's reporter."""
+    case = await _case_of(message, session)
+    if case is None:
+        return
+    await message.reply(
+        fmt(_("Ban the reporter of {ref} from opening new cases?"), ref=case.ref),
+        reply_markup=keyboards.ban_confirm(case.id),
     )
+
+
+async def cb_ban(
+    query: CallbackQuery,
+    callback_data: keyboards.BanCb,
+    session: AsyncSession,
+    relay: Relay,
+) -> None:
+    case = await case_service.case_by_id(session, callback_data.case_id)
+    if case is None or not isinstance(query.message, Message):
+        await query.answer()
+        return
+    if query.message.chat.id != case.staff_chat_id:
+        await query.answer(_("This button belongs to another desk."), show_alert=True)
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    if not callback_data.confirm:
+        await query.message.answer(_("Not banned."))
+        return
+    citizen = await citizen_of_case(session, case)
+    citizen.banned = True
+    logger.info("case %s: reporter banned", case.ref)
+    await query.message.answer(
+        fmt(
+            _("The reporter of {ref} was banned by {name}. /unban reverses it."),
+            ref=case.ref,
+            name=_name(query.from_user),
+        )
+    )
+    with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
+        await relay.tell_citizen(
+            citizen,
+            _(
+                "You can no longer open new reports through Beatline. "
+                "In an emergency call {number}."
+            ).format(number=relay.network.emergency.number),
+        )
+
+
+async def cmd_unban(message: Message, session: AsyncSession, relay: Relay) -> None:
+    case = await _case_of(message, session)
+    if case is None:
+        return
+    citizen = await citizen_of_case(session, case)
+    if not citizen.banned:
+        await message.reply(_("The reporter of this case is not banned."))
+        return
+    citizen.banned = False
+    await message.reply(fmt(_("The reporter of {ref} may open cases again."), ref=case.ref))
+    with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
+        await relay.tell_citizen(citizen, _("You can open reports through Beatline again."))

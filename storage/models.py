@@ -113,6 +113,9 @@ class Case(Base):
     status: Mapped[CaseStatus] = mapped_column(String(16), default=CaseStatus.NEW, index=True)
     desk: Mapped[str] = mapped_column(String(32))
     assignee_id: Mapped[int | None] = mapped_column(BigInteger)
+    assignee_name: Mapped[str | None] = mapped_column(String(128))
+    # What staff see instead of a name in an anonymous case; unlinkable across cases.
+    pseudonym: Mapped[str | None] = mapped_column(String(16))
     staff_chat_id: Mapped[int] = mapped_column(BigInteger)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -15,6 +15,7 @@ from storage.models import (
     CaseMessage,
     CaseStatus,
     Citizen,
+    Direction,
     ProcessedUpdate,
 )
 
@@ -85,6 +86,35 @@ class Cases:
             return await self.next_number(year)
         return 1
 
+    async def without_topic(self) -> Sequence[int]:
+        """Open cases whose desk group has not got a topic for them yet."""
+        query = (
+            select(Case.id)
+            .where(Case.thread_id.is_(None), Case.status != CaseStatus.CLOSED)
+            .order_by(Case.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def claim_topic(self, case_id: int) -> bool:
+        """Lock the case row while it has no topic; False if another update gave it one."""
+        result = await self.session.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.thread_id.is_(None))
+            .values(thread_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def forget_topic(self, case_id: int, dead_thread_id: int) -> bool:
+        """Drop a deleted topic; False if another update already replaced it."""
+        result = await self.session.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.thread_id == dead_thread_id)
+            .values(thread_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
     async def add(self, case: Case) -> Case:
         self.session.add(case)
         await self.session.flush()
@@ -136,12 +166,32 @@ class CaseMessages:
         )
         return (await self.session.scalars(query)).first()
 
+    async def by_source(self, source_chat_id: int, source_message_id: int) -> CaseMessage | None:
+        query = select(CaseMessage).where(
+            CaseMessage.source_chat_id == source_chat_id,
+            CaseMessage.source_message_id == source_message_id,
+        )
+        return (await self.session.scalars(query)).first()
+
     async def case_of_source(self, source_chat_id: int, source_message_id: int) -> int | None:
         query = select(CaseMessage.case_id).where(
             CaseMessage.source_chat_id == source_chat_id,
             CaseMessage.source_message_id == source_message_id,
         )
         return (await self.session.scalars(query)).first()
+
+    async def unrelayed(self, case_id: int) -> Sequence[CaseMessage]:
+        """The citizen's messages of a case that never reached the desk, oldest first."""
+        query = (
+            select(CaseMessage)
+            .where(
+                CaseMessage.case_id == case_id,
+                CaseMessage.direction == Direction.CITIZEN,
+                CaseMessage.target_message_id.is_(None),
+            )
+            .order_by(CaseMessage.id)
+        )
+        return (await self.session.scalars(query)).all()
 
     async def of_case(self, case_id: int) -> Sequence[CaseMessage]:
         return (

@@ -171,7 +171,7 @@ class FakeTelegram(BaseSession):
                 body["parameters"] = {"retry_after": failure.retry_after}
             status = failure.status
         else:
-            body = {"ok": True, "result": self._answer(call)}
+            body = {"ok": True, "result": self.answer(call)}
             status = 200
         response = self.check_response(bot, method, status, json.dumps(body))
         return response.result  # type: ignore[return-value]
@@ -203,17 +203,30 @@ class FakeTelegram(BaseSession):
             message["is_topic_message"] = True
         return message
 
-    def _answer(self, call: Call) -> Any:
+    def answer(self, call: Call) -> Any:
+        """What Telegram would return for `call` (the `result` field)."""
         params = call.params
         match call.method:
             case "getMe":
                 return BOT_USER
             case "sendMessage" | "editMessageText":
                 return self._message(call, text=params["text"])
-            case "sendPhoto" | "sendDocument":
-                return self._message(call, caption=params.get("caption"))
+            case "editMessageCaption" | "editMessageReplyMarkup":
+                return self._message(call, text="…")
+            case "sendLocation":
+                location = {"latitude": params["latitude"], "longitude": params["longitude"]}
+                return self._message(call, location=location)
+            case "sendMediaGroup":
+                return [self._message(call, caption=m.get("caption")) for m in params["media"]]
             case "copyMessage":
                 return {"message_id": self._next_message_id(int(params["chat_id"]))}
+            case "copyMessages":
+                chat_id = int(params["chat_id"])
+                return [
+                    {"message_id": self._next_message_id(chat_id)} for _ in params["message_ids"]
+                ]
+            case name if name.startswith("send"):
+                return self._message(call, caption=params.get("caption"))
             case "createForumTopic":
                 return {
                     "message_thread_id": next(self._thread_ids),
@@ -297,8 +310,14 @@ class Updates:
             )
         return Update(update_id=next(self._update_ids), message=Message(**payload))
 
-    def callback(self, user: User, data: str, *, message_id: int = 1) -> Update:
-        chat = Chat(id=user.id, type="private", first_name=user.first_name)
+    def staff_callback(self, user: User, chat_id: int, data: str) -> Update:
+        """A button pressed under a bot message in a staff supergroup."""
+        return self.callback(user, data, chat=Chat(id=chat_id, type="supergroup", title="Desk"))
+
+    def callback(
+        self, user: User, data: str, *, message_id: int = 1, chat: Chat | None = None
+    ) -> Update:
+        chat = chat or Chat(id=user.id, type="private", first_name=user.first_name)
         origin = Message(
             message_id=message_id,
             date=datetime(2026, 3, 5, 9, 30, tzinfo=UTC),

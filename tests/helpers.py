@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram.types import User
 
 from bot.keyboards import ConsentCb, LanguageCb, ReportCb
+from bot.texts import SEND_REPORT, SKIP
 from tests.conftest import Harness
 
 
@@ -15,16 +16,30 @@ async def onboard(tg: Harness, user: User, language: str = "en") -> None:
     await tg.press(user, ConsentCb())
 
 
+async def start_report(
+    tg: Harness,
+    user: User,
+    category: str = "burglary",
+    area: str = "centre",
+    privacy: str = "confidential",
+) -> None:
+    """Walk the wizard up to the description step, skipping the location."""
+    await tg.send(user, "/report")
+    await tg.press(user, ReportCb(action="category", value=category))
+    await tg.press(user, ReportCb(action="area", value=area))
+    await tg.press(user, ReportCb(action="privacy", value=privacy))
+    await tg.send(user, SKIP)
+
+
 async def report(
     tg: Harness,
     user: User,
     description: str = "Someone is trying car doors in my street.",
     category: str = "burglary",
     area: str = "centre",
+    privacy: str = "confidential",
 ) -> None:
-    """Walk the wizard to the end and confirm."""
-    await tg.send(user, "/report")
-    await tg.press(user, ReportCb(action="category", value=category))
-    await tg.press(user, ReportCb(action="area", value=area))
+    """Walk the wizard to the end (in English) and send the report."""
+    await start_report(tg, user, category, area, privacy)
     await tg.send(user, description)
-    await tg.press(user, ReportCb(action="confirm"))
+    await tg.send(user, SEND_REPORT)

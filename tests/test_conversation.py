@@ -304,3 +304,33 @@ async def test_whereami_reports_chat_id_and_topic_rights(tg: Harness, officer: U
     assert "Bot may manage topics: no" in reply
     assert "none (add this chat id to a desk)" in reply
     assert "needs a supergroup with topics enabled" in reply
+
+
+async def test_refused_delivery_is_explained_in_the_topic(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    [case] = await cases(session_factory)
+    tg.api.fail(
+        "sendMessage", status=400, chat_id=alice.id, description="Bad Request: chat not found"
+    )
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "Hello?")
+
+    note = tg.api.last("sendMessage", CENTRAL)
+    assert note.thread_id == case.thread_id
+    assert note.text == "⚠️ Not delivered: Telegram refused it: Bad Request: chat not found"
+    assert not [m for m in await messages(session_factory) if m.direction == Direction.STAFF]
+
+
+async def test_channel_posts_are_ignored(tg: Harness) -> None:
+    from datetime import UTC, datetime
+
+    from aiogram.types import Message, Update
+
+    channel = Chat(id=-1007777, type="channel", title="News")
+    post = Message(message_id=1, date=datetime(2026, 3, 5, tzinfo=UTC), chat=channel, text="hi")
+    await tg.feed(Update(update_id=999_999, channel_post=post))
+
+    assert tg.api.calls == []

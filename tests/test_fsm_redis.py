@@ -16,6 +16,7 @@ from bot.app import Services, create_bot, create_dispatcher, fsm_storage
 from bot.config import Settings
 from bot.keyboards import ReportCb
 from bot.network import Network
+from bot.texts import SEND_REPORT, SKIP
 from tests.conftest import CENTRAL, Harness
 from tests.fakes import BOT_TOKEN, FakeClock, FakeTelegram
 from tests.helpers import onboard
@@ -74,8 +75,10 @@ async def test_wizard_state_survives_a_restart(
     second.updates = first.updates  # Telegram keeps counting update ids across our restart
     try:
         await second.press(user, ReportCb(action="area", value="centre"))
+        await second.press(user, ReportCb(action="privacy", value="confidential"))
+        await second.send(user, SKIP)
         await second.send(user, "Bike stolen from the rack")
-        await second.press(user, ReportCb(action="confirm"))
+        await second.send(user, SEND_REPORT)
         assert second.api.sent("createForumTopic", CENTRAL)
         assert "BL-26-00001" in second.api.last("sendMessage", user.id).text
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,9 @@ class NewReport:
     description: str
     language: str
     privacy: Privacy = Privacy.CONFIDENTIAL
+    latitude: float | None = None
+    longitude: float | None = None
+    urgent: bool = False
 
 
 def format_ref(prefix: str, year: int, number: int) -> str:
@@ -53,10 +57,13 @@ async def open_case(
             area=report.area,
             language=report.language,
             privacy=report.privacy,
+            pseudonym=new_case_pseudonym() if report.privacy == Privacy.ANONYMOUS else None,
+            latitude=report.latitude,
+            longitude=report.longitude,
             status=CaseStatus.NEW,
             desk=desk.code,
             staff_chat_id=desk.chat_id,
-            priority="normal",
+            priority="urgent" if report.urgent else "normal",
             description=report.description,
             created_at=now,
         )
@@ -94,6 +101,17 @@ async def case_replied_to(
     if case is None or case.citizen_id != citizen.id or case.status == CaseStatus.CLOSED:
         return None
     return case
+
+
+async def case_by_id(session: AsyncSession, case_id: int) -> Case | None:
+    return await Cases(session).by_id(case_id)
+
+
+async def find_own_case_by_id(
+    session: AsyncSession, citizen: Citizen, case_id: int
+) -> Case | None:
+    case = await Cases(session).by_id(case_id)
+    return case if case is not None and case.citizen_id == citizen.id else None
 
 
 async def open_case_by_id(session: AsyncSession, citizen: Citizen, case_id: int) -> Case | None:
@@ -150,3 +168,48 @@ async def record_message(
             created_at=now,
         )
     )
+
+
+def new_case_pseudonym() -> str:
+    """A fresh pseudonym per anonymous case, so two cases of one citizen cannot be linked."""
+    return f"C-{secrets.token_hex(2).upper()}"
+
+
+def take(case: Case, officer_id: int, officer_name: str) -> None:
+    case.assignee_id = officer_id
+    case.assignee_name = officer_name[:128]
+    if case.status == CaseStatus.NEW:
+        case.status = CaseStatus.OPEN
+
+
+def close(case: Case, outcome: str, now: datetime) -> None:
+    case.status = CaseStatus.CLOSED
+    case.outcome = outcome
+    case.closed_at = now
+
+
+def reopen(case: Case) -> None:
+    case.status = CaseStatus.OPEN
+    case.closed_at = None
+    case.rating = None
+
+
+def rate(case: Case, stars: int) -> None:
+    if not 1 <= stars <= 5:
+        msg = f"a rating is 1 to 5 stars, not {stars}"
+        raise ValueError(msg)
+    case.rating = stars
+
+
+def mark_urgent(case: Case) -> bool:
+    """Flag the case urgent; False if it already was."""
+    if case.priority == "urgent":
+        return False
+    case.priority = "urgent"
+    return True
+
+
+async def message_by_source(
+    session: AsyncSession, chat_id: int, message_id: int
+) -> CaseMessage | None:
+    return await CaseMessages(session).by_source(chat_id, message_id)

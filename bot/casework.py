@@ -1,0 +1,223 @@
+"""Case steps that combine the database with Telegram: submitting a report, relaying a citizen's
+messages into the topic, urgency, closing and rating. Handlers call these; they stay thin."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Message
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import keyboards
+from bot.i18n import _
+from bot.network import Network
+from bot.relay import Relay, kind_and_file
+from bot.services import cases as case_service
+from bot.services.cases import NewReport, Relayed, record_message
+from bot.services.citizens import citizen_of_case
+from bot.services.triage import EmergencyDetector
+from bot.texts import fmt, quote
+from storage.models import Case, CaseMessage, Citizen, Direction
+from storage.repositories import CaseMessages, Cases
+
+logger = logging.getLogger(__name__)
+
+
+def snapshot(message: Message) -> dict[str, Any]:
+    """A message as JSON, to wait in conversation state (e.g. until the report is sent)."""
+    return message.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+def restore(data: dict[str, Any]) -> Message:
+    return Message.model_validate(data)
+
+
+def groups(messages: Sequence[Message]) -> list[list[Message]]:
+    """Consecutive messages of one album together, everything else alone, order kept."""
+    batches: list[list[Message]] = []
+    for message in messages:
+        album = message.media_group_id
+        if album and batches and batches[-1][0].media_group_id == album:
+            batches[-1].append(message)
+        else:
+            batches.append([message])
+    return batches
+
+
+def emergency_advice(network: Network) -> str:
+    return _(
+        "⚠️ If you or someone else is in danger right now, call {number} immediately. "
+        "This chat is not watched around the clock."
+    ).format(number=quote(network.emergency.number))
+
+
+async def record(
+    session: AsyncSession,
+    case: Case,
+    message: Message,
+    direction: Direction,
+    target_chat_id: int | None,
+    target_message_id: int | None,
+    now: datetime,
+) -> CaseMessage:
+    kind, file_id = kind_and_file(message)
+    return await record_message(
+        session,
+        case,
+        Relayed(
+            direction=direction,
+            source_chat_id=message.chat.id,
+            source_message_id=message.message_id,
+            target_chat_id=target_chat_id,
+            target_message_id=target_message_id,
+            kind=kind,
+            file_id=file_id,
+            text=message.text or message.caption,
+            author_id=(
+                message.from_user.id
+                if direction is not Direction.CITIZEN and message.from_user
+                else None
+            ),
+        ),
+        now,
+    )
+
+
+async def escalate(relay: Relay, case: Case, citizen: Citizen) -> None:
+    """Flag a case urgent: 🔴 in the title, a line on the card, the card pinned."""
+    if not case_service.mark_urgent(case):
+        return
+    logger.info("case %s flagged urgent", case.ref)
+    await relay.refresh_card(case, citizen)
+    if case.card_message_id is not None:
+        await relay.quietly(relay.bot.pin_chat_message(case.staff_chat_id, case.card_message_id))
+
+
+async def relay_from_citizen(
+    relay: Relay,
+    session: AsyncSession,
+    case: Case,
+    citizen: Citizen,
+    messages: Sequence[Message],
+    now: datetime,
+    detector: EmergencyDetector | None,
+) -> None:
+    """Copy the citizen's message(s) into the topic, keep both ids, and triage the words."""
+    targets = await relay.to_topic(case, citizen, messages)
+    for message, target in zip(messages, targets, strict=False):
+        await record(session, case, message, Direction.CITIZEN, case.staff_chat_id, target, now)
+    if detector is not None and any(detector.matches(m.text or m.caption) for m in messages):
+        await escalate(relay, case, citizen)
+
+
+async def submit_report(
+    relay: Relay,
+    session: AsyncSession,
+    network: Network,
+    citizen: Citizen,
+    report: NewReport,
+    items: Sequence[Message],
+    now: datetime,
+    prefix: str,
+) -> Case:
+    """Open the case, record what the citizen sent, create the topic and relay the media."""
+    case = await case_service.open_case(session, network, citizen, report, now, prefix)
+    # Recorded before any Telegram call: the unique keys stop a double submit early, and
+    # media that cannot be relayed yet stay on record until retry_missing_topics sends them.
+    records = {
+        m.message_id: await record(session, case, m, Direction.CITIZEN, None, None, now)
+        for m in items
+    }
+    text_records = [records[m.message_id] for m in items if m.text is not None]
+    media = [m for m in items if m.text is None]
+    try:
+        await relay.ensure_topic(case, citizen)
+    except TelegramAPIError as exc:
+        # The report is kept; retry_missing_topics delivers it once the desk group works.
+        logger.error("case %s: no topic in desk %s yet: %s", case.ref, case.desk, exc.message)
+        return case
+    for text_record in text_records:
+        text_record.target_chat_id = case.staff_chat_id
+        text_record.target_message_id = case.card_message_id
+    if case.latitude is not None and case.longitude is not None:
+        latitude, longitude = case.latitude, case.longitude
+
+        async def send_location(thread_id: int) -> None:
+            await relay.bot.send_location(
+                chat_id=case.staff_chat_id,
+                message_thread_id=thread_id,
+                latitude=latitude,
+                longitude=longitude,
+            )
+
+        await relay.in_topic(case, citizen, send_location)
+    for batch in groups(media):
+        targets = await relay.to_topic(case, citizen, batch)
+        for message, target in zip(batch, targets, strict=False):
+            records[message.message_id].target_chat_id = case.staff_chat_id
+            records[message.message_id].target_message_id = target
+    logger.info("case %s opened for desk %s", case.ref, case.desk)
+    return case
+
+
+async def tell_closed(relay: Relay, case: Case, citizen: Citizen, language: str) -> None:
+    """The outcome and the rating buttons, in the citizen's language."""
+    with relay.i18n.use_locale(language):
+        text = (
+            fmt(_("Your report <b>{ref}</b> has been closed."), ref=case.ref)
+            + "\n"
+            + fmt(_("Outcome: {outcome}"), outcome=case.outcome or "")
+            + "\n\n"
+            + _("How satisfied are you with how we handled it?")
+        )
+        await relay.tell_citizen(citizen, text, keyboards.rating(case.id))
+
+
+async def retry_missing_topics(
+    bot: Bot, session_factory: async_sessionmaker[AsyncSession], i18n: I18n, network: Network
+) -> int:
+    """Give every open case that has no topic yet (the desk group refused) its topic and card.
+
+    Runs at start-up and then every minute, so a report accepted while a desk group was
+    misconfigured reaches the desk as soon as the group is fixed. Returns how many were placed.
+    """
+    placed = 0
+    async with session_factory() as session:
+        waiting = await Cases(session).without_topic()
+    for case_id in waiting:
+        async with session_factory() as session:
+            case = await Cases(session).by_id(case_id)
+            if case is None or case.thread_id is not None:
+                continue
+            relay = Relay(bot, session, i18n, network)
+            try:
+                await relay.ensure_topic(case, await citizen_of_case(session, case))
+                await _relay_waiting_media(relay, session, case)
+            except TelegramAPIError as exc:
+                logger.warning("case %s: topic still cannot be created: %s", case.ref, exc.message)
+                await session.rollback()
+                continue
+            await session.commit()
+            placed += 1
+    return placed
+
+
+async def _relay_waiting_media(relay: Relay, session: AsyncSession, case: Case) -> None:
+    """Media the citizen sent with the report, which could not be copied without a topic."""
+    citizen = await citizen_of_case(session, case)
+    for item in await CaseMessages(session).unrelayed(case.id):
+        if item.kind == "text":
+            item.target_chat_id, item.target_message_id = case.staff_chat_id, case.card_message_id
+            continue
+
+        async def send(thread_id: int, item: CaseMessage = item) -> int | None:
+            return await relay.stored_to_topic(case, thread_id, item)
+
+        item.target_chat_id = case.staff_chat_id
+        item.target_message_id = await relay.in_topic(case, citizen, send)

@@ -1,0 +1,68 @@
+"""A Bot API server on 127.0.0.1 for tests that run the real bot process code over HTTP.
+
+It answers like FakeTelegram (which it reuses for the answers) and serves queued updates to
+getUpdates, so `python -m bot run`'s polling loop can be driven end to end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes import Call, FakeTelegram
+
+
+class FakeBotApiServer:
+    def __init__(self) -> None:
+        self.answers = FakeTelegram()
+        self.calls: list[Call] = []
+        self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def wait_for(self, method: str) -> Call:
+        """The first `method` call; give up after 15 seconds."""
+        async with asyncio.timeout(15):
+            while True:
+                found = [c for c in self.calls if c.method == method]
+                if found:
+                    return found[0]
+                await asyncio.sleep(0.05)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            try:
+                params[key] = json.loads(str(value))
+            except ValueError:
+                params[key] = str(value)
+        call = Call(method, params)
+        self.calls.append(call)
+        if method == "getUpdates":
+            return web.json_response({"ok": True, "result": await self._next_updates()})
+        return web.json_response({"ok": True, "result": self.answers.answer(call)})
+
+    async def _next_updates(self) -> list[dict[str, Any]]:
+        try:
+            return [await asyncio.wait_for(self.updates.get(), 0.3)]
+        except TimeoutError:
+            return []

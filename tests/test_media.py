@@ -1,0 +1,245 @@
+"""Everything a citizen or officer can send: media both ways, albums, long texts and captions,
+edits, and kinds that cannot be relayed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aiogram.types import Update, User
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import Case, CaseMessage
+from tests.conftest import CENTRAL, Harness
+from tests.helpers import onboard, report
+
+
+def photo(file_id: str) -> list[dict[str, Any]]:
+    return [{"file_id": file_id, "file_unique_id": file_id, "width": 10, "height": 10}]
+
+
+MEDIA: dict[str, dict[str, Any]] = {
+    "photo": {"photo": photo("ph1")},
+    "video": {
+        "video": {"file_id": "v1", "file_unique_id": "v1", "width": 1, "height": 1, "duration": 3}
+    },
+    "voice": {"voice": {"file_id": "vo1", "file_unique_id": "vo1", "duration": 4}},
+    "audio": {"audio": {"file_id": "a1", "file_unique_id": "a1", "duration": 5}},
+    "document": {"document": {"file_id": "d1", "file_unique_id": "d1", "file_name": "x.pdf"}},
+    "location": {"location": {"latitude": 52.1, "longitude": 5.1}},
+    "venue": {
+        "venue": {
+            "location": {"latitude": 52.1, "longitude": 5.1},
+            "title": "Station",
+            "address": "Stationsplein 1",
+        }
+    },
+    "contact": {"contact": {"phone_number": "+31600000000", "first_name": "Neighbour"}},
+    "sticker": {
+        "sticker": {
+            "file_id": "s1",
+            "file_unique_id": "s1",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        }
+    },
+}
+
+
+async def the_case(factory: async_sessionmaker[AsyncSession]) -> Case:
+    async with factory() as session:
+        return (await session.scalars(select(Case))).one()
+
+
+async def records(factory: async_sessionmaker[AsyncSession]) -> list[CaseMessage]:
+    async with factory() as session:
+        return list((await session.scalars(select(CaseMessage).order_by(CaseMessage.id))).all())
+
+
+@pytest.mark.parametrize("kind", sorted(MEDIA))
+async def test_every_kind_is_copied_into_the_topic_and_back(
+    tg: Harness,
+    alice: User,
+    officer: User,
+    session_factory: async_sessionmaker[AsyncSession],
+    kind: str,
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    tg.api.clear()
+
+    update = await tg.send(alice, None, **MEDIA[kind])
+    [copy] = tg.api.sent("copyMessage", CENTRAL)
+    assert copy.thread_id == case.thread_id
+    assert copy.params["message_id"] == update.message.message_id  # type: ignore[union-attr]
+
+    staff = await tg.staff(CENTRAL, case.thread_id, officer, None, **MEDIA[kind])
+    [back] = tg.api.sent("copyMessage", alice.id)
+    assert back.params["message_id"] == staff.message.message_id  # type: ignore[union-attr]
+    assert not tg.api.sent("forwardMessage")
+    assert {r.kind for r in await records(session_factory) if r.direction != "system"} >= {kind}
+
+
+async def test_album_is_gathered_and_copied_as_one_album_in_order(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    tg.api.clear()
+    album = [
+        tg.updates.message(alice, None, photo=photo(f"p{i}"), media_group_id="alb1")
+        for i in range(3)
+    ]
+
+    # Telegram delivers an album as separate updates, possibly out of order.
+    await asyncio.gather(*(tg.feed(update) for update in reversed(album)))
+
+    [copy] = tg.api.sent("copyMessages", CENTRAL)
+    assert copy.thread_id == case.thread_id
+    assert copy.params["message_ids"] == [u.message.message_id for u in album]  # type: ignore[union-attr]
+    assert not tg.api.sent("copyMessage")
+    stored = [r for r in await records(session_factory) if r.kind == "photo"]
+    assert [r.file_id for r in stored] == ["p0", "p1", "p2"]
+
+
+async def test_long_staff_text_is_split_below_telegrams_limit(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    tg.api.clear()
+    long_text = " ".join(["information"] * 372)  # 4,463 characters with the header
+
+    await tg.staff(CENTRAL, case.thread_id, officer, long_text[:4096])
+
+    parts = tg.api.sent("sendMessage", alice.id)
+    assert len(parts) == 2
+    assert all(len(p.text) <= 4096 for p in parts)
+    assert parts[0].text.startswith("<b>BL-26-00001</b>\n")
+    rejoined = parts[0].text.removeprefix("<b>BL-26-00001</b>\n") + " " + parts[1].text
+    assert rejoined.split() == long_text[:4096].split()
+
+
+async def test_caption_over_1024_characters_follows_as_text(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    tg.api.clear()
+    caption = "x" * 1020 + " <ok>"  # a premium user's long caption
+
+    await tg.staff(CENTRAL, case.thread_id, officer, None, photo=photo("p"), caption=caption)
+
+    [copy] = tg.api.sent("copyMessage", alice.id)
+    assert copy.params["caption"] == "<b>BL-26-00001</b>"
+    [text] = tg.api.sent("sendMessage", alice.id)
+    assert text.text == "x" * 1020 + " &lt;ok&gt;"
+
+
+async def test_citizen_edit_updates_the_copy_in_the_topic(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    sent = await tg.send(alice, "The van is red")
+    [copy] = tg.api.sent("copyMessage", CENTRAL)
+    target = (await records(session_factory))[-1].target_message_id
+    tg.api.clear()
+
+    edited = sent.message.model_copy(update={"text": "The van is dark blue"})  # type: ignore[union-attr]
+    await tg.feed(Update(update_id=5000, edited_message=edited))
+
+    edit = tg.api.last("editMessageText", CENTRAL)
+    assert edit.params["message_id"] == target
+    assert edit.text == "The van is dark blue"
+    assert (await records(session_factory))[-1].text == "The van is dark blue"
+    assert copy.params["message_id"] == sent.message.message_id  # type: ignore[union-attr]
+
+
+async def test_edit_that_cannot_be_applied_is_posted_as_a_note(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    sent = await tg.send(alice, "Plate AB-12")
+    tg.api.fail("editMessageText", description="Bad Request: message can't be edited")
+    case = await the_case(session_factory)
+    tg.api.clear()
+
+    edited = sent.message.model_copy(update={"text": "Plate AB-123"})  # type: ignore[union-attr]
+    await tg.feed(Update(update_id=5001, edited_message=edited))
+
+    note = tg.api.last("sendMessage", CENTRAL)
+    assert note.thread_id == case.thread_id
+    assert note.text == "✏️ Edited:\nPlate AB-123"
+
+
+async def test_editing_the_description_updates_the_case_card(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice, "Stolen bike, green")
+    case = await the_case(session_factory)
+    description = next(r for r in await records(session_factory) if r.text == "Stolen bike, green")
+    tg.api.clear()
+
+    edited = tg.updates.message(alice, "Stolen bike, dark green").message
+    assert edited is not None
+    edited = edited.model_copy(update={"message_id": description.source_message_id})
+    await tg.feed(Update(update_id=5002, edited_message=edited))
+
+    card = tg.api.last("editMessageText", CENTRAL)
+    assert card.params["message_id"] == case.card_message_id
+    assert "Stolen bike, dark green" in card.text and "BL-26-00001" in card.text
+
+
+async def test_officer_edit_updates_the_citizens_copy(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    staff = await tg.staff(CENTRAL, case.thread_id, officer, "We come at 3 pm")
+    delivered = tg.api.last("sendMessage", alice.id)
+    tg.api.clear()
+
+    edited = staff.message.model_copy(update={"text": "We come at 4 pm"})  # type: ignore[union-attr]
+    await tg.feed(Update(update_id=5003, edited_message=edited))
+
+    edit = tg.api.last("editMessageText", alice.id)
+    assert edit.text == "<b>BL-26-00001</b>\nWe come at 4 pm"
+    assert delivered.method == "sendMessage"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"dice": {"emoji": "🎲", "value": 3}},
+        {"story": {"chat": {"id": -100123, "type": "channel", "title": "C"}, "id": 7}},
+    ],
+    ids=["dice", "story"],
+)
+async def test_kinds_that_cannot_be_relayed_get_a_reply_and_nothing_is_lost(
+    tg: Harness,
+    alice: User,
+    session_factory: async_sessionmaker[AsyncSession],
+    content: dict[str, Any],
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    tg.api.clear()
+
+    await tg.send(alice, None, **content)
+    await tg.send(alice, "but this text goes through")
+
+    assert "cannot be passed on" in tg.api.sent("sendMessage", alice.id)[0].text
+    assert len(tg.api.sent("copyMessage", CENTRAL)) == 1

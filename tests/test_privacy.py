@@ -1,0 +1,143 @@
+"""Privacy tiers: what staff see of the reporter, and the guarantee that an anonymous report
+never reveals who sent it, in any staff chat request or log line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from aiogram.types import User
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.keyboards import RateCb, SensitiveCb
+from bot.logs import quiet_parameter_loggers
+from bot.texts import SEND_REPORT
+from storage.models import Case
+from tests.conftest import CENTRAL, EAST, PARTNER, Harness
+from tests.helpers import onboard, report, start_report
+
+STAFF_CHATS = {CENTRAL, EAST, PARTNER}
+PHOTO = [{"file_id": "photo-anon", "file_unique_id": "pa", "width": 10, "height": 10}]
+
+
+@pytest.fixture
+def zoe() -> User:
+    return User(
+        id=7391046285,
+        is_bot=False,
+        first_name="Zoë",
+        last_name="Quistelbaum",
+        username="zq_secret",
+        language_code="en",
+    )
+
+
+async def cases(factory: async_sessionmaker[AsyncSession]) -> list[Case]:
+    async with factory() as session:
+        return list((await session.scalars(select(Case).order_by(Case.id))).all())
+
+
+async def test_anonymous_case_reveals_nothing_in_staff_chats_or_logs(
+    tg: Harness,
+    zoe: User,
+    officer: User,
+    session_factory: async_sessionmaker[AsyncSession],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    quiet_parameter_loggers()  # as `python -m bot` configures logging, even at DEBUG
+    await onboard(tg, zoe)
+    await start_report(tg, zoe, privacy="anonymous")
+    await tg.send(zoe, "Dealing from the blue van every evening")
+    await tg.send(zoe, None, photo=PHOTO, caption="the van")
+    await tg.send(zoe, SEND_REPORT)
+    [case] = await cases(session_factory)
+
+    # Follow-ups of every kind, an album, a contact of someone else and a location (confirmed).
+    await tg.send(zoe, "It is there again now")
+    album = [
+        tg.updates.message(zoe, None, photo=PHOTO, media_group_id="z-album") for _ in range(2)
+    ]
+    await asyncio.gather(*(tg.feed(u) for u in album))
+    await tg.send(zoe, None, contact={"phone_number": "+31611111111", "first_name": "Dealer"})
+    await tg.press(zoe, SensitiveCb(send=True))
+    await tg.send(zoe, None, location={"latitude": 52.37, "longitude": 4.89})
+    await tg.press(zoe, SensitiveCb(send=True))
+    # Staff work the case.
+    await tg.staff(CENTRAL, case.thread_id, officer, "Thanks. Can you tell us the time?")
+    await tg.staff(CENTRAL, case.thread_id, officer, "/take")
+    await tg.staff(CENTRAL, case.thread_id, officer, "/close Arrest made")
+    await tg.press(zoe, RateCb(case_id=case.id, stars=5))
+
+    staff_requests = [c for c in tg.api.calls if c.chat_id in STAFF_CHATS]
+    assert len(staff_requests) > 10
+    card = next(c for c in staff_requests if c.method == "sendMessage")
+    assert f"Citizen {case.pseudonym} (anonymous)" in card.text
+    revealing = ("Zoë", "Quistelbaum", "zq_secret", str(zoe.id))
+    for call in staff_requests:
+        dump = call.dump()
+        assert not any(secret in dump for secret in revealing), dump
+    assert not tg.api.sent("copyMessage", CENTRAL), "anonymous content is re-sent, not copied"
+    assert tg.api.sent("sendMediaGroup", CENTRAL)
+    assert tg.api.sent("sendContact", CENTRAL)
+    for record in caplog.records:
+        line = record.getMessage()
+        assert not any(secret in line for secret in revealing), line
+    assert len(caplog.records) > 0
+
+
+async def test_anonymous_citizen_is_asked_before_a_location_or_contact_is_sent(
+    tg: Harness, zoe: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, zoe)
+    await report(tg, zoe, privacy="anonymous")
+    tg.api.clear()
+
+    await tg.send(zoe, None, contact={"phone_number": "+31622222222", "first_name": "Zoë"})
+
+    question = tg.api.last("sendMessage", zoe.id)
+    assert question.text == "This may identify you, and your report is anonymous. Send it anyway?"
+    assert question.buttons == ["Send anyway", "Do not send"]
+    assert [c for c in tg.api.calls if c.chat_id in STAFF_CHATS] == []
+
+    await tg.press(zoe, SensitiveCb(send=False))
+
+    assert [c for c in tg.api.calls if c.chat_id in STAFF_CHATS] == []
+    assert tg.api.last("sendMessage", zoe.id).text == "Not sent."
+
+
+async def test_pseudonyms_differ_between_cases_of_one_citizen(
+    tg: Harness, zoe: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, zoe)
+    await report(tg, zoe, privacy="anonymous")
+    await report(tg, zoe, privacy="anonymous")
+
+    first, second = await cases(session_factory)
+    assert first.pseudonym and second.pseudonym
+    assert first.pseudonym != second.pseudonym
+    assert first.pseudonym.startswith("C-")
+
+
+async def test_identified_card_shows_name_username_and_id(
+    tg: Harness, zoe: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, zoe)
+    await report(tg, zoe, privacy="identified")
+
+    card = tg.api.sent("sendMessage", CENTRAL)[0].text
+    assert f"Reporter: Zoë @zq_secret (id {zoe.id})" in card
+    assert "Privacy: identified" in card
+
+
+async def test_confidential_card_shows_the_first_name_only(
+    tg: Harness, zoe: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, zoe)
+    await report(tg, zoe)
+
+    staff = " ".join(c.dump() for c in tg.api.calls if c.chat_id in STAFF_CHATS)
+    assert "Reporter: Zoë" in staff
+    assert "zq_secret" not in staff and "Quistelbaum" not in staff

@@ -1,0 +1,64 @@
+"""`python -m bot run` end to end: migrations, command menus and long polling over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.app import run_polling
+from bot.config import Settings
+from storage.db import create_engine, create_session_factory
+from storage.models import Citizen
+from tests.conftest import NETWORK
+from tests.fake_http import FakeBotApiServer
+from tests.fakes import BOT_TOKEN
+
+
+async def test_the_bot_process_migrates_polls_and_answers(tmp_path: Path, locales: Path) -> None:
+    server = FakeBotApiServer()
+    await server.start()
+    network_file = tmp_path / "network.toml"
+    network_file.write_text(NETWORK)
+    database = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
+    settings = Settings(
+        _env_file=None,
+        bot_token=BOT_TOKEN,
+        bot_api_url=server.url,
+        database_url=database,
+        network_file=network_file,
+    )
+    await server.updates.put(
+        {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 1_772_700_000,
+                "chat": {"id": 31337, "type": "private", "first_name": "Eve"},
+                "from": {"id": 31337, "is_bot": False, "first_name": "Eve", "language_code": "nl"},
+                "text": "/start",
+            },
+        }
+    )
+    bot_task = asyncio.create_task(run_polling(settings, BOT_TOKEN, locales))
+    try:
+        greeting = await server.wait_for("sendMessage")
+    finally:
+        bot_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await bot_task
+        await server.stop()
+
+    assert greeting.chat_id == 31337
+    assert "Kies uw taal" in greeting.text
+    menus = [c for c in server.calls if c.method == "setMyCommands"]
+    assert {c.params.get("language_code") for c in menus} >= {"en", "nl"}
+    engine = create_engine(database)
+    try:
+        async with create_session_factory(engine)() as session:
+            citizen = await session.scalar(select(Citizen).where(Citizen.telegram_id == 31337))
+            assert citizen is not None and citizen.consent_at is None
+    finally:
+        await engine.dispose()

@@ -1,0 +1,359 @@
+"""Case commands in the topic (/take, /close, /reopen, /ban, /unban), ratings, the citizen
+closing their own case, reactions, deleted topics and emergency triage."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram.types import User
+from aiogram.utils.i18n import I18n
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.casework import retry_missing_topics
+from bot.config import Settings
+from bot.keyboards import BanCb, RateCb, SolvedCb
+from bot.network import Network
+from bot.texts import SEND_REPORT
+from storage.models import Case, CaseStatus, Citizen
+from tests.conftest import CENTRAL, Harness
+from tests.fakes import FakeClock
+from tests.helpers import onboard, report, start_report
+
+PHOTO = [{"file_id": "photo-1", "file_unique_id": "u1", "width": 10, "height": 10}]
+
+
+async def only_case(factory: async_sessionmaker[AsyncSession]) -> Case:
+    async with factory() as session:
+        [case] = (await session.scalars(select(Case))).all()
+        return case
+
+
+async def citizen(factory: async_sessionmaker[AsyncSession], user: User) -> Citizen:
+    async with factory() as session:
+        found = await session.scalar(select(Citizen).where(Citizen.telegram_id == user.id))
+        assert found is not None
+        return found
+
+
+async def opened(tg: Harness, user: User, factory: async_sessionmaker[AsyncSession]) -> Case:
+    await onboard(tg, user)
+    await report(tg, user)
+    tg.api.clear()
+    return await only_case(factory)
+
+
+async def test_take_assigns_the_officer_without_naming_them_to_the_citizen(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/take")
+
+    case = await only_case(session_factory)
+    assert (case.assignee_id, case.status) == (officer.id, CaseStatus.OPEN)
+    told = tg.api.last("sendMessage", alice.id).text
+    assert told == "An officer is handling your report BL-26-00001."
+    card = tg.api.last("editMessageText", CENTRAL)
+    assert card.params["message_id"] == case.card_message_id
+    assert "Officer: Officer" in card.text
+    title = tg.api.last("editForumTopic", CENTRAL)
+    assert title.params["name"].startswith("🟢 BL-26-00001")
+
+
+async def test_take_names_the_officer_when_configured(
+    tg: Harness,
+    alice: User,
+    officer: User,
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+) -> None:
+    settings.show_officer_name = True
+    case = await opened(tg, alice, session_factory)
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/take")
+
+    assert "Officer, an officer, is handling" in tg.api.last("sendMessage", alice.id).text
+
+
+async def test_close_sends_outcome_and_rating_and_closes_the_topic(
+    tg: Harness,
+    alice: User,
+    officer: User,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    case = await opened(tg, alice, session_factory)
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/close We spoke to the <neighbours>.")
+
+    closed = await only_case(session_factory)
+    assert closed.status == CaseStatus.CLOSED
+    assert closed.closed_at == clock.now()
+    assert closed.outcome == "We spoke to the <neighbours>."
+    outcome = tg.api.last("sendMessage", alice.id)
+    assert "Outcome: We spoke to the &lt;neighbours&gt;." in outcome.text
+    assert outcome.buttons == ["1 ⭐", "2 ⭐", "3 ⭐", "4 ⭐", "5 ⭐"]
+    assert tg.api.last("closeForumTopic", CENTRAL).thread_id == case.thread_id
+    assert tg.api.last("editForumTopic", CENTRAL).params["name"].startswith("✅ BL-26-00001")
+
+    await tg.press(alice, RateCb(case_id=case.id, stars=4))
+
+    assert (await only_case(session_factory)).rating == 4
+    note = tg.api.last("sendMessage", CENTRAL)
+    assert (note.thread_id, note.text) == (
+        case.thread_id,
+        "⭐ The citizen rated the handling 4/5.",
+    )
+
+
+async def test_close_without_outcome_explains_usage(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/close")
+
+    assert "Write the outcome after the command" in tg.api.last("sendMessage", CENTRAL).text
+    assert (await only_case(session_factory)).status != CaseStatus.CLOSED
+
+
+async def test_rating_an_open_case_is_refused(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+
+    await tg.press(alice, RateCb(case_id=case.id, stars=1))
+
+    assert (await only_case(session_factory)).rating is None
+    assert tg.api.last("answerCallbackQuery").params["show_alert"] is True
+
+
+async def test_reopen_reopens_topic_and_tells_the_citizen(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/close Solved")
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/reopen")
+
+    assert (await only_case(session_factory)).status == CaseStatus.OPEN
+    assert tg.api.last("reopenForumTopic", CENTRAL).thread_id == case.thread_id
+    assert tg.api.last("sendMessage", alice.id).text == (
+        "Your report BL-26-00001 has been reopened."
+    )
+    assert tg.api.last("editForumTopic", CENTRAL).params["name"].startswith("🟢")
+
+
+async def test_staff_message_to_a_closed_case_is_held_back(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/close Done")
+    tg.api.clear()
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "one more thing")
+
+    assert tg.api.sent(chat_id=alice.id) == []
+    assert "/reopen" in tg.api.last("sendMessage", CENTRAL).text
+
+
+async def test_ban_needs_confirmation_survives_restart_and_can_be_undone(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/ban")
+    question = tg.api.last("sendMessage", CENTRAL)
+    assert question.buttons == ["Yes, ban", "No"]
+    assert not (await citizen(session_factory, alice)).banned
+
+    await tg.feed(
+        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, confirm=True).pack())
+    )
+    assert (await citizen(session_factory, alice)).banned  # stored, so it survives a restart
+    neutral = tg.api.last("sendMessage", alice.id).text
+    assert "can no longer open new reports" in neutral and "112" in neutral
+
+    await tg.send(alice, "/report")
+    assert "cannot make new reports" in tg.api.last("sendMessage", alice.id).text
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/unban")
+    assert not (await citizen(session_factory, alice)).banned
+    await tg.send(alice, "/report")
+    assert tg.api.last("sendMessage", alice.id).text == "What is your report about?"
+
+
+async def test_ban_declined_changes_nothing(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/ban")
+    await tg.feed(
+        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, confirm=False).pack())
+    )
+
+    assert not (await citizen(session_factory, alice)).banned
+    assert tg.api.last("sendMessage", CENTRAL).text == "Not banned."
+
+
+async def test_citizen_can_close_their_own_case(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+    await tg.send(alice, "📂 My cases")
+    assert tg.api.last("sendMessage", alice.id).buttons == ["✅ BL-26-00001 is solved"]
+
+    await tg.press(alice, SolvedCb(case_id=case.id))
+
+    closed = await only_case(session_factory)
+    assert closed.status == CaseStatus.CLOSED
+    notes = [c.text for c in tg.api.sent("sendMessage", CENTRAL)]
+    assert "✅ The citizen marked this case as solved." in notes
+    assert tg.api.last("closeForumTopic", CENTRAL).thread_id == case.thread_id
+    assert tg.api.last("sendMessage", alice.id).buttons[0] == "1 ⭐"
+
+
+async def test_someone_elses_case_cannot_be_closed(
+    tg: Harness, alice: User, bram: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+    await onboard(tg, bram)
+
+    await tg.press(bram, SolvedCb(case_id=case.id))
+
+    assert (await only_case(session_factory)).status != CaseStatus.CLOSED
+
+
+async def test_relayed_staff_messages_get_a_delivered_reaction(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+
+    update = await tg.staff(CENTRAL, case.thread_id, officer, "We are on our way")
+
+    reaction = tg.api.last("setMessageReaction", CENTRAL)
+    assert reaction.params["message_id"] == update.message.message_id  # type: ignore[union-attr]
+    assert reaction.params["reaction"] == [{"type": "emoji", "emoji": "👍"}]
+
+
+async def test_blocked_citizen_gets_a_failed_reaction_and_reason(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+    tg.api.fail(
+        "sendMessage",
+        status=403,
+        chat_id=alice.id,
+        description="Forbidden: bot was blocked by the user",
+    )
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "Hello?")
+
+    assert tg.api.last("setMessageReaction", CENTRAL).params["reaction"][0]["emoji"] == "💔"
+    assert "blocked the bot" in tg.api.last("sendMessage", CENTRAL).text
+    assert (await citizen(session_factory, alice)).blocked_bot
+
+
+async def test_deleted_topic_is_recreated_with_the_card_and_nothing_is_lost(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+    tg.api.fail(
+        "copyMessage", chat_id=CENTRAL, description="Bad Request: message thread not found"
+    )
+
+    await tg.send(alice, "Are you still looking into it?")
+
+    renewed = await only_case(session_factory)
+    assert renewed.thread_id is not None and renewed.thread_id != case.thread_id
+    [topic] = tg.api.sent("createForumTopic", CENTRAL)
+    card = tg.api.sent("sendMessage", CENTRAL)[0]
+    assert card.thread_id == renewed.thread_id and "BL-26-00001" in card.text
+    copies = tg.api.sent("copyMessage", CENTRAL)
+    assert [c.thread_id for c in copies] == [case.thread_id, renewed.thread_id]
+    assert topic.params["name"].endswith("Burglary · Centre")
+
+
+async def test_report_is_kept_when_the_desk_group_refuses_a_topic(
+    tg: Harness,
+    alice: User,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+) -> None:
+    await onboard(tg, alice)
+    tg.api.fail("createForumTopic", description="Bad Request: not enough rights to create a topic")
+    await start_report(tg, alice)
+    await tg.send(alice, "Bikes stolen again")
+    await tg.send(alice, None, photo=PHOTO)
+    await tg.send(alice, SEND_REPORT)
+
+    case = await only_case(session_factory)
+    assert case.thread_id is None
+    assert "BL-26-00001" in tg.api.last("sendMessage", alice.id).text
+    tg.api.clear()
+
+    assert await retry_missing_topics(tg.bot, session_factory, i18n, network) == 1
+
+    case = await only_case(session_factory)
+    assert case.thread_id is not None
+    assert "Bikes stolen again" in tg.api.sent("sendMessage", CENTRAL)[0].text
+    [copy] = tg.api.sent("copyMessage", CENTRAL)
+    assert copy.thread_id == case.thread_id
+    assert await retry_missing_topics(tg.bot, session_factory, i18n, network) == 0
+
+
+async def test_racing_updates_create_one_topic(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    tg.api.fail("createForumTopic", description="Bad Request: not enough rights to create a topic")
+    await report(tg, alice)
+    assert (await only_case(session_factory)).thread_id is None
+    tg.api.clear()
+
+    await asyncio.gather(
+        tg.feed(tg.updates.message(alice, "first")), tg.feed(tg.updates.message(alice, "second"))
+    )
+
+    assert len(tg.api.sent("createForumTopic")) == 1
+    copies = tg.api.sent("copyMessage")
+    assert len(copies) == 2
+    assert {c.thread_id for c in copies} == {(await only_case(session_factory)).thread_id}
+
+
+async def test_emergency_words_get_the_number_and_flag_the_case(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+
+    await tg.send(alice, "He has a KNIFE and is coming back")
+
+    advice = [c.text for c in tg.api.sent("sendMessage", alice.id)]
+    assert any("call 112 immediately" in text for text in advice)
+    assert (await only_case(session_factory)).priority == "urgent"
+    assert tg.api.last("editForumTopic", CENTRAL).params["name"].startswith("🔴")
+    assert tg.api.last("pinChatMessage", CENTRAL).params["message_id"] == case.card_message_id
+
+
+async def test_emergency_in_the_report_opens_an_urgent_case(
+    tg: Harness, bram: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, bram)
+    await report(tg, bram, "Er is brand in het trappenhuis")
+
+    case = await only_case(session_factory)
+    assert case.priority == "urgent"
+    assert tg.api.last("createForumTopic", CENTRAL).params["name"].startswith("🔴")
+    assert "Possible emergency" in tg.api.sent("sendMessage", CENTRAL)[0].text
+    assert tg.api.last("pinChatMessage", CENTRAL).params["message_id"] == case.card_message_id
+    assert any("112" in c.text for c in tg.api.sent("sendMessage", bram.id))
+
+
+async def test_ordinary_words_do_not_raise_an_alarm(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await opened(tg, alice, session_factory)
+    await tg.send(alice, "The firewood pile was knocked over; begun cleaning up")
+    assert (await only_case(session_factory)).priority == "normal"
