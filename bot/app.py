@@ -18,7 +18,7 @@ from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.casework import retry_missing_topics
+from bot.casework import deliver_waiting
 from bot.clock import Clock, SystemClock
 from bot.commands import set_commands
 from bot.config import Settings
@@ -114,7 +114,7 @@ async def run_polling(settings: Settings, token: str, locales: Path = LOCALES_DI
     scheduler = AsyncIOScheduler(timezone="UTC")
     # A timer only: which cases still lack a topic is read from the database on every run.
     scheduler.add_job(
-        retry_missing_topics,
+        deliver_waiting,
         "interval",
         minutes=1,
         args=[bot, services.session_factory, services.i18n, network],

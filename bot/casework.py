@@ -9,7 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -108,12 +113,29 @@ async def relay_from_citizen(
     now: datetime,
     detector: EmergencyDetector | None,
 ) -> None:
-    """Copy the citizen's message(s) into the topic, keep both ids, and triage the words."""
-    targets = await relay.to_topic(case, citizen, messages)
+    """Copy the citizen's message(s) into the topic, keep both ids, and triage the words.
+
+    If Telegram keeps failing, the messages are kept on record and deliver_waiting sends them
+    later; the citizen is told it may take a while.
+    """
+    try:
+        targets: Sequence[int | None] = await relay.to_topic(case, citizen, messages)
+    except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
+        logger.warning("case %s: relay postponed: %s", case.ref, exc)
+        targets = [None] * len(messages)
+        await relay.tell_citizen(
+            citizen, _("Your message is saved and will be passed on as soon as possible.")
+        )
     for message, target in zip(messages, targets, strict=False):
-        await record(session, case, message, Direction.CITIZEN, case.staff_chat_id, target, now)
+        where = case.staff_chat_id if target is not None else None
+        await record(session, case, message, Direction.CITIZEN, where, target, now)
     if detector is not None and any(detector.matches(m.text or m.caption) for m in messages):
         await escalate(relay, case, citizen)
+
+
+def _card_chat(case: Case, message: Message) -> int | None:
+    """A report's own text lands on the case card, so its target chat is known in advance."""
+    return case.staff_chat_id if message.text is not None else None
 
 
 async def submit_report(
@@ -129,9 +151,11 @@ async def submit_report(
     """Open the case, record what the citizen sent, create the topic and relay the media."""
     case = await case_service.open_case(session, network, citizen, report, now, prefix)
     # Recorded before any Telegram call: the unique keys stop a double submit early, and
-    # media that cannot be relayed yet stay on record until retry_missing_topics sends them.
+    # media that cannot be relayed yet stay on record until deliver_waiting sends them.
     records = {
-        m.message_id: await record(session, case, m, Direction.CITIZEN, None, None, now)
+        m.message_id: await record(
+            session, case, m, Direction.CITIZEN, _card_chat(case, m), None, now
+        )
         for m in items
     }
     text_records = [records[m.message_id] for m in items if m.text is not None]
@@ -139,7 +163,7 @@ async def submit_report(
     try:
         await relay.ensure_topic(case, citizen)
     except TelegramAPIError as exc:
-        # The report is kept; retry_missing_topics delivers it once the desk group works.
+        # The report is kept; deliver_waiting delivers it once the desk group works.
         logger.error("case %s: no topic in desk %s yet: %s", case.ref, case.desk, exc.message)
         return case
     for text_record in text_records:
@@ -179,41 +203,42 @@ async def tell_closed(relay: Relay, case: Case, citizen: Citizen, language: str)
         await relay.tell_citizen(citizen, text, keyboards.rating(case.id))
 
 
-async def retry_missing_topics(
+async def deliver_waiting(
     bot: Bot, session_factory: async_sessionmaker[AsyncSession], i18n: I18n, network: Network
 ) -> int:
-    """Give every open case that has no topic yet (the desk group refused) its topic and card.
+    """Deliver what could not reach a desk when it arrived: topics a desk group refused to
+    create, and citizen messages Telegram kept failing (5xx, flood waits past our patience).
 
-    Runs at start-up and then every minute, so a report accepted while a desk group was
-    misconfigured reaches the desk as soon as the group is fixed. Returns how many were placed.
+    Runs at start-up and then every minute; the database says what is waiting, so nothing is
+    lost to a restart. Returns how many cases were brought up to date.
     """
-    placed = 0
+    done = 0
     async with session_factory() as session:
-        waiting = await Cases(session).without_topic()
+        waiting = await Cases(session).waiting_for_desk()
     for case_id in waiting:
         async with session_factory() as session:
             case = await Cases(session).by_id(case_id)
-            if case is None or case.thread_id is not None:
+            if case is None:
                 continue
             relay = Relay(bot, session, i18n, network)
             try:
-                await relay.ensure_topic(case, await citizen_of_case(session, case))
-                await _relay_waiting_media(relay, session, case)
+                await _catch_up(relay, session, case)
             except TelegramAPIError as exc:
-                logger.warning("case %s: topic still cannot be created: %s", case.ref, exc.message)
+                logger.warning("case %s: still cannot reach the desk: %s", case.ref, exc.message)
                 await session.rollback()
                 continue
             await session.commit()
-            placed += 1
-    return placed
+            done += 1
+    return done
 
 
-async def _relay_waiting_media(relay: Relay, session: AsyncSession, case: Case) -> None:
-    """Media the citizen sent with the report, which could not be copied without a topic."""
+async def _catch_up(relay: Relay, session: AsyncSession, case: Case) -> None:
     citizen = await citizen_of_case(session, case)
+    await relay.ensure_topic(case, citizen)
     for item in await CaseMessages(session).unrelayed(case.id):
-        if item.kind == "text":
-            item.target_chat_id, item.target_message_id = case.staff_chat_id, case.card_message_id
+        if item.kind == "text" and item.target_chat_id is not None:
+            # Part of the report itself (see _card_chat): its words are on the case card.
+            item.target_message_id = case.card_message_id
             continue
 
         async def send(thread_id: int, item: CaseMessage = item) -> int | None:

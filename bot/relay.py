@@ -294,6 +294,14 @@ class Relay:
                 message_id=item.source_message_id,
             )
             return copy.message_id
+        if item.kind == "text" and item.text:
+            first = None
+            for piece in split_text(quote(item.text)):
+                sent_text = await self.bot.send_message(
+                    chat_id=case.staff_chat_id, message_thread_id=thread_id, text=piece
+                )
+                first = first or sent_text.message_id
+            return first
         send = STORED_SENDERS.get(item.kind)
         if send is None or item.file_id is None:
             logger.warning("case %s: a delayed %s cannot be re-sent", case.ref, item.kind)

@@ -133,7 +133,12 @@ class Case(Base):
 
 
 class CaseMessage(Base):
-    """One message of a case conversation, with its ids on both sides of the relay."""
+    """One message of a case conversation, with its ids on both sides of the relay.
+
+    A citizen message without `target_message_id` has not reached the desk yet (the sweep in
+    bot.casework.deliver_waiting sends it); if its `target_chat_id` is already set, it is text
+    of the report itself and will appear on the case card.
+    """
 
     __tablename__ = "case_message"
 

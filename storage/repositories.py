@@ -86,11 +86,17 @@ class Cases:
             return await self.next_number(year)
         return 1
 
-    async def without_topic(self) -> Sequence[int]:
-        """Open cases whose desk group has not got a topic for them yet."""
+    async def waiting_for_desk(self) -> Sequence[int]:
+        """Open cases without a topic, or with citizen messages that never reached the desk."""
+        undelivered = select(CaseMessage.case_id).where(
+            CaseMessage.direction == Direction.CITIZEN, CaseMessage.target_message_id.is_(None)
+        )
         query = (
             select(Case.id)
-            .where(Case.thread_id.is_(None), Case.status != CaseStatus.CLOSED)
+            .where(
+                Case.status != CaseStatus.CLOSED,
+                Case.thread_id.is_(None) | Case.id.in_(undelivered),
+            )
             .order_by(Case.id)
         )
         return (await self.session.scalars(query)).all()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from aiogram.types import Chat, User
+from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.casework import deliver_waiting
 from bot.keyboards import PickCaseCb
+from bot.network import Network
 from storage.models import Case, CaseMessage, CaseStatus, Citizen, Direction
 from tests.conftest import CENTRAL, EAST, Harness
 from tests.fakes import FakeClock
@@ -334,3 +337,36 @@ async def test_channel_posts_are_ignored(tg: Harness) -> None:
     await tg.feed(Update(update_id=999_999, channel_post=post))
 
     assert tg.api.calls == []
+
+
+async def test_message_telegram_keeps_refusing_is_kept_and_delivered_later(
+    tg: Harness,
+    alice: User,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    [case] = await cases(session_factory)
+    tg.api.clear()
+    tg.api.fail("copyMessage", status=502, description="Bad Gateway", times=5)
+
+    update = await tg.send(alice, "The car is parked at number 12 now")
+
+    assert len(tg.api.sent("copyMessage")) == 5  # the first try and four retries
+    assert "saved and will be passed on" in tg.api.last("sendMessage", alice.id).text
+    tg.api.clear()
+
+    assert await deliver_waiting(tg.bot, session_factory, i18n, network) == 1
+
+    [copy] = tg.api.sent("copyMessage", CENTRAL)
+    assert copy.thread_id == case.thread_id
+    assert copy.params["message_id"] == update.message.message_id  # type: ignore[union-attr]
+    stored = [
+        m
+        for m in await messages(session_factory)
+        if m.text == "The car is parked at number 12 now"
+    ]
+    assert stored[0].target_message_id is not None
+    assert await deliver_waiting(tg.bot, session_factory, i18n, network) == 0

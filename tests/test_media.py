@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from aiogram.types import Update, User
+from aiogram.types import Chat, Update, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -243,3 +243,49 @@ async def test_kinds_that_cannot_be_relayed_get_a_reply_and_nothing_is_lost(
 
     assert "cannot be passed on" in tg.api.sent("sendMessage", alice.id)[0].text
     assert len(tg.api.sent("copyMessage", CENTRAL)) == 1
+
+
+async def test_staff_album_reaches_the_citizen_as_an_album_after_the_reference(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    tg.api.clear()
+    chat = Chat(id=CENTRAL, type="supergroup", title="Desk", is_forum=True)
+    album = [
+        tg.updates.message(
+            officer,
+            None,
+            chat=chat,
+            thread_id=case.thread_id,
+            photo=photo(f"s{i}"),
+            media_group_id="staff-album",
+        )
+        for i in range(2)
+    ]
+
+    await asyncio.gather(*(tg.feed(update) for update in album))
+
+    to_citizen = tg.api.sent(chat_id=alice.id)
+    assert [c.method for c in to_citizen] == ["sendMessage", "copyMessages"]
+    assert to_citizen[0].text == "<b>BL-26-00001</b>"
+    assert to_citizen[1].params["message_ids"] == [u.message.message_id for u in album]  # type: ignore[union-attr]
+    assert len(tg.api.sent("setMessageReaction", CENTRAL)) == 2
+
+
+async def test_citizens_long_caption_reaches_the_topic_as_text(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    tg.api.clear()
+    caption = "y" * 1500  # Telegram Premium allows captions longer than a bot may send
+
+    await tg.send(alice, None, photo=photo("long"), caption=caption)
+
+    [copy] = tg.api.sent("copyMessage", CENTRAL)
+    assert copy.params["caption"] == ""
+    [text] = tg.api.sent("sendMessage", CENTRAL)
+    assert (text.thread_id, text.text) == (case.thread_id, caption)

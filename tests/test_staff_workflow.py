@@ -10,7 +10,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.casework import retry_missing_topics
+from bot.casework import deliver_waiting
 from bot.config import Settings
 from bot.keyboards import BanCb, RateCb, SolvedCb
 from bot.network import Network
@@ -294,14 +294,14 @@ async def test_report_is_kept_when_the_desk_group_refuses_a_topic(
     assert "BL-26-00001" in tg.api.last("sendMessage", alice.id).text
     tg.api.clear()
 
-    assert await retry_missing_topics(tg.bot, session_factory, i18n, network) == 1
+    assert await deliver_waiting(tg.bot, session_factory, i18n, network) == 1
 
     case = await only_case(session_factory)
     assert case.thread_id is not None
     assert "Bikes stolen again" in tg.api.sent("sendMessage", CENTRAL)[0].text
     [copy] = tg.api.sent("copyMessage", CENTRAL)
     assert copy.thread_id == case.thread_id
-    assert await retry_missing_topics(tg.bot, session_factory, i18n, network) == 0
+    assert await deliver_waiting(tg.bot, session_factory, i18n, network) == 0
 
 
 async def test_racing_updates_create_one_topic(
