@@ -15,9 +15,14 @@ class MenuButton(Filter):
 
     def __init__(self, msgid: str) -> None:
         self.msgid = msgid
+        self._labels: frozenset[str] | None = None
 
     async def __call__(self, message: Message, i18n: I18n) -> bool:
-        return message.text is not None and message.text in translate_all(i18n, self.msgid)
+        if message.text is None:
+            return False
+        if self._labels is None:  # catalogs are loaded once, so the labels never change
+            self._labels = frozenset(translate_all(i18n, self.msgid))
+        return message.text in self._labels
 
 
 class Consented(Filter):

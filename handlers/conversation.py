@@ -187,8 +187,6 @@ async def on_followup(
 ) -> None:
     """Copy what the citizen writes into the topic of the case it belongs to."""
     messages = album or [message]
-    if await case_service.already_relayed(session, message.chat.id, message.message_id):
-        return
     target = await _target_case(message, session, citizen, state)
     if target is None:
         await message.answer(

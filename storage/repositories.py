@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,12 +29,24 @@ class UpdateLog:
         self.session = session
 
     async def claim(self, update_id: int, now: datetime) -> bool:
-        """Record `update_id`; False when it was recorded before (a redelivery)."""
+        """Record `update_id`; False when it was recorded before (a redelivery).
+
+        One INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL (this runs for every
+        update); other databases take the portable savepoint route.
+        """
+        values = {"update_id": update_id, "processed_at": now}
+        dialect = self.session.bind.dialect.name if self.session.bind else ""
+        if dialect in ("sqlite", "postgresql"):
+            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+            result = await self.session.execute(
+                insert(ProcessedUpdate).values(**values).on_conflict_do_nothing()
+            )
+            return bool(getattr(result, "rowcount", 0))
         if await self.session.get(ProcessedUpdate, update_id) is not None:
             return False
         try:
             async with self.session.begin_nested():
-                self.session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
+                self.session.add(ProcessedUpdate(**values))
         except IntegrityError:
             return False
         return True

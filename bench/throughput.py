@@ -1,0 +1,336 @@
+"""Follow-up throughput: the full citizen path against a bare aiogram echo, on the fake Bot API.
+
+The full path is Beatline's own Dispatcher (middlewares, SQLite file database, case lookup,
+case_message insert, commit, copyMessage into the case topic); the baseline is a Dispatcher with
+one handler that only calls copyMessage. Both get the same kind of private text messages,
+fed one by one through `dp.feed_update`, and the work done is checked afterwards. It prints
+updates per second for both and their ratio (target: full path at least half of the echo).
+
+Run it from the project root:
+
+    .venv/bin/python -m bench.throughput [--messages 5000] [--citizens 50] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import logging
+import platform
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.types import Message, Update, User
+from aiogram.utils.i18n import I18n
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import Services, add_retries, create_bot, create_dispatcher
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.i18n import compile_catalogs
+from bot.network import parse_network
+from storage import migrate
+from storage.db import create_engine, create_session_factory
+from storage.models import Case, CaseMessage, CaseStatus, Direction, ProcessedUpdate
+from storage.repositories import UpdateLog
+
+# The set-up walks the same steps as the scenario tests (and so follows the wizard as it changes).
+from tests.conftest import CENTRAL, NETWORK, Harness
+from tests.fakes import BOT_TOKEN, FakeTelegram, Updates
+from tests.helpers import onboard, report
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_RATIO = 0.5
+ECHO_THREAD = 500
+FIRST_USER_ID = 10_000
+
+
+class BenchError(Exception):
+    """The benchmark did not do the work it claims to measure."""
+
+
+@dataclass
+class Run:
+    """One timed feed: how many updates went through and how long it took."""
+
+    updates: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds
+
+
+def citizens(count: int) -> list[User]:
+    return [
+        User(
+            id=FIRST_USER_ID + n,
+            is_bot=False,
+            first_name=f"Citizen {n}",
+            username=f"citizen_{n}",
+            language_code="en",
+        )
+        for n in range(count)
+    ]
+
+
+def followups(updates: Updates, users: Sequence[User], count: int) -> list[Update]:
+    """`count` private text messages, spread round-robin over `users`."""
+    return [
+        updates.message(users[n % len(users)], f"Follow-up {n}: the car was blue, plate unknown.")
+        for n in range(count)
+    ]
+
+
+async def feed_all(dp: Dispatcher, bot: Bot, batch: Sequence[Update]) -> Run:
+    started = time.perf_counter()
+    for update in batch:
+        await dp.feed_update(bot, update)
+    return Run(len(batch), time.perf_counter() - started)
+
+
+# -- baseline ------------------------------------------------------------------------------
+
+
+async def echo(message: Message, bot: Bot) -> None:
+    """Copy the message into a fixed topic of the desk group, as the relay does."""
+    await bot.copy_message(
+        chat_id=CENTRAL,
+        message_thread_id=ECHO_THREAD,
+        from_chat_id=message.chat.id,
+        message_id=message.message_id,
+    )
+
+
+async def bare_echo(messages: int, users: Sequence[User]) -> Run:
+    router = Router(name="echo")
+    router.message.register(echo)
+    dp = Dispatcher()
+    dp.include_router(router)
+    api = FakeTelegram()
+    bot = create_bot(BOT_TOKEN, session=api)
+    batch = followups(Updates(), users, messages)
+    try:
+        run = await feed_all(dp, bot, batch)
+    finally:
+        await bot.session.close()
+    copies = len(api.sent("copyMessage", CENTRAL))
+    if copies != messages or len(api.calls) != messages:
+        msg = f"bare echo: {copies} copyMessage of {len(api.calls)} calls for {messages} updates"
+        raise BenchError(msg)
+    return run
+
+
+async def db_echo(database: Path, messages: int, users: Sequence[User]) -> Run:
+    """The echo plus one INSERT and COMMIT through the same engine: the database's floor."""
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    await migrate.upgrade(engine)
+    factory = create_session_factory(engine)
+    row_ids = itertools.count(1)
+
+    async def echo_and_store(message: Message, bot: Bot) -> None:
+        async with factory() as session:
+            await UpdateLog(session).claim(next(row_ids), datetime.now(UTC))
+            await session.commit()
+        await echo(message, bot)
+
+    router = Router(name="db-echo")
+    router.message.register(echo_and_store)
+    dp = Dispatcher()
+    dp.include_router(router)
+    api = FakeTelegram()
+    bot = create_bot(BOT_TOKEN, session=api)
+    try:
+        run = await feed_all(dp, bot, followups(Updates(), users, messages))
+        async with engine.connect() as connection:
+            rows = await connection.scalar(select(func.count()).select_from(ProcessedUpdate))
+    finally:
+        await bot.session.close()
+        await engine.dispose()
+    if rows != messages or len(api.sent("copyMessage", CENTRAL)) != messages:
+        msg = f"db echo: {rows} rows and {len(api.calls)} calls for {messages} updates"
+        raise BenchError(msg)
+    return run
+
+
+# -- full path -----------------------------------------------------------------------------
+
+
+async def citizen_rows(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        count = await connection.scalar(
+            select(func.count())
+            .select_from(CaseMessage)
+            .where(CaseMessage.direction == Direction.CITIZEN)
+        )
+    return int(count or 0)
+
+
+async def open_cases_with_topics(engine: AsyncEngine) -> tuple[int, int, int]:
+    """(open cases, citizens having them, of which with a topic)."""
+    async with engine.connect() as connection:
+        row = (
+            await connection.execute(
+                select(
+                    func.count(Case.id),
+                    func.count(func.distinct(Case.citizen_id)),
+                    func.count(Case.thread_id),
+                ).where(Case.status != CaseStatus.CLOSED)
+            )
+        ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+async def full_path(database: Path, i18n: I18n, messages: int, users: Sequence[User]) -> Run:
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    api = FakeTelegram()
+    bot = create_bot(BOT_TOKEN, session=api)
+    add_retries(bot)
+    try:
+        await migrate.upgrade(engine)
+        services = Services(
+            settings=Settings(
+                _env_file=None, bot_token=BOT_TOKEN, network_file=database.with_suffix(".toml")
+            ),
+            network=parse_network(NETWORK),
+            session_factory=create_session_factory(engine),
+            i18n=i18n,
+            clock=SystemClock(),
+        )
+        tg = Harness(create_dispatcher(services), bot, api)
+        for user in users:
+            await onboard(tg, user)
+            await report(tg, user)
+        cases, owners, with_topic = await open_cases_with_topics(engine)
+        if not cases == owners == with_topic == len(users):
+            msg = (
+                f"set-up: {cases} open cases, {owners} citizens with one, {with_topic} with a "
+                f"topic; expected one each for {len(users)} citizens"
+            )
+            raise BenchError(msg)
+        batch = followups(tg.updates, users, messages)
+        rows_before = await citizen_rows(engine)
+        api.clear()
+
+        run = await feed_all(tg.dp, bot, batch)
+
+        copies = api.sent("copyMessage", CENTRAL)
+        into_topics = [call for call in copies if call.thread_id is not None]
+        others = sorted({call.method for call in api.calls} - {"copyMessage"})
+        added = await citizen_rows(engine) - rows_before
+    finally:
+        await bot.session.close()
+        await engine.dispose()
+    if len(into_topics) != messages or others or added != messages:
+        msg = (
+            f"full path: {len(into_topics)} copyMessage into a topic (of {len(copies)}), "
+            f"other calls {others or 'none'}, {added} new citizen rows in case_message; "
+            f"expected {messages} copies and rows and no other calls"
+        )
+        raise BenchError(msg)
+    return run
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+def print_versions() -> None:
+    print(
+        f"Python {platform.python_version()}, aiogram {version('aiogram')}, "
+        f"SQLAlchemy {version('SQLAlchemy')}, aiosqlite {version('aiosqlite')}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def print_floor(bare: Sequence[Run], floor: Sequence[Run]) -> None:
+    """How much of the gap one database write per update already explains."""
+    bare_median = statistics.median(run.rate for run in bare)
+    floor_median = statistics.median(run.rate for run in floor)
+    print(
+        f"echo + one INSERT/COMMIT (aiosqlite floor): {floor_median:,.0f} upd/s = "
+        f"{floor_median / bare_median:.2f} of bare echo"
+    )
+
+
+def print_table(bare: Sequence[Run], full: Sequence[Run]) -> None:
+    """Per-round rates, their medians, and the ratio of the medians (full / bare)."""
+    print(f"{'round':<8}{'bare echo upd/s':>18}{'full path upd/s':>18}{'full/bare':>12}")
+    for number, (echo_run, full_run) in enumerate(zip(bare, full, strict=True), start=1):
+        print(
+            f"{number:<8}{echo_run.rate:>18,.0f}{full_run.rate:>18,.0f}"
+            f"{full_run.rate / echo_run.rate:>12.2f}"
+        )
+    bare_median = statistics.median(run.rate for run in bare)
+    full_median = statistics.median(run.rate for run in full)
+    ratio = full_median / bare_median
+    print(f"{'median':<8}{bare_median:>18,.0f}{full_median:>18,.0f}{ratio:>12.2f}")
+    verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
+    print(f"ratio full/bare = {ratio:.2f}; target ≥ {TARGET_RATIO:.2f}: {verdict}")
+
+
+async def bench(workdir: Path, i18n: I18n, messages: int, citizen_count: int, rounds: int) -> None:
+    users = citizens(citizen_count)
+    bare: list[Run] = []
+    full: list[Run] = []
+    floor: list[Run] = []
+    for number in range(1, rounds + 1):
+        # Alternating spreads the machine's slow spells over both sides; each full-path round
+        # starts from its own fresh database.
+        bare.append(await bare_echo(messages, users))
+        full.append(await full_path(workdir / f"round-{number}.db", i18n, messages, users))
+        floor.append(await db_echo(workdir / f"floor-{number}.db", messages, users))
+        print(
+            f"round {number}/{rounds}: bare {bare[-1].rate:,.0f} upd/s, "
+            f"full {full[-1].rate:,.0f} upd/s"
+        )
+    print()
+    print(
+        f"Beatline follow-up throughput: {messages} messages from {citizen_count} citizens, "
+        f"{rounds} rounds, SQLite file database, fake Bot API"
+    )
+    print_versions()
+    print()
+    print_table(bare, full)
+    print_floor(bare, floor)
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        msg = f"must be at least 1, not {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.throughput", description=(__doc__ or "").splitlines()[0]
+    )
+    parser.add_argument("--messages", type=positive, default=5000, help="follow-ups per run")
+    parser.add_argument("--citizens", type=positive, default=50, help="citizens sending them")
+    parser.add_argument("--rounds", type=positive, default=3, help="alternating runs of each")
+    args = parser.parse_args(argv)
+    # aiogram logs every update at INFO.
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="beatline-bench-") as tmp:
+        workdir = Path(tmp)
+        compile_catalogs(ROOT / "locales", workdir / "locales")
+        i18n = I18n(path=workdir / "locales", default_locale="en", domain="messages")
+        try:
+            asyncio.run(bench(workdir, i18n, args.messages, args.citizens, args.rounds))
+        except BenchError as exc:
+            raise SystemExit(f"bench failed: {exc}") from None
+
+
+if __name__ == "__main__":
+    main()
