@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.network import Network, NetworkError, load_network
+from bot.routing import analyse
 from storage import migrate
 from storage.db import create_engine
 
@@ -102,10 +103,16 @@ def cmd_check_config(settings: Settings) -> None:
         )
         for desk in network.desks:
             print(  # noqa: T201
-                f"  {desk.code:<16} {desk.kind.value:<8} chat {desk.chat_id}  "
-                f"categories: {', '.join(desk.categories) or 'all'}; "
-                f"areas: {', '.join(desk.areas) or 'all'}"
+                f"  {desk.code:<20} {desk.kind.value:<8} chat {desk.chat_id}  "
+                f"languages: {', '.join(desk.languages) or '-'}; "
+                f"on duty: {'always' if desk.duty is None else 'per schedule'}; "
+                f"response target: {desk.response_minutes or '-'} min"
             )
+        report = analyse(network)
+        print("routing (first matching rule wins):")  # noqa: T201
+        print("\n".join(report.table))  # noqa: T201
+        for warning in report.warnings:
+            print(f"warning: {warning}")  # noqa: T201
     if problems:
         raise ConfigError("\n".join(problems))
     print("configuration OK")  # noqa: T201

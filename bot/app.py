@@ -32,6 +32,7 @@ from bot.middlewares import (
 from bot.network import Network, load_network
 from bot.retry import RetryMiddleware, Sleep
 from bot.services.triage import EmergencyDetector
+from bot.timers import check_response_times
 from handlers import create_routers
 from storage import migrate
 from storage.db import create_engine, create_session_factory
@@ -122,6 +123,13 @@ async def run_polling(settings: Settings, token: str, locales: Path = LOCALES_DI
         max_instances=1,
         coalesce=True,
     )
+
+    async def response_times() -> None:
+        await check_response_times(
+            bot, services.session_factory, services.i18n, network, services.clock.now()
+        )
+
+    scheduler.add_job(response_times, "interval", minutes=1, max_instances=1, coalesce=True)
     try:
         me = await bot.get_me()
         logger.info("Beatline runs as @%s", me.username)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -17,6 +17,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
+from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import keyboards
@@ -131,11 +132,49 @@ async def relay_from_citizen(
         await record(session, case, message, Direction.CITIZEN, where, target, now)
     if detector is not None and any(detector.matches(m.text or m.caption) for m in messages):
         await escalate(relay, case, citizen)
+    await off_duty_notice(relay, case, citizen, now)
 
 
 def _card_chat(case: Case, message: Message) -> int | None:
     """A report's own text lands on the case card, so its target chat is known in advance."""
     return case.staff_chat_id if message.text is not None else None
+
+
+async def off_duty_notice(relay: Relay, case: Case, citizen: Citizen, now: datetime) -> None:
+    """Outside the desk's duty hours, say when it is back: once per case per off-duty spell."""
+    desk = relay.network.desks_by_code().get(case.desk)
+    zone = relay.network.zone
+    if desk is None or desk.duty is None or desk.duty.on_duty(now, zone):
+        return
+    if case.off_duty_notice_until is not None and now < case.off_duty_notice_until:
+        return
+    back = desk.duty.next_start(now, zone)
+    case.off_duty_notice_until = back or now + timedelta(days=1)
+    language = citizen.language or relay.i18n.default_locale
+    with relay.i18n.use_locale(language):
+        name = desk.name(language, relay.network.default_language)
+        if back is None:
+            text = fmt(
+                _(
+                    "{desk} is not staffed right now. Your message is saved and will be "
+                    "read as soon as possible."
+                ),
+                desk=name,
+            )
+        else:
+            when = format_datetime(back, "EEEE d MMMM, HH:mm", tzinfo=zone, locale=language)
+            text = fmt(
+                _(
+                    "{desk} is not staffed right now. Your message is saved; the team is "
+                    "back on {time}."
+                ),
+                desk=name,
+                time=when,
+            )
+        text += "\n" + _("In an emergency call {number}.").format(
+            number=quote(relay.network.emergency.number)
+        )
+        await relay.tell_citizen(citizen, text)
 
 
 async def submit_report(
@@ -187,6 +226,7 @@ async def submit_report(
             records[message.message_id].target_chat_id = case.staff_chat_id
             records[message.message_id].target_message_id = target
     logger.info("case %s opened for desk %s", case.ref, case.desk)
+    await off_duty_notice(relay, case, citizen, now)
     return case
 
 

@@ -57,6 +57,11 @@ class SolvedCb(CallbackData, prefix="solved"):
     case_id: int
 
 
+class ReferralCb(CallbackData, prefix="refer"):
+    referral_id: int
+    agree: bool
+
+
 class BanCb(CallbackData, prefix="ban"):
     case_id: int
     confirm: bool
@@ -149,12 +154,18 @@ def consent() -> InlineKeyboardMarkup:
 
 
 def _choices(
-    items: Sequence[Named], action: str, network: Network, language: str
+    items: Sequence[Named],
+    action: str,
+    network: Network,
+    language: str,
+    suggested: str | None = None,
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for item in items:
+    ordered = sorted(items, key=lambda item: item.code != suggested)
+    for item in ordered:
+        mark = "📍 " if item.code == suggested else ""
         builder.button(
-            text=item.name(language, network.default_language),
+            text=mark + item.name(language, network.default_language),
             callback_data=ReportCb(action=action, value=item.code),
         )
     builder.adjust(2)
@@ -166,8 +177,8 @@ def categories(network: Network, language: str) -> InlineKeyboardMarkup:
     return _choices(network.categories, "category", network, language)
 
 
-def areas(network: Network, language: str) -> InlineKeyboardMarkup:
-    return _choices(network.areas, "area", network, language)
+def areas(network: Network, language: str, suggested: str | None = None) -> InlineKeyboardMarkup:
+    return _choices(network.areas, "area", network, language, suggested)
 
 
 def cancel_row() -> InlineKeyboardMarkup:
@@ -189,4 +200,13 @@ def pick_case(cases: Sequence[Case]) -> InlineKeyboardMarkup:
     for case in cases:
         builder.button(text=case.ref, callback_data=PickCaseCb(case_id=case.id))
     builder.adjust(2)
+    return builder.as_markup()
+
+
+def referral_consent(referral_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ Yes, pass it on"), callback_data=ReferralCb(referral_id=referral_id, agree=True)
+    )
+    builder.button(text=_("✖ No"), callback_data=ReferralCb(referral_id=referral_id, agree=False))
     return builder.as_markup()

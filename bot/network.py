@@ -18,6 +18,9 @@ from pydantic import (
     model_validator,
 )
 
+from bot.duty import DutyHours
+from bot.geo import Point, centroid, contains, distance_km
+
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
 
@@ -55,7 +58,26 @@ class Named(_Strict):
 
 
 class Area(Named):
-    """A neighbourhood or district citizens report about."""
+    """A neighbourhood or district; a polygon or a centre lets a shared location pick it."""
+
+    polygon: tuple[tuple[float, float], ...] | None = None
+    centre: tuple[float, float] | None = None
+    radius_km: float | None = None
+
+    @field_validator("polygon")
+    @classmethod
+    def _real_polygon(
+        cls, value: tuple[tuple[float, float], ...] | None
+    ) -> tuple[tuple[float, float], ...] | None:
+        if value is not None and len(value) < 3:
+            msg = "a polygon needs at least three [lat, lon] points"
+            raise ValueError(msg)
+        return value
+
+    def middle(self) -> Point | None:
+        if self.centre is not None:
+            return self.centre
+        return centroid(self.polygon) if self.polygon else None
 
 
 class Category(Named):
@@ -68,12 +90,19 @@ class DeskKind(StrEnum):
 
 
 class Desk(Named):
-    """A team working in its own staff supergroup; empty category/area lists mean "all"."""
+    """A team working in its own staff supergroup.
+
+    `categories`/`areas` are shorthand for a routing rule to this desk (see Network.rules).
+    """
 
     kind: DeskKind
     chat_id: int
     categories: tuple[Code, ...] = ()
     areas: tuple[Code, ...] = ()
+    languages: tuple[LanguageCode, ...] = ()
+    duty: DutyHours | None = None  # None: always staffed
+    response_minutes: int | None = Field(default=None, gt=0)
+    escalation_chat_id: int | None = None
 
     @field_validator("chat_id")
     @classmethod
@@ -83,11 +112,38 @@ class Desk(Named):
             raise ValueError(msg)
         return value
 
-    def handles(self, category: str, area: str) -> bool:
-        """Whether this desk takes reports of `category` in `area`."""
-        return (not self.categories or category in self.categories) and (
-            not self.areas or area in self.areas
+    def shorthand_rule(self) -> Rule | None:
+        if self.kind is not DeskKind.POLICE or not (self.categories or self.areas):
+            return None
+        return Rule(desk=self.code, categories=self.categories, areas=self.areas)
+
+
+class Rule(_Strict):
+    """Reports matching every given list (an empty list matches anything) go to `desk`."""
+
+    desk: Code
+    categories: tuple[Code, ...] = ()
+    areas: tuple[Code, ...] = ()
+    languages: tuple[LanguageCode, ...] = ()
+
+    def matches(self, category: str, area: str, language: str) -> bool:
+        return (
+            (not self.categories or category in self.categories)
+            and (not self.areas or area in self.areas)
+            and (not self.languages or language in self.languages)
         )
+
+    def describe(self) -> str:
+        parts = [
+            f"{name} in {', '.join(values)}"
+            for name, values in (
+                ("category", self.categories),
+                ("area", self.areas),
+                ("language", self.languages),
+            )
+            if values
+        ]
+        return " and ".join(parts) or "anything"
 
 
 # Words that suggest someone is in danger right now; a network file may replace them per language.
@@ -149,6 +205,30 @@ class Emergency(_Strict):
     )
 
 
+# Languages Beatline tells apart by default (issue: interface languages plus frequent others).
+DEFAULT_LANGUAGES: tuple[str, ...] = (
+    "en",
+    "nl",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "pt",
+    "pl",
+    "ro",
+    "sq",
+    "uk",
+    "ru",
+    "tr",
+    "ar",
+    "el",
+    "fa",
+    "sr",
+    "so",
+    "ti",
+)
+
+
 class Network(_Strict):
     """The whole network file."""
 
@@ -156,10 +236,12 @@ class Network(_Strict):
     timezone: str = "UTC"
     default_desk: Code
     coordinators_chat_id: int | None = None
+    languages: tuple[LanguageCode, ...] = DEFAULT_LANGUAGES
     emergency: Emergency = Field(default_factory=Emergency)
     areas: tuple[Area, ...]
     categories: tuple[Category, ...]
     desks: tuple[Desk, ...]
+    rules: tuple[Rule, ...] = ()
 
     @field_validator("timezone")
     @classmethod
@@ -203,7 +285,25 @@ class Network(_Strict):
                 msg = f"desks.{index}.chat_id: already used by desk {chats[desk.chat_id]!r}"
                 raise ValueError(msg)
             chats[desk.chat_id] = desk.code
-        default = self.desks_by_code().get(self.default_desk)
+        desks = self.desks_by_code()
+        for index, rule in enumerate(self.rules):
+            target = desks.get(rule.desk)
+            if target is None:
+                msg = f"rules.{index}.desk: unknown desk {rule.desk!r}"
+                raise ValueError(msg)
+            if target.kind is not DeskKind.POLICE:
+                msg = f"rules.{index}.desk: {rule.desk!r} is a partner; reports go to police desks"
+                raise ValueError(msg)
+            for field, known in (("categories", categories), ("areas", areas)):
+                unknown = [code for code in getattr(rule, field) if code not in known]
+                if unknown:
+                    msg = f"rules.{index}.{field}: unknown {field[:-1]} {unknown[0]!r}"
+                    raise ValueError(msg)
+            for code in rule.languages:
+                if code not in self.languages:
+                    msg = f"rules.{index}.languages: {code!r} is not in `languages`"
+                    raise ValueError(msg)
+        default = desks.get(self.default_desk)
         if default is None:
             msg = f"default_desk: unknown desk {self.default_desk!r}"
             raise ValueError(msg)
@@ -235,12 +335,28 @@ class Network(_Strict):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def route(self, category: str, area: str) -> Desk:
-        """The first police desk (in file order) that handles the report, else the default desk."""
-        for desk in self.desks:
-            if desk.kind is DeskKind.POLICE and desk.handles(category, area):
-                return desk
+    @property
+    def routing_rules(self) -> tuple[Rule, ...]:
+        """Explicit rules first, then each police desk's categories/areas shorthand."""
+        shorthand = (desk.shorthand_rule() for desk in self.desks)
+        return self.rules + tuple(rule for rule in shorthand if rule is not None)
+
+    def route(self, category: str, area: str, language: str = "") -> Desk:
+        """The desk of the first rule that matches, else the default desk."""
+        for rule in self.routing_rules:
+            if rule.matches(category, area, language):
+                return self.desk(rule.desk)
         return self.desk(self.default_desk)
+
+    def locate(self, latitude: float, longitude: float) -> Area | None:
+        """The area containing the point, else the one whose centre is nearest, else None."""
+        point = (latitude, longitude)
+        for area in self.areas:
+            if area.polygon and contains(area.polygon, point):
+                return area
+        candidates = [(area, area.middle()) for area in self.areas]
+        placed = [(distance_km(point, middle), area) for area, middle in candidates if middle]
+        return min(placed, key=lambda pair: pair[0])[1] if placed else None
 
 
 def _describe(error: ValidationError) -> str:

@@ -314,10 +314,14 @@ class Relay:
 
     # -- desk → citizen --------------------------------------------------------------------
     async def to_citizen(
-        self, case: Case, citizen: Citizen, messages: Sequence[Message]
+        self,
+        case: Case,
+        citizen: Citizen,
+        messages: Sequence[Message],
+        header: str | None = None,
     ) -> list[int]:
         """Deliver staff messages to the citizen as the bot, headed by the case reference."""
-        header = f"<b>{quote(case.ref)}</b>"
+        header = header or f"<b>{quote(case.ref)}</b>"
         try:
             if len(messages) > 1:
                 await self.bot.send_message(chat_id=citizen.chat_id, text=header)

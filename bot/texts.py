@@ -166,3 +166,43 @@ def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     if rest or not pieces:
         pieces.append(rest)
     return pieces
+
+
+def partner_card(
+    case: Case, citizen: Citizen, network: Network, referred_by: str, info_only: bool
+) -> str:
+    """What a partner desk sees: no personal data unless the case is identified."""
+    language = network.default_language
+    category = network.category(case.category)
+    area = network.area(case.area)
+    who = reporter(case, citizen) if case.privacy == Privacy.IDENTIFIED else _("not shared")
+    rows = [
+        f"🤝 <b>{quote(case.ref)}</b>",
+        fmt(_("Referred by: {desk}"), desk=referred_by),
+        fmt(
+            _("Category: {name}"),
+            name=category.name(language, language) if category else case.category,
+        ),
+        fmt(_("Area: {name}"), name=area.name(language, language) if area else case.area),
+        fmt(_("Language: {name}"), name=language_label(case.language)),
+        fmt(_("Reported: {time}"), time=local_time(case.created_at, network)),
+        _("Reporter: {who}").format(who=who),
+    ]
+    if info_only:
+        rows.append(_("ℹ️ For your information only: messages here do not reach the citizen."))
+    else:
+        rows.append(_("Messages you write in this topic reach the citizen from Beatline."))
+    rows += ["", quote(case.description or "—")]
+    return "\n".join(rows)
+
+
+def partner_topic_title(case: Case, network: Network) -> str:
+    language = network.default_language
+    category = network.category(case.category)
+    area = network.area(case.area)
+    parts = [
+        f"🤝 {case.ref}",
+        category.name(language, language) if category else case.category,
+        area.name(language, language) if area else case.area,
+    ]
+    return " · ".join(parts)[:128]

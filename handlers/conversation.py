@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards
+from bot import desks, keyboards
 from bot.casework import emergency_advice, groups, relay_from_citizen, restore, snapshot
 from bot.clock import Clock
 from bot.edits import mirror_edit
@@ -20,7 +20,9 @@ from bot.filters import Consented, MenuButton
 from bot.i18n import _
 from bot.network import Network
 from bot.relay import RELAYABLE, REVEALING, Relay
+from bot.services import audit
 from bot.services import cases as case_service
+from bot.services import referrals as referral_service
 from bot.services.triage import EmergencyDetector
 from bot.texts import (
     CANCEL,
@@ -34,7 +36,7 @@ from bot.texts import (
     local_time,
     quote,
 )
-from storage.models import Case, CaseStatus, Citizen, Privacy
+from storage.models import Case, CaseStatus, Citizen, Privacy, ReferralStatus
 
 ACTIVE_CASE = "active_case_id"
 PENDING = "pending_messages"
@@ -61,6 +63,7 @@ def create_router() -> Router:
     router.callback_query.register(cb_sensitive, keyboards.SensitiveCb.filter())
     router.callback_query.register(cb_rate, keyboards.RateCb.filter())
     router.callback_query.register(cb_solved, keyboards.SolvedCb.filter())
+    router.callback_query.register(cb_referral, keyboards.ReferralCb.filter())
     router.callback_query.register(cb_stale)
     return router
 
@@ -343,3 +346,70 @@ async def on_unsupported(message: Message) -> None:
 
 async def cb_stale(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer active."), show_alert=True)
+
+
+async def cb_referral(
+    query: CallbackQuery,
+    callback_data: keyboards.ReferralCb,
+    session: AsyncSession,
+    citizen: Citizen,
+    relay: Relay,
+    clock: Clock,
+) -> None:
+    """The citizen's yes or no to sharing the case with a partner."""
+    referral = await referral_service.by_id(session, callback_data.referral_id)
+    case = (
+        await case_service.find_own_case_by_id(session, citizen, referral.case_id)
+        if referral is not None
+        else None
+    )
+    if referral is None or case is None or referral.status != ReferralStatus.PROPOSED:
+        await query.answer(_("This button is no longer active."), show_alert=True)
+        return
+    partner = relay.network.desk(referral.partner)
+    referral_service.answer(referral, case, callback_data.agree, clock.now())
+    await audit.log(
+        session,
+        case,
+        None,
+        _("citizen"),
+        "referral",
+        clock.now(),
+        f"{partner.code}: {'agreed' if callback_data.agree else 'declined'}",
+    )
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    name = partner.name(citizen.language or "", relay.network.default_language)
+    staff_name = partner.name(relay.network.default_language, relay.network.default_language)
+    if callback_data.agree:
+        desk = relay.network.desk(case.desk)
+        await desks.open_partner_topic(
+            relay,
+            case,
+            citizen,
+            partner,
+            referral,
+            desk.name(relay.network.default_language, relay.network.default_language),
+        )
+        await relay.refresh_card(case, citizen)
+        with relay.staff_language():
+            await relay.note(
+                case,
+                citizen,
+                fmt(
+                    _("✅ The citizen agreed: {partner} has received the case."),
+                    partner=staff_name,
+                ),
+            )
+        await relay.tell_citizen(
+            citizen, fmt(_("Thank you. {partner} has received your report."), partner=name)
+        )
+    else:
+        with relay.staff_language():
+            await relay.note(
+                case,
+                citizen,
+                fmt(_("✖ The citizen declined the referral to {partner}."), partner=staff_name),
+            )
+        await relay.tell_citizen(citizen, _("Understood. Your report stays with the police."))

@@ -1,5 +1,5 @@
-"""The report wizard: category → area → privacy → location (optional) → description (text and
-media, several messages) → "Send report"; cancel works at every step."""
+"""The report wizard: category → location (optional; it suggests the area) → area → privacy →
+description (text and media, several messages) → "Send report"; cancel works at every step."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji
+from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, ReplyKeyboardRemove
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -102,17 +102,57 @@ async def cb_category(
     if category is None or not isinstance(query.message, Message):
         await query.answer(_("This choice is no longer available."), show_alert=True)
         return
-    await state.update_data(category=category.code)
-    await state.set_state(ReportForm.area)
+    await state.update_data({"category": category.code, ITEMS: []})
+    await state.set_state(ReportForm.location)
     await query.answer()
     await query.message.edit_text(
         fmt(
             _("Category: {name}"),
             name=category.name(i18n.current_locale, network.default_language),
         )
-        + "\n\n"
-        + _("Where did it happen?"),
-        reply_markup=keyboards.areas(network, i18n.current_locale),
+    )
+    await query.message.answer(
+        _(
+            "Where exactly did it happen? You can share a location with the button below "
+            "(use the paperclip → Location to pick a place on the map), or skip this step. "
+            "A location you share may reveal where you are."
+        ),
+        reply_markup=keyboards.location_step(),
+    )
+
+
+async def on_location(message: Message, state: FSMContext, network: Network, i18n: I18n) -> None:
+    """Keep the point, and suggest the area it lies in."""
+    assert message.location is not None
+    latitude, longitude = message.location.latitude, message.location.longitude
+    await state.update_data(latitude=latitude, longitude=longitude)
+    suggested = network.locate(latitude, longitude)
+    await message.answer(_("📍 Location received."), reply_markup=ReplyKeyboardRemove())
+    await _ask_area(message, state, network, i18n, suggested.code if suggested else None)
+
+
+async def on_skip_location(
+    message: Message, state: FSMContext, network: Network, i18n: I18n
+) -> None:
+    await message.answer(_("No location, that is fine."), reply_markup=ReplyKeyboardRemove())
+    await _ask_area(message, state, network, i18n, None)
+
+
+async def _ask_area(
+    message: Message, state: FSMContext, network: Network, i18n: I18n, suggested: str | None
+) -> None:
+    await state.set_state(ReportForm.area)
+    area = network.area(suggested) if suggested else None
+    question = (
+        fmt(
+            _("That looks like {name}. Please confirm or choose another area:"),
+            name=area.name(i18n.current_locale, network.default_language),
+        )
+        if area
+        else _("Where did it happen?")
+    )
+    await message.answer(
+        question, reply_markup=keyboards.areas(network, i18n.current_locale, suggested)
     )
 
 
@@ -155,29 +195,10 @@ async def cb_privacy(
     if not isinstance(query.message, Message):
         await query.answer()
         return
-    await state.update_data({"privacy": tier.value, ITEMS: []})
-    await state.set_state(ReportForm.location)
+    await state.update_data(privacy=tier.value)
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    prompt = _(
-        "Where exactly did it happen? You can share a location with the button below "
-        "(use the paperclip → Location to pick a place on the map), or skip this step."
-    )
-    if tier is Privacy.ANONYMOUS:
-        prompt += "\n\n" + _("Note: a location you share may reveal where you are.")
-    await query.message.answer(prompt, reply_markup=keyboards.location_step())
-
-
-async def on_location(message: Message, state: FSMContext) -> None:
-    assert message.location is not None
-    await state.update_data(
-        latitude=message.location.latitude, longitude=message.location.longitude
-    )
-    await _ask_description(message, state)
-
-
-async def on_skip_location(message: Message, state: FSMContext) -> None:
-    await _ask_description(message, state)
+    await _ask_description(query.message, state)
 
 
 async def _ask_description(message: Message, state: FSMContext) -> None:

@@ -10,16 +10,19 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards
+from bot import desks, keyboards
 from bot.casework import record, tell_closed
 from bot.clock import Clock
 from bot.config import Settings
 from bot.edits import mirror_edit
 from bot.i18n import _
+from bot.network import DeskKind, Network
 from bot.relay import DELIVERED, RELAYABLE, UNDELIVERED, DeliveryError, Relay
+from bot.services import audit
 from bot.services import cases as case_service
+from bot.services import referrals as referral_service
 from bot.services.citizens import citizen_of_case
-from bot.texts import fmt, quote
+from bot.texts import fmt, local_time, quote
 from storage.models import Case, CaseStatus, Direction
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,9 @@ def create_router() -> Router:
     router.message.register(cmd_reopen, Command("reopen"))
     router.message.register(cmd_ban, Command("ban"))
     router.message.register(cmd_unban, Command("unban"))
+    router.message.register(cmd_transfer, Command("transfer"))
+    router.message.register(cmd_refer, Command("refer"))
+    router.message.register(cmd_history, Command("history"))
     router.message.register(on_command, F.text.startswith("/"))
     router.message.register(on_staff_message, F.content_type.in_(RELAYABLE))
     router.edited_message.register(on_staff_edit)
@@ -57,6 +63,13 @@ def _name(user: User | None) -> str:
     return user.full_name if user else _("an administrator")
 
 
+def _actor(message: Message) -> tuple[int | None, str]:
+    """Who did it, for the audit trail (a group posting as itself has no user)."""
+    if message.from_user is None or message.from_user.is_bot:
+        return None, message.sender_chat.title or "" if message.sender_chat else ""
+    return message.from_user.id, message.from_user.full_name
+
+
 async def _case_of(message: Message, session: AsyncSession) -> Case | None:
     return await case_service.case_of_topic(
         session, message.chat.id, message.message_thread_id or 0
@@ -71,6 +84,7 @@ async def on_note(message: Message, session: AsyncSession, clock: Clock) -> None
     ):
         return
     await record(session, case, message, Direction.NOTE, None, None, clock.now())
+    await audit.log(session, case, *_actor(message), "note", clock.now(), message.text or "")
 
 
 async def on_command(message: Message) -> None:
@@ -87,9 +101,10 @@ async def on_staff_message(
 ) -> None:
     """Relay a staff message (or album) to the case's citizen; react to show the outcome."""
     case = await _case_of(message, session)
-    if case is None or await case_service.already_relayed(
-        session, message.chat.id, message.message_id
-    ):
+    if case is None:
+        await _from_partner(message, session, relay, clock)
+        return
+    if await case_service.already_relayed(session, message.chat.id, message.message_id):
         return
     if case.status == CaseStatus.CLOSED:
         await message.reply(_("This case is closed; nothing was sent. Use /reopen first."))
@@ -123,7 +138,7 @@ async def on_staff_edit(message: Message, session: AsyncSession, relay: Relay) -
 
 
 async def cmd_take(
-    message: Message, session: AsyncSession, relay: Relay, settings: Settings
+    message: Message, session: AsyncSession, relay: Relay, settings: Settings, clock: Clock
 ) -> None:
     """Assign the case to the officer who sends /take."""
     case = await _case_of(message, session)
@@ -131,6 +146,7 @@ async def cmd_take(
         return
     citizen = await citizen_of_case(session, case)
     case_service.take(case, message.from_user.id, message.from_user.first_name)
+    await audit.log(session, case, *_actor(message), "take", clock.now())
     await relay.refresh_card(case, citizen)
     await message.reply(fmt(_("{name} is handling this case."), name=_name(message.from_user)))
     with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
@@ -169,12 +185,13 @@ async def cmd_close(
         return
     citizen = await citizen_of_case(session, case)
     case_service.close(case, command.args.strip(), clock.now())
+    await audit.log(session, case, *_actor(message), "close", clock.now(), command.args.strip())
     await message.reply(fmt(_("Closed by {name}."), name=_name(message.from_user)))
     await relay.refresh_card(case, citizen)
     await tell_closed(relay, case, citizen, citizen.language or relay.i18n.default_locale)
 
 
-async def cmd_reopen(message: Message, session: AsyncSession, relay: Relay) -> None:
+async def cmd_reopen(message: Message, session: AsyncSession, relay: Relay, clock: Clock) -> None:
     case = await _case_of(message, session)
     if case is None:
         return
@@ -183,6 +200,7 @@ async def cmd_reopen(message: Message, session: AsyncSession, relay: Relay) -> N
         return
     citizen = await citizen_of_case(session, case)
     case_service.reopen(case)
+    await audit.log(session, case, *_actor(message), "reopen", clock.now())
     await relay.reopen_topic(case)
     await relay.refresh_card(case, citizen)
     await message.reply(fmt(_("Reopened by {name}."), name=_name(message.from_user)))
@@ -208,6 +226,7 @@ async def cb_ban(
     callback_data: keyboards.BanCb,
     session: AsyncSession,
     relay: Relay,
+    clock: Clock,
 ) -> None:
     case = await case_service.case_by_id(session, callback_data.case_id)
     if case is None or not isinstance(query.message, Message):
@@ -224,6 +243,9 @@ async def cb_ban(
     citizen = await citizen_of_case(session, case)
     citizen.banned = True
     logger.info("case %s: reporter banned", case.ref)
+    await audit.log(
+        session, case, query.from_user.id, query.from_user.full_name, "ban", clock.now()
+    )
     await query.message.answer(
         fmt(
             _("The reporter of {ref} was banned by {name}. /unban reverses it."),
@@ -241,7 +263,7 @@ async def cb_ban(
         )
 
 
-async def cmd_unban(message: Message, session: AsyncSession, relay: Relay) -> None:
+async def cmd_unban(message: Message, session: AsyncSession, relay: Relay, clock: Clock) -> None:
     case = await _case_of(message, session)
     if case is None:
         return
@@ -250,6 +272,143 @@ async def cmd_unban(message: Message, session: AsyncSession, relay: Relay) -> No
         await message.reply(_("The reporter of this case is not banned."))
         return
     citizen.banned = False
+    await audit.log(session, case, *_actor(message), "unban", clock.now())
     await message.reply(fmt(_("The reporter of {ref} may open cases again."), ref=case.ref))
     with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
         await relay.tell_citizen(citizen, _("You can open reports through Beatline again."))
+
+
+async def cmd_transfer(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    relay: Relay,
+    network: Network,
+    clock: Clock,
+) -> None:
+    """`/transfer <desk>`: move the case, with its history, to another police desk."""
+    case = await _case_of(message, session)
+    if case is None:
+        return
+    target = network.desks_by_code().get((command.args or "").strip().lower())
+    police = [d.code for d in network.desks if d.kind is DeskKind.POLICE and d.code != case.desk]
+    if target is None or target.kind is not DeskKind.POLICE or target.code == case.desk:
+        await message.reply(
+            fmt(
+                _("Name the police desk to transfer to, for example: /transfer {desk}"),
+                desk=police[0] if police else "desk",
+            )
+            + "\n"
+            + fmt(_("Desks: {desks}"), desks=", ".join(police) or "—")
+        )
+        return
+    citizen = await citizen_of_case(session, case)
+    by = _name(message.from_user)
+    await audit.log(
+        session, case, *_actor(message), "transfer", clock.now(), f"{case.desk} → {target.code}"
+    )
+    await desks.transfer(relay, session, case, citizen, target, by)
+
+
+async def cmd_refer(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    relay: Relay,
+    network: Network,
+    clock: Clock,
+) -> None:
+    """`/refer <partner> [info]`: ask the citizen whether a partner may see the case."""
+    case = await _case_of(message, session)
+    if case is None:
+        return
+    words = (command.args or "").lower().split()
+    partners = [d.code for d in network.desks if d.kind is DeskKind.PARTNER]
+    partner = network.desks_by_code().get(words[0]) if words else None
+    if partner is None or partner.kind is not DeskKind.PARTNER:
+        await message.reply(
+            fmt(
+                _(
+                    "Name the partner, for example: /refer {partner} (add “info” for a summary "
+                    "they cannot answer)"
+                ),
+                partner=partners[0] if partners else "partner",
+            )
+            + "\n"
+            + fmt(_("Partners: {partners}"), partners=", ".join(partners) or "—")
+        )
+        return
+    info_only = len(words) > 1 and words[1] == "info"
+    citizen = await citizen_of_case(session, case)
+    referral = await referral_service.propose(
+        session,
+        case,
+        partner,
+        info_only,
+        message.from_user.id if message.from_user else None,
+        clock.now(),
+    )
+    await audit.log(
+        session,
+        case,
+        *_actor(message),
+        "refer",
+        clock.now(),
+        f"{partner.code}{' (info only)' if info_only else ''}: proposed",
+    )
+    if await desks.ask_consent(relay, case, citizen, partner, referral):
+        await message.reply(
+            fmt(
+                _("Asked the citizen whether {partner} may see this case."),
+                partner=partner.name(network.default_language, network.default_language),
+            )
+        )
+    else:
+        await message.reply(_("The citizen cannot be reached, so the referral was not asked."))
+
+
+async def cmd_history(message: Message, session: AsyncSession, network: Network) -> None:
+    """The case's audit trail."""
+    case = await _case_of(message, session)
+    if case is None:
+        return
+    events = await audit.trail(session, case)
+    if not events:
+        await message.reply(_("No staff actions recorded for this case yet."))
+        return
+    lines = [fmt(_("<b>History of {ref}</b>"), ref=case.ref)]
+    for event in events:
+        when = local_time(event.created_at, network)
+        detail = f" · {quote(event.detail[:80])}" if event.detail else ""
+        lines.append(f"{when} · {quote(event.action)} · {quote(event.actor_name)}{detail}")
+    await message.reply("\n".join(lines))
+
+
+async def _from_partner(
+    message: Message, session: AsyncSession, relay: Relay, clock: Clock
+) -> None:
+    """A message in a partner's referral topic reaches the citizen as "<partner> via Beatline"."""
+    referral = await referral_service.of_topic(
+        session, message.chat.id, message.message_thread_id or 0
+    )
+    if referral is None or await case_service.already_relayed(
+        session, message.chat.id, message.message_id
+    ):
+        return
+    if referral.info_only:
+        await message.reply(_("This referral is for information only; nothing was sent."))
+        return
+    case = await case_service.case_by_id(session, referral.case_id)
+    if case is None or case.status == CaseStatus.CLOSED:
+        await message.reply(_("This case is closed; nothing was sent."))
+        return
+    citizen = await citizen_of_case(session, case)
+    partner = relay.network.desk(referral.partner)
+    try:
+        [delivered] = await desks.partner_to_citizen(relay, case, citizen, partner, message)
+    except DeliveryError as failure:
+        await relay.react(message.chat.id, message.message_id, UNDELIVERED)
+        await message.reply(_("⚠️ Not delivered: {reason}").format(reason=failure.reason))
+        return
+    await record(session, case, message, Direction.STAFF, citizen.chat_id, delivered, clock.now())
+    await relay.react(message.chat.id, message.message_id, DELIVERED)

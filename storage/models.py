@@ -126,6 +126,11 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     first_reply_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Response-time bookkeeping, so a restart neither loses nor repeats a reminder.
+    sla_reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sla_escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Until when the citizen has been told the desk is off duty (one notice per period).
+    off_duty_notice_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     citizen: Mapped[Citizen] = relationship(lazy="raise")
 
@@ -165,3 +170,44 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ReferralStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Referral(Base):
+    """A case shared with a partner desk, only after the citizen agreed."""
+
+    __tablename__ = "referral"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    partner: Mapped[str] = mapped_column(String(32))
+    partner_chat_id: Mapped[int] = mapped_column(BigInteger)
+    info_only: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[ReferralStatus] = mapped_column(String(16), default=ReferralStatus.PROPOSED)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    proposed_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("partner_chat_id", "thread_id"),)
+
+
+class AuditEvent(Base):
+    """Append-only record of staff actions on cases."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_name: Mapped[str] = mapped_column(String(128), default="")
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

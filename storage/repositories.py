@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    AuditEvent,
     Case,
     CaseCounter,
     CaseMessage,
@@ -19,6 +20,7 @@ from storage.models import (
     Citizen,
     Direction,
     ProcessedUpdate,
+    Referral,
 )
 
 
@@ -219,3 +221,68 @@ class CaseMessages:
                 select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)
             )
         ).all()
+
+
+class Referrals:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, referral: Referral) -> Referral:
+        self.session.add(referral)
+        await self.session.flush()
+        return referral
+
+    async def by_id(self, referral_id: int) -> Referral | None:
+        return await self.session.get(Referral, referral_id)
+
+    async def by_topic(self, chat_id: int, thread_id: int) -> Referral | None:
+        query = select(Referral).where(
+            Referral.partner_chat_id == chat_id, Referral.thread_id == thread_id
+        )
+        return (await self.session.scalars(query)).first()
+
+
+class AuditLog:
+    """Append-only: there is no update or delete here on purpose."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, event: AuditEvent) -> None:
+        self.session.add(event)
+        await self.session.flush()
+
+    async def of_case(self, case_id: int) -> Sequence[AuditEvent]:
+        query = (
+            select(AuditEvent)
+            .where(AuditEvent.case_id == case_id)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+
+class Deadlines:
+    """Cases waiting for a first staff reply, for the response-time sweep."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def unanswered(self, desks: Sequence[str]) -> Sequence[Case]:
+        query = select(Case).where(
+            Case.desk.in_(desks),
+            Case.first_reply_at.is_(None),
+            Case.status != CaseStatus.CLOSED,
+            Case.sla_escalated_at.is_(None),
+        )
+        return (await self.session.scalars(query.order_by(Case.id))).all()
+
+    async def claim(self, case_id: int, column: str, now: datetime) -> bool:
+        """Mark a reminder or escalation as done; False if another run already did."""
+        field = getattr(Case, column)
+        result = await self.session.execute(
+            update(Case)
+            .where(Case.id == case_id, field.is_(None))
+            .values({column: now})
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))

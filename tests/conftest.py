@@ -32,18 +32,23 @@ CENTRAL = -1001000000001
 EAST = -1001000000002
 PARTNER = -1001000000003
 
+COORDINATORS = -1001000000009
+
 NETWORK = f"""
 default_language = "en"
 timezone = "Europe/Amsterdam"
 default_desk = "central"
+coordinators_chat_id = {COORDINATORS}
 
 [[areas]]
 code = "centre"
 names = {{ en = "Centre", nl = "Centrum" }}
+polygon = [[52.10, 5.10], [52.10, 5.14], [52.08, 5.14], [52.08, 5.10]]
 
 [[areas]]
 code = "east"
 names = {{ en = "East", nl = "Oost" }}
+centre = [52.09, 5.17]
 
 [[categories]]
 code = "burglary"
@@ -56,20 +61,23 @@ names = {{ en = "Nuisance", nl = "Overlast" }}
 [[desks]]
 code = "east"
 kind = "police"
-names = {{ en = "Team East" }}
+names = {{ en = "Team East", nl = "Team Oost" }}
 chat_id = {EAST}
 areas = ["east"]
+duty = {{ weekly = {{ mon = ["08:00-17:00"], tue = ["08:00-17:00"], wed = ["08:00-17:00"], \
+thu = ["08:00-17:00"], fri = ["08:00-17:00"] }}, holidays = ["2026-04-27"] }}
 
 [[desks]]
 code = "central"
 kind = "police"
 names = {{ en = "Central desk" }}
 chat_id = {CENTRAL}
+response_minutes = 30
 
 [[desks]]
 code = "housing"
 kind = "partner"
-names = {{ en = "Housing corporation" }}
+names = {{ en = "Housing corporation", nl = "Woningcorporatie" }}
 chat_id = {PARTNER}
 """
 

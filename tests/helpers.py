@@ -26,9 +26,9 @@ async def start_report(
     """Walk the wizard up to the description step, skipping the location."""
     await tg.send(user, "/report")
     await tg.press(user, ReportCb(action="category", value=category))
+    await tg.send(user, SKIP)
     await tg.press(user, ReportCb(action="area", value=area))
     await tg.press(user, ReportCb(action="privacy", value=privacy))
-    await tg.send(user, SKIP)
 
 
 async def report(

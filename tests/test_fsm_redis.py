@@ -74,9 +74,9 @@ async def test_wizard_state_survives_a_restart(
     second = await start_bot(redis_settings, network, session_factory, i18n, clock, second_storage)
     second.updates = first.updates  # Telegram keeps counting update ids across our restart
     try:
+        await second.send(user, SKIP)
         await second.press(user, ReportCb(action="area", value="centre"))
         await second.press(user, ReportCb(action="privacy", value="confidential"))
-        await second.send(user, SKIP)
         await second.send(user, "Bike stolen from the rack")
         await second.send(user, SEND_REPORT)
         assert second.api.sent("createForumTopic", CENTRAL)

@@ -94,12 +94,12 @@ async def test_wizard_speaks_dutch_and_card_stays_in_staff_language(
     assert "Inbraak" in tg.api.last("sendMessage", bram.id).buttons
 
     await tg.press(bram, ReportCb(action="category", value="burglary"))
-    await tg.press(bram, ReportCb(action="area", value="east"))
-    await tg.press(bram, ReportCb(action="privacy", value="confidential"))
     location_step = tg.api.last("sendMessage", bram.id)
     skip = i18n.gettext(SKIP, locale="nl")
     assert skip != SKIP and skip in location_step.buttons
     await tg.send(bram, skip)
+    await tg.press(bram, ReportCb(action="area", value="east"))
+    await tg.press(bram, ReportCb(action="privacy", value="confidential"))
     await tg.send(bram, "Er wordt ingebroken bij de buren.")
     await tg.send(bram, i18n.gettext(SEND_REPORT, locale="nl"))
 
@@ -124,13 +124,16 @@ async def test_cancel_at_every_step_opens_no_case(
     await onboard(tg, alice)
     steps: list[tuple[str, Update]] = [
         ("category", tg.updates.message(alice, "/report")),
-        ("area", tg.updates.callback(alice, ReportCb(action="category", value="burglary").pack())),
-        ("privacy", tg.updates.callback(alice, ReportCb(action="area", value="centre").pack())),
         (
             "location",
+            tg.updates.callback(alice, ReportCb(action="category", value="burglary").pack()),
+        ),
+        ("area", tg.updates.message(alice, SKIP)),
+        ("privacy", tg.updates.callback(alice, ReportCb(action="area", value="centre").pack())),
+        (
+            "description",
             tg.updates.callback(alice, ReportCb(action="privacy", value="anonymous").pack()),
         ),
-        ("description", tg.updates.message(alice, SKIP)),
     ]
     for name, update in steps:
         await tg.feed(update)
@@ -233,12 +236,12 @@ async def test_location_step_puts_the_place_on_the_card(
     await onboard(tg, alice)
     await tg.send(alice, "/report")
     await tg.press(alice, ReportCb(action="category", value="burglary"))
-    await tg.press(alice, ReportCb(action="area", value="centre"))
-    await tg.press(alice, ReportCb(action="privacy", value="confidential"))
     location_prompt = tg.api.last("sendMessage", alice.id)
     share = location_prompt.params["reply_markup"]["keyboard"][0][0]
     assert share["request_location"] is True
     await tg.send(alice, None, location={"latitude": 52.0907, "longitude": 5.1214})
+    await tg.press(alice, ReportCb(action="area", value="centre"))
+    await tg.press(alice, ReportCb(action="privacy", value="confidential"))
     await tg.send(alice, "Graffiti on the bridge")
     await tg.send(alice, SEND_REPORT)
 

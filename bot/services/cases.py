@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.network import Network
+from bot.network import Desk, Network
 from storage.models import Case, CaseMessage, CaseStatus, Citizen, Direction, Privacy
 from storage.repositories import CaseMessages, Cases
 
@@ -213,3 +213,29 @@ async def message_by_source(
     session: AsyncSession, chat_id: int, message_id: int
 ) -> CaseMessage | None:
     return await CaseMessages(session).by_source(chat_id, message_id)
+
+
+def transfer(case: Case, desk: Desk) -> tuple[int, int | None]:
+    """Move the case to another desk; returns the old (chat, thread) of its topic."""
+    old = (case.staff_chat_id, case.thread_id)
+    case.desk = desk.code
+    case.staff_chat_id = desk.chat_id
+    case.thread_id = None
+    case.card_message_id = None
+    case.assignee_id = None
+    case.assignee_name = None
+    case.sla_reminded_at = None
+    case.sla_escalated_at = None
+    return old
+
+
+async def history_in(session: AsyncSession, case: Case, chat_id: int) -> list[int]:
+    """Ids of the case's messages in a staff chat, oldest first (the card excluded)."""
+    ids = []
+    for item in await CaseMessages(session).of_case(case.id):
+        if item.target_chat_id == chat_id and item.target_message_id is not None:
+            if item.target_message_id != case.card_message_id:
+                ids.append(item.target_message_id)
+        elif item.source_chat_id == chat_id:
+            ids.append(item.source_message_id)
+    return list(dict.fromkeys(ids))

@@ -1,0 +1,304 @@
+"""Cases moving through the network: transfers, referrals with consent (and the redaction of
+what partners see), the audit trail, off-duty replies and response-time reminders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aiogram.types import User
+from aiogram.utils.i18n import I18n
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.keyboards import ReferralCb
+from bot.network import Network
+from bot.timers import check_response_times
+from storage.models import Case, CaseStatus, Referral
+from tests.conftest import CENTRAL, COORDINATORS, EAST, PARTNER, Harness
+from tests.fakes import FakeClock
+from tests.helpers import onboard, report
+
+PHOTO = [{"file_id": "ph", "file_unique_id": "ph", "width": 1, "height": 1}]
+
+
+async def the_case(factory: async_sessionmaker[AsyncSession]) -> Case:
+    async with factory() as session:
+        return (await session.scalars(select(Case))).one()
+
+
+async def referral(factory: async_sessionmaker[AsyncSession]) -> Referral:
+    async with factory() as session:
+        return (await session.scalars(select(Referral))).one()
+
+
+async def test_transfer_moves_the_case_with_its_history(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    old = await the_case(session_factory)
+    await tg.send(alice, None, photo=PHOTO, caption="the bike")
+    await tg.staff(CENTRAL, old.thread_id, officer, "Thanks, checking")
+    await tg.staff(CENTRAL, old.thread_id, officer, "// probably the east gang")
+    tg.api.clear()
+
+    await tg.staff(CENTRAL, old.thread_id, officer, "/transfer east")
+
+    case = await the_case(session_factory)
+    assert (case.desk, case.staff_chat_id) == ("east", EAST)
+    assert case.thread_id is not None
+    assert tg.api.last("createForumTopic", EAST)
+    assert "BL-26-00001" in tg.api.sent("sendMessage", EAST)[0].text  # the card again
+    [history] = tg.api.sent("copyMessages", EAST)
+    assert history.params["from_chat_id"] == CENTRAL
+    assert len(history.params["message_ids"]) == 3  # photo copy, officer reply, internal note
+    assert history.thread_id == case.thread_id
+    closing = [c for c in tg.api.sent("sendMessage", CENTRAL) if c.thread_id == old.thread_id]
+    assert "Transferred to Team East" in closing[-1].text
+    assert tg.api.last("closeForumTopic", CENTRAL).thread_id == old.thread_id
+    assert tg.api.last("sendMessage", alice.id).text == (
+        "Your report BL-26-00001 was passed to Team East."
+    )
+
+    tg.api.clear()
+    await tg.send(alice, "any news?")
+    assert tg.api.last("copyMessage").chat_id == EAST
+
+
+async def test_transfer_to_an_unknown_desk_explains(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/transfer housing")
+
+    assert "Desks: east" in tg.api.last("sendMessage", CENTRAL).text
+    assert (await the_case(session_factory)).desk == "central"
+
+
+async def test_referral_needs_consent_and_partner_sees_no_personal_data(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    partner_worker = User(id=950, is_bot=False, first_name="Petra")
+    await onboard(tg, alice)
+    await report(tg, alice, "Mould and a broken lock at Elm Street 3")
+    case = await the_case(session_factory)
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
+
+    question = tg.api.last("sendMessage", alice.id)
+    assert "Housing corporation" in question.text and "without your name" in question.text
+    assert question.buttons == ["✅ Yes, pass it on", "✖ No"]
+    assert not tg.api.sent(chat_id=PARTNER)  # nothing before consent
+
+    ref = await referral(session_factory)
+    await tg.press(alice, ReferralCb(referral_id=ref.id, agree=True))
+
+    partner_calls = tg.api.sent(chat_id=PARTNER)
+    assert [c.method for c in partner_calls] == ["createForumTopic", "sendMessage"]
+    card = partner_calls[1].text
+    assert "Mould and a broken lock" in card and "Reporter: not shared" in card
+    for call in partner_calls:
+        assert "Alice" not in call.dump() and "alice_w" not in call.dump()
+        assert str(alice.id) not in call.dump()
+    assert (await the_case(session_factory)).status == CaseStatus.REFERRED
+    assert "The citizen agreed" in tg.api.last("sendMessage", CENTRAL).text
+
+    ref = await referral(session_factory)
+    tg.api.clear()
+    await tg.staff(PARTNER, ref.thread_id, partner_worker, "We will send a locksmith tomorrow.")
+
+    [delivered] = tg.api.sent("sendMessage", alice.id)
+    assert delivered.text == (
+        "<b>Housing corporation via Beatline</b> · BL-26-00001\nWe will send a locksmith tomorrow."
+    )
+    assert tg.api.last("setMessageReaction", PARTNER).params["reaction"][0]["emoji"] == "👍"
+
+
+async def test_identified_referral_shares_the_name(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice, privacy="identified")
+    case = await the_case(session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
+    assert "your name and Telegram account" in tg.api.last("sendMessage", alice.id).text
+
+    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+
+    assert "Reporter: Alice @alice_w" in tg.api.sent("sendMessage", PARTNER)[0].text
+
+
+async def test_anonymous_case_referral_stays_anonymous(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice, privacy="anonymous")
+    case = await the_case(session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
+    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+
+    dumps = " ".join(c.dump() for c in tg.api.sent(chat_id=PARTNER))
+    assert "Reporter: not shared" in dumps
+    assert case.pseudonym is not None and case.pseudonym not in dumps
+    assert "Alice" not in dumps and str(alice.id) not in dumps
+
+
+async def test_declined_referral_tells_the_desk_and_shares_nothing(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
+
+    await tg.press(
+        alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=False)
+    )
+
+    assert not tg.api.sent(chat_id=PARTNER)
+    assert (
+        "declined the referral to Housing corporation" in tg.api.last("sendMessage", CENTRAL).text
+    )
+    assert (await the_case(session_factory)).status != CaseStatus.REFERRED
+
+
+async def test_info_only_referral_cannot_message_the_citizen(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    partner_worker = User(id=951, is_bot=False, first_name="Pim")
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing info")
+    assert "cannot write to you" in tg.api.last("sendMessage", alice.id).text
+    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+    assert "For your information only" in tg.api.sent("sendMessage", PARTNER)[0].text
+    ref = await referral(session_factory)
+    tg.api.clear()
+
+    await tg.staff(PARTNER, ref.thread_id, partner_worker, "Can we call you?")
+
+    assert tg.api.sent(chat_id=alice.id) == []
+    assert "information only" in tg.api.last("sendMessage", PARTNER).text
+
+
+async def test_history_lists_every_staff_action(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    for command in (
+        "/take",
+        "// checked the cameras",
+        "/refer housing",
+        "/close Solved",
+        "/reopen",
+    ):
+        await tg.staff(CENTRAL, case.thread_id, officer, command)
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/history")
+
+    history = tg.api.last("sendMessage", CENTRAL).text
+    actions = [line.split(" · ")[1] for line in history.splitlines()[1:]]
+    assert actions == ["take", "note", "refer", "close", "reopen"]
+    assert "Officer" in history and "checked the cameras" in history
+
+
+async def test_off_duty_desk_replies_once_per_off_duty_spell(
+    tg: Harness, alice: User, clock: FakeClock, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    clock.current = datetime(2026, 3, 6, 19, 0, tzinfo=UTC)  # Friday 20:00 in Amsterdam
+    await onboard(tg, alice)
+    await report(tg, alice, area="east")
+    notices = [c for c in tg.api.sent("sendMessage", alice.id) if "not staffed" in c.text]
+    assert len(notices) == 1
+    assert "Monday 9 March, 08:00" in notices[0].text and "112" in notices[0].text
+
+    await tg.send(alice, "one more detail")
+    await tg.send(alice, "and another")
+    assert len([c for c in tg.api.sent("sendMessage", alice.id) if "not staffed" in c.text]) == 1
+
+    clock.current = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)  # Monday, on duty
+    await tg.send(alice, "during office hours")
+    clock.current = datetime(2026, 3, 9, 18, 0, tzinfo=UTC)  # Monday evening: a new spell
+    await tg.send(alice, "in the evening")
+    assert len([c for c in tg.api.sent("sendMessage", alice.id) if "not staffed" in c.text]) == 2
+
+
+async def test_response_target_reminds_then_escalates_once_across_a_restart(
+    tg: Harness,
+    alice: User,
+    officer: User,
+    clock: FakeClock,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    database_url: str,
+) -> None:
+    from storage.db import create_engine, create_session_factory
+
+    await onboard(tg, alice)
+    await report(tg, alice)  # central: response target 30 minutes
+    case = await the_case(session_factory)
+    start = clock.now()
+    tg.api.clear()
+
+    assert (
+        await check_response_times(
+            tg.bot, session_factory, i18n, network, start + timedelta(minutes=29)
+        )
+        == []
+    )
+    assert await check_response_times(
+        tg.bot, session_factory, i18n, network, start + timedelta(minutes=31)
+    ) == ["remind BL-26-00001"]
+    reminder = tg.api.last("sendMessage", CENTRAL)
+    assert reminder.thread_id == case.thread_id and "waited 31 minutes" in reminder.text
+
+    # A restart: new engine and sessions on the same database; nothing is repeated.
+    engine = create_engine(database_url)
+    restarted = create_session_factory(engine)
+    try:
+        assert (
+            await check_response_times(
+                tg.bot, restarted, i18n, network, start + timedelta(minutes=45)
+            )
+            == []
+        )
+        assert await check_response_times(
+            tg.bot, restarted, i18n, network, start + timedelta(minutes=61)
+        ) == ["escalate BL-26-00001"]
+        assert (
+            await check_response_times(
+                tg.bot, restarted, i18n, network, start + timedelta(minutes=90)
+            )
+            == []
+        )
+    finally:
+        await engine.dispose()
+    escalation = tg.api.last("sendMessage", COORDINATORS)
+    assert "BL-26-00001" in escalation.text and "Central desk" in escalation.text
+    assert f"https://t.me/c/1000000001/{case.thread_id}" in escalation.text
+    assert len(tg.api.sent("sendMessage", CENTRAL)) == 1
+
+
+async def test_a_staff_reply_stops_the_response_clock(
+    tg: Harness,
+    alice: User,
+    officer: User,
+    clock: FakeClock,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "We are on it")
+
+    later = clock.now() + timedelta(hours=3)
+    assert await check_response_times(tg.bot, session_factory, i18n, network, later) == []
