@@ -31,6 +31,7 @@ from bot.middlewares import (
 )
 from bot.network import Network, load_network
 from bot.retry import RetryMiddleware, Sleep
+from bot.services.language import LanguageIdentifier
 from bot.services.triage import EmergencyDetector
 from bot.timers import check_response_times
 from handlers import create_routers
@@ -64,6 +65,7 @@ class Services:
     session_factory: async_sessionmaker[AsyncSession]
     i18n: I18n
     clock: Clock
+    langid: LanguageIdentifier | None = None
     album_delay: float = 1.0
 
 
@@ -78,7 +80,7 @@ def create_dispatcher(services: Services, storage: BaseStorage | None = None) ->
     )
     dp.update.outer_middleware(AlbumMiddleware(services.album_delay))
     dp.update.outer_middleware(DatabaseMiddleware(services.session_factory, services.clock))
-    dp.update.outer_middleware(RelayMiddleware(services.i18n, services.network))
+    dp.update.outer_middleware(RelayMiddleware(services.i18n, services.network, services.langid))
     citizen_loader = CitizenMiddleware(services.clock)
     dp.message.outer_middleware(citizen_loader)
     dp.callback_query.outer_middleware(citizen_loader)
@@ -108,6 +110,7 @@ async def run_polling(settings: Settings, token: str, locales: Path = LOCALES_DI
         session_factory=create_session_factory(engine),
         i18n=create_i18n(network.default_language, locales),
         clock=SystemClock(),
+        langid=LanguageIdentifier(network.languages),
     )
     bot = create_bot(token, settings.bot_api_url)
     add_retries(bot)

@@ -28,7 +28,7 @@ from bot.services import cases as case_service
 from bot.services.cases import NewReport, Relayed, record_message
 from bot.services.citizens import citizen_of_case
 from bot.services.triage import EmergencyDetector
-from bot.texts import fmt, quote
+from bot.texts import fmt, isolate, quote
 from storage.models import Case, CaseMessage, Citizen, Direction
 from storage.repositories import CaseMessages, Cases
 
@@ -60,7 +60,7 @@ def emergency_advice(network: Network) -> str:
     return _(
         "⚠️ If you or someone else is in danger right now, call {number} immediately. "
         "This chat is not watched around the clock."
-    ).format(number=quote(network.emergency.number))
+    ).format(number=isolate(quote(network.emergency.number)))
 
 
 async def record(
@@ -71,6 +71,7 @@ async def record(
     target_chat_id: int | None,
     target_message_id: int | None,
     now: datetime,
+    language: str | None = None,
 ) -> CaseMessage:
     kind, file_id = kind_and_file(message)
     return await record_message(
@@ -90,6 +91,7 @@ async def record(
                 if direction is not Direction.CITIZEN and message.from_user
                 else None
             ),
+            language=language,
         ),
         now,
     )
@@ -113,8 +115,10 @@ async def relay_from_citizen(
     messages: Sequence[Message],
     now: datetime,
     detector: EmergencyDetector | None,
-) -> None:
+) -> list[str]:
     """Copy the citizen's message(s) into the topic, keep both ids, and triage the words.
+
+    Returns the languages detected in the messages' words.
 
     If Telegram keeps failing, the messages are kept on record and deliver_waiting sends them
     later; the citizen is told it may take a while.
@@ -127,12 +131,25 @@ async def relay_from_citizen(
         await relay.tell_citizen(
             citizen, _("Your message is saved and will be passed on as soon as possible.")
         )
+    languages = []
     for message, target in zip(messages, targets, strict=False):
         where = case.staff_chat_id if target is not None else None
-        await record(session, case, message, Direction.CITIZEN, where, target, now)
+        language = detected_language(relay, message, citizen)
+        await record(session, case, message, Direction.CITIZEN, where, target, now, language)
+        if language:
+            languages.append(language)
     if detector is not None and any(detector.matches(m.text or m.caption) for m in messages):
         await escalate(relay, case, citizen)
     await off_duty_notice(relay, case, citizen, now)
+    return languages
+
+
+def detected_language(relay: Relay, message: Message, citizen: Citizen) -> str | None:
+    """The language of a citizen message's words (None for media without a caption)."""
+    words = message.text or message.caption
+    if not words or relay.langid is None:
+        return None
+    return relay.langid.detect(words, citizen.language).code
 
 
 def _card_chat(case: Case, message: Message) -> int | None:
@@ -171,8 +188,8 @@ async def off_duty_notice(relay: Relay, case: Case, citizen: Citizen, now: datet
                 desk=name,
                 time=when,
             )
-        text += "\n" + _("In an emergency call {number}.").format(
-            number=quote(relay.network.emergency.number)
+        text += "\n" + fmt(
+            _("In an emergency call {number}."), number=relay.network.emergency.number
         )
         await relay.tell_citizen(citizen, text)
 
@@ -193,7 +210,14 @@ async def submit_report(
     # media that cannot be relayed yet stay on record until deliver_waiting sends them.
     records = {
         m.message_id: await record(
-            session, case, m, Direction.CITIZEN, _card_chat(case, m), None, now
+            session,
+            case,
+            m,
+            Direction.CITIZEN,
+            _card_chat(case, m),
+            None,
+            now,
+            detected_language(relay, m, citizen),
         )
         for m in items
     }

@@ -22,7 +22,18 @@ CITIZEN_COMMANDS = (
     ("cancel", N_("Cancel the report you are writing")),
     ("help", N_("How Beatline works")),
 )
-STAFF_COMMANDS = (("whereami", N_("Show this chat's id and topic settings")),)
+STAFF_COMMANDS = (
+    ("take", N_("Handle this case yourself")),
+    ("close", N_("Close the case: /close <outcome for the citizen>")),
+    ("reopen", N_("Reopen a closed case")),
+    ("transfer", N_("Move the case to another police desk: /transfer <desk>")),
+    ("refer", N_("Ask the citizen to share the case with a partner: /refer <partner> [info]")),
+    ("history", N_("Show what staff did on this case")),
+    ("ban", N_("Stop the reporter from opening new cases")),
+    ("unban", N_("Allow the reporter to open cases again")),
+    ("whereami", N_("Show this chat's id and topic settings")),
+)
+COORDINATOR_COMMANDS = (("whereami", N_("Show this chat's id and topic settings")),)
 
 
 def _commands(i18n: I18n, entries: tuple[tuple[str, str], ...], locale: str) -> list[BotCommand]:
@@ -41,8 +52,12 @@ async def set_commands(bot: Bot, i18n: I18n, network: Network) -> None:
             _commands(i18n, CITIZEN_COMMANDS, locale), private, language_code=locale
         )
     staff = _commands(i18n, STAFF_COMMANDS, network.default_language)
-    for desk in network.desks:
+    chats = [(desk.code, desk.chat_id, staff) for desk in network.desks]
+    if network.coordinators_chat_id is not None:
+        coordinators = _commands(i18n, COORDINATOR_COMMANDS, network.default_language)
+        chats.append(("coordinators", network.coordinators_chat_id, coordinators))
+    for name, chat_id, commands in chats:
         try:
-            await bot.set_my_commands(staff, BotCommandScopeChat(chat_id=desk.chat_id))
+            await bot.set_my_commands(commands, BotCommandScopeChat(chat_id=chat_id))
         except TelegramAPIError as exc:
-            logger.warning("desk %s: cannot set commands (%s)", desk.code, exc.message)
+            logger.warning("%s chat: cannot set commands (%s)", name, exc.message)

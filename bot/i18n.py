@@ -39,6 +39,17 @@ LANGUAGE_NAMES: dict[str, str] = {
     "tr": "Türkçe",
     "ar": "العربية",
 }
+# Names for languages Beatline recognises in messages but has no interface for (yet).
+LANGUAGE_NAMES.update(
+    {
+        "el": "Ελληνικά",
+        "fa": "فارسی",
+        "sr": "Srpski / Hrvatski / Bosanski",
+        "so": "Soomaali",
+        "ti": "ትግርኛ",
+        "am": "አማርኛ",
+    }
+)
 
 
 def create_i18n(default_locale: str, path: Path = LOCALES_DIR) -> I18n:

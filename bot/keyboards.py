@@ -62,6 +62,11 @@ class ReferralCb(CallbackData, prefix="refer"):
     agree: bool
 
 
+class SwitchLanguageCb(CallbackData, prefix="switch"):
+    code: str
+    switch: bool
+
+
 class BanCb(CallbackData, prefix="ban"):
     case_id: int
     confirm: bool
@@ -209,4 +214,16 @@ def referral_consent(referral_id: int) -> InlineKeyboardMarkup:
         text=_("✅ Yes, pass it on"), callback_data=ReferralCb(referral_id=referral_id, agree=True)
     )
     builder.button(text=_("✖ No"), callback_data=ReferralCb(referral_id=referral_id, agree=False))
+    return builder.as_markup()
+
+
+def switch_language(code: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=f"✅ {LANGUAGE_NAMES.get(code, code)}",
+        callback_data=SwitchLanguageCb(code=code, switch=True),
+    )
+    builder.button(
+        text=_("No, thank you"), callback_data=SwitchLanguageCb(code=code, switch=False)
+    )
     return builder.as_markup()

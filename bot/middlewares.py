@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.network import Network
 from bot.relay import Relay
 from bot.services.citizens import Profile, touch
+from bot.services.language import LanguageIdentifier
 from storage.repositories import Citizens, UpdateLog
 
 logger = logging.getLogger(__name__)
@@ -106,10 +107,13 @@ class AlbumMiddleware(BaseMiddleware):
 class RelayMiddleware(BaseMiddleware):
     """Gives handlers a `relay` bound to this update's bot and database session."""
 
-    def __init__(self, i18n: I18n, network: Network) -> None:
+    def __init__(
+        self, i18n: I18n, network: Network, langid: LanguageIdentifier | None = None
+    ) -> None:
         self.i18n = i18n
         self.network = network
+        self.langid = langid
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        data["relay"] = Relay(data["bot"], data["session"], self.i18n, self.network)
+        data["relay"] = Relay(data["bot"], data["session"], self.i18n, self.network, self.langid)
         return await handler(event, data)

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import _
 from bot.network import Network
+from bot.services.language import LanguageIdentifier
 from bot.texts import (
     TELEGRAM_CAPTION_LIMIT,
     TELEGRAM_TEXT_LIMIT,
@@ -114,6 +115,7 @@ class Relay:
     session: AsyncSession
     i18n: I18n
     network: Network
+    langid: LanguageIdentifier | None = None
 
     @contextmanager
     def staff_language(self) -> Iterator[None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from aiogram.utils.i18n import I18n
 from aiogram.utils.text_decorations import html_decoration
 
 from bot.i18n import LANGUAGE_NAMES, N_, _
@@ -35,9 +36,23 @@ STATUS_ICONS = {
 }
 
 
+# Right-to-left interface languages: values (references, numbers, names) are wrapped in
+# Unicode first-strong isolates so "BL-26-00042" or "+31 6…" keep their order in Arabic text.
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+ISOLATE_START, ISOLATE_END = "\u2068", "\u2069"
+
+
+def isolate(text: str) -> str:
+    """Isolate `text` when the current interface language is written right to left."""
+    i18n = I18n.get_current(no_error=True)
+    if i18n is not None and i18n.current_locale in RTL_LANGUAGES:
+        return f"{ISOLATE_START}{text}{ISOLATE_END}"
+    return text
+
+
 def fmt(template: str, **values: object) -> str:
-    """Fill a translated HTML template, escaping every value."""
-    return template.format(**{key: quote(str(value)) for key, value in values.items()})
+    """Fill a translated HTML template, escaping (and, in RTL languages, isolating) values."""
+    return template.format(**{key: isolate(quote(str(value))) for key, value in values.items()})
 
 
 def status_name(status: str) -> str:
@@ -50,7 +65,10 @@ def status_name(status: str) -> str:
     return names.get(CaseStatus(status), status)
 
 
-def language_label(code: str) -> str:
+def language_label(code: str, guess: str | None = None) -> str:
+    """e.g. "Nederlands (nl)"; a language outside the network's list says so."""
+    if code == "other":
+        return _("other (best guess: {guess})").format(guess=guess or "?")
     return f"{LANGUAGE_NAMES.get(code, code)} ({code})"
 
 
@@ -98,35 +116,41 @@ def reporter(case: Case, citizen: Citizen) -> str:
     return quote(citizen.first_name)
 
 
-def topic_title(case: Case, network: Network) -> str:
-    """Forum topic name: status icon, reference, category and area (Telegram allows 128 chars)."""
+def staff_names(case: Case, network: Network) -> tuple[str, str]:
+    """The case's category and area as staff read them (the network's default language)."""
     language = network.default_language
     category = network.category(case.category)
     area = network.area(case.area)
-    urgent = URGENT_ICON if case.priority == "urgent" else ""
-    parts = [
-        f"{urgent}{STATUS_ICONS.get(CaseStatus(case.status), '')} {case.ref}",
+    return (
         category.name(language, language) if category else case.category,
         area.name(language, language) if area else case.area,
+    )
+
+
+def case_facts(case: Case, network: Network) -> list[str]:
+    """Card lines both desks and partners see: category, area, language and time."""
+    category, area = staff_names(case, network)
+    return [
+        fmt(_("Category: {name}"), name=category),
+        fmt(_("Area: {name}"), name=area),
+        fmt(_("Language: {name}"), name=language_label(case.language, case.language_guess)),
+        fmt(_("Reported: {time}"), time=local_time(case.created_at, network)),
     ]
-    return " · ".join(parts)[:128]
+
+
+def topic_title(case: Case, network: Network) -> str:
+    """Forum topic name: status icon, reference, category and area (Telegram allows 128 chars)."""
+    urgent = URGENT_ICON if case.priority == "urgent" else ""
+    head = f"{urgent}{STATUS_ICONS.get(CaseStatus(case.status), '')} {case.ref}"
+    return " · ".join([head, *staff_names(case, network)])[:128]
 
 
 def case_card(case: Case, citizen: Citizen, network: Network, description: str) -> str:
     """The card posted at the top of a case topic, in the staff language."""
-    language = network.default_language
-    category = network.category(case.category)
-    area = network.area(case.area)
     urgent = URGENT_ICON if case.priority == "urgent" else ""
     rows = [
         f"{urgent}{STATUS_ICONS.get(CaseStatus(case.status), '')} <b>{quote(case.ref)}</b>",
-        fmt(
-            _("Category: {name}"),
-            name=category.name(language, language) if category else case.category,
-        ),
-        fmt(_("Area: {name}"), name=area.name(language, language) if area else case.area),
-        fmt(_("Language: {name}"), name=language_label(case.language)),
-        fmt(_("Reported: {time}"), time=local_time(case.created_at, network)),
+        *case_facts(case, network),
         _("Reporter: {who}").format(who=reporter(case, citizen)),
         fmt(_("Privacy: {tier}"), tier=privacy_name(case.privacy)),
     ]
@@ -172,20 +196,11 @@ def partner_card(
     case: Case, citizen: Citizen, network: Network, referred_by: str, info_only: bool
 ) -> str:
     """What a partner desk sees: no personal data unless the case is identified."""
-    language = network.default_language
-    category = network.category(case.category)
-    area = network.area(case.area)
     who = reporter(case, citizen) if case.privacy == Privacy.IDENTIFIED else _("not shared")
     rows = [
         f"🤝 <b>{quote(case.ref)}</b>",
         fmt(_("Referred by: {desk}"), desk=referred_by),
-        fmt(
-            _("Category: {name}"),
-            name=category.name(language, language) if category else case.category,
-        ),
-        fmt(_("Area: {name}"), name=area.name(language, language) if area else case.area),
-        fmt(_("Language: {name}"), name=language_label(case.language)),
-        fmt(_("Reported: {time}"), time=local_time(case.created_at, network)),
+        *case_facts(case, network),
         _("Reporter: {who}").format(who=who),
     ]
     if info_only:
@@ -197,12 +212,4 @@ def partner_card(
 
 
 def partner_topic_title(case: Case, network: Network) -> str:
-    language = network.default_language
-    category = network.category(case.category)
-    area = network.area(case.area)
-    parts = [
-        f"🤝 {case.ref}",
-        category.name(language, language) if category else case.category,
-        area.name(language, language) if area else case.area,
-    ]
-    return " · ".join(parts)[:128]
+    return " · ".join([f"🤝 {case.ref}", *staff_names(case, network)])[:128]

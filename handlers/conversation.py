@@ -17,12 +17,13 @@ from bot.casework import emergency_advice, groups, relay_from_citizen, restore, 
 from bot.clock import Clock
 from bot.edits import mirror_edit
 from bot.filters import Consented, MenuButton
-from bot.i18n import _
+from bot.i18n import LANGUAGE_NAMES, _
 from bot.network import Network
 from bot.relay import RELAYABLE, REVEALING, Relay
 from bot.services import audit
 from bot.services import cases as case_service
 from bot.services import referrals as referral_service
+from bot.services.citizens import set_language
 from bot.services.triage import EmergencyDetector
 from bot.texts import (
     CANCEL,
@@ -33,12 +34,16 @@ from bot.texts import (
     case_line,
     case_list,
     fmt,
+    isolate,
     local_time,
     quote,
 )
 from storage.models import Case, CaseStatus, Citizen, Privacy, ReferralStatus
 
 ACTIVE_CASE = "active_case_id"
+FOREIGN_STREAK = "foreign_language_streak"
+DECLINED_LANGUAGES = "declined_languages"
+SWITCH_AFTER = 3
 PENDING = "pending_messages"
 SENSITIVE = "sensitive"
 
@@ -64,6 +69,7 @@ def create_router() -> Router:
     router.callback_query.register(cb_rate, keyboards.RateCb.filter())
     router.callback_query.register(cb_solved, keyboards.SolvedCb.filter())
     router.callback_query.register(cb_referral, keyboards.ReferralCb.filter())
+    router.callback_query.register(cb_switch_language, keyboards.SwitchLanguageCb.filter())
     router.callback_query.register(cb_stale)
     return router
 
@@ -117,7 +123,7 @@ async def cmd_help(message: Message, network: Network) -> None:
             "After a report, write here to add information; answers from the police arrive "
             "here too.\n\n"
             "This is not an emergency line: in an emergency call {number}."
-        ).format(number=quote(network.emergency.number)),
+        ).format(number=isolate(quote(network.emergency.number))),
         reply_markup=keyboards.main_menu(),
     )
 
@@ -174,7 +180,37 @@ async def _deliver(
         return
     if any(detector.matches(m.text or m.caption) for m in messages):
         await messages[0].answer(emergency_advice(network))
-    await relay_from_citizen(relay, session, case, citizen, messages, clock.now(), detector)
+    languages = await relay_from_citizen(
+        relay, session, case, citizen, messages, clock.now(), detector
+    )
+    await _maybe_offer_language(languages, citizen, state, relay)
+
+
+async def _maybe_offer_language(
+    languages: list[str], citizen: Citizen, state: FSMContext, relay: Relay
+) -> None:
+    """After several messages in another interface language, offer to switch to it."""
+    data = await state.get_data()
+    streak: dict[str, int] = data.get(FOREIGN_STREAK, {})
+    declined: list[str] = data.get(DECLINED_LANGUAGES, [])
+    for language in languages:
+        if language == citizen.language or language not in relay.i18n.available_locales:
+            streak = {}
+            continue
+        streak = {language: streak.get(language, 0) + 1}
+        if streak[language] >= SWITCH_AFTER and language not in declined:
+            streak = {}
+            name = LANGUAGE_NAMES.get(language, language)
+            with relay.i18n.use_locale(language):
+                offer = fmt(
+                    _(
+                        "You seem to write in {language}. Shall I speak {language} "
+                        "with you from now on?"
+                    ),
+                    language=name,
+                )
+                await relay.tell_citizen(citizen, offer, keyboards.switch_language(language))
+    await state.update_data({FOREIGN_STREAK: streak})
 
 
 async def on_followup(
@@ -240,7 +276,7 @@ async def cb_pick_case(
         _(
             "Sent to <b>{ref}</b>. Your next messages go there too; reply to a message of "
             "another case to write about that one."
-        ).format(ref=quote(case.ref))
+        ).format(ref=isolate(quote(case.ref)))
     )
 
 
@@ -413,3 +449,29 @@ async def cb_referral(
                 fmt(_("✖ The citizen declined the referral to {partner}."), partner=staff_name),
             )
         await relay.tell_citizen(citizen, _("Understood. Your report stays with the police."))
+
+
+async def cb_switch_language(
+    query: CallbackQuery,
+    callback_data: keyboards.SwitchLanguageCb,
+    citizen: Citizen,
+    state: FSMContext,
+    i18n: I18n,
+) -> None:
+    """Yes: switch the interface; no: never offer that language again."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    if not callback_data.switch or callback_data.code not in i18n.available_locales:
+        declined = (await state.get_data()).get(DECLINED_LANGUAGES, [])
+        await state.update_data({DECLINED_LANGUAGES: [*declined, callback_data.code]})
+        return
+    set_language(citizen, callback_data.code)
+    with i18n.use_locale(callback_data.code):
+        if isinstance(query.message, Message):
+            await query.message.answer(
+                _("Language set to {name}.").format(
+                    name=LANGUAGE_NAMES.get(callback_data.code, callback_data.code)
+                ),
+                reply_markup=keyboards.main_menu(),
+            )

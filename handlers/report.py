@@ -23,7 +23,7 @@ from bot.network import Network
 from bot.relay import RELAYABLE, REVEALING, Relay
 from bot.services.cases import NewReport
 from bot.services.triage import EmergencyDetector
-from bot.texts import CANCEL, MENU_REPORT, SEND_REPORT, SKIP, fmt
+from bot.texts import CANCEL, MENU_REPORT, SEND_REPORT, SKIP, fmt, isolate
 from storage.models import Citizen, Direction, Privacy
 
 DESCRIPTION_MAX_ITEMS = 30
@@ -80,7 +80,7 @@ async def cmd_report(
             _(
                 "You cannot make new reports through Beatline at the moment. "
                 "In an emergency call {number}."
-            ).format(number=network.emergency.number),
+            ).format(number=isolate(network.emergency.number)),
             reply_markup=keyboards.main_menu(),
         )
         return
@@ -300,11 +300,15 @@ async def on_send(
         await message.answer(_("Please describe what happened first."))
         return
     await state.clear()
+    description = "\n\n".join(m.text for m in items if m.text)
+    words = description or " ".join(m.caption for m in items if m.caption)
+    detection = relay.langid.detect(words, citizen.language) if relay.langid else None
     report = NewReport(
         category=data["category"],
         area=data["area"],
-        description="\n\n".join(m.text for m in items if m.text),
-        language=i18n.current_locale,
+        description=description,
+        language=detection.code if detection else i18n.current_locale,
+        language_guess=detection.guess if detection else None,
         privacy=Privacy(data.get("privacy", Privacy.CONFIDENTIAL)),
         latitude=data.get("latitude"),
         longitude=data.get("longitude"),
@@ -314,11 +318,14 @@ async def on_send(
         relay, session, network, citizen, report, items, clock.now(), settings.ref_prefix
     )
     receipt = await message.answer(
-        _(
-            "Thank you. Your report has been sent to the police.\n"
-            "Your reference is <b>{ref}</b>. You will get the answer here; "
-            "write here to add information."
-        ).format(ref=case.ref),
+        fmt(
+            _(
+                "Thank you. Your report has been sent to the police.\n"
+                "Your reference is <b>{ref}</b>. You will get the answer here; "
+                "write here to add information."
+            ),
+            ref=case.ref,
+        ),
         reply_markup=keyboards.main_menu(),
     )
     await record(session, case, receipt, Direction.SYSTEM, None, None, clock.now())

@@ -22,7 +22,7 @@ from bot.services import audit
 from bot.services import cases as case_service
 from bot.services import referrals as referral_service
 from bot.services.citizens import citizen_of_case
-from bot.texts import fmt, local_time, quote
+from bot.texts import fmt, isolate, local_time, quote
 from storage.models import Case, CaseStatus, Direction
 
 logger = logging.getLogger(__name__)
@@ -259,7 +259,7 @@ async def cb_ban(
             _(
                 "You can no longer open new reports through Beatline. "
                 "In an emergency call {number}."
-            ).format(number=relay.network.emergency.number),
+            ).format(number=isolate(relay.network.emergency.number)),
         )
 
 

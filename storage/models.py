@@ -108,7 +108,8 @@ class Case(Base):
     area: Mapped[str] = mapped_column(String(32))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
-    language: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(8))  # a configured language, or "other"
+    language_guess: Mapped[str | None] = mapped_column(String(8))  # the detector's best guess
     privacy: Mapped[Privacy] = mapped_column(String(16), default=Privacy.CONFIDENTIAL)
     status: Mapped[CaseStatus] = mapped_column(String(16), default=CaseStatus.NEW, index=True)
     desk: Mapped[str] = mapped_column(String(32))
@@ -157,6 +158,7 @@ class CaseMessage(Base):
     kind: Mapped[str] = mapped_column(String(16))
     file_id: Mapped[str | None] = mapped_column(String(256))
     text: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))  # detected, citizen messages only
     author_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

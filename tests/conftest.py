@@ -21,6 +21,7 @@ from bot.app import Services, add_retries, create_bot, create_dispatcher
 from bot.config import Settings
 from bot.i18n import compile_catalogs
 from bot.network import Network, parse_network
+from bot.services.language import LanguageIdentifier
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Base
@@ -134,6 +135,12 @@ def network() -> Network:
     return parse_network(NETWORK)
 
 
+@pytest.fixture(scope="session")
+def langid() -> LanguageIdentifier:
+    """The real detector, loaded once (about two seconds) for the whole run."""
+    return LanguageIdentifier(parse_network(NETWORK).languages)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -198,6 +205,7 @@ async def tg(
     session_factory: async_sessionmaker[AsyncSession],
     i18n: I18n,
     clock: FakeClock,
+    langid: LanguageIdentifier,
 ) -> AsyncIterator[Harness]:
     bot = create_bot(BOT_TOKEN, session=api)
     services = Services(
@@ -206,6 +214,8 @@ async def tg(
         session_factory=session_factory,
         i18n=i18n,
         clock=clock,
+        langid=langid,
+        album_delay=0.05,
     )
     harness = Harness(create_dispatcher(services), bot, api)
 

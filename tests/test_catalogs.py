@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 LOCALES = ROOT / "locales"
 CATALOGS = sorted(LOCALES.glob("*/LC_MESSAGES/messages.po"))
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
-TAG = re.compile(r"</?[a-z]+>")
+TAG = re.compile(r"</?(?:b|i|u|s|code|pre|a)\b[^>]*>")
 
 
 def read(path: Path) -> Catalog:

@@ -22,6 +22,7 @@ class NewReport:
     area: str
     description: str
     language: str
+    language_guess: str | None = None
     privacy: Privacy = Privacy.CONFIDENTIAL
     latitude: float | None = None
     longitude: float | None = None
@@ -47,7 +48,7 @@ async def open_case(
 ) -> Case:
     """Store a new case, numbered and routed to the desk that handles its category and area."""
     repo = Cases(session)
-    desk = network.route(report.category, report.area)
+    desk = network.route(report.category, report.area, report.language)
     number = await repo.next_number(now.year)
     return await repo.add(
         Case(
@@ -56,6 +57,7 @@ async def open_case(
             category=report.category,
             area=report.area,
             language=report.language,
+            language_guess=report.language_guess,
             privacy=report.privacy,
             pseudonym=new_case_pseudonym() if report.privacy == Privacy.ANONYMOUS else None,
             latitude=report.latitude,
@@ -142,6 +144,7 @@ class Relayed:
     text: str | None = None
     file_id: str | None = None
     author_id: int | None = None
+    language: str | None = None
 
 
 async def record_message(
@@ -165,6 +168,7 @@ async def record_message(
             text=relayed.text,
             file_id=relayed.file_id,
             author_id=relayed.author_id,
+            language=relayed.language,
             created_at=now,
         )
     )
