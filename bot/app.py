@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher
@@ -37,8 +38,11 @@ from bot.timers import check_response_times
 from handlers import create_routers
 from storage import migrate
 from storage.db import create_engine, create_session_factory
+from storage.repositories import UpdateLog
 
 logger = logging.getLogger(__name__)
+
+UPDATE_PROOF_KEPT = timedelta(days=7)
 
 
 def create_bot(token: str, api_url: str | None = None, session: BaseSession | None = None) -> Bot:
@@ -133,6 +137,14 @@ async def run_polling(settings: Settings, token: str, locales: Path = LOCALES_DI
         )
 
     scheduler.add_job(response_times, "interval", minutes=1, max_instances=1, coalesce=True)
+
+    async def forget_old_updates() -> None:
+        # Telegram redelivers for at most a day; a week of proof is plenty.
+        async with services.session_factory() as session:
+            await UpdateLog(session).prune(services.clock.now() - UPDATE_PROOF_KEPT)
+            await session.commit()
+
+    scheduler.add_job(forget_old_updates, "interval", hours=1, max_instances=1, coalesce=True)
     try:
         me = await bot.get_me()
         logger.info("Beatline runs as @%s", me.username)

@@ -117,3 +117,16 @@ async def test_datetimes_come_back_timezone_aware(engine: AsyncEngine) -> None:
         citizen = await Citizens(session).by_telegram_id(2)
         assert citizen is not None and citizen.created_at == moment
         assert citizen.created_at.tzinfo is not None
+
+
+async def test_old_update_proofs_are_pruned(engine: AsyncEngine) -> None:
+    factory = create_session_factory(engine)
+    async with factory() as session:
+        log = UpdateLog(session)
+        await log.claim(1, datetime(2026, 1, 1, tzinfo=UTC))
+        await log.claim(2, datetime(2026, 1, 20, tzinfo=UTC))
+        assert await log.prune(datetime(2026, 1, 10, tzinfo=UTC)) == 1
+        await session.commit()
+    async with factory() as session:
+        assert await UpdateLog(session).claim(1, datetime(2026, 1, 21, tzinfo=UTC))
+        assert not await UpdateLog(session).claim(2, datetime(2026, 1, 21, tzinfo=UTC))
