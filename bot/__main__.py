@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from aiogram.utils.token import TokenValidationError, validate_token
 from pydantic import ValidationError
@@ -118,17 +119,43 @@ def cmd_check_config(settings: Settings) -> None:
     print("configuration OK")  # noqa: T201
 
 
+def cmd_poster(settings: Settings, args: argparse.Namespace) -> None:
+    from bot import i18n as catalogs
+    from bot.poster import render, write
+
+    network = network_of(settings)
+    area = network.area(args.area or "")
+    if area is None:
+        codes = ", ".join(a.code for a in network.areas)
+        raise ConfigError(f"unknown area {args.area!r}; areas: {codes}")
+    username = args.bot or settings.bot_username
+    if not username:
+        raise ConfigError("name the bot: --bot your_bot (or BOT_USERNAME in .env)")
+    languages = args.languages.split(",") if args.languages else [network.default_language]
+    i18n = catalogs.create_i18n(network.default_language, catalogs.LOCALES_DIR)
+    page = render(area, username, languages, i18n, network.default_language)
+    for path in write(page, Path(args.out), area):
+        print(f"wrote {path}")  # noqa: T201
+
+
 COMMANDS = {"run": cmd_run, "migrate": cmd_migrate, "check-config": cmd_check_config}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Beatline bot")
-    parser.add_argument("command", choices=sorted(COMMANDS), help="what to do")
+    parser.add_argument("command", choices=sorted([*COMMANDS, "poster"]), help="what to do")
+    parser.add_argument("area", nargs="?", help="poster: the area code")
+    parser.add_argument("--bot", help="poster: the bot's @username")
+    parser.add_argument("--languages", help="poster: languages, e.g. nl,en,ar")
+    parser.add_argument("--out", default="posters", help="poster: output folder")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
-        COMMANDS[args.command](settings)
+        if args.command == "poster":
+            cmd_poster(settings, args)
+        else:
+            COMMANDS[args.command](settings)
     except ConfigError as exc:
         print(f"Beatline cannot start: {exc}", file=sys.stderr)  # noqa: T201
         return 2

@@ -19,6 +19,7 @@ from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.broadcast import Broadcaster
 from bot.casework import deliver_waiting
 from bot.clock import Clock, SystemClock
 from bot.commands import set_commands
@@ -31,6 +32,7 @@ from bot.middlewares import (
     RelayMiddleware,
 )
 from bot.network import Network, load_network
+from bot.pacing import Pacer
 from bot.retry import RetryMiddleware, Sleep
 from bot.services.language import LanguageIdentifier
 from bot.services.triage import EmergencyDetector
@@ -118,6 +120,7 @@ async def run_polling(settings: Settings, token: str, locales: Path = LOCALES_DI
     )
     bot = create_bot(token, settings.bot_api_url)
     add_retries(bot)
+    bot.session.middleware(Pacer())  # inside the retries: every attempt waits for a slot
     dp = create_dispatcher(services, await fsm_storage(settings))
     scheduler = AsyncIOScheduler(timezone="UTC")
     # A timer only: which cases still lack a topic is read from the database on every run.
@@ -145,6 +148,9 @@ async def run_polling(settings: Settings, token: str, locales: Path = LOCALES_DI
             await session.commit()
 
     scheduler.add_job(forget_old_updates, "interval", hours=1, max_instances=1, coalesce=True)
+    sender = Broadcaster(bot, services.session_factory, services.i18n, network, services.clock)
+    await sender.recover()
+    scheduler.add_job(sender.run, "interval", seconds=15, max_instances=1, coalesce=True)
     try:
         me = await bot.get_me()
         logger.info("Beatline runs as @%s", me.username)

@@ -18,6 +18,7 @@ CITIZEN_COMMANDS = (
     ("report", N_("Report an incident or give a tip")),
     ("cases", N_("My cases and their status")),
     ("status", N_("Status of one case: /status BL-26-00042")),
+    ("alerts", N_("Alerts for your neighbourhood")),
     ("language", N_("Change the language")),
     ("cancel", N_("Cancel the report you are writing")),
     ("help", N_("How Beatline works")),

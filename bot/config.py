@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     network_file: Path = Path("network.toml")
     bot_api_url: str | None = None
+    bot_username: str | None = None  # for deep links on posters
     redis_url: str | None = None
     admin_ids: list[int] = Field(default_factory=list)
     ref_prefix: str = "BL"

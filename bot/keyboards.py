@@ -12,6 +12,7 @@ from bot.i18n import LANGUAGE_NAMES, _
 from bot.network import Named, Network
 from bot.texts import (
     CANCEL,
+    MENU_ALERTS,
     MENU_CASES,
     MENU_HELP,
     MENU_LANGUAGE,
@@ -65,6 +66,11 @@ class ReferralCb(CallbackData, prefix="refer"):
 class SwitchLanguageCb(CallbackData, prefix="switch"):
     code: str
     switch: bool
+
+
+class AlertCb(CallbackData, prefix="alert"):
+    delivery_id: int
+    action: str  # info | useful | not_useful
 
 
 class BanCb(CallbackData, prefix="ban"):
@@ -135,9 +141,9 @@ def ban_confirm(case_id: int) -> InlineKeyboardMarkup:
 
 def main_menu() -> ReplyKeyboardMarkup:
     builder = ReplyKeyboardBuilder()
-    for label in (MENU_REPORT, MENU_CASES, MENU_LANGUAGE, MENU_HELP):
+    for label in (MENU_REPORT, MENU_CASES, MENU_ALERTS, MENU_LANGUAGE, MENU_HELP):
         builder.button(text=_(label))
-    builder.adjust(2, 2)
+    builder.adjust(2, 3)
     return builder.as_markup(resize_keyboard=True, is_persistent=True)
 
 

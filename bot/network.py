@@ -84,6 +84,10 @@ class Category(Named):
     """A kind of report (burglary, traffic, ...)."""
 
 
+class Topic(Named):
+    """A kind of alert citizens can follow (burglary wave, traffic, missing person, ...)."""
+
+
 class DeskKind(StrEnum):
     POLICE = "police"
     PARTNER = "partner"
@@ -242,6 +246,7 @@ class Network(_Strict):
     categories: tuple[Category, ...]
     desks: tuple[Desk, ...]
     rules: tuple[Rule, ...] = ()
+    topics: tuple[Topic, ...] = ()
 
     @field_validator("timezone")
     @classmethod
@@ -285,6 +290,10 @@ class Network(_Strict):
                 msg = f"desks.{index}.chat_id: already used by desk {chats[desk.chat_id]!r}"
                 raise ValueError(msg)
             chats[desk.chat_id] = desk.code
+        topic_codes = [t.code for t in self.topics]
+        if len(set(topic_codes)) != len(topic_codes):
+            msg = "topics: a code is used twice"
+            raise ValueError(msg)
         desks = self.desks_by_code()
         for index, rule in enumerate(self.rules):
             target = desks.get(rule.desk)
@@ -317,6 +326,9 @@ class Network(_Strict):
 
     def area(self, code: str) -> Area | None:
         return next((a for a in self.areas if a.code == code), None)
+
+    def topic(self, code: str) -> Topic | None:
+        return next((t for t in self.topics if t.code == code), None)
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)

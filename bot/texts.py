@@ -22,6 +22,7 @@ MENU_REPORT = N_("📝 Report")
 MENU_CASES = N_("📂 My cases")
 MENU_LANGUAGE = N_("🌐 Language")
 MENU_HELP = N_("❓ Help")
+MENU_ALERTS = N_("🔔 Alerts")
 # Reply-keyboard buttons inside the report wizard.
 SEND_REPORT = N_("📨 Send report")
 CANCEL = N_("✖ Cancel")
@@ -160,6 +161,8 @@ def case_card(case: Case, citizen: Citizen, network: Network, description: str) 
         )
     if case.assignee_name:
         rows.append(fmt(_("Officer: {name}"), name=case.assignee_name))
+    if case.alert_id is not None:
+        rows.append(fmt(_("📢 In reply to alert #{number}"), number=case.alert_id))
     if case.priority == "urgent":
         rows.append(_("🔴 Possible emergency: check at once."))
     rows += ["", quote(description)]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from bot.network import Network
-from handlers import common, conversation, onboarding, report, staff
+from handlers import (
+    common,
+    conversation,
+    coordinator,
+    onboarding,
+    report,
+    staff,
+    subscriptions,
+)
 
 
 def create_routers(network: Network) -> list[Router]:
@@ -15,11 +23,17 @@ def create_routers(network: Network) -> list[Router]:
     citizen.edited_message.filter(F.chat.type == "private")
     citizen.callback_query.filter(F.message.chat.type == "private")
     citizen.include_routers(
-        onboarding.create_router(), report.create_router(), conversation.create_router()
+        onboarding.create_router(),
+        report.create_router(),
+        subscriptions.create_router(),
+        conversation.create_router(),
     )
     desks = Router(name="desks")
     desks.message.filter(F.chat.id.in_(network.staff_chat_ids))
     desks.edited_message.filter(F.chat.id.in_(network.staff_chat_ids))
     desks.callback_query.filter(F.message.chat.id.in_(network.staff_chat_ids))
     desks.include_router(staff.create_router())
-    return [common.create_router(), citizen, desks]
+    routers = [common.create_router(), citizen, desks]
+    if network.coordinators_chat_id is not None:
+        routers.append(coordinator.create_router(network))
+    return routers

@@ -20,7 +20,7 @@ from bot.filters import Consented, MenuButton
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.network import Network
 from bot.relay import RELAYABLE, REVEALING, Relay
-from bot.services import audit
+from bot.services import alerts, audit
 from bot.services import cases as case_service
 from bot.services import referrals as referral_service
 from bot.services.citizens import set_language
@@ -70,6 +70,9 @@ def create_router() -> Router:
     router.callback_query.register(cb_solved, keyboards.SolvedCb.filter())
     router.callback_query.register(cb_referral, keyboards.ReferralCb.filter())
     router.callback_query.register(cb_switch_language, keyboards.SwitchLanguageCb.filter())
+    router.callback_query.register(
+        cb_alert_feedback, keyboards.AlertCb.filter(F.action.in_({"useful", "not_useful"}))
+    )
     router.callback_query.register(cb_stale)
     return router
 
@@ -475,3 +478,18 @@ async def cb_switch_language(
                 ),
                 reply_markup=keyboards.main_menu(),
             )
+
+
+async def cb_alert_feedback(
+    query: CallbackQuery,
+    callback_data: keyboards.AlertCb,
+    session: AsyncSession,
+    citizen: Citizen,
+) -> None:
+    """ "Useful" / "Not useful" under an alert, counted in the delivery report."""
+    if await alerts.give_feedback(
+        session, callback_data.delivery_id, citizen.chat_id, callback_data.action
+    ):
+        await query.answer(_("Thank you for your feedback."))
+    else:
+        await query.answer(_("This button is no longer active."), show_alert=True)

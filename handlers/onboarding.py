@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import I18n
@@ -14,8 +14,14 @@ from bot.clock import Clock
 from bot.filters import Consented, MenuButton
 from bot.i18n import LANGUAGE_NAMES, _, supported
 from bot.middlewares import profile_of
+from bot.network import Area, Network
+from bot.services import alerts
 from bot.services.citizens import give_consent, register, set_language
-from bot.texts import MENU_LANGUAGE
+from bot.texts import MENU_LANGUAGE, fmt
+from storage.models import Citizen
+
+AREA_LINK = "area-"
+PENDING_AREA = "subscribe_area"
 
 
 def create_router() -> Router:
@@ -59,19 +65,53 @@ async def _ask_language(message: Message, i18n: I18n) -> None:
 
 async def cmd_start(
     message: Message,
+    command: CommandObject,
     session: AsyncSession,
     clock: Clock,
     i18n: I18n,
     state: FSMContext,
     event_from_user: User,
+    network: Network,
 ) -> None:
-    """Greet, and walk a new citizen through language and consent."""
+    """Greet, and walk a new citizen through language and consent.
+
+    A deep link `?start=area-<code>` (the poster's QR code) subscribes to that area's alerts,
+    right away or once the privacy notice is accepted.
+    """
     await state.clear()
     citizen = await register(session, profile_of(event_from_user, message.chat), clock.now())
+    area = _linked_area(command.args, network)
     if citizen.consent_at is None or citizen.language is None:
+        if area is not None:
+            await state.update_data({PENDING_AREA: area.code})
         await _ask_language(message, i18n)
         return
+    if area is not None:
+        await _subscribe_to(message, session, citizen, area, clock, i18n)
+        return
     await message.answer(welcome_back(), reply_markup=keyboards.main_menu())
+
+
+def _linked_area(args: str | None, network: Network) -> Area | None:
+    if not args or not args.startswith(AREA_LINK):
+        return None
+    return network.area(args.removeprefix(AREA_LINK))
+
+
+async def _subscribe_to(
+    message: Message,
+    session: AsyncSession,
+    citizen: Citizen,
+    area: Area,
+    clock: Clock,
+    i18n: I18n,
+) -> None:
+    await alerts.subscribe(session, citizen, alerts.AREA, area.code, clock.now())
+    name = area.name(i18n.current_locale, i18n.default_locale)
+    await message.answer(
+        fmt(_("You will now get alerts for {area}. /alerts changes this."), area=name),
+        reply_markup=keyboards.main_menu(),
+    )
 
 
 async def cb_language(
@@ -106,6 +146,8 @@ async def cb_consent(
     clock: Clock,
     i18n: I18n,
     event_from_user: User,
+    state: FSMContext,
+    network: Network,
 ) -> None:
     """Record consent and open the main menu."""
     if not isinstance(query.message, Message):
@@ -123,6 +165,11 @@ async def cb_consent(
         ),
         reply_markup=keyboards.main_menu(),
     )
+    pending = (await state.get_data()).get(PENDING_AREA)
+    area = network.area(pending) if pending else None
+    if area is not None:
+        await state.update_data({PENDING_AREA: None})
+        await _subscribe_to(query.message, session, citizen, area, clock, i18n)
 
 
 async def cmd_language(message: Message, i18n: I18n) -> None:

@@ -21,6 +21,7 @@ from bot.filters import Consented, MenuButton
 from bot.i18n import _
 from bot.network import Network
 from bot.relay import RELAYABLE, REVEALING, Relay
+from bot.services import alerts
 from bot.services.cases import NewReport
 from bot.services.triage import EmergencyDetector
 from bot.texts import CANCEL, MENU_REPORT, SEND_REPORT, SKIP, fmt, isolate
@@ -44,6 +45,9 @@ def create_router() -> Router:
     router.callback_query.filter(Consented())
     router.message.register(cmd_report, Command("report"))
     router.message.register(cmd_report, MenuButton(MENU_REPORT))
+    router.callback_query.register(
+        cb_alert_information, keyboards.AlertCb.filter(F.action == "info")
+    )
     router.message.register(cmd_cancel, Command("cancel"), StateFilter(ReportForm))
     router.message.register(cmd_cancel, MenuButton(CANCEL), StateFilter(ReportForm))
     router.callback_query.register(
@@ -74,6 +78,35 @@ async def cmd_report(
     message: Message, state: FSMContext, network: Network, i18n: I18n, citizen: Citizen
 ) -> None:
     """Start the wizard (again, if one was under way)."""
+    await _start(message, state, network, i18n, citizen, alert_id=None)
+
+
+async def cb_alert_information(
+    query: CallbackQuery,
+    callback_data: keyboards.AlertCb,
+    session: AsyncSession,
+    state: FSMContext,
+    network: Network,
+    i18n: I18n,
+    citizen: Citizen,
+) -> None:
+    """ "I have information" under an alert: a report linked to that alert."""
+    alert_id = await alerts.announcement_of_delivery(
+        session, callback_data.delivery_id, citizen.chat_id
+    )
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _start(query.message, state, network, i18n, citizen, alert_id=alert_id)
+
+
+async def _start(
+    message: Message,
+    state: FSMContext,
+    network: Network,
+    i18n: I18n,
+    citizen: Citizen,
+    alert_id: int | None,
+) -> None:
     await state.clear()
     if citizen.banned:
         await message.answer(
@@ -85,6 +118,7 @@ async def cmd_report(
         )
         return
     await state.set_state(ReportForm.category)
+    await state.update_data(alert_id=alert_id)
     await message.answer(
         _("What is your report about?"),
         reply_markup=keyboards.categories(network, i18n.current_locale),
@@ -313,6 +347,7 @@ async def on_send(
         latitude=data.get("latitude"),
         longitude=data.get("longitude"),
         urgent=bool(data.get("urgent")),
+        alert_id=data.get("alert_id"),
     )
     case = await submit_report(
         relay, session, network, citizen, report, items, clock.now(), settings.ref_prefix

@@ -35,10 +35,13 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             msg = "naive datetime given to the database; use an aware UTC datetime"
             raise ValueError(msg)
-        return value
+        # SQLite keeps only the wall-clock part, so everything is stored as UTC.
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
         if value is not None and value.tzinfo is None:
@@ -83,6 +86,9 @@ class Citizen(Base):
     pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
     blocked_bot: Mapped[bool] = mapped_column(default=False)
     banned: Mapped[bool] = mapped_column(default=False)
+    # Quiet hours for non-urgent alerts, local "HH:MM" in the network's time zone.
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -121,6 +127,7 @@ class Case(Base):
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     priority: Mapped[str] = mapped_column(String(16), default="normal")
+    alert_id: Mapped[int | None] = mapped_column(Integer)  # the alert the report answers
     description: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
@@ -213,3 +220,98 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Subscription(Base):
+    """A citizen following alerts for an area or a topic."""
+
+    __tablename__ = "subscription"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # "area" or "topic"
+    code: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("citizen_id", "kind", "code"),)
+
+
+class AnnouncementStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Announcement(Base):
+    """A coordinator's multilingual alert; `texts` maps language codes to text (JSON)."""
+
+    __tablename__ = "announcement"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(BigInteger)
+    areas: Mapped[str] = mapped_column(Text, default="[]")  # JSON list; empty = all
+    topics: Mapped[str] = mapped_column(Text, default="[]")  # JSON list; empty = all
+    urgent: Mapped[bool] = mapped_column(default=False)
+    texts: Mapped[str] = mapped_column(Text)  # JSON {language: text}
+    photo_file_id: Mapped[str | None] = mapped_column(String(256))
+    schedule: Mapped[str] = mapped_column(String(64), default="once")  # once | cron expression
+    next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    status: Mapped[AnnouncementStatus] = mapped_column(
+        String(16), default=AnnouncementStatus.SCHEDULED
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Occurrence(Base):
+    """One sending of an announcement (a recurring one has many)."""
+
+    __tablename__ = "occurrence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcement.id", ondelete="CASCADE"), index=True
+    )
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reported: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (UniqueConstraint("announcement_id", "due_at"),)
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    UNKNOWN = "unknown"
+
+
+class Delivery(Base):
+    """One citizen's copy of one occurrence; the unique key makes a second copy impossible."""
+
+    __tablename__ = "delivery"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("occurrence.id", ondelete="CASCADE"), index=True
+    )
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(8))
+    fallback: Mapped[bool] = mapped_column(default=False)  # got the default language
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime)  # quiet hours push this back
+    status: Mapped[DeliveryStatus] = mapped_column(
+        String(8), default=DeliveryStatus.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    feedback: Mapped[str | None] = mapped_column(String(8))  # useful | not_useful
+
+    __table_args__ = (UniqueConstraint("occurrence_id", "chat_id"),)

@@ -38,8 +38,15 @@ async def report(
     category: str = "burglary",
     area: str = "centre",
     privacy: str = "confidential",
+    already_started: bool = False,
 ) -> None:
     """Walk the wizard to the end (in English) and send the report."""
-    await start_report(tg, user, category, area, privacy)
+    if already_started:
+        await tg.press(user, ReportCb(action="category", value=category))
+        await tg.send(user, SKIP)
+        await tg.press(user, ReportCb(action="area", value=area))
+        await tg.press(user, ReportCb(action="privacy", value=privacy))
+    else:
+        await start_report(tg, user, category, area, privacy)
     await tg.send(user, description)
     await tg.send(user, SEND_REPORT)

@@ -68,6 +68,7 @@ async def test_consent_time_is_stored_and_main_menu_shown(
     assert tg.api.last("sendMessage", alice.id).buttons == [
         "📝 Report",
         "📂 My cases",
+        "🔔 Alerts",
         "🌐 Language",
         "❓ Help",
     ]
@@ -78,7 +79,7 @@ async def test_main_menu_is_translated(tg: Harness, bram: User) -> None:
 
     labels = tg.api.last("sendMessage", bram.id).buttons
     assert "📝 Report" not in labels
-    assert len(labels) == 4
+    assert len(labels) == 5
 
 
 async def test_message_before_consent_is_neither_stored_nor_passed_on(

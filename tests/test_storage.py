@@ -130,3 +130,31 @@ async def test_old_update_proofs_are_pruned(engine: AsyncEngine) -> None:
     async with factory() as session:
         assert await UpdateLog(session).claim(1, datetime(2026, 1, 21, tzinfo=UTC))
         assert not await UpdateLog(session).claim(2, datetime(2026, 1, 21, tzinfo=UTC))
+
+
+async def test_datetimes_in_other_zones_are_stored_as_the_same_instant(
+    engine: AsyncEngine,
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    factory = create_session_factory(engine)
+    local = datetime(2026, 3, 9, 8, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    async with factory() as session:
+        await Citizens(session).add(
+            Citizen(
+                telegram_id=3,
+                chat_id=3,
+                first_name="Z",
+                pseudonym="C-0003",
+                blocked_bot=False,
+                banned=False,
+                created_at=local,
+                last_seen_at=local,
+            )
+        )
+        await session.commit()
+    async with factory() as session:
+        citizen = await Citizens(session).by_telegram_id(3)
+        assert citizen is not None
+        assert citizen.created_at == local
+        assert citizen.created_at.astimezone(UTC).hour == 7

@@ -27,6 +27,7 @@ class NewReport:
     latitude: float | None = None
     longitude: float | None = None
     urgent: bool = False
+    alert_id: int | None = None
 
 
 def format_ref(prefix: str, year: int, number: int) -> str:
@@ -66,6 +67,7 @@ async def open_case(
             desk=desk.code,
             staff_chat_id=desk.chat_id,
             priority="urgent" if report.urgent else "normal",
+            alert_id=report.alert_id,
             description=report.description,
             created_at=now,
         )

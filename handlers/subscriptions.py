@@ -1,0 +1,147 @@
+"""A citizen's alert subscriptions: areas and topics as toggles, "stop all", quiet hours."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.filters import Consented, MenuButton
+from bot.i18n import _
+from bot.network import Network
+from bot.services import alerts
+from bot.texts import MENU_ALERTS, fmt
+from storage.models import Citizen
+
+
+class SubCb(CallbackData, prefix="sub"):
+    kind: str  # area | topic | none
+    code: str
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Consented())
+    router.callback_query.filter(Consented())
+    router.message.register(cmd_alerts, Command("alerts"))
+    router.message.register(cmd_alerts, MenuButton(MENU_ALERTS))
+    router.message.register(cmd_quiet, Command("quiet"))
+    router.callback_query.register(cb_toggle, SubCb.filter(F.kind.in_({"area", "topic"})))
+    router.callback_query.register(cb_none, SubCb.filter(F.kind == "none"))
+    return router
+
+
+def _keyboard(
+    network: Network, chosen: dict[str, set[str]], language: str
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for kind, items in ((alerts.AREA, network.areas), (alerts.TOPIC, network.topics)):
+        for item in items:
+            mark = "🔔" if item.code in chosen.get(kind, set()) else "🔕"
+            builder.button(
+                text=f"{mark} {item.name(language, network.default_language)}",
+                callback_data=SubCb(kind=kind, code=item.code),
+            )
+    builder.button(text=_("Stop all alerts"), callback_data=SubCb(kind="none", code="*"))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def _summary(network: Network, chosen: dict[str, set[str]], language: str) -> str:
+    def names(kind: str) -> str:
+        items = network.areas if kind == alerts.AREA else network.topics
+        picked = [
+            i.name(language, network.default_language)
+            for i in items
+            if i.code in chosen.get(kind, set())
+        ]
+        return ", ".join(picked)
+
+    areas, topics = names(alerts.AREA), names(alerts.TOPIC)
+    lines = [_("<b>Alerts</b>")]
+    lines.append(
+        fmt(_("Areas: {names}"), names=areas)
+        if areas
+        else _("You follow no area, so you get no alerts.")
+    )
+    if network.topics:
+        lines.append(fmt(_("Topics: {names}"), names=topics) if topics else _("Topics: all"))
+    lines.append(_("Tap to switch an area or topic on or off. Quiet hours: /quiet 22:00-07:00"))
+    return "\n".join(lines)
+
+
+async def cmd_alerts(
+    message: Message, session: AsyncSession, citizen: Citizen, network: Network, i18n: I18n
+) -> None:
+    chosen = await alerts.subscriptions(session, citizen)
+    await message.answer(
+        _summary(network, chosen, i18n.current_locale),
+        reply_markup=_keyboard(network, chosen, i18n.current_locale),
+    )
+
+
+async def cb_toggle(
+    query: CallbackQuery,
+    callback_data: SubCb,
+    session: AsyncSession,
+    citizen: Citizen,
+    network: Network,
+    i18n: I18n,
+    clock: Clock,
+) -> None:
+    known = network.area if callback_data.kind == alerts.AREA else network.topic
+    if known(callback_data.code) is None:
+        await query.answer(_("This choice is no longer available."), show_alert=True)
+        return
+    await alerts.toggle(session, citizen, callback_data.kind, callback_data.code, clock.now())
+    await _refresh(query, session, citizen, network, i18n)
+
+
+async def cb_none(
+    query: CallbackQuery, session: AsyncSession, citizen: Citizen, network: Network, i18n: I18n
+) -> None:
+    await alerts.unsubscribe_all(session, citizen)
+    await _refresh(query, session, citizen, network, i18n)
+
+
+async def _refresh(
+    query: CallbackQuery, session: AsyncSession, citizen: Citizen, network: Network, i18n: I18n
+) -> None:
+    chosen = await alerts.subscriptions(session, citizen)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            _summary(network, chosen, i18n.current_locale),
+            reply_markup=_keyboard(network, chosen, i18n.current_locale),
+        )
+
+
+async def cmd_quiet(message: Message, command: CommandObject, citizen: Citizen) -> None:
+    """`/quiet 22:00-07:00` holds non-urgent alerts at night; `/quiet off` ends that."""
+    args = (command.args or "").strip().lower()
+    if args == "off":
+        citizen.quiet_start = citizen.quiet_end = None
+        await message.answer(_("Quiet hours are off: alerts arrive at any time."))
+        return
+    parsed = alerts.parse_quiet(args)
+    if parsed is None:
+        await message.answer(
+            _(
+                "Send the hours like this: /quiet 22:00-07:00 (or /quiet off). "
+                "Urgent alerts always come through."
+            )
+        )
+        return
+    citizen.quiet_start, citizen.quiet_end = parsed
+    await message.answer(
+        fmt(
+            _("Quiet hours set: {start}-{end}. Urgent alerts still come through."),
+            start=parsed[0],
+            end=parsed[1],
+        )
+    )

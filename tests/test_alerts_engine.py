@@ -1,0 +1,314 @@
+"""The alert delivery engine: the database decides what is due and what was sent; a crash
+leaves `unknown`, never a second copy; the report counts what the rows say."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.utils.i18n import I18n
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import create_bot
+from bot.broadcast import Broadcaster
+from bot.network import Network, parse_network
+from bot.services import alerts
+from storage.models import Citizen, Delivery, DeliveryStatus
+from tests.conftest import COORDINATORS, NETWORK
+from tests.fakes import BOT_TOKEN, FakeClock, FakeTelegram
+
+LANGUAGES = ["en", "nl", "ar", "pl"]  # pl has no text in the announcements below: fallback
+
+
+@pytest.fixture
+def network() -> Network:
+    return parse_network(NETWORK)
+
+
+async def citizens(
+    factory: async_sessionmaker[AsyncSession], count: int, now: datetime, area: str = "centre"
+) -> list[Citizen]:
+    made = []
+    async with factory() as session:
+        for n in range(count):
+            citizen = Citizen(
+                telegram_id=1000 + n,
+                chat_id=1000 + n,
+                first_name=f"C{n}",
+                language=LANGUAGES[n % len(LANGUAGES)],
+                consent_at=now,
+                pseudonym=f"C-{n:04X}",
+                blocked_bot=False,
+                banned=False,
+                created_at=now,
+                last_seen_at=now,
+            )
+            session.add(citizen)
+            await session.flush()
+            await alerts.toggle(session, citizen, alerts.AREA, area, now)
+            made.append(citizen)
+        await session.commit()
+    return made
+
+
+async def announce(factory: async_sessionmaker[AsyncSession], at: datetime, **draft: Any) -> int:
+    texts = draft.pop(
+        "texts",
+        {
+            "en": "Burglaries in the centre: lock your doors.",
+            "nl": "Inbraken in het centrum: sluit uw deuren.",
+            "ar": "سرقات في وسط المدينة",
+        },
+    )
+    async with factory() as session:
+        announcement = await alerts.create(
+            session,
+            alerts.Draft(texts=texts, areas=draft.pop("areas", ["centre"]), **draft),
+            author_id=1,
+            first_run=at,
+        )
+        await session.commit()
+        return announcement.id
+
+
+async def rows(factory: async_sessionmaker[AsyncSession]) -> list[Delivery]:
+    async with factory() as session:
+        return list((await session.scalars(select(Delivery).order_by(Delivery.id))).all())
+
+
+def broadcaster(
+    api: FakeTelegram,
+    factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    clock: FakeClock,
+    workers: int = 3,
+) -> Broadcaster:
+    return Broadcaster(
+        create_bot(BOT_TOKEN, session=api), factory, i18n, network, clock, workers=workers
+    )
+
+
+async def test_everyone_gets_their_language_once_and_the_report_counts_it(
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    clock: FakeClock,
+) -> None:
+    people = await citizens(session_factory, 8, clock.now())
+    await announce(session_factory, clock.now())
+    api = FakeTelegram()
+
+    await broadcaster(api, session_factory, i18n, network, clock).run()
+
+    sent = {c.chat_id: c.text for c in api.sent("sendMessage") if c.chat_id != COORDINATORS}
+    assert set(sent) == {c.chat_id for c in people}
+    by_language = {c.chat_id: c.language or "" for c in people}
+    for chat_id, text in sent.items():
+        assert chat_id is not None
+        expected = {
+            "en": "lock your doors",
+            "nl": "sluit uw deuren",
+            "ar": "سرقات",
+            "pl": "lock your doors",
+        }[by_language[chat_id]]
+        assert expected in text
+    assert all(r.status == DeliveryStatus.SENT for r in await rows(session_factory))
+    report = api.last("sendMessage", COORDINATORS).text
+    assert "Recipients: 8" in report and "Sent: 8" in report
+    assert "Got the default language (theirs was missing): 2" in report
+
+
+async def test_a_scheduled_announcement_fires_once_at_its_time(
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    clock: FakeClock,
+) -> None:
+    await citizens(session_factory, 3, clock.now())
+    await announce(session_factory, clock.now() + timedelta(hours=2))
+    api = FakeTelegram()
+    sender = broadcaster(api, session_factory, i18n, network, clock)
+
+    await sender.run()
+    assert api.sent("sendMessage") == []
+    clock.advance(hours=2)
+    await sender.run()
+    await sender.run()
+
+    assert len([c for c in api.sent("sendMessage") if c.chat_id != COORDINATORS]) == 3
+
+
+class CrashingTelegram(FakeTelegram):
+    """Dies (as a killed process would) in the middle of the `crash_at`-th sendMessage."""
+
+    def __init__(self, crash_at: int) -> None:
+        super().__init__()
+        self.crash_at = crash_at
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109
+    ) -> TelegramType:
+        result = await super().make_request(bot, method, timeout)
+        if len(self.sent("sendMessage")) == self.crash_at:
+            raise asyncio.CancelledError
+        return result
+
+
+async def test_a_crash_mid_way_sends_nobody_a_second_copy(
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    clock: FakeClock,
+) -> None:
+    people = await citizens(session_factory, 10, clock.now())
+    await announce(session_factory, clock.now())
+    crashing = CrashingTelegram(crash_at=4)
+    # One worker, so that when it dies nothing else of the old process keeps running.
+    with pytest.raises(asyncio.CancelledError):
+        await broadcaster(crashing, session_factory, i18n, network, clock, workers=1).run()
+
+    restarted_api = FakeTelegram()
+    restarted = broadcaster(restarted_api, session_factory, i18n, network, clock)
+    interrupted = await restarted.recover()
+    await restarted.run()
+
+    received = [
+        c.chat_id
+        for api in (crashing, restarted_api)
+        for c in api.sent("sendMessage")
+        if c.chat_id != COORDINATORS
+    ]
+    assert len(received) == len(set(received)), "somebody got the alert twice"
+    final = await rows(session_factory)
+    assert {r.status for r in final} <= {DeliveryStatus.SENT, DeliveryStatus.UNKNOWN}
+    unknown = [r for r in final if r.status == DeliveryStatus.UNKNOWN]
+    assert len(unknown) == interrupted >= 1
+    assert len(final) == len(people)
+    report = restarted_api.last("sendMessage", COORDINATORS).text
+    sent_rows = len([r for r in final if r.status == DeliveryStatus.SENT])
+    assert f"Sent: {sent_rows}" in report and f"Unknown (interrupted): {len(unknown)}" in report
+
+
+async def test_a_restart_before_delivery_loses_nothing(
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    clock: FakeClock,
+) -> None:
+    await citizens(session_factory, 4, clock.now())
+    await announce(session_factory, clock.now() + timedelta(minutes=30))
+    first = broadcaster(FakeTelegram(), session_factory, i18n, network, clock)
+    await first.run()  # nothing due yet; then the process "dies"
+
+    clock.advance(minutes=31)
+    api = FakeTelegram()
+    second = broadcaster(api, session_factory, i18n, network, clock)
+    assert await second.recover() == 0
+    await second.run()
+
+    assert len([c for c in api.sent("sendMessage") if c.chat_id != COORDINATORS]) == 4
+
+
+async def test_recurring_announcement_fires_on_each_occurrence(
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    clock: FakeClock,
+) -> None:
+    clock.current = datetime(2026, 3, 5, 7, 0, tzinfo=UTC)  # 08:00 in Amsterdam
+    await citizens(session_factory, 2, clock.now())
+    await announce(session_factory, clock.now(), schedule="0 8 * * *")
+    api = FakeTelegram()
+    sender = broadcaster(api, session_factory, i18n, network, clock)
+
+    for _day in range(3):
+        await sender.run()
+        await sender.run()
+        clock.advance(days=1)
+
+    assert len([c for c in api.sent("sendMessage") if c.chat_id != COORDINATORS]) == 6
+    assert len(api.sent("sendMessage", COORDINATORS)) == 3
+
+
+async def test_cancel_before_start_sends_nothing(
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    clock: FakeClock,
+) -> None:
+    await citizens(session_factory, 2, clock.now())
+    announcement_id = await announce(session_factory, clock.now() + timedelta(hours=1))
+    async with session_factory() as session:
+        assert await alerts.cancel(session, announcement_id)
+        await session.commit()
+    clock.advance(hours=2)
+    api = FakeTelegram()
+    await broadcaster(api, session_factory, i18n, network, clock).run()
+    assert api.calls == []
+
+
+async def test_quiet_hours_wait_but_urgent_alerts_do_not(
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    clock: FakeClock,
+) -> None:
+    clock.current = datetime(2026, 3, 5, 22, 30, tzinfo=UTC)  # 23:30 in Amsterdam
+    [sleeper] = await citizens(session_factory, 1, clock.now())
+    async with session_factory() as session:
+        citizen = await session.get(Citizen, sleeper.id)
+        assert citizen is not None
+        citizen.quiet_start, citizen.quiet_end = "22:00", "07:00"
+        await session.commit()
+    await announce(session_factory, clock.now(), texts={"en": "Road works tomorrow"})
+    await announce(session_factory, clock.now(), texts={"en": "Missing child"}, urgent=True)
+    api = FakeTelegram()
+    sender = broadcaster(api, session_factory, i18n, network, clock)
+
+    await sender.run()
+    first = [c.text for c in api.sent("sendMessage", sleeper.chat_id)]
+    assert len(first) == 1 and "Missing child" in first[0] and "Urgent" in first[0]
+
+    clock.current = datetime(2026, 3, 6, 6, 1, tzinfo=UTC)  # 07:01 in Amsterdam
+    await sender.run()
+    later = [c.text for c in api.sent("sendMessage", sleeper.chat_id)]
+    assert len(later) == 2 and "Road works tomorrow" in later[1]
+
+
+async def test_blocked_citizens_are_marked_and_counted(
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    clock: FakeClock,
+) -> None:
+    people = await citizens(session_factory, 3, clock.now())
+    await announce(session_factory, clock.now())
+    api = FakeTelegram()
+    api.fail(
+        "sendMessage",
+        status=403,
+        chat_id=people[1].chat_id,
+        description="Forbidden: bot was blocked by the user",
+    )
+
+    await broadcaster(api, session_factory, i18n, network, clock).run()
+
+    assert "Blocked the bot: 1" in api.last("sendMessage", COORDINATORS).text
+    async with session_factory() as session:
+        citizen = await session.get(Citizen, people[1].id)
+        assert citizen is not None and citizen.blocked_bot
+
+
+def test_stored_texts_are_json(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    assert json.loads(json.dumps({"ar": "سرقات"}, ensure_ascii=False)) == {"ar": "سرقات"}
