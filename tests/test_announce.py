@@ -41,6 +41,12 @@ def coordinator() -> User:
     return User(id=777, is_bot=False, first_name="Coco")
 
 
+async def only_announcement(factory: async_sessionmaker[AsyncSession]) -> Announcement:
+    """Ids keep counting across tests on PostgreSQL, so tests look theirs up."""
+    async with factory() as session:
+        return (await session.scalars(select(Announcement))).one()
+
+
 async def subscribe(tg: Harness, user: User, area: str) -> None:
     """A citizen subscribes the way a poster's QR code makes them: a deep link."""
     await tg.send(user, f"/start area-{area}")
@@ -101,7 +107,8 @@ async def test_a_three_language_urgent_alert_reaches_subscribers_with_a_report(
             coordinator, COORDINATORS, PickCb(step="confirm", value="yes").pack()
         )
     )
-    assert "Announcement #1 is scheduled" in tg.api.last("sendMessage", COORDINATORS).text
+    number = (await only_announcement(session_factory)).id
+    assert f"Announcement #{number} is scheduled" in tg.api.last("sendMessage", COORDINATORS).text
 
     await Broadcaster(tg.bot, session_factory, i18n, network, clock).run()
 
@@ -142,8 +149,9 @@ async def test_alert_buttons_count_feedback_and_open_a_linked_report(
     async with session_factory() as session:
         assert (await session.get(Delivery, delivery.id)).feedback == "useful"  # type: ignore[union-attr]
         case = (await session.scalars(select(Case))).one()
-        assert case.alert_id == 1
-    assert "In reply to alert #1" in tg.api.sent("sendMessage", CENTRAL)[0].text
+        number = (await only_announcement(session_factory)).id
+        assert case.alert_id == number
+    assert f"In reply to alert #{number}" in tg.api.sent("sendMessage", CENTRAL)[0].text
 
 
 async def test_announcements_can_be_listed_and_cancelled_before_they_start(
@@ -155,10 +163,12 @@ async def test_announcements_can_be_listed_and_cancelled_before_they_start(
             coordinator, COORDINATORS, PickCb(step="confirm", value="yes").pack()
         )
     )
+    number = (await only_announcement(session_factory)).id
     await tg.staff(COORDINATORS, None, coordinator, "/announcements")
-    assert "#1 · scheduled · 2026-03-10 09:00" in tg.api.last("sendMessage", COORDINATORS).text
+    listing = tg.api.last("sendMessage", COORDINATORS).text
+    assert f"#{number} · scheduled · 2026-03-10 09:00" in listing
 
-    await tg.staff(COORDINATORS, None, coordinator, "/cancel_announcement 1")
+    await tg.staff(COORDINATORS, None, coordinator, f"/cancel_announcement {number}")
 
     assert "is cancelled" in tg.api.last("sendMessage", COORDINATORS).text
     async with session_factory() as session:
