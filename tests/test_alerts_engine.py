@@ -312,3 +312,26 @@ async def test_blocked_citizens_are_marked_and_counted(
 
 def test_stored_texts_are_json(session_factory: async_sessionmaker[AsyncSession]) -> None:
     assert json.loads(json.dumps({"ar": "سرقات"}, ensure_ascii=False)) == {"ar": "سرقات"}
+
+
+async def test_an_alert_with_a_photo_is_sent_as_a_photo_with_the_text(
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    clock: FakeClock,
+) -> None:
+    [person] = await citizens(session_factory, 1, clock.now())
+    await announce(
+        session_factory,
+        clock.now(),
+        texts={"en": "Have you seen this bike?"},
+        photo_file_id="bike-photo",
+    )
+    api = FakeTelegram()
+
+    await broadcaster(api, session_factory, i18n, network, clock).run()
+
+    [photo] = api.sent("sendPhoto", person.chat_id)
+    assert photo.params["photo"] == "bike-photo"
+    assert "Have you seen this bike?" in photo.text
+    assert photo.buttons[0] == "ℹ️ I have information"
