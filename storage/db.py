@@ -14,7 +14,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
-SQLITE_BUSY_TIMEOUT_S = 30
+# SQLite has one writer at a time, and an update's transaction can include a Telegram call
+# that waits for a free slot (a group allows 20 messages a minute). Waiting for the writer is
+# better than failing the update, so the timeout covers a full minute of flood control.
+SQLITE_BUSY_TIMEOUT_S = 90
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
