@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///beatline.db"
@@ -26,7 +26,6 @@ class Settings(BaseSettings):
     bot_api_url: str | None = None
     bot_username: str | None = None  # for deep links on posters
     redis_url: str | None = None
-    admin_ids: list[int] = Field(default_factory=list)
     ref_prefix: str = "BL"
     show_officer_name: bool = False
     log_level: str = "INFO"
