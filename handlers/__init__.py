@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from bot.network import Network
 from handlers import (
+    case_views,
     common,
     conversation,
     coordinator,
@@ -26,6 +27,7 @@ def create_routers(network: Network) -> list[Router]:
         onboarding.create_router(),
         report.create_router(),
         subscriptions.create_router(),
+        case_views.create_router(),
         conversation.create_router(),
     )
     desks = Router(name="desks")

@@ -1,4 +1,5 @@
-"""A citizen's alert subscriptions: areas and topics as toggles, "stop all", quiet hours."""
+"""A citizen's alerts: areas and topics as toggles, "stop all", quiet hours, and the
+"useful / not useful" buttons under each alert."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import keyboards
 from bot.clock import Clock
 from bot.filters import Consented, MenuButton
 from bot.i18n import _
@@ -33,6 +35,9 @@ def create_router() -> Router:
     router.message.register(cmd_quiet, Command("quiet"))
     router.callback_query.register(cb_toggle, SubCb.filter(F.kind.in_({"area", "topic"})))
     router.callback_query.register(cb_none, SubCb.filter(F.kind == "none"))
+    router.callback_query.register(
+        cb_alert_feedback, keyboards.AlertCb.filter(F.action.in_({"useful", "not_useful"}))
+    )
     return router
 
 
@@ -145,3 +150,18 @@ async def cmd_quiet(message: Message, command: CommandObject, citizen: Citizen) 
             end=parsed[1],
         )
     )
+
+
+async def cb_alert_feedback(
+    query: CallbackQuery,
+    callback_data: keyboards.AlertCb,
+    session: AsyncSession,
+    citizen: Citizen,
+) -> None:
+    """ "Useful" / "Not useful" under an alert, counted in the delivery report."""
+    if await alerts.give_feedback(
+        session, callback_data.delivery_id, citizen.chat_id, callback_data.action
+    ):
+        await query.answer(_("Thank you for your feedback."))
+    else:
+        await query.answer(_("This button is no longer active."), show_alert=True)

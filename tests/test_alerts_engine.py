@@ -4,7 +4,6 @@ leaves `unknown`, never a second copy; the report counts what the rows say."""
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -308,10 +307,6 @@ async def test_blocked_citizens_are_marked_and_counted(
     async with session_factory() as session:
         citizen = await session.get(Citizen, people[1].id)
         assert citizen is not None and citizen.blocked_bot
-
-
-def test_stored_texts_are_json(session_factory: async_sessionmaker[AsyncSession]) -> None:
-    assert json.loads(json.dumps({"ar": "سرقات"}, ensure_ascii=False)) == {"ar": "سرقات"}
 
 
 async def test_an_alert_with_a_photo_is_sent_as_a_photo_with_the_text(
