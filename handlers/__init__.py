@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from bot.network import Network
 from handlers import (
+    case_commands,
     case_views,
     common,
     conversation,
@@ -34,7 +35,7 @@ def create_routers(network: Network) -> list[Router]:
     desks.message.filter(F.chat.id.in_(network.staff_chat_ids))
     desks.edited_message.filter(F.chat.id.in_(network.staff_chat_ids))
     desks.callback_query.filter(F.message.chat.id.in_(network.staff_chat_ids))
-    desks.include_router(staff.create_router())
+    desks.include_routers(case_commands.create_router(), staff.create_router())
     routers = [common.create_router(), citizen, desks]
     if network.coordinators_chat_id is not None:
         routers.append(coordinator.create_router(network))
