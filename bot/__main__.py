@@ -75,11 +75,19 @@ async def _migrate(url: str) -> None:
 
 
 def cmd_run(settings: Settings) -> None:
-    from bot.app import run_polling
+    from bot.runtime import run_polling, run_webhook
 
     token = require_token(settings)
     network_of(settings)
-    asyncio.run(run_polling(settings, token))
+    if settings.webhook_url:
+        if not settings.webhook_url.startswith("https://"):
+            raise ConfigError("WEBHOOK_URL must be an https:// address Telegram can reach")
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+        if len(secret) < 16:
+            raise ConfigError("WEBHOOK_SECRET must be set (at least 16 characters) with a webhook")
+        asyncio.run(run_webhook(settings, token))
+    else:
+        asyncio.run(run_polling(settings, token))
 
 
 def cmd_migrate(settings: Settings) -> None:

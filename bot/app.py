@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -16,31 +15,22 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcast import Broadcaster
-from bot.casework import deliver_waiting
-from bot.clock import Clock, SystemClock
-from bot.commands import set_commands
+from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import LOCALES_DIR, LocaleMiddleware, create_i18n
+from bot.i18n import LocaleMiddleware
 from bot.middlewares import (
     AlbumMiddleware,
     CitizenMiddleware,
     DatabaseMiddleware,
     RelayMiddleware,
 )
-from bot.network import Network, load_network
-from bot.pacing import Pacer
+from bot.network import Network
 from bot.retry import RetryMiddleware, Sleep
 from bot.services.language import LanguageIdentifier
 from bot.services.triage import EmergencyDetector
-from bot.timers import check_response_times
 from handlers import create_routers
-from storage import migrate
-from storage.db import create_engine, create_session_factory
-from storage.repositories import UpdateLog
 
 logger = logging.getLogger(__name__)
 
@@ -103,63 +93,3 @@ async def fsm_storage(settings: Settings) -> BaseStorage:
 
         return RedisStorage.from_url(settings.redis_url)
     return MemoryStorage()
-
-
-async def run_polling(settings: Settings, token: str, locales: Path = LOCALES_DIR) -> None:
-    """Migrate, then serve updates by long polling until interrupted."""
-    network = load_network(settings.network_file)
-    engine = create_engine(settings.database_url)
-    await migrate.upgrade(engine)
-    services = Services(
-        settings=settings,
-        network=network,
-        session_factory=create_session_factory(engine),
-        i18n=create_i18n(network.default_language, locales),
-        clock=SystemClock(),
-        langid=LanguageIdentifier(network.languages),
-    )
-    bot = create_bot(token, settings.bot_api_url)
-    add_retries(bot)
-    bot.session.middleware(Pacer())  # inside the retries: every attempt waits for a slot
-    dp = create_dispatcher(services, await fsm_storage(settings))
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    # A timer only: which cases still lack a topic is read from the database on every run.
-    scheduler.add_job(
-        deliver_waiting,
-        "interval",
-        minutes=1,
-        args=[bot, services.session_factory, services.i18n, network],
-        next_run_time=services.clock.now(),
-        max_instances=1,
-        coalesce=True,
-    )
-
-    async def response_times() -> None:
-        await check_response_times(
-            bot, services.session_factory, services.i18n, network, services.clock.now()
-        )
-
-    scheduler.add_job(response_times, "interval", minutes=1, max_instances=1, coalesce=True)
-
-    async def forget_old_updates() -> None:
-        # Telegram redelivers for at most a day; a week of proof is plenty.
-        async with services.session_factory() as session:
-            await UpdateLog(session).prune(services.clock.now() - UPDATE_PROOF_KEPT)
-            await session.commit()
-
-    scheduler.add_job(forget_old_updates, "interval", hours=1, max_instances=1, coalesce=True)
-    sender = Broadcaster(bot, services.session_factory, services.i18n, network, services.clock)
-    await sender.recover()
-    scheduler.add_job(sender.run, "interval", seconds=15, max_instances=1, coalesce=True)
-    try:
-        me = await bot.get_me()
-        logger.info("Beatline runs as @%s", me.username)
-        await set_commands(bot, services.i18n, network)
-        scheduler.start()
-        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
-    finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-        await dp.storage.close()
-        await bot.session.close()
-        await engine.dispose()

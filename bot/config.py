@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     network_file: Path = Path("network.toml")
     bot_api_url: str | None = None
     bot_username: str | None = None  # for deep links on posters
+    webhook_url: str | None = None  # set: receive updates by webhook instead of polling
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1:8080"
     redis_url: str | None = None
     ref_prefix: str = "BL"
     show_officer_name: bool = False

@@ -118,3 +118,27 @@ def test_migrate_creates_the_sqlite_database(
     assert main(["migrate"]) == 0
     assert (project_dir / "beatline.db").exists()
     assert "up to date" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("url", "secret", "expected"),
+    [
+        ("http://example.org/hook", "a-long-shared-secret-123", "must be an https://"),
+        ("https://example.org/hook", "short", "WEBHOOK_SECRET must be set"),
+    ],
+)
+def test_webhook_settings_are_checked_before_starting(
+    project_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    secret: str,
+    expected: str,
+) -> None:
+    (project_dir / "network.toml").write_text(NETWORK)
+    monkeypatch.setenv("BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("WEBHOOK_URL", url)
+    monkeypatch.setenv("WEBHOOK_SECRET", secret)
+
+    assert main(["run"]) == 2
+    assert expected in capsys.readouterr().err

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 from pathlib import Path
 
+from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 
-from bot.app import run_polling
 from bot.config import Settings
+from bot.runtime import run_polling
 from storage.db import create_engine, create_session_factory
 from storage.models import Citizen
 from tests.conftest import NETWORK
@@ -62,3 +63,77 @@ async def test_the_bot_process_migrates_polls_and_answers(tmp_path: Path, locale
             assert citizen is not None and citizen.consent_at is None
     finally:
         await engine.dispose()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_webhook_mode_accepts_only_telegrams_secret(
+    tmp_path: Path, locales: Path, i18n: I18n
+) -> None:
+    import aiohttp
+
+    from bot.runtime import run_webhook
+
+    server = FakeBotApiServer()
+    await server.start()
+    network_file = tmp_path / "network.toml"
+    network_file.write_text(NETWORK)
+    port = free_port()
+    settings = Settings(
+        _env_file=None,
+        bot_token=BOT_TOKEN,
+        bot_api_url=server.url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'hook.db'}",
+        network_file=network_file,
+        webhook_url="https://beatline.example.org/telegram/hook",
+        webhook_secret="a-long-shared-secret-123",
+        webhook_listen=f"127.0.0.1:{port}",
+    )
+    update = {
+        "update_id": 7,
+        "message": {
+            "message_id": 1,
+            "date": 1_772_700_000,
+            "chat": {"id": 4242, "type": "private", "first_name": "Ola"},
+            "from": {"id": 4242, "is_bot": False, "first_name": "Ola", "language_code": "pl"},
+            "text": "/start",
+        },
+    }
+    bot_task = asyncio.create_task(run_webhook(settings, BOT_TOKEN, locales))
+    try:
+        registered = await server.wait_for("setWebhook")
+        hook = f"http://127.0.0.1:{port}/telegram/hook"
+        async with aiohttp.ClientSession() as client:
+            async with client.post(
+                hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+            ) as bad:
+                assert bad.status == 401
+            async with client.post(
+                hook,
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "a-long-shared-secret-123"},
+            ) as good:
+                assert good.status == 200
+        greeting = await server.wait_for("sendMessage")
+    finally:
+        bot_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await bot_task
+        await server.stop()
+
+    assert registered.params["url"] == "https://beatline.example.org/telegram/hook"
+    assert registered.params["secret_token"] == "a-long-shared-secret-123"
+    assert greeting.chat_id == 4242
+    polish = i18n.gettext(
+        "Hello! This is Beatline, the contact channel between residents and the police.\n\n"
+        "Please choose your language:",
+        locale="pl",
+    )
+    assert greeting.text == polish and "Please choose" not in polish
+    assert len([c for c in server.calls if c.method == "sendMessage"]) == 1
