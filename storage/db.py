@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Delete, Insert, Update, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -44,3 +46,23 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def affected_rows(session: AsyncSession, statement: Insert | Update | Delete) -> int:
+    """Run a bulk statement (ORM objects in the session are left alone); rows it changed.
+
+    Conditional UPDATEs and INSERT … ON CONFLICT DO NOTHING are how claims work here:
+    1 means this caller won, 0 that another had already.
+    """
+    result = await session.execute(statement.execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def insert_ignoring_duplicates(session: AsyncSession, table: type[Any]) -> Insert | None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; None on other databases."""
+    dialect = session.bind.dialect.name if session.bind else ""
+    if dialect == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing()
+    if dialect == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing()
+    return None

@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected_rows, insert_ignoring_duplicates
 from storage.models import (
     AuditEvent,
     Case,
@@ -37,13 +36,9 @@ class UpdateLog:
         update); other databases take the portable savepoint route.
         """
         values = {"update_id": update_id, "processed_at": now}
-        dialect = self.session.bind.dialect.name if self.session.bind else ""
-        if dialect in ("sqlite", "postgresql"):
-            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-            result = await self.session.execute(
-                insert(ProcessedUpdate).values(**values).on_conflict_do_nothing()
-            )
-            return bool(getattr(result, "rowcount", 0))
+        insert = insert_ignoring_duplicates(self.session, ProcessedUpdate)
+        if insert is not None:
+            return bool(await affected_rows(self.session, insert.values(**values)))
         if await self.session.get(ProcessedUpdate, update_id) is not None:
             return False
         try:
@@ -54,10 +49,9 @@ class UpdateLog:
         return True
 
     async def prune(self, before: datetime) -> int:
-        result = await self.session.execute(
-            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)
+        return await affected_rows(
+            self.session, delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class Citizens:
@@ -119,23 +113,25 @@ class Cases:
 
     async def claim_topic(self, case_id: int) -> bool:
         """Lock the case row while it has no topic; False if another update gave it one."""
-        result = await self.session.execute(
-            update(Case)
-            .where(Case.id == case_id, Case.thread_id.is_(None))
-            .values(thread_id=None)
-            .execution_options(synchronize_session=False)
+        return bool(
+            await affected_rows(
+                self.session,
+                update(Case)
+                .where(Case.id == case_id, Case.thread_id.is_(None))
+                .values(thread_id=None),
+            )
         )
-        return bool(getattr(result, "rowcount", 0))
 
     async def forget_topic(self, case_id: int, dead_thread_id: int) -> bool:
         """Drop a deleted topic; False if another update already replaced it."""
-        result = await self.session.execute(
-            update(Case)
-            .where(Case.id == case_id, Case.thread_id == dead_thread_id)
-            .values(thread_id=None)
-            .execution_options(synchronize_session=False)
+        return bool(
+            await affected_rows(
+                self.session,
+                update(Case)
+                .where(Case.id == case_id, Case.thread_id == dead_thread_id)
+                .values(thread_id=None),
+            )
         )
-        return bool(getattr(result, "rowcount", 0))
 
     async def add(self, case: Case) -> Case:
         self.session.add(case)
@@ -279,10 +275,9 @@ class Deadlines:
     async def claim(self, case_id: int, column: str, now: datetime) -> bool:
         """Mark a reminder or escalation as done; False if another run already did."""
         field = getattr(Case, column)
-        result = await self.session.execute(
-            update(Case)
-            .where(Case.id == case_id, field.is_(None))
-            .values({column: now})
-            .execution_options(synchronize_session=False)
+        return bool(
+            await affected_rows(
+                self.session,
+                update(Case).where(Case.id == case_id, field.is_(None)).values({column: now}),
+            )
         )
-        return bool(getattr(result, "rowcount", 0))

@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected_rows, insert_ignoring_duplicates
 from storage.models import (
     Announcement,
     AnnouncementStatus,
@@ -184,16 +183,16 @@ async def create(
 
 async def cancel(session: AsyncSession, announcement_id: int) -> bool:
     """Cancel an announcement that is not being sent right now."""
-    result = await session.execute(
+    changed = await affected_rows(
+        session,
         update(Announcement)
         .where(
             Announcement.id == announcement_id,
             Announcement.status == AnnouncementStatus.SCHEDULED,
         )
-        .values(status=AnnouncementStatus.CANCELLED, next_run_at=None)
-        .execution_options(synchronize_session=False)
+        .values(status=AnnouncementStatus.CANCELLED, next_run_at=None),
     )
-    return bool(getattr(result, "rowcount", 0))
+    return bool(changed)
 
 
 async def claim_due(
@@ -213,7 +212,8 @@ async def claim_due(
         run_at = announcement.next_run_at
         assert run_at is not None
         following = next_fire(announcement.schedule, max(run_at, now), zone)
-        result = await session.execute(
+        changed = await affected_rows(
+            session,
             update(Announcement)
             .where(
                 Announcement.id == announcement.id,
@@ -223,10 +223,9 @@ async def claim_due(
             .values(
                 next_run_at=following,
                 status=AnnouncementStatus.SCHEDULED if following else AnnouncementStatus.SENDING,
-            )
-            .execution_options(synchronize_session=False)
+            ),
         )
-        if not getattr(result, "rowcount", 0):
+        if not changed:
             continue  # another scheduler got it
         occurrence = Occurrence(announcement_id=announcement.id, due_at=run_at, started_at=now)
         session.add(occurrence)
@@ -288,9 +287,11 @@ async def _queue(
         )
     if not rows:
         return
-    dialect = session.bind.dialect.name if session.bind else ""
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(insert(Delivery).values(rows).on_conflict_do_nothing())
+    insert = insert_ignoring_duplicates(session, Delivery)
+    if insert is None:
+        msg = "alerts need SQLite or PostgreSQL (INSERT … ON CONFLICT DO NOTHING)"
+        raise NotImplementedError(msg)
+    await session.execute(insert.values(rows))
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -304,12 +305,6 @@ class DeliveryReport:
     useful: int
     not_useful: int
     seconds: float | None
-
-    @property
-    def open(self) -> int:
-        return self.by_status.get(DeliveryStatus.PENDING, 0) + self.by_status.get(
-            DeliveryStatus.SENDING, 0
-        )
 
 
 async def report(session: AsyncSession, occurrence: Occurrence) -> DeliveryReport:
@@ -337,13 +332,12 @@ async def report(session: AsyncSession, occurrence: Occurrence) -> DeliveryRepor
 
 async def mark_unknown_after_restart(session: AsyncSession) -> int:
     """Rows a crashed sender left `sending` may or may not have arrived: never re-send them."""
-    result = await session.execute(
+    return await affected_rows(
+        session,
         update(Delivery)
         .where(Delivery.status == DeliveryStatus.SENDING)
-        .values(status=DeliveryStatus.UNKNOWN)
-        .execution_options(synchronize_session=False)
+        .values(status=DeliveryStatus.UNKNOWN),
     )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def pending_ids(session: AsyncSession, now: datetime, limit: int = 500) -> list[int]:
@@ -358,13 +352,13 @@ async def pending_ids(session: AsyncSession, now: datetime, limit: int = 500) ->
 
 async def claim_delivery(session: AsyncSession, delivery_id: int) -> Delivery | None:
     """pending → sending; None if someone else took it."""
-    result = await session.execute(
+    changed = await affected_rows(
+        session,
         update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.PENDING)
-        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1)
-        .execution_options(synchronize_session=False)
+        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1),
     )
-    if not getattr(result, "rowcount", 0):
+    if not changed:
         return None
     return await session.get(Delivery, delivery_id, populate_existing=True)
 
