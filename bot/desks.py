@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
@@ -113,15 +112,10 @@ async def open_partner_topic(
         )
 
 
-async def partner_to_citizen(
-    relay: Relay, case: Case, citizen: Citizen, partner: Desk, message: Message
-) -> list[int]:
-    """A partner's message, delivered as "<partner> via Beatline"."""
-    name = partner.name(
-        citizen.language or relay.network.default_language, relay.network.default_language
-    )
-    with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
+def partner_header(relay: Relay, case: Case, citizen: Citizen, partner: Desk) -> str:
+    """What heads a partner's message to the citizen: "<partner> via Beatline · <ref>"."""
+    language = citizen.language or relay.i18n.default_locale
+    name = partner.name(language, relay.network.default_language)
+    with relay.i18n.use_locale(language):
         header = _("{partner} via Beatline").format(partner=name)
-    return await relay.to_citizen(
-        case, citizen, [message], header=f"<b>{quote(header)}</b> · {quote(case.ref)}"
-    )
+    return f"<b>{quote(header)}</b> · {quote(case.ref)}"

@@ -21,7 +21,7 @@ from bot.services import cases as case_service
 from bot.services import referrals as referral_service
 from bot.services.citizens import citizen_of_case
 from bot.texts import quote
-from storage.models import Case, CaseStatus, Direction
+from storage.models import Case, CaseStatus, Citizen, Direction
 
 logger = logging.getLogger(__name__)
 
@@ -89,30 +89,43 @@ async def on_staff_message(
     album: list[Message] | None = None,
 ) -> None:
     """Relay a staff message (or album) to the case's citizen; react to show the outcome."""
+    messages = album or [message]
     case = await case_of(message, session)
     if case is None:
-        await _from_partner(message, session, relay, clock)
+        await _from_partner(messages, session, relay, clock)
         return
     if await case_service.already_relayed(session, message.chat.id, message.message_id):
         return
     if case.status == CaseStatus.CLOSED:
         await message.reply(_("This case is closed; nothing was sent. Use /reopen first."))
         return
-    messages = album or [message]
     citizen = await citizen_of_case(session, case)
-    try:
-        delivered = await relay.to_citizen(case, citizen, messages)
-    except DeliveryError as failure:
-        await relay.react(message.chat.id, message.message_id, UNDELIVERED)
-        await message.reply(_("⚠️ Not delivered: {reason}").format(reason=failure.reason))
-        return
     was_new = case.status == CaseStatus.NEW
+    if await _deliver(messages, case, citizen, session, relay, clock) and was_new:
+        await relay.refresh_card(case, citizen)
+
+
+async def _deliver(
+    messages: list[Message],
+    case: Case,
+    citizen: Citizen,
+    session: AsyncSession,
+    relay: Relay,
+    clock: Clock,
+    header: str | None = None,
+) -> bool:
+    """Send to the citizen, record both ids and react 👍; on failure react 💔 and say why."""
+    try:
+        delivered = await relay.to_citizen(case, citizen, messages, header=header)
+    except DeliveryError as failure:
+        await relay.react(messages[0].chat.id, messages[0].message_id, UNDELIVERED)
+        await messages[0].reply(_("⚠️ Not delivered: {reason}").format(reason=failure.reason))
+        return False
     now = clock.now()
     for sent, target in zip(messages, delivered, strict=False):
         await record(session, case, sent, Direction.STAFF, citizen.chat_id, target, now)
         await relay.react(sent.chat.id, sent.message_id, DELIVERED)
-    if was_new:
-        await relay.refresh_card(case, citizen)
+    return True
 
 
 async def on_staff_edit(message: Message, session: AsyncSession, relay: Relay) -> None:
@@ -127,9 +140,10 @@ async def on_staff_edit(message: Message, session: AsyncSession, relay: Relay) -
 
 
 async def _from_partner(
-    message: Message, session: AsyncSession, relay: Relay, clock: Clock
+    messages: list[Message], session: AsyncSession, relay: Relay, clock: Clock
 ) -> None:
     """A message in a partner's referral topic reaches the citizen as "<partner> via Beatline"."""
+    message = messages[0]
     referral = await referral_service.of_topic(
         session, message.chat.id, message.message_thread_id or 0
     )
@@ -145,12 +159,5 @@ async def _from_partner(
         await message.reply(_("This case is closed; nothing was sent."))
         return
     citizen = await citizen_of_case(session, case)
-    partner = relay.network.desk(referral.partner)
-    try:
-        [delivered] = await desks.partner_to_citizen(relay, case, citizen, partner, message)
-    except DeliveryError as failure:
-        await relay.react(message.chat.id, message.message_id, UNDELIVERED)
-        await message.reply(_("⚠️ Not delivered: {reason}").format(reason=failure.reason))
-        return
-    await record(session, case, message, Direction.STAFF, citizen.chat_id, delivered, clock.now())
-    await relay.react(message.chat.id, message.message_id, DELIVERED)
+    header = desks.partner_header(relay, case, citizen, relay.network.desk(referral.partner))
+    await _deliver(messages, case, citizen, session, relay, clock, header)

@@ -302,3 +302,39 @@ async def test_a_staff_reply_stops_the_response_clock(
 
     later = clock.now() + timedelta(hours=3)
     assert await check_response_times(tg.bot, session_factory, i18n, network, later) == []
+
+
+async def test_a_partners_album_reaches_the_citizen_whole(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    import asyncio
+
+    from aiogram.types import Chat
+
+    partner_worker = User(id=952, is_bot=False, first_name="Pia")
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
+    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+    ref = await referral(session_factory)
+    tg.api.clear()
+    group = Chat(id=PARTNER, type="supergroup", title="Partner", is_forum=True)
+    album = [
+        tg.updates.message(
+            partner_worker,
+            None,
+            chat=group,
+            thread_id=ref.thread_id,
+            photo=PHOTO,
+            media_group_id="lock-photos",
+        )
+        for _ in range(2)
+    ]
+
+    await asyncio.gather(*(tg.feed(update) for update in album))
+
+    to_citizen = tg.api.sent(chat_id=alice.id)
+    assert [c.method for c in to_citizen] == ["sendMessage", "copyMessages"]
+    assert to_citizen[0].text == "<b>Housing corporation via Beatline</b> · BL-26-00001"
+    assert to_citizen[1].params["message_ids"] == [u.message.message_id for u in album]  # type: ignore[union-attr]
