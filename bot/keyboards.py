@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
 from bot.i18n import LANGUAGE_NAMES, _
@@ -101,8 +106,8 @@ def privacy() -> InlineKeyboardMarkup:
     )
     for tier, label in options:
         builder.button(text=label, callback_data=ReportCb(action="privacy", value=tier.value))
-    builder.button(text=_("✖ Cancel"), callback_data=ReportCb(action="cancel"))
     builder.adjust(1)
+    builder.row(cancel_button())
     return builder.as_markup()
 
 
@@ -180,7 +185,7 @@ def _choices(
             callback_data=ReportCb(action=action, value=item.code),
         )
     builder.adjust(2)
-    builder.row(*cancel_row().inline_keyboard[0])
+    builder.row(cancel_button())
     return builder.as_markup()
 
 
@@ -192,18 +197,9 @@ def areas(network: Network, language: str, suggested: str | None = None) -> Inli
     return _choices(network.areas, "area", network, language, suggested)
 
 
-def cancel_row() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("✖ Cancel"), callback_data=ReportCb(action="cancel"))
-    return builder.as_markup()
-
-
-def confirm() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("📨 Send report"), callback_data=ReportCb(action="confirm"))
-    builder.button(text=_("✖ Cancel"), callback_data=ReportCb(action="cancel"))
-    builder.adjust(1)
-    return builder.as_markup()
+def cancel_button() -> InlineKeyboardButton:
+    """The wizard's inline Cancel (the reply-keyboard one carries the same label)."""
+    return InlineKeyboardButton(text=_(CANCEL), callback_data=ReportCb(action="cancel").pack())
 
 
 def pick_case(cases: Sequence[Case]) -> InlineKeyboardMarkup:

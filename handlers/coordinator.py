@@ -13,7 +13,7 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,13 +71,10 @@ def _toggles(
         )
     builder.adjust(2)
     builder.row(
-        *InlineKeyboardBuilder()
-        .button(
+        InlineKeyboardButton(
             text=_("All") if not chosen else _("Next ▶"),
-            callback_data=PickCb(step=step, value="*"),
+            callback_data=PickCb(step=step, value="*").pack(),
         )
-        .as_markup()
-        .inline_keyboard[0]
     )
     return builder.as_markup()
 
