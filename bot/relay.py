@@ -304,7 +304,7 @@ class Relay:
                 )
                 first = first or sent_text.message_id
             return first
-        send = STORED_SENDERS.get(item.kind)
+        send = FILE_SENDERS.get(item.kind)
         if send is None or item.file_id is None:
             logger.warning("case %s: a delayed %s cannot be re-sent", case.ref, item.kind)
             return None
@@ -409,24 +409,10 @@ async def _resend_one(bot: Bot, chat_id: int, thread_id: int | None, message: Me
             first = first or latest
         assert first is not None
         return first.message_id
-    if message.photo:
-        sent = await bot.send_photo(photo=message.photo[-1].file_id, caption=caption, **where)
-    elif message.video:
-        sent = await bot.send_video(video=message.video.file_id, caption=caption, **where)
-    elif message.voice:
-        sent = await bot.send_voice(voice=message.voice.file_id, caption=caption, **where)
-    elif message.audio:
-        sent = await bot.send_audio(audio=message.audio.file_id, caption=caption, **where)
-    elif message.document:
-        sent = await bot.send_document(document=message.document.file_id, caption=caption, **where)
-    elif message.animation:
-        sent = await bot.send_animation(
-            animation=message.animation.file_id, caption=caption, **where
-        )
-    elif message.video_note:
-        sent = await bot.send_video_note(video_note=message.video_note.file_id, **where)
-    elif message.sticker:
-        sent = await bot.send_sticker(sticker=message.sticker.file_id, **where)
+    kind, file_id = kind_and_file(message)
+    send_file = FILE_SENDERS.get(kind)
+    if send_file is not None and file_id is not None:
+        sent = await send_file(bot, chat_id, thread_id, file_id, caption)
     elif message.venue:
         venue = message.venue
         sent = await bot.send_venue(
@@ -457,10 +443,10 @@ async def _resend_one(bot: Bot, chat_id: int, thread_id: int | None, message: Me
     return sent.message_id
 
 
-StoredSender = Callable[[Bot, int, int, str, str | None], Awaitable[Message]]
+FileSender = Callable[[Bot, int, int | None, str, str | None], Awaitable[Message]]
 
-# Re-sending recorded media by file id, for anonymous cases (see Relay.stored_to_topic).
-STORED_SENDERS: dict[str, StoredSender] = {
+# Sending media again by file id (anonymous cases): for a live message and for a stored one.
+FILE_SENDERS: dict[str, FileSender] = {
     "photo": lambda b, c, t, f, cap: b.send_photo(c, f, message_thread_id=t, caption=cap),
     "video": lambda b, c, t, f, cap: b.send_video(c, f, message_thread_id=t, caption=cap),
     "voice": lambda b, c, t, f, cap: b.send_voice(c, f, message_thread_id=t, caption=cap),

@@ -56,6 +56,14 @@ def fmt(template: str, **values: object) -> str:
     return template.format(**{key: isolate(quote(str(value))) for key, value in values.items()})
 
 
+def cannot_pass_on() -> str:
+    """The reply to polls, dice, games and other kinds the relay cannot carry."""
+    return _(
+        "This kind of message cannot be passed on. Please send text, photos, videos, "
+        "voice messages, files or a location."
+    )
+
+
 def status_name(status: str) -> str:
     names = {
         CaseStatus.NEW: _("received, waiting for an officer"),

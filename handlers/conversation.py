@@ -28,6 +28,7 @@ from bot.texts import (
     CANCEL,
     SEND_REPORT,
     SKIP,
+    cannot_pass_on,
     fmt,
     isolate,
     quote,
@@ -251,12 +252,7 @@ async def on_edit(message: Message, session: AsyncSession, citizen: Citizen, rel
 
 
 async def on_unsupported(message: Message) -> None:
-    await message.answer(
-        _(
-            "This kind of message cannot be passed on. Please send text, photos, videos, "
-            "voice messages, files or a location."
-        )
-    )
+    await message.answer(cannot_pass_on())
 
 
 async def cb_stale(query: CallbackQuery) -> None:

@@ -24,7 +24,7 @@ from bot.relay import RELAYABLE, REVEALING, Relay
 from bot.services import alerts
 from bot.services.cases import NewReport
 from bot.services.triage import EmergencyDetector
-from bot.texts import CANCEL, MENU_REPORT, SEND_REPORT, SKIP, fmt, isolate
+from bot.texts import CANCEL, MENU_REPORT, SEND_REPORT, SKIP, cannot_pass_on, fmt, isolate
 from storage.models import Citizen, Direction, Privacy
 
 DESCRIPTION_MAX_ITEMS = 30
@@ -386,12 +386,7 @@ async def cb_cancel(query: CallbackQuery, state: FSMContext) -> None:
 
 
 async def on_unsupported(message: Message) -> None:
-    await message.answer(
-        _(
-            "This kind of message cannot be passed on. Please send text, photos, videos, "
-            "voice messages, files or a location."
-        )
-    )
+    await message.answer(cannot_pass_on())
 
 
 async def on_waiting_for_button(message: Message) -> None:
