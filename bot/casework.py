@@ -56,6 +56,14 @@ def groups(messages: Sequence[Message]) -> list[list[Message]]:
     return batches
 
 
+async def ask_before_revealing(message: Message) -> None:
+    """In an anonymous case, a contact or location waits for "send anyway"."""
+    await message.reply(
+        _("This may identify you, and your report is anonymous. Send it anyway?"),
+        reply_markup=keyboards.sensitive(),
+    )
+
+
 def emergency_advice(network: Network) -> str:
     return _(
         "⚠️ If you or someone else is in danger right now, call {number} immediately. "

@@ -14,7 +14,14 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
-from bot.casework import emergency_advice, groups, relay_from_citizen, restore, snapshot
+from bot.casework import (
+    ask_before_revealing,
+    emergency_advice,
+    groups,
+    relay_from_citizen,
+    restore,
+    snapshot,
+)
 from bot.clock import Clock
 from bot.edits import mirror_edit
 from bot.filters import Consented, MenuButton
@@ -106,10 +113,7 @@ async def _deliver(
         await state.update_data(
             {SENSITIVE: {"case_id": case.id, "messages": [snapshot(m) for m in messages]}}
         )
-        await messages[0].reply(
-            _("This may identify you, and your report is anonymous. Send it anyway?"),
-            reply_markup=keyboards.sensitive(),
-        )
+        await ask_before_revealing(messages[0])
         return
     if any(detector.matches(m.text or m.caption) for m in messages):
         await messages[0].answer(emergency_advice(network))

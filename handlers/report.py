@@ -14,7 +14,14 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
-from bot.casework import emergency_advice, record, restore, snapshot, submit_report
+from bot.casework import (
+    ask_before_revealing,
+    emergency_advice,
+    record,
+    restore,
+    snapshot,
+    submit_report,
+)
 from bot.clock import Clock
 from bot.config import Settings
 from bot.filters import Consented, MenuButton
@@ -287,10 +294,7 @@ async def on_description(
     data = await state.get_data()
     if data.get("privacy") == Privacy.ANONYMOUS and message.content_type in REVEALING:
         await state.update_data(sensitive=snapshot(message))
-        await message.reply(
-            _("This may identify you, and your report is anonymous. Send it anyway?"),
-            reply_markup=keyboards.sensitive(),
-        )
+        await ask_before_revealing(message)
         return
     await _add_items(messages, state, detector, network, relay)
 
