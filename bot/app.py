@@ -24,6 +24,7 @@ from bot.middlewares import (
     AlbumMiddleware,
     CitizenMiddleware,
     DatabaseMiddleware,
+    EmergencyMiddleware,
     RelayMiddleware,
 )
 from bot.network import Network
@@ -67,12 +68,13 @@ class Services:
 
 def create_dispatcher(services: Services, storage: BaseStorage | None = None) -> Dispatcher:
     """A fresh Dispatcher with middlewares and routers (tests build one per test)."""
+    detector = EmergencyDetector(services.network.emergency.keywords)
     dp = Dispatcher(
         storage=storage or MemoryStorage(),
         settings=services.settings,
         network=services.network,
         clock=services.clock,
-        detector=EmergencyDetector(services.network.emergency.keywords),
+        detector=detector,
     )
     dp.update.outer_middleware(AlbumMiddleware(services.album_delay))
     dp.update.outer_middleware(DatabaseMiddleware(services.session_factory, services.clock))
@@ -82,6 +84,10 @@ def create_dispatcher(services: Services, storage: BaseStorage | None = None) ->
     dp.callback_query.outer_middleware(citizen_loader)
     dp.edited_message.outer_middleware(citizen_loader)
     LocaleMiddleware(services.i18n, services.network).setup(dp)
+    # After the locale is known, before any router: an emergency is answered in every state.
+    emergency = EmergencyMiddleware(detector, services.i18n, services.network)
+    dp.message.outer_middleware(emergency)
+    dp.edited_message.outer_middleware(emergency)
     dp.include_routers(*create_routers(services.network))
     return dp
 

@@ -13,11 +13,14 @@ from aiogram.types import Chat, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.casework import emergency_advice
 from bot.clock import Clock
+from bot.i18n import supported
 from bot.network import Network
 from bot.relay import Relay
 from bot.services.citizens import Profile, touch
 from bot.services.language import LanguageIdentifier
+from bot.services.triage import EmergencyDetector
 from storage.repositories import Citizens, UpdateLog
 
 logger = logging.getLogger(__name__)
@@ -117,3 +120,52 @@ class RelayMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         data["relay"] = Relay(data["bot"], data["session"], self.i18n, self.network, self.langid)
         return await handler(event, data)
+
+
+class EmergencyMiddleware(BaseMiddleware):
+    """Every private message is checked for emergency words before anything else handles it.
+
+    Whatever state the conversation is in (before the language is chosen, in any wizard step,
+    with or without an open case), words like "fire" or "brand" get the emergency number at
+    once; then the message goes on to its handler as usual. The answer is in the resident's
+    language, else Telegram's, else the language of the words that matched, else in all the
+    network's languages.
+    """
+
+    def __init__(self, detector: EmergencyDetector, i18n: I18n, network: Network) -> None:
+        self.detector = detector
+        self.i18n = i18n
+        self.network = network
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message) and event.chat.type == "private":
+            messages: list[Message] = data.get("album") or [event]
+            words = "\n".join(m.text or m.caption or "" for m in messages)
+            matched = self.detector.languages(words)
+            if matched:
+                await event.answer(self._advice(data, matched))
+        return await handler(event, data)
+
+    def _advice(self, data: dict[str, Any], matched: set[str]) -> str:
+        texts = []
+        for language in self.languages(data, matched):
+            with self.i18n.use_locale(language):
+                texts.append(emergency_advice(self.network))
+        return "\n\n".join(texts)
+
+    def languages(self, data: dict[str, Any], matched: set[str]) -> list[str]:
+        available = self.i18n.available_locales
+        citizen = data.get("citizen")
+        if citizen is not None and citizen.language in available:
+            return [citizen.language]
+        user: User | None = data.get("event_from_user")
+        telegram = supported(self.i18n, user.language_code if user else None)
+        if telegram is not None:
+            return [telegram]
+        ordered = [self.network.default_language, *self.network.languages]
+        spoken = [code for code in ordered if code in matched and code in available]
+        if len(spoken) == 1:
+            return spoken
+        return list(dict.fromkeys(code for code in ordered if code in available)) or [
+            self.i18n.default_locale
+        ]

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards
 from bot.casework import (
     ask_before_revealing,
-    emergency_advice,
     groups,
     relay_from_citizen,
     restore,
@@ -115,8 +114,6 @@ async def _deliver(
         )
         await ask_before_revealing(messages[0])
         return
-    if any(detector.matches(m.text or m.caption) for m in messages):
-        await messages[0].answer(emergency_advice(network))
     languages = await relay_from_citizen(
         relay, session, case, citizen, messages, clock.now(), detector
     )

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards
 from bot.casework import (
     ask_before_revealing,
-    emergency_advice,
     record,
     restore,
     snapshot,
@@ -272,10 +271,10 @@ async def _add_items(
         )
         return
     items += [snapshot(m) for m in messages]
-    urgent = data.get("urgent", False)
-    if not urgent and any(detector.matches(m.text or m.caption) for m in messages):
-        urgent = True
-        await messages[0].answer(emergency_advice(network))
+    # The emergency number was already given (EmergencyMiddleware); here the report is flagged.
+    urgent = data.get("urgent", False) or any(
+        detector.matches(m.text or m.caption) for m in messages
+    )
     await state.update_data({ITEMS: items, "urgent": urgent})
     for message in messages:
         await relay.quietly(message.react([ReactionTypeEmoji(emoji="✍")]))
