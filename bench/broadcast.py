@@ -1,11 +1,12 @@
 """Alert delivery at Telegram's limit: one announcement to N subscribers through the real
-delivery engine (database rows, pacing layer, retries) against a fake Bot API that enforces
-30 messages/s overall and 1/s per chat, answering 429 with retry_after when exceeded.
+outbox and courier (database rows, pacing, per-chat lanes) against a fake Bot API that enforces
+30 messages/s overall and a short burst then 1/s per chat, answering 429 with retry_after when
+exceeded, with a latency per call.
 
 Prints the achieved rate as a fraction of 30/s, the number of 429s, duplicates and missing.
 Targets: ≥ 0.95 of the cap, ≤ 1 % 429s, 0 duplicates, 0 missing. Run from the project root:
 
-    .venv/bin/python -m bench.broadcast [--subscribers 3000] [--latency-ms 40] [--workers 16]
+    .venv/bin/python -m bench.broadcast [--subscribers 3000] [--latency-ms 40] [--lanes 32]
 """
 
 from __future__ import annotations
@@ -15,77 +16,32 @@ import asyncio
 import logging
 import tempfile
 import time
-from collections import Counter, deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiogram import Bot
-from aiogram.methods import TelegramMethod
-from aiogram.methods.base import TelegramType
 from aiogram.utils.i18n import I18n
 from sqlalchemy import insert
 
-from bot.app import add_retries, create_bot
-from bot.broadcast import Broadcaster
+from bot.app import Services
 from bot.clock import SystemClock
+from bot.config import Settings
 from bot.i18n import compile_catalogs
 from bot.network import parse_network
-from bot.pacing import Pacer
 from bot.services import alerts
+from bot.telegram.pacing import Pacer
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Citizen, Subscription
-from tests.conftest import COORDINATORS, NETWORK
-from tests.fakes import BOT_TOKEN, FakeTelegram
+from tests.conftest import NETWORK, make_harness
+from tests.fakes import BOT_TOKEN
+from tests.limited_api import LimitedTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
 CAP = 30.0
 
 
-class LimitedTelegram(FakeTelegram):
-    """Telegram's flood limits, enforced: 30 sends in any second, one per chat per second."""
-
-    def __init__(self, latency: float) -> None:
-        super().__init__()
-        self.latency = latency
-        self.window: deque[float] = deque()
-        self.last_to_chat: dict[int, float] = {}
-        self.too_many = 0
-        self.delivered: Counter[int] = Counter()
-
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109 - BaseSession's signature
-    ) -> TelegramType:
-        await asyncio.sleep(self.latency)
-        if method.__api_method__ == "sendMessage":
-            chat_id = int(getattr(method, "chat_id", 0))
-            now = time.monotonic()
-            while self.window and self.window[0] <= now - 1.0:
-                self.window.popleft()
-            too_fast = len(self.window) >= CAP or now - self.last_to_chat.get(chat_id, -9) < 1.0
-            if too_fast and chat_id != COORDINATORS:
-                self.too_many += 1
-                self.fail(
-                    "sendMessage",
-                    status=429,
-                    retry_after=1,
-                    chat_id=chat_id,
-                    description="Too Many Requests: retry after 1",
-                )
-            else:
-                self.window.append(now)
-                self.last_to_chat[chat_id] = now
-        result = await super().make_request(bot, method, timeout)
-        if method.__api_method__ == "sendMessage":
-            self.delivered[int(getattr(method, "chat_id", 0))] += 1
-        return result
-
-
-async def run(workdir: Path, i18n: I18n, subscribers: int, latency: float, workers: int) -> None:
+async def run(workdir: Path, i18n: I18n, subscribers: int, latency: float, lanes: int) -> None:
     network = parse_network(NETWORK)
     engine = create_engine(f"sqlite+aiosqlite:///{workdir / 'broadcast.db'}")
     await migrate.upgrade(engine)
@@ -130,17 +86,30 @@ async def run(workdir: Path, i18n: I18n, subscribers: int, latency: float, worke
         )
         await session.commit()
 
-    api = LimitedTelegram(latency)
-    bot = create_bot(BOT_TOKEN, session=api)
-    add_retries(bot)
-    bot.session.middleware(Pacer())
-    sender = Broadcaster(bot, factory, i18n, network, SystemClock(), workers=workers)
+    api = LimitedTelegram(latency=latency)
+    settings = Settings(_env_file=None, bot_token=BOT_TOKEN)
+    tg = make_harness(
+        Services(settings, network, factory, i18n, SystemClock()), api, pacer=Pacer()
+    )
+    tg.courier.max_lanes = lanes
+    courier = asyncio.create_task(tg.courier.run())
     started = time.perf_counter()
+    started_loop = asyncio.get_running_loop().time()
     try:
-        await sender.run()
-    finally:
+        await tg.broadcaster.run()  # claims the announcement and queues one alert each
+        while True:
+            async with factory() as session:
+                occurrences = await alerts.unfinished_occurrences(session)
+                waiting = sum([await alerts.open_count(session, o.id) for o in occurrences])
+            if not waiting:
+                break
+            await asyncio.sleep(0.2)
         elapsed = time.perf_counter() - started
-        await bot.session.close()
+    finally:
+        await tg.courier.stop()
+        courier.cancel()
+        await asyncio.gather(courier, return_exceptions=True)
+        await tg.bot.session.close()
         await engine.dispose()
 
     citizens = {10_000 + n for n in range(subscribers)}
@@ -148,9 +117,15 @@ async def run(workdir: Path, i18n: I18n, subscribers: int, latency: float, worke
     missing = len(citizens - set(api.delivered))
     sent = sum(count for chat, count in api.delivered.items() if chat in citizens)
     rate = sent / elapsed
-    print(f"{subscribers} subscribers, {workers} workers, {latency * 1000:.0f} ms API latency")
+    print(f"{subscribers} subscribers, {lanes} lanes, {latency * 1000:.0f} ms API latency")
     print(f"sent {sent} in {elapsed:.1f} s = {rate:.2f} msg/s = {rate / CAP:.3f} of the 30/s cap")
     print(f"429 answers: {api.too_many} ({api.too_many / max(sent, 1):.2%})")
+    alerts_sent = [t for t, call in api.accepted if call.chat_id in citizens]
+    if alerts_sent:
+        print(
+            f"first alert after {alerts_sent[0] - started_loop:.2f} s, steady rate "
+            f"{(len(alerts_sent) - 1) / (alerts_sent[-1] - alerts_sent[0]):.2f} msg/s"
+        )
     print(f"duplicates: {duplicates}, missing: {missing}")
     verdicts = [
         ("≥ 0.95 of the cap", rate / CAP >= 0.95),
@@ -166,14 +141,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.broadcast", description=__doc__)
     parser.add_argument("--subscribers", type=int, default=3000)
     parser.add_argument("--latency-ms", type=float, default=40.0)
-    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--lanes", type=int, default=32, help="chats served at once")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="beatline-broadcast-") as tmp:
         workdir = Path(tmp)
         compile_catalogs(ROOT / "locales", workdir / "locales")
         i18n = I18n(path=workdir / "locales", default_locale="en", domain="messages")
-        asyncio.run(run(workdir, i18n, args.subscribers, args.latency_ms / 1000, args.workers))
+        asyncio.run(run(workdir, i18n, args.subscribers, args.latency_ms / 1000, args.lanes))
 
 
 if __name__ == "__main__":

@@ -112,7 +112,8 @@ def cmd_check_config(settings: Settings) -> None:
         )
         for desk in network.desks:
             print(  # noqa: T201
-                f"  {desk.code:<20} {desk.kind.value:<8} chat {desk.chat_id}  "
+                f"  {desk.code:<20} {desk.kind.value:<8} "
+                f"chat {', '.join(str(chat) for chat in desk.groups)}  "
                 f"languages: {', '.join(desk.languages) or '-'}; "
                 f"on duty: {'always' if desk.duty is None else 'per schedule'}; "
                 f"response target: {desk.response_minutes or '-'} min"
@@ -120,6 +121,8 @@ def cmd_check_config(settings: Settings) -> None:
         report = analyse(network)
         print("routing (first matching rule wins):")  # noqa: T201
         print("\n".join(report.table))  # noqa: T201
+        for note in report.notes:
+            print(f"note: {note}")  # noqa: T201
         for warning in report.warnings:
             print(f"warning: {warning}")  # noqa: T201
     if problems:

@@ -17,8 +17,10 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.broadcast import ALERT, AlertComposer, AlertDelivered
 from bot.clock import Clock
 from bot.config import Settings
+from bot.desks import PARTNER_TOPIC, PartnerTopics
 from bot.i18n import LocaleMiddleware
 from bot.middlewares import (
     AlbumMiddleware,
@@ -28,9 +30,15 @@ from bot.middlewares import (
     RelayMiddleware,
 )
 from bot.network import Network
-from bot.retry import RetryMiddleware, Sleep
+from bot.relay import OPEN_TOPIC, REFRESH_CARD
 from bot.services.language import LanguageIdentifier
 from bot.services.triage import EmergencyDetector
+from bot.telegram.courier import Courier
+from bot.telegram.pacing import Pacer
+from bot.telegram.retry import RetryMiddleware, Sleep
+from bot.workflows.effects import case_effects
+from bot.workflows.topics import TopicKeeper, nothing
+from bot.workflows.whereami import WHEREAMI, WhereAmI
 from handlers import create_routers
 
 logger = logging.getLogger(__name__)
@@ -66,7 +74,33 @@ class Services:
     album_delay: float = 1.0
 
 
-def create_dispatcher(services: Services, storage: BaseStorage | None = None) -> Dispatcher:
+def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> Courier:
+    """The outbox's courier with every effect and composer the workflows define."""
+    topics = TopicKeeper(services.session_factory, services.i18n, services.network)
+    effects = case_effects(services.i18n, services.network, services.clock)
+    effects[ALERT] = AlertDelivered(services.clock)
+    return Courier(
+        bot,
+        services.session_factory,
+        services.clock,
+        pacer or Pacer(),
+        effects=effects,
+        composers={
+            OPEN_TOPIC: nothing,
+            REFRESH_CARD: topics.refresh,
+            ALERT: AlertComposer(services.session_factory, services.i18n),
+            PARTNER_TOPIC: PartnerTopics(
+                services.session_factory, services.i18n, services.network
+            ),
+            WHEREAMI: WhereAmI(services.i18n, services.network, bot.id),
+        },
+        topics=topics,
+    )
+
+
+def create_dispatcher(
+    services: Services, storage: BaseStorage | None = None, courier: Courier | None = None
+) -> Dispatcher:
     """A fresh Dispatcher with middlewares and routers (tests build one per test)."""
     detector = EmergencyDetector(services.network.emergency.keywords)
     dp = Dispatcher(
@@ -77,7 +111,8 @@ def create_dispatcher(services: Services, storage: BaseStorage | None = None) ->
         detector=detector,
     )
     dp.update.outer_middleware(AlbumMiddleware(services.album_delay))
-    dp.update.outer_middleware(DatabaseMiddleware(services.session_factory, services.clock))
+    wake = courier.wake if courier is not None else (lambda: None)
+    dp.update.outer_middleware(DatabaseMiddleware(services.session_factory, services.clock, wake))
     dp.update.outer_middleware(RelayMiddleware(services.i18n, services.network, services.langid))
     citizen_loader = CitizenMiddleware(services.clock)
     dp.message.outer_middleware(citizen_loader)

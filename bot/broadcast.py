@@ -1,28 +1,32 @@
-"""The sender of announcements: claims what is due, works through the delivery rows and posts
-the delivery report to the coordinators. Each row is committed as `sending` before the API
-call and as `sent`/`failed`/`blocked` after it, so a crash can only leave `sending` rows, which
-the next start marks `unknown` (never re-sent)."""
+"""Announcements: claims what is due, queues one alert per subscriber in the outbox, and posts
+the delivery report to the coordinators when an occurrence has nothing left to send.
+
+Alerts are at-most-once outbox messages: the courier commits each as `sending` before the call,
+so a crash can only leave it `unknown` (counted in the report, never re-sent). The claim, the
+delivery rows and their outbox messages commit together.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+from collections.abc import Callable
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.methods import SendMessage, SendPhoto
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.i18n import _
+from bot.i18n import _, speaking
 from bot.keyboards import AlertCb
 from bot.network import Network
-from bot.pacing import broadcasting
 from bot.services import alerts
-from bot.texts import fmt, quote
+from bot.telegram.courier import Call, Failure, Sender, Where
+from bot.telegram.outbox import Outbox
+from bot.texts import TELEGRAM_CAPTION_LIMIT, fmt, quote
 from storage.models import (
     Announcement,
     AnnouncementStatus,
@@ -30,9 +34,12 @@ from storage.models import (
     Delivery,
     DeliveryStatus,
     Occurrence,
+    OutboxMessage,
 )
 
 logger = logging.getLogger(__name__)
+
+ALERT = "alert"
 
 
 class Broadcaster:
@@ -43,99 +50,33 @@ class Broadcaster:
         i18n: I18n,
         network: Network,
         clock: Clock,
-        workers: int = 8,
+        wake: Callable[[], None] = lambda: None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
         self.i18n = i18n
         self.network = network
         self.clock = clock
-        self.workers = workers
-
-    async def recover(self) -> int:
-        """At start-up: rows a crashed sender left `sending` become `unknown`."""
-        async with self.session_factory() as session:
-            count = await alerts.mark_unknown_after_restart(session)
-            await session.commit()
-        if count:
-            logger.warning("%d alert deliveries were interrupted; reported as unknown", count)
-        return count
+        self.wake = wake
 
     async def run(self) -> None:
-        """One tick: claim due announcements, send what may be sent now, report what is done."""
+        """One tick: claim due announcements and queue their alerts; report what is done."""
         async with self.session_factory() as session:
-            await alerts.claim_due(
+            claimed = await alerts.claim_due(
                 session, self.clock.now(), self.network.zone, self.network.default_language
             )
+            for occurrence in claimed:
+                await alerts.queue_alerts(session, occurrence, self.clock.now())
             await session.commit()
-        await self.send_pending()
+        if claimed:
+            self.wake()
         await self.report_finished()
-
-    async def send_pending(self) -> None:
-        async with self.session_factory() as session:
-            ids = await alerts.pending_ids(session, self.clock.now(), limit=100_000)
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for delivery_id in ids:
-            queue.put_nowait(delivery_id)
-
-        async def worker() -> None:
-            while not queue.empty():
-                await self._deliver(queue.get_nowait())
-
-        await asyncio.gather(*(worker() for _ in range(self.workers)))
-
-    async def _deliver(self, delivery_id: int) -> None:
-        async with self.session_factory() as session:
-            delivery = await alerts.claim_delivery(session, delivery_id)
-            if delivery is None:
-                return
-            occurrence = await session.get(Occurrence, delivery.occurrence_id)
-            assert occurrence is not None
-            announcement = await session.get(Announcement, occurrence.announcement_id)
-            assert announcement is not None
-            await session.commit()
-        status, message_id, error = await self._send(delivery, announcement)
-        async with self.session_factory() as session:
-            row = await session.get(Delivery, delivery_id)
-            assert row is not None
-            row.status, row.message_id, row.last_error = status, message_id, error
-            if status == DeliveryStatus.SENT:
-                row.sent_at = self.clock.now()
-            if status == DeliveryStatus.BLOCKED:
-                citizen = await session.get(Citizen, row.citizen_id)
-                if citizen is not None:
-                    citizen.blocked_bot = True
-            await session.commit()
-
-    async def _send(
-        self, delivery: Delivery, announcement: Announcement
-    ) -> tuple[DeliveryStatus, int | None, str | None]:
-        texts: dict[str, str] = json.loads(announcement.texts)
-        with self.i18n.context(), self.i18n.use_locale(delivery.language):
-            text = alert_text(announcement.urgent, texts[delivery.language])
-            markup = alert_buttons(delivery.id)
-        try:
-            with broadcasting():
-                if announcement.photo_file_id and len(text) <= 1024:
-                    sent = await self.bot.send_photo(
-                        delivery.chat_id,
-                        announcement.photo_file_id,
-                        caption=text,
-                        reply_markup=markup,
-                    )
-                else:
-                    sent = await self.bot.send_message(delivery.chat_id, text, reply_markup=markup)
-        except TelegramForbiddenError as exc:
-            return DeliveryStatus.BLOCKED, None, exc.message
-        except TelegramAPIError as exc:
-            return DeliveryStatus.FAILED, None, exc.message
-        return DeliveryStatus.SENT, sent.message_id, None
 
     async def report_finished(self) -> None:
         """Post the delivery report of every occurrence with nothing left to send."""
         async with self.session_factory() as session:
-            occurrences = await alerts.unfinished_occurrences(session)
-            for occurrence in occurrences:
+            outbox = Outbox(session, self.bot, self.clock)
+            for occurrence in await alerts.unfinished_occurrences(session):
                 if await alerts.open_count(session, occurrence.id):
                     continue
                 occurrence.finished_at = self.clock.now()
@@ -144,15 +85,19 @@ class Broadcaster:
                 if announcement is not None and announcement.schedule == "once":
                     announcement.status = AnnouncementStatus.DONE
                 summary = await alerts.report(session, occurrence)
-                await session.commit()
-                await self._post_report(occurrence, summary)
+                self._post_report(outbox, occurrence, summary)
+            await session.commit()
+        if outbox.written:
+            self.wake()
 
-    async def _post_report(self, occurrence: Occurrence, summary: alerts.DeliveryReport) -> None:
+    def _post_report(
+        self, outbox: Outbox, occurrence: Occurrence, summary: alerts.DeliveryReport
+    ) -> None:
         chat = self.network.coordinators_chat_id
         if chat is None:
             return
         counts = summary.by_status
-        with self.i18n.context(), self.i18n.use_locale(self.network.default_language):
+        with speaking(self.i18n, self.network.default_language):
             lines = [
                 fmt(
                     _("📊 Delivery report for announcement #{number}"),
@@ -177,10 +122,83 @@ class Broadcaster:
                     not_useful=summary.not_useful,
                 ),
             ]
-        try:
-            await self.bot.send_message(chat, "\n".join(lines))
-        except TelegramAPIError as exc:
-            logger.warning("delivery report not posted: %s", exc.message)
+        outbox.send(SendMessage(chat_id=chat, text="\n".join(lines)))
+
+
+class AlertComposer:
+    """The composer of `beatline.alert`: the alert in the subscriber's language, with buttons."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
+        self.session_factory = session_factory
+        self.i18n = i18n
+
+    async def __call__(self, row: OutboxMessage, where: Where | None, send: Sender) -> list[Call]:
+        async with self.session_factory() as session:
+            delivery = await session.get(Delivery, int(row.payload["delivery_id"]))
+            if delivery is None:
+                return []
+            occurrence = await session.get(Occurrence, delivery.occurrence_id)
+            announcement = (
+                await session.get(Announcement, occurrence.announcement_id) if occurrence else None
+            )
+        if announcement is None:
+            return []
+        texts: dict[str, str] = json.loads(announcement.texts)
+        with speaking(self.i18n, delivery.language):
+            text = alert_text(announcement.urgent, texts[delivery.language])
+            markup = alert_buttons(delivery.id)
+        if announcement.photo_file_id and len(text) <= TELEGRAM_CAPTION_LIMIT:
+            return [
+                Call(
+                    SendPhoto(
+                        chat_id=delivery.chat_id,
+                        photo=announcement.photo_file_id,
+                        caption=text,
+                        reply_markup=markup,
+                    )
+                )
+            ]
+        return [Call(SendMessage(chat_id=delivery.chat_id, text=text, reply_markup=markup))]
+
+
+class AlertDelivered:
+    """The effect of an alert: its delivery row says sent, blocked, failed or unknown."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def sent(
+        self,
+        session: AsyncSession,
+        outbox: Outbox,
+        row: OutboxMessage,
+        chat_id: int,
+        message_ids: list[int],
+    ) -> None:
+        delivery = await session.get(Delivery, int(row.payload["delivery_id"]))
+        if delivery is not None:
+            delivery.status = DeliveryStatus.SENT
+            delivery.message_id = message_ids[0] if message_ids else None
+            delivery.sent_at = self.clock.now()
+            delivery.attempts = row.attempts
+
+    async def failed(
+        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
+    ) -> None:
+        delivery = await session.get(Delivery, int(row.payload["delivery_id"]))
+        if delivery is None:
+            return
+        delivery.attempts = row.attempts
+        delivery.last_error = failure.reason
+        if failure.unknown:
+            delivery.status = DeliveryStatus.UNKNOWN
+        elif failure.blocked:
+            delivery.status = DeliveryStatus.BLOCKED
+            citizen = await session.get(Citizen, delivery.citizen_id)
+            if citizen is not None:
+                citizen.blocked_bot = True
+        else:
+            delivery.status = DeliveryStatus.FAILED
 
 
 def alert_text(urgent: bool, text: str) -> str:

@@ -1,5 +1,5 @@
-"""Case steps that combine the database with Telegram: submitting a report, relaying a citizen's
-messages into the topic, urgency, closing and rating. Handlers call these; they stay thin."""
+"""Case steps: submitting a report, relaying a citizen's messages into the topic, urgency,
+closing and rating. They write the database and the outbox; handlers call them and stay thin."""
 
 from __future__ import annotations
 
@@ -8,17 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
 from aiogram.types import Message
-from aiogram.utils.i18n import I18n
 from babel.dates import format_datetime
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.i18n import _
@@ -26,11 +18,10 @@ from bot.network import Network
 from bot.relay import Relay, kind_and_file
 from bot.services import cases as case_service
 from bot.services.cases import NewReport, Relayed, record_message
-from bot.services.citizens import citizen_of_case
 from bot.services.triage import EmergencyDetector
+from bot.telegram.outbox import Outbox
 from bot.texts import fmt, isolate, quote
 from storage.models import Case, CaseMessage, Citizen, Direction
-from storage.repositories import CaseMessages, Cases
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +47,13 @@ def groups(messages: Sequence[Message]) -> list[list[Message]]:
     return batches
 
 
-async def ask_before_revealing(message: Message) -> None:
+def ask_before_revealing(outbox: Outbox, message: Message) -> None:
     """In an anonymous case, a contact or location waits for "send anyway"."""
-    await message.reply(
-        _("This may identify you, and your report is anonymous. Send it anyway?"),
-        reply_markup=keyboards.sensitive(),
+    outbox.send(
+        message.reply(
+            _("This may identify you, and your report is anonymous. Send it anyway?"),
+            reply_markup=keyboards.sensitive(),
+        )
     )
 
 
@@ -105,14 +98,12 @@ async def record(
     )
 
 
-async def escalate(relay: Relay, case: Case, citizen: Citizen) -> None:
+async def escalate(relay: Relay, case: Case) -> None:
     """Flag a case urgent: 🔴 in the title, a line on the card, the card pinned."""
     if not case_service.mark_urgent(case):
         return
     logger.info("case %s flagged urgent", case.ref)
-    await relay.refresh_card(case, citizen)
-    if case.card_message_id is not None:
-        await relay.quietly(relay.bot.pin_chat_message(case.staff_chat_id, case.card_message_id))
+    await relay.refresh_card(case)
 
 
 async def relay_from_citizen(
@@ -124,31 +115,25 @@ async def relay_from_citizen(
     now: datetime,
     detector: EmergencyDetector | None,
 ) -> list[str]:
-    """Copy the citizen's message(s) into the topic, keep both ids, and triage the words.
+    """Record the citizen's message(s), queue them for the topic, and triage the words.
 
-    Returns the languages detected in the messages' words.
-
-    If Telegram keeps failing, the messages are kept on record and deliver_waiting sends them
-    later; the citizen is told it may take a while.
+    Returns the languages detected in the messages' words. The copies' ids are recorded when
+    the courier has delivered them; until then the messages wait in the outbox, so a desk
+    group in flood control delays them but loses none.
     """
-    try:
-        targets: Sequence[int | None] = await relay.to_topic(case, citizen, messages)
-    except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as exc:
-        logger.warning("case %s: relay postponed: %s", case.ref, exc)
-        targets = [None] * len(messages)
-        await relay.tell_citizen(
-            citizen, _("Your message is saved and will be passed on as soon as possible.")
-        )
     languages = []
-    for message, target in zip(messages, targets, strict=False):
-        where = case.staff_chat_id if target is not None else None
+    records = []
+    for message in messages:
         language = detected_language(relay, message, citizen)
-        await record(session, case, message, Direction.CITIZEN, where, target, now, language)
+        records.append(
+            await record(session, case, message, Direction.CITIZEN, None, None, now, language)
+        )
         if language:
             languages.append(language)
+    relay.to_topic(case, messages, records)
     if detector is not None and any(detector.matches(m.text or m.caption) for m in messages):
-        await escalate(relay, case, citizen)
-    await off_duty_notice(relay, case, citizen, now)
+        await escalate(relay, case)
+    off_duty_notice(relay, case, citizen, now)
     return languages
 
 
@@ -165,7 +150,7 @@ def _card_chat(case: Case, message: Message) -> int | None:
     return case.staff_chat_id if message.text is not None else None
 
 
-async def off_duty_notice(relay: Relay, case: Case, citizen: Citizen, now: datetime) -> None:
+def off_duty_notice(relay: Relay, case: Case, citizen: Citizen, now: datetime) -> None:
     """Outside the desk's duty hours, say when it is back: once per case per off-duty spell."""
     desk = relay.network.desks_by_code().get(case.desk)
     zone = relay.network.zone
@@ -199,7 +184,7 @@ async def off_duty_notice(relay: Relay, case: Case, citizen: Citizen, now: datet
         text += "\n" + fmt(
             _("In an emergency call {number}."), number=relay.network.emergency.number
         )
-        await relay.tell_citizen(citizen, text)
+        relay.tell_citizen(citizen, text, case=case)
 
 
 async def submit_report(
@@ -212,10 +197,12 @@ async def submit_report(
     now: datetime,
     prefix: str,
 ) -> Case:
-    """Open the case, record what the citizen sent, create the topic and relay the media."""
+    """Open the case and record what the citizen sent; its topic, card and copies are queued.
+
+    One transaction: the case, its messages and the outbox rows commit together, so a desk
+    group that refuses a topic or an item delays the delivery but never loses the case.
+    """
     case = await case_service.open_case(session, network, citizen, report, now, prefix)
-    # Recorded before any Telegram call: the unique keys stop a double submit early, and
-    # media that cannot be relayed yet stay on record until deliver_waiting sends them.
     records = {
         m.message_id: await record(
             session,
@@ -229,36 +216,13 @@ async def submit_report(
         )
         for m in items
     }
-    text_records = [records[m.message_id] for m in items if m.text is not None]
-    media = [m for m in items if m.text is None]
-    try:
-        await relay.ensure_topic(case, citizen)
-    except TelegramAPIError as exc:
-        # The report is kept; deliver_waiting delivers it once the desk group works.
-        logger.error("case %s: no topic in desk %s yet: %s", case.ref, case.desk, exc.message)
-        return case
-    for text_record in text_records:
-        text_record.target_chat_id = case.staff_chat_id
-        text_record.target_message_id = case.card_message_id
+    relay.open_topic(case)
     if case.latitude is not None and case.longitude is not None:
-        latitude, longitude = case.latitude, case.longitude
-
-        async def send_location(thread_id: int) -> None:
-            await relay.bot.send_location(
-                chat_id=case.staff_chat_id,
-                message_thread_id=thread_id,
-                latitude=latitude,
-                longitude=longitude,
-            )
-
-        await relay.in_topic(case, citizen, send_location)
-    for batch in groups(media):
-        targets = await relay.to_topic(case, citizen, batch)
-        for message, target in zip(batch, targets, strict=False):
-            records[message.message_id].target_chat_id = case.staff_chat_id
-            records[message.message_id].target_message_id = target
+        relay.location_to_topic(case, case.latitude, case.longitude)
+    for batch in groups([m for m in items if m.text is None]):
+        relay.to_topic(case, batch, [records[m.message_id] for m in batch])
     logger.info("case %s opened for desk %s", case.ref, case.desk)
-    await off_duty_notice(relay, case, citizen, now)
+    off_duty_notice(relay, case, citizen, now)
     return case
 
 
@@ -272,49 +236,4 @@ async def tell_closed(relay: Relay, case: Case, citizen: Citizen, language: str)
             + "\n\n"
             + _("How satisfied are you with how we handled it?")
         )
-        await relay.tell_citizen(citizen, text, keyboards.rating(case.id))
-
-
-async def deliver_waiting(
-    bot: Bot, session_factory: async_sessionmaker[AsyncSession], i18n: I18n, network: Network
-) -> int:
-    """Deliver what could not reach a desk when it arrived: topics a desk group refused to
-    create, and citizen messages Telegram kept failing (5xx, flood waits past our patience).
-
-    Runs at start-up and then every minute; the database says what is waiting, so nothing is
-    lost to a restart. Returns how many cases were brought up to date.
-    """
-    done = 0
-    async with session_factory() as session:
-        waiting = await Cases(session).waiting_for_desk()
-    for case_id in waiting:
-        async with session_factory() as session:
-            case = await Cases(session).by_id(case_id)
-            if case is None:
-                continue
-            relay = Relay(bot, session, i18n, network)
-            try:
-                await _catch_up(relay, session, case)
-            except TelegramAPIError as exc:
-                logger.warning("case %s: still cannot reach the desk: %s", case.ref, exc.message)
-                await session.rollback()
-                continue
-            await session.commit()
-            done += 1
-    return done
-
-
-async def _catch_up(relay: Relay, session: AsyncSession, case: Case) -> None:
-    citizen = await citizen_of_case(session, case)
-    await relay.ensure_topic(case, citizen)
-    for item in await CaseMessages(session).unrelayed(case.id):
-        if item.kind == "text" and item.target_chat_id is not None:
-            # Part of the report itself (see _card_chat): its words are on the case card.
-            item.target_message_id = case.card_message_id
-            continue
-
-        async def send(thread_id: int, item: CaseMessage = item) -> int | None:
-            return await relay.stored_to_topic(case, thread_id, item)
-
-        item.target_chat_id = case.staff_chat_id
-        item.target_message_id = await relay.in_topic(case, citizen, send)
+        relay.tell_citizen(citizen, text, keyboards.rating(case.id), case=case)

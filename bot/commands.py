@@ -53,7 +53,7 @@ async def set_commands(bot: Bot, i18n: I18n, network: Network) -> None:
             _commands(i18n, CITIZEN_COMMANDS, locale), private, language_code=locale
         )
     staff = _commands(i18n, STAFF_COMMANDS, network.default_language)
-    chats = [(desk.code, desk.chat_id, staff) for desk in network.desks]
+    chats = [(desk.code, chat, staff) for desk in network.desks for chat in desk.groups]
     if network.coordinators_chat_id is not None:
         coordinators = _commands(i18n, COORDINATOR_COMMANDS, network.default_language)
         chats.append(("coordinators", network.coordinators_chat_id, coordinators))

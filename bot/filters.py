@@ -1,10 +1,12 @@
-"""Filters shared by the citizen handlers."""
+"""Filters for the routers. Every one is an async `Filter`: aiogram runs plain callables,
+`F.…` magic filters included, through `asyncio.to_thread`, a thread hop per filter per update."""
 
 from __future__ import annotations
 
 from aiogram.filters import Filter
-from aiogram.types import Message
+from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import I18n
+from magic_filter import MagicFilter
 
 from bot.i18n import translate_all
 from storage.models import Citizen
@@ -30,3 +32,24 @@ class Consented(Filter):
 
     async def __call__(self, _event: object, citizen: Citizen | None) -> bool:
         return citizen is not None and citizen.consent_at is not None
+
+
+class Match(Filter):
+    """An `F.…` magic filter, checked on the event loop."""
+
+    def __init__(self, magic: MagicFilter) -> None:
+        self.magic = magic
+
+    async def __call__(self, event: TelegramObject) -> bool:
+        return bool(self.magic.resolve(event))
+
+
+class WrittenByStaff(Filter):
+    """People in a staff group, or the group posting as itself; not bots or channel forwards."""
+
+    async def __call__(self, message: Message) -> bool:
+        if message.is_automatic_forward:
+            return False
+        if message.sender_chat is not None:
+            return message.sender_chat.id == message.chat.id
+        return message.from_user is not None and not message.from_user.is_bot

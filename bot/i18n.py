@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,15 @@ from aiogram.utils.i18n import gettext as _
 from bot.network import Network
 from storage.models import Citizen
 
-__all__ = ["LANGUAGE_NAMES", "N_", "LocaleMiddleware", "_", "create_i18n", "translate_all"]
+__all__ = [
+    "LANGUAGE_NAMES",
+    "N_",
+    "LocaleMiddleware",
+    "_",
+    "create_i18n",
+    "speaking",
+    "translate_all",
+]
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
@@ -63,6 +73,13 @@ def create_i18n(default_locale: str, path: Path = LOCALES_DIR) -> I18n:
         msg = f"no compiled translations in {path}: run `make translations` first"
         raise RuntimeError(msg)
     return i18n
+
+
+@contextmanager
+def speaking(i18n: I18n, language: str) -> Iterator[None]:
+    """Translate into `language`, also outside an update (timers, the courier)."""
+    with i18n.context(), i18n.use_locale(language):
+        yield
 
 
 def supported(i18n: I18n, code: str | None) -> str | None:

@@ -7,8 +7,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Chat, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +22,7 @@ from bot.relay import Relay
 from bot.services.citizens import Profile, touch
 from bot.services.language import LanguageIdentifier
 from bot.services.triage import EmergencyDetector
+from bot.telegram.outbox import Outbox
 from storage.repositories import Citizens, UpdateLog
 
 logger = logging.getLogger(__name__)
@@ -29,11 +31,23 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class DatabaseMiddleware(BaseMiddleware):
-    """One session per update, committed on success; an update seen before is skipped."""
+    """One transaction per update; what it sends is written to the outbox and leaves after the
+    commit. An update seen before is skipped.
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    Handlers never wait for Telegram inside the transaction. The one call made here is the
+    callback answer (answerCallbackQuery), after the commit: it is the answer itself and is
+    worth nothing later, so it is not stored.
+    """
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
         self.session_factory = session_factory
         self.clock = clock
+        self.wake = wake
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.session_factory() as session:
@@ -43,14 +57,23 @@ class DatabaseMiddleware(BaseMiddleware):
                 logger.info("update %d was handled before; skipped", event.update_id)
                 await session.rollback()
                 return UNHANDLED
-            data["session"] = session
+            outbox = Outbox(session, data["bot"], self.clock)
+            data["session"], data["outbox"] = session, outbox
             try:
                 result = await handler(event, data)
             except BaseException:
                 await session.rollback()
                 raise
             await session.commit()
-            return result
+        if outbox.written:
+            self.wake()
+        bot: Bot = data["bot"]
+        for answer in outbox.callback_answers:
+            try:
+                await bot(answer)
+            except TelegramAPIError as exc:  # too late or already answered: nothing to do
+                logger.info("callback answer refused: %s", exc.message)
+        return result
 
 
 class CitizenMiddleware(BaseMiddleware):
@@ -108,7 +131,7 @@ class AlbumMiddleware(BaseMiddleware):
 
 
 class RelayMiddleware(BaseMiddleware):
-    """Gives handlers a `relay` bound to this update's bot and database session."""
+    """Gives handlers a `relay` bound to this update's transaction and outbox."""
 
     def __init__(
         self, i18n: I18n, network: Network, langid: LanguageIdentifier | None = None
@@ -118,7 +141,9 @@ class RelayMiddleware(BaseMiddleware):
         self.langid = langid
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        data["relay"] = Relay(data["bot"], data["session"], self.i18n, self.network, self.langid)
+        data["relay"] = Relay(
+            data["session"], data["outbox"], self.i18n, self.network, self.langid
+        )
         return await handler(event, data)
 
 
@@ -143,7 +168,8 @@ class EmergencyMiddleware(BaseMiddleware):
             words = "\n".join(m.text or m.caption or "" for m in messages)
             matched = self.detector.languages(words)
             if matched:
-                await event.answer(self._advice(data, matched))
+                outbox: Outbox = data["outbox"]
+                outbox.send(event.answer(self._advice(data, matched)))
         return await handler(event, data)
 
     def _advice(self, data: dict[str, Any], matched: set[str]) -> str:

@@ -94,13 +94,16 @@ class DeskKind(StrEnum):
 
 
 class Desk(Named):
-    """A team working in its own staff supergroup.
+    """A team working in its own staff supergroup (or several: `chat_ids`).
 
     `categories`/`areas` are shorthand for a routing rule to this desk (see Network.rules).
+    Telegram lets a bot post about 20 messages a minute into one group; a busy desk lists
+    more supergroups in `chat_ids`, and each new case goes to the least busy of them.
     """
 
     kind: DeskKind
     chat_id: int
+    chat_ids: tuple[int, ...] = ()
     categories: tuple[Code, ...] = ()
     areas: tuple[Code, ...] = ()
     languages: tuple[LanguageCode, ...] = ()
@@ -115,6 +118,18 @@ class Desk(Named):
             msg = "must be a supergroup id (negative, e.g. -1001234567890); /whereami shows it"
             raise ValueError(msg)
         return value
+
+    @field_validator("chat_ids")
+    @classmethod
+    def _supergroup_ids(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        for chat in value:
+            cls._supergroup_id(chat)
+        return value
+
+    @property
+    def groups(self) -> tuple[int, ...]:
+        """Every supergroup of the desk, the first (`chat_id`) first."""
+        return tuple(dict.fromkeys((self.chat_id, *self.chat_ids)))
 
     def shorthand_rule(self) -> Rule | None:
         if self.kind is not DeskKind.POLICE or not (self.categories or self.areas):
@@ -286,10 +301,14 @@ class Network(_Strict):
                 if code not in areas:
                     msg = f"desks.{index}.areas: unknown area {code!r}"
                     raise ValueError(msg)
-            if desk.chat_id in chats:
-                msg = f"desks.{index}.chat_id: already used by desk {chats[desk.chat_id]!r}"
+            if desk.kind is DeskKind.PARTNER and desk.chat_ids:
+                msg = f"desks.{index}.chat_ids: a partner works in one group (chat_id)"
                 raise ValueError(msg)
-            chats[desk.chat_id] = desk.code
+            for chat in desk.groups:
+                if chat in chats:
+                    msg = f"desks.{index}.chat_id: {chat} is already used by desk {chats[chat]!r}"
+                    raise ValueError(msg)
+                chats[chat] = desk.code
         topic_codes = [t.code for t in self.topics]
         if len(set(topic_codes)) != len(topic_codes):
             msg = "topics: a code is used twice"
@@ -337,11 +356,11 @@ class Network(_Strict):
         return self.desks_by_code()[code]
 
     def desk_for_chat(self, chat_id: int) -> Desk | None:
-        return next((d for d in self.desks if d.chat_id == chat_id), None)
+        return next((d for d in self.desks if chat_id in d.groups), None)
 
     @property
     def staff_chat_ids(self) -> frozenset[int]:
-        return frozenset(desk.chat_id for desk in self.desks)
+        return frozenset(chat for desk in self.desks for chat in desk.groups)
 
     @property
     def zone(self) -> ZoneInfo:

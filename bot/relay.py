@@ -1,22 +1,41 @@
 """Moving messages between a citizen's private chat and the case topic in a desk's supergroup.
 
-Identified and confidential cases are relayed with copyMessage(s), which never shows a "forwarded
-from" header. Anonymous cases are re-sent from their content (text, file ids, coordinates), so no
-request to a staff chat even names the citizen's chat. A deleted topic is recreated on the next
-message, with the case card posted again.
+Everything here writes to the outbox; nothing waits for Telegram (the courier sends after the
+update's transaction commits). Identified and confidential cases are relayed with
+copyMessage(s), which never shows a "forwarded from" header. Anonymous cases are re-sent from
+their content (text, file ids, coordinates), so no request to a staff chat even names the
+citizen's chat. Messages `into_topic` reach the case's current topic; the courier creates it,
+with the case card, when the case has none (or staff deleted it).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from aiogram import Bot
 from aiogram.enums import ContentType
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.methods import (
+    CopyMessage,
+    CopyMessages,
+    ReopenForumTopic,
+    SendAnimation,
+    SendAudio,
+    SendContact,
+    SendDocument,
+    SendLocation,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    SendSticker,
+    SendVenue,
+    SendVideo,
+    SendVideoNote,
+    SendVoice,
+    SetMessageReaction,
+    TelegramMethod,
+)
 from aiogram.types import (
     InlineKeyboardMarkup,
     InputMediaAudio,
@@ -30,24 +49,13 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import _
+from bot.i18n import speaking
 from bot.network import Network
 from bot.services.language import LanguageIdentifier
-from bot.texts import (
-    TELEGRAM_CAPTION_LIMIT,
-    TELEGRAM_TEXT_LIMIT,
-    case_card,
-    fmt,
-    quote,
-    split_text,
-    topic_title,
-)
-from storage.models import Case, CaseMessage, CaseStatus, Citizen, Privacy
-from storage.repositories import Cases
-
-logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
+from bot.telegram.outbox import Outbox
+from bot.texts import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, quote, split_text
+from storage.models import Case, CaseMessage, Citizen, OutboxMessage, Privacy
+from storage.outbox import Outboxes
 
 # What can be carried from a citizen to a desk and back.
 RELAYABLE = frozenset(
@@ -78,10 +86,18 @@ CAPTIONED = frozenset(
 )
 # Kinds that can tell staff who or where the citizen is.
 REVEALING = frozenset({ContentType.CONTACT, ContentType.LOCATION, ContentType.VENUE})
-# Leaves room for the card's header lines within Telegram's 4096 characters.
-CARD_DESCRIPTION_LIMIT = 3300
 DELIVERED = "👍"
 UNDELIVERED = "💔"
+
+# Effects the courier runs once Telegram answered (see bot.workflows.effects).
+TO_DESK = "to_desk"
+TO_CITIZEN = "to_citizen"
+TO_RESIDENT = "to_resident"
+SYSTEM_RECORD = "system_record"
+EDIT = "edit"
+
+OPEN_TOPIC = "openTopic"
+REFRESH_CARD = "refreshCard"
 
 
 def kind_and_file(message: Message) -> tuple[str, str | None]:
@@ -93,292 +109,183 @@ def kind_and_file(message: Message) -> tuple[str, str | None]:
     return kind, getattr(media, "file_id", None)
 
 
-def topic_gone(error: TelegramBadRequest) -> bool:
-    """Telegram's ways of saying the forum topic was deleted."""
-    text = error.message.lower()
-    return any(m in text for m in ("thread not found", "topic_deleted", "topic_id_invalid"))
-
-
-class DeliveryError(Exception):
-    """A message could not reach the citizen; `reason` is already translated for staff."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 @dataclass
 class Relay:
-    """The Telegram side of a case, for one update: its topic, and delivery both ways."""
+    """The Telegram side of a case for one transaction: queues messages, never sends them."""
 
-    bot: Bot
     session: AsyncSession
+    outbox: Outbox
     i18n: I18n
     network: Network
     langid: LanguageIdentifier | None = None
 
-    @contextmanager
-    def staff_language(self) -> Iterator[None]:
+    def staff_language(self) -> AbstractContextManager[None]:
         """Texts for staff chats, also outside an update (e.g. from a timer)."""
-        with self.i18n.context(), self.i18n.use_locale(self.network.default_language):
-            yield
+        return speaking(self.i18n, self.network.default_language)
 
     # -- the topic -------------------------------------------------------------------------
-    async def ensure_topic(self, case: Case, citizen: Citizen) -> int:
-        """The case's forum topic; created, with the case card, when it has none.
+    def open_topic(self, case: Case) -> None:
+        """Make sure the case has its topic and card (the courier creates them if missing)."""
+        self.outbox.compose(OPEN_TOPIC, case.staff_chat_id, {}, case=case, into_topic=True)
 
-        The conditional UPDATE takes the case row's lock, so two updates racing on one case
-        create one topic: the second waits, then finds the thread id the first stored.
-        """
+    async def refresh_card(self, case: Case) -> None:
+        """Show the case's current state in the topic title and on the card (once queued)."""
+        if await Outboxes(self.session).pending_for_case(case.id, f"beatline.{REFRESH_CARD}"):
+            return  # the waiting refresh reads the case when it is sent
+        self.outbox.compose(REFRESH_CARD, case.staff_chat_id, {}, case=case, into_topic=True)
+
+    def reopen_topic(self, case: Case) -> None:
         if case.thread_id is not None:
-            return case.thread_id
-        if not await Cases(self.session).claim_topic(case.id):
-            await self.session.refresh(case)
-            if case.thread_id is not None:
-                return case.thread_id
-        with self.staff_language():
-            topic = await self.bot.create_forum_topic(
-                chat_id=case.staff_chat_id, name=topic_title(case, self.network)
+            self.outbox.send(
+                ReopenForumTopic(chat_id=case.staff_chat_id, message_thread_id=case.thread_id),
+                case=case,
+                into_topic=True,
             )
-            case.thread_id = topic.message_thread_id
-            await self.session.flush()
-            await self._post_card(case, citizen)
-        logger.info("case %s: topic %d in desk %s", case.ref, case.thread_id, case.desk)
-        return topic.message_thread_id
 
-    async def _post_card(self, case: Case, citizen: Citizen) -> None:
-        assert case.thread_id is not None
-        pieces = split_text(case.description or "—", CARD_DESCRIPTION_LIMIT)
-        card = await self.bot.send_message(
-            chat_id=case.staff_chat_id,
-            message_thread_id=case.thread_id,
-            text=case_card(case, citizen, self.network, pieces[0]),
-        )
-        case.card_message_id = card.message_id
-        for piece in pieces[1:]:
-            await self.bot.send_message(
-                chat_id=case.staff_chat_id, message_thread_id=case.thread_id, text=quote(piece)
-            )
-        if case.priority == "urgent":
-            await self.quietly(self.bot.pin_chat_message(case.staff_chat_id, card.message_id))
-
-    async def in_topic(
-        self, case: Case, citizen: Citizen, send: Callable[[int], Awaitable[T]]
-    ) -> T:
-        """Run `send(thread_id)`; if staff deleted the topic, recreate it and send again."""
-        thread_id = await self.ensure_topic(case, citizen)
-        try:
-            return await send(thread_id)
-        except TelegramBadRequest as error:
-            if not topic_gone(error):
-                raise
-        logger.warning("case %s: topic %d was deleted; recreating it", case.ref, thread_id)
-        if not await Cases(self.session).forget_topic(case.id, thread_id):
-            await self.session.refresh(case)
-        else:
-            case.thread_id = None
-        return await send(await self.ensure_topic(case, citizen))
-
-    async def refresh_card(self, case: Case, citizen: Citizen) -> None:
-        """Show the case's current state in the topic title and on the card."""
-        if case.thread_id is None:
-            return
-        with self.staff_language():
-            await self.quietly(
-                self.bot.edit_forum_topic(
-                    chat_id=case.staff_chat_id,
-                    message_thread_id=case.thread_id,
-                    name=topic_title(case, self.network),
-                )
-            )
-            if case.card_message_id is not None:
-                first = split_text(case.description or "—", CARD_DESCRIPTION_LIMIT)[0]
-                await self.quietly(
-                    self.bot.edit_message_text(
-                        chat_id=case.staff_chat_id,
-                        message_id=case.card_message_id,
-                        text=case_card(case, citizen, self.network, first),
-                    )
-                )
-            if case.status == CaseStatus.CLOSED:
-                await self.quietly(self.bot.close_forum_topic(case.staff_chat_id, case.thread_id))
-
-    async def reopen_topic(self, case: Case) -> None:
-        if case.thread_id is not None:
-            await self.quietly(self.bot.reopen_forum_topic(case.staff_chat_id, case.thread_id))
-
-    async def note(self, case: Case, citizen: Citizen, text: str) -> int:
+    def note(self, case: Case, text: str) -> OutboxMessage:
         """A system line in the case topic (already translated and escaped)."""
-
-        async def send(thread_id: int) -> int:
-            sent = await self.bot.send_message(
-                chat_id=case.staff_chat_id, message_thread_id=thread_id, text=text
-            )
-            return sent.message_id
-
-        return await self.in_topic(case, citizen, send)
+        return self.outbox.send(
+            SendMessage(chat_id=case.staff_chat_id, text=text), case=case, into_topic=True
+        )
 
     # -- citizen → desk --------------------------------------------------------------------
-    async def to_topic(
-        self, case: Case, citizen: Citizen, messages: Sequence[Message]
-    ) -> list[int]:
-        """Relay one message or one album into the case topic; ids of what landed there."""
+    def to_topic(
+        self,
+        case: Case,
+        messages: Sequence[Message],
+        records: Sequence[CaseMessage],
+        react_to: bool = False,
+    ) -> None:
+        """Relay one message or one album into the case topic; `records` get their copies' ids."""
+        data: dict[str, Any] = {"records": [r.id for r in records]}
+        if react_to:
+            data["react"] = [messages[0].chat.id, messages[0].message_id]
+        methods = self._resend(case, messages) if case.privacy == Privacy.ANONYMOUS else None
+        if methods is None:
+            methods = self._copy(case.staff_chat_id, messages)
+        first, *rest = methods
+        if len(messages) == 1 and messages[0].text is not None and not rest:
+            data["merge"] = {"head": self._time(messages[0]), "html": messages[0].html_text}
+        self.outbox.send(first, case=case, into_topic=True, effect=TO_DESK, data=data)
+        for method in rest:
+            self.outbox.send(method, case=case, into_topic=True)
 
-        async def send(thread_id: int) -> list[int]:
-            if case.privacy == Privacy.ANONYMOUS:
-                return await self._resend(case.staff_chat_id, thread_id, messages)
-            return await self._copy(case.staff_chat_id, thread_id, messages)
+    def location_to_topic(self, case: Case, latitude: float, longitude: float) -> None:
+        self.outbox.send(
+            SendLocation(chat_id=case.staff_chat_id, latitude=latitude, longitude=longitude),
+            case=case,
+            into_topic=True,
+        )
 
-        return await self.in_topic(case, citizen, send)
+    def _time(self, message: Message) -> str:
+        return message.date.astimezone(self.network.zone).strftime("%H:%M")
 
-    async def _copy(
-        self, chat_id: int, thread_id: int | None, messages: Sequence[Message], header: str = ""
-    ) -> list[int]:
+    def _copy(self, chat_id: int, messages: Sequence[Message], header: str = "") -> list[Any]:
         source = messages[0].chat.id
         if len(messages) > 1:
-            copies = await self.bot.copy_messages(
-                chat_id=chat_id,
-                message_thread_id=thread_id,
-                from_chat_id=source,
-                message_ids=[m.message_id for m in messages],
-            )
-            return [copy.message_id for copy in copies]
+            return [
+                CopyMessages(
+                    chat_id=chat_id,
+                    from_chat_id=source,
+                    message_ids=[m.message_id for m in messages],
+                )
+            ]
         [message] = messages
-        caption, overflow = self._caption(message, header)
-        copy = await self.bot.copy_message(
-            chat_id=chat_id,
-            message_thread_id=thread_id,
-            from_chat_id=source,
-            message_id=message.message_id,
-            caption=caption,
+        caption, overflow = _caption(message, header)
+        copy = CopyMessage(
+            chat_id=chat_id, from_chat_id=source, message_id=message.message_id, caption=caption
         )
-        for piece in overflow:
-            await self.bot.send_message(chat_id=chat_id, message_thread_id=thread_id, text=piece)
-        return [copy.message_id]
+        return [copy, *(SendMessage(chat_id=chat_id, text=piece) for piece in overflow)]
 
-    @staticmethod
-    def _caption(message: Message, header: str) -> tuple[str | None, list[str]]:
-        """The caption to use (None keeps the original) and text to send after the media."""
-        if message.content_type not in CAPTIONED:
-            return None, []
-        body = message.caption or ""
-        plain_length = len(body) + len(header) + 1
-        if plain_length <= TELEGRAM_CAPTION_LIMIT:
-            if not header:
-                return None, []
-            return (f"{header}\n{message.html_text}" if body else header), []
-        # Too long for a caption: the media goes bare and the words follow as text.
-        return header, split_text(quote(body)) if body else []
-
-    async def _resend(
-        self, chat_id: int, thread_id: int | None, messages: Sequence[Message]
-    ) -> list[int]:
-        """Send the content again as the bot, without referring to the citizen's chat."""
+    def _resend(self, case: Case, messages: Sequence[Message]) -> list[Any]:
+        """The content sent again as the bot, without referring to the citizen's chat."""
+        chat = case.staff_chat_id
         if len(messages) > 1:
             media: list[Any] = [i for i in (_input_media(m) for m in messages) if i is not None]
             if len(media) == len(messages):
-                sent = await self.bot.send_media_group(
-                    chat_id=chat_id, message_thread_id=thread_id, media=media
-                )
-                return [m.message_id for m in sent]
-        ids: list[int] = []
-        for message in messages:
-            ids.append(await _resend_one(self.bot, chat_id, thread_id, message))
-        return ids
-
-    async def stored_to_topic(self, case: Case, thread_id: int, item: CaseMessage) -> int | None:
-        """Relay a recorded message that could not be relayed when it arrived."""
-        if case.privacy != Privacy.ANONYMOUS:
-            copy = await self.bot.copy_message(
-                chat_id=case.staff_chat_id,
-                message_thread_id=thread_id,
-                from_chat_id=item.source_chat_id,
-                message_id=item.source_message_id,
-            )
-            return copy.message_id
-        if item.kind == "text" and item.text:
-            first = None
-            for piece in split_text(quote(item.text)):
-                sent_text = await self.bot.send_message(
-                    chat_id=case.staff_chat_id, message_thread_id=thread_id, text=piece
-                )
-                first = first or sent_text.message_id
-            return first
-        send = FILE_SENDERS.get(item.kind)
-        if send is None or item.file_id is None:
-            logger.warning("case %s: a delayed %s cannot be re-sent", case.ref, item.kind)
-            return None
-        caption = (
-            quote(item.text) if item.text and len(item.text) <= TELEGRAM_CAPTION_LIMIT else None
-        )
-        sent = await send(self.bot, case.staff_chat_id, thread_id, item.file_id, caption)
-        return sent.message_id
+                return [SendMediaGroup(chat_id=chat, media=media)]
+        return [method for message in messages for method in resend(chat, message)]
 
     # -- desk → citizen --------------------------------------------------------------------
-    async def to_citizen(
+    def to_citizen(
         self,
         case: Case,
         citizen: Citizen,
         messages: Sequence[Message],
+        records: Sequence[CaseMessage],
         header: str | None = None,
-    ) -> list[int]:
+    ) -> None:
         """Deliver staff messages to the citizen as the bot, headed by the case reference."""
         header = header or f"<b>{quote(case.ref)}</b>"
-        try:
-            if len(messages) > 1:
-                await self.bot.send_message(chat_id=citizen.chat_id, text=header)
-                return await self._copy(citizen.chat_id, None, messages)
-            [message] = messages
-            if message.text is not None:
-                pieces = split_text(message.html_text, TELEGRAM_TEXT_LIMIT - len(header) - 1)
-                ids = []
-                for index, piece in enumerate(pieces):
-                    text = f"{header}\n{piece}" if index == 0 else piece
-                    sent = await self.bot.send_message(chat_id=citizen.chat_id, text=text)
-                    ids.append(sent.message_id)
-                return ids[:1]
-            return await self._copy(citizen.chat_id, None, messages, header)
-        except TelegramForbiddenError as exc:
-            citizen.blocked_bot = True
-            logger.info("case %s: citizen unreachable (%s)", case.ref, exc.message)
-            raise DeliveryError(
-                _("the citizen has blocked the bot or deleted their account")
-            ) from exc
-        except TelegramBadRequest as exc:
-            logger.warning("case %s: delivery refused: %s", case.ref, exc.message)
-            raise DeliveryError(
-                fmt(_("Telegram refused it: {reason}"), reason=exc.message)
-            ) from exc
+        source = messages[0]
+        data = {
+            "records": [r.id for r in records],
+            "sources": [[m.chat.id, m.message_id] for m in messages],
+            "thread": source.message_thread_id,
+            "citizen_id": citizen.id,
+        }
+        methods: list[Any]
+        if len(messages) > 1:
+            methods = [
+                SendMessage(chat_id=citizen.chat_id, text=header),
+                *self._copy(citizen.chat_id, messages),
+            ]
+            data["records_at"] = 1
+        elif source.text is not None:
+            pieces = split_text(source.html_text, TELEGRAM_TEXT_LIMIT - len(header) - 1)
+            methods = [
+                SendMessage(
+                    chat_id=citizen.chat_id, text=f"{header}\n{piece}" if i == 0 else piece
+                )
+                for i, piece in enumerate(pieces)
+            ]
+        else:
+            methods = self._copy(citizen.chat_id, messages, header)
+        # Only the message that carries the words records the map and gets the reaction.
+        carrier = data.pop("records_at", 0)
+        for index, method in enumerate(methods):
+            self.outbox.send(
+                method,
+                case=case,
+                effect=TO_CITIZEN if index == carrier else TO_RESIDENT,
+                data=data if index == carrier else {"citizen_id": citizen.id},
+            )
 
-    async def tell_citizen(
+    def tell_citizen(
         self,
         citizen: Citizen,
         text: str,
         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
-    ) -> int | None:
-        """A message from Beatline itself; a citizen who blocked the bot is marked, not retried."""
-        try:
-            sent = await self.bot.send_message(
-                chat_id=citizen.chat_id, text=text, reply_markup=markup
-            )
-        except TelegramForbiddenError:
-            citizen.blocked_bot = True
-            return None
-        return sent.message_id
+        case: Case | None = None,
+    ) -> OutboxMessage:
+        """A message from Beatline itself; a 403 marks the citizen as having blocked the bot."""
+        return self.outbox.send(
+            SendMessage(chat_id=citizen.chat_id, text=text, reply_markup=markup),
+            case=case,
+            effect=TO_RESIDENT,
+            data={"citizen_id": citizen.id},
+        )
 
-    async def react(self, chat_id: int, message_id: int, emoji: str) -> None:
-        await self.quietly(
-            self.bot.set_message_reaction(
+    def react(self, chat_id: int, message_id: int, emoji: str) -> None:
+        self.outbox.send(
+            SetMessageReaction(
                 chat_id=chat_id, message_id=message_id, reaction=[ReactionTypeEmoji(emoji=emoji)]
             )
         )
 
-    async def quietly(self, call: Awaitable[object]) -> None:
-        """For cosmetic calls (titles, pins, reactions): log a refusal, never fail the update."""
-        try:
-            await call
-        except TelegramAPIError as exc:
-            logger.warning("cosmetic Bot API call refused: %s", exc.message)
+
+def _caption(message: Message, header: str) -> tuple[str | None, list[str]]:
+    """The caption to use (None keeps the original) and text to send after the media."""
+    if message.content_type not in CAPTIONED:
+        return None, []
+    body = message.caption or ""
+    plain_length = len(body) + len(header) + 1
+    if plain_length <= TELEGRAM_CAPTION_LIMIT:
+        if not header:
+            return None, []
+        return (f"{header}\n{message.html_text}" if body else header), []
+    # Too long for a caption: the media goes bare and the words follow as text.
+    return header, split_text(quote(body)) if body else []
 
 
 def _input_media(
@@ -396,63 +303,66 @@ def _input_media(
     return None
 
 
-async def _resend_one(bot: Bot, chat_id: int, thread_id: int | None, message: Message) -> int:
-    """One message's content sent again; long captions follow as text."""
-    where: dict[str, Any] = {"chat_id": chat_id, "message_thread_id": thread_id}
+def resend(chat_id: int, message: Message) -> list[TelegramMethod[Any]]:
+    """One message's content as new messages from the bot; long captions follow as text."""
     body = message.caption or ""
     caption = message.html_text if body and len(body) <= TELEGRAM_CAPTION_LIMIT else None
-    sent: Message
+    methods: list[TelegramMethod[Any]]
     if message.text is not None:
-        first: Message | None = None
-        for piece in split_text(message.html_text):
-            latest = await bot.send_message(text=piece, **where)
-            first = first or latest
-        assert first is not None
-        return first.message_id
+        return [
+            SendMessage(chat_id=chat_id, text=piece) for piece in split_text(message.html_text)
+        ]
     kind, file_id = kind_and_file(message)
     send_file = FILE_SENDERS.get(kind)
     if send_file is not None and file_id is not None:
-        sent = await send_file(bot, chat_id, thread_id, file_id, caption)
+        methods = [send_file(chat_id, file_id, caption)]
     elif message.venue:
         venue = message.venue
-        sent = await bot.send_venue(
-            latitude=venue.location.latitude,
-            longitude=venue.location.longitude,
-            title=venue.title,
-            address=venue.address,
-            **where,
-        )
+        methods = [
+            SendVenue(
+                chat_id=chat_id,
+                latitude=venue.location.latitude,
+                longitude=venue.location.longitude,
+                title=venue.title,
+                address=venue.address,
+            )
+        ]
     elif message.location:
-        sent = await bot.send_location(
-            latitude=message.location.latitude, longitude=message.location.longitude, **where
-        )
+        methods = [
+            SendLocation(
+                chat_id=chat_id,
+                latitude=message.location.latitude,
+                longitude=message.location.longitude,
+            )
+        ]
     elif message.contact:
         contact = message.contact
-        sent = await bot.send_contact(
-            phone_number=contact.phone_number,
-            first_name=contact.first_name,
-            last_name=contact.last_name,
-            **where,
-        )
+        methods = [
+            SendContact(
+                chat_id=chat_id,
+                phone_number=contact.phone_number,
+                first_name=contact.first_name,
+                last_name=contact.last_name,
+            )
+        ]
     else:
         msg = f"cannot re-send a {message.content_type} message"
         raise ValueError(msg)
     if body and caption is None:
-        for piece in split_text(quote(body)):
-            await bot.send_message(text=piece, **where)
-    return sent.message_id
+        methods += [SendMessage(chat_id=chat_id, text=piece) for piece in split_text(quote(body))]
+    return methods
 
 
-FileSender = Callable[[Bot, int, int | None, str, str | None], Awaitable[Message]]
+FileSender = Callable[[int, str, str | None], TelegramMethod[Any]]
 
-# Sending media again by file id (anonymous cases): for a live message and for a stored one.
+# Sending media again by file id (anonymous cases).
 FILE_SENDERS: dict[str, FileSender] = {
-    "photo": lambda b, c, t, f, cap: b.send_photo(c, f, message_thread_id=t, caption=cap),
-    "video": lambda b, c, t, f, cap: b.send_video(c, f, message_thread_id=t, caption=cap),
-    "voice": lambda b, c, t, f, cap: b.send_voice(c, f, message_thread_id=t, caption=cap),
-    "audio": lambda b, c, t, f, cap: b.send_audio(c, f, message_thread_id=t, caption=cap),
-    "document": lambda b, c, t, f, cap: b.send_document(c, f, message_thread_id=t, caption=cap),
-    "animation": lambda b, c, t, f, cap: b.send_animation(c, f, message_thread_id=t, caption=cap),
-    "video_note": lambda b, c, t, f, _cap: b.send_video_note(c, f, message_thread_id=t),
-    "sticker": lambda b, c, t, f, _cap: b.send_sticker(c, f, message_thread_id=t),
+    "photo": lambda c, f, cap: SendPhoto(chat_id=c, photo=f, caption=cap),
+    "video": lambda c, f, cap: SendVideo(chat_id=c, video=f, caption=cap),
+    "voice": lambda c, f, cap: SendVoice(chat_id=c, voice=f, caption=cap),
+    "audio": lambda c, f, cap: SendAudio(chat_id=c, audio=f, caption=cap),
+    "document": lambda c, f, cap: SendDocument(chat_id=c, document=f, caption=cap),
+    "animation": lambda c, f, cap: SendAnimation(chat_id=c, animation=f, caption=cap),
+    "video_note": lambda c, f, _cap: SendVideoNote(chat_id=c, video_note=f),
+    "sticker": lambda c, f, _cap: SendSticker(chat_id=c, sticker=f),
 }

@@ -12,6 +12,10 @@ from bot.network import DeskKind, Network
 class RoutingReport:
     table: list[str]
     warnings: list[str]
+    notes: list[str]
+
+
+GROUP_MESSAGES_PER_MINUTE = 20
 
 
 def analyse(network: Network) -> RoutingReport:
@@ -54,7 +58,14 @@ def analyse(network: Network) -> RoutingReport:
         for desk in network.desks
         if desk.kind is DeskKind.POLICE and desk.code not in reached
     ]
-    return RoutingReport(table, warnings)
+    notes = [
+        f"desk {desk.code!r}: {len(desk.groups)} supergroups; each new case goes to the one "
+        f"with the fewest messages waiting, so the desk can take about "
+        f"{GROUP_MESSAGES_PER_MINUTE * len(desk.groups)} bot messages a minute"
+        for desk in network.desks
+        if len(desk.groups) > 1
+    ]
+    return RoutingReport(table, warnings, notes)
 
 
 def _named_by_rule(network: Network, category: str) -> bool:

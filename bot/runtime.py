@@ -16,24 +16,33 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app import Services, add_retries, create_bot, create_dispatcher, fsm_storage
+from bot.app import (
+    Services,
+    add_retries,
+    create_bot,
+    create_courier,
+    create_dispatcher,
+    fsm_storage,
+)
 from bot.broadcast import Broadcaster
-from bot.casework import deliver_waiting
 from bot.clock import SystemClock
 from bot.commands import set_commands
 from bot.config import Settings
 from bot.i18n import LOCALES_DIR, create_i18n
 from bot.network import load_network
-from bot.pacing import Pacer
 from bot.services.language import LanguageIdentifier
+from bot.telegram.courier import Courier
 from bot.timers import check_response_times
 from storage import migrate
 from storage.db import create_engine, create_session_factory
+from storage.outbox import Outboxes
 from storage.repositories import UpdateLog
+from storage.sqlite import checkpoint, database_path
 
 logger = logging.getLogger(__name__)
 
 UPDATE_PROOF_KEPT = timedelta(days=7)
+SENT_MESSAGES_KEPT = timedelta(days=7)
 
 
 @dataclass
@@ -60,12 +69,11 @@ async def started(
     )
     bot = create_bot(token, settings.bot_api_url)
     add_retries(bot)
-    bot.session.middleware(Pacer())  # inside the retries: every attempt waits for a slot
-    dp = create_dispatcher(services, await fsm_storage(settings))
-    scheduler = _timers(bot, services)
-    sender = Broadcaster(bot, services.session_factory, services.i18n, network, services.clock)
-    await sender.recover()
-    scheduler.add_job(sender.run, "interval", seconds=15, max_instances=1, coalesce=True)
+    courier = create_courier(bot, services)
+    dp = create_dispatcher(services, await fsm_storage(settings), courier)
+    await courier.recover()
+    scheduler = _timers(bot, services, courier, settings.database_url)
+    delivering = asyncio.create_task(courier.run(), name="courier")
     try:
         me = await bot.get_me()
         logger.info("Beatline runs as @%s", me.username)
@@ -75,38 +83,46 @@ async def started(
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        await courier.stop()
+        delivering.cancel()
+        await asyncio.gather(delivering, return_exceptions=True)
         await dp.storage.close()
         await bot.session.close()
         await engine.dispose()
 
 
-def _timers(bot: Bot, services: Services) -> AsyncIOScheduler:
+def _timers(bot: Bot, services: Services, courier: Courier, database_url: str) -> AsyncIOScheduler:
     """APScheduler is only a timer: what is due is read from the database on every run."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     network = services.network
-    scheduler.add_job(
-        deliver_waiting,
-        "interval",
-        minutes=1,
-        args=[bot, services.session_factory, services.i18n, network],
-        next_run_time=services.clock.now(),
-        max_instances=1,
-        coalesce=True,
+    sender = Broadcaster(
+        bot, services.session_factory, services.i18n, network, services.clock, courier.wake
     )
 
     async def response_times() -> None:
         await check_response_times(
-            bot, services.session_factory, services.i18n, network, services.clock.now()
+            bot, services.session_factory, services.i18n, network, services.clock
         )
+        courier.wake()
 
     async def forget_old_updates() -> None:
         # Telegram redelivers for at most a day; a week of proof is plenty.
+        now = services.clock.now()
         async with services.session_factory() as session:
-            await UpdateLog(session).prune(services.clock.now() - UPDATE_PROOF_KEPT)
+            await UpdateLog(session).prune(now - UPDATE_PROOF_KEPT)
+            await Outboxes(session).prune(now - SENT_MESSAGES_KEPT)
             await session.commit()
 
+    scheduler.add_job(sender.run, "interval", seconds=15, max_instances=1, coalesce=True)
     scheduler.add_job(response_times, "interval", minutes=1, max_instances=1, coalesce=True)
     scheduler.add_job(forget_old_updates, "interval", hours=1, max_instances=1, coalesce=True)
+    if database_url.startswith("sqlite"):
+        path = database_path(database_url)
+
+        async def fold_log() -> None:
+            await asyncio.to_thread(checkpoint, path)
+
+        scheduler.add_job(fold_log, "interval", seconds=30, max_instances=1, coalesce=True)
     return scheduler
 
 

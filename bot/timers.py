@@ -1,6 +1,7 @@
 """Response-time targets: a reminder in the topic after the desk's target, an escalation after
 twice the target. APScheduler only wakes this up; the database says what is due and what was
-done, so a restart neither loses a reminder nor sends one twice."""
+done. The claim and the outbox message commit together, so a restart neither loses a reminder
+nor sends one twice."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import logging
 from datetime import datetime, timedelta
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import SendMessage
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import _
+from bot.clock import Clock
+from bot.i18n import _, speaking
 from bot.network import Desk, Network
+from bot.telegram.outbox import Outbox
 from bot.texts import fmt
 from storage.models import Case
 from storage.repositories import Deadlines
@@ -32,9 +35,10 @@ async def check_response_times(
     session_factory: async_sessionmaker[AsyncSession],
     i18n: I18n,
     network: Network,
-    now: datetime,
+    clock: Clock,
 ) -> list[str]:
     """Remind and escalate what is overdue; returns what it did, e.g. "remind BL-26-00001"."""
+    now = clock.now()
     done: list[str] = []
     desks = {d.code: d for d in network.desks if d.response_minutes}
     if not desks:
@@ -51,14 +55,15 @@ async def check_response_times(
             action = _due(case, target, now)
             if action is None:
                 continue
-            # Claimed and committed before sending: at most once, even across restarts.
             if not await Deadlines(session).claim(case.id, f"sla_{action}_at", now):
                 continue
             if action == "escalated" and case.sla_reminded_at is None:
                 case.sla_reminded_at = now
+            with speaking(i18n, network.default_language):
+                _announce(
+                    Outbox(session, bot, clock), network, desk, case, action, now - case.created_at
+                )
             await session.commit()
-            with i18n.context(), i18n.use_locale(network.default_language):
-                await _announce(bot, network, desk, case, action, now - case.created_at)
             done.append(f"{'escalate' if action == 'escalated' else 'remind'} {case.ref}")
     return done
 
@@ -72,15 +77,14 @@ def _due(case: Case, target: timedelta, now: datetime) -> str | None:
     return None
 
 
-async def _announce(
-    bot: Bot, network: Network, desk: Desk, case: Case, action: str, waited: timedelta
+def _announce(
+    outbox: Outbox, network: Network, desk: Desk, case: Case, action: str, waited: timedelta
 ) -> None:
     minutes = int(waited.total_seconds() // 60)
-    try:
-        if action == "reminded":
-            await bot.send_message(
+    if action == "reminded":
+        outbox.send(
+            SendMessage(
                 chat_id=case.staff_chat_id,
-                message_thread_id=case.thread_id,
                 text=fmt(
                     _(
                         "⏰ This case has waited {minutes} minutes for a first reply "
@@ -89,15 +93,19 @@ async def _announce(
                     minutes=minutes,
                     target=desk.response_minutes,
                 ),
-            )
-            return
-        chat = desk.escalation_chat_id or network.coordinators_chat_id
-        if chat is None:
-            logger.warning(
-                "case %s is overdue but desk %s has no escalation chat", case.ref, desk.code
-            )
-            return
-        await bot.send_message(
+            ),
+            case=case,
+            into_topic=True,
+        )
+        return
+    chat = desk.escalation_chat_id or network.coordinators_chat_id
+    if chat is None:
+        logger.warning(
+            "case %s is overdue but desk %s has no escalation chat", case.ref, desk.code
+        )
+        return
+    outbox.send(
+        SendMessage(
             chat_id=chat,
             text=fmt(
                 _(
@@ -112,5 +120,4 @@ async def _announce(
             + "\n"
             + topic_link(case.staff_chat_id, case.thread_id),
         )
-    except TelegramAPIError as exc:
-        logger.warning("case %s: %s notice failed: %s", case.ref, action, exc.message)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
+from bot.filters import Match
 from bot.network import Network
 from handlers import (
     case_commands,
@@ -21,9 +22,9 @@ from handlers import (
 def create_routers(network: Network) -> list[Router]:
     """Fresh routers for one Dispatcher, private-chat ones apart from the staff-group one."""
     citizen = Router(name="citizen")
-    citizen.message.filter(F.chat.type == "private")
-    citizen.edited_message.filter(F.chat.type == "private")
-    citizen.callback_query.filter(F.message.chat.type == "private")
+    citizen.message.filter(Match(F.chat.type == "private"))
+    citizen.edited_message.filter(Match(F.chat.type == "private"))
+    citizen.callback_query.filter(Match(F.message.chat.type == "private"))
     citizen.include_routers(
         onboarding.create_router(),
         report.create_router(),
@@ -32,9 +33,9 @@ def create_routers(network: Network) -> list[Router]:
         conversation.create_router(),
     )
     desks = Router(name="desks")
-    desks.message.filter(F.chat.id.in_(network.staff_chat_ids))
-    desks.edited_message.filter(F.chat.id.in_(network.staff_chat_ids))
-    desks.callback_query.filter(F.message.chat.id.in_(network.staff_chat_ids))
+    desks.message.filter(Match(F.chat.id.in_(network.staff_chat_ids)))
+    desks.edited_message.filter(Match(F.chat.id.in_(network.staff_chat_ids)))
+    desks.callback_query.filter(Match(F.message.chat.id.in_(network.staff_chat_ids)))
     desks.include_routers(case_commands.create_router(), staff.create_router())
     routers = [common.create_router(), citizen, desks]
     if network.coordinators_chat_id is not None:

@@ -14,6 +14,7 @@ from bot import desks, keyboards
 from bot.casework import tell_closed
 from bot.clock import Clock
 from bot.config import Settings
+from bot.filters import Match, WrittenByStaff
 from bot.i18n import _
 from bot.network import DeskKind, Network
 from bot.relay import Relay
@@ -21,8 +22,9 @@ from bot.services import audit
 from bot.services import cases as case_service
 from bot.services import referrals as referral_service
 from bot.services.citizens import citizen_of_case
+from bot.telegram.outbox import Outbox
 from bot.texts import fmt, isolate, local_time, quote
-from handlers.staff import actor, case_of, staff_name, written_by_staff
+from handlers.staff import actor, case_of, staff_name
 from storage.models import CaseStatus
 
 logger = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(F.message_thread_id, written_by_staff)
+    router.message.filter(Match(F.message_thread_id), WrittenByStaff())
     router.message.register(cmd_take, Command("take"))
     router.message.register(cmd_close, Command("close"))
     router.message.register(cmd_reopen, Command("reopen"))
@@ -44,7 +46,12 @@ def create_router() -> Router:
 
 
 async def cmd_take(
-    message: Message, session: AsyncSession, relay: Relay, settings: Settings, clock: Clock
+    message: Message,
+    outbox: Outbox,
+    session: AsyncSession,
+    relay: Relay,
+    settings: Settings,
+    clock: Clock,
 ) -> None:
     """Assign the case to the officer who sends /take."""
     case = await case_of(message, session)
@@ -53,9 +60,9 @@ async def cmd_take(
     citizen = await citizen_of_case(session, case)
     case_service.take(case, message.from_user.id, message.from_user.first_name)
     await audit.log(session, case, *actor(message), "take", clock.now())
-    await relay.refresh_card(case, citizen)
-    await message.reply(
-        fmt(_("{name} is handling this case."), name=staff_name(message.from_user))
+    await relay.refresh_card(case)
+    outbox.send(
+        message.reply(fmt(_("{name} is handling this case."), name=staff_name(message.from_user)))
     )
     with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
         if settings.show_officer_name:
@@ -66,11 +73,12 @@ async def cmd_take(
             )
         else:
             text = fmt(_("An officer is handling your report {ref}."), ref=case.ref)
-        await relay.tell_citizen(citizen, text)
+        relay.tell_citizen(citizen, text)
 
 
 async def cmd_close(
     message: Message,
+    outbox: Outbox,
     command: CommandObject,
     session: AsyncSession,
     relay: Relay,
@@ -81,56 +89,61 @@ async def cmd_close(
     if case is None:
         return
     if not command.args or not command.args.strip():
-        await message.reply(
-            _(
-                "Write the outcome after the command, for example: "
-                "/close We spoke to the neighbours and the noise has stopped."
+        outbox.send(
+            message.reply(
+                _(
+                    "Write the outcome after the command, for example: "
+                    "/close We spoke to the neighbours and the noise has stopped."
+                )
             )
         )
         return
     if case.status == CaseStatus.CLOSED:
-        await message.reply(_("This case is already closed."))
+        outbox.send(message.reply(_("This case is already closed.")))
         return
     citizen = await citizen_of_case(session, case)
     case_service.close(case, command.args.strip(), clock.now())
     await audit.log(session, case, *actor(message), "close", clock.now(), command.args.strip())
-    await message.reply(fmt(_("Closed by {name}."), name=staff_name(message.from_user)))
-    await relay.refresh_card(case, citizen)
+    outbox.send(message.reply(fmt(_("Closed by {name}."), name=staff_name(message.from_user))))
+    await relay.refresh_card(case)
     await tell_closed(relay, case, citizen, citizen.language or relay.i18n.default_locale)
 
 
-async def cmd_reopen(message: Message, session: AsyncSession, relay: Relay, clock: Clock) -> None:
+async def cmd_reopen(
+    message: Message, outbox: Outbox, session: AsyncSession, relay: Relay, clock: Clock
+) -> None:
     case = await case_of(message, session)
     if case is None:
         return
     if case.status != CaseStatus.CLOSED:
-        await message.reply(_("This case is not closed."))
+        outbox.send(message.reply(_("This case is not closed.")))
         return
     citizen = await citizen_of_case(session, case)
     case_service.reopen(case)
     await audit.log(session, case, *actor(message), "reopen", clock.now())
-    await relay.reopen_topic(case)
-    await relay.refresh_card(case, citizen)
-    await message.reply(fmt(_("Reopened by {name}."), name=staff_name(message.from_user)))
+    relay.reopen_topic(case)
+    await relay.refresh_card(case)
+    outbox.send(message.reply(fmt(_("Reopened by {name}."), name=staff_name(message.from_user))))
     with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
-        await relay.tell_citizen(
-            citizen, fmt(_("Your report {ref} has been reopened."), ref=case.ref)
-        )
+        relay.tell_citizen(citizen, fmt(_("Your report {ref} has been reopened."), ref=case.ref))
 
 
-async def cmd_ban(message: Message, session: AsyncSession) -> None:
+async def cmd_ban(message: Message, outbox: Outbox, session: AsyncSession) -> None:
     """Ask for confirmation before banning the case's reporter."""
     case = await case_of(message, session)
     if case is None:
         return
-    await message.reply(
-        fmt(_("Ban the reporter of {ref} from opening new cases?"), ref=case.ref),
-        reply_markup=keyboards.ban_confirm(case.id),
+    outbox.send(
+        message.reply(
+            fmt(_("Ban the reporter of {ref} from opening new cases?"), ref=case.ref),
+            reply_markup=keyboards.ban_confirm(case.id),
+        )
     )
 
 
 async def cb_ban(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.BanCb,
     session: AsyncSession,
     relay: Relay,
@@ -138,15 +151,15 @@ async def cb_ban(
 ) -> None:
     case = await case_service.case_by_id(session, callback_data.case_id)
     if case is None or not isinstance(query.message, Message):
-        await query.answer()
+        outbox.answer(query.answer())
         return
     if query.message.chat.id != case.staff_chat_id:
-        await query.answer(_("This button belongs to another desk."), show_alert=True)
+        outbox.answer(query.answer(_("This button belongs to another desk."), show_alert=True))
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
+    outbox.answer(query.answer())
+    outbox.send(query.message.edit_reply_markup(reply_markup=None))
     if not callback_data.confirm:
-        await query.message.answer(_("Not banned."))
+        outbox.send(query.message.answer(_("Not banned.")))
         return
     citizen = await citizen_of_case(session, case)
     citizen.banned = True
@@ -154,15 +167,17 @@ async def cb_ban(
     await audit.log(
         session, case, query.from_user.id, query.from_user.full_name, "ban", clock.now()
     )
-    await query.message.answer(
-        fmt(
-            _("The reporter of {ref} was banned by {name}. /unban reverses it."),
-            ref=case.ref,
-            name=staff_name(query.from_user),
+    outbox.send(
+        query.message.answer(
+            fmt(
+                _("The reporter of {ref} was banned by {name}. /unban reverses it."),
+                ref=case.ref,
+                name=staff_name(query.from_user),
+            )
         )
     )
     with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
-        await relay.tell_citizen(
+        relay.tell_citizen(
             citizen,
             _(
                 "You can no longer open new reports through Beatline. "
@@ -171,23 +186,26 @@ async def cb_ban(
         )
 
 
-async def cmd_unban(message: Message, session: AsyncSession, relay: Relay, clock: Clock) -> None:
+async def cmd_unban(
+    message: Message, outbox: Outbox, session: AsyncSession, relay: Relay, clock: Clock
+) -> None:
     case = await case_of(message, session)
     if case is None:
         return
     citizen = await citizen_of_case(session, case)
     if not citizen.banned:
-        await message.reply(_("The reporter of this case is not banned."))
+        outbox.send(message.reply(_("The reporter of this case is not banned.")))
         return
     citizen.banned = False
     await audit.log(session, case, *actor(message), "unban", clock.now())
-    await message.reply(fmt(_("The reporter of {ref} may open cases again."), ref=case.ref))
+    outbox.send(message.reply(fmt(_("The reporter of {ref} may open cases again."), ref=case.ref)))
     with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
-        await relay.tell_citizen(citizen, _("You can open reports through Beatline again."))
+        relay.tell_citizen(citizen, _("You can open reports through Beatline again."))
 
 
 async def cmd_transfer(
     message: Message,
+    outbox: Outbox,
     command: CommandObject,
     session: AsyncSession,
     relay: Relay,
@@ -201,13 +219,15 @@ async def cmd_transfer(
     target = network.desks_by_code().get((command.args or "").strip().lower())
     police = [d.code for d in network.desks if d.kind is DeskKind.POLICE and d.code != case.desk]
     if target is None or target.kind is not DeskKind.POLICE or target.code == case.desk:
-        await message.reply(
-            fmt(
-                _("Name the police desk to transfer to, for example: /transfer {desk}"),
-                desk=police[0] if police else "desk",
+        outbox.send(
+            message.reply(
+                fmt(
+                    _("Name the police desk to transfer to, for example: /transfer {desk}"),
+                    desk=police[0] if police else "desk",
+                )
+                + "\n"
+                + fmt(_("Desks: {desks}"), desks=", ".join(police) or "—")
             )
-            + "\n"
-            + fmt(_("Desks: {desks}"), desks=", ".join(police) or "—")
         )
         return
     citizen = await citizen_of_case(session, case)
@@ -220,6 +240,7 @@ async def cmd_transfer(
 
 async def cmd_refer(
     message: Message,
+    outbox: Outbox,
     command: CommandObject,
     session: AsyncSession,
     relay: Relay,
@@ -234,16 +255,18 @@ async def cmd_refer(
     partners = [d.code for d in network.desks if d.kind is DeskKind.PARTNER]
     partner = network.desks_by_code().get(words[0]) if words else None
     if partner is None or partner.kind is not DeskKind.PARTNER:
-        await message.reply(
-            fmt(
-                _(
-                    "Name the partner, for example: /refer {partner} (add “info” for a summary "
-                    "they cannot answer)"
-                ),
-                partner=partners[0] if partners else "partner",
+        outbox.send(
+            message.reply(
+                fmt(
+                    _(
+                        "Name the partner, for example: /refer {partner} (add “info” for a "
+                        "summary they cannot answer)"
+                    ),
+                    partner=partners[0] if partners else "partner",
+                )
+                + "\n"
+                + fmt(_("Partners: {partners}"), partners=", ".join(partners) or "—")
             )
-            + "\n"
-            + fmt(_("Partners: {partners}"), partners=", ".join(partners) or "—")
         )
         return
     info_only = len(words) > 1 and words[1] == "info"
@@ -264,29 +287,35 @@ async def cmd_refer(
         clock.now(),
         f"{partner.code}{' (info only)' if info_only else ''}: proposed",
     )
-    if await desks.ask_consent(relay, case, citizen, partner, referral):
-        await message.reply(
-            fmt(
-                _("Asked the citizen whether {partner} may see this case."),
-                partner=partner.name(network.default_language, network.default_language),
+    if desks.ask_consent(relay, case, citizen, partner, referral):
+        outbox.send(
+            message.reply(
+                fmt(
+                    _("Asked the citizen whether {partner} may see this case."),
+                    partner=partner.name(network.default_language, network.default_language),
+                )
             )
         )
     else:
-        await message.reply(_("The citizen cannot be reached, so the referral was not asked."))
+        outbox.send(
+            message.reply(_("The citizen cannot be reached, so the referral was not asked."))
+        )
 
 
-async def cmd_history(message: Message, session: AsyncSession, network: Network) -> None:
+async def cmd_history(
+    message: Message, outbox: Outbox, session: AsyncSession, network: Network
+) -> None:
     """The case's audit trail."""
     case = await case_of(message, session)
     if case is None:
         return
     events = await audit.trail(session, case)
     if not events:
-        await message.reply(_("No staff actions recorded for this case yet."))
+        outbox.send(message.reply(_("No staff actions recorded for this case yet.")))
         return
     lines = [fmt(_("<b>History of {ref}</b>"), ref=case.ref)]
     for event in events:
         when = local_time(event.created_at, network)
         detail = f" · {quote(event.detail[:80])}" if event.detail else ""
         lines.append(f"{when} · {quote(event.action)} · {quote(event.actor_name)}{detail}")
-    await message.reply("\n".join(lines))
+    outbox.send(message.reply("\n".join(lines)))

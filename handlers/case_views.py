@@ -18,6 +18,7 @@ from bot.relay import Relay
 from bot.services import audit
 from bot.services import cases as case_service
 from bot.services import referrals as referral_service
+from bot.telegram.outbox import Outbox
 from bot.texts import MENU_CASES, MENU_HELP, case_line, case_list, fmt, isolate, local_time, quote
 from storage.models import CaseStatus, Citizen, ReferralStatus
 
@@ -38,19 +39,27 @@ def create_router() -> Router:
 
 
 async def cmd_cases(
-    message: Message, session: AsyncSession, citizen: Citizen, network: Network, i18n: I18n
+    message: Message,
+    outbox: Outbox,
+    session: AsyncSession,
+    citizen: Citizen,
+    network: Network,
+    i18n: I18n,
 ) -> None:
     """List open and recently closed cases; open ones can be marked solved."""
     cases = await case_service.recent_cases(session, citizen)
     open_ones = [case for case in cases if case.status != CaseStatus.CLOSED]
-    await message.answer(
-        case_list(cases, network, i18n.current_locale),
-        reply_markup=keyboards.solved(open_ones) or keyboards.main_menu(),
+    outbox.send(
+        message.answer(
+            case_list(cases, network, i18n.current_locale),
+            reply_markup=keyboards.solved(open_ones) or keyboards.main_menu(),
+        )
     )
 
 
 async def cmd_status(
     message: Message,
+    outbox: Outbox,
     command: CommandObject,
     session: AsyncSession,
     citizen: Citizen,
@@ -59,40 +68,51 @@ async def cmd_status(
 ) -> None:
     """`/status BL-26-00042`: one of the citizen's own cases."""
     if not command.args:
-        await message.answer(
-            _("Send the reference with the command, for example: /status BL-26-00042")
+        outbox.send(
+            message.answer(
+                _("Send the reference with the command, for example: /status BL-26-00042")
+            )
         )
         return
     case = await case_service.find_own_case(session, citizen, command.args)
     if case is None:
-        await message.answer(
-            fmt(_("No case {ref} was found among your reports."), ref=command.args.strip()[:40])
+        outbox.send(
+            message.answer(
+                fmt(
+                    _("No case {ref} was found among your reports."), ref=command.args.strip()[:40]
+                )
+            )
         )
         return
-    await message.answer(
-        case_line(case, network, i18n.current_locale)
-        + "\n"
-        + fmt(_("Reported: {time}"), time=local_time(case.created_at, network))
+    outbox.send(
+        message.answer(
+            case_line(case, network, i18n.current_locale)
+            + "\n"
+            + fmt(_("Reported: {time}"), time=local_time(case.created_at, network))
+        )
     )
 
 
-async def cmd_help(message: Message, network: Network) -> None:
-    await message.answer(
-        _(
-            "<b>Beatline</b> connects you with the police in your neighbourhood.\n\n"
-            "📝 Report: tell the police about an incident or give a tip.\n"
-            "📂 My cases: see your reports and their status (or /status with a reference).\n"
-            "🌐 Language: change the language.\n"
-            "After a report, write here to add information; answers from the police arrive "
-            "here too.\n\n"
-            "This is not an emergency line: in an emergency call {number}."
-        ).format(number=isolate(quote(network.emergency.number))),
-        reply_markup=keyboards.main_menu(),
+async def cmd_help(message: Message, outbox: Outbox, network: Network) -> None:
+    outbox.send(
+        message.answer(
+            _(
+                "<b>Beatline</b> connects you with the police in your neighbourhood.\n\n"
+                "📝 Report: tell the police about an incident or give a tip.\n"
+                "📂 My cases: see your reports and their status (or /status with a reference).\n"
+                "🌐 Language: change the language.\n"
+                "After a report, write here to add information; answers from the police arrive "
+                "here too.\n\n"
+                "This is not an emergency line: in an emergency call {number}."
+            ).format(number=isolate(quote(network.emergency.number))),
+            reply_markup=keyboards.main_menu(),
+        )
     )
 
 
 async def cb_rate(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.RateCb,
     session: AsyncSession,
     citizen: Citizen,
@@ -101,25 +121,27 @@ async def cb_rate(
     """Store the citizen's 1–5 rating and show it in the topic."""
     case = await case_service.find_own_case_by_id(session, citizen, callback_data.case_id)
     if case is None or case.status != CaseStatus.CLOSED:
-        await query.answer(_("This button is no longer active."), show_alert=True)
+        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
         return
     case_service.rate(case, callback_data.stars)
-    await query.answer(_("Thank you for your rating."))
+    outbox.answer(query.answer(_("Thank you for your rating.")))
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
-        await query.message.answer(
-            _("Thank you. Your rating: {stars}").format(stars="⭐" * callback_data.stars)
+        outbox.send(query.message.edit_reply_markup(reply_markup=None))
+        outbox.send(
+            query.message.answer(
+                _("Thank you. Your rating: {stars}").format(stars="⭐" * callback_data.stars)
+            )
         )
     with relay.staff_language():
-        await relay.note(
+        relay.note(
             case,
-            citizen,
             _("⭐ The citizen rated the handling {stars}/5.").format(stars=callback_data.stars),
         )
 
 
 async def cb_solved(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.SolvedCb,
     session: AsyncSession,
     citizen: Citizen,
@@ -130,22 +152,27 @@ async def cb_solved(
     """The citizen closes their own case ("my issue is solved")."""
     case = await case_service.open_case_by_id(session, citizen, callback_data.case_id)
     if case is None:
-        await query.answer(_("That case is closed or no longer yours."), show_alert=True)
+        outbox.answer(query.answer(_("That case is closed or no longer yours."), show_alert=True))
         return
     with relay.staff_language():
         case_service.close(case, _("Closed by the citizen: the issue is solved."), clock.now())
-        await relay.note(case, citizen, _("✅ The citizen marked this case as solved."))
-        await relay.refresh_card(case, citizen)
-    await query.answer()
+        relay.note(case, _("✅ The citizen marked this case as solved."))
+        await relay.refresh_card(case)
+    outbox.answer(query.answer())
     if isinstance(query.message, Message):
-        await query.message.answer(
-            fmt(_("Your report {ref} is closed. Thank you for letting us know."), ref=case.ref),
-            reply_markup=keyboards.rating(case.id),
+        outbox.send(
+            query.message.answer(
+                fmt(
+                    _("Your report {ref} is closed. Thank you for letting us know."), ref=case.ref
+                ),
+                reply_markup=keyboards.rating(case.id),
+            )
         )
 
 
 async def cb_referral(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.ReferralCb,
     session: AsyncSession,
     citizen: Citizen,
@@ -160,7 +187,7 @@ async def cb_referral(
         else None
     )
     if referral is None or case is None or referral.status != ReferralStatus.PROPOSED:
-        await query.answer(_("This button is no longer active."), show_alert=True)
+        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
         return
     partner = relay.network.desk(referral.partner)
     referral_service.answer(referral, case, callback_data.agree, clock.now())
@@ -173,39 +200,35 @@ async def cb_referral(
         clock.now(),
         f"{partner.code}: {'agreed' if callback_data.agree else 'declined'}",
     )
-    await query.answer()
+    outbox.answer(query.answer())
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        outbox.send(query.message.edit_reply_markup(reply_markup=None))
     name = partner.name(citizen.language or "", relay.network.default_language)
     staff_name = partner.name(relay.network.default_language, relay.network.default_language)
     if callback_data.agree:
         desk = relay.network.desk(case.desk)
-        await desks.open_partner_topic(
+        desks.open_partner_topic(
             relay,
-            case,
-            citizen,
             partner,
             referral,
             desk.name(relay.network.default_language, relay.network.default_language),
         )
-        await relay.refresh_card(case, citizen)
+        await relay.refresh_card(case)
         with relay.staff_language():
-            await relay.note(
+            relay.note(
                 case,
-                citizen,
                 fmt(
                     _("✅ The citizen agreed: {partner} has received the case."),
                     partner=staff_name,
                 ),
             )
-        await relay.tell_citizen(
+        relay.tell_citizen(
             citizen, fmt(_("Thank you. {partner} has received your report."), partner=name)
         )
     else:
         with relay.staff_language():
-            await relay.note(
+            relay.note(
                 case,
-                citizen,
                 fmt(_("✖ The citizen declined the referral to {partner}."), partner=staff_name),
             )
-        await relay.tell_citizen(citizen, _("Understood. Your report stays with the police."))
+        relay.tell_citizen(citizen, _("Understood. Your report stays with the police."))

@@ -2,47 +2,35 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import ChatMemberAdministrator, ChatMemberOwner, Message
+from aiogram.types import Message
 
-from bot.i18n import _
-from bot.network import Network
-from bot.texts import fmt
+from bot.filters import Match
+from bot.telegram.outbox import Outbox
+from bot.workflows.whereami import WHEREAMI
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(
-        cmd_whereami, Command("whereami"), F.chat.type.in_({"group", "supergroup"})
+        cmd_whereami, Command("whereami"), Match(F.chat.type.in_({"group", "supergroup"}))
     )
     return router
 
 
-async def cmd_whereami(message: Message, bot: Bot, network: Network) -> None:
+async def cmd_whereami(message: Message, outbox: Outbox) -> None:
     """Print the chat id and whether topics can be used here."""
-    member = await bot.get_chat_member(chat_id=message.chat.id, user_id=bot.id)
-    can_manage = isinstance(member, ChatMemberOwner) or (
-        isinstance(member, ChatMemberAdministrator) and bool(member.can_manage_topics)
+    chat = message.chat
+    outbox.compose(
+        WHEREAMI,
+        chat.id,
+        {
+            "chat_id": chat.id,
+            "thread_id": message.message_thread_id,
+            "reply_to": message.message_id,
+            "title": chat.title,
+            "type": chat.type,
+            "is_forum": bool(chat.is_forum),
+        },
     )
-    desk = network.desk_for_chat(message.chat.id)
-    yes, no = _("yes"), _("no")
-    lines = [
-        fmt(_("Chat: {title}"), title=message.chat.title or ""),
-        _("Chat id: <code>{chat_id}</code>").format(chat_id=message.chat.id),
-        fmt(_("Type: {kind}"), kind=message.chat.type),
-        _("Topics enabled: {answer}").format(answer=yes if message.chat.is_forum else no),
-        _("Bot may manage topics: {answer}").format(answer=yes if can_manage else no),
-        fmt(_("Desk in network.toml: {desk}"), desk=desk.code)
-        if desk
-        else _("Desk in network.toml: none (add this chat id to a desk)"),
-    ]
-    if message.chat.type != "supergroup" or not message.chat.is_forum or not can_manage:
-        lines += [
-            "",
-            _(
-                "A desk needs a supergroup with topics enabled, and the bot as an "
-                "administrator allowed to manage topics."
-            ),
-        ]
-    await message.reply("\n".join(lines))

@@ -23,13 +23,14 @@ from bot.casework import (
 )
 from bot.clock import Clock
 from bot.edits import mirror_edit
-from bot.filters import Consented, MenuButton
+from bot.filters import Consented, Match, MenuButton
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.network import Network
 from bot.relay import RELAYABLE, REVEALING, Relay
 from bot.services import cases as case_service
 from bot.services.citizens import set_language
 from bot.services.triage import EmergencyDetector
+from bot.telegram.outbox import Outbox
 from bot.texts import (
     CANCEL,
     SEND_REPORT,
@@ -53,11 +54,11 @@ def create_router() -> Router:
     router = Router(name=__name__)
     router.message.filter(Consented())
     router.callback_query.filter(Consented())
-    router.message.register(cmd_unknown, F.text.startswith("/"))
+    router.message.register(cmd_unknown, Match(F.text.startswith("/")))
     # Wizard buttons pressed after the wizard ended (a double tap) must not become follow-ups.
     for label in (SEND_REPORT, CANCEL, SKIP):
         router.message.register(on_leftover_button, MenuButton(label))
-    router.message.register(on_followup, StateFilter(None), F.content_type.in_(RELAYABLE))
+    router.message.register(on_followup, StateFilter(None), Match(F.content_type.in_(RELAYABLE)))
     router.message.register(on_unsupported, StateFilter(None))
     router.edited_message.register(on_edit)
     router.callback_query.register(cb_pick_case, keyboards.PickCaseCb.filter())
@@ -67,14 +68,18 @@ def create_router() -> Router:
     return router
 
 
-async def cmd_unknown(message: Message) -> None:
-    await message.answer(
-        _("I do not know that command. See /help."), reply_markup=keyboards.main_menu()
+async def cmd_unknown(message: Message, outbox: Outbox) -> None:
+    outbox.send(
+        message.answer(
+            _("I do not know that command. See /help."), reply_markup=keyboards.main_menu()
+        )
     )
 
 
-async def on_leftover_button(message: Message) -> None:
-    await message.answer(_("Choose an option from the menu."), reply_markup=keyboards.main_menu())
+async def on_leftover_button(message: Message, outbox: Outbox) -> None:
+    outbox.send(
+        message.answer(_("Choose an option from the menu."), reply_markup=keyboards.main_menu())
+    )
 
 
 async def _target_case(
@@ -112,7 +117,7 @@ async def _deliver(
         await state.update_data(
             {SENSITIVE: {"case_id": case.id, "messages": [snapshot(m) for m in messages]}}
         )
-        await ask_before_revealing(messages[0])
+        ask_before_revealing(relay.outbox, messages[0])
         return
     languages = await relay_from_citizen(
         relay, session, case, citizen, messages, clock.now(), detector
@@ -143,12 +148,13 @@ async def _maybe_offer_language(
                     ),
                     language=name,
                 )
-                await relay.tell_citizen(citizen, offer, keyboards.switch_language(language))
+                relay.tell_citizen(citizen, offer, keyboards.switch_language(language))
     await state.update_data({FOREIGN_STREAK: streak})
 
 
 async def on_followup(
     message: Message,
+    outbox: Outbox,
     session: AsyncSession,
     citizen: Citizen,
     state: FSMContext,
@@ -162,18 +168,22 @@ async def on_followup(
     messages = album or [message]
     target = await _target_case(message, session, citizen, state)
     if target is None:
-        await message.answer(
-            _("You have no open report. Press “📝 Report” to tell us about something."),
-            reply_markup=keyboards.main_menu(),
+        outbox.send(
+            message.answer(
+                _("You have no open report. Press “📝 Report” to tell us about something."),
+                reply_markup=keyboards.main_menu(),
+            )
         )
         return
     if isinstance(target, list):
         pending = [*(await state.get_data()).get(PENDING, []), *map(snapshot, messages)]
         await state.update_data({PENDING: pending})
         if len(pending) == len(messages):
-            await message.reply(
-                _("You have more than one open report. Which one is this about?"),
-                reply_markup=keyboards.pick_case(target),
+            outbox.send(
+                message.reply(
+                    _("You have more than one open report. Which one is this about?"),
+                    reply_markup=keyboards.pick_case(target),
+                )
             )
         return
     await _deliver(messages, target, citizen, state, session, relay, clock, detector, network)
@@ -181,6 +191,7 @@ async def on_followup(
 
 async def cb_pick_case(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.PickCaseCb,
     session: AsyncSession,
     citizen: Citizen,
@@ -193,7 +204,7 @@ async def cb_pick_case(
     """Send the messages that waited for a case choice, and keep using that case."""
     case = await case_service.open_case_by_id(session, citizen, callback_data.case_id)
     if case is None or not isinstance(query.message, Message):
-        await query.answer(_("That case is closed or no longer yours."), show_alert=True)
+        outbox.answer(query.answer(_("That case is closed or no longer yours."), show_alert=True))
         return
     pending: list[dict[str, Any]] = (await state.get_data()).get(PENDING, [])
     await state.update_data({ACTIVE_CASE: case.id, PENDING: []})
@@ -205,17 +216,20 @@ async def cb_pick_case(
     ]
     for batch in groups(fresh):
         await _deliver(batch, case, citizen, state, session, relay, clock, detector, network)
-    await query.answer()
-    await query.message.edit_text(
-        _(
-            "Sent to <b>{ref}</b>. Your next messages go there too; reply to a message of "
-            "another case to write about that one."
-        ).format(ref=isolate(quote(case.ref)))
+    outbox.answer(query.answer())
+    outbox.send(
+        query.message.edit_text(
+            _(
+                "Sent to <b>{ref}</b>. Your next messages go there too; reply to a message of "
+                "another case to write about that one."
+            ).format(ref=isolate(quote(case.ref)))
+        )
     )
 
 
 async def cb_sensitive(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.SensitiveCb,
     session: AsyncSession,
     citizen: Citizen,
@@ -227,12 +241,12 @@ async def cb_sensitive(
     """The anonymous citizen's answer to "this may identify you — send anyway?"."""
     pending = (await state.get_data()).get(SENSITIVE)
     await state.update_data({SENSITIVE: None})
-    await query.answer()
+    outbox.answer(query.answer())
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        outbox.send(query.message.edit_reply_markup(reply_markup=None))
     if not pending or not callback_data.send:
         if isinstance(query.message, Message):
-            await query.message.answer(_("Not sent."))
+            outbox.send(query.message.answer(_("Not sent.")))
         return
     case = await case_service.open_case_by_id(session, citizen, pending["case_id"])
     if case is None:
@@ -252,25 +266,26 @@ async def on_edit(message: Message, session: AsyncSession, citizen: Citizen, rel
     await mirror_edit(relay, case, citizen, record, message, header="")
 
 
-async def on_unsupported(message: Message) -> None:
-    await message.answer(cannot_pass_on())
+async def on_unsupported(message: Message, outbox: Outbox) -> None:
+    outbox.send(message.answer(cannot_pass_on()))
 
 
-async def cb_stale(query: CallbackQuery) -> None:
-    await query.answer(_("This button is no longer active."), show_alert=True)
+async def cb_stale(query: CallbackQuery, outbox: Outbox) -> None:
+    outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
 
 
 async def cb_switch_language(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.SwitchLanguageCb,
     citizen: Citizen,
     state: FSMContext,
     i18n: I18n,
 ) -> None:
     """Yes: switch the interface; no: never offer that language again."""
-    await query.answer()
+    outbox.answer(query.answer())
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        outbox.send(query.message.edit_reply_markup(reply_markup=None))
     if not callback_data.switch or callback_data.code not in i18n.available_locales:
         declined = (await state.get_data()).get(DECLINED_LANGUAGES, [])
         await state.update_data({DECLINED_LANGUAGES: [*declined, callback_data.code]})
@@ -278,9 +293,11 @@ async def cb_switch_language(
     set_language(citizen, callback_data.code)
     with i18n.use_locale(callback_data.code):
         if isinstance(query.message, Message):
-            await query.message.answer(
-                _("Language set to {name}.").format(
-                    name=LANGUAGE_NAMES.get(callback_data.code, callback_data.code)
-                ),
-                reply_markup=keyboards.main_menu(),
+            outbox.send(
+                query.message.answer(
+                    _("Language set to {name}.").format(
+                        name=LANGUAGE_NAMES.get(callback_data.code, callback_data.code)
+                    ),
+                    reply_markup=keyboards.main_menu(),
+                )
             )

@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcast import alert_buttons, alert_text
 from bot.clock import Clock
+from bot.filters import Match
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.network import Named, Network
 from bot.services import alerts
+from bot.telegram.outbox import Outbox
 from bot.texts import fmt, local_time
 
 TEXT_LINE = re.compile(r"^\s*([a-z]{2,3})\s*:\s*(.+)$", re.DOTALL)
@@ -46,16 +48,16 @@ class PickCb(CallbackData, prefix="ann"):
 
 def create_router(network: Network) -> Router:
     router = Router(name=__name__)
-    router.message.filter(F.chat.id == network.coordinators_chat_id)
-    router.callback_query.filter(F.message.chat.id == network.coordinators_chat_id)
+    router.message.filter(Match(F.chat.id == network.coordinators_chat_id))
+    router.callback_query.filter(Match(F.message.chat.id == network.coordinators_chat_id))
     router.message.register(cmd_announce, Command("announce"))
     router.message.register(cmd_announcements, Command("announcements"))
     router.message.register(cmd_cancel_announcement, Command("cancel_announcement"))
     router.message.register(cmd_stop, Command("cancel"), StateFilter(AnnounceForm))
     router.callback_query.register(cb_pick, PickCb.filter(), StateFilter(AnnounceForm))
-    router.message.register(on_texts, AnnounceForm.texts)
-    router.message.register(on_photo, AnnounceForm.photo)
-    router.message.register(on_schedule, AnnounceForm.schedule)
+    router.message.register(on_texts, StateFilter(AnnounceForm.texts))
+    router.message.register(on_photo, StateFilter(AnnounceForm.photo))
+    router.message.register(on_schedule, StateFilter(AnnounceForm.schedule))
     return router
 
 
@@ -79,14 +81,18 @@ def _toggles(
     return builder.as_markup()
 
 
-async def cmd_announce(message: Message, state: FSMContext, network: Network) -> None:
+async def cmd_announce(
+    message: Message, outbox: Outbox, state: FSMContext, network: Network
+) -> None:
     """Start composing an announcement."""
     await state.clear()
     await state.set_state(AnnounceForm.areas)
     await state.update_data(areas=[], topics=[], texts={}, started_by=_author(message))
-    await message.answer(
-        _("New announcement. Which areas? Tick them, or press “All”. (/cancel stops.)"),
-        reply_markup=_toggles(network.areas, [], "areas", network.default_language),
+    outbox.send(
+        message.answer(
+            _("New announcement. Which areas? Tick them, or press “All”. (/cancel stops.)"),
+            reply_markup=_toggles(network.areas, [], "areas", network.default_language),
+        )
     )
 
 
@@ -96,6 +102,7 @@ def _author(message: Message) -> int | None:
 
 async def cb_pick(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: PickCb,
     state: FSMContext,
     network: Network,
@@ -105,7 +112,7 @@ async def cb_pick(
 ) -> None:
     data = await state.get_data()
     message = query.message if isinstance(query.message, Message) else None
-    await query.answer()
+    outbox.answer(query.answer())
     if message is None:
         return
     step, value = callback_data.step, callback_data.value
@@ -115,14 +122,18 @@ async def cb_pick(
         chosen = [c for c in chosen if c != value] if value in chosen else [*chosen, value]
         await state.update_data({step: chosen})
         items = network.areas if step == "areas" else network.topics
-        await message.edit_reply_markup(reply_markup=_toggles(items, chosen, step, language))
+        outbox.send(
+            message.edit_reply_markup(reply_markup=_toggles(items, chosen, step, language))
+        )
         return
     if step == "areas":
         if network.topics:
             await state.set_state(AnnounceForm.topics)
-            await message.answer(
-                _("Which topics? Tick them, or press “All”."),
-                reply_markup=_toggles(network.topics, [], "topics", language),
+            outbox.send(
+                message.answer(
+                    _("Which topics? Tick them, or press “All”."),
+                    reply_markup=_toggles(network.topics, [], "topics", language),
+                )
             )
             return
         step = "topics"
@@ -134,70 +145,80 @@ async def cb_pick(
             text=_("🔴 Urgent (ignores quiet hours)"),
             callback_data=PickCb(step="priority", value="urgent"),
         )
-        await message.answer(_("Priority?"), reply_markup=builder.as_markup())
+        outbox.send(message.answer(_("Priority?"), reply_markup=builder.as_markup()))
         return
     if step == "priority":
         await state.update_data(urgent=value == "urgent")
         await state.set_state(AnnounceForm.texts)
-        await message.answer(
-            fmt(
-                _(
-                    "Send the text in each language, one message per language, starting with the "
-                    "language code, e.g. “{example}”. At least {language} is needed. Send /done "
-                    "when finished."
-                ),
-                example=f"{language}: …",
-                language=LANGUAGE_NAMES.get(language, language),
+        outbox.send(
+            message.answer(
+                fmt(
+                    _(
+                        "Send the text in each language, one message per language, starting "
+                        "with the language code, e.g. “{example}”. At least {language} is "
+                        "needed. Send /done when finished."
+                    ),
+                    example=f"{language}: …",
+                    language=LANGUAGE_NAMES.get(language, language),
+                )
             )
         )
         return
     if step == "confirm" and value == "yes":
-        await _save(message, state, network, session, clock)
+        await _save(outbox, message, state, network, session, clock)
         return
     await state.clear()
-    await message.answer(_("Announcement discarded."))
+    outbox.send(message.answer(_("Announcement discarded.")))
 
 
-async def on_texts(message: Message, state: FSMContext, network: Network) -> None:
+async def on_texts(message: Message, outbox: Outbox, state: FSMContext, network: Network) -> None:
     texts: dict[str, str] = (await state.get_data()).get("texts", {})
     if message.text == "/done" or (message.text or "").startswith("/done@"):
         if network.default_language not in texts:
-            await message.reply(
-                fmt(
-                    _("The {language} text is still missing."),
-                    language=LANGUAGE_NAMES.get(network.default_language, ""),
+            outbox.send(
+                message.reply(
+                    fmt(
+                        _("The {language} text is still missing."),
+                        language=LANGUAGE_NAMES.get(network.default_language, ""),
+                    )
                 )
             )
             return
         await state.set_state(AnnounceForm.photo)
-        await message.answer(_("Add a photo, or send /skip."))
+        outbox.send(message.answer(_("Add a photo, or send /skip.")))
         return
     match = TEXT_LINE.match(message.text or "")
     if match is None or match.group(1) not in LANGUAGE_NAMES:
-        await message.reply(_("Start the message with a language code and a colon, e.g. “nl: …”."))
+        outbox.send(
+            message.reply(_("Start the message with a language code and a colon, e.g. “nl: …”."))
+        )
         return
     texts[match.group(1)] = match.group(2).strip()
     await state.update_data(texts=texts)
-    await message.reply(
-        fmt(
-            _("{language} saved ({count} so far)."),
-            language=LANGUAGE_NAMES[match.group(1)],
-            count=len(texts),
+    outbox.send(
+        message.reply(
+            fmt(
+                _("{language} saved ({count} so far)."),
+                language=LANGUAGE_NAMES[match.group(1)],
+                count=len(texts),
+            )
         )
     )
 
 
-async def on_photo(message: Message, state: FSMContext) -> None:
+async def on_photo(message: Message, outbox: Outbox, state: FSMContext) -> None:
     if message.photo:
         await state.update_data(photo=message.photo[-1].file_id)
     elif (message.text or "").split("@")[0] != "/skip":
-        await message.reply(_("Send a photo, or /skip."))
+        outbox.send(message.reply(_("Send a photo, or /skip.")))
         return
     await state.set_state(AnnounceForm.schedule)
-    await message.answer(
-        _(
-            "When? Send “now”, a date and time (“2026-12-01 18:00”), “daily 18:00”, "
-            "“weekly mon 09:00” or “cron 0 9 * * 1”."
+    outbox.send(
+        message.answer(
+            _(
+                "When? Send “now”, a date and time (“2026-12-01 18:00”), “daily 18:00”, "
+                "“weekly mon 09:00” or “cron 0 9 * * 1”."
+            )
         )
     )
 
@@ -229,14 +250,16 @@ def parse_schedule(text: str, now: datetime, network: Network) -> tuple[datetime
 
 
 async def on_schedule(
-    message: Message, state: FSMContext, network: Network, clock: Clock, i18n: I18n
+    message: Message, outbox: Outbox, state: FSMContext, network: Network, clock: Clock, i18n: I18n
 ) -> None:
     parsed = parse_schedule(message.text or "", clock.now(), network)
     if parsed is None:
-        await message.reply(
-            _(
-                "I did not understand that time. Try “now”, “2026-12-01 18:00”, "
-                "“daily 18:00”, “weekly mon 09:00” or “cron 0 9 * * 1”."
+        outbox.send(
+            message.reply(
+                _(
+                    "I did not understand that time. Try “now”, “2026-12-01 18:00”, "
+                    "“daily 18:00”, “weekly mon 09:00” or “cron 0 9 * * 1”."
+                )
             )
         )
         return
@@ -247,25 +270,34 @@ async def on_schedule(
     # The preview is exactly what citizens of each language will get.
     for language, text in data["texts"].items():
         with i18n.use_locale(language):
-            await message.answer(
-                f"[{language}]\n{alert_text(data.get('urgent', False), text)}",
-                reply_markup=alert_buttons(0),
+            outbox.send(
+                message.answer(
+                    f"[{language}]\n{alert_text(data.get('urgent', False), text)}",
+                    reply_markup=alert_buttons(0),
+                )
             )
     builder = InlineKeyboardBuilder()
     builder.button(text=_("✅ Schedule it"), callback_data=PickCb(step="confirm", value="yes"))
     builder.button(text=_("✖ Discard"), callback_data=PickCb(step="confirm", value="no"))
-    await message.answer(
-        fmt(
-            _("Above: the preview per language. First sending: {time} ({schedule})."),
-            time=local_time(first, network),
-            schedule=schedule,
-        ),
-        reply_markup=builder.as_markup(),
+    outbox.send(
+        message.answer(
+            fmt(
+                _("Above: the preview per language. First sending: {time} ({schedule})."),
+                time=local_time(first, network),
+                schedule=schedule,
+            ),
+            reply_markup=builder.as_markup(),
+        )
     )
 
 
 async def _save(
-    message: Message, state: FSMContext, network: Network, session: AsyncSession, clock: Clock
+    outbox: Outbox,
+    message: Message,
+    state: FSMContext,
+    network: Network,
+    session: AsyncSession,
+    clock: Clock,
 ) -> None:
     data: dict[str, Any] = await state.get_data()
     await state.clear()
@@ -282,26 +314,30 @@ async def _save(
         author_id=data.get("started_by"),
         first_run=datetime.fromisoformat(data["first"]),
     )
-    await message.answer(
-        fmt(
-            _(
-                "Announcement #{number} is scheduled. /announcements lists it; "
-                "/cancel_announcement {number} cancels it."
-            ),
-            number=announcement.id,
+    outbox.send(
+        message.answer(
+            fmt(
+                _(
+                    "Announcement #{number} is scheduled. /announcements lists it; "
+                    "/cancel_announcement {number} cancels it."
+                ),
+                number=announcement.id,
+            )
         )
     )
 
 
-async def cmd_stop(message: Message, state: FSMContext) -> None:
+async def cmd_stop(message: Message, outbox: Outbox, state: FSMContext) -> None:
     await state.clear()
-    await message.answer(_("Announcement discarded."))
+    outbox.send(message.answer(_("Announcement discarded.")))
 
 
-async def cmd_announcements(message: Message, session: AsyncSession, network: Network) -> None:
+async def cmd_announcements(
+    message: Message, outbox: Outbox, session: AsyncSession, network: Network
+) -> None:
     rows = await alerts.recent_announcements(session)
     if not rows:
-        await message.answer(_("No announcements yet."))
+        outbox.send(message.answer(_("No announcements yet.")))
         return
     lines = [_("<b>Announcements</b>")]
     for row in rows:
@@ -316,26 +352,28 @@ async def cmd_announcements(message: Message, session: AsyncSession, network: Ne
                 text=first,
             )
         )
-    await message.answer("\n".join(lines))
+    outbox.send(message.answer("\n".join(lines)))
 
 
 async def cmd_cancel_announcement(
-    message: Message, command: CommandObject, session: AsyncSession
+    message: Message, outbox: Outbox, command: CommandObject, session: AsyncSession
 ) -> None:
     try:
         number = int((command.args or "").strip().lstrip("#"))
     except ValueError:
-        await message.reply(_("Give the number, e.g. /cancel_announcement 12"))
+        outbox.send(message.reply(_("Give the number, e.g. /cancel_announcement 12")))
         return
     if await alerts.cancel(session, number):
-        await message.reply(fmt(_("Announcement #{number} is cancelled."), number=number))
+        outbox.send(message.reply(fmt(_("Announcement #{number} is cancelled."), number=number)))
     else:
-        await message.reply(
-            fmt(
-                _(
-                    "Announcement #{number} cannot be cancelled (unknown, already "
-                    "sending, done or cancelled)."
-                ),
-                number=number,
+        outbox.send(
+            message.reply(
+                fmt(
+                    _(
+                        "Announcement #{number} cannot be cancelled (unknown, already "
+                        "sending, done or cancelled)."
+                    ),
+                    number=number,
+                )
             )
         )

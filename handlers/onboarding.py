@@ -17,6 +17,7 @@ from bot.middlewares import profile_of
 from bot.network import Area, Network
 from bot.services import alerts
 from bot.services.citizens import give_consent, register, set_language
+from bot.telegram.outbox import Outbox
 from bot.texts import MENU_LANGUAGE, fmt
 from storage.models import Citizen
 
@@ -53,18 +54,22 @@ def welcome_back() -> str:
     return _("Welcome to Beatline. Choose an option from the menu below.")
 
 
-async def _ask_language(message: Message, i18n: I18n) -> None:
-    await message.answer(
-        _(
-            "Hello! This is Beatline, the contact channel between residents and the police.\n\n"
-            "Please choose your language:"
-        ),
-        reply_markup=keyboards.languages(i18n.available_locales, i18n.current_locale),
+async def _ask_language(outbox: Outbox, message: Message, i18n: I18n) -> None:
+    outbox.send(
+        message.answer(
+            _(
+                "Hello! This is Beatline, the contact channel between residents and the "
+                "police.\n\n"
+                "Please choose your language:"
+            ),
+            reply_markup=keyboards.languages(i18n.available_locales, i18n.current_locale),
+        )
     )
 
 
 async def cmd_start(
     message: Message,
+    outbox: Outbox,
     command: CommandObject,
     session: AsyncSession,
     clock: Clock,
@@ -84,12 +89,12 @@ async def cmd_start(
     if citizen.consent_at is None or citizen.language is None:
         if area is not None:
             await state.update_data({PENDING_AREA: area.code})
-        await _ask_language(message, i18n)
+        await _ask_language(outbox, message, i18n)
         return
     if area is not None:
-        await _subscribe_to(message, session, citizen, area, clock, i18n)
+        await _subscribe_to(outbox, message, session, citizen, area, clock, i18n)
         return
-    await message.answer(welcome_back(), reply_markup=keyboards.main_menu())
+    outbox.send(message.answer(welcome_back(), reply_markup=keyboards.main_menu()))
 
 
 def _linked_area(args: str | None, network: Network) -> Area | None:
@@ -99,6 +104,7 @@ def _linked_area(args: str | None, network: Network) -> Area | None:
 
 
 async def _subscribe_to(
+    outbox: Outbox,
     message: Message,
     session: AsyncSession,
     citizen: Citizen,
@@ -108,14 +114,17 @@ async def _subscribe_to(
 ) -> None:
     await alerts.subscribe(session, citizen, alerts.AREA, area.code, clock.now())
     name = area.name(i18n.current_locale, i18n.default_locale)
-    await message.answer(
-        fmt(_("You will now get alerts for {area}. /alerts changes this."), area=name),
-        reply_markup=keyboards.main_menu(),
+    outbox.send(
+        message.answer(
+            fmt(_("You will now get alerts for {area}. /alerts changes this."), area=name),
+            reply_markup=keyboards.main_menu(),
+        )
     )
 
 
 async def cb_language(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.LanguageCb,
     session: AsyncSession,
     clock: Clock,
@@ -125,23 +134,26 @@ async def cb_language(
     """Store the chosen language, then show the privacy notice (or confirm the change)."""
     code = supported(i18n, callback_data.code)
     if code is None or not isinstance(query.message, Message):
-        await query.answer(_("This language is not available."), show_alert=True)
+        outbox.answer(query.answer(_("This language is not available."), show_alert=True))
         return
     citizen = await register(session, profile_of(event_from_user, query.message.chat), clock.now())
     set_language(citizen, code)
     with i18n.use_locale(code):
-        await query.answer(LANGUAGE_NAMES.get(code, code))
+        outbox.answer(query.answer(LANGUAGE_NAMES.get(code, code)))
         if citizen.consent_at is None:
-            await query.message.answer(privacy_notice(), reply_markup=keyboards.consent())
+            outbox.send(query.message.answer(privacy_notice(), reply_markup=keyboards.consent()))
         else:
-            await query.message.answer(
-                _("Language set to {name}.").format(name=LANGUAGE_NAMES.get(code, code)),
-                reply_markup=keyboards.main_menu(),
+            outbox.send(
+                query.message.answer(
+                    _("Language set to {name}.").format(name=LANGUAGE_NAMES.get(code, code)),
+                    reply_markup=keyboards.main_menu(),
+                )
             )
 
 
 async def cb_consent(
     query: CallbackQuery,
+    outbox: Outbox,
     session: AsyncSession,
     clock: Clock,
     i18n: I18n,
@@ -151,37 +163,42 @@ async def cb_consent(
 ) -> None:
     """Record consent and open the main menu."""
     if not isinstance(query.message, Message):
-        await query.answer()
+        outbox.answer(query.answer())
         return
     citizen = await register(session, profile_of(event_from_user, query.message.chat), clock.now())
     give_consent(citizen, clock.now())
     if citizen.language is None:
         set_language(citizen, i18n.current_locale)
-    await query.answer(_("Thank you."))
-    await query.message.answer(
-        _(
-            "Thank you. You can now report something to the police or follow your reports.\n"
-            "In an emergency always call 112."
-        ),
-        reply_markup=keyboards.main_menu(),
+    outbox.answer(query.answer(_("Thank you.")))
+    outbox.send(
+        query.message.answer(
+            _(
+                "Thank you. You can now report something to the police or follow your reports.\n"
+                "In an emergency always call 112."
+            ),
+            reply_markup=keyboards.main_menu(),
+        )
     )
     pending = (await state.get_data()).get(PENDING_AREA)
     area = network.area(pending) if pending else None
     if area is not None:
         await state.update_data({PENDING_AREA: None})
-        await _subscribe_to(query.message, session, citizen, area, clock, i18n)
+        await _subscribe_to(outbox, query.message, session, citizen, area, clock, i18n)
 
 
-async def cmd_language(message: Message, i18n: I18n) -> None:
+async def cmd_language(message: Message, outbox: Outbox, i18n: I18n) -> None:
     """Offer the languages again."""
-    await message.answer(
-        _("Choose your language:"),
-        reply_markup=keyboards.languages(i18n.available_locales, i18n.current_locale),
+    outbox.send(
+        message.answer(
+            _("Choose your language:"),
+            reply_markup=keyboards.languages(i18n.available_locales, i18n.current_locale),
+        )
     )
 
 
 async def on_before_consent(
     message: Message,
+    outbox: Outbox,
     session: AsyncSession,
     clock: Clock,
     i18n: I18n,
@@ -189,17 +206,19 @@ async def on_before_consent(
 ) -> None:
     """Anything sent before consent is not kept; say so, then resume the start-up steps."""
     citizen = await register(session, profile_of(event_from_user, message.chat), clock.now())
-    await message.answer(
-        _(
-            "Before you can send us anything, please choose your language and read the privacy "
-            "notice. Your message was not passed on."
+    outbox.send(
+        message.answer(
+            _(
+                "Before you can send us anything, please choose your language and read the "
+                "privacy notice. Your message was not passed on."
+            )
         )
     )
     if citizen.language is None:
-        await _ask_language(message, i18n)
+        await _ask_language(outbox, message, i18n)
     else:
-        await message.answer(privacy_notice(), reply_markup=keyboards.consent())
+        outbox.send(message.answer(privacy_notice(), reply_markup=keyboards.consent()))
 
 
-async def on_stale_before_consent(query: CallbackQuery) -> None:
-    await query.answer(_("Please press /start first."), show_alert=True)
+async def on_stale_before_consent(query: CallbackQuery, outbox: Outbox) -> None:
+    outbox.answer(query.answer(_("Please press /start first."), show_alert=True))

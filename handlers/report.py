@@ -16,22 +16,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards
 from bot.casework import (
     ask_before_revealing,
-    record,
     restore,
     snapshot,
     submit_report,
 )
 from bot.clock import Clock
 from bot.config import Settings
-from bot.filters import Consented, MenuButton
+from bot.filters import Consented, Match, MenuButton
 from bot.i18n import _
 from bot.network import Network
-from bot.relay import RELAYABLE, REVEALING, Relay
+from bot.relay import RELAYABLE, REVEALING, SYSTEM_RECORD, Relay
 from bot.services import alerts
 from bot.services.cases import NewReport
 from bot.services.triage import EmergencyDetector
+from bot.telegram.outbox import Outbox
 from bot.texts import CANCEL, MENU_REPORT, SEND_REPORT, SKIP, cannot_pass_on, fmt, isolate
-from storage.models import Citizen, Direction, Privacy
+from storage.models import Citizen, Privacy
 
 DESCRIPTION_MAX_ITEMS = 30
 ITEMS = "items"
@@ -60,35 +60,47 @@ def create_router() -> Router:
         cb_cancel, keyboards.ReportCb.filter(F.action == "cancel"), StateFilter(ReportForm)
     )
     router.callback_query.register(
-        cb_category, keyboards.ReportCb.filter(F.action == "category"), ReportForm.category
+        cb_category,
+        keyboards.ReportCb.filter(F.action == "category"),
+        StateFilter(ReportForm.category),
     )
     router.callback_query.register(
-        cb_area, keyboards.ReportCb.filter(F.action == "area"), ReportForm.area
+        cb_area, keyboards.ReportCb.filter(F.action == "area"), StateFilter(ReportForm.area)
     )
     router.callback_query.register(
-        cb_privacy, keyboards.ReportCb.filter(F.action == "privacy"), ReportForm.privacy
+        cb_privacy,
+        keyboards.ReportCb.filter(F.action == "privacy"),
+        StateFilter(ReportForm.privacy),
     )
-    router.message.register(on_location, ReportForm.location, F.location)
-    router.message.register(on_skip_location, ReportForm.location, MenuButton(SKIP))
-    router.message.register(on_send, ReportForm.description, MenuButton(SEND_REPORT))
-    router.message.register(on_description, ReportForm.description, F.content_type.in_(RELAYABLE))
+    router.message.register(on_location, StateFilter(ReportForm.location), Match(F.location))
+    router.message.register(on_skip_location, StateFilter(ReportForm.location), MenuButton(SKIP))
+    router.message.register(on_send, StateFilter(ReportForm.description), MenuButton(SEND_REPORT))
+    router.message.register(
+        on_description, StateFilter(ReportForm.description), Match(F.content_type.in_(RELAYABLE))
+    )
     router.callback_query.register(
-        cb_sensitive, keyboards.SensitiveCb.filter(), ReportForm.description
+        cb_sensitive, keyboards.SensitiveCb.filter(), StateFilter(ReportForm.description)
     )
-    router.message.register(on_unsupported, ReportForm.description)
+    router.message.register(on_unsupported, StateFilter(ReportForm.description))
     router.message.register(on_waiting_for_button, StateFilter(ReportForm))
     return router
 
 
 async def cmd_report(
-    message: Message, state: FSMContext, network: Network, i18n: I18n, citizen: Citizen
+    message: Message,
+    outbox: Outbox,
+    state: FSMContext,
+    network: Network,
+    i18n: I18n,
+    citizen: Citizen,
 ) -> None:
     """Start the wizard (again, if one was under way)."""
-    await _start(message, state, network, i18n, citizen, alert_id=None)
+    await _start(outbox, message, state, network, i18n, citizen, alert_id=None)
 
 
 async def cb_alert_information(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.AlertCb,
     session: AsyncSession,
     state: FSMContext,
@@ -100,12 +112,13 @@ async def cb_alert_information(
     alert_id = await alerts.announcement_of_delivery(
         session, callback_data.delivery_id, citizen.chat_id
     )
-    await query.answer()
+    outbox.answer(query.answer())
     if isinstance(query.message, Message):
-        await _start(query.message, state, network, i18n, citizen, alert_id=alert_id)
+        await _start(outbox, query.message, state, network, i18n, citizen, alert_id=alert_id)
 
 
 async def _start(
+    outbox: Outbox,
     message: Message,
     state: FSMContext,
     network: Network,
@@ -115,24 +128,29 @@ async def _start(
 ) -> None:
     await state.clear()
     if citizen.banned:
-        await message.answer(
-            _(
-                "You cannot make new reports through Beatline at the moment. "
-                "In an emergency call {number}."
-            ).format(number=isolate(network.emergency.number)),
-            reply_markup=keyboards.main_menu(),
+        outbox.send(
+            message.answer(
+                _(
+                    "You cannot make new reports through Beatline at the moment. "
+                    "In an emergency call {number}."
+                ).format(number=isolate(network.emergency.number)),
+                reply_markup=keyboards.main_menu(),
+            )
         )
         return
     await state.set_state(ReportForm.category)
     await state.update_data(alert_id=alert_id)
-    await message.answer(
-        _("What is your report about?"),
-        reply_markup=keyboards.categories(network, i18n.current_locale),
+    outbox.send(
+        message.answer(
+            _("What is your report about?"),
+            reply_markup=keyboards.categories(network, i18n.current_locale),
+        )
     )
 
 
 async def cb_category(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.ReportCb,
     state: FSMContext,
     network: Network,
@@ -140,46 +158,59 @@ async def cb_category(
 ) -> None:
     category = network.category(callback_data.value)
     if category is None or not isinstance(query.message, Message):
-        await query.answer(_("This choice is no longer available."), show_alert=True)
+        outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
         return
     await state.update_data({"category": category.code, ITEMS: []})
     await state.set_state(ReportForm.location)
-    await query.answer()
-    await query.message.edit_text(
-        fmt(
-            _("Category: {name}"),
-            name=category.name(i18n.current_locale, network.default_language),
+    outbox.answer(query.answer())
+    outbox.send(
+        query.message.edit_text(
+            fmt(
+                _("Category: {name}"),
+                name=category.name(i18n.current_locale, network.default_language),
+            )
         )
     )
-    await query.message.answer(
-        _(
-            "Where exactly did it happen? You can share a location with the button below "
-            "(use the paperclip → Location to pick a place on the map), or skip this step. "
-            "A location you share may reveal where you are."
-        ),
-        reply_markup=keyboards.location_step(),
+    outbox.send(
+        query.message.answer(
+            _(
+                "Where exactly did it happen? You can share a location with the button below "
+                "(use the paperclip → Location to pick a place on the map), or skip this step. "
+                "A location you share may reveal where you are."
+            ),
+            reply_markup=keyboards.location_step(),
+        )
     )
 
 
-async def on_location(message: Message, state: FSMContext, network: Network, i18n: I18n) -> None:
+async def on_location(
+    message: Message, outbox: Outbox, state: FSMContext, network: Network, i18n: I18n
+) -> None:
     """Keep the point, and suggest the area it lies in."""
     assert message.location is not None
     latitude, longitude = message.location.latitude, message.location.longitude
     await state.update_data(latitude=latitude, longitude=longitude)
     suggested = network.locate(latitude, longitude)
-    await message.answer(_("📍 Location received."), reply_markup=ReplyKeyboardRemove())
-    await _ask_area(message, state, network, i18n, suggested.code if suggested else None)
+    outbox.send(message.answer(_("📍 Location received."), reply_markup=ReplyKeyboardRemove()))
+    await _ask_area(outbox, message, state, network, i18n, suggested.code if suggested else None)
 
 
 async def on_skip_location(
-    message: Message, state: FSMContext, network: Network, i18n: I18n
+    message: Message, outbox: Outbox, state: FSMContext, network: Network, i18n: I18n
 ) -> None:
-    await message.answer(_("No location, that is fine."), reply_markup=ReplyKeyboardRemove())
-    await _ask_area(message, state, network, i18n, None)
+    outbox.send(
+        message.answer(_("No location, that is fine."), reply_markup=ReplyKeyboardRemove())
+    )
+    await _ask_area(outbox, message, state, network, i18n, None)
 
 
 async def _ask_area(
-    message: Message, state: FSMContext, network: Network, i18n: I18n, suggested: str | None
+    outbox: Outbox,
+    message: Message,
+    state: FSMContext,
+    network: Network,
+    i18n: I18n,
+    suggested: str | None,
 ) -> None:
     await state.set_state(ReportForm.area)
     area = network.area(suggested) if suggested else None
@@ -191,13 +222,16 @@ async def _ask_area(
         if area
         else _("Where did it happen?")
     )
-    await message.answer(
-        question, reply_markup=keyboards.areas(network, i18n.current_locale, suggested)
+    outbox.send(
+        message.answer(
+            question, reply_markup=keyboards.areas(network, i18n.current_locale, suggested)
+        )
     )
 
 
 async def cb_area(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.ReportCb,
     state: FSMContext,
     network: Network,
@@ -205,55 +239,60 @@ async def cb_area(
 ) -> None:
     area = network.area(callback_data.value)
     if area is None or not isinstance(query.message, Message):
-        await query.answer(_("This choice is no longer available."), show_alert=True)
+        outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
         return
     await state.update_data(area=area.code)
     await state.set_state(ReportForm.privacy)
-    await query.answer()
-    await query.message.edit_text(
-        fmt(_("Area: {name}"), name=area.name(i18n.current_locale, network.default_language))
-        + "\n\n"
-        + _(
-            "<b>Who may know this report is from you?</b>\n"
-            "🔒 Confidential: the police see your first name only.\n"
-            "👤 With my name: the police see your name and Telegram account, so they can "
-            "contact you more easily.\n"
-            "🕶 Anonymous: the police see no name at all. They can still answer you here."
-        ),
-        reply_markup=keyboards.privacy(),
+    outbox.answer(query.answer())
+    outbox.send(
+        query.message.edit_text(
+            fmt(_("Area: {name}"), name=area.name(i18n.current_locale, network.default_language))
+            + "\n\n"
+            + _(
+                "<b>Who may know this report is from you?</b>\n"
+                "🔒 Confidential: the police see your first name only.\n"
+                "👤 With my name: the police see your name and Telegram account, so they can "
+                "contact you more easily.\n"
+                "🕶 Anonymous: the police see no name at all. They can still answer you here."
+            ),
+            reply_markup=keyboards.privacy(),
+        )
     )
 
 
 async def cb_privacy(
-    query: CallbackQuery, callback_data: keyboards.ReportCb, state: FSMContext
+    query: CallbackQuery, outbox: Outbox, callback_data: keyboards.ReportCb, state: FSMContext
 ) -> None:
     try:
         tier = Privacy(callback_data.value)
     except ValueError:
-        await query.answer(_("This choice is no longer available."), show_alert=True)
+        outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
         return
     if not isinstance(query.message, Message):
-        await query.answer()
+        outbox.answer(query.answer())
         return
     await state.update_data(privacy=tier.value)
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await _ask_description(query.message, state)
+    outbox.answer(query.answer())
+    outbox.send(query.message.edit_reply_markup(reply_markup=None))
+    await _ask_description(outbox, query.message, state)
 
 
-async def _ask_description(message: Message, state: FSMContext) -> None:
+async def _ask_description(outbox: Outbox, message: Message, state: FSMContext) -> None:
     await state.set_state(ReportForm.description)
-    await message.answer(
-        _(
-            "Describe what happened: what, when, where exactly, who was involved. "
-            "You can send several messages, photos, videos, voice messages and files.\n"
-            "Press “📨 Send report” when you are done."
-        ),
-        reply_markup=keyboards.description_step(),
+    outbox.send(
+        message.answer(
+            _(
+                "Describe what happened: what, when, where exactly, who was involved. "
+                "You can send several messages, photos, videos, voice messages and files.\n"
+                "Press “📨 Send report” when you are done."
+            ),
+            reply_markup=keyboards.description_step(),
+        )
     )
 
 
 async def _add_items(
+    outbox: Outbox,
     messages: list[Message],
     state: FSMContext,
     detector: EmergencyDetector,
@@ -263,10 +302,12 @@ async def _add_items(
     data = await state.get_data()
     items: list[dict[str, Any]] = data.get(ITEMS, [])
     if len(items) + len(messages) > DESCRIPTION_MAX_ITEMS:
-        await messages[0].answer(
-            _(
-                "That is as much as one report can hold. Press “📨 Send report”; you can send "
-                "more afterwards."
+        outbox.send(
+            messages[0].answer(
+                _(
+                    "That is as much as one report can hold. Press “📨 Send report”; you can send "
+                    "more afterwards."
+                )
             )
         )
         return
@@ -277,11 +318,12 @@ async def _add_items(
     )
     await state.update_data({ITEMS: items, "urgent": urgent})
     for message in messages:
-        await relay.quietly(message.react([ReactionTypeEmoji(emoji="✍")]))
+        outbox.send(message.react([ReactionTypeEmoji(emoji="✍")]))
 
 
 async def on_description(
     message: Message,
+    outbox: Outbox,
     state: FSMContext,
     detector: EmergencyDetector,
     network: Network,
@@ -293,13 +335,14 @@ async def on_description(
     data = await state.get_data()
     if data.get("privacy") == Privacy.ANONYMOUS and message.content_type in REVEALING:
         await state.update_data(sensitive=snapshot(message))
-        await ask_before_revealing(message)
+        ask_before_revealing(outbox, message)
         return
-    await _add_items(messages, state, detector, network, relay)
+    await _add_items(outbox, messages, state, detector, network, relay)
 
 
 async def cb_sensitive(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.SensitiveCb,
     state: FSMContext,
     detector: EmergencyDetector,
@@ -309,18 +352,19 @@ async def cb_sensitive(
     data = await state.get_data()
     pending = data.get("sensitive")
     await state.update_data(sensitive=None)
-    await query.answer()
+    outbox.answer(query.answer())
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        outbox.send(query.message.edit_reply_markup(reply_markup=None))
     if pending is None or not callback_data.send:
         if isinstance(query.message, Message):
-            await query.message.answer(_("Not added."))
+            outbox.send(query.message.answer(_("Not added.")))
         return
-    await _add_items([restore(pending)], state, detector, network, relay)
+    await _add_items(outbox, [restore(pending)], state, detector, network, relay)
 
 
 async def on_send(
     message: Message,
+    outbox: Outbox,
     state: FSMContext,
     session: AsyncSession,
     citizen: Citizen,
@@ -334,7 +378,7 @@ async def on_send(
     data = await state.get_data()
     items = [restore(item) for item in data.get(ITEMS, [])]
     if not items:
-        await message.answer(_("Please describe what happened first."))
+        outbox.send(message.answer(_("Please describe what happened first.")))
         return
     await state.clear()
     description = "\n\n".join(m.text for m in items if m.text)
@@ -355,42 +399,49 @@ async def on_send(
     case = await submit_report(
         relay, session, network, citizen, report, items, clock.now(), settings.ref_prefix
     )
-    receipt = await message.answer(
-        fmt(
-            _(
-                "Thank you. Your report has been sent to the police.\n"
-                "Your reference is <b>{ref}</b>. You will get the answer here; "
-                "write here to add information."
+    # The receipt is kept with the case once sent, so a reply to it lands in this case.
+    outbox.send(
+        message.answer(
+            fmt(
+                _(
+                    "Thank you. Your report has been sent to the police.\n"
+                    "Your reference is <b>{ref}</b>. You will get the answer here; "
+                    "write here to add information."
+                ),
+                ref=case.ref,
             ),
-            ref=case.ref,
+            reply_markup=keyboards.main_menu(),
         ),
-        reply_markup=keyboards.main_menu(),
+        case=case,
+        effect=SYSTEM_RECORD,
+        data={"citizen_id": citizen.id},
     )
-    await record(session, case, receipt, Direction.SYSTEM, None, None, clock.now())
 
 
-async def _cancelled(message: Message, state: FSMContext) -> None:
+async def _cancelled(outbox: Outbox, message: Message, state: FSMContext) -> None:
     await state.clear()
     if message.from_user is not None and message.from_user.is_bot:
-        await message.edit_reply_markup(reply_markup=None)
-    await message.answer(
-        _("Your report was cancelled. Nothing was sent."), reply_markup=keyboards.main_menu()
+        outbox.send(message.edit_reply_markup(reply_markup=None))
+    outbox.send(
+        message.answer(
+            _("Your report was cancelled. Nothing was sent."), reply_markup=keyboards.main_menu()
+        )
     )
 
 
-async def cmd_cancel(message: Message, state: FSMContext) -> None:
-    await _cancelled(message, state)
+async def cmd_cancel(message: Message, outbox: Outbox, state: FSMContext) -> None:
+    await _cancelled(outbox, message, state)
 
 
-async def cb_cancel(query: CallbackQuery, state: FSMContext) -> None:
-    await query.answer()
+async def cb_cancel(query: CallbackQuery, outbox: Outbox, state: FSMContext) -> None:
+    outbox.answer(query.answer())
     if isinstance(query.message, Message):
-        await _cancelled(query.message, state)
+        await _cancelled(outbox, query.message, state)
 
 
-async def on_unsupported(message: Message) -> None:
-    await message.answer(cannot_pass_on())
+async def on_unsupported(message: Message, outbox: Outbox) -> None:
+    outbox.send(message.answer(cannot_pass_on()))
 
 
-async def on_waiting_for_button(message: Message) -> None:
-    await message.answer(_("Please use the buttons, or /cancel to stop this report."))
+async def on_waiting_for_button(message: Message, outbox: Outbox) -> None:
+    outbox.send(message.answer(_("Please use the buttons, or /cancel to stop this report.")))

@@ -14,12 +14,14 @@ from bot import desks
 from bot.casework import record
 from bot.clock import Clock
 from bot.edits import mirror_edit
+from bot.filters import Match, WrittenByStaff
 from bot.i18n import _
-from bot.relay import DELIVERED, RELAYABLE, UNDELIVERED, DeliveryError, Relay
+from bot.relay import RELAYABLE, Relay
 from bot.services import audit
 from bot.services import cases as case_service
 from bot.services import referrals as referral_service
 from bot.services.citizens import citizen_of_case
+from bot.telegram.outbox import Outbox
 from bot.texts import quote
 from storage.models import Case, CaseStatus, Citizen, Direction
 
@@ -31,21 +33,13 @@ NOTE_PREFIX = "//"
 def create_router() -> Router:
     router = Router(name=__name__)
     # Staff are people (or the group posting as itself); other bots and channel forwards are not.
-    router.message.filter(F.message_thread_id, written_by_staff)
-    router.edited_message.filter(F.message_thread_id, written_by_staff)
-    router.message.register(on_note, F.text.startswith(NOTE_PREFIX))
-    router.message.register(on_command, F.text.startswith("/"))
-    router.message.register(on_staff_message, F.content_type.in_(RELAYABLE))
+    router.message.filter(Match(F.message_thread_id), WrittenByStaff())
+    router.edited_message.filter(Match(F.message_thread_id), WrittenByStaff())
+    router.message.register(on_note, Match(F.text.startswith(NOTE_PREFIX)))
+    router.message.register(on_command, Match(F.text.startswith("/")))
+    router.message.register(on_staff_message, Match(F.content_type.in_(RELAYABLE)))
     router.edited_message.register(on_staff_edit)
     return router
-
-
-def written_by_staff(message: Message) -> bool:
-    if message.is_automatic_forward:
-        return False
-    if message.sender_chat is not None:
-        return message.sender_chat.id == message.chat.id
-    return message.from_user is not None and not message.from_user.is_bot
 
 
 def staff_name(user: User | None) -> str:
@@ -83,6 +77,7 @@ async def on_command(message: Message) -> None:
 
 async def on_staff_message(
     message: Message,
+    outbox: Outbox,
     session: AsyncSession,
     relay: Relay,
     clock: Clock,
@@ -92,17 +87,18 @@ async def on_staff_message(
     messages = album or [message]
     case = await case_of(message, session)
     if case is None:
-        await _from_partner(messages, session, relay, clock)
+        await _from_partner(outbox, messages, session, relay, clock)
         return
     if await case_service.already_relayed(session, message.chat.id, message.message_id):
         return
     if case.status == CaseStatus.CLOSED:
-        await message.reply(_("This case is closed; nothing was sent. Use /reopen first."))
+        outbox.send(message.reply(_("This case is closed; nothing was sent. Use /reopen first.")))
         return
     citizen = await citizen_of_case(session, case)
     was_new = case.status == CaseStatus.NEW
-    if await _deliver(messages, case, citizen, session, relay, clock) and was_new:
-        await relay.refresh_card(case, citizen)
+    await _deliver(messages, case, citizen, session, relay, clock)
+    if was_new:
+        await relay.refresh_card(case)
 
 
 async def _deliver(
@@ -113,19 +109,14 @@ async def _deliver(
     relay: Relay,
     clock: Clock,
     header: str | None = None,
-) -> bool:
-    """Send to the citizen, record both ids and react 👍; on failure react 💔 and say why."""
-    try:
-        delivered = await relay.to_citizen(case, citizen, messages, header=header)
-    except DeliveryError as failure:
-        await relay.react(messages[0].chat.id, messages[0].message_id, UNDELIVERED)
-        await messages[0].reply(_("⚠️ Not delivered: {reason}").format(reason=failure.reason))
-        return False
+) -> None:
+    """Record the staff message(s) and queue them for the citizen; once delivered, the
+    original gets 👍 (or 💔 and the reason, see bot.workflows.effects.ToCitizen)."""
     now = clock.now()
-    for sent, target in zip(messages, delivered, strict=False):
-        await record(session, case, sent, Direction.STAFF, citizen.chat_id, target, now)
-        await relay.react(sent.chat.id, sent.message_id, DELIVERED)
-    return True
+    records = [
+        await record(session, case, sent, Direction.STAFF, None, None, now) for sent in messages
+    ]
+    relay.to_citizen(case, citizen, messages, records, header=header)
 
 
 async def on_staff_edit(message: Message, session: AsyncSession, relay: Relay) -> None:
@@ -140,7 +131,7 @@ async def on_staff_edit(message: Message, session: AsyncSession, relay: Relay) -
 
 
 async def _from_partner(
-    messages: list[Message], session: AsyncSession, relay: Relay, clock: Clock
+    outbox: Outbox, messages: list[Message], session: AsyncSession, relay: Relay, clock: Clock
 ) -> None:
     """A message in a partner's referral topic reaches the citizen as "<partner> via Beatline"."""
     message = messages[0]
@@ -152,11 +143,11 @@ async def _from_partner(
     ):
         return
     if referral.info_only:
-        await message.reply(_("This referral is for information only; nothing was sent."))
+        outbox.send(message.reply(_("This referral is for information only; nothing was sent.")))
         return
     case = await case_service.case_by_id(session, referral.case_id)
     if case is None or case.status == CaseStatus.CLOSED:
-        await message.reply(_("This case is closed; nothing was sent."))
+        outbox.send(message.reply(_("This case is closed; nothing was sent.")))
         return
     citizen = await citizen_of_case(session, case)
     header = desks.partner_header(relay, case, citizen, relay.network.desk(referral.partner))

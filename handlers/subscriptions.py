@@ -17,6 +17,7 @@ from bot.filters import Consented, MenuButton
 from bot.i18n import _
 from bot.network import Network
 from bot.services import alerts
+from bot.telegram.outbox import Outbox
 from bot.texts import MENU_ALERTS, fmt
 from storage.models import Citizen
 
@@ -81,17 +82,25 @@ def _summary(network: Network, chosen: dict[str, set[str]], language: str) -> st
 
 
 async def cmd_alerts(
-    message: Message, session: AsyncSession, citizen: Citizen, network: Network, i18n: I18n
+    message: Message,
+    outbox: Outbox,
+    session: AsyncSession,
+    citizen: Citizen,
+    network: Network,
+    i18n: I18n,
 ) -> None:
     chosen = await alerts.subscriptions(session, citizen)
-    await message.answer(
-        _summary(network, chosen, i18n.current_locale),
-        reply_markup=_keyboard(network, chosen, i18n.current_locale),
+    outbox.send(
+        message.answer(
+            _summary(network, chosen, i18n.current_locale),
+            reply_markup=_keyboard(network, chosen, i18n.current_locale),
+        )
     )
 
 
 async def cb_toggle(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: SubCb,
     session: AsyncSession,
     citizen: Citizen,
@@ -101,59 +110,78 @@ async def cb_toggle(
 ) -> None:
     known = network.area if callback_data.kind == alerts.AREA else network.topic
     if known(callback_data.code) is None:
-        await query.answer(_("This choice is no longer available."), show_alert=True)
+        outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
         return
     await alerts.toggle(session, citizen, callback_data.kind, callback_data.code, clock.now())
-    await _refresh(query, session, citizen, network, i18n)
+    await _refresh(outbox, query, session, citizen, network, i18n)
 
 
 async def cb_none(
-    query: CallbackQuery, session: AsyncSession, citizen: Citizen, network: Network, i18n: I18n
+    query: CallbackQuery,
+    outbox: Outbox,
+    session: AsyncSession,
+    citizen: Citizen,
+    network: Network,
+    i18n: I18n,
 ) -> None:
     await alerts.unsubscribe_all(session, citizen)
-    await _refresh(query, session, citizen, network, i18n)
+    await _refresh(outbox, query, session, citizen, network, i18n)
 
 
 async def _refresh(
-    query: CallbackQuery, session: AsyncSession, citizen: Citizen, network: Network, i18n: I18n
+    outbox: Outbox,
+    query: CallbackQuery,
+    session: AsyncSession,
+    citizen: Citizen,
+    network: Network,
+    i18n: I18n,
 ) -> None:
     chosen = await alerts.subscriptions(session, citizen)
-    await query.answer()
+    outbox.answer(query.answer())
     if isinstance(query.message, Message):
-        await query.message.edit_text(
-            _summary(network, chosen, i18n.current_locale),
-            reply_markup=_keyboard(network, chosen, i18n.current_locale),
+        outbox.send(
+            query.message.edit_text(
+                _summary(network, chosen, i18n.current_locale),
+                reply_markup=_keyboard(network, chosen, i18n.current_locale),
+            )
         )
 
 
-async def cmd_quiet(message: Message, command: CommandObject, citizen: Citizen) -> None:
+async def cmd_quiet(
+    message: Message, outbox: Outbox, command: CommandObject, citizen: Citizen
+) -> None:
     """`/quiet 22:00-07:00` holds non-urgent alerts at night; `/quiet off` ends that."""
     args = (command.args or "").strip().lower()
     if args == "off":
         citizen.quiet_start = citizen.quiet_end = None
-        await message.answer(_("Quiet hours are off: alerts arrive at any time."))
+        outbox.send(message.answer(_("Quiet hours are off: alerts arrive at any time.")))
         return
     parsed = alerts.parse_quiet(args)
     if parsed is None:
-        await message.answer(
-            _(
-                "Send the hours like this: /quiet 22:00-07:00 (or /quiet off). "
-                "Urgent alerts always come through."
+        outbox.send(
+            message.answer(
+                _(
+                    "Send the hours like this: /quiet 22:00-07:00 (or /quiet off). "
+                    "Urgent alerts always come through."
+                )
             )
         )
         return
     citizen.quiet_start, citizen.quiet_end = parsed
-    await message.answer(
-        fmt(
-            _("Quiet hours set: {start}-{end}. Urgent alerts still come through."),
-            start=parsed[0],
-            end=parsed[1],
+    outbox.send(
+        message.answer(
+            fmt(
+                _("Quiet hours set: {start}-{end}. Urgent alerts still come through."),
+                start=parsed[0],
+                end=parsed[1],
+            )
         )
     )
 
 
 async def cb_alert_feedback(
     query: CallbackQuery,
+    outbox: Outbox,
     callback_data: keyboards.AlertCb,
     session: AsyncSession,
     citizen: Citizen,
@@ -162,6 +190,6 @@ async def cb_alert_feedback(
     if await alerts.give_feedback(
         session, callback_data.delivery_id, citizen.chat_id, callback_data.action
     ):
-        await query.answer(_("Thank you for your feedback."))
+        outbox.answer(query.answer(_("Thank you for your feedback.")))
     else:
-        await query.answer(_("This button is no longer active."), show_alert=True)
+        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))

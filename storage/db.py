@@ -1,4 +1,5 @@
-"""Engine and session factory; SQLite gets WAL and a busy timeout so polling tasks can share it."""
+"""Engine and session factory. SQLite runs on the event loop through one connection (see
+storage.sqlite for why that is safe and fast); PostgreSQL uses asyncpg with a normal pool."""
 
 from __future__ import annotations
 
@@ -14,20 +15,31 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
-# SQLite has one writer at a time, and an update's transaction can include a Telegram call
-# that waits for a free slot (a group allows 20 messages a minute). Waiting for the writer is
-# better than failing the update, so the timeout covers a full minute of flood control.
-SQLITE_BUSY_TIMEOUT_S = 90
+from storage.sqlite import connector, database_path
+
+# Transactions wait for the single SQLite connection in asyncio; none holds it across a Bot
+# API call, so a wait this long means a bug (a nested session), not load.
+SQLITE_POOL_TIMEOUT_S = 30
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for `url` (sqlite+aiosqlite or postgresql+asyncpg)."""
-    kwargs: dict[str, Any] = {"echo": echo}
+    """An async engine for `url` (sqlite+aiosqlite or postgresql+asyncpg).
+
+    Statement parameters are never put into error messages or logs (`hide_parameters`): they
+    hold residents' names, ids and words.
+    """
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     is_sqlite = url.startswith("sqlite")
     if is_sqlite:
-        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+        kwargs |= {
+            "async_creator": connector(database_path(url)),
+            "poolclass": AsyncAdaptedQueuePool,
+            "pool_size": 1,
+            "max_overflow": 0,
+            "pool_timeout": SQLITE_POOL_TIMEOUT_S,
+        }
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -315,3 +320,66 @@ class Delivery(Base):
     feedback: Mapped[str | None] = mapped_column(String(8))  # useful | not_useful
 
     __table_args__ = (UniqueConstraint("occurrence_id", "chat_id"),)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # handed to Telegram; a crash now leaves it here
+    SENT = "sent"
+    FAILED = "failed"  # Telegram refused it for good (the effect told whoever needs to know)
+    UNKNOWN = "unknown"  # an at-most-once message interrupted mid-call: never sent again
+
+
+class Guarantee(StrEnum):
+    """What a crash between the Bot API call and recording its result may do to a message."""
+
+    AT_LEAST_ONCE = "at_least_once"  # sent again after a crash, marked possibly_repeated
+    AT_MOST_ONCE = "at_most_once"  # becomes unknown after a crash, never sent twice (alerts)
+
+
+class Priority(IntEnum):
+    """Within one chat, interactive messages never wait behind broadcast ones."""
+
+    INTERACTIVE = 0  # replies, relays, cards, notes: somebody is waiting for them
+    BROADCAST = 1  # alerts to subscribers
+
+
+class OutboxMessage(Base):
+    """One Bot API call to make after the transaction that decided it has committed.
+
+    `lane` is the chat it goes to: one lane's messages leave in the order they were written
+    (interactive before broadcast), and lanes never wait for each other. `method` is a Bot
+    API method name with its fields in `payload`, or a `beatline.*` message that is composed
+    when it is sent (an alert, a refreshed case card). A message `into_topic` goes to its
+    case's current topic, created (with the case card) if the case has none. `effect` names
+    what to record once Telegram answered (the relayed-message map, a reaction, a delivery
+    status) or refused.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lane: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.INTERACTIVE)
+    guarantee: Mapped[Guarantee] = mapped_column(String(16), default=Guarantee.AT_LEAST_ONCE)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    into_topic: Mapped[bool] = mapped_column(default=False)
+    effect: Mapped[str | None] = mapped_column(String(24))
+    effect_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)  # one uploaded file, if any
+    attachment_name: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[OutboxStatus] = mapped_column(String(8), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime)
+    possibly_repeated: Mapped[bool] = mapped_column(default=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_outbox_queue", "status", "lane", "priority", "id"),
+        Index("ix_outbox_case_id", "case_id"),
+        Index("ix_outbox_created_at", "created_at"),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -122,6 +122,17 @@ class Cases:
             )
         )
 
+    async def set_topic(self, case_id: int, chat_id: int, thread_id: int) -> bool:
+        """Give the case its new topic; False if it moved to another desk meanwhile."""
+        return bool(
+            await affected_rows(
+                self.session,
+                update(Case)
+                .where(Case.id == case_id, Case.staff_chat_id == chat_id)
+                .values(thread_id=thread_id),
+            )
+        )
+
     async def forget_topic(self, case_id: int, dead_thread_id: int) -> bool:
         """Drop a deleted topic; False if another update already replaced it."""
         return bool(
@@ -147,6 +158,14 @@ class Cases:
     async def by_topic(self, chat_id: int, thread_id: int) -> Case | None:
         query = select(Case).where(Case.staff_chat_id == chat_id, Case.thread_id == thread_id)
         return (await self.session.scalars(query)).first()
+
+    async def open_per_chat(self, chats: Sequence[int]) -> dict[int, int]:
+        rows = await self.session.execute(
+            select(Case.staff_chat_id, func.count())
+            .where(Case.staff_chat_id.in_(chats), Case.status != CaseStatus.CLOSED)
+            .group_by(Case.staff_chat_id)
+        )
+        return {int(chat): int(count) for chat, count in rows.all()}
 
     async def of_citizen(
         self, citizen_id: int, *, open_only: bool = False, limit: int = 20

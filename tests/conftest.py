@@ -12,16 +12,20 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import Chat, Update, User
 from aiogram.utils.i18n import I18n
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import Services, add_retries, create_bot, create_dispatcher
+from bot.app import Services, add_retries, create_bot, create_courier, create_dispatcher
+from bot.broadcast import Broadcaster
 from bot.config import Settings
 from bot.i18n import compile_catalogs
 from bot.network import Network, parse_network
 from bot.services.language import LanguageIdentifier
+from bot.telegram.courier import Courier
+from bot.telegram.pacing import Limits, Pacer
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Base
@@ -152,17 +156,42 @@ def settings(tmp_path: Path) -> Settings:
 
 
 class Harness:
-    """A bot as the world sees it: updates go in, Bot API requests come out."""
+    """A bot as the world sees it: updates go in, Bot API requests come out.
 
-    def __init__(self, dp: Dispatcher, bot: Bot, api: FakeTelegram) -> None:
+    After each update the outbox is drained: everything the update committed and that may be
+    sent now reaches the fake Bot API before the test looks.
+    """
+
+    def __init__(
+        self,
+        dp: Dispatcher,
+        bot: Bot,
+        api: FakeTelegram,
+        courier: Courier,
+        broadcaster: Broadcaster,
+    ) -> None:
         self.dp = dp
         self.bot = bot
         self.api = api
+        self.courier = courier
+        self.broadcaster = broadcaster
         self.updates = Updates()
         self.sleeps: list[float] = []
 
+    async def run_alerts(self) -> None:
+        """One tick of the alert timer, then everything it queued, then the delivery report."""
+        await self.broadcaster.run()
+        await self.courier.drain()
+        await self.broadcaster.report_finished()
+        await self.courier.drain()
+
+    auto_drain = True  # scenarios with a running courier turn this off
+
     async def feed(self, update: Update) -> Any:
-        return await self.dp.feed_update(self.bot, update)
+        result = await self.dp.feed_update(self.bot, update)
+        if self.auto_drain:
+            await self.courier.drain()
+        return result
 
     async def send(self, user: User, text: str | None = None, **content: Any) -> Update:
         """The citizen writes to the bot in private."""
@@ -192,6 +221,30 @@ class Harness:
         return update
 
 
+def make_harness(
+    services: Services,
+    api: FakeTelegram,
+    storage: BaseStorage | None = None,
+    pacer: Pacer | None = None,
+) -> Harness:
+    """A bot on `api` with its courier; by default nothing is paced (FakeTelegram has no
+    limits) and the pacer keeps the test's time, so a flood wait ends when the test moves
+    the clock."""
+    bot = create_bot(BOT_TOKEN, session=api)
+    pacer = pacer or Pacer(Limits.none(), clock=lambda: services.clock.now().timestamp())
+    courier = create_courier(bot, services, pacer)
+    broadcaster = Broadcaster(
+        bot,
+        services.session_factory,
+        services.i18n,
+        services.network,
+        services.clock,
+        courier.wake,
+    )
+    dp = create_dispatcher(services, storage, courier=courier)
+    return Harness(dp, bot, api, courier, broadcaster)
+
+
 @pytest.fixture
 def api() -> FakeTelegram:
     return FakeTelegram()
@@ -207,7 +260,6 @@ async def tg(
     clock: FakeClock,
     langid: LanguageIdentifier,
 ) -> AsyncIterator[Harness]:
-    bot = create_bot(BOT_TOKEN, session=api)
     services = Services(
         settings=settings,
         network=network,
@@ -217,14 +269,14 @@ async def tg(
         langid=langid,
         album_delay=0.05,
     )
-    harness = Harness(create_dispatcher(services), bot, api)
+    harness = make_harness(services, api)
 
     async def no_wait(seconds: float) -> None:
         harness.sleeps.append(seconds)
 
-    add_retries(bot, sleep=no_wait)
+    add_retries(harness.bot, sleep=no_wait)
     yield harness
-    await bot.session.close()
+    await harness.bot.session.close()
 
 
 @pytest.fixture

@@ -72,6 +72,7 @@ class Failure:
     retry_after: int | None
     chat_id: int | None
     times: int
+    where: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -107,9 +108,13 @@ class FakeTelegram(BaseSession):
         retry_after: int | None = None,
         chat_id: int | None = None,
         times: int = 1,
+        where: dict[str, Any] | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` (to `chat_id`, if given) fail like Telegram."""
-        self.failures.append(Failure(method, status, description, retry_after, chat_id, times))
+        """Make the next `times` calls of `method` (to `chat_id`, and with the parameters in
+        `where`, if given) fail like Telegram."""
+        self.failures.append(
+            Failure(method, status, description, retry_after, chat_id, times, where or {})
+        )
 
     def sent(
         self, method: str | None = None, chat_id: int | None = None, thread_id: int | None = None
@@ -178,7 +183,11 @@ class FakeTelegram(BaseSession):
 
     def _take_failure(self, call: Call) -> Failure | None:
         for failure in self.failures:
-            if failure.method == call.method and failure.chat_id in (None, call.chat_id):
+            if (
+                failure.method == call.method
+                and failure.chat_id in (None, call.chat_id)
+                and all(call.params.get(k) == v for k, v in failure.where.items())
+            ):
                 failure.times -= 1
                 if failure.times <= 0:
                     self.failures.remove(failure)

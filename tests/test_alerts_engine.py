@@ -15,12 +15,12 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import create_bot
-from bot.broadcast import Broadcaster
+from bot.app import Services
+from bot.config import Settings
 from bot.network import Network, parse_network
 from bot.services import alerts
 from storage.models import Citizen, Delivery, DeliveryStatus
-from tests.conftest import COORDINATORS, NETWORK
+from tests.conftest import COORDINATORS, NETWORK, Harness, make_harness
 from tests.fakes import BOT_TOKEN, FakeClock, FakeTelegram
 
 LANGUAGES = ["en", "nl", "ar", "pl"]  # pl has no text in the announcements below: fallback
@@ -82,17 +82,33 @@ async def rows(factory: async_sessionmaker[AsyncSession]) -> list[Delivery]:
         return list((await session.scalars(select(Delivery).order_by(Delivery.id))).all())
 
 
+class Engine:
+    """The alert timer and the courier of one bot process, on `api`."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.harness = harness
+
+    async def run(self) -> None:
+        await self.harness.run_alerts()
+
+    async def recover(self) -> int:
+        """A restart's recovery; how many alerts became unknown."""
+        _repeated, unknown = await self.harness.courier.recover()
+        return unknown
+
+
 def broadcaster(
     api: FakeTelegram,
     factory: async_sessionmaker[AsyncSession],
     i18n: I18n,
     network: Network,
     clock: FakeClock,
-    workers: int = 3,
-) -> Broadcaster:
-    return Broadcaster(
-        create_bot(BOT_TOKEN, session=api), factory, i18n, network, clock, workers=workers
-    )
+    lanes: int = 8,
+) -> Engine:
+    settings = Settings(_env_file=None, bot_token=BOT_TOKEN)
+    harness = make_harness(Services(settings, network, factory, i18n, clock), api)
+    harness.courier.max_lanes = lanes
+    return Engine(harness)
 
 
 async def test_everyone_gets_their_language_once_and_the_report_counts_it(
@@ -173,9 +189,9 @@ async def test_a_crash_mid_way_sends_nobody_a_second_copy(
     people = await citizens(session_factory, 10, clock.now())
     await announce(session_factory, clock.now())
     crashing = CrashingTelegram(crash_at=4)
-    # One worker, so that when it dies nothing else of the old process keeps running.
+    # One lane at a time, so that when it dies nothing else of the old process keeps running.
     with pytest.raises(asyncio.CancelledError):
-        await broadcaster(crashing, session_factory, i18n, network, clock, workers=1).run()
+        await broadcaster(crashing, session_factory, i18n, network, clock, lanes=1).run()
 
     restarted_api = FakeTelegram()
     restarted = broadcaster(restarted_api, session_factory, i18n, network, clock)

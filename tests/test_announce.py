@@ -11,7 +11,6 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcast import Broadcaster
 from bot.keyboards import AlertCb
 from bot.network import Network, parse_network
 from handlers.coordinator import PickCb, parse_schedule
@@ -110,7 +109,7 @@ async def test_a_three_language_urgent_alert_reaches_subscribers_with_a_report(
     number = (await only_announcement(session_factory)).id
     assert f"Announcement #{number} is scheduled" in tg.api.last("sendMessage", COORDINATORS).text
 
-    await Broadcaster(tg.bot, session_factory, i18n, network, clock).run()
+    await tg.run_alerts()
 
     assert "Burglary wave in the centre" in tg.api.last("sendMessage", alice.id).text
     assert "Inbraakgolf" in tg.api.last("sendMessage", bram.id).text
@@ -136,7 +135,7 @@ async def test_alert_buttons_count_feedback_and_open_a_linked_report(
             coordinator, COORDINATORS, PickCb(step="confirm", value="yes").pack()
         )
     )
-    await Broadcaster(tg.bot, session_factory, i18n, network, clock).run()
+    await tg.run_alerts()
     alert = tg.api.last("sendMessage", alice.id)
     assert alert.buttons == ["ℹ️ I have information", "👍 Useful", "👎 Not useful"]
     async with session_factory() as session:
@@ -146,10 +145,10 @@ async def test_alert_buttons_count_feedback_and_open_a_linked_report(
     await tg.press(alice, AlertCb(delivery_id=delivery.id, action="info"))
     await report(tg, alice, "I saw him at the bus stop", already_started=True)
 
+    number = (await only_announcement(session_factory)).id
     async with session_factory() as session:
         assert (await session.get(Delivery, delivery.id)).feedback == "useful"  # type: ignore[union-attr]
         case = (await session.scalars(select(Case))).one()
-        number = (await only_announcement(session_factory)).id
         assert case.alert_id == number
     assert f"In reply to alert #{number}" in tg.api.sent("sendMessage", CENTRAL)[0].text
 

@@ -52,6 +52,14 @@ def test_partner_desks_never_receive_reports_directly() -> None:
         (('kind = "police"', 'kind = "sheriff"'), "desks.0.kind: Input should be 'police'"),
         (('timezone = "Europe/Amsterdam"', 'timezone = "Mars/Olympus"'), "unknown time zone"),
         (("[[areas]]", "[[areas"), "is not valid TOML"),
+        (
+            ("chat_id = -1001000000001", "chat_id = -1001000000001\nchat_ids = [-1001000000002]"),
+            "desks.1.chat_id: -1001000000002 is already used by desk 'east'",
+        ),
+        (
+            ("chat_id = -1001000000003", "chat_id = -1001000000003\nchat_ids = [-1001000000077]"),
+            "desks.2.chat_ids: a partner works in one group",
+        ),
     ],
 )
 def test_bad_network_files_name_the_field_and_the_problem(

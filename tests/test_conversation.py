@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from aiogram.types import Chat, User
-from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.casework import deliver_waiting
 from bot.keyboards import PickCaseCb
-from bot.network import Network
 from storage.models import Case, CaseMessage, CaseStatus, Citizen, Direction
 from tests.conftest import CENTRAL, EAST, Harness
 from tests.fakes import FakeClock
@@ -258,8 +255,8 @@ async def test_blocked_citizen_is_reported_in_the_topic(
         assert citizen is not None and citizen.blocked_bot
 
 
-async def test_flood_control_pauses_and_retries_the_same_relay(
-    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+async def test_flood_control_pauses_the_chat_and_retries_the_same_relay(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock
 ) -> None:
     await onboard(tg, alice)
     await report(tg, alice)
@@ -269,25 +266,39 @@ async def test_flood_control_pauses_and_retries_the_same_relay(
     )
 
     await tg.send(alice, "more details")
+    assert len(tg.api.sent("copyMessage")) == 1
+    clock.advance(seconds=6)
+    await tg.courier.drain()
+    assert len(tg.api.sent("copyMessage")) == 1  # Telegram said seven seconds
+    clock.advance(seconds=1)
+    await tg.courier.drain()
 
     attempts = tg.api.sent("copyMessage")
     assert len(attempts) == 2
     assert attempts[0].params == attempts[1].params
-    assert tg.sleeps == [7]
     relayed = [m for m in await messages(session_factory) if m.text == "more details"]
     assert len(relayed) == 1 and relayed[0].target_message_id is not None
 
 
-async def test_server_errors_are_retried_with_backoff(tg: Harness, alice: User) -> None:
+async def test_server_errors_are_retried_with_growing_backoff(
+    tg: Harness, alice: User, clock: FakeClock
+) -> None:
     await onboard(tg, alice)
     await report(tg, alice)
     tg.api.clear()
     tg.api.fail("copyMessage", status=502, description="Bad Gateway", times=2)
 
     await tg.send(alice, "still there")
+    clock.advance(seconds=2)  # the first wait is two seconds
+    await tg.courier.drain()
+    assert len(tg.api.sent("copyMessage")) == 2
+    clock.advance(seconds=3)  # the second is four
+    await tg.courier.drain()
+    assert len(tg.api.sent("copyMessage")) == 2
+    clock.advance(seconds=1)
+    await tg.courier.drain()
 
     assert len(tg.api.sent("copyMessage")) == 3
-    assert tg.sleeps == [1.0, 2.0]
 
 
 async def test_whereami_reports_chat_id_and_topic_rights(tg: Harness, officer: User) -> None:
@@ -324,7 +335,8 @@ async def test_refused_delivery_is_explained_in_the_topic(
     note = tg.api.last("sendMessage", CENTRAL)
     assert note.thread_id == case.thread_id
     assert note.text == "⚠️ Not delivered: Telegram refused it: Bad Request: chat not found"
-    assert not [m for m in await messages(session_factory) if m.direction == Direction.STAFF]
+    [kept] = [m for m in await messages(session_factory) if m.direction == Direction.STAFF]
+    assert kept.text == "Hello?" and kept.target_message_id is None  # on record, not delivered
 
 
 async def test_channel_posts_are_ignored(tg: Harness) -> None:
@@ -339,28 +351,27 @@ async def test_channel_posts_are_ignored(tg: Harness) -> None:
     assert tg.api.calls == []
 
 
-async def test_message_telegram_keeps_refusing_is_kept_and_delivered_later(
+async def test_a_message_telegram_keeps_refusing_waits_in_the_outbox_and_goes_later(
     tg: Harness,
     alice: User,
     session_factory: async_sessionmaker[AsyncSession],
-    i18n: I18n,
-    network: Network,
+    clock: FakeClock,
 ) -> None:
     await onboard(tg, alice)
     await report(tg, alice)
     [case] = await cases(session_factory)
     tg.api.clear()
-    tg.api.fail("copyMessage", status=502, description="Bad Gateway", times=5)
+    tg.api.fail("copyMessage", status=502, description="Bad Gateway", times=3)
 
     update = await tg.send(alice, "The car is parked at number 12 now")
 
-    assert len(tg.api.sent("copyMessage")) == 5  # the first try and four retries
-    assert "saved and will be passed on" in tg.api.last("sendMessage", alice.id).text
-    tg.api.clear()
+    assert len(tg.api.sent("copyMessage")) == 1  # tried once; then it waits, with backoff
+    for _ in range(3):
+        clock.advance(minutes=1)
+        await tg.courier.drain()
 
-    assert await deliver_waiting(tg.bot, session_factory, i18n, network) == 1
-
-    [copy] = tg.api.sent("copyMessage", CENTRAL)
+    *failed, copy = tg.api.sent("copyMessage", CENTRAL)
+    assert len(failed) == 3
     assert copy.thread_id == case.thread_id
     assert copy.params["message_id"] == update.message.message_id  # type: ignore[union-attr]
     stored = [
@@ -369,4 +380,6 @@ async def test_message_telegram_keeps_refusing_is_kept_and_delivered_later(
         if m.text == "The car is parked at number 12 now"
     ]
     assert stored[0].target_message_id is not None
-    assert await deliver_waiting(tg.bot, session_factory, i18n, network) == 0
+    clock.advance(minutes=10)
+    await tg.courier.drain()
+    assert len(tg.api.sent("copyMessage", CENTRAL)) == 4  # nothing twice

@@ -247,15 +247,14 @@ async def test_response_target_reminds_then_escalates_once_across_a_restart(
     start = clock.now()
     tg.api.clear()
 
-    assert (
-        await check_response_times(
-            tg.bot, session_factory, i18n, network, start + timedelta(minutes=29)
-        )
-        == []
-    )
-    assert await check_response_times(
-        tg.bot, session_factory, i18n, network, start + timedelta(minutes=31)
-    ) == ["remind BL-26-00001"]
+    async def check_at(minutes: int, factory: async_sessionmaker[AsyncSession]) -> list[str]:
+        clock.current = start + timedelta(minutes=minutes)
+        done = await check_response_times(tg.bot, factory, i18n, network, clock)
+        await tg.courier.drain()
+        return done
+
+    assert await check_at(29, session_factory) == []
+    assert await check_at(31, session_factory) == ["remind BL-26-00001"]
     reminder = tg.api.last("sendMessage", CENTRAL)
     assert reminder.thread_id == case.thread_id and "waited 31 minutes" in reminder.text
 
@@ -263,21 +262,9 @@ async def test_response_target_reminds_then_escalates_once_across_a_restart(
     engine = create_engine(database_url)
     restarted = create_session_factory(engine)
     try:
-        assert (
-            await check_response_times(
-                tg.bot, restarted, i18n, network, start + timedelta(minutes=45)
-            )
-            == []
-        )
-        assert await check_response_times(
-            tg.bot, restarted, i18n, network, start + timedelta(minutes=61)
-        ) == ["escalate BL-26-00001"]
-        assert (
-            await check_response_times(
-                tg.bot, restarted, i18n, network, start + timedelta(minutes=90)
-            )
-            == []
-        )
+        assert await check_at(45, restarted) == []
+        assert await check_at(61, restarted) == ["escalate BL-26-00001"]
+        assert await check_at(90, restarted) == []
     finally:
         await engine.dispose()
     escalation = tg.api.last("sendMessage", COORDINATORS)
@@ -300,8 +287,8 @@ async def test_a_staff_reply_stops_the_response_clock(
     case = await the_case(session_factory)
     await tg.staff(CENTRAL, case.thread_id, officer, "We are on it")
 
-    later = clock.now() + timedelta(hours=3)
-    assert await check_response_times(tg.bot, session_factory, i18n, network, later) == []
+    clock.advance(hours=3)
+    assert await check_response_times(tg.bot, session_factory, i18n, network, clock) == []
 
 
 async def test_a_partners_album_reaches_the_citizen_whole(

@@ -12,13 +12,13 @@ from aiogram.types import User
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Services, create_bot, create_dispatcher, fsm_storage
+from bot.app import Services, fsm_storage
 from bot.config import Settings
 from bot.keyboards import ReportCb
 from bot.network import Network
 from bot.texts import SEND_REPORT, SKIP
-from tests.conftest import CENTRAL, Harness
-from tests.fakes import BOT_TOKEN, FakeClock, FakeTelegram
+from tests.conftest import CENTRAL, Harness, make_harness
+from tests.fakes import FakeClock, FakeTelegram
 from tests.helpers import onboard
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -48,8 +48,7 @@ async def start_bot(
     storage: BaseStorage,
 ) -> Harness:
     services = Services(settings, network, factory, i18n, clock)
-    api = FakeTelegram()
-    return Harness(create_dispatcher(services, storage), create_bot(BOT_TOKEN, session=api), api)
+    return make_harness(services, FakeTelegram(), storage)
 
 
 async def test_wizard_state_survives_a_restart(

@@ -5,15 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from aiogram import Bot
-from aiogram.exceptions import TelegramRetryAfter
-from aiogram.methods import SendMessage, TelegramMethod
-from aiogram.methods.base import Response
-from aiogram.types import Message
 
-from bot.app import add_retries, create_bot
-from bot.pacing import Pacer, broadcasting
-from tests.fakes import BOT_TOKEN, FakeTelegram
+from bot.telegram.pacing import Limits, Pacer
+
+GROUP = -100123
+OTHER_GROUP = -100456
 
 
 class VirtualTime:
@@ -33,8 +29,13 @@ def vt() -> VirtualTime:
     return VirtualTime()
 
 
+@pytest.fixture
+def pacer(vt: VirtualTime) -> Pacer:
+    return Pacer(clock=vt.clock, sleep=vt.sleep)
+
+
 async def test_overall_rate_is_spread_evenly(vt: VirtualTime) -> None:
-    pacer = Pacer(per_second=30, clock=vt.clock, sleep=vt.sleep)
+    pacer = Pacer(Limits(per_second=30), clock=vt.clock, sleep=vt.sleep)
     moments = []
     for chat in range(90):
         await pacer.acquire(1000 + chat, broadcast=True)
@@ -42,66 +43,78 @@ async def test_overall_rate_is_spread_evenly(vt: VirtualTime) -> None:
     assert moments[-1] == pytest.approx(89 / 30)
 
 
-async def test_one_message_a_second_per_private_chat(vt: VirtualTime) -> None:
-    pacer = Pacer(clock=vt.clock, sleep=vt.sleep)
+async def test_a_private_chat_takes_a_burst_of_three_then_one_a_second(
+    pacer: Pacer, vt: VirtualTime
+) -> None:
+    assert pacer.chat_capacity(42) == 3
+    for _ in range(3):
+        await pacer.acquire(42, broadcast=False)
+    assert vt.now < 0.2  # the burst: a wizard step's two answers are not held back
+    assert pacer.chat_capacity(42) == 0
     await pacer.acquire(42, broadcast=False)
-    await pacer.acquire(42, broadcast=False)
-    assert vt.now == pytest.approx(1.0)
+    assert vt.now == pytest.approx(1.0, abs=0.05)
 
 
-async def test_twenty_a_minute_per_group(vt: VirtualTime) -> None:
-    pacer = Pacer(clock=vt.clock, sleep=vt.sleep)
+async def test_twenty_a_minute_per_group(pacer: Pacer, vt: VirtualTime) -> None:
     for _ in range(20):
-        await pacer.acquire(-100123, broadcast=False)
+        await pacer.acquire(GROUP, broadcast=False)
     assert vt.now < 1.0
-    await pacer.acquire(-100123, broadcast=False)
+    assert pacer.chat_delay(GROUP) == pytest.approx(60.0, abs=1.0)
+    await pacer.acquire(GROUP, broadcast=False)
     assert vt.now == pytest.approx(60.0)
 
 
+async def test_calls_that_post_nothing_do_not_use_the_chats_budget(pacer: Pacer) -> None:
+    for _ in range(30):
+        await pacer.acquire(GROUP, broadcast=False, message=False)  # e.g. setMessageReaction
+    assert pacer.chat_capacity(GROUP) == 20
+
+
 async def test_interactive_calls_go_before_broadcasts(vt: VirtualTime) -> None:
-    pacer = Pacer(per_second=1, clock=vt.clock, sleep=vt.sleep)
+    pacer = Pacer(Limits(per_second=1), clock=vt.clock, sleep=vt.sleep)
     await pacer.acquire(1, broadcast=True)  # takes the current slot
     order: list[str] = []
 
     async def take(name: str, chat: int, broadcast: bool) -> None:
-        await pacer.acquire(chat, broadcast)
+        await pacer.acquire(chat, broadcast=broadcast)
         order.append(name)
 
     await asyncio.gather(take("broadcast", 2, True), take("reply", 3, False))
     assert order == ["reply", "broadcast"]
 
 
-async def test_a_429_pauses_every_call_and_the_same_call_is_retried(vt: VirtualTime) -> None:
-    api = FakeTelegram()
-    bot = create_bot(BOT_TOKEN, session=api)
-    add_retries(bot, sleep=vt.sleep)
-    bot.session.middleware(Pacer(clock=vt.clock, sleep=vt.sleep))
-    api.fail("sendMessage", status=429, retry_after=5, description="Too Many Requests")
-    try:
-        with broadcasting():
-            await bot.send_message(7, "hello")
-        await bot(SendMessage(chat_id=8, text="other chat"))
-    finally:
-        await bot.session.close()
+def test_a_429_pauses_only_the_chat_that_got_it(pacer: Pacer) -> None:
+    pacer.flood(GROUP, 57)
 
-    sends = api.sent("sendMessage")
-    assert [c.chat_id for c in sends] == [7, 7, 8]
-    assert vt.now >= 5.0
+    assert pacer.chat_delay(GROUP) == pytest.approx(57)
+    assert pacer.chat_delay(OTHER_GROUP) == 0
+    assert pacer.chat_delay(4242) == 0
 
 
-async def test_pacer_raises_retry_after_for_the_retry_layer(vt: VirtualTime) -> None:
-    pacer = Pacer(clock=vt.clock, sleep=vt.sleep)
+def test_a_long_flood_wait_on_a_private_chat_slows_the_whole_bot(pacer: Pacer) -> None:
+    pacer.flood(4242, 30)
 
-    async def refuse(bot: Bot, method: TelegramMethod[Message]) -> Response[Message]:
-        raise TelegramRetryAfter(
-            method=SendMessage(chat_id=1, text="x"), message="wait", retry_after=3
-        )
+    assert pacer.chat_delay(5353) == pytest.approx(30)
 
-    with pytest.raises(TelegramRetryAfter):
-        await pacer(
-            refuse,
-            create_bot(BOT_TOKEN, session=FakeTelegram()),
-            SendMessage(chat_id=1, text="x"),
-        )
-    await pacer.acquire(99, broadcast=False)
-    assert vt.now == pytest.approx(3.0)
+
+def test_flood_waits_from_several_chats_at_once_slow_the_whole_bot(pacer: Pacer) -> None:
+    pacer.flood(GROUP, 10)
+    pacer.flood(OTHER_GROUP, 10)
+    assert pacer.chat_delay(-100789) == 0
+    pacer.flood(-100999, 10)
+
+    assert pacer.chat_delay(-100789) == pytest.approx(10)
+
+
+async def test_the_maps_forget_chats_once_their_limits_are_full_again(
+    pacer: Pacer, vt: VirtualTime
+) -> None:
+    for chat in range(5000):
+        await pacer.acquire(10_000 + chat, broadcast=True)
+    # Pruned as it goes: only chats of the last few seconds are still remembered.
+    assert 0 < pacer.tracked_chats < 200
+    vt.now += 61
+
+    pacer.prune()
+
+    assert pacer.tracked_chats == 0

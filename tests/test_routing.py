@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.network import Network, NetworkError, parse_network
 from bot.routing import analyse
-from tests.conftest import NETWORK, ROOT
+from tests.conftest import NETWORK, ROOT, Harness
 
 CATEGORIES = ["burglary", "nuisance", "traffic", "drugs"]
 AREAS = ["north", "south", "centre"]
@@ -186,3 +186,32 @@ def test_example_file_routes_and_has_no_warnings() -> None:
 
     network = load_network(Path(ROOT / "network.example.toml"))
     assert analyse(network).warnings == []
+
+
+def test_no_filter_or_handler_runs_in_a_worker_thread(tg: Harness) -> None:
+    """aiogram runs plain callables (F.… filters included) via asyncio.to_thread; every
+    filter and handler here is async, so routing an update never leaves the event loop."""
+    sync = []
+    for router in tg.dp.chain_tail:
+        for name, observer in router.observers.items():
+            for handler in observer.handlers:
+                for item in [handler, *(handler.filters or [])]:
+                    if not item.awaitable:
+                        sync.append(f"{router.name}.{name}: {item.callback!r}")
+            for item in observer._handler.filters or []:
+                if not item.awaitable:
+                    sync.append(f"{router.name}.{name} (router filter): {item.callback!r}")
+    assert sync == []
+
+
+def test_check_config_notes_a_desk_with_several_supergroups() -> None:
+    text = NETWORK.replace(
+        "chat_id = -1001000000001", "chat_id = -1001000000001\nchat_ids = [-1001000000011]"
+    )
+    network = parse_network(text)
+
+    assert network.desk("central").groups == (-1001000000001, -1001000000011)
+    assert network.desk_for_chat(-1001000000011) == network.desk("central")
+    assert -1001000000011 in network.staff_chat_ids
+    [note] = analyse(network).notes
+    assert "'central': 2 supergroups" in note and "about 40 bot messages a minute" in note

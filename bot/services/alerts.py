@@ -3,7 +3,8 @@
 An announcement is due when `next_run_at` has passed. Claiming it is a conditional UPDATE, so
 two schedulers (or a restart) cannot claim one occurrence twice; the occurrence's delivery
 rows are unique per chat, so nobody can be queued twice; and a row found `sending` after a
-restart becomes `unknown`: it may or may not have reached the citizen, and it is not re-sent.
+restart becomes `unknown`: it may or may not have reached the citizen, and it is not re-sent
+(each delivery is an at-most-once outbox message; see bot.broadcast).
 """
 
 from __future__ import annotations
@@ -27,9 +28,13 @@ from storage.models import (
     Citizen,
     Delivery,
     DeliveryStatus,
+    Guarantee,
     Occurrence,
+    OutboxStatus,
+    Priority,
     Subscription,
 )
+from storage.outbox import Outboxes
 
 AREA, TOPIC = "area", "topic"
 
@@ -330,37 +335,36 @@ async def report(session: AsyncSession, occurrence: Occurrence) -> DeliveryRepor
     )
 
 
-async def mark_unknown_after_restart(session: AsyncSession) -> int:
-    """Rows a crashed sender left `sending` may or may not have arrived: never re-send them."""
-    return await affected_rows(
-        session,
-        update(Delivery)
-        .where(Delivery.status == DeliveryStatus.SENDING)
-        .values(status=DeliveryStatus.UNKNOWN),
+async def queue_alerts(session: AsyncSession, occurrence: Occurrence, now: datetime) -> int:
+    """One at-most-once outbox message per delivery row of `occurrence`; how many."""
+    rows = (
+        await session.execute(
+            select(Delivery.id, Delivery.chat_id, Delivery.not_before).where(
+                Delivery.occurrence_id == occurrence.id,
+                Delivery.status == DeliveryStatus.PENDING,
+            )
+        )
+    ).all()
+    await Outboxes(session).add_many(
+        [
+            {
+                "lane": chat_id,
+                "method": "beatline.alert",
+                "payload": {"delivery_id": delivery_id},
+                "priority": Priority.BROADCAST,
+                "guarantee": Guarantee.AT_MOST_ONCE,
+                "effect": "alert",
+                "into_topic": False,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "not_before": not_before,
+                "possibly_repeated": False,
+                "created_at": now,
+            }
+            for delivery_id, chat_id, not_before in rows
+        ]
     )
-
-
-async def pending_ids(session: AsyncSession, now: datetime, limit: int = 500) -> list[int]:
-    query = (
-        select(Delivery.id)
-        .where(Delivery.status == DeliveryStatus.PENDING, Delivery.not_before <= now)
-        .order_by(Delivery.id)
-        .limit(limit)
-    )
-    return list((await session.scalars(query)).all())
-
-
-async def claim_delivery(session: AsyncSession, delivery_id: int) -> Delivery | None:
-    """pending → sending; None if someone else took it."""
-    changed = await affected_rows(
-        session,
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.PENDING)
-        .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1),
-    )
-    if not changed:
-        return None
-    return await session.get(Delivery, delivery_id, populate_existing=True)
+    return len(rows)
 
 
 async def unfinished_occurrences(session: AsyncSession) -> list[Occurrence]:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.network import Desk, Network
 from storage.models import Case, CaseMessage, CaseStatus, Citizen, Direction, Privacy
+from storage.outbox import Outboxes
 from storage.repositories import CaseMessages, Cases
 
 
@@ -28,6 +29,19 @@ class NewReport:
     longitude: float | None = None
     urgent: bool = False
     alert_id: int | None = None
+
+
+async def least_busy_group(session: AsyncSession, desk: Desk) -> int:
+    """The desk's supergroup with the fewest messages waiting to go, then the fewest open
+    cases (a desk with one group: that group, without asking the database)."""
+    if len(desk.groups) == 1:
+        return desk.chat_id
+    waiting = await Outboxes(session).waiting_per_lane(desk.groups)
+    open_cases = await Cases(session).open_per_chat(desk.groups)
+    return min(
+        desk.groups,
+        key=lambda chat: (waiting.get(chat, 0), open_cases.get(chat, 0), desk.groups.index(chat)),
+    )
 
 
 def format_ref(prefix: str, year: int, number: int) -> str:
@@ -50,6 +64,7 @@ async def open_case(
     """Store a new case, numbered and routed to the desk that handles its category and area."""
     repo = Cases(session)
     desk = network.route(report.category, report.area, report.language)
+    group = await least_busy_group(session, desk)
     number = await repo.next_number(now.year)
     return await repo.add(
         Case(
@@ -65,7 +80,7 @@ async def open_case(
             longitude=report.longitude,
             status=CaseStatus.NEW,
             desk=desk.code,
-            staff_chat_id=desk.chat_id,
+            staff_chat_id=group,
             priority="urgent" if report.urgent else "normal",
             alert_id=report.alert_id,
             description=report.description,
@@ -221,11 +236,11 @@ async def message_by_source(
     return await CaseMessages(session).by_source(chat_id, message_id)
 
 
-def transfer(case: Case, desk: Desk) -> tuple[int, int | None]:
+async def transfer(session: AsyncSession, case: Case, desk: Desk) -> tuple[int, int | None]:
     """Move the case to another desk; returns the old (chat, thread) of its topic."""
     old = (case.staff_chat_id, case.thread_id)
     case.desk = desk.code
-    case.staff_chat_id = desk.chat_id
+    case.staff_chat_id = await least_busy_group(session, desk)
     case.thread_id = None
     case.card_message_id = None
     case.assignee_id = None

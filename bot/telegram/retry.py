@@ -1,4 +1,6 @@
-"""Outgoing Bot API calls survive Telegram's 429 (wait `retry_after`) and 5xx/network faults."""
+"""Direct Bot API calls (start-up, callback answers, getChatMember) survive Telegram's 429 and
+5xx/network faults. Messages are not retried here: the courier owns their retries (a send
+repeated after a timeout could be a second copy)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+
+from bot.telegram.courier import delivering
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -44,6 +48,8 @@ class RetryMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        if delivering():
+            return await make_request(bot, method)
         flood_waits = server_retries = 0
         while True:
             try:

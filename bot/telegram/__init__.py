@@ -1,0 +1,1 @@
+"""Outbound transport below the workflows: the outbox, its courier, pacing and retries."""

@@ -1,0 +1,189 @@
+"""Telegram's flood limits as bookkeeping that the courier consults before every message.
+
+About 30 messages a second per bot, a short burst and then about one a second per private chat,
+20 a minute per group. A 429 pauses the chat that got it, not the bot: only a long flood wait on
+a private chat, or 429s from several chats at once, slow every chat for a while. Interactive
+messages take the bot-wide slots before broadcast ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+PACED_PREFIXES = ("send", "copy", "forward")
+CATCH_UP = 0.5
+
+
+def creates_message(method: str) -> bool:
+    """Whether a Bot API method posts a message (and so counts against the chat's limit)."""
+    return method.startswith(PACED_PREFIXES)
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_second: float = 29.5
+    private_burst: int = 3
+    private_interval: float = 1.0
+    group_per_minute: int = 20
+    # A private chat's flood wait longer than this, or flood waits from this many chats within
+    # the window, mean the bot as a whole is sending too fast.
+    long_private_wait: float = 5.0
+    crowd: int = 3
+    crowd_window: float = 10.0
+
+    @classmethod
+    def none(cls) -> Limits:
+        """No pacing at all (tests and throughput benchmarks against a fake Bot API)."""
+        return cls(per_second=0, private_burst=0, group_per_minute=0)
+
+    @property
+    def unlimited(self) -> bool:
+        return self.per_second <= 0
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+class Pacer:
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self.limits = limits or Limits()
+        self.clock = clock
+        self.sleep = sleep
+        self._next_slot = 0.0
+        self._paused_until = 0.0  # the whole bot
+        self._chat_paused: dict[int, float] = {}
+        self._private: dict[int, _Bucket] = {}
+        self._group: dict[int, deque[float]] = {}
+        self._floods: deque[tuple[float, int]] = deque()
+        self._interactive_waiting = 0
+        self._acquired = 0
+
+    # -- what the courier asks ---------------------------------------------------------------
+    def chat_delay(self, chat_id: int) -> float:
+        """Seconds until `chat_id` may get its next message (0: now)."""
+        if self.limits.unlimited:
+            return max(0.0, self._chat_paused.get(chat_id, 0.0) - self.clock())
+        now = self.clock()
+        waits = [self._paused_until - now, self._chat_paused.get(chat_id, 0.0) - now]
+        if chat_id > 0:
+            bucket = self._refilled(chat_id, now)
+            if bucket.tokens < 1:
+                waits.append((1 - bucket.tokens) * self.limits.private_interval)
+        else:
+            sent = self._recent(chat_id, now)
+            if len(sent) >= self.limits.group_per_minute:
+                waits.append(sent[0] + 60 - now)
+        return max(0.0, *waits)
+
+    def chat_capacity(self, chat_id: int) -> int:
+        """How many messages `chat_id` may get right now without waiting."""
+        if self.limits.unlimited:
+            return 0 if self.chat_delay(chat_id) > 0 else 1_000_000
+        if self.chat_delay(chat_id) > 0:
+            return 0
+        now = self.clock()
+        if chat_id > 0:
+            return int(self._refilled(chat_id, now).tokens)
+        return self.limits.group_per_minute - len(self._recent(chat_id, now))
+
+    def paused(self, chat_id: int) -> float:
+        """Seconds left of a flood wait Telegram imposed on `chat_id` (or on the bot)."""
+        now = self.clock()
+        return max(0.0, self._chat_paused.get(chat_id, 0.0) - now, self._paused_until - now)
+
+    # -- taking a slot -------------------------------------------------------------------------
+    async def acquire(self, chat_id: int, *, broadcast: bool, message: bool = True) -> None:
+        """Wait until `chat_id` may be sent to; a message also takes a bot-wide slot.
+
+        Reserving happens without an await after the last check, so concurrent lanes never
+        take the same slot.
+        """
+        if not broadcast:
+            self._interactive_waiting += 1
+        try:
+            while True:
+                now = self.clock()
+                wait = self.chat_delay(chat_id) if message else self.paused(chat_id)
+                if message and not self.limits.unlimited:
+                    wait = max(wait, self._next_slot - now)
+                    if broadcast and self._interactive_waiting and wait <= 0:
+                        wait = 1.0 / self.limits.per_second  # the interactive one goes first
+                if wait <= 0:
+                    if message:
+                        self._reserve(chat_id, now)
+                    return
+                await self.sleep(wait)
+        finally:
+            if not broadcast:
+                self._interactive_waiting -= 1
+
+    def flood(self, chat_id: int, retry_after: float) -> None:
+        """Telegram answered 429 for `chat_id`: pause that chat (and maybe the bot)."""
+        now = self.clock()
+        until = now + retry_after
+        self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
+        self._floods.append((now, chat_id))
+        while self._floods and self._floods[0][0] < now - self.limits.crowd_window:
+            self._floods.popleft()
+        crowd = len({chat for _, chat in self._floods}) >= self.limits.crowd
+        if crowd or (chat_id > 0 and retry_after > self.limits.long_private_wait):
+            self._paused_until = max(self._paused_until, until)
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+    def _reserve(self, chat_id: int, now: float) -> None:
+        self._acquired += 1
+        if self._acquired % 1000 == 0:
+            self.prune()
+        if self.limits.unlimited:
+            return
+        # Slots follow the schedule, not the moment a waiter woke up: a sleeper that wakes a
+        # millisecond late must not push every later slot back. Catching up at most half a
+        # slot keeps any one-second window within per_second + 0.5 messages.
+        interval = 1.0 / self.limits.per_second
+        self._next_slot = max(self._next_slot, now - CATCH_UP * interval) + interval
+        if chat_id > 0:
+            self._refilled(chat_id, now).tokens -= 1
+        else:
+            self._group.setdefault(chat_id, deque()).append(now)
+
+    def _refilled(self, chat_id: int, now: float) -> _Bucket:
+        burst = float(self.limits.private_burst)
+        bucket = self._private.setdefault(chat_id, _Bucket(burst, now))
+        gained = (now - bucket.stamp) / self.limits.private_interval
+        bucket.tokens, bucket.stamp = min(burst, bucket.tokens + gained), now
+        return bucket
+
+    def _recent(self, chat_id: int, now: float) -> deque[float]:
+        sent = self._group.get(chat_id)
+        if sent is None:
+            return deque()
+        while sent and sent[0] <= now - 60:
+            sent.popleft()
+        return sent
+
+    def prune(self) -> int:
+        """Forget chats whose limits are back to full, so the maps stay small; how many."""
+        now = self.clock()
+        before = len(self._private) + len(self._group) + len(self._chat_paused)
+        full = self.limits.private_burst * self.limits.private_interval
+        self._private = {c: b for c, b in self._private.items() if now - b.stamp < full}
+        self._group = {c: s for c, s in self._group.items() if self._recent(c, now)}
+        self._chat_paused = {c: t for c, t in self._chat_paused.items() if t > now}
+        return before - len(self._private) - len(self._group) - len(self._chat_paused)
+
+    @property
+    def tracked_chats(self) -> int:
+        return len(self._private) + len(self._group) + len(self._chat_paused)

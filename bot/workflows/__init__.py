@@ -1,0 +1,1 @@
+"""Steps that combine the database and Telegram (through the outbox): reports, relays, cards."""

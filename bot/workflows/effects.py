@@ -1,0 +1,262 @@
+"""What each kind of message changes once Telegram answered: the courier calls these in the
+transaction that records the result, so the relayed-message map, reactions and "not delivered"
+notes are written exactly when the outcome is known."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from aiogram.methods import SendMessage, SetMessageReaction
+from aiogram.types import ReactionTypeEmoji, ReplyParameters
+from aiogram.utils.i18n import I18n
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.edits import edited_note
+from bot.i18n import _, speaking
+from bot.network import Network
+from bot.relay import (
+    DELIVERED,
+    EDIT,
+    SYSTEM_RECORD,
+    TO_CITIZEN,
+    TO_DESK,
+    TO_RESIDENT,
+    UNDELIVERED,
+)
+from bot.telegram.courier import Effect, Failure
+from bot.telegram.outbox import Outbox
+from bot.texts import fmt
+from storage.db import affected_rows
+from storage.models import Case, CaseMessage, Citizen, Direction, OutboxMessage
+from storage.repositories import CaseMessages
+
+logger = logging.getLogger(__name__)
+
+NOT_MODIFIED = "message is not modified"
+
+
+def _data(row: OutboxMessage) -> dict[str, Any]:
+    return row.effect_data or {}
+
+
+async def _map_copies(
+    session: AsyncSession, records: Sequence[int], chat_id: int, message_ids: Sequence[int]
+) -> None:
+    """Each record learns where its copy landed (an album: one copy per record)."""
+    if not message_ids:
+        return
+    for index, record_id in enumerate(records):
+        target = message_ids[min(index, len(message_ids) - 1)]
+        await affected_rows(
+            session,
+            update(CaseMessage)
+            .where(CaseMessage.id == record_id)
+            .values(target_chat_id=chat_id, target_message_id=target),
+        )
+
+
+def _react(outbox: Outbox, chat_id: int, message_id: int, emoji: str) -> None:
+    outbox.send(
+        SetMessageReaction(
+            chat_id=chat_id, message_id=message_id, reaction=[ReactionTypeEmoji(emoji=emoji)]
+        )
+    )
+
+
+async def _mark_blocked(session: AsyncSession, citizen_id: int | None) -> None:
+    if citizen_id is None:
+        return
+    citizen = await session.get(Citizen, citizen_id)
+    if citizen is not None and not citizen.blocked_bot:
+        citizen.blocked_bot = True
+        logger.info("citizen %d has blocked the bot", citizen.id)
+
+
+class ToDesk:
+    """A citizen's message copied into the case topic."""
+
+    def __init__(self, i18n: I18n, network: Network) -> None:
+        self.i18n = i18n
+        self.network = network
+
+    async def sent(
+        self,
+        session: AsyncSession,
+        outbox: Outbox,
+        row: OutboxMessage,
+        chat_id: int,
+        message_ids: list[int],
+    ) -> None:
+        await _map_copies(session, _data(row).get("records", []), chat_id, message_ids)
+
+    async def failed(
+        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
+    ) -> None:
+        """Staff learn something is missing; the citizen is asked to send it again."""
+        case = await session.get(Case, row.case_id) if row.case_id is not None else None
+        if case is None:
+            return
+        with speaking(self.i18n, self.network.default_language):
+            note = fmt(
+                _("⚠️ A message from the citizen could not be shown here: {reason}"),
+                reason=failure.reason,
+            )
+        outbox.send(SendMessage(chat_id=case.staff_chat_id, text=note), case=case, into_topic=True)
+        citizen = await session.get(Citizen, case.citizen_id)
+        if citizen is None:
+            return
+        with speaking(self.i18n, citizen.language or self.network.default_language):
+            ask = fmt(
+                _(
+                    "One of your messages about {ref} could not be passed on. "
+                    "Please send it again."
+                ),
+                ref=case.ref,
+            )
+        outbox.send(
+            SendMessage(chat_id=citizen.chat_id, text=ask),
+            case=case,
+            effect=TO_RESIDENT,
+            data={"citizen_id": citizen.id},
+        )
+
+
+class ToCitizen:
+    """A staff message delivered to the citizen: 👍 on the original, or 💔 and the reason."""
+
+    def __init__(self, i18n: I18n, network: Network) -> None:
+        self.i18n = i18n
+        self.network = network
+
+    async def sent(
+        self,
+        session: AsyncSession,
+        outbox: Outbox,
+        row: OutboxMessage,
+        chat_id: int,
+        message_ids: list[int],
+    ) -> None:
+        data = _data(row)
+        await _map_copies(session, data.get("records", []), chat_id, message_ids)
+        for source_chat, source_message in data["sources"]:
+            _react(outbox, source_chat, source_message, DELIVERED)
+
+    async def failed(
+        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
+    ) -> None:
+        data = _data(row)
+        source_chat, source_message = data["sources"][0]
+        if failure.blocked:
+            await _mark_blocked(session, data.get("citizen_id"))
+        with speaking(self.i18n, self.network.default_language):
+            reason = (
+                _("the citizen has blocked the bot or deleted their account")
+                if failure.blocked
+                else fmt(_("Telegram refused it: {reason}"), reason=failure.reason)
+            )
+            text = _("⚠️ Not delivered: {reason}").format(reason=reason)
+        _react(outbox, source_chat, source_message, UNDELIVERED)
+        outbox.send(
+            SendMessage(
+                chat_id=source_chat,
+                message_thread_id=data.get("thread"),
+                text=text,
+                reply_parameters=ReplyParameters(
+                    message_id=source_message, allow_sending_without_reply=True
+                ),
+            )
+        )
+
+
+class ToResident:
+    """Any message to a resident: a 403 means they blocked the bot."""
+
+    async def sent(
+        self,
+        session: AsyncSession,
+        outbox: Outbox,
+        row: OutboxMessage,
+        chat_id: int,
+        message_ids: list[int],
+    ) -> None:
+        return
+
+    async def failed(
+        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
+    ) -> None:
+        if failure.blocked:
+            await _mark_blocked(session, _data(row).get("citizen_id"))
+
+
+class SystemRecord:
+    """A message of Beatline's own in the citizen's chat that belongs to a case (the receipt),
+    kept so that a reply to it lands in that case."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def sent(
+        self,
+        session: AsyncSession,
+        outbox: Outbox,
+        row: OutboxMessage,
+        chat_id: int,
+        message_ids: list[int],
+    ) -> None:
+        if row.case_id is None or not message_ids:
+            return
+        await CaseMessages(session).add(
+            CaseMessage(
+                case_id=row.case_id,
+                direction=Direction.SYSTEM,
+                source_chat_id=chat_id,
+                source_message_id=message_ids[0],
+                kind="text",
+                text=str(row.payload.get("text", ""))[:4096],
+                created_at=self.clock.now(),
+            )
+        )
+
+    async def failed(
+        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
+    ) -> None:
+        if failure.blocked:
+            await _mark_blocked(session, _data(row).get("citizen_id"))
+
+
+class Edit:
+    """An edit mirrored onto a copy; where Telegram cannot edit it, "✏️ Edited:" is posted."""
+
+    async def sent(
+        self,
+        session: AsyncSession,
+        outbox: Outbox,
+        row: OutboxMessage,
+        chat_id: int,
+        message_ids: list[int],
+    ) -> None:
+        return
+
+    async def failed(
+        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
+    ) -> None:
+        if NOT_MODIFIED in failure.reason.lower() or failure.blocked:
+            return
+        note = _data(row).get("note")
+        if note:
+            outbox.send(edited_note(note))
+
+
+def case_effects(i18n: I18n, network: Network, clock: Clock) -> dict[str, Effect]:
+    """The effects of case conversations, by the name their outbox rows carry."""
+    return {
+        TO_DESK: ToDesk(i18n, network),
+        TO_CITIZEN: ToCitizen(i18n, network),
+        TO_RESIDENT: ToResident(),
+        SYSTEM_RECORD: SystemRecord(clock),
+        EDIT: Edit(),
+    }

@@ -1,0 +1,183 @@
+"""Each case's forum topic and its card, kept by the courier when it delivers into a topic.
+
+The topic is created when the first message for a case goes out (or after staff deleted it),
+with the card posted first, so a topic never exists without its card. Titles and cards are
+built from the case as it is when they are sent, so a queued refresh never shows stale state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AbstractContextManager
+
+from aiogram.methods import (
+    CloseForumTopic,
+    CreateForumTopic,
+    EditForumTopic,
+    EditMessageText,
+    PinChatMessage,
+    SendMessage,
+)
+from aiogram.types import ForumTopic, Message
+from aiogram.utils.i18n import I18n
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import speaking
+from bot.network import Network
+from bot.services.citizens import citizen_of_case
+from bot.telegram.courier import Call, Sender, TopicGone, Where
+from bot.texts import case_card, quote, split_text, topic_title
+from storage.db import affected_rows
+from storage.models import CaseMessage, CaseStatus, Direction, OutboxMessage
+from storage.repositories import Cases
+
+logger = logging.getLogger(__name__)
+
+# Leaves room for the card's header lines within Telegram's 4096 characters.
+CARD_DESCRIPTION_LIMIT = 3300
+
+
+class TopicKeeper:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], i18n: I18n, network: Network
+    ) -> None:
+        self.session_factory = session_factory
+        self.i18n = i18n
+        self.network = network
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def ensure(self, case_id: int, send: Sender) -> Where:
+        """The case's topic: created, with the card, when it has none; the card posted if
+        it is missing."""
+        lock = self._locks.setdefault(case_id, asyncio.Lock())
+        async with lock:
+            try:
+                return await self._ensure(case_id, send)
+            finally:
+                if not lock.locked():
+                    self._locks.pop(case_id, None)
+
+    async def _ensure(self, case_id: int, send: Sender) -> Where:
+        async with self.session_factory() as session:
+            case = await Cases(session).by_id(case_id)
+            if case is None:
+                raise TopicGone
+            if case.thread_id is not None and case.card_message_id is not None:
+                return Where(case.staff_chat_id, case.thread_id)
+            chat, thread = case.staff_chat_id, case.thread_id
+            with self._staff_language():
+                title = topic_title(case, self.network)
+                pieces = split_text(case.description or "—", CARD_DESCRIPTION_LIMIT)
+                card = case_card(
+                    case, await citizen_of_case(session, case), self.network, pieces[0]
+                )
+            urgent = case.priority == "urgent"
+        if thread is None:
+            topic: ForumTopic = await send(CreateForumTopic(chat_id=chat, name=title))
+            thread = topic.message_thread_id
+            async with self.session_factory() as session:
+                await Cases(session).set_topic(case_id, chat, thread)
+                await session.commit()
+            logger.info("case %d: topic %d in chat %d", case_id, thread, chat)
+        posted: Message = await send(
+            SendMessage(chat_id=chat, message_thread_id=thread, text=card)
+        )
+        for piece in pieces[1:]:
+            await send(SendMessage(chat_id=chat, message_thread_id=thread, text=quote(piece)))
+        async with self.session_factory() as session:
+            await self._card_posted(session, case_id, chat, posted.message_id)
+            await session.commit()
+        if urgent:
+            await send(PinChatMessage(chat_id=chat, message_id=posted.message_id))
+        return Where(chat, thread)
+
+    async def _card_posted(
+        self, session: AsyncSession, case_id: int, chat: int, card_id: int
+    ) -> None:
+        case = await Cases(session).by_id(case_id)
+        if case is None:
+            return
+        old = case.card_message_id
+        case.card_message_id = card_id
+        # The report's own words are shown on the card: their copy is the card.
+        on_card = (
+            (CaseMessage.target_message_id.is_(None) | (CaseMessage.target_message_id == old))
+            if old is not None
+            else CaseMessage.target_message_id.is_(None)
+        )
+        await affected_rows(
+            session,
+            update(CaseMessage)
+            .where(
+                CaseMessage.case_id == case_id,
+                CaseMessage.direction == Direction.CITIZEN,
+                CaseMessage.kind == "text",
+                CaseMessage.target_chat_id == chat,
+                on_card,
+            )
+            .values(target_message_id=card_id),
+        )
+
+    async def lost(self, case_id: int, where: Where) -> None:
+        """Staff deleted the topic: forget it, so the next message makes a new one."""
+        async with self.session_factory() as session:
+            if await Cases(session).forget_topic(case_id, where.thread_id):
+                case = await Cases(session).by_id(case_id)
+                if case is not None:
+                    case.card_message_id = None
+            await session.commit()
+
+    async def refresh(self, row: OutboxMessage, where: Where | None, send: Sender) -> list[Call]:
+        """The composer of `beatline.refreshCard`: title, card, pin and closed state."""
+        if where is None or row.case_id is None:
+            return []
+        async with self.session_factory() as session:
+            case = await Cases(session).by_id(row.case_id)
+            if case is None:
+                return []
+            with self._staff_language():
+                first = split_text(case.description or "—", CARD_DESCRIPTION_LIMIT)[0]
+                title = topic_title(case, self.network)
+                card = case_card(case, await citizen_of_case(session, case), self.network, first)
+        calls = [
+            Call(
+                EditForumTopic(
+                    chat_id=where.chat_id, message_thread_id=where.thread_id, name=title
+                ),
+                cosmetic=True,
+            )
+        ]
+        if case.card_message_id is not None:
+            calls.append(
+                Call(
+                    EditMessageText(
+                        chat_id=where.chat_id, message_id=case.card_message_id, text=card
+                    ),
+                    cosmetic=True,
+                )
+            )
+            if case.priority == "urgent":
+                calls.append(
+                    Call(
+                        PinChatMessage(chat_id=where.chat_id, message_id=case.card_message_id),
+                        cosmetic=True,
+                    )
+                )
+        if case.status == CaseStatus.CLOSED:
+            calls.append(
+                Call(
+                    CloseForumTopic(chat_id=where.chat_id, message_thread_id=where.thread_id),
+                    cosmetic=True,
+                )
+            )
+        return calls
+
+    def _staff_language(self) -> AbstractContextManager[None]:
+        return speaking(self.i18n, self.network.default_language)
+
+
+async def nothing(row: OutboxMessage, where: Where | None, send: Sender) -> list[Call]:
+    """The composer of `beatline.openTopic`: ensuring the topic was all it asked for."""
+    return []

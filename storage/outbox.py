@@ -1,0 +1,180 @@
+"""The outbox table's queries: what is due, claiming it, and recording what Telegram answered.
+
+Claims are conditional UPDATEs (`status = 'pending'` → `'sending'`): the caller that changed the
+row owns it. A row left `sending` by a crash is recovered by its guarantee: an at-least-once
+message goes back to the queue marked `possibly_repeated`, an at-most-once one becomes
+`unknown` and is never sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import affected_rows
+from storage.models import Guarantee, OutboxMessage, OutboxStatus, Priority
+
+FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN)
+
+
+class Outboxes:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: OutboxMessage) -> None:
+        self.session.add(row)
+
+    async def add_many(self, rows: Sequence[dict[str, object]]) -> None:
+        """Many messages in one statement (an alert's audience)."""
+        if rows:
+            await self.session.execute(insert(OutboxMessage), list(rows))
+
+    async def due_lanes(self, now: datetime, skip: Collection[int], limit: int) -> list[int]:
+        """Chats with a message that may go now: interactive ones first, then oldest first."""
+        query = (
+            select(OutboxMessage.lane)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
+            .group_by(OutboxMessage.lane)
+            .order_by(func.min(OutboxMessage.priority), func.min(OutboxMessage.id))
+            .limit(limit)
+        )
+        if skip:
+            query = query.where(OutboxMessage.lane.not_in(list(skip)))
+        return list((await self.session.scalars(query)).all())
+
+    async def head(self, lane: int, limit: int, now: datetime) -> Sequence[OutboxMessage]:
+        """The lane's next messages in the order they must leave (interactive first).
+
+        Interactive messages keep their order even while the first one waits (a retry);
+        broadcasts that wait (quiet hours) let the lane's other broadcasts go.
+        """
+        waiting_broadcast = (OutboxMessage.priority == Priority.BROADCAST) & (
+            OutboxMessage.not_before > now
+        )
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.lane == lane,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                ~waiting_broadcast,
+            )
+            .order_by(OutboxMessage.priority, OutboxMessage.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def claim(self, ids: Sequence[int]) -> list[int]:
+        """pending → sending for `ids`; the ids this caller got (another may have taken some)."""
+        if not ids:
+            return []
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return list(result.scalars().all())
+
+    async def sending(self) -> Sequence[OutboxMessage]:
+        """Rows handed to Telegram whose result was never recorded (after a crash)."""
+        query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
+        return (await self.session.scalars(query)).all()
+
+    async def finish(
+        self, row_id: int, status: OutboxStatus, now: datetime, error: str | None = None
+    ) -> None:
+        values: dict[str, object] = {"status": status, "last_error": error}
+        if status == OutboxStatus.SENT:
+            values["sent_at"] = now
+        await affected_rows(
+            self.session, update(OutboxMessage).where(OutboxMessage.id == row_id).values(values)
+        )
+
+    async def finish_sent(self, ids: Sequence[int], now: datetime) -> None:
+        """Many sent rows in one statement (the courier records a batch at once)."""
+        if ids:
+            await affected_rows(
+                self.session,
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(status=OutboxStatus.SENT, sent_at=now, last_error=None),
+            )
+
+    async def release(self, ids: Sequence[int], not_before: datetime, error: str | None) -> None:
+        """Back to the queue, not before `not_before` (a flood wait, a server error)."""
+        if ids:
+            await affected_rows(
+                self.session,
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)
+                .values(status=OutboxStatus.PENDING, not_before=not_before, last_error=error),
+            )
+
+    async def recover(self) -> tuple[int, int]:
+        """After a crash: (requeued as possibly repeated, given up as unknown)."""
+        repeated = await affected_rows(
+            self.session,
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.SENDING,
+                OutboxMessage.guarantee == Guarantee.AT_LEAST_ONCE,
+            )
+            .values(status=OutboxStatus.PENDING, possibly_repeated=True),
+        )
+        unknown = await affected_rows(
+            self.session,
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.SENDING,
+                OutboxMessage.guarantee == Guarantee.AT_MOST_ONCE,
+            )
+            .values(status=OutboxStatus.UNKNOWN),
+        )
+        return repeated, unknown
+
+    async def pending_for_case(self, case_id: int, method: str) -> bool:
+        found = await self.session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.case_id == case_id,
+                OutboxMessage.method == method,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+        )
+        return found is not None
+
+    async def next_due(self, skip: Collection[int]) -> datetime | None:
+        """When the earliest waiting message becomes due (for a sleeping courier)."""
+        query = select(func.min(OutboxMessage.not_before)).where(
+            OutboxMessage.status == OutboxStatus.PENDING
+        )
+        if skip:
+            query = query.where(OutboxMessage.lane.not_in(list(skip)))
+        found: datetime | None = await self.session.scalar(query)
+        return found
+
+    async def waiting_per_lane(self, lanes: Sequence[int]) -> dict[int, int]:
+        rows = await self.session.execute(
+            select(OutboxMessage.lane, func.count())
+            .where(OutboxMessage.lane.in_(lanes), OutboxMessage.status == OutboxStatus.PENDING)
+            .group_by(OutboxMessage.lane)
+        )
+        return {int(lane): int(count) for lane, count in rows.all()}
+
+    async def depth(self) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        return {str(status): int(count) for status, count in rows.all()}
+
+    async def prune(self, before: datetime) -> int:
+        """Forget finished messages written before `before`."""
+        return await affected_rows(
+            self.session,
+            delete(OutboxMessage).where(
+                OutboxMessage.status.in_(FINISHED), OutboxMessage.created_at < before
+            ),
+        )
