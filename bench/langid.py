@@ -1,8 +1,8 @@
 """Language identification as residents write: Beatline's detector on the development set as it
 is and as chat (see `bench.langid_data`), with no hint, the correct hint and a wrong hint (a
 different configured language); on the outside set (12 unlisted languages, all "other"); on
-our own short messages in 12 more unlisted languages; with memory and latency, and the
-issue's targets met or not.
+our own short messages in 12 more unlisted languages and in Ethiopic script; with memory and
+latency, and which of the issue's targets are met.
 
 Baselines measured in the same run: langdetect, and lingua in high-accuracy mode restricted to
 the configured languages (the core of the previous detector), both without a hint; memory
@@ -10,7 +10,8 @@ also for the previous detector (lingua high accuracy plus lingua's wide low-accu
 Memory is the resident set of a fresh process that imports the bot (`bot.runtime`, `handlers`),
 builds the detector for the default network and runs it on 2,000 texts.
 
-Serbian, Croatian and Bosnian count as one group, as Beatline serves them. Run from the root:
+Serbian, Croatian and Bosnian count as one group, as Beatline serves them. Run from the root
+(about four minutes; --no-baselines saves two):
 
     .venv/bin/python -m bench.langid [--data ../shared/langid] [--limit N] [--seed 12]
 """

@@ -24,7 +24,7 @@ import pycld2
 
 LID176_FILE = "lid.176.ftz"
 LID176_LABEL = "__label__"
-# lid.176 is the judge when our languages together get less than this share of its belief.
+# lid.176 places a text outside our languages when it gives them together less than this.
 LID176_MAX_OURS = 0.1
 # Codes the models still use from before ISO 639-1 was revised.
 _RENAMED = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "fil": "tl"}
@@ -72,8 +72,9 @@ class WideModels:
         one per model); `lid176` is `probabilities(words)`."""
         text = " ".join(words).lower()
         named: list[str] = []
-        if lid176 and sum(p for code, p in lid176.items() if ours(code)) < LID176_MAX_OURS:
-            named.append(max(lid176, key=lid176.__getitem__))
+        theirs = {code: p for code, p in lid176.items() if not ours(code)}
+        if theirs and sum(lid176.values()) - sum(theirs.values()) < LID176_MAX_OURS:
+            named.append(max(theirs, key=theirs.__getitem__))
         cld3 = self._cld3.FindLanguage(text)
         if cld3.is_reliable and (code := _code(cld3.language)) not in _UNKNOWN and not ours(code):
             named.append(code)

@@ -143,6 +143,7 @@ class WordTable:
         self._width = len(self.languages)
         self._keys: Sequence[int] = ()
         self._rows = memoryview(b"")
+        self._map: mmap.mmap | None = None  # kept open for the life of the table
         if not files:
             return
         identity = json.dumps(

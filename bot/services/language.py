@@ -38,9 +38,9 @@ ETHIOPIC = ("am", "ti")
 # cannot veto a language the others favour.
 EPSILON = 1e-6
 WIDE_WEIGHT = 0.5  # lid.176 is weaker on our languages than the two others, so it counts half
-# A word a language lists counts log(frequency / 1e-6); one it does not list counts this much
-# against it (about the share of running text a 30,000-word list misses). Languages without a
-# list get neither.
+# A word a language lists counts log(frequency / 1e-6) for it; a word it does not list counts
+# this much against it: log(1 / 0.14), 0.14 being about the share of running text that a list
+# of a language's 30,000 to 60,000 commonest words misses. Languages without a list get neither.
 UNLISTED_WORD = 2.0
 # The words say most when there are few; on longer texts their sum is scaled down to this many
 # words' worth, since the trigrams then already know and the lists cover languages unevenly.
