@@ -39,6 +39,112 @@ def test_a_language_outside_the_list_keeps_its_best_guess(langid: LanguageIdenti
     assert (detection.code, detection.guess) == ("other", "hu")
 
 
+@pytest.mark.parametrize(
+    ("text", "hint", "code"),
+    [
+        ("obrigado amigo", "en", "pt"),
+        ("dank je wel", "de", "nl"),
+        ("gracias por todo", "it", "es"),
+        ("спасибо большое", "uk", "ru"),
+        ("hvala vam puno 🙏", "en", "sr"),
+        ("teşekkür ederim", "de", "tr"),
+    ],
+)
+def test_a_clear_short_message_beats_a_wrong_hint(
+    langid: LanguageIdentifier, text: str, hint: str, code: str
+) -> None:
+    assert langid.detect(text, hint).code == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Moj bicikl je ukraden ispred stanice jutros",
+        "moj bicikl je ukraden ispred stanice jutros",  # typed without č, ć, š, đ, ž
+        "Мој бицикл је украден испред станице јутрос",  # Serbian Cyrillic
+    ],
+)
+def test_serbian_croatian_and_bosnian_are_reported_as_serbian(
+    langid: LanguageIdentifier, text: str
+) -> None:
+    assert langid.detect(text, "en").code == "sr"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("sasiad co noc puszcza bardzo glosna muzyke", "pl"),  # Polish without its letters
+        ("vecinul nostru asculta muzica foarte tare in fiecare noapte", "ro"),
+        ("komsumuz her gece cok yuksek sesle muzik dinliyor", "tr"),  # on a Latin keyboard
+        ("ο γειτονας μου ακουει δυνατη μουσικη καθε βραδυ", "el"),  # Greek without accents
+    ],
+)
+def test_chat_spelling_without_accents_is_still_recognised(
+    langid: LanguageIdentifier, text: str, code: str
+) -> None:
+    assert langid.detect(text, "en").code == code
+
+
+@pytest.mark.parametrize(
+    ("text", "guess"),
+    [
+        ("någon har stulit min cykel vid stationen", "sv"),  # Swedish
+        ("někdo mi ukradl kolo před nádražím", "cs"),  # Czech
+        ("bizilagunak musika oso ozen jartzen du gauero", "eu"),  # Basque
+        ("jirani yetu anapiga muziki kwa sauti kubwa kila usiku", "sw"),  # Swahili
+    ],
+)
+def test_unlisted_languages_are_other_even_with_a_hint(
+    langid: LanguageIdentifier, text: str, guess: str
+) -> None:
+    detection = langid.detect(text, "nl")
+    assert (detection.code, detection.guess) == ("other", guess)
+
+
+def test_a_short_message_in_a_script_none_of_ours_uses_is_other(
+    langid: LanguageIdentifier,
+) -> None:
+    detection = langid.detect("שלום חבר", "en")
+    assert (detection.code, detection.guess) == ("other", "he")
+
+
+def test_configured_sentences_are_not_taken_for_other_with_any_hint(
+    langid: LanguageIdentifier,
+) -> None:
+    sentences = {
+        "nl": "de buren maken elke nacht veel lawaai en we kunnen niet slapen",
+        "so": "gaariga waxaa la dhigay meel aan loo ogolayn muddo saddex maalmood ah",
+        "sq": "fqinji im degjon muzike shume te larte cdo nate",
+        "uk": "сусіди щоночі дуже голосно слухають музику",
+        "fa": "همسایه ها هر شب موسیقی را خیلی بلند پخش می کنند",
+    }
+    for code, sentence in sentences.items():
+        for hint in (None, code, "en", "ar"):
+            assert langid.detect(sentence, hint).code == code, (sentence, hint)
+
+
+AMHARIC = "ትናንት ሌሊት ቤታችን ተዘረፈ"  # "our house was robbed last night"
+TIGRINYA = "ትማሊ ለይቲ ገዛና ተሰሪቑ"  # the same in Tigrinya
+
+
+def test_amharic_is_other_with_its_guess_when_only_tigrinya_is_listed(
+    langid: LanguageIdentifier,
+) -> None:
+    assert "ti" in langid.languages and "am" not in langid.languages
+    amharic = langid.detect(AMHARIC, "en")
+    assert (amharic.code, amharic.guess) == ("other", "am")
+    assert langid.detect(TIGRINYA, "en").code == "ti"
+
+
+def test_amharic_and_tigrinya_are_told_apart_when_both_are_listed(
+    langid: LanguageIdentifier,
+) -> None:
+    both = LanguageIdentifier((*langid.languages, "am"))
+    assert both.detect(AMHARIC).code == "am"
+    assert both.detect(TIGRINYA).code == "ti"
+    assert both.detect("ሰላም", "am").code == "am"  # a shared word: the citizen's language
+
+
 async def test_case_card_and_messages_carry_the_detected_language(
     tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
