@@ -1,4 +1,4 @@
-"""`python -m bot run | migrate | check-config`."""
+"""`python -m bot run | migrate | check-config | poster | report`."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from pathlib import Path
 
 from aiogram.utils.token import TokenValidationError, validate_token
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.network import Network, NetworkError, load_network
 from bot.routing import analyse
 from storage import migrate
-from storage.db import create_engine
+from storage.db import create_engine, create_session_factory
 
 logger = logging.getLogger("bot")
 
@@ -135,36 +136,82 @@ def cmd_poster(settings: Settings, args: argparse.Namespace) -> None:
     from bot.poster import render, write
 
     network = network_of(settings)
-    area = network.area(args.area or "")
+    area = network.area(args.subject or "")
     if area is None:
         codes = ", ".join(a.code for a in network.areas)
-        raise ConfigError(f"unknown area {args.area!r}; areas: {codes}")
+        raise ConfigError(f"unknown area {args.subject!r}; areas: {codes}")
     username = args.bot or settings.bot_username
     if not username:
         raise ConfigError("name the bot: --bot your_bot (or BOT_USERNAME in .env)")
     languages = args.languages.split(",") if args.languages else [network.default_language]
     i18n = catalogs.create_i18n(network.default_language, catalogs.LOCALES_DIR)
     page = render(area, username, languages, i18n, network.default_language)
-    for path in write(page, Path(args.out), area):
+    for path in write(page, Path(args.out or "posters"), area):
         print(f"wrote {path}")  # noqa: T201
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
+    """Write the public monthly report of the whole network as a PDF."""
+    from bot import i18n as catalogs
+    from bot.clock import SystemClock
+    from bot.domain.stats import PeriodError, parse_period
+    from bot.workflows.stats import public_report
+
+    network = network_of(settings)
+    now = SystemClock().now()
+    try:
+        period = parse_period(args.subject or "", now, network.zone)
+    except PeriodError:
+        period = None
+    if period is None or not period.is_month:
+        raise ConfigError(f"name the month as YYYY-MM, e.g. 2026-11 (not {args.subject!r})")
+    i18n = catalogs.create_i18n(network.default_language, catalogs.LOCALES_DIR)
+    language = args.language or network.default_language
+    if language not in i18n.available_locales:
+        known = ", ".join(sorted(i18n.available_locales))
+        raise ConfigError(f"no translation for language {language!r}; languages: {known}")
+    out = Path(args.out or f"report-{period.argument}.pdf")
+
+    async def build() -> bytes:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session:
+                report = await public_report(session, network, i18n, period, language, now)
+        except DBAPIError as exc:
+            msg = f"cannot read the database ({exc.orig}); a new one needs `python -m bot migrate`"
+            raise ConfigError(msg) from exc
+        finally:
+            await engine.dispose()
+        return report.pdf
+
+    pdf = asyncio.run(build())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pdf)
+    print(f"wrote {out}")  # noqa: T201
+
+
 COMMANDS = {"run": cmd_run, "migrate": cmd_migrate, "check-config": cmd_check_config}
+WITH_ARGUMENTS = {"poster": cmd_poster, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Beatline bot")
-    parser.add_argument("command", choices=sorted([*COMMANDS, "poster"]), help="what to do")
-    parser.add_argument("area", nargs="?", help="poster: the area code")
+    parser.add_argument("command", choices=sorted([*COMMANDS, *WITH_ARGUMENTS]), help="what to do")
+    parser.add_argument(
+        "subject", nargs="?", help="poster: the area code; report: the month, e.g. 2026-11"
+    )
     parser.add_argument("--bot", help="poster: the bot's @username")
     parser.add_argument("--languages", help="poster: languages, e.g. nl,en,ar")
-    parser.add_argument("--out", default="posters", help="poster: output folder")
+    parser.add_argument("--language", help="report: its language (default: the network's)")
+    parser.add_argument(
+        "--out", help="poster: output folder (posters); report: the PDF (report-YYYY-MM.pdf)"
+    )
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
-        if args.command == "poster":
-            cmd_poster(settings, args)
+        if args.command in WITH_ARGUMENTS:
+            WITH_ARGUMENTS[args.command](settings, args)
         else:
             COMMANDS[args.command](settings)
     except ConfigError as exc:

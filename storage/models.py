@@ -317,7 +317,7 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    feedback: Mapped[str | None] = mapped_column(String(8))  # useful | not_useful
+    feedback: Mapped[str | None] = mapped_column(String(16))  # useful | not_useful
 
     __table_args__ = (UniqueConstraint("occurrence_id", "chat_id"),)
 

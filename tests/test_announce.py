@@ -153,6 +153,35 @@ async def test_alert_buttons_count_feedback_and_open_a_linked_report(
     assert f"In reply to alert #{number}" in tg.api.sent("sendMessage", CENTRAL)[0].text
 
 
+async def test_a_not_useful_press_is_stored(
+    tg: Harness,
+    coordinator: User,
+    alice: User,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    clock: FakeClock,
+) -> None:
+    await onboard(tg, alice)
+    await subscribe(tg, alice, "centre")
+    await compose(tg, coordinator, "en: Road works next week.")
+    await tg.feed(
+        tg.updates.staff_callback(
+            coordinator, COORDINATORS, PickCb(step="confirm", value="yes").pack()
+        )
+    )
+    await Broadcaster(tg.bot, session_factory, i18n, network, clock).run()
+    async with session_factory() as session:
+        delivery = (await session.scalars(select(Delivery))).one()
+
+    await tg.press(alice, AlertCb(delivery_id=delivery.id, action="not_useful"))
+
+    assert tg.api.last("answerCallbackQuery").params["text"] == "Thank you for your feedback."
+    async with session_factory() as session:
+        stored = await session.get(Delivery, delivery.id)
+        assert stored is not None and stored.feedback == "not_useful"
+
+
 async def test_announcements_can_be_listed_and_cancelled_before_they_start(
     tg: Harness, coordinator: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -1,1 +1,2 @@
-"""Steps that combine the database and Telegram (through the outbox): reports, relays, cards."""
+"""Steps that combine the database and Telegram (through the outbox): reports, relays, cards,
+statistics."""

@@ -1,0 +1,31 @@
+"""delivery.feedback holds "not_useful" (10 characters; PostgreSQL refused it in 8)
+
+Revision ID: 0005a
+Revises: 0005
+Create Date: 2026-11-30 19:40:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = "0005a"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("delivery", schema=None) as batch_op:
+        batch_op.alter_column(
+            "feedback", existing_type=sa.String(length=8), type_=sa.String(length=16)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("delivery", schema=None) as batch_op:
+        batch_op.alter_column(
+            "feedback", existing_type=sa.String(length=16), type_=sa.String(length=8)
+        )

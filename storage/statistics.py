@@ -1,0 +1,204 @@
+"""Read-only queries behind /stats and the monthly report.
+
+Only the columns the figures need are read (no descriptions, names, texts or chat ids), so the
+statistics code never holds personal data. Nothing here writes or commits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Announcement,
+    Case,
+    Citizen,
+    Delivery,
+    Occurrence,
+    Referral,
+    ReferralStatus,
+    Subscription,
+)
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """The figures-relevant columns of one case."""
+
+    desk: str
+    category: str
+    area: str
+    language: str
+    privacy: str
+    created_at: datetime
+    first_reply_at: datetime | None
+    closed_at: datetime | None
+    rating: int | None
+    escalated_at: datetime | None
+    reminded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReferralFacts:
+    partner: str
+    status: str
+    case_desk: str
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    """One sending of an announcement and its delivery rows counted by status and feedback."""
+
+    occurrence_id: int
+    announcement_id: int
+    started_at: datetime
+    areas: tuple[str, ...]
+    urgent: bool
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_feedback: dict[str, int] = field(default_factory=dict)
+
+
+class Statistics:
+    """Queries for the figures; `desks=None` means every desk."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def cases(
+        self, desks: Sequence[str] | None, start: datetime, end: datetime
+    ) -> list[CaseFacts]:
+        """Cases that matter for [start, end): opened in it, closed in it, or open at its end.
+
+        A case opened before `start` is needed when it was still open at `start` (it may be
+        open at the end, closed or escalated inside the period); one closed before `start` is
+        not.
+        """
+        query = select(
+            Case.desk,
+            Case.category,
+            Case.area,
+            Case.language,
+            Case.privacy,
+            Case.created_at,
+            Case.first_reply_at,
+            Case.closed_at,
+            Case.rating,
+            Case.sla_escalated_at,
+            Case.sla_reminded_at,
+        ).where(
+            Case.created_at < end,
+            or_(Case.created_at >= start, Case.closed_at.is_(None), Case.closed_at >= start),
+        )
+        if desks is not None:
+            query = query.where(Case.desk.in_(list(desks)))
+        rows = await self.session.execute(query.order_by(Case.id))
+        return [
+            CaseFacts(
+                desk=row.desk,
+                category=row.category,
+                area=row.area,
+                language=row.language,
+                privacy=str(row.privacy),
+                created_at=row.created_at,
+                first_reply_at=row.first_reply_at,
+                closed_at=row.closed_at,
+                rating=row.rating,
+                escalated_at=row.sla_escalated_at,
+                reminded_at=row.sla_reminded_at,
+            )
+            for row in rows
+        ]
+
+    async def referrals_made(
+        self, desks: Sequence[str] | None, start: datetime, end: datetime
+    ) -> list[ReferralFacts]:
+        """Referrals proposed in [start, end) on cases of `desks`."""
+        query = (
+            select(Referral.partner, Referral.status, Case.desk)
+            .join(Case, Case.id == Referral.case_id)
+            .where(Referral.created_at >= start, Referral.created_at < end)
+        )
+        if desks is not None:
+            query = query.where(Case.desk.in_(list(desks)))
+        rows = await self.session.execute(query.order_by(Referral.id))
+        return [ReferralFacts(partner, str(status), desk) for partner, status, desk in rows]
+
+    async def referrals_received(
+        self, partner: str, start: datetime, end: datetime
+    ) -> list[ReferralFacts]:
+        """Referrals a partner received in [start, end): only those the resident agreed to,
+        since the partner never saw the others."""
+        query = (
+            select(Referral.partner, Referral.status, Case.desk)
+            .join(Case, Case.id == Referral.case_id)
+            .where(
+                Referral.partner == partner,
+                Referral.status == ReferralStatus.ACCEPTED,
+                Referral.created_at >= start,
+                Referral.created_at < end,
+            )
+        )
+        rows = await self.session.execute(query.order_by(Referral.id))
+        return [ReferralFacts(partner, str(status), desk) for partner, status, desk in rows]
+
+    async def alerts(self, start: datetime, end: datetime) -> list[AlertFacts]:
+        """Every sending that started in [start, end), oldest first, with its delivery counts."""
+        started = func.coalesce(Occurrence.started_at, Occurrence.due_at)
+        occurrences = (
+            await self.session.execute(
+                select(
+                    Occurrence.id,
+                    Occurrence.announcement_id,
+                    started,
+                    Announcement.areas,
+                    Announcement.urgent,
+                )
+                .join(Announcement, Announcement.id == Occurrence.announcement_id)
+                .where(started >= start, started < end)
+                .order_by(started, Occurrence.id)
+            )
+        ).all()
+        found = {
+            occurrence_id: AlertFacts(
+                occurrence_id=occurrence_id,
+                announcement_id=announcement_id,
+                started_at=when,
+                areas=tuple(json.loads(areas)),
+                urgent=bool(urgent),
+            )
+            for occurrence_id, announcement_id, when, areas, urgent in occurrences
+        }
+        if not found:
+            return []
+        counts = await self.session.execute(
+            select(Delivery.occurrence_id, Delivery.status, Delivery.feedback, func.count())
+            .where(Delivery.occurrence_id.in_(list(found)))
+            .group_by(Delivery.occurrence_id, Delivery.status, Delivery.feedback)
+        )
+        for occurrence_id, status, feedback, count in counts:
+            alert = found[occurrence_id]
+            alert.by_status[str(status)] = alert.by_status.get(str(status), 0) + count
+            if feedback:
+                alert.by_feedback[feedback] = alert.by_feedback.get(feedback, 0) + count
+        return list(found.values())
+
+    async def subscribers_per_area(self, as_of: datetime) -> dict[str, int]:
+        """Residents following each area at `as_of` who can still be reached (consented, not
+        blocked). Unsubscribing deletes the row, so this is today's state for past periods."""
+        rows = await self.session.execute(
+            select(Subscription.code, func.count(func.distinct(Subscription.citizen_id)))
+            .join(Citizen, Citizen.id == Subscription.citizen_id)
+            .where(
+                Subscription.kind == "area",
+                Subscription.created_at < as_of,
+                Citizen.consent_at.is_not(None),
+                Citizen.blocked_bot.is_(False),
+            )
+            .group_by(Subscription.code)
+        )
+        return {code: int(count) for code, count in rows}
