@@ -170,7 +170,7 @@ async def test_a_not_useful_press_is_stored(
             coordinator, COORDINATORS, PickCb(step="confirm", value="yes").pack()
         )
     )
-    await Broadcaster(tg.bot, session_factory, i18n, network, clock).run()
+    await tg.run_alerts()
     async with session_factory() as session:
         delivery = (await session.scalars(select(Delivery))).one()
 
