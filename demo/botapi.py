@@ -622,6 +622,7 @@ def bot_administrator(user: dict[str, Any]) -> dict[str, Any]:
         "can_post_stories",
         "can_edit_stories",
         "can_delete_stories",
+        "can_send_welcome_messages",
         "can_pin_messages",
         "can_manage_topics",
     )

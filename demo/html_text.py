@@ -92,6 +92,9 @@ def _tag(
         where = _byte_offset(markup, position)
         raise ParseError(f"Unexpected end of name token at byte offset {where}")
     name = match.group(0).lower()
+    if not closing and name not in SIMPLE_TAGS and name not in OTHER_TAGS:
+        where = _byte_offset(markup, position)
+        raise ParseError(f'Unsupported start tag "{name}" at byte offset {where}')
     end = markup.find(">", match.end())
     if end < 0:
         where = _byte_offset(markup, position)
@@ -105,9 +108,6 @@ def _tag(
             )
         _close(stack.pop(), entities, length)
         return end + 1
-    if name not in SIMPLE_TAGS and name not in OTHER_TAGS:
-        where = _byte_offset(markup, position)
-        raise ParseError(f'Unsupported start tag "{name}" at byte offset {where}')
     attributes = {
         m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")
         for m in ATTRIBUTE.finditer(markup[match.end() : end])

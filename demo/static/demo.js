@@ -27,10 +27,15 @@ async function getJSON(url) {
 }
 
 async function act(body) {
-  const response = await fetch("/demo/api/action", {
-    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
-  });
-  const answer = await response.json();
+  let answer;
+  try {
+    const response = await fetch("/demo/api/action", {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+    });
+    answer = await response.json();
+  } catch (error) {
+    answer = { ok: false, error: "The demo is not answering. Is `make demo` still running?" };
+  }
   if (!answer.ok) toast(answer.error || "That did not work.", true);
   return answer.ok;
 }
@@ -137,8 +142,10 @@ function messageNode(item, ctx) {
         type: "button",
         onclick: (ev) => {
           if (b.url) { window.open(b.url, "_blank", "noopener"); return; }
-          ev.currentTarget.disabled = true;
-          act({ type: "press", as: ctx.me, chat: ctx.chat, message: item.id, row: r, column: c });
+          const button = ev.currentTarget;
+          button.disabled = true; // like Telegram's spinner, until the press has been delivered
+          act({ type: "press", as: ctx.me, chat: ctx.chat, message: item.id, row: r, column: c })
+            .finally(() => setTimeout(() => { button.disabled = false; }, 800));
         },
       }, b.url ? `${b.text} ↗` : b.text))))));
   }
@@ -176,7 +183,7 @@ function drawMessages(container, messages, ctx, emptyText) {
   ordered.forEach((node, index) => {
     if (container.children[index] !== node) container.insertBefore(node, container.children[index] || null);
   });
-  if (!messages.length) container.replaceChildren(el("div", { class: "empty" }, emptyText));
+  if (!messages.length) container.replaceChildren(el("div", { class: "empty", dir: "ltr" }, emptyText));
   for (const node of fresh) stickiness.observe(node);
   if (nearBottom || fresh.length) {
     container.scrollTop = container.scrollHeight;
