@@ -21,6 +21,9 @@ from demo.world import BOT_USERNAME, DEMO_TOKEN, load_world
 logger = logging.getLogger("demo")
 
 STOP_GRACE = 15.0  # seconds Beatline gets to finish after Ctrl-C
+# Ctrl-C in a terminal reaches Beatline too (same process group): give it a moment to stop by
+# itself before it is asked, so its clean-up is not interrupted by a second signal.
+OWN_STOP = 3.0
 
 
 def bot_environment(data: Path, network: Path, api_url: str) -> dict[str, str]:
@@ -81,20 +84,13 @@ async def run(port: int, data: Path, network: Path) -> int:
         await asyncio.wait({bot_exit, stopper}, return_when=asyncio.FIRST_COMPLETED)
         code = 0
         if bot_exit.done():
-            print(
-                f"Beatline stopped (exit code {bot.returncode}); see {data / 'beatline.log'}",
-                file=sys.stderr,
-            )
+            tail = (data / "beatline.log").read_text(errors="replace").splitlines()[-15:]
+            print(*tail, sep="\n", file=sys.stderr)
+            print(f"Beatline stopped (exit code {bot.returncode}).", file=sys.stderr)
             code = 1
         else:
             print("Stopping the demo…", flush=True)
-            with contextlib.suppress(ProcessLookupError):
-                bot.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(asyncio.shield(bot_exit), STOP_GRACE)
-            except TimeoutError:
-                bot.kill()
-                await bot_exit
+            await stop_bot(bot, bot_exit)
     finally:
         stopper.cancel()
         saver.cancel()
@@ -104,6 +100,18 @@ async def run(port: int, data: Path, network: Path) -> int:
         emulator.state.save()
         log.close()
     return code
+
+
+async def stop_bot(bot: asyncio.subprocess.Process, exited: asyncio.Task[int]) -> None:
+    for sig, wait in ((None, OWN_STOP), (signal.SIGINT, STOP_GRACE), (signal.SIGKILL, None)):
+        if sig is not None:
+            with contextlib.suppress(ProcessLookupError):
+                bot.send_signal(sig)
+        try:
+            await asyncio.wait_for(asyncio.shield(exited), wait)
+        except TimeoutError:
+            continue
+        return
 
 
 def reset(data: Path) -> None:

@@ -450,7 +450,7 @@ async function main() {
     return { as: g.members[0].id, chat: g.id, thread: view.topic[g.id] || null };
   });
   view.coordComposer = new Composer($("coord-wrap"), () => ({ as: group(view.coordinators).members[0].id, chat: view.coordinators, thread: null }),
-    { placeholder: "Write to the coordinators' group…" });
+    { placeholder: "Message the coordinators…" });
   poll();
 }
 
