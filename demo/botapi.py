@@ -96,7 +96,7 @@ class BotApi:
             self.state.log_call(Call(method, raw, ok=False, error=exc.description, at=time.time()))
             raise
         if method != "getUpdates":
-            self.state.log_call(Call(method, raw, ok=True, result=result, at=time.time()))
+            self.state.log_call(Call(method, raw, ok=True, at=time.time()))
         return result
 
     # -- the bot itself and polling ----------------------------------------------------------

@@ -66,7 +66,6 @@ class Call:
     params: dict[str, Any]
     ok: bool
     error: str = ""
-    result: Any = None
     at: float = 0.0
 
 
