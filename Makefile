@@ -1,4 +1,5 @@
-# Beatline: `make run` starts the bot, `make test` runs every check. Both set themselves up.
+# Beatline: `make run` starts the bot, `make test` runs every check, `make demo` tries it without
+# Telegram. They set themselves up.
 PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	&& { command -v $$p; break; }; done)
@@ -6,11 +7,19 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install translations lint typecheck pytest extract clean
+.PHONY: run demo demo-reset test install translations lint typecheck pytest extract clean
 
 # Checks BOT_TOKEN and the network file, migrates the database, then polls Telegram.
 run: install translations
 	@$(PY) -m bot run
+
+# Beatline against a local stand-in for Telegram, with a web page for all three roles.
+# Prints the address to open; Ctrl-C stops it; the demo's data (.demo/) stays until demo-reset.
+demo: install translations
+	@$(PY) -m demo run
+
+demo-reset: install
+	@$(PY) -m demo reset
 
 test: install translations lint typecheck pytest
 
