@@ -23,13 +23,13 @@ from pathlib import Path
 from aiogram.utils.i18n import I18n
 from sqlalchemy import insert
 
-from bot.app import Services
+from bot.app.composition import Services
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.i18n import compile_catalogs
-from bot.network import parse_network
-from bot.services import alerts
+from bot.domain import alerts
+from bot.network.schema import parse_network
 from bot.telegram.pacing import Pacer
+from bot.ui.i18n import compile_catalogs
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Citizen, Subscription

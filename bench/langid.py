@@ -7,7 +7,7 @@ latency, and which of the issue's targets are met.
 Baselines measured in the same run: langdetect, and lingua in high-accuracy mode restricted to
 the configured languages (the core of the previous detector), both without a hint; memory
 also for the previous detector (lingua high accuracy plus lingua's wide low-accuracy model).
-Memory is the resident set of a fresh process that imports the bot (`bot.runtime`, `handlers`),
+Memory is the resident set of a fresh process that imports the bot (`bot.app.runtime`, `handlers`),
 builds the detector for the default network and runs it on 2,000 texts.
 
 Serbian, Croatian and Bosnian count as one group, as Beatline serves them. Run from the root
@@ -38,8 +38,8 @@ from bench.langid_data import (
     load_own,
     with_wrong_hints,
 )
-from bot.network import DEFAULT_LANGUAGES
-from bot.services.language import GROUPS, OTHER, LanguageIdentifier
+from bot.domain.language.identifier import GROUPS, OTHER, LanguageIdentifier
+from bot.network.schema import DEFAULT_LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "langid"
@@ -149,12 +149,12 @@ def status():
         if name in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
             fields[name] = int(value.split()[0]) / 1024
     return fields
-import bot.runtime, handlers  # what `python -m bot run` imports
-from bot.network import DEFAULT_LANGUAGES
+import bot.app.runtime, handlers  # what `python -m bot run` imports
+from bot.network.schema import DEFAULT_LANGUAGES
 bot_only = status()
 texts = [json.loads(line)["text"] for line in open(sys.argv[2], encoding="utf-8")][::9]
 if sys.argv[1] == "beatline":
-    from bot.services.language import LanguageIdentifier
+    from bot.domain.language.identifier import LanguageIdentifier
     identifier = LanguageIdentifier(DEFAULT_LANGUAGES)
     detect = lambda text: identifier.detect(text, "en")
 else:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot.services.language import GROUPS
+from bot.domain.language.identifier import GROUPS
 
 TYPO_SHARE = 0.3
 EMOJI_SHARE = 0.3

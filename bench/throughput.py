@@ -40,14 +40,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.databases import scratch_database
-from bot.app import Services, create_bot
+from bot.app.composition import Services, create_bot
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.i18n import compile_catalogs
-from bot.network import parse_network
+from bot.kinds import CaseStatus, Direction
+from bot.network.schema import parse_network
+from bot.ui.i18n import compile_catalogs
 from storage import migrate
 from storage.db import create_engine, create_session_factory
-from storage.models import Case, CaseMessage, CaseStatus, Direction, ProcessedUpdate
+from storage.models import Case, CaseMessage, ProcessedUpdate
 from storage.repositories import UpdateLog
 
 # The set-up walks the same steps as the scenario tests (and so follows the wizard as it changes).

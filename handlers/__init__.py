@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.filters import Match
-from bot.network import Network
-from handlers import (
-    case_commands,
-    case_views,
-    common,
-    conversation,
-    coordinator,
-    onboarding,
-    report,
-    staff,
-    subscriptions,
-)
+from bot.network.schema import Network
+from handlers import common
+from handlers.coordinator import announce
+from handlers.desk import case_commands, staff
+from handlers.filters import Match
+from handlers.resident import case_views, conversation, onboarding, report, subscriptions
 
 
 def create_routers(network: Network) -> list[Router]:
@@ -39,5 +32,5 @@ def create_routers(network: Network) -> list[Router]:
     desks.include_routers(case_commands.create_router(), staff.create_router())
     routers = [common.create_router(), citizen, desks]
     if network.coordinators_chat_id is not None:
-        routers.append(coordinator.create_router(network))
+        routers.append(announce.create_router(network))
     return routers

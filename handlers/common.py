@@ -6,9 +6,9 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.filters import Match
 from bot.telegram.outbox import Outbox
 from bot.workflows.whereami import WHEREAMI
+from handlers.filters import Match
 
 
 def create_router() -> Router:

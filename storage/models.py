@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import IntEnum, StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +22,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from bot.kinds import (
+    AnnouncementStatus,
+    CaseStatus,
+    DeliveryStatus,
+    Direction,
+    Guarantee,
+    OutboxStatus,
+    Priority,
+    Privacy,
+    ReferralStatus,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -56,26 +67,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-class CaseStatus(StrEnum):
-    NEW = "new"
-    OPEN = "open"
-    REFERRED = "referred"
-    CLOSED = "closed"
-
-
-class Privacy(StrEnum):
-    ANONYMOUS = "anonymous"
-    CONFIDENTIAL = "confidential"
-    IDENTIFIED = "identified"
-
-
-class Direction(StrEnum):
-    CITIZEN = "citizen"
-    STAFF = "staff"
-    NOTE = "note"
-    SYSTEM = "system"
 
 
 class Citizen(Base):
@@ -153,9 +144,9 @@ class Case(Base):
 class CaseMessage(Base):
     """One message of a case conversation, with its ids on both sides of the relay.
 
-    A citizen message without `target_message_id` has not reached the desk yet (the sweep in
-    bot.casework.deliver_waiting sends it); if its `target_chat_id` is already set, it is text
-    of the report itself and will appear on the case card.
+    It is recorded when it arrives; `target_message_id` is filled in when the courier has
+    delivered its copy (bot.workflows.effects). A citizen's text that is part of the report
+    itself has `target_chat_id` set from the start: its copy is the case card.
     """
 
     __tablename__ = "case_message"
@@ -184,12 +175,6 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-
-
-class ReferralStatus(StrEnum):
-    PROPOSED = "proposed"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
 
 
 class Referral(Base):
@@ -243,13 +228,6 @@ class Subscription(Base):
     __table_args__ = (UniqueConstraint("citizen_id", "kind", "code"),)
 
 
-class AnnouncementStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    SENDING = "sending"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
 class Announcement(Base):
     """A coordinator's multilingual alert; `texts` maps language codes to text (JSON)."""
 
@@ -287,15 +265,6 @@ class Occurrence(Base):
     __table_args__ = (UniqueConstraint("announcement_id", "due_at"),)
 
 
-class DeliveryStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    BLOCKED = "blocked"
-    UNKNOWN = "unknown"
-
-
 class Delivery(Base):
     """One citizen's copy of one occurrence; the unique key makes a second copy impossible."""
 
@@ -320,28 +289,6 @@ class Delivery(Base):
     feedback: Mapped[str | None] = mapped_column(String(16))  # useful | not_useful
 
     __table_args__ = (UniqueConstraint("occurrence_id", "chat_id"),)
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"  # handed to Telegram; a crash now leaves it here
-    SENT = "sent"
-    FAILED = "failed"  # Telegram refused it for good (the effect told whoever needs to know)
-    UNKNOWN = "unknown"  # an at-most-once message interrupted mid-call: never sent again
-
-
-class Guarantee(StrEnum):
-    """What a crash between the Bot API call and recording its result may do to a message."""
-
-    AT_LEAST_ONCE = "at_least_once"  # sent again after a crash, marked possibly_repeated
-    AT_MOST_ONCE = "at_most_once"  # becomes unknown after a crash, never sent twice (alerts)
-
-
-class Priority(IntEnum):
-    """Within one chat, interactive messages never wait behind broadcast ones."""
-
-    INTERACTIVE = 0  # replies, relays, cards, notes: somebody is waiting for them
-    BROADCAST = 1  # alerts to subscribers
 
 
 class OutboxMessage(Base):

@@ -14,8 +14,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kinds import Guarantee, OutboxStatus, Priority
 from storage.db import affected_rows
-from storage.models import Guarantee, OutboxMessage, OutboxStatus, Priority
+from storage.models import OutboxMessage
 
 FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN)
 

@@ -9,15 +9,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kinds import CaseStatus, Direction
 from storage.db import affected_rows, insert_ignoring_duplicates
 from storage.models import (
     AuditEvent,
     Case,
     CaseCounter,
     CaseMessage,
-    CaseStatus,
     Citizen,
-    Direction,
     ProcessedUpdate,
     Referral,
 )

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kinds import ReferralStatus
 from storage.models import (
     Announcement,
     Case,
@@ -21,7 +22,6 @@ from storage.models import (
     Delivery,
     Occurrence,
     Referral,
-    ReferralStatus,
     Subscription,
 )
 

@@ -18,14 +18,20 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import Services, add_retries, create_bot, create_courier, create_dispatcher
-from bot.broadcast import Broadcaster
+from bot.app.composition import (
+    Services,
+    add_retries,
+    create_bot,
+    create_courier,
+    create_dispatcher,
+)
 from bot.config import Settings
-from bot.i18n import compile_catalogs
-from bot.network import Network, parse_network
-from bot.services.language import LanguageIdentifier
+from bot.domain.language.identifier import LanguageIdentifier
+from bot.network.schema import Network, parse_network
 from bot.telegram.courier import Courier
 from bot.telegram.pacing import Limits, Pacer
+from bot.ui.i18n import compile_catalogs
+from bot.workflows.broadcaster import Broadcaster
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Base

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiogram.types import User
 
-from bot.keyboards import ConsentCb, LanguageCb, ReportCb
-from bot.texts import SEND_REPORT, SKIP
+from bot.ui.keyboards import ConsentCb, LanguageCb, ReportCb
+from bot.ui.texts import SEND_REPORT, SKIP
 from tests.conftest import Harness
 
 

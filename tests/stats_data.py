@@ -13,17 +13,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.kinds import AnnouncementStatus, CaseStatus, DeliveryStatus, ReferralStatus
 from storage.models import (
     Announcement,
-    AnnouncementStatus,
     Case,
-    CaseStatus,
     Citizen,
     Delivery,
-    DeliveryStatus,
     Occurrence,
     Referral,
-    ReferralStatus,
     Subscription,
 )
 from tests.conftest import CENTRAL, EAST, PARTNER

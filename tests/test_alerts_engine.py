@@ -15,11 +15,12 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Services
+from bot.app.composition import Services
 from bot.config import Settings
-from bot.network import Network, parse_network
-from bot.services import alerts
-from storage.models import Citizen, Delivery, DeliveryStatus
+from bot.domain import alerts
+from bot.kinds import DeliveryStatus
+from bot.network.schema import Network, parse_network
+from storage.models import Citizen, Delivery
 from tests.conftest import COORDINATORS, NETWORK, Harness, make_harness
 from tests.fakes import BOT_TOKEN, FakeClock, FakeTelegram
 

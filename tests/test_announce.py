@@ -11,9 +11,9 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.keyboards import AlertCb
-from bot.network import Network, parse_network
-from handlers.coordinator import PickCb, parse_schedule
+from bot.network.schema import Network, parse_network
+from bot.ui.keyboards import AlertCb
+from handlers.coordinator.announce import PickCb, parse_schedule
 from storage.models import Announcement, Case, Delivery
 from tests.conftest import CENTRAL, COORDINATORS, NETWORK, Harness
 from tests.fakes import FakeClock
@@ -232,7 +232,7 @@ def test_nonsense_and_past_schedules_are_refused(network: Network) -> None:
 async def test_alerts_toggles_show_the_choice_and_stop_all_clears_it(
     tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    from handlers.subscriptions import SubCb
+    from handlers.resident.subscriptions import SubCb
 
     await onboard(tg, alice)
     await tg.send(alice, "🔔 Alerts")
@@ -251,8 +251,8 @@ async def test_alerts_toggles_show_the_choice_and_stop_all_clears_it(
 async def test_deep_link_subscribes_a_new_citizen_after_consent(
     tg: Harness, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    from bot.keyboards import ConsentCb, LanguageCb
-    from bot.services import alerts
+    from bot.domain import alerts
+    from bot.ui.keyboards import ConsentCb, LanguageCb
     from storage.models import Citizen
 
     newcomer = User(id=8080, is_bot=False, first_name="Nia", language_code="en")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app import create_bot
+from bot.app.composition import create_bot
 from bot.config import Settings
 from tests.fakes import BOT_TOKEN, BOT_USER
 

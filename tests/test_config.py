@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import main
-from bot.network import NetworkError, load_network, parse_network
+from bot.app.cli import main
+from bot.network.schema import NetworkError, load_network, parse_network
 from tests.conftest import NETWORK, ROOT
 from tests.fakes import BOT_TOKEN
 

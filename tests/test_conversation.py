@@ -6,8 +6,9 @@ from aiogram.types import Chat, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.keyboards import PickCaseCb
-from storage.models import Case, CaseMessage, CaseStatus, Citizen, Direction
+from bot.kinds import CaseStatus, Direction
+from bot.ui.keyboards import PickCaseCb
+from storage.models import Case, CaseMessage, Citizen
 from tests.conftest import CENTRAL, EAST, Harness
 from tests.fakes import FakeClock
 from tests.helpers import onboard, report

@@ -33,7 +33,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from bot.app import create_bot
+from bot.app.composition import create_bot
 from demo import pictures
 from demo.limits import Limits
 from demo.server import Emulator, create_app

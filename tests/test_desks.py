@@ -10,10 +10,11 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.keyboards import ReferralCb
-from bot.network import Network
-from bot.timers import check_response_times
-from storage.models import Case, CaseStatus, Referral
+from bot.kinds import CaseStatus
+from bot.network.schema import Network
+from bot.ui.keyboards import ReferralCb
+from bot.workflows.response_times import check_response_times
+from storage.models import Case, Referral
 from tests.conftest import CENTRAL, COORDINATORS, EAST, PARTNER, Harness
 from tests.fakes import FakeClock
 from tests.helpers import onboard, report

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiogram.types import User
 
-from bot.keyboards import LanguageCb, ReportCb
-from bot.texts import SKIP
+from bot.ui.keyboards import LanguageCb, ReportCb
+from bot.ui.texts import SKIP
 from tests.conftest import CENTRAL, Harness
 from tests.helpers import onboard, report, start_report
 

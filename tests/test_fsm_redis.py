@@ -12,11 +12,11 @@ from aiogram.types import User
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Services, fsm_storage
+from bot.app.composition import Services, fsm_storage
 from bot.config import Settings
-from bot.keyboards import ReportCb
-from bot.network import Network
-from bot.texts import SEND_REPORT, SKIP
+from bot.network.schema import Network
+from bot.ui.keyboards import ReportCb
+from bot.ui.texts import SEND_REPORT, SKIP
 from tests.conftest import CENTRAL, Harness, make_harness
 from tests.fakes import FakeClock, FakeTelegram
 from tests.helpers import onboard

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.langid_text import fold, fold_lines, main_script, serbian_latin, words
+from bot.domain.language.text import fold, fold_lines, main_script, serbian_latin, words
 
 
 def test_words_keep_their_marks_and_drop_digits_emoji_and_punctuation() -> None:

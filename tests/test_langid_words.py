@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.services.langid_words import WordTable
+from bot.domain.language.words import WordTable
 
 
 def test_a_word_counts_for_the_languages_that_use_it(tmp_path: Path) -> None:

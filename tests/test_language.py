@@ -9,11 +9,11 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.commands import set_commands
-from bot.keyboards import SwitchLanguageCb
-from bot.network import Network, parse_network
-from bot.services.language import LanguageIdentifier
-from bot.texts import ISOLATE_END, ISOLATE_START
+from bot.app.menus import set_commands
+from bot.domain.language.identifier import LanguageIdentifier
+from bot.network.schema import Network, parse_network
+from bot.ui.keyboards import SwitchLanguageCb
+from bot.ui.texts import ISOLATE_END, ISOLATE_START
 from storage.models import Case, CaseMessage, Citizen
 from tests.conftest import CENTRAL, COORDINATORS, EAST, NETWORK, Harness
 from tests.helpers import onboard, report

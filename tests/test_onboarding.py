@@ -6,7 +6,7 @@ from aiogram.types import User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.keyboards import ConsentCb, LanguageCb
+from bot.ui.keyboards import ConsentCb, LanguageCb
 from storage.models import Case, Citizen
 from tests.conftest import Harness
 from tests.fakes import FakeClock

@@ -16,14 +16,15 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Services
+from bot.app.composition import Services
 from bot.config import Settings
-from bot.keyboards import ConsentCb, LanguageCb
-from bot.network import parse_network
+from bot.kinds import OutboxStatus
+from bot.network.schema import parse_network
 from bot.telegram.pacing import Pacer
+from bot.ui.keyboards import ConsentCb, LanguageCb
 from storage import migrate
 from storage.db import create_engine, create_session_factory
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage
 from tests.conftest import CENTRAL, EAST, NETWORK, Harness, make_harness
 from tests.fakes import Call
 from tests.helpers import onboard, report
@@ -255,7 +256,7 @@ async def test_send_report_keeps_the_case_when_items_fail_and_delivers_them_late
     session_factory: async_sessionmaker[AsyncSession],
     clock: object,
 ) -> None:
-    from bot.texts import SEND_REPORT
+    from bot.ui.texts import SEND_REPORT
     from tests.fakes import FakeClock
     from tests.helpers import start_report
 

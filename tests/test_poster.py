@@ -8,8 +8,8 @@ import pytest
 import qrcode
 from PIL import Image, ImageChops
 
-from bot.__main__ import main
-from bot.poster import deep_link
+from bot.app.cli import main
+from bot.ui.poster import deep_link
 from tests.conftest import ROOT
 from tests.fakes import BOT_TOKEN
 
@@ -23,7 +23,7 @@ def test_poster_carries_the_deep_link_of_the_area(
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("BOT_TOKEN", BOT_TOKEN)
     monkeypatch.setenv("NETWORK_FILE", "network.example.toml")
-    monkeypatch.setattr("bot.i18n.LOCALES_DIR", locales)
+    monkeypatch.setattr("bot.ui.i18n.LOCALES_DIR", locales)
 
     code = main(
         [
@@ -64,7 +64,7 @@ def test_unknown_area_is_refused_with_the_list(
 
 
 def test_deep_link_format() -> None:
-    from bot.network import Area
+    from bot.network.schema import Area
 
     area = Area(code="oost", names={"nl": "Oost"})
     assert deep_link("@my_bot", area) == "https://t.me/my_bot?start=area-oost"

@@ -11,9 +11,9 @@ from aiogram.types import User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.keyboards import RateCb, SensitiveCb
-from bot.logs import quiet_parameter_loggers
-from bot.texts import SEND_REPORT
+from bot.app.logs import quiet_parameter_loggers
+from bot.ui.keyboards import RateCb, SensitiveCb
+from bot.ui.texts import SEND_REPORT
 from storage.models import Case
 from tests.conftest import CENTRAL, EAST, PARTNER, Harness
 from tests.helpers import onboard, report, start_report

@@ -8,9 +8,10 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.keyboards import ReportCb
-from bot.texts import CANCEL, SEND_REPORT, SKIP
-from storage.models import Case, CaseStatus, Citizen
+from bot.kinds import CaseStatus
+from bot.ui.keyboards import ReportCb
+from bot.ui.texts import CANCEL, SEND_REPORT, SKIP
+from storage.models import Case, Citizen
 from tests.conftest import CENTRAL, EAST, Harness
 from tests.fakes import FakeClock
 from tests.helpers import onboard, report, start_report

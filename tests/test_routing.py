@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.network import Network, NetworkError, parse_network
-from bot.routing import analyse
+from bot.network.analysis import analyse
+from bot.network.schema import Network, NetworkError, parse_network
 from tests.conftest import NETWORK, ROOT, Harness
 
 CATEGORIES = ["burglary", "nuisance", "traffic", "drugs"]
@@ -182,7 +182,7 @@ def test_bad_duty_hours_are_refused_with_the_field() -> None:
 
 
 def test_example_file_routes_and_has_no_warnings() -> None:
-    from bot.network import load_network
+    from bot.network.schema import load_network
 
     network = load_network(Path(ROOT / "network.example.toml"))
     assert analyse(network).warnings == []

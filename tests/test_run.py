@@ -9,8 +9,8 @@ from pathlib import Path
 from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 
+from bot.app.runtime import run_polling
 from bot.config import Settings
-from bot.runtime import run_polling
 from storage.db import create_engine, create_session_factory
 from storage.models import Citizen
 from tests.conftest import NETWORK
@@ -78,7 +78,7 @@ async def test_webhook_mode_accepts_only_telegrams_secret(
 ) -> None:
     import aiohttp
 
-    from bot.runtime import run_webhook
+    from bot.app.runtime import run_webhook
 
     server = FakeBotApiServer()
     await server.start()

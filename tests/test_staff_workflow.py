@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.keyboards import BanCb, RateCb, SolvedCb
-from bot.texts import SEND_REPORT
-from storage.models import Case, CaseStatus, Citizen
+from bot.kinds import CaseStatus
+from bot.ui.keyboards import BanCb, RateCb, SolvedCb
+from bot.ui.texts import SEND_REPORT
+from storage.models import Case, Citizen
 from tests.conftest import CENTRAL, Harness
 from tests.fakes import FakeClock
 from tests.helpers import onboard, report, start_report

@@ -23,7 +23,7 @@ from bot.domain.stats import (
     quantile,
     scope_for_chat,
 )
-from bot.network import Network
+from bot.network.schema import Network
 from storage.models import Case
 from tests.conftest import CENTRAL, COORDINATORS, PARTNER
 from tests.stats_data import NOW, ZONE, local, seed

@@ -14,9 +14,9 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.__main__ import main
+from bot.app.cli import main
 from bot.domain.stats import Scope, month_period
-from bot.network import Network, parse_network
+from bot.network.schema import Network, parse_network
 from bot.ui.charts import CAPTION_LIMIT, StatsReport
 from bot.workflows.stats import public_report, stats_report
 from storage.db import create_engine, create_session_factory
@@ -214,7 +214,7 @@ def test_the_command_line_writes_the_monthly_report(
     (tmp_path / "network.toml").write_text(NETWORK, encoding="utf-8")
     monkeypatch.setenv("DATABASE_URL", database)
     monkeypatch.setenv("NETWORK_FILE", str(tmp_path / "network.toml"))
-    monkeypatch.setattr("bot.i18n.LOCALES_DIR", locales)
+    monkeypatch.setattr("bot.ui.i18n.LOCALES_DIR", locales)
     assert main(["migrate"]) == 0
 
     async def fill() -> None:
@@ -256,7 +256,7 @@ def test_the_command_line_refuses_a_report_it_cannot_make(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "network.toml").write_text(NETWORK, encoding="utf-8")
     monkeypatch.setenv("NETWORK_FILE", str(tmp_path / "network.toml"))
-    monkeypatch.setattr("bot.i18n.LOCALES_DIR", locales)
+    monkeypatch.setattr("bot.ui.i18n.LOCALES_DIR", locales)
     assert main(argv) == 2
     assert complaint in capsys.readouterr().err
     assert not list(tmp_path.glob("*.pdf"))

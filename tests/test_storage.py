@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.services.cases import format_ref
+from bot.domain.cases import format_ref
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Base, Citizen

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.network import DeskKind, Network
-from storage.models import DeliveryStatus, Privacy, ReferralStatus
+from bot.kinds import DeliveryStatus, Privacy, ReferralStatus
+from bot.network.schema import DeskKind, Network
 from storage.statistics import AlertFacts, CaseFacts, ReferralFacts, Statistics
 
 SMALL_CELL = 5  # counts below this (and above 0) are shown as "< 5"

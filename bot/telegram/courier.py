@@ -41,9 +41,10 @@ from aiogram.types import Message, MessageId
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.kinds import Guarantee, OutboxStatus, Priority
 from bot.telegram.outbox import COMPOSED, Outbox, rebuild
 from bot.telegram.pacing import Pacer, creates_message
-from storage.models import Guarantee, OutboxMessage, OutboxStatus, Priority
+from storage.models import OutboxMessage
 from storage.outbox import Outboxes
 
 logger = logging.getLogger(__name__)

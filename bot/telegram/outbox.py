@@ -20,7 +20,8 @@ from aiogram.types import BufferedInputFile, InputFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from storage.models import Case, Guarantee, OutboxMessage, Priority
+from bot.kinds import Guarantee, Priority
+from storage.models import Case, OutboxMessage
 from storage.outbox import Outboxes
 
 COMPOSED = "beatline."

@@ -42,9 +42,9 @@ from bot.domain.stats import (
     ReplyBin,
     Scope,
 )
-from bot.i18n import LANGUAGE_NAMES, _
-from bot.network import Network
-from bot.texts import quote
+from bot.network.schema import Network
+from bot.ui.i18n import LANGUAGE_NAMES, _
+from bot.ui.texts import quote
 
 PHONE_INCHES = (7.2, 9.0)  # 1080 × 1350 px at 150 dpi: a 4:5 image fills a phone's width
 A4_INCHES = (8.27, 11.69)

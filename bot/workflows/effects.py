@@ -15,10 +15,14 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.edits import edited_note
-from bot.i18n import _, speaking
-from bot.network import Network
-from bot.relay import (
+from bot.kinds import Direction
+from bot.network.schema import Network
+from bot.telegram.courier import Effect, Failure
+from bot.telegram.outbox import Outbox
+from bot.ui.i18n import _, speaking
+from bot.ui.texts import fmt
+from bot.workflows.edits import edited_note
+from bot.workflows.relay import (
     DELIVERED,
     EDIT,
     SYSTEM_RECORD,
@@ -27,11 +31,8 @@ from bot.relay import (
     TO_RESIDENT,
     UNDELIVERED,
 )
-from bot.telegram.courier import Effect, Failure
-from bot.telegram.outbox import Outbox
-from bot.texts import fmt
 from storage.db import affected_rows
-from storage.models import Case, CaseMessage, Citizen, Direction, OutboxMessage
+from storage.models import Case, CaseMessage, Citizen, OutboxMessage
 from storage.repositories import CaseMessages
 
 logger = logging.getLogger(__name__)

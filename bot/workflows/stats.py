@@ -13,7 +13,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.stats import Period, Scope, collect
-from bot.network import Network
+from bot.network.schema import Network
 from bot.ui.charts import PublicReport, StatsReport, render_report, render_stats
 
 

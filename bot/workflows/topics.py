@@ -24,13 +24,14 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import speaking
-from bot.network import Network
-from bot.services.citizens import citizen_of_case
+from bot.domain.citizens import citizen_of_case
+from bot.kinds import CaseStatus, Direction
+from bot.network.schema import Network
 from bot.telegram.courier import Call, Sender, TopicGone, Where
-from bot.texts import case_card, quote, split_text, topic_title
+from bot.ui.i18n import speaking
+from bot.ui.texts import case_card, quote, split_text, topic_title
 from storage.db import affected_rows
-from storage.models import CaseMessage, CaseStatus, Direction, OutboxMessage
+from storage.models import CaseMessage, OutboxMessage
 from storage.repositories import Cases
 
 logger = logging.getLogger(__name__)

@@ -10,10 +10,10 @@ from aiogram.methods import GetChatMember, SendMessage
 from aiogram.types import ChatMemberAdministrator, ChatMemberOwner, ReplyParameters
 from aiogram.utils.i18n import I18n
 
-from bot.i18n import _, speaking
-from bot.network import Network
+from bot.network.schema import Network
 from bot.telegram.courier import Call, Sender, Where
-from bot.texts import fmt
+from bot.ui.i18n import _, speaking
+from bot.ui.texts import fmt
 from storage.models import OutboxMessage
 
 WHEREAMI = "whereami"

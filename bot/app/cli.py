@@ -1,0 +1,222 @@
+"""The command line: `python -m bot run | migrate | check-config | poster | report`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from aiogram.utils.token import TokenValidationError, validate_token
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
+
+from bot.app.logs import configure_logging
+from bot.config import Settings
+from bot.network.analysis import analyse
+from bot.network.schema import Network, NetworkError, load_network
+from storage import migrate
+from storage.db import create_engine, create_session_factory
+
+logger = logging.getLogger("bot")
+
+NO_TOKEN = """\
+BOT_TOKEN is not set.
+  1. In Telegram, open @BotFather, send /newbot and follow the steps; it answers with a token
+     like 123456789:AAE...
+  2. Put it in the file .env in this folder:  BOT_TOKEN=123456789:AAE...
+     (copy .env.example to .env to start from a file that lists every setting)
+"""
+
+
+class ConfigError(Exception):
+    """Settings or network file are unusable; the message says what to fix."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [
+            f"  {'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        ]
+        raise ConfigError(
+            "settings (.env / environment) have problems:\n" + "\n".join(lines)
+        ) from exc
+
+
+def require_token(settings: Settings) -> str:
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        raise ConfigError(NO_TOKEN)
+    token = settings.bot_token.get_secret_value().strip()
+    try:
+        validate_token(token)
+    except TokenValidationError as exc:
+        msg = (
+            "BOT_TOKEN does not look like a token from @BotFather (digits, a colon, then letters)"
+        )
+        raise ConfigError(msg) from exc
+    return token
+
+
+def network_of(settings: Settings) -> Network:
+    try:
+        return load_network(settings.network_file)
+    except NetworkError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def cmd_run(settings: Settings) -> None:
+    from bot.app.runtime import run_polling, run_webhook
+
+    token = require_token(settings)
+    network_of(settings)
+    if settings.webhook_url:
+        if not settings.webhook_url.startswith("https://"):
+            raise ConfigError("WEBHOOK_URL must be an https:// address Telegram can reach")
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+        if len(secret) < 16:
+            raise ConfigError("WEBHOOK_SECRET must be set (at least 16 characters) with a webhook")
+        asyncio.run(run_webhook(settings, token))
+    else:
+        asyncio.run(run_polling(settings, token))
+
+
+def cmd_migrate(settings: Settings) -> None:
+    asyncio.run(_migrate(settings.database_url))
+    print(f"database at {settings.database_url.split('@')[-1]} is up to date")  # noqa: T201
+
+
+def cmd_check_config(settings: Settings) -> None:
+    problems: list[str] = []
+    try:
+        require_token(settings)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    try:
+        network = network_of(settings)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    else:
+        print(  # noqa: T201
+            f"{settings.network_file}: {len(network.areas)} areas, {len(network.categories)} "
+            f"categories, {len(network.desks)} desks; default desk {network.default_desk}"
+        )
+        for desk in network.desks:
+            print(  # noqa: T201
+                f"  {desk.code:<20} {desk.kind.value:<8} "
+                f"chat {', '.join(str(chat) for chat in desk.groups)}  "
+                f"languages: {', '.join(desk.languages) or '-'}; "
+                f"on duty: {'always' if desk.duty is None else 'per schedule'}; "
+                f"response target: {desk.response_minutes or '-'} min"
+            )
+        report = analyse(network)
+        print("routing (first matching rule wins):")  # noqa: T201
+        print("\n".join(report.table))  # noqa: T201
+        for note in report.notes:
+            print(f"note: {note}")  # noqa: T201
+        for warning in report.warnings:
+            print(f"warning: {warning}")  # noqa: T201
+    if problems:
+        raise ConfigError("\n".join(problems))
+    print("configuration OK")  # noqa: T201
+
+
+def cmd_poster(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.ui import i18n as catalogs
+    from bot.ui.poster import render, write
+
+    network = network_of(settings)
+    area = network.area(args.subject or "")
+    if area is None:
+        codes = ", ".join(a.code for a in network.areas)
+        raise ConfigError(f"unknown area {args.subject!r}; areas: {codes}")
+    username = args.bot or settings.bot_username
+    if not username:
+        raise ConfigError("name the bot: --bot your_bot (or BOT_USERNAME in .env)")
+    languages = args.languages.split(",") if args.languages else [network.default_language]
+    i18n = catalogs.create_i18n(network.default_language, catalogs.LOCALES_DIR)
+    page = render(area, username, languages, i18n, network.default_language)
+    for path in write(page, Path(args.out or "posters"), area):
+        print(f"wrote {path}")  # noqa: T201
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
+    """Write the public monthly report of the whole network as a PDF."""
+    from bot.clock import SystemClock
+    from bot.domain.stats import PeriodError, parse_period
+    from bot.ui import i18n as catalogs
+    from bot.workflows.stats import public_report
+
+    network = network_of(settings)
+    now = SystemClock().now()
+    try:
+        period = parse_period(args.subject or "", now, network.zone)
+    except PeriodError:
+        period = None
+    if period is None or not period.is_month:
+        raise ConfigError(f"name the month as YYYY-MM, e.g. 2026-11 (not {args.subject!r})")
+    i18n = catalogs.create_i18n(network.default_language, catalogs.LOCALES_DIR)
+    language = args.language or network.default_language
+    if language not in i18n.available_locales:
+        known = ", ".join(sorted(i18n.available_locales))
+        raise ConfigError(f"no translation for language {language!r}; languages: {known}")
+    out = Path(args.out or f"report-{period.argument}.pdf")
+
+    async def build() -> bytes:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session:
+                report = await public_report(session, network, i18n, period, language, now)
+        except DBAPIError as exc:
+            msg = f"cannot read the database ({exc.orig}); a new one needs `python -m bot migrate`"
+            raise ConfigError(msg) from exc
+        finally:
+            await engine.dispose()
+        return report.pdf
+
+    pdf = asyncio.run(build())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pdf)
+    print(f"wrote {out}")  # noqa: T201
+
+
+COMMANDS = {"run": cmd_run, "migrate": cmd_migrate, "check-config": cmd_check_config}
+WITH_ARGUMENTS = {"poster": cmd_poster, "report": cmd_report}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Beatline bot")
+    parser.add_argument("command", choices=sorted([*COMMANDS, *WITH_ARGUMENTS]), help="what to do")
+    parser.add_argument(
+        "subject", nargs="?", help="poster: the area code; report: the month, e.g. 2026-11"
+    )
+    parser.add_argument("--bot", help="poster: the bot's @username")
+    parser.add_argument("--languages", help="poster: languages, e.g. nl,en,ar")
+    parser.add_argument("--language", help="report: its language (default: the network's)")
+    parser.add_argument(
+        "--out", help="poster: output folder (posters); report: the PDF (report-YYYY-MM.pdf)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        if args.command in WITH_ARGUMENTS:
+            WITH_ARGUMENTS[args.command](settings, args)
+        else:
+            COMMANDS[args.command](settings)
+    except ConfigError as exc:
+        print(f"Beatline cannot start: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0

@@ -1,0 +1,64 @@
+"""The command menus Telegram shows: per language for citizens, and one for staff groups."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from aiogram.utils.i18n import I18n
+
+from bot.network.schema import Network
+from bot.ui.i18n import N_
+
+logger = logging.getLogger(__name__)
+
+CITIZEN_COMMANDS = (
+    ("report", N_("Report an incident or give a tip")),
+    ("cases", N_("My cases and their status")),
+    ("status", N_("Status of one case: /status BL-26-00042")),
+    ("alerts", N_("Alerts for your neighbourhood")),
+    ("language", N_("Change the language")),
+    ("cancel", N_("Cancel the report you are writing")),
+    ("help", N_("How Beatline works")),
+)
+STAFF_COMMANDS = (
+    ("take", N_("Handle this case yourself")),
+    ("close", N_("Close the case: /close <outcome for the citizen>")),
+    ("reopen", N_("Reopen a closed case")),
+    ("transfer", N_("Move the case to another police desk: /transfer <desk>")),
+    ("refer", N_("Ask the citizen to share the case with a partner: /refer <partner> [info]")),
+    ("history", N_("Show what staff did on this case")),
+    ("ban", N_("Stop the reporter from opening new cases")),
+    ("unban", N_("Allow the reporter to open cases again")),
+    ("whereami", N_("Show this chat's id and topic settings")),
+)
+COORDINATOR_COMMANDS = (("whereami", N_("Show this chat's id and topic settings")),)
+
+
+def _commands(i18n: I18n, entries: tuple[tuple[str, str], ...], locale: str) -> list[BotCommand]:
+    return [
+        BotCommand(command=name, description=i18n.gettext(text, locale=locale))
+        for name, text in entries
+    ]
+
+
+async def set_commands(bot: Bot, i18n: I18n, network: Network) -> None:
+    """Install the menus; a desk chat the bot cannot reach is logged, not fatal."""
+    private = BotCommandScopeAllPrivateChats()
+    await bot.set_my_commands(_commands(i18n, CITIZEN_COMMANDS, i18n.default_locale), private)
+    for locale in i18n.available_locales:
+        await bot.set_my_commands(
+            _commands(i18n, CITIZEN_COMMANDS, locale), private, language_code=locale
+        )
+    staff = _commands(i18n, STAFF_COMMANDS, network.default_language)
+    chats = [(desk.code, chat, staff) for desk in network.desks for chat in desk.groups]
+    if network.coordinators_chat_id is not None:
+        coordinators = _commands(i18n, COORDINATOR_COMMANDS, network.default_language)
+        chats.append(("coordinators", network.coordinators_chat_id, coordinators))
+    for name, chat_id, commands in chats:
+        try:
+            await bot.set_my_commands(commands, BotCommandScopeChat(chat_id=chat_id))
+        except TelegramAPIError as exc:
+            logger.warning("%s chat: cannot set commands (%s)", name, exc.message)

@@ -1,0 +1,263 @@
+"""Opening cases, their references and routing, and finding which case a message belongs to."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.kinds import CaseStatus, Direction, Privacy
+from bot.network.schema import Desk, Network
+from storage.models import Case, CaseMessage, Citizen
+from storage.outbox import Outboxes
+from storage.repositories import CaseMessages, Cases
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """What the report wizard collected."""
+
+    category: str
+    area: str
+    description: str
+    language: str
+    language_guess: str | None = None
+    privacy: Privacy = Privacy.CONFIDENTIAL
+    latitude: float | None = None
+    longitude: float | None = None
+    urgent: bool = False
+    alert_id: int | None = None
+
+
+async def least_busy_group(session: AsyncSession, desk: Desk) -> int:
+    """The desk's supergroup with the fewest messages waiting to go, then the fewest open
+    cases (a desk with one group: that group, without asking the database)."""
+    if len(desk.groups) == 1:
+        return desk.chat_id
+    waiting = await Outboxes(session).waiting_per_lane(desk.groups)
+    open_cases = await Cases(session).open_per_chat(desk.groups)
+    return min(
+        desk.groups,
+        key=lambda chat: (waiting.get(chat, 0), open_cases.get(chat, 0), desk.groups.index(chat)),
+    )
+
+
+def format_ref(prefix: str, year: int, number: int) -> str:
+    """A reference that is short and readable on a phone, e.g. BL-26-00042."""
+    return f"{prefix}-{year % 100:02d}-{number:05d}"
+
+
+def normalise_ref(text: str) -> str:
+    return text.strip().upper().replace(" ", "")
+
+
+async def open_case(
+    session: AsyncSession,
+    network: Network,
+    citizen: Citizen,
+    report: NewReport,
+    now: datetime,
+    prefix: str,
+) -> Case:
+    """Store a new case, numbered and routed to the desk that handles its category and area."""
+    repo = Cases(session)
+    desk = network.route(report.category, report.area, report.language)
+    group = await least_busy_group(session, desk)
+    number = await repo.next_number(now.year)
+    return await repo.add(
+        Case(
+            ref=format_ref(prefix, now.year, number),
+            citizen_id=citizen.id,
+            category=report.category,
+            area=report.area,
+            language=report.language,
+            language_guess=report.language_guess,
+            privacy=report.privacy,
+            pseudonym=new_case_pseudonym() if report.privacy == Privacy.ANONYMOUS else None,
+            latitude=report.latitude,
+            longitude=report.longitude,
+            status=CaseStatus.NEW,
+            desk=desk.code,
+            staff_chat_id=group,
+            priority="urgent" if report.urgent else "normal",
+            alert_id=report.alert_id,
+            description=report.description,
+            created_at=now,
+        )
+    )
+
+
+async def find_own_case(session: AsyncSession, citizen: Citizen, ref: str) -> Case | None:
+    """The case with `ref` if it belongs to `citizen`; someone else's case is "not found"."""
+    case = await Cases(session).by_ref(normalise_ref(ref))
+    if case is None or case.citizen_id != citizen.id:
+        return None
+    return case
+
+
+async def recent_cases(session: AsyncSession, citizen: Citizen) -> Sequence[Case]:
+    """Open cases first, then recently closed ones."""
+    cases = await Cases(session).of_citizen(citizen.id, limit=15)
+    return sorted(cases, key=lambda c: c.status == CaseStatus.CLOSED)
+
+
+async def open_cases(session: AsyncSession, citizen: Citizen) -> Sequence[Case]:
+    return await Cases(session).of_citizen(citizen.id, open_only=True)
+
+
+async def case_replied_to(
+    session: AsyncSession, citizen: Citizen, chat_id: int, message_id: int
+) -> Case | None:
+    """The open case of `citizen` whose message (in `chat_id`) the citizen replied to."""
+    case_id = await CaseMessages(session).case_of_target(chat_id, message_id)
+    if case_id is None:
+        case_id = await CaseMessages(session).case_of_source(chat_id, message_id)
+    if case_id is None:
+        return None
+    case = await Cases(session).by_id(case_id)
+    if case is None or case.citizen_id != citizen.id or case.status == CaseStatus.CLOSED:
+        return None
+    return case
+
+
+async def case_by_id(session: AsyncSession, case_id: int) -> Case | None:
+    return await Cases(session).by_id(case_id)
+
+
+async def find_own_case_by_id(
+    session: AsyncSession, citizen: Citizen, case_id: int
+) -> Case | None:
+    case = await Cases(session).by_id(case_id)
+    return case if case is not None and case.citizen_id == citizen.id else None
+
+
+async def open_case_by_id(session: AsyncSession, citizen: Citizen, case_id: int) -> Case | None:
+    case = await Cases(session).by_id(case_id)
+    if case is None or case.citizen_id != citizen.id or case.status == CaseStatus.CLOSED:
+        return None
+    return case
+
+
+async def case_of_topic(session: AsyncSession, chat_id: int, thread_id: int) -> Case | None:
+    return await Cases(session).by_topic(chat_id, thread_id)
+
+
+async def already_relayed(session: AsyncSession, chat_id: int, message_id: int) -> bool:
+    return await CaseMessages(session).exists(chat_id, message_id)
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """One message as it crossed the relay."""
+
+    direction: Direction
+    source_chat_id: int
+    source_message_id: int
+    target_chat_id: int | None
+    target_message_id: int | None
+    kind: str
+    text: str | None = None
+    file_id: str | None = None
+    author_id: int | None = None
+    language: str | None = None
+
+
+async def record_message(
+    session: AsyncSession, case: Case, relayed: Relayed, now: datetime
+) -> CaseMessage:
+    """Keep the message and both its ids; a staff reply also moves a new case to open."""
+    if relayed.direction is Direction.STAFF:
+        if case.first_reply_at is None:
+            case.first_reply_at = now
+        if case.status == CaseStatus.NEW:
+            case.status = CaseStatus.OPEN
+    return await CaseMessages(session).add(
+        CaseMessage(
+            case_id=case.id,
+            direction=relayed.direction,
+            source_chat_id=relayed.source_chat_id,
+            source_message_id=relayed.source_message_id,
+            target_chat_id=relayed.target_chat_id,
+            target_message_id=relayed.target_message_id,
+            kind=relayed.kind,
+            text=relayed.text,
+            file_id=relayed.file_id,
+            author_id=relayed.author_id,
+            language=relayed.language,
+            created_at=now,
+        )
+    )
+
+
+def new_case_pseudonym() -> str:
+    """A fresh pseudonym per anonymous case, so two cases of one citizen cannot be linked."""
+    return f"C-{secrets.token_hex(2).upper()}"
+
+
+def take(case: Case, officer_id: int, officer_name: str) -> None:
+    case.assignee_id = officer_id
+    case.assignee_name = officer_name[:128]
+    if case.status == CaseStatus.NEW:
+        case.status = CaseStatus.OPEN
+
+
+def close(case: Case, outcome: str, now: datetime) -> None:
+    case.status = CaseStatus.CLOSED
+    case.outcome = outcome
+    case.closed_at = now
+
+
+def reopen(case: Case) -> None:
+    case.status = CaseStatus.OPEN
+    case.closed_at = None
+    case.rating = None
+
+
+def rate(case: Case, stars: int) -> None:
+    if not 1 <= stars <= 5:
+        msg = f"a rating is 1 to 5 stars, not {stars}"
+        raise ValueError(msg)
+    case.rating = stars
+
+
+def mark_urgent(case: Case) -> bool:
+    """Flag the case urgent; False if it already was."""
+    if case.priority == "urgent":
+        return False
+    case.priority = "urgent"
+    return True
+
+
+async def message_by_source(
+    session: AsyncSession, chat_id: int, message_id: int
+) -> CaseMessage | None:
+    return await CaseMessages(session).by_source(chat_id, message_id)
+
+
+async def transfer(session: AsyncSession, case: Case, desk: Desk) -> tuple[int, int | None]:
+    """Move the case to another desk; returns the old (chat, thread) of its topic."""
+    old = (case.staff_chat_id, case.thread_id)
+    case.desk = desk.code
+    case.staff_chat_id = await least_busy_group(session, desk)
+    case.thread_id = None
+    case.card_message_id = None
+    case.assignee_id = None
+    case.assignee_name = None
+    case.sla_reminded_at = None
+    case.sla_escalated_at = None
+    return old
+
+
+async def history_in(session: AsyncSession, case: Case, chat_id: int) -> list[int]:
+    """Ids of the case's messages in a staff chat, oldest first (the card excluded)."""
+    ids = []
+    for item in await CaseMessages(session).of_case(case.id):
+        if item.target_chat_id == chat_id and item.target_message_id is not None:
+            if item.target_message_id != case.card_message_id:
+                ids.append(item.target_message_id)
+        elif item.source_chat_id == chat_id:
+            ids.append(item.source_message_id)
+    return list(dict.fromkeys(ids))

@@ -1,0 +1,81 @@
+"""The vocabulary every layer shares: what state a case is in, how private a report is, which
+way a message went, how sure a delivery is. Plain enums, with no database and no Telegram, so
+texts, keyboards and the domain can use them without importing storage."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    REFERRED = "referred"
+    CLOSED = "closed"
+
+
+class Privacy(StrEnum):
+    ANONYMOUS = "anonymous"
+    CONFIDENTIAL = "confidential"
+    IDENTIFIED = "identified"
+
+
+class Direction(StrEnum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    NOTE = "note"
+    SYSTEM = "system"
+
+
+class ReferralStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class AnnouncementStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    UNKNOWN = "unknown"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # handed to Telegram; a crash now leaves it here
+    SENT = "sent"
+    FAILED = "failed"  # Telegram refused it for good (the effect told whoever needs to know)
+    UNKNOWN = "unknown"  # an at-most-once message interrupted mid-call: never sent again
+
+
+class Guarantee(StrEnum):
+    """What a crash between the Bot API call and recording its result may do to a message."""
+
+    AT_LEAST_ONCE = "at_least_once"  # sent again after a crash, marked possibly_repeated
+    AT_MOST_ONCE = "at_most_once"  # becomes unknown after a crash, never sent twice (alerts)
+
+
+class Priority(IntEnum):
+    """Within one chat, interactive messages never wait behind broadcast ones."""
+
+    INTERACTIVE = 0  # replies, relays, cards, notes: somebody is waiting for them
+    BROADCAST = 1  # alerts to subscribers
+
+
+class CasePriority(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+class SubscriptionKind(StrEnum):
+    AREA = "area"
+    TOPIC = "topic"

@@ -1,0 +1,427 @@
+"""The contact network (areas, categories, desks) read and validated from network.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.network.duty import DutyHours
+from bot.network.geometry import Point, centroid, contains, distance_km
+
+Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
+
+
+class NetworkError(Exception):
+    """The network file cannot be used; the message names the field and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Named(_Strict):
+    """Something with a stable code and a display name per language."""
+
+    code: Code
+    names: dict[LanguageCode, str]
+
+    @field_validator("names")
+    @classmethod
+    def _not_empty(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            msg = "needs at least one name"
+            raise ValueError(msg)
+        if any(not name.strip() for name in value.values()):
+            msg = "names may not be blank"
+            raise ValueError(msg)
+        return value
+
+    def name(self, language: str, fallback: str) -> str:
+        """The name in `language`, else in `fallback`, else any name there is."""
+        return (
+            self.names.get(language) or self.names.get(fallback) or next(iter(self.names.values()))
+        )
+
+
+class Area(Named):
+    """A neighbourhood or district; a polygon or a centre lets a shared location pick it."""
+
+    polygon: tuple[tuple[float, float], ...] | None = None
+    centre: tuple[float, float] | None = None
+    radius_km: float | None = None
+
+    @field_validator("polygon")
+    @classmethod
+    def _real_polygon(
+        cls, value: tuple[tuple[float, float], ...] | None
+    ) -> tuple[tuple[float, float], ...] | None:
+        if value is not None and len(value) < 3:
+            msg = "a polygon needs at least three [lat, lon] points"
+            raise ValueError(msg)
+        return value
+
+    def middle(self) -> Point | None:
+        if self.centre is not None:
+            return self.centre
+        return centroid(self.polygon) if self.polygon else None
+
+
+class Category(Named):
+    """A kind of report (burglary, traffic, ...)."""
+
+
+class Topic(Named):
+    """A kind of alert citizens can follow (burglary wave, traffic, missing person, ...)."""
+
+
+class DeskKind(StrEnum):
+    POLICE = "police"
+    PARTNER = "partner"
+
+
+class Desk(Named):
+    """A team working in its own staff supergroup (or several: `chat_ids`).
+
+    `categories`/`areas` are shorthand for a routing rule to this desk (see Network.rules).
+    Telegram lets a bot post about 20 messages a minute into one group; a busy desk lists
+    more supergroups in `chat_ids`, and each new case goes to the least busy of them.
+    """
+
+    kind: DeskKind
+    chat_id: int
+    chat_ids: tuple[int, ...] = ()
+    categories: tuple[Code, ...] = ()
+    areas: tuple[Code, ...] = ()
+    languages: tuple[LanguageCode, ...] = ()
+    duty: DutyHours | None = None  # None: always staffed
+    response_minutes: int | None = Field(default=None, gt=0)
+    escalation_chat_id: int | None = None
+
+    @field_validator("chat_id")
+    @classmethod
+    def _supergroup_id(cls, value: int) -> int:
+        if value >= 0:
+            msg = "must be a supergroup id (negative, e.g. -1001234567890); /whereami shows it"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("chat_ids")
+    @classmethod
+    def _supergroup_ids(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        for chat in value:
+            cls._supergroup_id(chat)
+        return value
+
+    @property
+    def groups(self) -> tuple[int, ...]:
+        """Every supergroup of the desk, the first (`chat_id`) first."""
+        return tuple(dict.fromkeys((self.chat_id, *self.chat_ids)))
+
+    def shorthand_rule(self) -> Rule | None:
+        if self.kind is not DeskKind.POLICE or not (self.categories or self.areas):
+            return None
+        return Rule(desk=self.code, categories=self.categories, areas=self.areas)
+
+
+class Rule(_Strict):
+    """Reports matching every given list (an empty list matches anything) go to `desk`."""
+
+    desk: Code
+    categories: tuple[Code, ...] = ()
+    areas: tuple[Code, ...] = ()
+    languages: tuple[LanguageCode, ...] = ()
+
+    def matches(self, category: str, area: str, language: str) -> bool:
+        return (
+            (not self.categories or category in self.categories)
+            and (not self.areas or area in self.areas)
+            and (not self.languages or language in self.languages)
+        )
+
+    def describe(self) -> str:
+        parts = [
+            f"{name} in {', '.join(values)}"
+            for name, values in (
+                ("category", self.categories),
+                ("area", self.areas),
+                ("language", self.languages),
+            )
+            if values
+        ]
+        return " and ".join(parts) or "anything"
+
+
+# Words that suggest someone is in danger right now; a network file may replace them per language.
+DEFAULT_EMERGENCY_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "emergency",
+        "help me",
+        "in danger",
+        "fire",
+        "weapon",
+        "gun",
+        "knife",
+        "stabbed",
+        "shot",
+        "bleeding",
+        "unconscious",
+        "not breathing",
+        "overdose",
+        "suicide",
+        "kill myself",
+        "rape",
+        "kidnapped",
+        "attacked",
+        "being followed",
+        "break-in now",
+    ),
+    "nl": (
+        "noodgeval",
+        "help mij",
+        "help me",
+        "in gevaar",
+        "brand",
+        "wapen",
+        "pistool",
+        "mes",
+        "gestoken",
+        "neergeschoten",
+        "bloedt",
+        "bewusteloos",
+        "ademt niet",
+        "overdosis",
+        "zelfmoord",
+        "verkracht",
+        "verkrachting",
+        "ontvoerd",
+        "aangevallen",
+        "word gevolgd",
+        "inbraak nu",
+    ),
+}
+
+
+class Emergency(_Strict):
+    """The emergency number, and keywords that make a message urgent."""
+
+    number: str = "112"
+    keywords: dict[LanguageCode, tuple[str, ...]] = Field(
+        default_factory=lambda: dict(DEFAULT_EMERGENCY_KEYWORDS)
+    )
+
+
+# Languages Beatline tells apart by default (issue: interface languages plus frequent others).
+DEFAULT_LANGUAGES: tuple[str, ...] = (
+    "en",
+    "nl",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "pt",
+    "pl",
+    "ro",
+    "sq",
+    "uk",
+    "ru",
+    "tr",
+    "ar",
+    "el",
+    "fa",
+    "sr",
+    "so",
+    "ti",
+)
+
+
+class Network(_Strict):
+    """The whole network file."""
+
+    default_language: LanguageCode = "en"
+    timezone: str = "UTC"
+    default_desk: Code
+    coordinators_chat_id: int | None = None
+    languages: tuple[LanguageCode, ...] = DEFAULT_LANGUAGES
+    emergency: Emergency = Field(default_factory=Emergency)
+    areas: tuple[Area, ...]
+    categories: tuple[Category, ...]
+    desks: tuple[Desk, ...]
+    rules: tuple[Rule, ...] = ()
+    topics: tuple[Topic, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            msg = f"unknown time zone {value!r} (use an IANA name like Europe/Amsterdam)"
+            raise ValueError(msg) from exc
+        return value
+
+    @field_validator("areas", "categories", "desks")
+    @classmethod
+    def _unique_codes(cls, value: Sequence[Named]) -> Sequence[Named]:
+        if not value:
+            msg = "needs at least one entry"
+            raise ValueError(msg)
+        seen: set[str] = set()
+        for item in value:
+            if item.code in seen:
+                msg = f"code {item.code!r} is used twice"
+                raise ValueError(msg)
+            seen.add(item.code)
+        return value
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        areas = {a.code for a in self.areas}
+        categories = {c.code for c in self.categories}
+        chats: dict[int, str] = {}
+        for index, desk in enumerate(self.desks):
+            for code in desk.categories:
+                if code not in categories:
+                    msg = f"desks.{index}.categories: unknown category {code!r}"
+                    raise ValueError(msg)
+            for code in desk.areas:
+                if code not in areas:
+                    msg = f"desks.{index}.areas: unknown area {code!r}"
+                    raise ValueError(msg)
+            if desk.kind is DeskKind.PARTNER and desk.chat_ids:
+                msg = f"desks.{index}.chat_ids: a partner works in one group (chat_id)"
+                raise ValueError(msg)
+            for chat in desk.groups:
+                if chat in chats:
+                    msg = f"desks.{index}.chat_id: {chat} is already used by desk {chats[chat]!r}"
+                    raise ValueError(msg)
+                chats[chat] = desk.code
+        topic_codes = [t.code for t in self.topics]
+        if len(set(topic_codes)) != len(topic_codes):
+            msg = "topics: a code is used twice"
+            raise ValueError(msg)
+        desks = self.desks_by_code()
+        for index, rule in enumerate(self.rules):
+            target = desks.get(rule.desk)
+            if target is None:
+                msg = f"rules.{index}.desk: unknown desk {rule.desk!r}"
+                raise ValueError(msg)
+            if target.kind is not DeskKind.POLICE:
+                msg = f"rules.{index}.desk: {rule.desk!r} is a partner; reports go to police desks"
+                raise ValueError(msg)
+            for field, known in (("categories", categories), ("areas", areas)):
+                unknown = [code for code in getattr(rule, field) if code not in known]
+                if unknown:
+                    msg = f"rules.{index}.{field}: unknown {field[:-1]} {unknown[0]!r}"
+                    raise ValueError(msg)
+            for code in rule.languages:
+                if code not in self.languages:
+                    msg = f"rules.{index}.languages: {code!r} is not in `languages`"
+                    raise ValueError(msg)
+        default = desks.get(self.default_desk)
+        if default is None:
+            msg = f"default_desk: unknown desk {self.default_desk!r}"
+            raise ValueError(msg)
+        if default.kind is not DeskKind.POLICE:
+            msg = "default_desk: must be a police desk (partners only see cases referred to them)"
+            raise ValueError(msg)
+        return self
+
+    def desks_by_code(self) -> dict[str, Desk]:
+        return {desk.code: desk for desk in self.desks}
+
+    def area(self, code: str) -> Area | None:
+        return next((a for a in self.areas if a.code == code), None)
+
+    def topic(self, code: str) -> Topic | None:
+        return next((t for t in self.topics if t.code == code), None)
+
+    def category(self, code: str) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def desk(self, code: str) -> Desk:
+        return self.desks_by_code()[code]
+
+    def desk_for_chat(self, chat_id: int) -> Desk | None:
+        return next((d for d in self.desks if chat_id in d.groups), None)
+
+    @property
+    def staff_chat_ids(self) -> frozenset[int]:
+        return frozenset(chat for desk in self.desks for chat in desk.groups)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def routing_rules(self) -> tuple[Rule, ...]:
+        """Explicit rules first, then each police desk's categories/areas shorthand."""
+        shorthand = (desk.shorthand_rule() for desk in self.desks)
+        return self.rules + tuple(rule for rule in shorthand if rule is not None)
+
+    def route(self, category: str, area: str, language: str = "") -> Desk:
+        """The desk of the first rule that matches, else the default desk."""
+        for rule in self.routing_rules:
+            if rule.matches(category, area, language):
+                return self.desk(rule.desk)
+        return self.desk(self.default_desk)
+
+    def locate(self, latitude: float, longitude: float) -> Area | None:
+        """The area containing the point, else the one whose centre is nearest, else None."""
+        point = (latitude, longitude)
+        for area in self.areas:
+            if area.polygon and contains(area.polygon, point):
+                return area
+        candidates = [(area, area.middle()) for area in self.areas]
+        placed = [(distance_km(point, middle), area) for area, middle in candidates if middle]
+        return min(placed, key=lambda pair: pair[0])[1] if placed else None
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(file)"
+        text = item["msg"].removeprefix("Value error, ")
+        lines.append(f"  {where}: {text}")
+    return "\n".join(lines)
+
+
+def parse_network(text: str, source: str = "network file") -> Network:
+    """Parse and validate network TOML text, raising NetworkError with a readable message."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{source} is not valid TOML: {exc}"
+        raise NetworkError(msg) from exc
+    try:
+        return Network.model_validate(raw)
+    except ValidationError as exc:
+        msg = f"{source} has {exc.error_count()} problem(s):\n{_describe(exc)}"
+        raise NetworkError(msg) from exc
+
+
+def load_network(path: Path) -> Network:
+    """Read the network file at `path`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        msg = (
+            f"network file {str(path)!r} not found: copy network.example.toml to {path} "
+            "and fill in your areas, categories and desks "
+            "(NETWORK_FILE in .env names another file)"
+        )
+        raise NetworkError(msg) from exc
+    return parse_network(text, source=str(path))

@@ -1,1 +1,0 @@
-"""Domain logic that knows no aiogram types; collaborators (session, clock) are arguments."""

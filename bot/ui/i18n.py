@@ -1,0 +1,125 @@
+"""Interface languages: gettext catalogs via aiogram's I18n, language names, and translating
+outside an update (timers, the courier)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+__all__ = [
+    "LANGUAGE_NAMES",
+    "N_",
+    "_",
+    "create_i18n",
+    "speaking",
+    "translate_all",
+]
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark `message` for extraction; it is translated where it is shown."""
+    return message
+
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+# Endonyms shown on the language buttons; only languages with a compiled catalog are offered.
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English",
+    "nl": "Nederlands",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "it": "Italiano",
+    "pt": "Português",
+    "pl": "Polski",
+    "ro": "Română",
+    "sq": "Shqip",
+    "uk": "Українська",
+    "ru": "Русский",
+    "tr": "Türkçe",
+    "ar": "العربية",
+}
+# Names for languages Beatline recognises in messages but has no interface for (yet).
+LANGUAGE_NAMES.update(
+    {
+        "el": "Ελληνικά",
+        "fa": "فارسی",
+        "sr": "Srpski / Hrvatski / Bosanski",
+        "so": "Soomaali",
+        "ti": "ትግርኛ",
+        "am": "አማርኛ",
+    }
+)
+
+
+def create_i18n(default_locale: str, path: Path = LOCALES_DIR) -> I18n:
+    """Load the compiled catalogs; fails clearly when `make translations` was not run."""
+    try:
+        i18n = I18n(path=path, default_locale=default_locale, domain="messages")
+    except RuntimeError as exc:  # a catalog without its compiled .mo
+        msg = f"{exc} Run `make translations` first."
+        raise RuntimeError(msg) from exc
+    if not i18n.available_locales:
+        msg = f"no compiled translations in {path}: run `make translations` first"
+        raise RuntimeError(msg)
+    return i18n
+
+
+@contextmanager
+def speaking(i18n: I18n, language: str) -> Iterator[None]:
+    """Translate into `language`, also outside an update (timers, the courier)."""
+    with i18n.context(), i18n.use_locale(language):
+        yield
+
+
+def supported(i18n: I18n, code: str | None) -> str | None:
+    """`code` (e.g. "nl-BE") reduced to a language Beatline speaks, or None."""
+    if not code:
+        return None
+    base = code.split("-")[0].split("_")[0].lower()
+    return base if base in i18n.available_locales else None
+
+
+def translate_all(i18n: I18n, message: str) -> set[str]:
+    """`message` in every loaded language (to recognise a button pressed in any of them)."""
+    return {i18n.gettext(message, locale=locale) for locale in i18n.available_locales} | {message}
+
+
+def compile_catalogs(source: Path, target: Path, domain: str = "messages") -> list[str]:
+    """Compile every `<lang>/LC_MESSAGES/<domain>.po` under `source` into `target`."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = []
+    for po_path in sorted(source.glob(f"*/LC_MESSAGES/{domain}.po")):
+        language = po_path.parent.parent.name
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=language, domain=domain)
+        out = target / language / "LC_MESSAGES" / f"{domain}.mo"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        compiled.append(language)
+    return compiled
+
+
+def fill_source_catalog(path: Path) -> int:
+    """English is the source language: its catalog's entries are their own msgids."""
+    from babel.messages.pofile import read_po, write_po
+
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    filled = 0
+    for message in catalog:
+        if message.id and (not message.string or message.fuzzy):
+            message.string = message.id
+            message.flags.discard("fuzzy")
+            filled += 1
+    with path.open("wb") as handle:
+        write_po(handle, catalog, no_location=True, sort_output=True)
+    return filled

@@ -1,0 +1,230 @@
+"""Translated texts that several handlers share; every user-supplied value is HTML-escaped here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.text_decorations import html_decoration
+
+from bot.kinds import CaseStatus, Privacy
+from bot.network.schema import Network
+from bot.ui.i18n import LANGUAGE_NAMES, N_, _
+
+if TYPE_CHECKING:  # cards and keyboards read cases, they never query them
+    from storage.models import Case, Citizen
+
+quote = html_decoration.quote
+
+TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_CAPTION_LIMIT = 1024
+
+# Main-menu button labels, as msgids; recognised in every language (see handlers.filters).
+MENU_REPORT = N_("📝 Report")
+MENU_CASES = N_("📂 My cases")
+MENU_LANGUAGE = N_("🌐 Language")
+MENU_HELP = N_("❓ Help")
+MENU_ALERTS = N_("🔔 Alerts")
+# Reply-keyboard buttons inside the report wizard.
+SEND_REPORT = N_("📨 Send report")
+CANCEL = N_("✖ Cancel")
+SKIP = N_("⏭ Skip")
+SHARE_LOCATION = N_("📍 Share location")
+
+STATUS_ICONS = {
+    CaseStatus.NEW: "🆕",
+    CaseStatus.OPEN: "🟢",
+    CaseStatus.REFERRED: "🤝",
+    CaseStatus.CLOSED: "✅",
+}
+
+
+# Right-to-left interface languages: values (references, numbers, names) are wrapped in
+# Unicode first-strong isolates so "BL-26-00042" or "+31 6…" keep their order in Arabic text.
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+ISOLATE_START, ISOLATE_END = "\u2068", "\u2069"
+
+
+def isolate(text: str) -> str:
+    """Isolate `text` when the current interface language is written right to left."""
+    i18n = I18n.get_current(no_error=True)
+    if i18n is not None and i18n.current_locale in RTL_LANGUAGES:
+        return f"{ISOLATE_START}{text}{ISOLATE_END}"
+    return text
+
+
+def fmt(template: str, **values: object) -> str:
+    """Fill a translated HTML template, escaping (and, in RTL languages, isolating) values."""
+    return template.format(**{key: isolate(quote(str(value))) for key, value in values.items()})
+
+
+def cannot_pass_on() -> str:
+    """The reply to polls, dice, games and other kinds the relay cannot carry."""
+    return _(
+        "This kind of message cannot be passed on. Please send text, photos, videos, "
+        "voice messages, files or a location."
+    )
+
+
+def status_name(status: str) -> str:
+    names = {
+        CaseStatus.NEW: _("received, waiting for an officer"),
+        CaseStatus.OPEN: _("in progress"),
+        CaseStatus.REFERRED: _("passed to a partner organisation"),
+        CaseStatus.CLOSED: _("closed"),
+    }
+    return names.get(CaseStatus(status), status)
+
+
+def language_label(code: str, guess: str | None = None) -> str:
+    """e.g. "Nederlands (nl)"; a language outside the network's list says so."""
+    if code == "other":
+        return _("other (best guess: {guess})").format(guess=guess or "?")
+    return f"{LANGUAGE_NAMES.get(code, code)} ({code})"
+
+
+def local_time(moment: datetime, network: Network) -> str:
+    return moment.astimezone(network.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def case_line(case: Case, network: Network, language: str) -> str:
+    """One line per case for the citizen's lists."""
+    category = network.category(case.category)
+    category_name = (
+        category.name(language, network.default_language) if category else case.category
+    )
+    return fmt(
+        _("{icon} <b>{ref}</b> · {category} · {status}"),
+        icon=STATUS_ICONS.get(CaseStatus(case.status), ""),
+        ref=case.ref,
+        category=category_name,
+        status=status_name(case.status),
+    )
+
+
+def case_list(cases: Sequence[Case], network: Network, language: str) -> str:
+    if not cases:
+        return _("You have no cases yet. Press “📝 Report” to report something.")
+    lines = [case_line(case, network, language) for case in cases]
+    return _("<b>Your cases</b>") + "\n\n" + "\n".join(lines)
+
+
+URGENT_ICON = "🔴"
+
+
+def reporter(case: Case, citizen: Citizen) -> str:
+    """Who reported, as much as the case's privacy tier lets the desk see."""
+    if case.privacy == Privacy.ANONYMOUS:
+        return fmt(_("Citizen {pseudonym} (anonymous)"), pseudonym=case.pseudonym or "?")
+    if case.privacy == Privacy.IDENTIFIED:
+        handle = f" @{citizen.username}" if citizen.username else ""
+        return fmt(
+            "{name}{handle} (id {tid})",
+            name=citizen.first_name,
+            handle=handle,
+            tid=citizen.telegram_id,
+        )
+    return quote(citizen.first_name)
+
+
+def staff_names(case: Case, network: Network) -> tuple[str, str]:
+    """The case's category and area as staff read them (the network's default language)."""
+    language = network.default_language
+    category = network.category(case.category)
+    area = network.area(case.area)
+    return (
+        category.name(language, language) if category else case.category,
+        area.name(language, language) if area else case.area,
+    )
+
+
+def case_facts(case: Case, network: Network) -> list[str]:
+    """Card lines both desks and partners see: category, area, language and time."""
+    category, area = staff_names(case, network)
+    return [
+        fmt(_("Category: {name}"), name=category),
+        fmt(_("Area: {name}"), name=area),
+        fmt(_("Language: {name}"), name=language_label(case.language, case.language_guess)),
+        fmt(_("Reported: {time}"), time=local_time(case.created_at, network)),
+    ]
+
+
+def topic_title(case: Case, network: Network) -> str:
+    """Forum topic name: status icon, reference, category and area (Telegram allows 128 chars)."""
+    urgent = URGENT_ICON if case.priority == "urgent" else ""
+    head = f"{urgent}{STATUS_ICONS.get(CaseStatus(case.status), '')} {case.ref}"
+    return " · ".join([head, *staff_names(case, network)])[:128]
+
+
+def case_card(case: Case, citizen: Citizen, network: Network, description: str) -> str:
+    """The card posted at the top of a case topic, in the staff language."""
+    urgent = URGENT_ICON if case.priority == "urgent" else ""
+    rows = [
+        f"{urgent}{STATUS_ICONS.get(CaseStatus(case.status), '')} <b>{quote(case.ref)}</b>",
+        *case_facts(case, network),
+        _("Reporter: {who}").format(who=reporter(case, citizen)),
+        fmt(_("Privacy: {tier}"), tier=privacy_name(case.privacy)),
+    ]
+    if case.latitude is not None and case.longitude is not None:
+        rows.append(
+            fmt(_("Location: {place}"), place=f"{case.latitude:.5f}, {case.longitude:.5f}")
+        )
+    if case.assignee_name:
+        rows.append(fmt(_("Officer: {name}"), name=case.assignee_name))
+    if case.alert_id is not None:
+        rows.append(fmt(_("📢 In reply to alert #{number}"), number=case.alert_id))
+    if case.priority == "urgent":
+        rows.append(_("🔴 Possible emergency: check at once."))
+    rows += ["", quote(description)]
+    return "\n".join(rows)
+
+
+def privacy_name(privacy: str) -> str:
+    names = {
+        Privacy.IDENTIFIED: _("identified (name and Telegram account visible)"),
+        Privacy.CONFIDENTIAL: _("confidential (first name only)"),
+        Privacy.ANONYMOUS: _("anonymous (no personal data)"),
+    }
+    return names.get(Privacy(privacy), privacy)
+
+
+def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Cut `text` into pieces of at most `limit` characters, preferring line and word breaks."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n ") if cut < limit else rest[cut:]
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def partner_card(
+    case: Case, citizen: Citizen, network: Network, referred_by: str, info_only: bool
+) -> str:
+    """What a partner desk sees: no personal data unless the case is identified."""
+    who = reporter(case, citizen) if case.privacy == Privacy.IDENTIFIED else _("not shared")
+    rows = [
+        f"🤝 <b>{quote(case.ref)}</b>",
+        fmt(_("Referred by: {desk}"), desk=referred_by),
+        *case_facts(case, network),
+        _("Reporter: {who}").format(who=who),
+    ]
+    if info_only:
+        rows.append(_("ℹ️ For your information only: messages here do not reach the citizen."))
+    else:
+        rows.append(_("Messages you write in this topic reach the citizen from Beatline."))
+    rows += ["", quote(case.description or "—")]
+    return "\n".join(rows)
+
+
+def partner_topic_title(case: Case, network: Network) -> str:
+    return " · ".join([f"🤝 {case.ref}", *staff_names(case, network)])[:128]

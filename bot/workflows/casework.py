@@ -1,0 +1,240 @@
+"""Case steps: submitting a report, relaying a citizen's messages into the topic, urgency,
+closing and rating. They write the database and the outbox; handlers call them and stay thin."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram.types import Message
+from babel.dates import format_datetime
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import cases as case_service
+from bot.domain.cases import NewReport, Relayed, record_message
+from bot.domain.triage import EmergencyDetector
+from bot.kinds import Direction
+from bot.network.schema import Network
+from bot.telegram.outbox import Outbox
+from bot.ui import keyboards
+from bot.ui.i18n import _
+from bot.ui.texts import fmt, isolate, quote
+from bot.workflows.relay import Relay, kind_and_file
+from storage.models import Case, CaseMessage, Citizen
+
+logger = logging.getLogger(__name__)
+
+
+def snapshot(message: Message) -> dict[str, Any]:
+    """A message as JSON, to wait in conversation state (e.g. until the report is sent)."""
+    return message.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+def restore(data: dict[str, Any]) -> Message:
+    return Message.model_validate(data)
+
+
+def groups(messages: Sequence[Message]) -> list[list[Message]]:
+    """Consecutive messages of one album together, everything else alone, order kept."""
+    batches: list[list[Message]] = []
+    for message in messages:
+        album = message.media_group_id
+        if album and batches and batches[-1][0].media_group_id == album:
+            batches[-1].append(message)
+        else:
+            batches.append([message])
+    return batches
+
+
+def ask_before_revealing(outbox: Outbox, message: Message) -> None:
+    """In an anonymous case, a contact or location waits for "send anyway"."""
+    outbox.send(
+        message.reply(
+            _("This may identify you, and your report is anonymous. Send it anyway?"),
+            reply_markup=keyboards.sensitive(),
+        )
+    )
+
+
+def emergency_advice(network: Network) -> str:
+    return _(
+        "⚠️ If you or someone else is in danger right now, call {number} immediately. "
+        "This chat is not watched around the clock."
+    ).format(number=isolate(quote(network.emergency.number)))
+
+
+async def record(
+    session: AsyncSession,
+    case: Case,
+    message: Message,
+    direction: Direction,
+    target_chat_id: int | None,
+    target_message_id: int | None,
+    now: datetime,
+    language: str | None = None,
+) -> CaseMessage:
+    kind, file_id = kind_and_file(message)
+    return await record_message(
+        session,
+        case,
+        Relayed(
+            direction=direction,
+            source_chat_id=message.chat.id,
+            source_message_id=message.message_id,
+            target_chat_id=target_chat_id,
+            target_message_id=target_message_id,
+            kind=kind,
+            file_id=file_id,
+            text=message.text or message.caption,
+            author_id=(
+                message.from_user.id
+                if direction is not Direction.CITIZEN and message.from_user
+                else None
+            ),
+            language=language,
+        ),
+        now,
+    )
+
+
+async def escalate(relay: Relay, case: Case) -> None:
+    """Flag a case urgent: 🔴 in the title, a line on the card, the card pinned."""
+    if not case_service.mark_urgent(case):
+        return
+    logger.info("case %s flagged urgent", case.ref)
+    await relay.refresh_card(case)
+
+
+async def relay_from_citizen(
+    relay: Relay,
+    session: AsyncSession,
+    case: Case,
+    citizen: Citizen,
+    messages: Sequence[Message],
+    now: datetime,
+    detector: EmergencyDetector | None,
+) -> list[str]:
+    """Record the citizen's message(s), queue them for the topic, and triage the words.
+
+    Returns the languages detected in the messages' words. The copies' ids are recorded when
+    the courier has delivered them; until then the messages wait in the outbox, so a desk
+    group in flood control delays them but loses none.
+    """
+    languages = []
+    records = []
+    for message in messages:
+        language = detected_language(relay, message, citizen)
+        records.append(
+            await record(session, case, message, Direction.CITIZEN, None, None, now, language)
+        )
+        if language:
+            languages.append(language)
+    relay.to_topic(case, messages, records)
+    if detector is not None and any(detector.matches(m.text or m.caption) for m in messages):
+        await escalate(relay, case)
+    off_duty_notice(relay, case, citizen, now)
+    return languages
+
+
+def detected_language(relay: Relay, message: Message, citizen: Citizen) -> str | None:
+    """The language of a citizen message's words (None for media without a caption)."""
+    words = message.text or message.caption
+    if not words or relay.langid is None:
+        return None
+    return relay.langid.detect(words, citizen.language).code
+
+
+def _card_chat(case: Case, message: Message) -> int | None:
+    """A report's own text lands on the case card, so its target chat is known in advance."""
+    return case.staff_chat_id if message.text is not None else None
+
+
+def off_duty_notice(relay: Relay, case: Case, citizen: Citizen, now: datetime) -> None:
+    """Outside the desk's duty hours, say when it is back: once per case per off-duty spell."""
+    desk = relay.network.desks_by_code().get(case.desk)
+    zone = relay.network.zone
+    if desk is None or desk.duty is None or desk.duty.on_duty(now, zone):
+        return
+    if case.off_duty_notice_until is not None and now < case.off_duty_notice_until:
+        return
+    back = desk.duty.next_start(now, zone)
+    case.off_duty_notice_until = back or now + timedelta(days=1)
+    language = citizen.language or relay.i18n.default_locale
+    with relay.i18n.use_locale(language):
+        name = desk.name(language, relay.network.default_language)
+        if back is None:
+            text = fmt(
+                _(
+                    "{desk} is not staffed right now. Your message is saved and will be "
+                    "read as soon as possible."
+                ),
+                desk=name,
+            )
+        else:
+            when = format_datetime(back, "EEEE d MMMM, HH:mm", tzinfo=zone, locale=language)
+            text = fmt(
+                _(
+                    "{desk} is not staffed right now. Your message is saved; the team is "
+                    "back on {time}."
+                ),
+                desk=name,
+                time=when,
+            )
+        text += "\n" + fmt(
+            _("In an emergency call {number}."), number=relay.network.emergency.number
+        )
+        relay.tell_citizen(citizen, text, case=case)
+
+
+async def submit_report(
+    relay: Relay,
+    session: AsyncSession,
+    network: Network,
+    citizen: Citizen,
+    report: NewReport,
+    items: Sequence[Message],
+    now: datetime,
+    prefix: str,
+) -> Case:
+    """Open the case and record what the citizen sent; its topic, card and copies are queued.
+
+    One transaction: the case, its messages and the outbox rows commit together, so a desk
+    group that refuses a topic or an item delays the delivery but never loses the case.
+    """
+    case = await case_service.open_case(session, network, citizen, report, now, prefix)
+    records = {
+        m.message_id: await record(
+            session,
+            case,
+            m,
+            Direction.CITIZEN,
+            _card_chat(case, m),
+            None,
+            now,
+            detected_language(relay, m, citizen),
+        )
+        for m in items
+    }
+    relay.open_topic(case)
+    if case.latitude is not None and case.longitude is not None:
+        relay.location_to_topic(case, case.latitude, case.longitude)
+    for batch in groups([m for m in items if m.text is None]):
+        relay.to_topic(case, batch, [records[m.message_id] for m in batch])
+    logger.info("case %s opened for desk %s", case.ref, case.desk)
+    off_duty_notice(relay, case, citizen, now)
+    return case
+
+
+async def tell_closed(relay: Relay, case: Case, citizen: Citizen, language: str) -> None:
+    """The outcome and the rating buttons, in the citizen's language."""
+    with relay.i18n.use_locale(language):
+        text = (
+            fmt(_("Your report <b>{ref}</b> has been closed."), ref=case.ref)
+            + "\n"
+            + fmt(_("Outcome: {outcome}"), outcome=case.outcome or "")
+            + "\n\n"
+            + _("How satisfied are you with how we handled it?")
+        )
+        relay.tell_citizen(citizen, text, keyboards.rating(case.id), case=case)

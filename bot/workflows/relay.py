@@ -1,0 +1,369 @@
+"""Moving messages between a citizen's private chat and the case topic in a desk's supergroup.
+
+Everything here writes to the outbox; nothing waits for Telegram (the courier sends after the
+update's transaction commits). Identified and confidential cases are relayed with
+copyMessage(s), which never shows a "forwarded from" header. Anonymous cases are re-sent from
+their content (text, file ids, coordinates), so no request to a staff chat even names the
+citizen's chat. Messages `into_topic` reach the case's current topic; the courier creates it,
+with the case card, when the case has none (or staff deleted it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram.enums import ContentType
+from aiogram.methods import (
+    CopyMessage,
+    CopyMessages,
+    ReopenForumTopic,
+    SendAnimation,
+    SendAudio,
+    SendContact,
+    SendDocument,
+    SendLocation,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    SendSticker,
+    SendVenue,
+    SendVideo,
+    SendVideoNote,
+    SendVoice,
+    SetMessageReaction,
+    TelegramMethod,
+)
+from aiogram.types import (
+    InlineKeyboardMarkup,
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    ReactionTypeEmoji,
+    ReplyKeyboardMarkup,
+)
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.language.identifier import LanguageIdentifier
+from bot.kinds import Privacy
+from bot.network.schema import Network
+from bot.telegram.outbox import Outbox
+from bot.ui.i18n import speaking
+from bot.ui.texts import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, quote, split_text
+from storage.models import Case, CaseMessage, Citizen, OutboxMessage
+from storage.outbox import Outboxes
+
+# What can be carried from a citizen to a desk and back.
+RELAYABLE = frozenset(
+    {
+        ContentType.TEXT,
+        ContentType.PHOTO,
+        ContentType.VIDEO,
+        ContentType.VOICE,
+        ContentType.AUDIO,
+        ContentType.DOCUMENT,
+        ContentType.ANIMATION,
+        ContentType.VIDEO_NOTE,
+        ContentType.LOCATION,
+        ContentType.VENUE,
+        ContentType.CONTACT,
+        ContentType.STICKER,
+    }
+)
+CAPTIONED = frozenset(
+    {
+        ContentType.PHOTO,
+        ContentType.VIDEO,
+        ContentType.AUDIO,
+        ContentType.DOCUMENT,
+        ContentType.ANIMATION,
+        ContentType.VOICE,
+    }
+)
+# Kinds that can tell staff who or where the citizen is.
+REVEALING = frozenset({ContentType.CONTACT, ContentType.LOCATION, ContentType.VENUE})
+DELIVERED = "👍"
+UNDELIVERED = "💔"
+
+# Effects the courier runs once Telegram answered (see bot.workflows.effects).
+TO_DESK = "to_desk"
+TO_CITIZEN = "to_citizen"
+TO_RESIDENT = "to_resident"
+SYSTEM_RECORD = "system_record"
+EDIT = "edit"
+
+OPEN_TOPIC = "openTopic"
+REFRESH_CARD = "refreshCard"
+
+
+def kind_and_file(message: Message) -> tuple[str, str | None]:
+    """The message's kind (e.g. "photo") and the Telegram file id of its media, if any."""
+    kind = ContentType(message.content_type).value
+    media = getattr(message, kind, None)
+    if isinstance(media, list) and media:  # photos come in several sizes; keep the largest
+        media = media[-1]
+    return kind, getattr(media, "file_id", None)
+
+
+@dataclass
+class Relay:
+    """The Telegram side of a case for one transaction: queues messages, never sends them."""
+
+    session: AsyncSession
+    outbox: Outbox
+    i18n: I18n
+    network: Network
+    langid: LanguageIdentifier | None = None
+
+    def staff_language(self) -> AbstractContextManager[None]:
+        """Texts for staff chats, also outside an update (e.g. from a timer)."""
+        return speaking(self.i18n, self.network.default_language)
+
+    # -- the topic -------------------------------------------------------------------------
+    def open_topic(self, case: Case) -> None:
+        """Make sure the case has its topic and card (the courier creates them if missing)."""
+        self.outbox.compose(OPEN_TOPIC, case.staff_chat_id, {}, case=case, into_topic=True)
+
+    async def refresh_card(self, case: Case) -> None:
+        """Show the case's current state in the topic title and on the card (once queued)."""
+        if await Outboxes(self.session).pending_for_case(case.id, f"beatline.{REFRESH_CARD}"):
+            return  # the waiting refresh reads the case when it is sent
+        self.outbox.compose(REFRESH_CARD, case.staff_chat_id, {}, case=case, into_topic=True)
+
+    def reopen_topic(self, case: Case) -> None:
+        if case.thread_id is not None:
+            self.outbox.send(
+                ReopenForumTopic(chat_id=case.staff_chat_id, message_thread_id=case.thread_id),
+                case=case,
+                into_topic=True,
+            )
+
+    def note(self, case: Case, text: str) -> OutboxMessage:
+        """A system line in the case topic (already translated and escaped)."""
+        return self.outbox.send(
+            SendMessage(chat_id=case.staff_chat_id, text=text), case=case, into_topic=True
+        )
+
+    # -- citizen → desk --------------------------------------------------------------------
+    def to_topic(
+        self,
+        case: Case,
+        messages: Sequence[Message],
+        records: Sequence[CaseMessage],
+        react_to: bool = False,
+    ) -> None:
+        """Relay one message or one album into the case topic; `records` get their copies' ids."""
+        data: dict[str, Any] = {"records": [r.id for r in records]}
+        if react_to:
+            data["react"] = [messages[0].chat.id, messages[0].message_id]
+        methods = self._resend(case, messages) if case.privacy == Privacy.ANONYMOUS else None
+        if methods is None:
+            methods = self._copy(case.staff_chat_id, messages)
+        first, *rest = methods
+        if len(messages) == 1 and messages[0].text is not None and not rest:
+            data["merge"] = {"head": self._time(messages[0]), "html": messages[0].html_text}
+        self.outbox.send(first, case=case, into_topic=True, effect=TO_DESK, data=data)
+        for method in rest:
+            self.outbox.send(method, case=case, into_topic=True)
+
+    def location_to_topic(self, case: Case, latitude: float, longitude: float) -> None:
+        self.outbox.send(
+            SendLocation(chat_id=case.staff_chat_id, latitude=latitude, longitude=longitude),
+            case=case,
+            into_topic=True,
+        )
+
+    def _time(self, message: Message) -> str:
+        return message.date.astimezone(self.network.zone).strftime("%H:%M")
+
+    def _copy(self, chat_id: int, messages: Sequence[Message], header: str = "") -> list[Any]:
+        source = messages[0].chat.id
+        if len(messages) > 1:
+            return [
+                CopyMessages(
+                    chat_id=chat_id,
+                    from_chat_id=source,
+                    message_ids=[m.message_id for m in messages],
+                )
+            ]
+        [message] = messages
+        caption, overflow = _caption(message, header)
+        copy = CopyMessage(
+            chat_id=chat_id, from_chat_id=source, message_id=message.message_id, caption=caption
+        )
+        return [copy, *(SendMessage(chat_id=chat_id, text=piece) for piece in overflow)]
+
+    def _resend(self, case: Case, messages: Sequence[Message]) -> list[Any]:
+        """The content sent again as the bot, without referring to the citizen's chat."""
+        chat = case.staff_chat_id
+        if len(messages) > 1:
+            media: list[Any] = [i for i in (_input_media(m) for m in messages) if i is not None]
+            if len(media) == len(messages):
+                return [SendMediaGroup(chat_id=chat, media=media)]
+        return [method for message in messages for method in resend(chat, message)]
+
+    # -- desk → citizen --------------------------------------------------------------------
+    def to_citizen(
+        self,
+        case: Case,
+        citizen: Citizen,
+        messages: Sequence[Message],
+        records: Sequence[CaseMessage],
+        header: str | None = None,
+    ) -> None:
+        """Deliver staff messages to the citizen as the bot, headed by the case reference."""
+        header = header or f"<b>{quote(case.ref)}</b>"
+        source = messages[0]
+        data = {
+            "records": [r.id for r in records],
+            "sources": [[m.chat.id, m.message_id] for m in messages],
+            "thread": source.message_thread_id,
+            "citizen_id": citizen.id,
+        }
+        methods: list[Any]
+        if len(messages) > 1:
+            methods = [
+                SendMessage(chat_id=citizen.chat_id, text=header),
+                *self._copy(citizen.chat_id, messages),
+            ]
+            data["records_at"] = 1
+        elif source.text is not None:
+            pieces = split_text(source.html_text, TELEGRAM_TEXT_LIMIT - len(header) - 1)
+            methods = [
+                SendMessage(
+                    chat_id=citizen.chat_id, text=f"{header}\n{piece}" if i == 0 else piece
+                )
+                for i, piece in enumerate(pieces)
+            ]
+        else:
+            methods = self._copy(citizen.chat_id, messages, header)
+        # Only the message that carries the words records the map and gets the reaction.
+        carrier = data.pop("records_at", 0)
+        for index, method in enumerate(methods):
+            self.outbox.send(
+                method,
+                case=case,
+                effect=TO_CITIZEN if index == carrier else TO_RESIDENT,
+                data=data if index == carrier else {"citizen_id": citizen.id},
+            )
+
+    def tell_citizen(
+        self,
+        citizen: Citizen,
+        text: str,
+        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
+        case: Case | None = None,
+    ) -> OutboxMessage:
+        """A message from Beatline itself; a 403 marks the citizen as having blocked the bot."""
+        return self.outbox.send(
+            SendMessage(chat_id=citizen.chat_id, text=text, reply_markup=markup),
+            case=case,
+            effect=TO_RESIDENT,
+            data={"citizen_id": citizen.id},
+        )
+
+    def react(self, chat_id: int, message_id: int, emoji: str) -> None:
+        self.outbox.send(
+            SetMessageReaction(
+                chat_id=chat_id, message_id=message_id, reaction=[ReactionTypeEmoji(emoji=emoji)]
+            )
+        )
+
+
+def _caption(message: Message, header: str) -> tuple[str | None, list[str]]:
+    """The caption to use (None keeps the original) and text to send after the media."""
+    if message.content_type not in CAPTIONED:
+        return None, []
+    body = message.caption or ""
+    plain_length = len(body) + len(header) + 1
+    if plain_length <= TELEGRAM_CAPTION_LIMIT:
+        if not header:
+            return None, []
+        return (f"{header}\n{message.html_text}" if body else header), []
+    # Too long for a caption: the media goes bare and the words follow as text.
+    return header, split_text(quote(body)) if body else []
+
+
+def _input_media(
+    message: Message,
+) -> InputMediaPhoto | InputMediaVideo | InputMediaDocument | InputMediaAudio | None:
+    caption = message.html_text if message.caption else None
+    if message.photo:
+        return InputMediaPhoto(media=message.photo[-1].file_id, caption=caption)
+    if message.video:
+        return InputMediaVideo(media=message.video.file_id, caption=caption)
+    if message.document:
+        return InputMediaDocument(media=message.document.file_id, caption=caption)
+    if message.audio:
+        return InputMediaAudio(media=message.audio.file_id, caption=caption)
+    return None
+
+
+def resend(chat_id: int, message: Message) -> list[TelegramMethod[Any]]:
+    """One message's content as new messages from the bot; long captions follow as text."""
+    body = message.caption or ""
+    caption = message.html_text if body and len(body) <= TELEGRAM_CAPTION_LIMIT else None
+    methods: list[TelegramMethod[Any]]
+    if message.text is not None:
+        return [
+            SendMessage(chat_id=chat_id, text=piece) for piece in split_text(message.html_text)
+        ]
+    kind, file_id = kind_and_file(message)
+    send_file = FILE_SENDERS.get(kind)
+    if send_file is not None and file_id is not None:
+        methods = [send_file(chat_id, file_id, caption)]
+    elif message.venue:
+        venue = message.venue
+        methods = [
+            SendVenue(
+                chat_id=chat_id,
+                latitude=venue.location.latitude,
+                longitude=venue.location.longitude,
+                title=venue.title,
+                address=venue.address,
+            )
+        ]
+    elif message.location:
+        methods = [
+            SendLocation(
+                chat_id=chat_id,
+                latitude=message.location.latitude,
+                longitude=message.location.longitude,
+            )
+        ]
+    elif message.contact:
+        contact = message.contact
+        methods = [
+            SendContact(
+                chat_id=chat_id,
+                phone_number=contact.phone_number,
+                first_name=contact.first_name,
+                last_name=contact.last_name,
+            )
+        ]
+    else:
+        msg = f"cannot re-send a {message.content_type} message"
+        raise ValueError(msg)
+    if body and caption is None:
+        methods += [SendMessage(chat_id=chat_id, text=piece) for piece in split_text(quote(body))]
+    return methods
+
+
+FileSender = Callable[[int, str, str | None], TelegramMethod[Any]]
+
+# Sending media again by file id (anonymous cases).
+FILE_SENDERS: dict[str, FileSender] = {
+    "photo": lambda c, f, cap: SendPhoto(chat_id=c, photo=f, caption=cap),
+    "video": lambda c, f, cap: SendVideo(chat_id=c, video=f, caption=cap),
+    "voice": lambda c, f, cap: SendVoice(chat_id=c, voice=f, caption=cap),
+    "audio": lambda c, f, cap: SendAudio(chat_id=c, audio=f, caption=cap),
+    "document": lambda c, f, cap: SendDocument(chat_id=c, document=f, caption=cap),
+    "animation": lambda c, f, cap: SendAnimation(chat_id=c, animation=f, caption=cap),
+    "video_note": lambda c, f, _cap: SendVideoNote(chat_id=c, video_note=f),
+    "sticker": lambda c, f, _cap: SendSticker(chat_id=c, sticker=f),
+}

@@ -1,0 +1,1 @@
+"""The coordinators' group: announcements (and, later, statistics)."""

@@ -1,0 +1,1 @@
+"""Desk supergroups: case topics, relays to the resident, and the staff commands."""

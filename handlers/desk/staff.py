@@ -1,0 +1,155 @@
+"""A desk's supergroup: what staff write in a case topic reaches the citizen as the bot (and a
+partner's words, from a referral topic); `// notes` stay internal. Case commands are in
+handlers.desk.case_commands."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.types import Message, User
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.domain import audit
+from bot.domain import cases as case_service
+from bot.domain import referrals as referral_service
+from bot.domain.citizens import citizen_of_case
+from bot.kinds import CaseStatus, Direction
+from bot.telegram.outbox import Outbox
+from bot.ui.i18n import _
+from bot.ui.texts import quote
+from bot.workflows import desks
+from bot.workflows.casework import record
+from bot.workflows.edits import mirror_edit
+from bot.workflows.relay import RELAYABLE, Relay
+from handlers.filters import Match, WrittenByStaff
+from storage.models import Case, Citizen
+
+logger = logging.getLogger(__name__)
+
+NOTE_PREFIX = "//"
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    # Staff are people (or the group posting as itself); other bots and channel forwards are not.
+    router.message.filter(Match(F.message_thread_id), WrittenByStaff())
+    router.edited_message.filter(Match(F.message_thread_id), WrittenByStaff())
+    router.message.register(on_note, Match(F.text.startswith(NOTE_PREFIX)))
+    router.message.register(on_command, Match(F.text.startswith("/")))
+    router.message.register(on_staff_message, Match(F.content_type.in_(RELAYABLE)))
+    router.edited_message.register(on_staff_edit)
+    return router
+
+
+def staff_name(user: User | None) -> str:
+    return user.full_name if user else _("an administrator")
+
+
+def actor(message: Message) -> tuple[int | None, str]:
+    """Who did it, for the audit trail (a group posting as itself has no user)."""
+    if message.from_user is None or message.from_user.is_bot:
+        return None, message.sender_chat.title or "" if message.sender_chat else ""
+    return message.from_user.id, message.from_user.full_name
+
+
+async def case_of(message: Message, session: AsyncSession) -> Case | None:
+    return await case_service.case_of_topic(
+        session, message.chat.id, message.message_thread_id or 0
+    )
+
+
+async def on_note(message: Message, session: AsyncSession, clock: Clock) -> None:
+    """`// text` stays in the topic as an internal note."""
+    case = await case_of(message, session)
+    if case is None or await case_service.already_relayed(
+        session, message.chat.id, message.message_id
+    ):
+        return
+    await record(session, case, message, Direction.NOTE, None, None, clock.now())
+    await audit.log(session, case, *actor(message), "note", clock.now(), message.text or "")
+
+
+async def on_command(message: Message) -> None:
+    """Other commands are for the bot, never for the citizen."""
+    logger.debug("staff command in chat %d ignored", message.chat.id)
+
+
+async def on_staff_message(
+    message: Message,
+    outbox: Outbox,
+    session: AsyncSession,
+    relay: Relay,
+    clock: Clock,
+    album: list[Message] | None = None,
+) -> None:
+    """Relay a staff message (or album) to the case's citizen; react to show the outcome."""
+    messages = album or [message]
+    case = await case_of(message, session)
+    if case is None:
+        await _from_partner(outbox, messages, session, relay, clock)
+        return
+    if await case_service.already_relayed(session, message.chat.id, message.message_id):
+        return
+    if case.status == CaseStatus.CLOSED:
+        outbox.send(message.reply(_("This case is closed; nothing was sent. Use /reopen first.")))
+        return
+    citizen = await citizen_of_case(session, case)
+    was_new = case.status == CaseStatus.NEW
+    await _deliver(messages, case, citizen, session, relay, clock)
+    if was_new:
+        await relay.refresh_card(case)
+
+
+async def _deliver(
+    messages: list[Message],
+    case: Case,
+    citizen: Citizen,
+    session: AsyncSession,
+    relay: Relay,
+    clock: Clock,
+    header: str | None = None,
+) -> None:
+    """Record the staff message(s) and queue them for the citizen; once delivered, the
+    original gets 👍 (or 💔 and the reason, see bot.workflows.effects.ToCitizen)."""
+    now = clock.now()
+    records = [
+        await record(session, case, sent, Direction.STAFF, None, None, now) for sent in messages
+    ]
+    relay.to_citizen(case, citizen, messages, records, header=header)
+
+
+async def on_staff_edit(message: Message, session: AsyncSession, relay: Relay) -> None:
+    record_ = await case_service.message_by_source(session, message.chat.id, message.message_id)
+    if record_ is None or record_.direction != Direction.STAFF:
+        return
+    case = await case_service.case_by_id(session, record_.case_id)
+    if case is None:
+        return
+    citizen = await citizen_of_case(session, case)
+    await mirror_edit(relay, case, citizen, record_, message, header=f"<b>{quote(case.ref)}</b>\n")
+
+
+async def _from_partner(
+    outbox: Outbox, messages: list[Message], session: AsyncSession, relay: Relay, clock: Clock
+) -> None:
+    """A message in a partner's referral topic reaches the citizen as "<partner> via Beatline"."""
+    message = messages[0]
+    referral = await referral_service.of_topic(
+        session, message.chat.id, message.message_thread_id or 0
+    )
+    if referral is None or await case_service.already_relayed(
+        session, message.chat.id, message.message_id
+    ):
+        return
+    if referral.info_only:
+        outbox.send(message.reply(_("This referral is for information only; nothing was sent.")))
+        return
+    case = await case_service.case_by_id(session, referral.case_id)
+    if case is None or case.status == CaseStatus.CLOSED:
+        outbox.send(message.reply(_("This case is closed; nothing was sent.")))
+        return
+    citizen = await citizen_of_case(session, case)
+    header = desks.partner_header(relay, case, citizen, relay.network.desk(referral.partner))
+    await _deliver(messages, case, citizen, session, relay, clock, header)

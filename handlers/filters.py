@@ -1,0 +1,55 @@
+"""Filters for the routers. Every one is an async `Filter`: aiogram runs plain callables,
+`F.…` magic filters included, through `asyncio.to_thread`, a thread hop per filter per update."""
+
+from __future__ import annotations
+
+from aiogram.filters import Filter
+from aiogram.types import Message, TelegramObject
+from aiogram.utils.i18n import I18n
+from magic_filter import MagicFilter
+
+from bot.ui.i18n import translate_all
+from storage.models import Citizen
+
+
+class MenuButton(Filter):
+    """A main-menu button, recognised in any language (the keyboard may predate a switch)."""
+
+    def __init__(self, msgid: str) -> None:
+        self.msgid = msgid
+        self._labels: frozenset[str] | None = None
+
+    async def __call__(self, message: Message, i18n: I18n) -> bool:
+        if message.text is None:
+            return False
+        if self._labels is None:  # catalogs are loaded once, so the labels never change
+            self._labels = frozenset(translate_all(i18n, self.msgid))
+        return message.text in self._labels
+
+
+class Consented(Filter):
+    """The citizen has accepted the privacy notice."""
+
+    async def __call__(self, _event: object, citizen: Citizen | None) -> bool:
+        return citizen is not None and citizen.consent_at is not None
+
+
+class Match(Filter):
+    """An `F.…` magic filter, checked on the event loop."""
+
+    def __init__(self, magic: MagicFilter) -> None:
+        self.magic = magic
+
+    async def __call__(self, event: TelegramObject) -> bool:
+        return bool(self.magic.resolve(event))
+
+
+class WrittenByStaff(Filter):
+    """People in a staff group, or the group posting as itself; not bots or channel forwards."""
+
+    async def __call__(self, message: Message) -> bool:
+        if message.is_automatic_forward:
+            return False
+        if message.sender_chat is not None:
+            return message.sender_chat.id == message.chat.id
+        return message.from_user is not None and not message.from_user.is_bot

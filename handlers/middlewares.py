@@ -1,0 +1,218 @@
+"""The dispatcher's middlewares: albums gathered, one transaction and outbox per update, the
+citizen, their language, the relay, and the emergency check before any router."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Chat, Message, TelegramObject, Update, User
+from aiogram.utils.i18n import I18n, I18nMiddleware
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.domain.citizens import Profile, touch
+from bot.domain.language.identifier import LanguageIdentifier
+from bot.domain.triage import EmergencyDetector
+from bot.network.schema import Network
+from bot.telegram.outbox import Outbox
+from bot.ui.i18n import supported
+from bot.workflows.casework import emergency_advice
+from bot.workflows.relay import Relay
+from storage.models import Citizen
+from storage.repositories import Citizens, UpdateLog
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DatabaseMiddleware(BaseMiddleware):
+    """One transaction per update; what it sends is written to the outbox and leaves after the
+    commit. An update seen before is skipped.
+
+    Handlers never wait for Telegram inside the transaction. The one call made here is the
+    callback answer (answerCallbackQuery), after the commit: it is the answer itself and is
+    worth nothing later, so it is not stored.
+    """
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.clock = clock
+        self.wake = wake
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.session_factory() as session:
+            if isinstance(event, Update) and not await UpdateLog(session).claim(
+                event.update_id, self.clock.now()
+            ):
+                logger.info("update %d was handled before; skipped", event.update_id)
+                await session.rollback()
+                return UNHANDLED
+            outbox = Outbox(session, data["bot"], self.clock)
+            data["session"], data["outbox"] = session, outbox
+            try:
+                result = await handler(event, data)
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+        if outbox.written:
+            self.wake()
+        bot: Bot = data["bot"]
+        for answer in outbox.callback_answers:
+            try:
+                await bot(answer)
+            except TelegramAPIError as exc:  # too late or already answered: nothing to do
+                logger.info("callback answer refused: %s", exc.message)
+        return result
+
+
+class CitizenMiddleware(BaseMiddleware):
+    """Puts the known citizen of a private chat into `data["citizen"]` (None if unknown)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        user: User | None = data.get("event_from_user")
+        data["citizen"] = None
+        if chat is not None and chat.type == "private" and user is not None and not user.is_bot:
+            session: AsyncSession = data["session"]
+            citizen = await Citizens(session).by_telegram_id(user.id)
+            if citizen is not None:
+                touch(citizen, profile_of(user, chat), self.clock.now())
+            data["citizen"] = citizen
+        return await handler(event, data)
+
+
+def profile_of(user: User, chat: Chat) -> Profile:
+    return Profile(
+        telegram_id=user.id, chat_id=chat.id, first_name=user.first_name, username=user.username
+    )
+
+
+class AlbumMiddleware(BaseMiddleware):
+    """Gathers an album's updates (one per photo/video) so handlers see it as one event.
+
+    The first update of a media group waits `delay` seconds, then carries the whole group in
+    `data["album"]`; the others end here. They are not lost if this process dies meanwhile:
+    Telegram has delivered them, and relays are keyed by message, so a redelivery is harmless.
+    """
+
+    def __init__(self, delay: float = 1.0) -> None:
+        self.delay = delay
+        self._groups: dict[tuple[int, str], list[Message]] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        message = event.message if isinstance(event, Update) else None
+        if message is None or message.media_group_id is None:
+            return await handler(event, data)
+        key = (message.chat.id, message.media_group_id)
+        if key in self._groups:
+            self._groups[key].append(message)
+            return UNHANDLED
+        self._groups[key] = [message]
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            album = sorted(self._groups.pop(key), key=lambda m: m.message_id)
+        data["album"] = album
+        return await handler(event, data)
+
+
+class RelayMiddleware(BaseMiddleware):
+    """Gives handlers a `relay` bound to this update's transaction and outbox."""
+
+    def __init__(
+        self, i18n: I18n, network: Network, langid: LanguageIdentifier | None = None
+    ) -> None:
+        self.i18n = i18n
+        self.network = network
+        self.langid = langid
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        data["relay"] = Relay(
+            data["session"], data["outbox"], self.i18n, self.network, self.langid
+        )
+        return await handler(event, data)
+
+
+class EmergencyMiddleware(BaseMiddleware):
+    """Every private message is checked for emergency words before anything else handles it.
+
+    Whatever state the conversation is in (before the language is chosen, in any wizard step,
+    with or without an open case), words like "fire" or "brand" get the emergency number at
+    once; then the message goes on to its handler as usual. The answer is in the resident's
+    language, else Telegram's, else the language of the words that matched, else in all the
+    network's languages.
+    """
+
+    def __init__(self, detector: EmergencyDetector, i18n: I18n, network: Network) -> None:
+        self.detector = detector
+        self.i18n = i18n
+        self.network = network
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message) and event.chat.type == "private":
+            messages: list[Message] = data.get("album") or [event]
+            words = "\n".join(m.text or m.caption or "" for m in messages)
+            matched = self.detector.languages(words)
+            if matched:
+                outbox: Outbox = data["outbox"]
+                outbox.send(event.answer(self._advice(data, matched)))
+        return await handler(event, data)
+
+    def _advice(self, data: dict[str, Any], matched: set[str]) -> str:
+        texts = []
+        for language in self.languages(data, matched):
+            with self.i18n.use_locale(language):
+                texts.append(emergency_advice(self.network))
+        return "\n\n".join(texts)
+
+    def languages(self, data: dict[str, Any], matched: set[str]) -> list[str]:
+        available = self.i18n.available_locales
+        citizen = data.get("citizen")
+        if citizen is not None and citizen.language in available:
+            return [citizen.language]
+        user: User | None = data.get("event_from_user")
+        telegram = supported(self.i18n, user.language_code if user else None)
+        if telegram is not None:
+            return [telegram]
+        ordered = [self.network.default_language, *self.network.languages]
+        spoken = [code for code in ordered if code in matched and code in available]
+        if len(spoken) == 1:
+            return spoken
+        return list(dict.fromkeys(code for code in ordered if code in available)) or [
+            self.i18n.default_locale
+        ]
+
+
+class LocaleMiddleware(I18nMiddleware):
+    """Citizens get their chosen language (else Telegram's), staff chats the network's language."""
+
+    def __init__(self, i18n: I18n, network: Network) -> None:
+        super().__init__(i18n)
+        self.network = network
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        chat = data.get("event_chat")
+        if chat is not None and chat.type != "private":
+            return supported(self.i18n, self.network.default_language) or self.i18n.default_locale
+        citizen: Citizen | None = data.get("citizen")
+        if citizen is not None and citizen.language in self.i18n.available_locales:
+            return citizen.language
+        user: User | None = data.get("event_from_user")
+        guess = supported(self.i18n, user.language_code if user else None)
+        return guess or self.i18n.default_locale

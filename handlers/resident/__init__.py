@@ -1,0 +1,1 @@
+"""Private chats with residents: onboarding, the report wizard, alerts, their cases, follow-ups."""
