@@ -26,7 +26,8 @@ from sqlalchemy import insert
 from bot.app.composition import Services
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.domain import alerts
+from bot.domain.alerts import engine as alerts
+from bot.domain.alerts.schedule import Schedule
 from bot.network.schema import parse_network
 from bot.telegram.pacing import Pacer
 from bot.ui.i18n import compile_catalogs
@@ -81,8 +82,9 @@ async def run(workdir: Path, i18n: I18n, subscribers: int, latency: float, lanes
                 areas=["centre"],
                 urgent=True,
             ),
+            Schedule(now),
             author_id=None,
-            first_run=now,
+            now=now,
         )
         await session.commit()
 
@@ -99,7 +101,7 @@ async def run(workdir: Path, i18n: I18n, subscribers: int, latency: float, lanes
         await tg.broadcaster.run()  # claims the announcement and queues one alert each
         while True:
             async with factory() as session:
-                occurrences = await alerts.unfinished_occurrences(session)
+                occurrences = await alerts.unfinished(session)
                 waiting = sum([await alerts.open_count(session, o.id) for o in occurrences])
             if not waiting:
                 break

@@ -6,7 +6,7 @@ from aiogram import F, Router
 
 from bot.network.schema import Network
 from handlers import common
-from handlers.coordinator import announce
+from handlers.coordinator import announce, manage
 from handlers.desk import case_commands, staff
 from handlers.filters import Match
 from handlers.resident import case_views, conversation, onboarding, report, subscriptions
@@ -32,5 +32,5 @@ def create_routers(network: Network) -> list[Router]:
     desks.include_routers(case_commands.create_router(), staff.create_router())
     routers = [common.create_router(), citizen, desks]
     if network.coordinators_chat_id is not None:
-        routers.append(announce.create_router(network))
+        routers += [announce.create_router(network), manage.create_router(network)]
     return routers

@@ -229,19 +229,20 @@ class Subscription(Base):
 
 
 class Announcement(Base):
-    """A coordinator's multilingual alert; `texts` maps language codes to text (JSON)."""
+    """A coordinator's multilingual alert: texts per language, audience, schedule."""
 
     __tablename__ = "announcement"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     author_id: Mapped[int | None] = mapped_column(BigInteger)
-    areas: Mapped[str] = mapped_column(Text, default="[]")  # JSON list; empty = all
-    topics: Mapped[str] = mapped_column(Text, default="[]")  # JSON list; empty = all
+    areas: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every area
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every topic
     urgent: Mapped[bool] = mapped_column(default=False)
-    texts: Mapped[str] = mapped_column(Text)  # JSON {language: text}
+    texts: Mapped[dict[str, str]] = mapped_column(JSON)  # {language: text}
     photo_file_id: Mapped[str | None] = mapped_column(String(256))
     schedule: Mapped[str] = mapped_column(String(64), default="once")  # once | cron expression
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # a recurring alert's last day
     status: Mapped[AnnouncementStatus] = mapped_column(
         String(16), default=AnnouncementStatus.SCHEDULED
     )

@@ -6,7 +6,6 @@ statistics code never holds personal data. Nothing here writes or commits.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -168,7 +167,7 @@ class Statistics:
                 occurrence_id=occurrence_id,
                 announcement_id=announcement_id,
                 started_at=when,
-                areas=tuple(json.loads(areas)),
+                areas=tuple(areas),
                 urgent=bool(urgent),
             )
             for occurrence_id, announcement_id, when, areas, urgent in occurrences

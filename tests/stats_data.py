@@ -217,8 +217,8 @@ async def _alerts(session: AsyncSession, citizens: list[Citizen]) -> None:
     ]
     for started, deliveries in plans:
         announcement = Announcement(
-            texts='{"en": "Watch out"}',
-            areas='["centre"]',
+            texts={"en": "Watch out"},
+            areas=["centre"],
             status=AnnouncementStatus.DONE,
             created_at=started,
         )

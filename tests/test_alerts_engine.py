@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.composition import Services
 from bot.config import Settings
-from bot.domain import alerts
-from bot.kinds import DeliveryStatus
+from bot.domain.alerts import engine, subscriptions
+from bot.domain.alerts.schedule import ONCE, Schedule
+from bot.kinds import DeliveryStatus, SubscriptionKind
 from bot.network.schema import Network, parse_network
 from storage.models import Citizen, Delivery
 from tests.conftest import COORDINATORS, NETWORK, Harness, make_harness
@@ -52,7 +53,7 @@ async def citizens(
             )
             session.add(citizen)
             await session.flush()
-            await alerts.toggle(session, citizen, alerts.AREA, area, now)
+            await subscriptions.toggle(session, citizen, SubscriptionKind.AREA, area, now)
             made.append(citizen)
         await session.commit()
     return made
@@ -67,15 +68,17 @@ async def announce(factory: async_sessionmaker[AsyncSession], at: datetime, **dr
             "ar": "سرقات في وسط المدينة",
         },
     )
+    repeat = draft.pop("schedule", ONCE)
     async with factory() as session:
-        announcement = await alerts.create(
+        announcement = await engine.create(
             session,
-            alerts.Draft(texts=texts, areas=draft.pop("areas", ["centre"]), **draft),
+            engine.Draft(texts=texts, areas=draft.pop("areas", ["centre"]), **draft),
+            Schedule(at, repeat),
             author_id=1,
-            first_run=at,
+            now=at,
         )
         await session.commit()
-        return announcement.id
+        return int(announcement.id)
 
 
 async def rows(factory: async_sessionmaker[AsyncSession]) -> list[Delivery]:
@@ -266,7 +269,7 @@ async def test_cancel_before_start_sends_nothing(
     await citizens(session_factory, 2, clock.now())
     announcement_id = await announce(session_factory, clock.now() + timedelta(hours=1))
     async with session_factory() as session:
-        assert await alerts.cancel(session, announcement_id)
+        assert await engine.cancel(session, announcement_id)
         await session.commit()
     clock.advance(hours=2)
     api = FakeTelegram()

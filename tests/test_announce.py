@@ -11,9 +11,11 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.alerts.schedule import ScheduleError, ScheduleProblem, crontab_days, parse
+from bot.kinds import SubscriptionKind
 from bot.network.schema import Network, parse_network
+from bot.ui.announcing import AnnounceStep, Pick, PickCb
 from bot.ui.keyboards import AlertCb
-from handlers.coordinator.announce import PickCb, parse_schedule
 from storage.models import Announcement, Case, Delivery
 from tests.conftest import CENTRAL, COORDINATORS, NETWORK, Harness
 from tests.fakes import FakeClock
@@ -51,27 +53,35 @@ async def subscribe(tg: Harness, user: User, area: str) -> None:
     await tg.send(user, f"/start area-{area}")
 
 
+async def press(tg: Harness, coordinator: User, step: AnnounceStep, value: str) -> None:
+    await tg.feed(
+        tg.updates.staff_callback(coordinator, COORDINATORS, PickCb(step=step, value=value).pack())
+    )
+
+
 async def compose(tg: Harness, coordinator: User, *texts: str, when: str = "now") -> None:
+    """The wizard up to the preview: centre, all topics, urgent, the texts, no photo, `when`."""
+
     async def say(text: str) -> None:
         await tg.staff(COORDINATORS, None, coordinator, text)
 
     await say("/announce")
-    for step, value in (
-        ("areas", "centre"),
-        ("areas", "*"),
-        ("topics", "*"),
-        ("priority", "urgent"),
-    ):
-        await tg.feed(
-            tg.updates.staff_callback(
-                coordinator, COORDINATORS, PickCb(step=step, value=value).pack()
-            )
-        )
+    await press(tg, coordinator, AnnounceStep.AREAS, "centre")
+    await press(tg, coordinator, AnnounceStep.AREAS, Pick.NEXT)
+    await press(tg, coordinator, AnnounceStep.TOPICS, Pick.ALL)
+    await press(tg, coordinator, AnnounceStep.PRIORITY, "urgent")
     for text in texts:
         await say(text)
     await say("/done")
     await say("/skip")
-    await say(when)
+    if when in ("now", "tonight", "tomorrow"):
+        await press(tg, coordinator, AnnounceStep.WHEN, when)
+    else:
+        await say(when)
+
+
+async def confirm(tg: Harness, coordinator: User) -> None:
+    await press(tg, coordinator, AnnounceStep.CONFIRM, Pick.YES)
 
 
 async def test_a_three_language_urgent_alert_reaches_subscribers_with_a_report(
@@ -99,15 +109,15 @@ async def test_a_three_language_urgent_alert_reaches_subscribers_with_a_report(
         "nl: Inbraakgolf in het centrum vannacht.",
         "ar: موجة سرقات في وسط المدينة",
     )
-    previews = [c.text for c in tg.api.sent("sendMessage", COORDINATORS) if c.text.startswith("[")]
-    assert len(previews) == 3 and "🔴" in previews[0]
-    await tg.feed(
-        tg.updates.staff_callback(
-            coordinator, COORDINATORS, PickCb(step="confirm", value="yes").pack()
-        )
-    )
+    previews = {c.text for c in tg.api.sent("sendMessage", COORDINATORS)}
+    assert "<b>🔴 Urgent alert</b>\n\nBurglary wave in the centre tonight." in previews
+    assert "<b>🔴 Dringende alert</b>\n\nInbraakgolf in het centrum vannacht." in previews
+    summary = tg.api.last("sendMessage", COORDINATORS)
+    assert "Recipients now: 3" in summary.text and "Areas: Centre" in summary.text
+    assert summary.buttons == ["✅ Schedule it", "✖ Discard"]
+    await confirm(tg, coordinator)
     number = (await only_announcement(session_factory)).id
-    assert f"Announcement #{number} is scheduled" in tg.api.last("sendMessage", COORDINATORS).text
+    assert f"Announcement #{number} is being sent now" in tg.api.last("editMessageText").text
 
     await tg.run_alerts()
 
@@ -130,11 +140,7 @@ async def test_alert_buttons_count_feedback_and_open_a_linked_report(
     await onboard(tg, alice)
     await subscribe(tg, alice, "centre")
     await compose(tg, coordinator, "en: Missing person near the station.")
-    await tg.feed(
-        tg.updates.staff_callback(
-            coordinator, COORDINATORS, PickCb(step="confirm", value="yes").pack()
-        )
-    )
+    await confirm(tg, coordinator)
     await tg.run_alerts()
     alert = tg.api.last("sendMessage", alice.id)
     assert alert.buttons == ["ℹ️ I have information", "👍 Useful", "👎 Not useful"]
@@ -165,11 +171,7 @@ async def test_a_not_useful_press_is_stored(
     await onboard(tg, alice)
     await subscribe(tg, alice, "centre")
     await compose(tg, coordinator, "en: Road works next week.")
-    await tg.feed(
-        tg.updates.staff_callback(
-            coordinator, COORDINATORS, PickCb(step="confirm", value="yes").pack()
-        )
-    )
+    await confirm(tg, coordinator)
     await tg.run_alerts()
     async with session_factory() as session:
         delivery = (await session.scalars(select(Delivery))).one()
@@ -182,76 +184,184 @@ async def test_a_not_useful_press_is_stored(
         assert stored is not None and stored.feedback == "not_useful"
 
 
-async def test_announcements_can_be_listed_and_cancelled_before_they_start(
+async def test_announcements_are_listed_and_cancelled_after_a_confirmation(
     tg: Harness, coordinator: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     await compose(tg, coordinator, "en: Road works next week.", when="2026-03-10 09:00")
-    await tg.feed(
-        tg.updates.staff_callback(
-            coordinator, COORDINATORS, PickCb(step="confirm", value="yes").pack()
-        )
-    )
+    await confirm(tg, coordinator)
     number = (await only_announcement(session_factory)).id
     await tg.staff(COORDINATORS, None, coordinator, "/announcements")
     listing = tg.api.last("sendMessage", COORDINATORS).text
     assert f"#{number} · scheduled · 2026-03-10 09:00" in listing
 
     await tg.staff(COORDINATORS, None, coordinator, f"/cancel_announcement {number}")
+    question = tg.api.last("sendMessage", COORDINATORS)
+    assert "2026-03-10 09:00" in question.text and "Road works next week." in question.text
+    assert question.buttons == ["Yes, cancel it", "No"]
+    await tg.feed(
+        tg.updates.staff_callback(
+            coordinator,
+            COORDINATORS,
+            PickCb(step=AnnounceStep.CANCEL, value=Pick.YES, number=number).pack(),
+        )
+    )
 
-    assert "is cancelled" in tg.api.last("sendMessage", COORDINATORS).text
+    assert "is cancelled" in tg.api.last("editMessageText", COORDINATORS).text
     async with session_factory() as session:
         assert (await session.scalars(select(Announcement))).one().status == "cancelled"
+    await tg.staff(COORDINATORS, None, coordinator, f"/cancel_announcement {number}")
+    assert "was cancelled already" in tg.api.last("sendMessage", COORDINATORS).text
+    await tg.staff(COORDINATORS, None, coordinator, "/cancel_announcement 99999")
+    assert "There is no announcement #99999" in tg.api.last("sendMessage", COORDINATORS).text
+
+
+async def test_next_says_why_while_nothing_is_ticked(tg: Harness, coordinator: User) -> None:
+    await tg.staff(COORDINATORS, None, coordinator, "/announce")
+    first = tg.api.last("sendMessage", COORDINATORS)
+    assert "All" in first.buttons and any("Next" in label for label in first.buttons)
+
+    await press(tg, coordinator, AnnounceStep.AREAS, Pick.NEXT)
+
+    answer = tg.api.last("answerCallbackQuery")
+    assert answer.params["show_alert"] and "Tick at least one" in answer.params["text"]
+
+
+async def test_a_button_of_a_finished_step_is_no_longer_active(
+    tg: Harness, coordinator: User
+) -> None:
+    await tg.staff(COORDINATORS, None, coordinator, "/announce")
+    await press(tg, coordinator, AnnounceStep.AREAS, Pick.ALL)
+    assert tg.api.last("editMessageText", COORDINATORS).text == "Areas: all"
+    tg.api.clear()
+
+    await press(tg, coordinator, AnnounceStep.AREAS, Pick.ALL)  # the same button again
+
+    assert "no longer active" in tg.api.last("answerCallbackQuery").params["text"]
+    assert "reply_markup" not in tg.api.last("editMessageReplyMarkup", COORDINATORS).params
+    assert not tg.api.sent("sendMessage", COORDINATORS)  # the next question is not asked again
+
+
+async def test_the_photo_is_confirmed_and_the_preview_shows_it(
+    tg: Harness, coordinator: User
+) -> None:
+    await tg.staff(COORDINATORS, None, coordinator, "/announce")
+    await press(tg, coordinator, AnnounceStep.AREAS, Pick.ALL)
+    await press(tg, coordinator, AnnounceStep.TOPICS, Pick.ALL)
+    await press(tg, coordinator, AnnounceStep.PRIORITY, "normal")
+    await tg.staff(COORDINATORS, None, coordinator, "en: Have you seen this bike?")
+    await tg.staff(COORDINATORS, None, coordinator, "/done")
+    photo = [{"file_id": "bike", "file_unique_id": "b", "width": 9, "height": 9}]
+    await tg.staff(COORDINATORS, None, coordinator, None, photo=photo)
+    assert "📷 Photo added." in [c.text for c in tg.api.sent("sendMessage", COORDINATORS)]
+
+    await press(tg, coordinator, AnnounceStep.WHEN, "tonight")
+
+    [preview] = tg.api.sent("sendPhoto", COORDINATORS)
+    assert preview.params["photo"] == "bike" and "Have you seen this bike?" in preview.text
+    assert "18:00" in tg.api.last("sendMessage", COORDINATORS).text
+
+
+async def test_a_recurring_alert_needs_an_end(
+    tg: Harness, coordinator: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await compose(tg, coordinator, "en: Lock your bike.", when="daily 18:00")
+    assert "Until when" in tg.api.last("sendMessage", COORDINATORS).text
+    await press(tg, coordinator, AnnounceStep.UNTIL, "4w")
+    await confirm(tg, coordinator)
+
+    announcement = await only_announcement(session_factory)
+    assert announcement.schedule == "0 18 * * *" and announcement.ends_at is not None
+    assert announcement.next_run_at is not None
+    assert (announcement.ends_at - announcement.next_run_at).days == 28
+
+
+async def test_an_alert_every_few_minutes_is_refused(tg: Harness, coordinator: User) -> None:
+    await compose(tg, coordinator, "en: Spam.", when="cron */5 * * * *")
+
+    assert "at most once an hour" in tg.api.last("sendMessage", COORDINATORS).text
 
 
 @pytest.mark.parametrize(
-    ("text", "first", "schedule"),
+    ("text", "first", "repeat"),
     [
         ("now", "2026-03-05 09:30", "once"),
         ("2026-03-06 18:00", "2026-03-06 17:00", "once"),
         ("daily 18:00", "2026-03-05 17:00", "0 18 * * *"),
         ("weekly mon 09:00", "2026-03-09 08:00", "0 9 * * mon"),
         ("cron 0 9 * * 1", "2026-03-09 08:00", "0 9 * * 1"),
+        ("cron 0 9 * * 0-6", "2026-03-06 08:00", "0 9 * * 0-6"),
+        ("cron 0 9 * * 7", "2026-03-08 08:00", "0 9 * * 7"),
     ],
 )
 def test_schedules_are_read_in_the_network_time_zone(
-    network: Network, text: str, first: str, schedule: str
+    network: Network, text: str, first: str, repeat: str
 ) -> None:
     now = datetime(2026, 3, 5, 9, 30, tzinfo=UTC)
-    parsed = parse_schedule(text, now, network)
-    assert parsed is not None
-    assert parsed[0].astimezone(UTC).strftime("%Y-%m-%d %H:%M") == first
-    assert parsed[1] == schedule
+    parsed = parse(text, now, network.zone)
+    assert parsed.first.astimezone(UTC).strftime("%Y-%m-%d %H:%M") == first
+    assert parsed.repeat == repeat
 
 
-def test_nonsense_and_past_schedules_are_refused(network: Network) -> None:
+@pytest.mark.parametrize(
+    ("field", "days"),
+    [
+        ("1", "mon"),
+        ("0", "sun"),
+        ("7", "sun"),
+        ("0-6", "*"),
+        ("1-5", "mon,tue,wed,thu,fri"),
+        ("*/2", "sun,tue,thu,sat"),
+        ("1-5/2", "mon,wed,fri"),
+        ("sat,sun", "sun,sat"),
+        ("5-7", "sun,fri,sat"),
+    ],
+)
+def test_crontab_days_mean_what_crontab_means(field: str, days: str) -> None:
+    assert crontab_days(field) == days
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("sometime-ish", ScheduleProblem.UNREADABLE),
+        ("2020-01-01 10:00", ScheduleProblem.PASSED),
+        ("weekly funday 10:00", ScheduleProblem.UNREADABLE),
+        ("cron 99 * * * *", ScheduleProblem.UNREADABLE),
+        ("cron */5 * * * *", ScheduleProblem.TOO_OFTEN),
+    ],
+)
+def test_nonsense_past_and_too_frequent_schedules_are_refused(
+    network: Network, text: str, problem: ScheduleProblem
+) -> None:
     now = datetime(2026, 3, 5, 9, 30, tzinfo=UTC)
-    for text in ("tomorrow-ish", "2020-01-01 10:00", "weekly funday 10:00", "cron 99 * * * *"):
-        assert parse_schedule(text, now, network) is None
+    with pytest.raises(ScheduleError) as refused:
+        parse(text, now, network.zone)
+    assert refused.value.problem == problem
 
 
 async def test_alerts_toggles_show_the_choice_and_stop_all_clears_it(
     tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    from handlers.resident.subscriptions import SubCb
+    from handlers.resident.subscriptions import AlertsAction, AlertsCb, SubCb
 
     await onboard(tg, alice)
     await tg.send(alice, "🔔 Alerts")
     assert "You follow no area" in tg.api.last("sendMessage", alice.id).text
 
-    await tg.press(alice, SubCb(kind="area", code="east"))
-    await tg.press(alice, SubCb(kind="topic", code="traffic"))
+    await tg.press(alice, SubCb(kind=SubscriptionKind.AREA, code="east"))
+    await tg.press(alice, SubCb(kind=SubscriptionKind.TOPIC, code="traffic"))
     shown = tg.api.last("editMessageText", alice.id)
     assert "Areas: East" in shown.text and "Topics: Traffic" in shown.text
     assert "🔔 East" in shown.buttons and "🔕 Centre" in shown.buttons
 
-    await tg.press(alice, SubCb(kind="none", code="*"))
+    await tg.press(alice, AlertsCb(action=AlertsAction.STOP_ALL))
     assert "You follow no area" in tg.api.last("editMessageText", alice.id).text
 
 
 async def test_deep_link_subscribes_a_new_citizen_after_consent(
     tg: Harness, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    from bot.domain import alerts
+    from bot.domain.alerts import subscriptions
     from bot.ui.keyboards import ConsentCb, LanguageCb
     from storage.models import Citizen
 
@@ -265,7 +375,8 @@ async def test_deep_link_subscribes_a_new_citizen_after_consent(
     async with session_factory() as session:
         citizen = await session.scalar(select(Citizen).where(Citizen.telegram_id == 8080))
         assert citizen is not None
-        assert (await alerts.subscriptions(session, citizen))["area"] == {"east"}
+        followed = await subscriptions.followed(session, citizen)
+        assert followed[SubscriptionKind.AREA] == {"east"}
 
 
 async def test_quiet_hours_are_set_and_cleared(
@@ -284,3 +395,18 @@ async def test_quiet_hours_are_set_and_cleared(
             "22:30",
             "06:45",
         )
+
+
+async def test_alerts_show_the_quiet_hours_with_a_button_and_accept_short_hours(
+    tg: Harness, alice: User
+) -> None:
+    from handlers.resident.subscriptions import AlertsAction, AlertsCb
+
+    await onboard(tg, alice)
+    await tg.send(alice, "/alerts")
+    assert "Quiet hours: off" in tg.api.last("sendMessage", alice.id).text
+
+    await tg.press(alice, AlertsCb(action=AlertsAction.QUIET))
+    assert "Quiet hours: 22:00-07:00" in tg.api.last("editMessageText", alice.id).text
+    await tg.send(alice, "/quiet 23-6")
+    assert "Quiet hours set: 23:00-06:00" in tg.api.last("sendMessage", alice.id).text

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from aiogram.utils.i18n import I18n
 from aiogram.utils.text_decorations import html_decoration
+from babel.dates import format_date, format_time, get_datetime_format
 
 from bot.kinds import CaseStatus, Privacy
 from bot.network.schema import Network
@@ -86,7 +87,28 @@ def language_label(code: str, guess: str | None = None) -> str:
 
 
 def local_time(moment: datetime, network: Network) -> str:
+    """A compact, unambiguous time for staff lists and audit trails."""
     return moment.astimezone(network.zone).strftime("%Y-%m-%d %H:%M")
+
+
+# The interface's English and Portuguese are Europe's: Babel's bare "en" and "pt" are the US's
+# and Brazil's (12-hour clock, month first; "de" dates written the Brazilian way).
+BABEL_LOCALES = {"en": "en_GB", "pt": "pt_PT"}
+
+
+def babel_locale(language: str) -> str:
+    return BABEL_LOCALES.get(language, language)
+
+
+def local_datetime(moment: datetime, network: Network, language: str) -> str:
+    """A day and time as people write them in `language` (Babel's formats for the locale):
+    "Thursday 5 March 2026, 10:30", "Donnerstag, 5. März 2026, 10:30", …"""
+    local = moment.astimezone(network.zone)
+    locale = babel_locale(language)
+    day = format_date(local, "full", locale=locale)
+    clock = format_time(local, "short", locale=locale)
+    pattern = str(get_datetime_format("medium", locale=locale))
+    return pattern.replace("{1}", day).replace("{0}", clock)
 
 
 def case_line(case: Case, network: Network, language: str) -> str:

@@ -8,31 +8,29 @@ delivery rows and their outbox messages commit together.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 
 from aiogram import Bot
-from aiogram.methods import SendMessage, SendPhoto
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.methods import SendMessage
 from aiogram.utils.i18n import I18n
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.domain import alerts
+from bot.domain.alerts import engine
 from bot.kinds import AnnouncementStatus, DeliveryStatus
 from bot.network.schema import Network
 from bot.telegram.courier import Call, Failure, Sender, Where
 from bot.telegram.outbox import Outbox
+from bot.ui.alerts import alert_message
 from bot.ui.i18n import _, speaking
-from bot.ui.keyboards import AlertCb
-from bot.ui.texts import TELEGRAM_CAPTION_LIMIT, fmt, quote
-from storage.models import Announcement, Citizen, Delivery, Occurrence, OutboxMessage
+from bot.ui.texts import fmt
+from storage.alerts import Announcements, Deliveries, Occurrences
+from storage.models import Citizen, Occurrence, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-ALERT = "alert"
+ALERT = engine.ALERT_EFFECT
 
 
 class Broadcaster:
@@ -55,11 +53,11 @@ class Broadcaster:
     async def run(self) -> None:
         """One tick: claim due announcements and queue their alerts; report what is done."""
         async with self.session_factory() as session:
-            claimed = await alerts.claim_due(
+            claimed = await engine.claim_due(
                 session, self.clock.now(), self.network.zone, self.network.default_language
             )
             for occurrence in claimed:
-                await alerts.queue_alerts(session, occurrence, self.clock.now())
+                await engine.queue_alerts(session, occurrence, self.clock.now())
             await session.commit()
         if claimed:
             self.wake()
@@ -69,22 +67,20 @@ class Broadcaster:
         """Post the delivery report of every occurrence with nothing left to send."""
         async with self.session_factory() as session:
             outbox = Outbox(session, self.bot, self.clock)
-            for occurrence in await alerts.unfinished_occurrences(session):
-                if await alerts.open_count(session, occurrence.id):
-                    continue
+            for occurrence in await engine.finished(session):
                 occurrence.finished_at = self.clock.now()
                 occurrence.reported = True
-                announcement = await session.get(Announcement, occurrence.announcement_id)
-                if announcement is not None and announcement.schedule == "once":
+                announcement = await Announcements(session).by_id(occurrence.announcement_id)
+                if announcement is not None and announcement.next_run_at is None:
                     announcement.status = AnnouncementStatus.DONE
-                summary = await alerts.report(session, occurrence)
+                summary = await engine.report(session, occurrence)
                 self._post_report(outbox, occurrence, summary)
             await session.commit()
         if outbox.written:
             self.wake()
 
     def _post_report(
-        self, outbox: Outbox, occurrence: Occurrence, summary: alerts.DeliveryReport
+        self, outbox: Outbox, occurrence: Occurrence, summary: engine.DeliveryReport
     ) -> None:
         chat = self.network.coordinators_chat_id
         if chat is None:
@@ -127,31 +123,26 @@ class AlertComposer:
 
     async def __call__(self, row: OutboxMessage, where: Where | None, send: Sender) -> list[Call]:
         async with self.session_factory() as session:
-            delivery = await session.get(Delivery, int(row.payload["delivery_id"]))
+            delivery = await Deliveries(session).by_id(int(row.payload["delivery_id"]))
             if delivery is None:
                 return []
-            occurrence = await session.get(Occurrence, delivery.occurrence_id)
+            occurrence = await Occurrences(session).by_id(delivery.occurrence_id)
             announcement = (
-                await session.get(Announcement, occurrence.announcement_id) if occurrence else None
+                await Announcements(session).by_id(occurrence.announcement_id)
+                if occurrence
+                else None
             )
         if announcement is None:
             return []
-        texts: dict[str, str] = json.loads(announcement.texts)
         with speaking(self.i18n, delivery.language):
-            text = alert_text(announcement.urgent, texts[delivery.language])
-            markup = alert_buttons(delivery.id)
-        if announcement.photo_file_id and len(text) <= TELEGRAM_CAPTION_LIMIT:
-            return [
-                Call(
-                    SendPhoto(
-                        chat_id=delivery.chat_id,
-                        photo=announcement.photo_file_id,
-                        caption=text,
-                        reply_markup=markup,
-                    )
-                )
-            ]
-        return [Call(SendMessage(chat_id=delivery.chat_id, text=text, reply_markup=markup))]
+            message = alert_message(
+                delivery.chat_id,
+                announcement.urgent,
+                announcement.texts[delivery.language],
+                announcement.photo_file_id,
+                delivery.id,
+            )
+        return [Call(message)]
 
 
 class AlertDelivered:
@@ -168,7 +159,7 @@ class AlertDelivered:
         chat_id: int,
         message_ids: list[int],
     ) -> None:
-        delivery = await session.get(Delivery, int(row.payload["delivery_id"]))
+        delivery = await Deliveries(session).by_id(int(row.payload["delivery_id"]))
         if delivery is not None:
             delivery.status = DeliveryStatus.SENT
             delivery.message_id = message_ids[0] if message_ids else None
@@ -178,7 +169,7 @@ class AlertDelivered:
     async def failed(
         self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
     ) -> None:
-        delivery = await session.get(Delivery, int(row.payload["delivery_id"]))
+        delivery = await Deliveries(session).by_id(int(row.payload["delivery_id"]))
         if delivery is None:
             return
         delivery.attempts = row.attempts
@@ -192,26 +183,3 @@ class AlertDelivered:
                 citizen.blocked_bot = True
         else:
             delivery.status = DeliveryStatus.FAILED
-
-
-def alert_text(urgent: bool, text: str) -> str:
-    """An alert as a citizen sees it, in the current language."""
-    heading = _("🔴 Urgent alert") if urgent else _("📢 Alert")
-    return f"<b>{heading}</b>\n\n{quote(text)}"
-
-
-def alert_buttons(delivery_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("ℹ️ I have information"),
-        callback_data=AlertCb(delivery_id=delivery_id, action="info"),
-    )
-    builder.button(
-        text=_("👍 Useful"), callback_data=AlertCb(delivery_id=delivery_id, action="useful")
-    )
-    builder.button(
-        text=_("👎 Not useful"),
-        callback_data=AlertCb(delivery_id=delivery_id, action="not_useful"),
-    )
-    builder.adjust(1, 2)
-    return builder.as_markup()

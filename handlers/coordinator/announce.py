@@ -1,34 +1,34 @@
-"""The coordinators' group: /announce (audience, priority, texts per language, photo,
-schedule, preview, confirm), /announcements and /cancel_announcement."""
+"""/announce in the coordinators' group, one handler per step: areas → topics → priority →
+texts per language (/done) → photo (/skip) → when → until (recurring only) → preview and
+summary → schedule. A button of a step that is already answered says it is no longer active."""
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime, time
-from typing import Any
+from datetime import date, datetime, time
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, StateFilter
-from aiogram.filters.callback_data import CallbackData
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.methods import SendMessage
+from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import alerts
-from bot.network.schema import Named, Network
+from bot.domain.alerts.schedule import ScheduleError, ScheduleProblem, parse
+from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
+from bot.ui import announcing
+from bot.ui.announcing import AnnounceStep, Pick, PickCb
 from bot.ui.i18n import LANGUAGE_NAMES, _
-from bot.ui.texts import fmt, local_time
-from bot.workflows.broadcaster import alert_buttons, alert_text
+from bot.ui.texts import fmt
+from bot.workflows import announcements
+from bot.workflows.announcements import AnnounceDraft
 from handlers.filters import Match
 
 TEXT_LINE = re.compile(r"^\s*([a-z]{2,3})\s*:\s*(.+)$", re.DOTALL)
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class AnnounceForm(StatesGroup):
@@ -37,13 +37,9 @@ class AnnounceForm(StatesGroup):
     priority = State()
     texts = State()
     photo = State()
-    schedule = State()
+    when = State()
+    until = State()
     confirm = State()
-
-
-class PickCb(CallbackData, prefix="ann"):
-    step: str  # areas | topics | priority | confirm
-    value: str
 
 
 def create_router(network: Network) -> Router:
@@ -51,34 +47,53 @@ def create_router(network: Network) -> Router:
     router.message.filter(Match(F.chat.id == network.coordinators_chat_id))
     router.callback_query.filter(Match(F.message.chat.id == network.coordinators_chat_id))
     router.message.register(cmd_announce, Command("announce"))
-    router.message.register(cmd_announcements, Command("announcements"))
-    router.message.register(cmd_cancel_announcement, Command("cancel_announcement"))
     router.message.register(cmd_stop, Command("cancel"), StateFilter(AnnounceForm))
-    router.callback_query.register(cb_pick, PickCb.filter(), StateFilter(AnnounceForm))
-    router.message.register(on_texts, StateFilter(AnnounceForm.texts))
-    router.message.register(on_photo, StateFilter(AnnounceForm.photo))
-    router.message.register(on_schedule, StateFilter(AnnounceForm.schedule))
+    steps = (
+        (AnnounceStep.AREAS, AnnounceForm.areas, cb_area),
+        (AnnounceStep.TOPICS, AnnounceForm.topics, cb_topic),
+        (AnnounceStep.PRIORITY, AnnounceForm.priority, cb_priority),
+        (AnnounceStep.WHEN, AnnounceForm.when, cb_when),
+        (AnnounceStep.UNTIL, AnnounceForm.until, cb_until),
+        (AnnounceStep.CONFIRM, AnnounceForm.confirm, cb_confirm),
+    )
+    for step, form_state, handler in steps:
+        router.callback_query.register(
+            handler, PickCb.filter(F.step == step), StateFilter(form_state)
+        )
+    router.message.register(on_done, Command("done"), StateFilter(AnnounceForm.texts))
+    router.message.register(on_text, StateFilter(AnnounceForm.texts))
+    router.message.register(on_skip_photo, Command("skip"), StateFilter(AnnounceForm.photo))
+    router.message.register(on_photo, Match(F.photo), StateFilter(AnnounceForm.photo))
+    router.message.register(on_not_a_photo, StateFilter(AnnounceForm.photo))
+    router.message.register(on_when, StateFilter(AnnounceForm.when))
+    router.message.register(on_until, StateFilter(AnnounceForm.until))
     return router
 
 
-def _toggles(
-    items: tuple[Named, ...], chosen: list[str], step: str, language: str
-) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for item in items:
-        mark = "✅" if item.code in chosen else "⬜"
-        builder.button(
-            text=f"{mark} {item.name(language, language)}",
-            callback_data=PickCb(step=step, value=item.code),
-        )
-    builder.adjust(2)
-    builder.row(
-        InlineKeyboardButton(
-            text=_("All") if not chosen else _("Next ▶"),
-            callback_data=PickCb(step=step, value="*").pack(),
-        )
-    )
-    return builder.as_markup()
+async def _draft(state: FSMContext) -> AnnounceDraft:
+    return AnnounceDraft.of(await state.get_data())
+
+
+async def _keep(state: FSMContext, draft: AnnounceDraft) -> None:
+    await state.update_data(draft.saved())
+
+
+def _ask(
+    outbox: Outbox, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    outbox.send(SendMessage(chat_id=chat_id, text=text, reply_markup=markup))
+
+
+def _chat(event: Message | CallbackQuery) -> int:
+    message = event.message if isinstance(event, CallbackQuery) else event
+    assert message is not None
+    return message.chat.id
+
+
+def _answered(outbox: Outbox, query: CallbackQuery, text: str) -> None:
+    """The step is done: its message says what was chosen and loses its buttons."""
+    if query.message is not None and not isinstance(query.message, InaccessibleMessage):
+        outbox.send(query.message.edit_text(text, reply_markup=None))
 
 
 async def cmd_announce(
@@ -87,20 +102,204 @@ async def cmd_announce(
     """Start composing an announcement."""
     await state.clear()
     await state.set_state(AnnounceForm.areas)
-    await state.update_data(areas=[], topics=[], texts={}, started_by=_author(message))
+    author = message.from_user.id if message.from_user else None
+    await _keep(state, AnnounceDraft(author_id=author))
     outbox.send(
         message.answer(
-            _("New announcement. Which areas? Tick them, or press “All”. (/cancel stops.)"),
-            reply_markup=_toggles(network.areas, [], "areas", network.default_language),
+            _(
+                "New announcement. Which areas? Tick them and press “Next ▶”, or press “All”. "
+                "(/cancel stops.)"
+            ),
+            reply_markup=announcing.toggles(
+                network.areas, [], AnnounceStep.AREAS, network.default_language
+            ),
         )
     )
 
 
-def _author(message: Message) -> int | None:
-    return message.from_user.id if message.from_user else None
+async def _toggle_or_move_on(
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: PickCb,
+    state: FSMContext,
+    network: Network,
+    kind: str,
+) -> bool:
+    """A tick updates the keyboard (False); *All* or *Next* end the step (True)."""
+    draft = await _draft(state)
+    items = network.areas if kind == "areas" else network.topics
+    if callback_data.value == Pick.NEXT and not getattr(draft, kind):
+        outbox.answer(query.answer(_("Tick at least one, or press “All”."), show_alert=True))
+        return False
+    if callback_data.value not in (Pick.ALL, Pick.NEXT):
+        chosen = draft.toggle(kind, callback_data.value)
+        await _keep(state, draft)
+        outbox.answer(query.answer())
+        if isinstance(query.message, Message):
+            outbox.send(
+                query.message.edit_reply_markup(
+                    reply_markup=announcing.toggles(
+                        items, chosen, callback_data.step, network.default_language
+                    )
+                )
+            )
+        return False
+    if callback_data.value == Pick.ALL:
+        setattr(draft, kind, [])
+        await _keep(state, draft)
+    outbox.answer(query.answer())
+    title = _("Areas: {names}") if kind == "areas" else _("Topics: {names}")
+    _answered(
+        outbox,
+        query,
+        fmt(title, names=announcing.names(items, getattr(draft, kind), network.default_language)),
+    )
+    return True
 
 
-async def cb_pick(
+async def cb_area(
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: PickCb,
+    state: FSMContext,
+    network: Network,
+) -> None:
+    if not await _toggle_or_move_on(query, outbox, callback_data, state, network, "areas"):
+        return
+    if network.topics:
+        await state.set_state(AnnounceForm.topics)
+        _ask(
+            outbox,
+            _chat(query),
+            _("Which topics? Tick them and press “Next ▶”, or press “All”."),
+            announcing.toggles(network.topics, [], AnnounceStep.TOPICS, network.default_language),
+        )
+        return
+    await _ask_priority(query, outbox, state)
+
+
+async def cb_topic(
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: PickCb,
+    state: FSMContext,
+    network: Network,
+) -> None:
+    if await _toggle_or_move_on(query, outbox, callback_data, state, network, "topics"):
+        await _ask_priority(query, outbox, state)
+
+
+async def _ask_priority(query: CallbackQuery, outbox: Outbox, state: FSMContext) -> None:
+    await state.set_state(AnnounceForm.priority)
+    _ask(
+        outbox,
+        _chat(query),
+        _("Priority? Urgent alerts also reach residents during their quiet hours."),
+        announcing.priority(),
+    )
+
+
+async def cb_priority(
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: PickCb,
+    state: FSMContext,
+    network: Network,
+) -> None:
+    draft = await _draft(state)
+    draft.urgent = callback_data.value == "urgent"
+    await _keep(state, draft)
+    await state.set_state(AnnounceForm.texts)
+    outbox.answer(query.answer())
+    _answered(
+        outbox,
+        query,
+        _("Priority: 🔴 urgent (ignores quiet hours)") if draft.urgent else _("Priority: normal"),
+    )
+    language = network.default_language
+    _ask(
+        outbox,
+        _chat(query),
+        fmt(
+            _(
+                "Send the text in each language, one message per language, starting "
+                "with the language code, e.g. “{example}”. At least {language} is "
+                "needed. Send /done when finished."
+            ),
+            example=f"{language}: …",
+            language=LANGUAGE_NAMES.get(language, language),
+        ),
+    )
+
+
+async def on_text(message: Message, outbox: Outbox, state: FSMContext) -> None:
+    match = TEXT_LINE.match(message.text or "")
+    if match is None or match.group(1) not in LANGUAGE_NAMES:
+        outbox.send(
+            message.reply(_("Start the message with a language code and a colon, e.g. “nl: …”."))
+        )
+        return
+    draft = await _draft(state)
+    draft.texts[match.group(1)] = match.group(2).strip()
+    await _keep(state, draft)
+    outbox.send(
+        message.reply(
+            fmt(
+                _("{language} saved ({count} so far)."),
+                language=LANGUAGE_NAMES[match.group(1)],
+                count=len(draft.texts),
+            )
+        )
+    )
+
+
+async def on_done(message: Message, outbox: Outbox, state: FSMContext, network: Network) -> None:
+    draft = await _draft(state)
+    if network.default_language not in draft.texts:
+        outbox.send(
+            message.reply(
+                fmt(
+                    _("The {language} text is still missing."),
+                    language=LANGUAGE_NAMES.get(network.default_language, ""),
+                )
+            )
+        )
+        return
+    await state.set_state(AnnounceForm.photo)
+    outbox.send(message.answer(_("Add a photo, or send /skip.")))
+
+
+async def on_photo(message: Message, outbox: Outbox, state: FSMContext) -> None:
+    assert message.photo is not None
+    draft = await _draft(state)
+    draft.photo = message.photo[-1].file_id
+    await _keep(state, draft)
+    outbox.send(message.reply(_("📷 Photo added.")))
+    await _ask_when(message, outbox, state)
+
+
+async def on_skip_photo(message: Message, outbox: Outbox, state: FSMContext) -> None:
+    await _ask_when(message, outbox, state)
+
+
+async def on_not_a_photo(message: Message, outbox: Outbox) -> None:
+    outbox.send(message.reply(_("Send a photo, or /skip.")))
+
+
+async def _ask_when(message: Message, outbox: Outbox, state: FSMContext) -> None:
+    await state.set_state(AnnounceForm.when)
+    outbox.send(
+        message.answer(
+            _(
+                "When? Press a button, or send a date and time (“2026-12-01 18:00”, "
+                "“tomorrow 09:00”), “daily 18:00”, “weekly mon 09:00” or “cron 0 9 * * 1”."
+            ),
+            reply_markup=announcing.quick_times(),
+        )
+    )
+
+
+async def cb_when(
     query: CallbackQuery,
     outbox: Outbox,
     callback_data: PickCb,
@@ -110,270 +309,161 @@ async def cb_pick(
     clock: Clock,
     i18n: I18n,
 ) -> None:
-    data = await state.get_data()
-    message = query.message if isinstance(query.message, Message) else None
+    if callback_data.value not in announcing.QUICK_TIMES:
+        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+        return
+    schedule = announcements.quick_time(callback_data.value, clock.now(), network)
+    draft = await _draft(state)
+    draft.first, draft.repeat = schedule.first.isoformat(), schedule.repeat
+    await _keep(state, draft)
     outbox.answer(query.answer())
-    if message is None:
+    when = announcing.when_text(
+        schedule.first, schedule.repeat, None, network, network.default_language
+    )
+    _answered(outbox, query, fmt(_("When: {when}"), when=when))
+    await _confirm(_chat(query), outbox, state, network, session, i18n)
+
+
+async def on_when(
+    message: Message,
+    outbox: Outbox,
+    state: FSMContext,
+    network: Network,
+    session: AsyncSession,
+    clock: Clock,
+    i18n: I18n,
+) -> None:
+    words = announcing.translate_time_words(message.text or "", i18n, network.default_language)
+    try:
+        schedule = parse(_resolve_days(words, clock.now(), network), clock.now(), network.zone)
+    except ScheduleError as error:
+        outbox.send(message.reply(_schedule_problem(error.problem)))
         return
-    step, value = callback_data.step, callback_data.value
-    language = network.default_language
-    if step in ("areas", "topics") and value != "*":
-        chosen: list[str] = data.get(step, [])
-        chosen = [c for c in chosen if c != value] if value in chosen else [*chosen, value]
-        await state.update_data({step: chosen})
-        items = network.areas if step == "areas" else network.topics
-        outbox.send(
-            message.edit_reply_markup(reply_markup=_toggles(items, chosen, step, language))
-        )
-        return
-    if step == "areas":
-        if network.topics:
-            await state.set_state(AnnounceForm.topics)
-            outbox.send(
-                message.answer(
-                    _("Which topics? Tick them, or press “All”."),
-                    reply_markup=_toggles(network.topics, [], "topics", language),
-                )
-            )
-            return
-        step = "topics"
-    if step == "topics":
-        await state.set_state(AnnounceForm.priority)
-        builder = InlineKeyboardBuilder()
-        builder.button(text=_("Normal"), callback_data=PickCb(step="priority", value="normal"))
-        builder.button(
-            text=_("🔴 Urgent (ignores quiet hours)"),
-            callback_data=PickCb(step="priority", value="urgent"),
-        )
-        outbox.send(message.answer(_("Priority?"), reply_markup=builder.as_markup()))
-        return
-    if step == "priority":
-        await state.update_data(urgent=value == "urgent")
-        await state.set_state(AnnounceForm.texts)
+    draft = await _draft(state)
+    draft.first, draft.repeat = schedule.first.isoformat(), schedule.repeat
+    await _keep(state, draft)
+    if schedule.recurring:
+        await state.set_state(AnnounceForm.until)
         outbox.send(
             message.answer(
-                fmt(
-                    _(
-                        "Send the text in each language, one message per language, starting "
-                        "with the language code, e.g. “{example}”. At least {language} is "
-                        "needed. Send /done when finished."
-                    ),
-                    example=f"{language}: …",
-                    language=LANGUAGE_NAMES.get(language, language),
-                )
+                _("Until when should it repeat? Press a button or send a date (“2026-12-31”)."),
+                reply_markup=announcing.quick_ends(),
             )
         )
         return
-    if step == "confirm" and value == "yes":
-        await _save(outbox, message, state, network, session, clock)
-        return
-    await state.clear()
-    outbox.send(message.answer(_("Announcement discarded.")))
+    await _confirm(_chat(message), outbox, state, network, session, i18n)
 
 
-async def on_texts(message: Message, outbox: Outbox, state: FSMContext, network: Network) -> None:
-    texts: dict[str, str] = (await state.get_data()).get("texts", {})
-    if message.text == "/done" or (message.text or "").startswith("/done@"):
-        if network.default_language not in texts:
-            outbox.send(
-                message.reply(
-                    fmt(
-                        _("The {language} text is still missing."),
-                        language=LANGUAGE_NAMES.get(network.default_language, ""),
-                    )
-                )
-            )
-            return
-        await state.set_state(AnnounceForm.photo)
-        outbox.send(message.answer(_("Add a photo, or send /skip.")))
-        return
-    match = TEXT_LINE.match(message.text or "")
-    if match is None or match.group(1) not in LANGUAGE_NAMES:
-        outbox.send(
-            message.reply(_("Start the message with a language code and a colon, e.g. “nl: …”."))
-        )
-        return
-    texts[match.group(1)] = match.group(2).strip()
-    await state.update_data(texts=texts)
-    outbox.send(
-        message.reply(
-            fmt(
-                _("{language} saved ({count} so far)."),
-                language=LANGUAGE_NAMES[match.group(1)],
-                count=len(texts),
-            )
-        )
+def _resolve_days(words: str, now: datetime, network: Network) -> str:
+    """ "today 18:00" / "tomorrow 09:00" / "tonight" as a date and time the parser reads."""
+    local = now.astimezone(network.zone).date()
+    parts = words.split()
+    if parts[:1] == ["tonight"]:
+        return f"{local.isoformat()} 18:00"
+    if parts[:1] in (["today"], ["tomorrow"]) and len(parts) == 2:
+        day = local if parts[0] == "today" else date.fromordinal(local.toordinal() + 1)
+        return f"{day.isoformat()} {parts[1]}"
+    return words
+
+
+def _schedule_problem(problem: ScheduleProblem) -> str:
+    if problem == ScheduleProblem.PASSED:
+        return _("That moment has passed. Send a time in the future.")
+    if problem == ScheduleProblem.TOO_OFTEN:
+        return _("A recurring alert may go out at most once an hour.")
+    return _(
+        "I did not understand that time. Try “now”, “2026-12-01 18:00”, “tomorrow 09:00”, "
+        "“daily 18:00”, “weekly mon 09:00” or “cron 0 9 * * 1”."
     )
 
 
-async def on_photo(message: Message, outbox: Outbox, state: FSMContext) -> None:
-    if message.photo:
-        await state.update_data(photo=message.photo[-1].file_id)
-    elif (message.text or "").split("@")[0] != "/skip":
-        outbox.send(message.reply(_("Send a photo, or /skip.")))
-        return
-    await state.set_state(AnnounceForm.schedule)
-    outbox.send(
-        message.answer(
-            _(
-                "When? Send “now”, a date and time (“2026-12-01 18:00”), “daily 18:00”, "
-                "“weekly mon 09:00” or “cron 0 9 * * 1”."
-            )
-        )
-    )
-
-
-def parse_schedule(text: str, now: datetime, network: Network) -> tuple[datetime, str] | None:
-    """The first run (UTC-aware) and the stored schedule ("once" or a cron expression)."""
-    words = text.strip().lower().split()
-    zone = network.zone
-    try:
-        if words == ["now"]:
-            return now, "once"
-        if len(words) == 2 and words[0] not in ("daily", "cron"):
-            moment = datetime.fromisoformat(" ".join(words)).replace(tzinfo=zone)
-            return (moment, "once") if moment > now else None
-        if words[0] == "daily" and len(words) == 2:
-            at = time.fromisoformat(words[1])
-            expression = f"{at.minute} {at.hour} * * *"
-        elif words[0] == "weekly" and len(words) == 3 and words[1] in WEEKDAYS:
-            at = time.fromisoformat(words[2])
-            expression = f"{at.minute} {at.hour} * * {words[1]}"
-        elif words[0] == "cron" and len(words) == 6:
-            expression = " ".join(words[1:])
-        else:
-            return None
-        first = alerts.cron_trigger(expression, zone).get_next_fire_time(None, now)
-    except ValueError:
-        return None
-    return (first, expression) if first is not None else None
-
-
-async def on_schedule(
-    message: Message, outbox: Outbox, state: FSMContext, network: Network, clock: Clock, i18n: I18n
-) -> None:
-    parsed = parse_schedule(message.text or "", clock.now(), network)
-    if parsed is None:
-        outbox.send(
-            message.reply(
-                _(
-                    "I did not understand that time. Try “now”, “2026-12-01 18:00”, "
-                    "“daily 18:00”, “weekly mon 09:00” or “cron 0 9 * * 1”."
-                )
-            )
-        )
-        return
-    first, schedule = parsed
-    await state.update_data(first=first.isoformat(), schedule=schedule)
-    await state.set_state(AnnounceForm.confirm)
-    data = await state.get_data()
-    # The preview is exactly what citizens of each language will get.
-    for language, text in data["texts"].items():
-        with i18n.use_locale(language):
-            outbox.send(
-                message.answer(
-                    f"[{language}]\n{alert_text(data.get('urgent', False), text)}",
-                    reply_markup=alert_buttons(0),
-                )
-            )
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("✅ Schedule it"), callback_data=PickCb(step="confirm", value="yes"))
-    builder.button(text=_("✖ Discard"), callback_data=PickCb(step="confirm", value="no"))
-    outbox.send(
-        message.answer(
-            fmt(
-                _("Above: the preview per language. First sending: {time} ({schedule})."),
-                time=local_time(first, network),
-                schedule=schedule,
-            ),
-            reply_markup=builder.as_markup(),
-        )
-    )
-
-
-async def _save(
+async def cb_until(
+    query: CallbackQuery,
     outbox: Outbox,
+    callback_data: PickCb,
+    state: FSMContext,
+    network: Network,
+    session: AsyncSession,
+    i18n: I18n,
+) -> None:
+    if callback_data.value not in announcing.QUICK_ENDS:
+        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+        return
+    draft = await _draft(state)
+    assert draft.first is not None
+    until = announcements.end_after(callback_data.value, datetime.fromisoformat(draft.first))
+    draft.until = until.isoformat()
+    await _keep(state, draft)
+    outbox.answer(query.answer())
+    _answered(outbox, query, fmt(_("Until: {day}"), day=until.astimezone(network.zone).date()))
+    await _confirm(_chat(query), outbox, state, network, session, i18n)
+
+
+async def on_until(
     message: Message,
+    outbox: Outbox,
+    state: FSMContext,
+    network: Network,
+    session: AsyncSession,
+    i18n: I18n,
+) -> None:
+    draft = await _draft(state)
+    assert draft.first is not None
+    try:
+        day = date.fromisoformat((message.text or "").strip())
+    except ValueError:
+        outbox.send(message.reply(_("Send the last day as a date, e.g. “2026-12-31”.")))
+        return
+    until = datetime.combine(day, time(23, 59), network.zone)
+    if until <= datetime.fromisoformat(draft.first):
+        outbox.send(message.reply(_("The last day must come after the first sending.")))
+        return
+    draft.until = until.isoformat()
+    await _keep(state, draft)
+    await _confirm(_chat(message), outbox, state, network, session, i18n)
+
+
+async def _confirm(
+    chat_id: int,
+    outbox: Outbox,
+    state: FSMContext,
+    network: Network,
+    session: AsyncSession,
+    i18n: I18n,
+) -> None:
+    draft = await _draft(state)
+    await state.set_state(AnnounceForm.confirm)
+    summary = await announcements.summary(session, draft, network)
+    buttons = announcing.yes_no(AnnounceStep.CONFIRM, _("✅ Schedule it"), _("✖ Discard"))
+    announcements.preview(outbox, chat_id, draft, i18n, summary, buttons)
+
+
+async def cb_confirm(
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: PickCb,
     state: FSMContext,
     network: Network,
     session: AsyncSession,
     clock: Clock,
 ) -> None:
-    data: dict[str, Any] = await state.get_data()
+    draft = await _draft(state)
     await state.clear()
-    announcement = await alerts.create(
-        session,
-        alerts.Draft(
-            texts=data["texts"],
-            areas=data.get("areas", []),
-            topics=data.get("topics", []),
-            urgent=bool(data.get("urgent")),
-            photo_file_id=data.get("photo"),
-            schedule=data["schedule"],
-        ),
-        author_id=data.get("started_by"),
-        first_run=datetime.fromisoformat(data["first"]),
+    outbox.answer(query.answer())
+    if callback_data.value != Pick.YES or draft.first is None:
+        _answered(outbox, query, _("Announcement discarded."))
+        return
+    announcement = await announcements.save(session, draft, clock.now())
+    schedule = draft.schedule
+    if schedule.first <= clock.now() and not schedule.recurring:
+        _answered(outbox, query, announcing.sent_now(announcement.id))
+        return
+    when = announcing.when_text(
+        schedule.first, schedule.repeat, schedule.until, network, network.default_language
     )
-    outbox.send(
-        message.answer(
-            fmt(
-                _(
-                    "Announcement #{number} is scheduled. /announcements lists it; "
-                    "/cancel_announcement {number} cancels it."
-                ),
-                number=announcement.id,
-            )
-        )
-    )
+    _answered(outbox, query, announcing.scheduled(announcement.id, when))
 
 
 async def cmd_stop(message: Message, outbox: Outbox, state: FSMContext) -> None:
     await state.clear()
     outbox.send(message.answer(_("Announcement discarded.")))
-
-
-async def cmd_announcements(
-    message: Message, outbox: Outbox, session: AsyncSession, network: Network
-) -> None:
-    rows = await alerts.recent_announcements(session)
-    if not rows:
-        outbox.send(message.answer(_("No announcements yet.")))
-        return
-    lines = [_("<b>Announcements</b>")]
-    for row in rows:
-        when = local_time(row.next_run_at, network) if row.next_run_at else "—"
-        first = next(iter(json.loads(row.texts).values()), "")[:40]
-        lines.append(
-            fmt(
-                "#{number} · {status} · {when} · {text}",
-                number=row.id,
-                status=row.status,
-                when=when,
-                text=first,
-            )
-        )
-    outbox.send(message.answer("\n".join(lines)))
-
-
-async def cmd_cancel_announcement(
-    message: Message, outbox: Outbox, command: CommandObject, session: AsyncSession
-) -> None:
-    try:
-        number = int((command.args or "").strip().lstrip("#"))
-    except ValueError:
-        outbox.send(message.reply(_("Give the number, e.g. /cancel_announcement 12")))
-        return
-    if await alerts.cancel(session, number):
-        outbox.send(message.reply(fmt(_("Announcement #{number} is cancelled."), number=number)))
-    else:
-        outbox.send(
-            message.reply(
-                fmt(
-                    _(
-                        "Announcement #{number} cannot be cancelled (unknown, already "
-                        "sending, done or cancelled)."
-                    ),
-                    number=number,
-                )
-            )
-        )

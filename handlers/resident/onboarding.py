@@ -10,8 +10,9 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import alerts
+from bot.domain.alerts import subscriptions
 from bot.domain.citizens import give_consent, register, set_language
+from bot.kinds import SubscriptionKind
 from bot.network.schema import Area, Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
@@ -112,7 +113,7 @@ async def _subscribe_to(
     clock: Clock,
     i18n: I18n,
 ) -> None:
-    await alerts.subscribe(session, citizen, alerts.AREA, area.code, clock.now())
+    await subscriptions.subscribe(session, citizen, SubscriptionKind.AREA, area.code, clock.now())
     name = area.name(i18n.current_locale, i18n.default_locale)
     outbox.send(
         message.answer(

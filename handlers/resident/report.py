@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain import alerts
+from bot.domain.alerts import engine
 from bot.domain.cases import NewReport
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
@@ -110,7 +110,7 @@ async def cb_alert_information(
     citizen: Citizen,
 ) -> None:
     """ "I have information" under an alert: a report linked to that alert."""
-    alert_id = await alerts.announcement_of_delivery(
+    alert_id = await engine.announcement_of_delivery(
         session, callback_data.delivery_id, citizen.chat_id
     )
     outbox.answer(query.answer())

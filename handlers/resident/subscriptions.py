@@ -1,7 +1,9 @@
-"""A citizen's alerts: areas and topics as toggles, "stop all", quiet hours, and the
-"useful / not useful" buttons under each alert."""
+"""A resident's alerts: areas and topics as toggles, "stop all", quiet hours (shown, with a
+button, and `/quiet 22-7`), and the "useful / not useful" buttons under each alert."""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -12,7 +14,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import alerts
+from bot.domain.alerts import engine, subscriptions
+from bot.kinds import SubscriptionKind
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
@@ -21,10 +24,21 @@ from bot.ui.texts import MENU_ALERTS, fmt
 from handlers.filters import Consented, MenuButton
 from storage.models import Citizen
 
+DEFAULT_QUIET = ("22:00", "07:00")
+
 
 class SubCb(CallbackData, prefix="sub"):
-    kind: str  # area | topic | none
+    kind: SubscriptionKind
     code: str
+
+
+class AlertsAction(StrEnum):
+    STOP_ALL = "stop"
+    QUIET = "quiet"
+
+
+class AlertsCb(CallbackData, prefix="alerts"):
+    action: AlertsAction
 
 
 def create_router() -> Router:
@@ -34,33 +48,40 @@ def create_router() -> Router:
     router.message.register(cmd_alerts, Command("alerts"))
     router.message.register(cmd_alerts, MenuButton(MENU_ALERTS))
     router.message.register(cmd_quiet, Command("quiet"))
-    router.callback_query.register(cb_toggle, SubCb.filter(F.kind.in_({"area", "topic"})))
-    router.callback_query.register(cb_none, SubCb.filter(F.kind == "none"))
+    router.callback_query.register(cb_toggle, SubCb.filter())
+    router.callback_query.register(cb_stop_all, AlertsCb.filter(F.action == AlertsAction.STOP_ALL))
+    router.callback_query.register(cb_quiet, AlertsCb.filter(F.action == AlertsAction.QUIET))
     router.callback_query.register(
         cb_alert_feedback, keyboards.AlertCb.filter(F.action.in_({"useful", "not_useful"}))
     )
     return router
 
 
+Followed = dict[SubscriptionKind, set[str]]
+
+
 def _keyboard(
-    network: Network, chosen: dict[str, set[str]], language: str
+    network: Network, chosen: Followed, citizen: Citizen, language: str
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for kind, items in ((alerts.AREA, network.areas), (alerts.TOPIC, network.topics)):
+    kinds = ((SubscriptionKind.AREA, network.areas), (SubscriptionKind.TOPIC, network.topics))
+    for kind, items in kinds:
         for item in items:
             mark = "🔔" if item.code in chosen.get(kind, set()) else "🔕"
             builder.button(
                 text=f"{mark} {item.name(language, network.default_language)}",
                 callback_data=SubCb(kind=kind, code=item.code),
             )
-    builder.button(text=_("Stop all alerts"), callback_data=SubCb(kind="none", code="*"))
+    quiet = _("🌙 Quiet hours: off") if citizen.quiet_start else _("🌙 Quiet hours: on")
+    builder.button(text=quiet, callback_data=AlertsCb(action=AlertsAction.QUIET))
+    builder.button(text=_("Stop all alerts"), callback_data=AlertsCb(action=AlertsAction.STOP_ALL))
     builder.adjust(2)
     return builder.as_markup()
 
 
-def _summary(network: Network, chosen: dict[str, set[str]], language: str) -> str:
-    def names(kind: str) -> str:
-        items = network.areas if kind == alerts.AREA else network.topics
+def _summary(network: Network, chosen: Followed, citizen: Citizen, language: str) -> str:
+    def names(kind: SubscriptionKind) -> str:
+        items = network.areas if kind == SubscriptionKind.AREA else network.topics
         picked = [
             i.name(language, network.default_language)
             for i in items
@@ -68,7 +89,7 @@ def _summary(network: Network, chosen: dict[str, set[str]], language: str) -> st
         ]
         return ", ".join(picked)
 
-    areas, topics = names(alerts.AREA), names(alerts.TOPIC)
+    areas, topics = names(SubscriptionKind.AREA), names(SubscriptionKind.TOPIC)
     lines = [_("<b>Alerts</b>")]
     lines.append(
         fmt(_("Areas: {names}"), names=areas)
@@ -77,8 +98,28 @@ def _summary(network: Network, chosen: dict[str, set[str]], language: str) -> st
     )
     if network.topics:
         lines.append(fmt(_("Topics: {names}"), names=topics) if topics else _("Topics: all"))
-    lines.append(_("Tap to switch an area or topic on or off. Quiet hours: /quiet 22:00-07:00"))
+    if citizen.quiet_start and citizen.quiet_end:
+        lines.append(
+            fmt(
+                _("Quiet hours: {start}-{end} (urgent alerts still come through)"),
+                start=citizen.quiet_start,
+                end=citizen.quiet_end,
+            )
+        )
+    else:
+        lines.append(_("Quiet hours: off"))
+    lines.append(_("Tap to switch an area or topic on or off. Other quiet hours: /quiet 22-7"))
     return "\n".join(lines)
+
+
+async def _show(
+    session: AsyncSession, citizen: Citizen, network: Network, language: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    chosen = await subscriptions.followed(session, citizen)
+    return (
+        _summary(network, chosen, citizen, language),
+        _keyboard(network, chosen, citizen, language),
+    )
 
 
 async def cmd_alerts(
@@ -89,13 +130,8 @@ async def cmd_alerts(
     network: Network,
     i18n: I18n,
 ) -> None:
-    chosen = await alerts.subscriptions(session, citizen)
-    outbox.send(
-        message.answer(
-            _summary(network, chosen, i18n.current_locale),
-            reply_markup=_keyboard(network, chosen, i18n.current_locale),
-        )
-    )
+    text, markup = await _show(session, citizen, network, i18n.current_locale)
+    outbox.send(message.answer(text, reply_markup=markup))
 
 
 async def cb_toggle(
@@ -108,15 +144,17 @@ async def cb_toggle(
     i18n: I18n,
     clock: Clock,
 ) -> None:
-    known = network.area if callback_data.kind == alerts.AREA else network.topic
+    known = network.area if callback_data.kind == SubscriptionKind.AREA else network.topic
     if known(callback_data.code) is None:
         outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
         return
-    await alerts.toggle(session, citizen, callback_data.kind, callback_data.code, clock.now())
+    await subscriptions.toggle(
+        session, citizen, callback_data.kind, callback_data.code, clock.now()
+    )
     await _refresh(outbox, query, session, citizen, network, i18n)
 
 
-async def cb_none(
+async def cb_stop_all(
     query: CallbackQuery,
     outbox: Outbox,
     session: AsyncSession,
@@ -124,7 +162,23 @@ async def cb_none(
     network: Network,
     i18n: I18n,
 ) -> None:
-    await alerts.unsubscribe_all(session, citizen)
+    await subscriptions.stop_all(session, citizen)
+    await _refresh(outbox, query, session, citizen, network, i18n)
+
+
+async def cb_quiet(
+    query: CallbackQuery,
+    outbox: Outbox,
+    session: AsyncSession,
+    citizen: Citizen,
+    network: Network,
+    i18n: I18n,
+) -> None:
+    """The quiet-hours button: off when on; 22:00-07:00 when off."""
+    if citizen.quiet_start:
+        citizen.quiet_start = citizen.quiet_end = None
+    else:
+        citizen.quiet_start, citizen.quiet_end = DEFAULT_QUIET
     await _refresh(outbox, query, session, citizen, network, i18n)
 
 
@@ -136,33 +190,28 @@ async def _refresh(
     network: Network,
     i18n: I18n,
 ) -> None:
-    chosen = await alerts.subscriptions(session, citizen)
+    text, markup = await _show(session, citizen, network, i18n.current_locale)
     outbox.answer(query.answer())
     if isinstance(query.message, Message):
-        outbox.send(
-            query.message.edit_text(
-                _summary(network, chosen, i18n.current_locale),
-                reply_markup=_keyboard(network, chosen, i18n.current_locale),
-            )
-        )
+        outbox.send(query.message.edit_text(text, reply_markup=markup))
 
 
 async def cmd_quiet(
     message: Message, outbox: Outbox, command: CommandObject, citizen: Citizen
 ) -> None:
-    """`/quiet 22:00-07:00` holds non-urgent alerts at night; `/quiet off` ends that."""
+    """`/quiet 22:00-07:00` (or `/quiet 22-7`) holds non-urgent alerts; `/quiet off` ends that."""
     args = (command.args or "").strip().lower()
     if args == "off":
         citizen.quiet_start = citizen.quiet_end = None
         outbox.send(message.answer(_("Quiet hours are off: alerts arrive at any time.")))
         return
-    parsed = alerts.parse_quiet(args)
+    parsed = subscriptions.parse_quiet(args)
     if parsed is None:
         outbox.send(
             message.answer(
                 _(
-                    "Send the hours like this: /quiet 22:00-07:00 (or /quiet off). "
-                    "Urgent alerts always come through."
+                    "Send the hours like this: /quiet 22:00-07:00 or /quiet 22-7 (or /quiet "
+                    "off). Urgent alerts always come through."
                 )
             )
         )
@@ -187,7 +236,7 @@ async def cb_alert_feedback(
     citizen: Citizen,
 ) -> None:
     """ "Useful" / "Not useful" under an alert, counted in the delivery report."""
-    if await alerts.give_feedback(
+    if await engine.give_feedback(
         session, callback_data.delivery_id, citizen.chat_id, callback_data.action
     ):
         outbox.answer(query.answer(_("Thank you for your feedback.")))

@@ -1,0 +1,214 @@
+"""Sending an announcement, decided in the database.
+
+An announcement is due when `next_run_at` has passed. Claiming it is a conditional UPDATE, so
+two schedulers (or a restart) cannot claim one occurrence twice; the occurrence's delivery rows
+are unique per chat, so nobody is queued twice; each delivery becomes one at-most-once outbox
+message (see bot.workflows.broadcaster), so a crash leaves it `unknown`, never sent twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.alerts.schedule import Schedule, next_fire
+from bot.domain.alerts.subscriptions import quiet_until
+from bot.kinds import AnnouncementStatus, DeliveryStatus, Guarantee, OutboxStatus, Priority
+from storage.alerts import Announcements, Deliveries, Occurrences, Subscriptions
+from storage.models import Announcement, Occurrence
+from storage.outbox import Outboxes
+
+ALERT_METHOD = "beatline.alert"
+ALERT_EFFECT = "alert"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a coordinator composed: texts per language, audience, priority, photo."""
+
+    texts: Mapping[str, str]
+    areas: Sequence[str] = ()
+    topics: Sequence[str] = ()
+    urgent: bool = False
+    photo_file_id: str | None = None
+
+
+async def create(
+    session: AsyncSession,
+    draft: Draft,
+    schedule: Schedule,
+    author_id: int | None,
+    now: datetime,
+) -> Announcement:
+    return await Announcements(session).add(
+        Announcement(
+            author_id=author_id,
+            areas=list(draft.areas),
+            topics=list(draft.topics),
+            urgent=draft.urgent,
+            texts=dict(draft.texts),
+            photo_file_id=draft.photo_file_id,
+            schedule=schedule.repeat,
+            next_run_at=schedule.first,
+            ends_at=schedule.until,
+            status=AnnouncementStatus.SCHEDULED,
+            created_at=now,
+        )
+    )
+
+
+async def cancel(session: AsyncSession, announcement_id: int) -> bool:
+    """Cancel an announcement that is not being sent right now."""
+    return await Announcements(session).cancel(announcement_id)
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, zone: ZoneInfo, default_language: str
+) -> list[Occurrence]:
+    """Claim every due announcement once, and queue a delivery row per subscriber."""
+    repo = Announcements(session)
+    claimed = []
+    for announcement in await repo.due(now):
+        run_at = announcement.next_run_at
+        assert run_at is not None
+        following = next_fire(announcement.schedule, max(run_at, now), zone)
+        if following and announcement.ends_at and following > announcement.ends_at:
+            following = None  # that was the last one
+        if not await repo.claim(announcement.id, run_at, following):
+            continue  # another scheduler got it
+        occurrence = await Occurrences(session).add(
+            Occurrence(announcement_id=announcement.id, due_at=run_at, started_at=now)
+        )
+        await _queue_deliveries(session, announcement, occurrence, now, zone, default_language)
+        claimed.append(occurrence)
+    return claimed
+
+
+async def _queue_deliveries(
+    session: AsyncSession,
+    announcement: Announcement,
+    occurrence: Occurrence,
+    now: datetime,
+    zone: ZoneInfo,
+    default_language: str,
+) -> None:
+    texts = announcement.texts
+    rows = []
+    for citizen in await Subscriptions(session).audience(announcement.areas, announcement.topics):
+        language = citizen.language if citizen.language in texts else default_language
+        if language not in texts:
+            language = next(iter(texts))
+        wait = None if announcement.urgent else quiet_until(citizen, now, zone)
+        rows.append(
+            {
+                "occurrence_id": occurrence.id,
+                "citizen_id": citizen.id,
+                "chat_id": citizen.chat_id,
+                "language": language,
+                "fallback": language != citizen.language,
+                "not_before": wait or now,
+                "status": DeliveryStatus.PENDING,
+                "attempts": 0,
+            }
+        )
+    await Deliveries(session).queue(rows)
+
+
+async def queue_alerts(session: AsyncSession, occurrence: Occurrence, now: datetime) -> int:
+    """One at-most-once outbox message per delivery row of `occurrence`; how many."""
+    pending = await Deliveries(session).pending(occurrence.id)
+    await Outboxes(session).add_many(
+        [
+            {
+                "lane": chat_id,
+                "method": ALERT_METHOD,
+                "payload": {"delivery_id": delivery_id},
+                "priority": Priority.BROADCAST,
+                "guarantee": Guarantee.AT_MOST_ONCE,
+                "effect": ALERT_EFFECT,
+                "into_topic": False,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "not_before": not_before,
+                "possibly_repeated": False,
+                "created_at": now,
+            }
+            for delivery_id, chat_id, not_before in pending
+        ]
+    )
+    return len(pending)
+
+
+async def finished(session: AsyncSession) -> list[Occurrence]:
+    """Occurrences not reported yet whose every delivery row has an outcome."""
+    done = []
+    for occurrence in await Occurrences(session).unreported():
+        if not await Deliveries(session).open_count(occurrence.id):
+            done.append(occurrence)
+    return done
+
+
+async def open_count(session: AsyncSession, occurrence_id: int) -> int:
+    return await Deliveries(session).open_count(occurrence_id)
+
+
+async def unfinished(session: AsyncSession) -> list[Occurrence]:
+    return await Occurrences(session).unreported()
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    recipients: int
+    by_status: Mapping[str, int] = field(default_factory=dict)
+    fallback: int = 0
+    useful: int = 0
+    not_useful: int = 0
+    seconds: float | None = None
+
+
+async def report(session: AsyncSession, occurrence: Occurrence) -> DeliveryReport:
+    rows = await Deliveries(session).outcomes(occurrence.id)
+    feedback = Counter(fb for _status, _fallback, fb in rows if fb)
+    seconds = None
+    if occurrence.started_at and occurrence.finished_at:
+        seconds = (occurrence.finished_at - occurrence.started_at).total_seconds()
+    return DeliveryReport(
+        recipients=len(rows),
+        by_status=Counter(status for status, _fallback, _feedback in rows),
+        fallback=sum(1 for _status, fallback, _feedback in rows if fallback),
+        useful=feedback.get("useful", 0),
+        not_useful=feedback.get("not_useful", 0),
+        seconds=seconds,
+    )
+
+
+async def announcement_of_delivery(
+    session: AsyncSession, delivery_id: int, chat_id: int
+) -> int | None:
+    """The announcement a resident's copy belongs to (None if it is not theirs)."""
+    delivery = await Deliveries(session).by_id(delivery_id)
+    if delivery is None or delivery.chat_id != chat_id:
+        return None
+    occurrence = await Occurrences(session).by_id(delivery.occurrence_id)
+    return occurrence.announcement_id if occurrence else None
+
+
+async def give_feedback(session: AsyncSession, delivery_id: int, chat_id: int, value: str) -> bool:
+    delivery = await Deliveries(session).by_id(delivery_id)
+    if delivery is None or delivery.chat_id != chat_id:
+        return False
+    delivery.feedback = value
+    return True
+
+
+async def recent(session: AsyncSession, limit: int = 15) -> list[Announcement]:
+    return await Announcements(session).recent(limit)
+
+
+def first_text(announcement: Announcement) -> str:
+    return next(iter(announcement.texts.values()), "")

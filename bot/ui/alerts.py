@@ -1,0 +1,50 @@
+"""An alert as a resident sees it: heading, text, photo and buttons, in their language. The
+coordinators' preview uses the very same message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.ui.i18n import _
+from bot.ui.keyboards import AlertCb
+from bot.ui.texts import TELEGRAM_CAPTION_LIMIT, quote
+
+PREVIEW = 0  # the delivery id the buttons of a preview carry: they open nothing
+
+
+def alert_text(urgent: bool, text: str) -> str:
+    """The alert's words, in the current language."""
+    heading = _("🔴 Urgent alert") if urgent else _("📢 Alert")
+    return f"<b>{heading}</b>\n\n{quote(text)}"
+
+
+def alert_buttons(delivery_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("ℹ️ I have information"),
+        callback_data=AlertCb(delivery_id=delivery_id, action="info"),
+    )
+    builder.button(
+        text=_("👍 Useful"), callback_data=AlertCb(delivery_id=delivery_id, action="useful")
+    )
+    builder.button(
+        text=_("👎 Not useful"),
+        callback_data=AlertCb(delivery_id=delivery_id, action="not_useful"),
+    )
+    builder.adjust(1, 2)
+    return builder.as_markup()
+
+
+def alert_message(
+    chat_id: int, urgent: bool, text: str, photo: str | None, delivery_id: int
+) -> TelegramMethod[Any]:
+    """The alert as one Bot API call: a photo with the words as caption, or the words alone."""
+    words = alert_text(urgent, text)
+    buttons = alert_buttons(delivery_id)
+    if photo and len(words) <= TELEGRAM_CAPTION_LIMIT:
+        return SendPhoto(chat_id=chat_id, photo=photo, caption=words, reply_markup=buttons)
+    return SendMessage(chat_id=chat_id, text=words, reply_markup=buttons)

@@ -1,0 +1,202 @@
+"""What coordinators see while composing an announcement: the steps' buttons, the summary
+before scheduling, and the words a time may be typed with in the network's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import get_day_names
+
+from bot.network.schema import Named, Network
+from bot.ui.i18n import N_, _
+from bot.ui.texts import babel_locale, fmt, local_datetime
+
+
+class AnnounceStep(StrEnum):
+    AREAS = "areas"
+    TOPICS = "topics"
+    PRIORITY = "priority"
+    WHEN = "when"
+    UNTIL = "until"
+    CONFIRM = "confirm"
+    CANCEL = "cancel"  # /cancel_announcement's question
+
+
+class Pick(StrEnum):
+    """Values that are not an area or topic code (codes are lower-case letters and digits)."""
+
+    ALL = "*"
+    NEXT = ">"
+    YES = "yes"
+    NO = "no"
+
+
+class PickCb(CallbackData, prefix="ann"):
+    step: AnnounceStep
+    value: str
+    number: int = 0  # the announcement a question is about (cancelling)
+
+
+# Words a coordinator may type for the time, translated into the network's language.
+TIME_WORDS = {
+    "now": N_("now"),
+    "today": N_("today"),
+    "tonight": N_("tonight"),
+    "tomorrow": N_("tomorrow"),
+    "daily": N_("daily"),
+    "weekly": N_("weekly"),
+    "until": N_("until"),
+}
+QUICK_TIMES = ("now", "tonight", "tomorrow")
+QUICK_ENDS = ("4w", "3m")
+
+
+def toggles(
+    items: Sequence[Named], chosen: Sequence[str], step: AnnounceStep, language: str
+) -> InlineKeyboardMarkup:
+    """Tick boxes, then *All* and *Next ▶* side by side (Next only says why while none is on)."""
+    builder = InlineKeyboardBuilder()
+    for item in items:
+        mark = "✅" if item.code in chosen else "⬜"
+        builder.button(
+            text=f"{mark} {item.name(language, language)}",
+            callback_data=PickCb(step=step, value=item.code),
+        )
+    builder.adjust(2)
+    next_label = _("Next ▶") if chosen else "· " + _("Next ▶") + " ·"
+    builder.row(
+        InlineKeyboardButton(
+            text=_("All"), callback_data=PickCb(step=step, value=Pick.ALL).pack()
+        ),
+        InlineKeyboardButton(
+            text=next_label, callback_data=PickCb(step=step, value=Pick.NEXT).pack()
+        ),
+    )
+    return builder.as_markup()
+
+
+def priority() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Normal"), callback_data=PickCb(step=AnnounceStep.PRIORITY, value="normal")
+    )
+    builder.button(
+        text=_("🔴 Urgent"), callback_data=PickCb(step=AnnounceStep.PRIORITY, value="urgent")
+    )
+    return builder.as_markup()
+
+
+def quick_times() -> InlineKeyboardMarkup:
+    labels = {"now": _("Now"), "tonight": _("Tonight 18:00"), "tomorrow": _("Tomorrow 09:00")}
+    builder = InlineKeyboardBuilder()
+    for value in QUICK_TIMES:
+        builder.button(
+            text=labels[value], callback_data=PickCb(step=AnnounceStep.WHEN, value=value)
+        )
+    return builder.as_markup()
+
+
+def quick_ends() -> InlineKeyboardMarkup:
+    labels = {"4w": _("For 4 weeks"), "3m": _("For 3 months")}
+    builder = InlineKeyboardBuilder()
+    for value in QUICK_ENDS:
+        builder.button(
+            text=labels[value], callback_data=PickCb(step=AnnounceStep.UNTIL, value=value)
+        )
+    return builder.as_markup()
+
+
+def yes_no(step: AnnounceStep, yes: str, no: str, number: int = 0) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=yes, callback_data=PickCb(step=step, value=Pick.YES, number=number))
+    builder.button(text=no, callback_data=PickCb(step=step, value=Pick.NO, number=number))
+    return builder.as_markup()
+
+
+def names(items: Sequence[Named], chosen: Sequence[str], language: str) -> str:
+    picked = [item.name(language, language) for item in items if item.code in chosen]
+    return ", ".join(picked) if picked else _("all")
+
+
+def when_text(
+    first: datetime, repeat: str, until: datetime | None, network: Network, language: str
+) -> str:
+    """ "Thursday 5 March 2026, 10:30" — with how it repeats and until when, in words."""
+    start = local_datetime(first, network, language)
+    if repeat == "once":
+        return start
+    return fmt(
+        _("{start}, then again on the schedule “{schedule}” until {end}"),
+        start=start,
+        schedule=repeat,
+        end=local_datetime(until, network, language) if until else "—",
+    )
+
+
+def summary(
+    network: Network,
+    areas: Sequence[str],
+    topics: Sequence[str],
+    urgent: bool,
+    when: str,
+    recipients: int,
+    default_language_count: int,
+) -> str:
+    language = network.default_language
+    lines = [
+        _("<b>Summary</b>"),
+        fmt(_("Areas: {names}"), names=names(network.areas, areas, language)),
+    ]
+    if network.topics:
+        lines.append(fmt(_("Topics: {names}"), names=names(network.topics, topics, language)))
+    lines += [
+        _("Priority: 🔴 urgent (ignores quiet hours)") if urgent else _("Priority: normal"),
+        fmt(_("When: {when}"), when=when),
+        fmt(_("Recipients now: {count}"), count=recipients),
+        fmt(
+            _("Of whom in the default language (theirs has no text): {count}"),
+            count=default_language_count,
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def local_weekdays(language: str) -> dict[str, str]:
+    """Weekday names in `language` (full and abbreviated, lower case) → "mon" … "sun"."""
+    english = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    found: dict[str, str] = {}
+    for width in ("wide", "abbreviated"):
+        for number, name in get_day_names(width, locale=babel_locale(language)).items():
+            found[name.lower().rstrip(".")] = english[number]
+    return found
+
+
+def translate_time_words(text: str, i18n: I18n, language: str) -> str:
+    """The coordinator's words for a time in English, as the schedule parser reads them."""
+    local = {
+        i18n.gettext(msgid, locale=language).lower(): key for key, msgid in TIME_WORDS.items()
+    }
+    days = local_weekdays(language)
+    words = text.strip().lower().split()
+    return " ".join(local.get(word) or days.get(word.rstrip(".")) or word for word in words)
+
+
+def sent_now(number: int) -> str:
+    return fmt(_("Announcement #{number} is being sent now."), number=number)
+
+
+def scheduled(number: int, when: str) -> str:
+    return fmt(
+        _(
+            "Announcement #{number} is scheduled: {when}. /announcements lists it; "
+            "/cancel_announcement {number} cancels it."
+        ),
+        number=number,
+        when=when,
+    )

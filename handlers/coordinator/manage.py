@@ -1,0 +1,130 @@
+"""The coordinators' list of announcements, and cancelling one after seeing what it is."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.alerts import engine
+from bot.kinds import AnnouncementStatus
+from bot.network.schema import Network
+from bot.telegram.outbox import Outbox
+from bot.ui import announcing
+from bot.ui.announcing import AnnounceStep, Pick, PickCb
+from bot.ui.i18n import _
+from bot.ui.texts import fmt, local_time
+from handlers.filters import Match
+from storage.alerts import Announcements
+
+
+def create_router(network: Network) -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Match(F.chat.id == network.coordinators_chat_id))
+    router.callback_query.filter(Match(F.message.chat.id == network.coordinators_chat_id))
+    router.message.register(cmd_announcements, Command("announcements"))
+    router.message.register(cmd_cancel_announcement, Command("cancel_announcement"))
+    router.callback_query.register(cb_cancel, PickCb.filter(F.step == AnnounceStep.CANCEL))
+    router.callback_query.register(cb_stale, PickCb.filter())
+    return router
+
+
+def _status(status: str) -> str:
+    names = {
+        AnnouncementStatus.SCHEDULED: _("scheduled"),
+        AnnouncementStatus.SENDING: _("being sent"),
+        AnnouncementStatus.DONE: _("sent"),
+        AnnouncementStatus.CANCELLED: _("cancelled"),
+    }
+    return names.get(AnnouncementStatus(status), status)
+
+
+async def cmd_announcements(
+    message: Message, outbox: Outbox, session: AsyncSession, network: Network
+) -> None:
+    rows = await engine.recent(session)
+    if not rows:
+        outbox.send(message.answer(_("No announcements yet.")))
+        return
+    lines = [_("<b>Announcements</b>")]
+    for row in rows:
+        when = local_time(row.next_run_at, network) if row.next_run_at else "—"
+        lines.append(
+            fmt(
+                "#{number} · {status} · {when} · {text}",
+                number=row.id,
+                status=_status(row.status),
+                when=when,
+                text=engine.first_text(row)[:40],
+            )
+        )
+    outbox.send(message.answer("\n".join(lines)))
+
+
+async def cmd_cancel_announcement(
+    message: Message,
+    outbox: Outbox,
+    command: CommandObject,
+    session: AsyncSession,
+    network: Network,
+) -> None:
+    """Show the announcement and ask before cancelling it."""
+    try:
+        number = int((command.args or "").strip().lstrip("#"))
+    except ValueError:
+        outbox.send(message.reply(_("Give the number, e.g. /cancel_announcement 12")))
+        return
+    announcement = await Announcements(session).by_id(number)
+    refusal = _refusal(number, announcement.status if announcement else None)
+    if announcement is None or refusal:
+        outbox.send(message.reply(refusal))
+        return
+    when = local_time(announcement.next_run_at, network) if announcement.next_run_at else "—"
+    outbox.send(
+        message.reply(
+            fmt(_("Cancel announcement #{number} ({when})?"), number=number, when=when)
+            + "\n\n"
+            + fmt("{text}", text=engine.first_text(announcement)[:600]),
+            reply_markup=announcing.yes_no(
+                AnnounceStep.CANCEL, _("Yes, cancel it"), _("No"), number
+            ),
+        )
+    )
+
+
+def _refusal(number: int, status: str | None) -> str:
+    """Why announcement `number` cannot be cancelled; empty when it can."""
+    if status is None:
+        return fmt(_("There is no announcement #{number}."), number=number)
+    if status == AnnouncementStatus.SENDING:
+        return fmt(_("Announcement #{number} is being sent right now."), number=number)
+    if status == AnnouncementStatus.DONE:
+        return fmt(_("Announcement #{number} has been sent already."), number=number)
+    if status == AnnouncementStatus.CANCELLED:
+        return fmt(_("Announcement #{number} was cancelled already."), number=number)
+    return ""
+
+
+async def cb_cancel(
+    query: CallbackQuery, outbox: Outbox, callback_data: PickCb, session: AsyncSession
+) -> None:
+    number, agreed = callback_data.number, callback_data.value == Pick.YES
+    outbox.answer(query.answer())
+    done = agreed and await engine.cancel(session, number)
+    if not agreed:
+        text = fmt(_("Announcement #{number} stays as it is."), number=number)
+    elif done:
+        text = fmt(_("Announcement #{number} is cancelled."), number=number)
+    else:
+        announcement = await Announcements(session).by_id(number)
+        text = _refusal(number, announcement.status if announcement else None)
+    if query.message is not None and not isinstance(query.message, InaccessibleMessage):
+        outbox.send(query.message.edit_text(text, reply_markup=None))
+
+
+async def cb_stale(query: CallbackQuery, outbox: Outbox) -> None:
+    """A button of a step that is over: say so, and take the buttons away."""
+    outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+    if query.message is not None and not isinstance(query.message, InaccessibleMessage):
+        outbox.send(query.message.edit_reply_markup(reply_markup=None))
