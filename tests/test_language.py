@@ -15,7 +15,7 @@ from bot.network.schema import Network, parse_network
 from bot.ui.keyboards import SwitchLanguageCb
 from bot.ui.texts import ISOLATE_END, ISOLATE_START
 from storage.models import Case, CaseMessage, Citizen
-from tests.conftest import CENTRAL, COORDINATORS, EAST, NETWORK, Harness
+from tests.conftest import CENTRAL, COORDINATORS, EAST, NETWORK, PARTNER, Harness
 from tests.helpers import onboard, report
 
 
@@ -238,6 +238,10 @@ async def test_command_menus_per_language_and_for_staff_chats(
     chats = {
         c.params["scope"].get("chat_id"): c for c in menus if c.params["scope"]["type"] == "chat"
     }
-    assert set(chats) == {CENTRAL, EAST, -1001000000003, COORDINATORS}
+    assert set(chats) == {CENTRAL, EAST, PARTNER, COORDINATORS}
     staff = [command["command"] for command in chats[CENTRAL].params["commands"]]
     assert {"take", "close", "transfer", "refer", "history"} <= set(staff)
+    partner = [command["command"] for command in chats[PARTNER].params["commands"]]
+    assert partner == ["whereami"]
+    coordinators = [command["command"] for command in chats[COORDINATORS].params["commands"]]
+    assert {"announce", "announcements", "cancel_announcement", "whereami"} <= set(coordinators)

@@ -1,4 +1,5 @@
-"""The command menus Telegram shows: per language for citizens, and one for staff groups."""
+"""The command menus Telegram shows: per language for residents, one each for police desks,
+partners and coordinators."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from aiogram.utils.i18n import I18n
 
-from bot.network.schema import Network
+from bot.network.schema import DeskKind, Network
 from bot.ui.i18n import N_
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,15 @@ STAFF_COMMANDS = (
     ("unban", N_("Allow the reporter to open cases again")),
     ("whereami", N_("Show this chat's id and topic settings")),
 )
-COORDINATOR_COMMANDS = (("whereami", N_("Show this chat's id and topic settings")),)
+WHEREAMI = ("whereami", N_("Show this chat's id and topic settings"))
+# Partners answer residents in their referral topics; the police's case commands are not theirs.
+PARTNER_COMMANDS = (WHEREAMI,)
+COORDINATOR_COMMANDS = (
+    ("announce", N_("Compose an alert for residents")),
+    ("announcements", N_("Recent and scheduled alerts")),
+    ("cancel_announcement", N_("Cancel a scheduled alert: /cancel_announcement <number>")),
+    WHEREAMI,
+)
 
 
 def _commands(i18n: I18n, entries: tuple[tuple[str, str], ...], locale: str) -> list[BotCommand]:
@@ -52,10 +61,14 @@ async def set_commands(bot: Bot, i18n: I18n, network: Network) -> None:
         await bot.set_my_commands(
             _commands(i18n, CITIZEN_COMMANDS, locale), private, language_code=locale
         )
-    staff = _commands(i18n, STAFF_COMMANDS, network.default_language)
-    chats = [(desk.code, chat, staff) for desk in network.desks for chat in desk.groups]
+    language = network.default_language
+    menus = {
+        DeskKind.POLICE: _commands(i18n, STAFF_COMMANDS, language),
+        DeskKind.PARTNER: _commands(i18n, PARTNER_COMMANDS, language),
+    }
+    chats = [(desk.code, chat, menus[desk.kind]) for desk in network.desks for chat in desk.groups]
     if network.coordinators_chat_id is not None:
-        coordinators = _commands(i18n, COORDINATOR_COMMANDS, network.default_language)
+        coordinators = _commands(i18n, COORDINATOR_COMMANDS, language)
         chats.append(("coordinators", network.coordinators_chat_id, coordinators))
     for name, chat_id, commands in chats:
         try:
