@@ -48,7 +48,7 @@ pytest: install translations
 
 # For developers: refresh the template and merge new strings into every catalog.
 extract: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _ -k n_:1,2 --no-location --sort-output \
 		--project=Beatline --copyright-holder=Beatline -o locales/messages.pot .
 	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages \
 		--ignore-obsolete --no-fuzzy-matching

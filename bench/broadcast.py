@@ -58,7 +58,6 @@ async def run(workdir: Path, i18n: I18n, subscribers: int, latency: float, lanes
                     "first_name": "x",
                     "language": ("en", "nl", "ar")[n % 3],
                     "consent_at": now,
-                    "pseudonym": f"B-{n}",
                     "blocked_bot": False,
                     "banned": False,
                     "created_at": now,

@@ -9,7 +9,14 @@ from handlers import common
 from handlers.coordinator import announce, manage
 from handlers.desk import case_commands, staff
 from handlers.filters import Match
-from handlers.resident import case_views, conversation, onboarding, report, subscriptions
+from handlers.resident import (
+    case_views,
+    followups,
+    language_offer,
+    onboarding,
+    report,
+    subscriptions,
+)
 
 
 def create_routers(network: Network) -> list[Router]:
@@ -23,7 +30,9 @@ def create_routers(network: Network) -> list[Router]:
         report.create_router(),
         subscriptions.create_router(),
         case_views.create_router(),
-        conversation.create_router(),
+        followups.create_router(),
+        language_offer.create_router(),
+        followups.create_stale_router(),
     )
     desks = Router(name="desks")
     desks.message.filter(Match(F.chat.id.in_(network.staff_chat_ids)))

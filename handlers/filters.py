@@ -27,6 +27,23 @@ class MenuButton(Filter):
         return message.text in self._labels
 
 
+class AnyMenuButton(Filter):
+    """Any main-menu or wizard button label, in any language."""
+
+    def __init__(self, *msgids: str) -> None:
+        self.msgids = msgids
+        self._labels: frozenset[str] | None = None
+
+    async def __call__(self, message: Message, i18n: I18n) -> bool:
+        if message.text is None:
+            return False
+        if self._labels is None:
+            self._labels = frozenset(
+                label for msgid in self.msgids for label in translate_all(i18n, msgid)
+            )
+        return message.text in self._labels
+
+
 class Consented(Filter):
     """The citizen has accepted the privacy notice."""
 

@@ -11,6 +11,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Chat, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -97,6 +98,15 @@ class CitizenMiddleware(BaseMiddleware):
         return await handler(event, data)
 
 
+async def chosen_language(data: dict[str, Any]) -> str | None:
+    """The language a resident picked before consent (kept in the conversation state)."""
+    state: FSMContext | None = data.get("state")
+    if state is None or data.get("citizen") is not None:
+        return None
+    chosen = (await state.get_data()).get(CHOSEN_LANGUAGE)
+    return str(chosen) if chosen else None
+
+
 def profile_of(user: User, chat: Chat) -> Profile:
     return Profile(
         telegram_id=user.id, chat_id=chat.id, first_name=user.first_name, username=user.username
@@ -171,21 +181,24 @@ class EmergencyMiddleware(BaseMiddleware):
             matched = self.detector.languages(words)
             if matched:
                 outbox: Outbox = data["outbox"]
-                outbox.send(event.answer(self._advice(data, matched)))
+                outbox.send(event.answer(await self._advice(data, matched)))
         return await handler(event, data)
 
-    def _advice(self, data: dict[str, Any], matched: set[str]) -> str:
+    async def _advice(self, data: dict[str, Any], matched: set[str]) -> str:
         texts = []
-        for language in self.languages(data, matched):
+        for language in await self.languages(data, matched):
             with self.i18n.use_locale(language):
                 texts.append(emergency_advice(self.network))
         return "\n\n".join(texts)
 
-    def languages(self, data: dict[str, Any], matched: set[str]) -> list[str]:
+    async def languages(self, data: dict[str, Any], matched: set[str]) -> list[str]:
         available = self.i18n.available_locales
         citizen = data.get("citizen")
         if citizen is not None and citizen.language in available:
             return [citizen.language]
+        chosen = await chosen_language(data)
+        if chosen in available:
+            return [chosen]
         user: User | None = data.get("event_from_user")
         telegram = supported(self.i18n, user.language_code if user else None)
         if telegram is not None:
@@ -213,6 +226,12 @@ class LocaleMiddleware(I18nMiddleware):
         citizen: Citizen | None = data.get("citizen")
         if citizen is not None and citizen.language in self.i18n.available_locales:
             return citizen.language
+        chosen = await chosen_language(data)
+        if chosen in self.i18n.available_locales:
+            return chosen
         user: User | None = data.get("event_from_user")
         guess = supported(self.i18n, user.language_code if user else None)
         return guess or self.i18n.default_locale
+
+
+CHOSEN_LANGUAGE = "chosen_language"

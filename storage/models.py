@@ -79,12 +79,15 @@ class Citizen(Base):
     username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(8))
     consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
     blocked_bot: Mapped[bool] = mapped_column(default=False)
     banned: Mapped[bool] = mapped_column(default=False)
     # Quiet hours for non-urgent alerts, local "HH:MM" in the network's time zone.
     quiet_start: Mapped[str | None] = mapped_column(String(5))
     quiet_end: Mapped[str | None] = mapped_column(String(5))
+    # Follow-ups allowed right now (a token bucket refilled over time), so a flood is refused.
+    flood_tokens: Mapped[float | None] = mapped_column(Float)
+    flood_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    flood_noticed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -110,6 +113,8 @@ class Case(Base):
     area: Mapped[str] = mapped_column(String(32))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    location_rounded: Mapped[bool] = mapped_column(default=False)  # to about 500 m
+    location_note: Mapped[str | None] = mapped_column(Text)  # an address the resident typed
     language: Mapped[str] = mapped_column(String(8))  # a configured language, or "other"
     language_guess: Mapped[str | None] = mapped_column(String(8))  # the detector's best guess
     privacy: Mapped[Privacy] = mapped_column(String(16), default=Privacy.CONFIDENTIAL)
@@ -124,6 +129,8 @@ class Case(Base):
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     alert_id: Mapped[int | None] = mapped_column(Integer)  # the alert the report answers
+    # The wizard's draft this case was opened from: a second "Send" of it opens nothing.
+    draft_key: Mapped[str | None] = mapped_column(String(32), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
@@ -194,6 +201,23 @@ class Referral(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (UniqueConstraint("partner_chat_id", "thread_id"),)
+
+
+class CaseBan(Base):
+    """A ban made from one case: the resident behind it may open no cases, send no follow-ups,
+    rate nothing. Staff see only the case, never who it is, and lift it only from that case."""
+
+    __tablename__ = "case_ban"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
+    banned_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lifted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lifted_by: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class AuditEvent(Base):

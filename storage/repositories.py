@@ -64,14 +64,42 @@ class Citizens:
         query = select(Citizen).where(Citizen.telegram_id == telegram_id)
         return (await self.session.scalars(query)).first()
 
-    async def pseudonym_taken(self, pseudonym: str) -> bool:
-        found = await self.session.scalar(select(Citizen.id).where(Citizen.pseudonym == pseudonym))
-        return found is not None
-
     async def add(self, citizen: Citizen) -> Citizen:
         self.session.add(citizen)
         await self.session.flush()
         return citizen
+
+    async def add_if_missing(
+        self,
+        *,
+        telegram_id: int,
+        chat_id: int,
+        first_name: str,
+        username: str | None,
+        language: str,
+        now: datetime,
+    ) -> bool:
+        """Create the resident unless they exist; True when this call created them."""
+        values = {
+            "telegram_id": telegram_id,
+            "chat_id": chat_id,
+            "first_name": first_name,
+            "username": username,
+            "language": language,
+            "blocked_bot": False,
+            "banned": False,
+            "created_at": now,
+            "last_seen_at": now,
+        }
+        insert = insert_ignoring_duplicates(self.session, Citizen)
+        if insert is None:  # other databases: the portable savepoint route
+            try:
+                async with self.session.begin_nested():
+                    self.session.add(Citizen(**values))
+            except IntegrityError:
+                return False
+            return True
+        return bool(await affected_rows(self.session, insert.values(**values)))
 
 
 class Cases:
@@ -154,8 +182,25 @@ class Cases:
     async def by_ref(self, ref: str) -> Case | None:
         return (await self.session.scalars(select(Case).where(Case.ref == ref))).first()
 
+    async def by_draft_key(self, key: str) -> Case | None:
+        return (await self.session.scalars(select(Case).where(Case.draft_key == key))).first()
+
     async def by_topic(self, chat_id: int, thread_id: int) -> Case | None:
         query = select(Case).where(Case.staff_chat_id == chat_id, Case.thread_id == thread_id)
+        return (await self.session.scalars(query)).first()
+
+    async def closed_since(self, citizen_id: int, since: datetime) -> Case | None:
+        """The citizen's most recently closed case, if it closed after `since`."""
+        query = (
+            select(Case)
+            .where(
+                Case.citizen_id == citizen_id,
+                Case.status == CaseStatus.CLOSED,
+                Case.closed_at >= since,
+            )
+            .order_by(Case.closed_at.desc())
+            .limit(1)
+        )
         return (await self.session.scalars(query)).first()
 
     async def open_per_chat(self, chats: Sequence[int]) -> dict[int, int]:

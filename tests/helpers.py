@@ -1,10 +1,11 @@
-"""Steps a citizen takes, shared by the scenario tests."""
+"""Steps a resident takes, shared by the scenario tests."""
 
 from __future__ import annotations
 
 from aiogram.types import User
 
-from bot.ui.keyboards import ConsentCb, LanguageCb, ReportCb
+from bot.ui.keyboards import ConsentCb, LanguageCb
+from bot.ui.report_wizard import ReportCb, WizardAction
 from bot.ui.texts import SEND_REPORT, SKIP
 from tests.conftest import Harness
 
@@ -16,6 +17,20 @@ async def onboard(tg: Harness, user: User, language: str = "en") -> None:
     await tg.press(user, ConsentCb())
 
 
+async def wizard_steps(
+    tg: Harness,
+    user: User,
+    category: str = "burglary",
+    area: str = "centre",
+    privacy: str = "confidential",
+) -> None:
+    """Category, privacy, no location, area: the wizard then asks for the description."""
+    await tg.press(user, ReportCb(action=WizardAction.CATEGORY, value=category))
+    await tg.press(user, ReportCb(action=WizardAction.PRIVACY, value=privacy))
+    await tg.send(user, SKIP)
+    await tg.press(user, ReportCb(action=WizardAction.AREA, value=area))
+
+
 async def start_report(
     tg: Harness,
     user: User,
@@ -25,10 +40,13 @@ async def start_report(
 ) -> None:
     """Walk the wizard up to the description step, skipping the location."""
     await tg.send(user, "/report")
-    await tg.press(user, ReportCb(action="category", value=category))
-    await tg.send(user, SKIP)
-    await tg.press(user, ReportCb(action="area", value=area))
-    await tg.press(user, ReportCb(action="privacy", value=privacy))
+    await wizard_steps(tg, user, category, area, privacy)
+
+
+async def send_report(tg: Harness, user: User) -> None:
+    """ "📨 Send report", then *Send* on the summary."""
+    await tg.send(user, SEND_REPORT)
+    await tg.press(user, ReportCb(action=WizardAction.SEND))
 
 
 async def report(
@@ -42,11 +60,8 @@ async def report(
 ) -> None:
     """Walk the wizard to the end (in English) and send the report."""
     if already_started:
-        await tg.press(user, ReportCb(action="category", value=category))
-        await tg.send(user, SKIP)
-        await tg.press(user, ReportCb(action="area", value=area))
-        await tg.press(user, ReportCb(action="privacy", value=privacy))
+        await wizard_steps(tg, user, category, area, privacy)
     else:
         await start_report(tg, user, category, area, privacy)
     await tg.send(user, description)
-    await tg.send(user, SEND_REPORT)
+    await send_report(tg, user)

@@ -114,7 +114,6 @@ async def seed(factory: async_sessionmaker[AsyncSession]) -> dict[str, list[int]
                 username=f"{SECRET_NAME.lower()}{n}",
                 language="en",
                 consent_at=None if n == 10 else local(9, 1),
-                pseudonym=f"C-{n:04X}",
                 blocked_bot=n == 9,
                 banned=False,
                 created_at=local(9, 1),

@@ -45,7 +45,6 @@ async def citizens(
                 first_name=f"C{n}",
                 language=LANGUAGES[n % len(LANGUAGES)],
                 consent_at=now,
-                pseudonym=f"C-{n:04X}",
                 blocked_bot=False,
                 banned=False,
                 created_at=now,

@@ -24,8 +24,21 @@ def read(path: Path) -> Catalog:
         return read_po(handle)
 
 
+MessageId = str | tuple[str, ...] | list[str]
+
+
+def key(message_id: MessageId) -> str:
+    """A plural entry is known by its singular."""
+    return message_id if isinstance(message_id, str) else message_id[0]
+
+
 def template_ids() -> set[str]:
-    return {m.id for m in read(LOCALES / "messages.pot") if m.id and isinstance(m.id, str)}
+    return {key(m.id) for m in read(LOCALES / "messages.pot") if m.id}
+
+
+def plural_forms(path: Path) -> int:
+    with path.open("rb") as handle:
+        return read_po(handle, locale=path.parent.parent.name).num_plurals
 
 
 def test_english_and_dutch_are_shipped() -> None:
@@ -35,19 +48,26 @@ def test_english_and_dutch_are_shipped() -> None:
 @pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.parent.parent.name)
 def test_catalog_is_complete_and_faithful(path: Path) -> None:
     catalog = read(path)
-    translated = {m.id: m for m in catalog if m.id}
+    translated = {key(m.id): m for m in catalog if m.id}
     missing = template_ids() - translated.keys()
     assert not missing, f"missing in {path}: {sorted(missing)}"
+    forms = plural_forms(path)
     for message in translated.values():
-        assert isinstance(message.id, str) and isinstance(message.string, str)
-        assert message.string.strip(), f"empty translation of {message.id!r}"
-        assert not message.fuzzy, f"fuzzy translation of {message.id!r}"
-        assert sorted(PLACEHOLDER.findall(message.id)) == sorted(
-            PLACEHOLDER.findall(message.string)
-        ), f"placeholders differ in {message.id!r}"
-        assert sorted(TAG.findall(message.id)) == sorted(TAG.findall(message.string)), (
-            f"markup differs in {message.id!r}"
+        source = message.id if isinstance(message.id, str) else message.id[-1]
+        strings = (
+            [message.string] if isinstance(message.string, str) else list(message.string or [])
         )
+        if not isinstance(message.id, str):
+            assert len(strings) == forms, f"{message.id!r} needs {forms} plural forms"
+        assert not message.fuzzy, f"fuzzy translation of {message.id!r}"
+        for string in strings:
+            assert string.strip(), f"empty translation of {message.id!r}"
+            assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(string)), (
+                f"placeholders differ in {message.id!r}"
+            )
+            assert sorted(TAG.findall(source)) == sorted(TAG.findall(string)), (
+                f"markup differs in {message.id!r}"
+            )
 
 
 def test_template_contains_every_string_in_the_code(tmp_path: Path) -> None:
@@ -64,6 +84,8 @@ def test_template_contains_every_string_in_the_code(tmp_path: Path) -> None:
             "N_",
             "-k",
             "_",
+            "-k",
+            "n_:1,2",
             "--no-location",
             "-o",
             str(fresh),
@@ -73,5 +95,5 @@ def test_template_contains_every_string_in_the_code(tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    in_code = {m.id for m in read(fresh) if m.id and isinstance(m.id, str)}
+    in_code = {key(m.id) for m in read(fresh) if m.id}
     assert in_code == template_ids(), "run `make extract` and translate the new strings"

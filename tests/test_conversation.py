@@ -7,11 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.kinds import CaseStatus, Direction
-from bot.ui.keyboards import PickCaseCb
+from bot.ui.keyboards import PickCaseCb, ReportThisCb
 from storage.models import Case, CaseMessage, Citizen
 from tests.conftest import CENTRAL, EAST, Harness
 from tests.fakes import FakeClock
-from tests.helpers import onboard, report
+from tests.helpers import onboard, report, send_report, wizard_steps
 
 
 async def cases(factory: async_sessionmaker[AsyncSession]) -> list[Case]:
@@ -122,16 +122,41 @@ async def test_same_follow_up_update_twice_is_relayed_once(tg: Harness, alice: U
     assert len(tg.api.sent("copyMessage")) == 1
 
 
-async def test_follow_up_without_a_case_shows_the_menu(tg: Harness, alice: User) -> None:
+async def test_words_without_an_open_case_are_offered_as_a_report(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
     await onboard(tg, alice)
     tg.api.clear()
 
-    await tg.send(alice, "hello?")
+    await tg.send(alice, "My bike was stolen at the station")
+
+    offer = tg.api.last("sendMessage", alice.id)
+    assert "no open report" in offer.text and offer.buttons == ["📝 Report this"]
+    assert not tg.api.sent("copyMessage")
+    await tg.press(alice, ReportThisCb())
+    await wizard_steps(tg, alice)
+    await send_report(tg, alice)
+    [case] = await cases(session_factory)
+    assert case.description == "My bike was stolen at the station"
+
+
+async def test_a_sticker_without_an_open_case_gets_the_menu(tg: Harness, alice: User) -> None:
+    await onboard(tg, alice)
+    tg.api.clear()
+
+    sticker = {
+        "file_id": "st",
+        "file_unique_id": "u",
+        "type": "regular",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+    }
+    await tg.send(alice, None, sticker=sticker)
 
     reply = tg.api.last("sendMessage", alice.id)
-    assert "no open report" in reply.text
-    assert "keyboard" in reply.params["reply_markup"]
-    assert not tg.api.sent("copyMessage")
+    assert "no open report" in reply.text and "keyboard" in reply.params["reply_markup"]
 
 
 async def test_with_two_open_cases_the_citizen_is_asked_which_one(

@@ -9,8 +9,9 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiogram.types import User
 
-from bot.ui.keyboards import LanguageCb, ReportCb
-from bot.ui.texts import SKIP
+from bot.ui.keyboards import LanguageCb
+from bot.ui.report_wizard import ReportCb, WizardAction
+from bot.ui.texts import SEND_REPORT, SKIP
 from tests.conftest import CENTRAL, Harness
 from tests.helpers import onboard, report, start_report
 
@@ -39,9 +40,14 @@ async def in_the_category_step(tg: Harness, user: User) -> None:
     await tg.send(user, "/report")
 
 
-async def in_the_location_step(tg: Harness, user: User) -> None:
+async def in_the_privacy_step(tg: Harness, user: User) -> None:
     await in_the_category_step(tg, user)
-    await tg.press(user, ReportCb(action="category", value="burglary"))
+    await tg.press(user, ReportCb(action=WizardAction.CATEGORY, value="burglary"))
+
+
+async def in_the_location_step(tg: Harness, user: User) -> None:
+    await in_the_privacy_step(tg, user)
+    await tg.press(user, ReportCb(action=WizardAction.PRIVACY, value="confidential"))
 
 
 async def in_the_area_step(tg: Harness, user: User) -> None:
@@ -49,9 +55,10 @@ async def in_the_area_step(tg: Harness, user: User) -> None:
     await tg.send(user, SKIP)
 
 
-async def in_the_privacy_step(tg: Harness, user: User) -> None:
-    await in_the_area_step(tg, user)
-    await tg.press(user, ReportCb(action="area", value="centre"))
+async def in_the_summary(tg: Harness, user: User) -> None:
+    await in_the_description_step(tg, user)
+    await tg.send(user, "Something happened")
+    await tg.send(user, SEND_REPORT)
 
 
 async def in_the_description_step(tg: Harness, user: User) -> None:
@@ -78,6 +85,7 @@ STATES: dict[str, Setup] = {
     "area step": in_the_area_step,
     "privacy step": in_the_privacy_step,
     "description step": in_the_description_step,
+    "summary before sending": in_the_summary,
     "open case": with_an_open_case,
     "two open cases (message held for a choice)": choosing_between_two_cases,
 }

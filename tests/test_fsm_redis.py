@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app.composition import Services, fsm_storage
 from bot.config import Settings
 from bot.network.schema import Network
-from bot.ui.keyboards import ReportCb
-from bot.ui.texts import SEND_REPORT, SKIP
+from bot.ui.report_wizard import ReportCb, WizardAction
+from bot.ui.texts import SKIP
 from tests.conftest import CENTRAL, Harness, make_harness
 from tests.fakes import FakeClock, FakeTelegram
-from tests.helpers import onboard
+from tests.helpers import onboard, send_report
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -64,7 +64,8 @@ async def test_wizard_state_survives_a_restart(
     try:
         await onboard(first, user)
         await first.send(user, "/report")
-        await first.press(user, ReportCb(action="category", value="burglary"))
+        await first.press(user, ReportCb(action=WizardAction.CATEGORY, value="burglary"))
+        await first.press(user, ReportCb(action=WizardAction.PRIVACY, value="confidential"))
     finally:
         await first_storage.close()
         await first.bot.session.close()
@@ -74,10 +75,9 @@ async def test_wizard_state_survives_a_restart(
     second.updates = first.updates  # Telegram keeps counting update ids across our restart
     try:
         await second.send(user, SKIP)
-        await second.press(user, ReportCb(action="area", value="centre"))
-        await second.press(user, ReportCb(action="privacy", value="confidential"))
+        await second.press(user, ReportCb(action=WizardAction.AREA, value="centre"))
         await second.send(user, "Bike stolen from the rack")
-        await second.send(user, SEND_REPORT)
+        await send_report(second, user)
         assert second.api.sent("createForumTopic", CENTRAL)
         assert "BL-26-00001" in second.api.last("sendMessage", user.id).text
     finally:

@@ -27,7 +27,7 @@ from storage.db import create_engine, create_session_factory
 from storage.models import OutboxMessage
 from tests.conftest import CENTRAL, EAST, NETWORK, Harness, make_harness
 from tests.fakes import Call
-from tests.helpers import onboard, report
+from tests.helpers import onboard, report, send_report
 from tests.limited_api import LimitedTelegram
 from tests.virtual_time import LoopClock, run_virtual, until
 
@@ -49,9 +49,9 @@ def run_scenario(
     async def main() -> None:
         engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'scenario.db'}")
         await migrate.upgrade(engine)
-        services = Services(
-            settings, parse_network(NETWORK), create_session_factory(engine), i18n, LoopClock()
-        )
+        # Residents here write fast on purpose: the scenarios are about desks and Telegram.
+        network = parse_network(NETWORK + "\n[limits]\nfollowups_per_minute = 120\n")
+        services = Services(settings, network, create_session_factory(engine), i18n, LoopClock())
         api = LimitedTelegram(**limits)
         tg = make_harness(services, api, pacer=Pacer(clock=asyncio.get_running_loop().time))
         tg.auto_drain = False
@@ -256,7 +256,6 @@ async def test_send_report_keeps_the_case_when_items_fail_and_delivers_them_late
     session_factory: async_sessionmaker[AsyncSession],
     clock: object,
 ) -> None:
-    from bot.ui.texts import SEND_REPORT
     from tests.fakes import FakeClock
     from tests.helpers import start_report
 
@@ -279,7 +278,7 @@ async def test_send_report_keeps_the_case_when_items_fail_and_delivers_them_late
         "copyMessage", status=502, description="Bad Gateway", where={"message_id": photos[2]}
     )
 
-    await tg.send(alice, SEND_REPORT)
+    await send_report(tg, alice)
 
     receipt = tg.api.last("sendMessage", alice.id).text
     assert "BL-26-00001" in receipt

@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.logs import quiet_parameter_loggers
 from bot.ui.keyboards import RateCb, SensitiveCb
-from bot.ui.texts import SEND_REPORT
 from storage.models import Case
 from tests.conftest import CENTRAL, EAST, PARTNER, Harness
-from tests.helpers import onboard, report, start_report
+from tests.helpers import onboard, report, send_report, start_report
 
 STAFF_CHATS = {CENTRAL, EAST, PARTNER}
 PHOTO = [{"file_id": "photo-anon", "file_unique_id": "pa", "width": 10, "height": 10}]
@@ -52,7 +51,7 @@ async def test_anonymous_case_reveals_nothing_in_staff_chats_or_logs(
     await start_report(tg, zoe, privacy="anonymous")
     await tg.send(zoe, "Dealing from the blue van every evening")
     await tg.send(zoe, None, photo=PHOTO, caption="the van")
-    await tg.send(zoe, SEND_REPORT)
+    await send_report(tg, zoe)
     [case] = await cases(session_factory)
 
     # Follow-ups of every kind, an album, a contact of someone else and a location (confirmed).

@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.kinds import CaseStatus
-from bot.ui.keyboards import ReportCb
+from bot.ui.report_wizard import BACK, ReportCb, WizardAction
 from bot.ui.texts import CANCEL, SEND_REPORT, SKIP
 from storage.models import Case, Citizen
 from tests.conftest import CENTRAL, EAST, Harness
 from tests.fakes import FakeClock
-from tests.helpers import onboard, report, start_report
+from tests.helpers import onboard, report, send_report, start_report
 
 PHOTO = [{"file_id": "photo-1", "file_unique_id": "u1", "width": 10, "height": 10}]
 
@@ -94,15 +94,16 @@ async def test_wizard_speaks_dutch_and_card_stays_in_staff_language(
     await tg.send(bram, "/report")
     assert "Inbraak" in tg.api.last("sendMessage", bram.id).buttons
 
-    await tg.press(bram, ReportCb(action="category", value="burglary"))
+    await tg.press(bram, ReportCb(action=WizardAction.CATEGORY, value="burglary"))
+    await tg.press(bram, ReportCb(action=WizardAction.PRIVACY, value="confidential"))
     location_step = tg.api.last("sendMessage", bram.id)
     skip = i18n.gettext(SKIP, locale="nl")
     assert skip != SKIP and skip in location_step.buttons
     await tg.send(bram, skip)
-    await tg.press(bram, ReportCb(action="area", value="east"))
-    await tg.press(bram, ReportCb(action="privacy", value="confidential"))
+    await tg.press(bram, ReportCb(action=WizardAction.AREA, value="east"))
     await tg.send(bram, "Er wordt ingebroken bij de buren.")
     await tg.send(bram, i18n.gettext(SEND_REPORT, locale="nl"))
+    await tg.press(bram, ReportCb(action=WizardAction.SEND))
 
     card = tg.api.last("sendMessage", EAST)
     assert "Category: Burglary" in card.text
@@ -110,7 +111,7 @@ async def test_wizard_speaks_dutch_and_card_stays_in_staff_language(
     assert "BL-26-00001" in tg.api.last("sendMessage", bram.id).text
 
 
-CANCEL_POINTS = ["category", "area", "privacy", "location", "description"]
+CANCEL_POINTS = ["category", "privacy", "location", "area", "description", "summary"]
 
 
 @pytest.mark.parametrize("stop_at", CANCEL_POINTS)
@@ -126,27 +127,35 @@ async def test_cancel_at_every_step_opens_no_case(
     steps: list[tuple[str, Update]] = [
         ("category", tg.updates.message(alice, "/report")),
         (
+            "privacy",
+            tg.updates.callback(
+                alice, ReportCb(action=WizardAction.CATEGORY, value="burglary").pack()
+            ),
+        ),
+        (
             "location",
-            tg.updates.callback(alice, ReportCb(action="category", value="burglary").pack()),
+            tg.updates.callback(
+                alice, ReportCb(action=WizardAction.PRIVACY, value="anonymous").pack()
+            ),
         ),
         ("area", tg.updates.message(alice, SKIP)),
-        ("privacy", tg.updates.callback(alice, ReportCb(action="area", value="centre").pack())),
         (
             "description",
-            tg.updates.callback(alice, ReportCb(action="privacy", value="anonymous").pack()),
+            tg.updates.callback(alice, ReportCb(action=WizardAction.AREA, value="centre").pack()),
         ),
+        ("summary", tg.updates.message(alice, "A description that will not be sent")),
     ]
     for name, update in steps:
         await tg.feed(update)
         if name == stop_at:
             break
-    if stop_at == "description":
-        await tg.send(alice, "A description that will not be sent")
+    if stop_at == "summary":
+        await tg.send(alice, SEND_REPORT)
 
     if how == "button" and stop_at in {"location", "description"}:
         await tg.send(alice, CANCEL)  # the reply-keyboard button
     elif how == "button":
-        await tg.press(alice, ReportCb(action="cancel"))
+        await tg.press(alice, ReportCb(action=WizardAction.CANCEL))
     else:
         await tg.send(alice, "/cancel")
     # A late "Send report" must neither revive the report nor become a follow-up.
@@ -178,7 +187,8 @@ async def test_same_send_update_twice_opens_one_case(
     await onboard(tg, alice)
     await start_report(tg, alice)
     await tg.send(alice, "Broken window")
-    send = tg.updates.message(alice, SEND_REPORT)
+    await tg.send(alice, SEND_REPORT)
+    send = tg.updates.callback(alice, ReportCb(action=WizardAction.SEND).pack())
 
     await tg.feed(send)
     await tg.feed(send)
@@ -219,7 +229,7 @@ async def test_description_takes_several_messages_and_media(
     first = await tg.send(alice, "Two men at the back door.")
     photo = await tg.send(alice, None, photo=PHOTO, caption="the car")
     await tg.send(alice, "They left towards the station.")
-    await tg.send(alice, SEND_REPORT)
+    await send_report(tg, alice)
 
     [case] = await all_cases(session_factory)
     card = tg.api.sent("sendMessage", CENTRAL)[0]
@@ -236,15 +246,17 @@ async def test_location_step_puts_the_place_on_the_card(
 ) -> None:
     await onboard(tg, alice)
     await tg.send(alice, "/report")
-    await tg.press(alice, ReportCb(action="category", value="burglary"))
+    await tg.press(alice, ReportCb(action=WizardAction.CATEGORY, value="burglary"))
+    await tg.press(alice, ReportCb(action=WizardAction.PRIVACY, value="confidential"))
     location_prompt = tg.api.last("sendMessage", alice.id)
     share = location_prompt.params["reply_markup"]["keyboard"][0][0]
     assert share["request_location"] is True
     await tg.send(alice, None, location={"latitude": 52.0907, "longitude": 5.1214})
-    await tg.press(alice, ReportCb(action="area", value="centre"))
-    await tg.press(alice, ReportCb(action="privacy", value="confidential"))
+    area_question = tg.api.last("sendMessage", alice.id)
+    assert "That looks like Centre" in area_question.text
+    await tg.press(alice, ReportCb(action=WizardAction.AREA, value="centre"))
     await tg.send(alice, "Graffiti on the bridge")
-    await tg.send(alice, SEND_REPORT)
+    await send_report(tg, alice)
 
     [case] = await all_cases(session_factory)
     assert (case.latitude, case.longitude) == (52.0907, 5.1214)
@@ -301,3 +313,128 @@ async def test_menu_report_button_starts_the_wizard_in_any_language(
     assert tg.api.last("sendMessage", bram.id).params["reply_markup"]["inline_keyboard"]
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+async def test_each_step_says_where_the_resident_is_and_keeps_the_privacy_in_view(
+    tg: Harness, alice: User
+) -> None:
+    await onboard(tg, alice)
+    await tg.send(alice, "/report")
+    assert "Step 1 of 5" in tg.api.last("sendMessage", alice.id).text
+    await tg.press(alice, ReportCb(action=WizardAction.CATEGORY, value="burglary"))
+    assert "Step 2 of 5" in tg.api.last("sendMessage", alice.id).text
+    await tg.press(alice, ReportCb(action=WizardAction.PRIVACY, value="anonymous"))
+
+    location_step = tg.api.last("sendMessage", alice.id)
+    assert "Step 3 of 5 · Privacy: 🕶 Anonymous" in location_step.text
+    assert "◀ Back" in location_step.buttons
+
+
+async def test_back_returns_to_the_previous_step(tg: Harness, alice: User) -> None:
+    await onboard(tg, alice)
+    await tg.send(alice, "/report")
+    await tg.press(alice, ReportCb(action=WizardAction.CATEGORY, value="burglary"))
+    await tg.press(alice, ReportCb(action=WizardAction.PRIVACY, value="confidential"))
+
+    await tg.send(alice, BACK)  # from the location step, a reply button
+
+    assert "Step 2 of 5" in tg.api.last("sendMessage", alice.id).text
+    await tg.press(alice, ReportCb(action=WizardAction.BACK))
+    assert "Step 1 of 5" in tg.api.last("sendMessage", alice.id).text
+
+
+async def test_the_summary_lists_the_report_and_edit_changes_one_step(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await start_report(tg, alice)
+    await tg.send(alice, "Two men at the back door.")
+    await tg.send(alice, None, photo=PHOTO)
+    await tg.send(alice, SEND_REPORT)
+
+    summary = tg.api.last("sendMessage", alice.id)
+    for line in ("Category: Burglary", "Area: Centre", "Privacy: 🔒 Confidential", "Location: no"):
+        assert line in summary.text
+    assert "1 message · 1 attachment" in summary.text
+    assert summary.buttons == ["✏️ Edit", "📨 Send report", "✖ Cancel"]
+
+    await tg.press(alice, ReportCb(action=WizardAction.EDIT))
+    await tg.press(alice, ReportCb(action=WizardAction.EDIT, value="area"))
+    await tg.press(alice, ReportCb(action=WizardAction.AREA, value="east"))
+    assert "Area: East" in tg.api.last("sendMessage", alice.id).text  # the summary again
+    await tg.press(alice, ReportCb(action=WizardAction.SEND))
+
+    [case] = await all_cases(session_factory)
+    assert case.area == "east" and case.desk == "east"
+
+
+async def test_an_anonymous_location_is_rounded_unless_the_resident_wants_the_point(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await tg.send(alice, "/report")
+    await tg.press(alice, ReportCb(action=WizardAction.CATEGORY, value="burglary"))
+    await tg.press(alice, ReportCb(action=WizardAction.PRIVACY, value="anonymous"))
+    await tg.send(alice, None, location={"latitude": 52.0907, "longitude": 5.1214})
+    assert "about 500 m" in tg.api.last("sendMessage", alice.id).text
+    await tg.press(alice, ReportCb(action=WizardAction.PRECISION, value="rounded"))
+    await tg.press(alice, ReportCb(action=WizardAction.AREA, value="centre"))
+    await tg.send(alice, "Someone in the garden")
+    await send_report(tg, alice)
+
+    [case] = await all_cases(session_factory)
+    assert case.location_rounded
+    assert case.latitude is not None and case.longitude is not None
+    assert 0.0005 < abs(case.latitude - 52.0907) + abs(case.longitude - 5.1214) < 0.01
+    card = tg.api.sent("sendMessage", CENTRAL)[0].text
+    assert "rounded to about 500 m" in card and "52.09070" not in card
+    pin = tg.api.last("sendLocation", CENTRAL).params
+    assert (pin["latitude"], pin["longitude"]) == (case.latitude, case.longitude)
+
+
+async def test_a_location_given_before_choosing_anonymous_is_asked_about_again(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await start_report(tg, alice)
+    await tg.send(alice, "Noise")
+    await tg.send(alice, SEND_REPORT)
+    await tg.press(alice, ReportCb(action=WizardAction.EDIT, value="location"))
+    await tg.send(alice, None, location={"latitude": 52.0907, "longitude": 5.1214})
+    await tg.press(alice, ReportCb(action=WizardAction.EDIT, value="privacy"))
+
+    await tg.press(alice, ReportCb(action=WizardAction.PRIVACY, value="anonymous"))
+
+    assert "about 500 m" in tg.api.last("sendMessage", alice.id).text
+
+
+async def test_a_typed_address_is_kept_as_a_location_note(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await tg.send(alice, "/report")
+    await tg.press(alice, ReportCb(action=WizardAction.CATEGORY, value="nuisance"))
+    await tg.press(alice, ReportCb(action=WizardAction.PRIVACY, value="confidential"))
+    await tg.send(alice, "Corner of Kerkstraat and <Molenweg>")
+    await tg.press(alice, ReportCb(action=WizardAction.AREA, value="centre"))
+    await tg.send(alice, "Loud music every night")
+    await send_report(tg, alice)
+
+    [case] = await all_cases(session_factory)
+    assert case.location_note == "Corner of Kerkstraat and <Molenweg>"
+    assert (
+        "Corner of Kerkstraat and &lt;Molenweg&gt;" in tg.api.sent("sendMessage", CENTRAL)[0].text
+    )
+
+
+async def test_a_resident_with_five_open_cases_cannot_open_a_sixth(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    for number in range(5):
+        await report(tg, alice, f"Report {number}")
+
+    await tg.send(alice, "/report")
+
+    assert "You already have 5 open reports" in tg.api.last("sendMessage", alice.id).text
+    assert len(await all_cases(session_factory)) == 5

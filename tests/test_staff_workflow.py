@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import asyncio
 
-from aiogram.types import User
+from aiogram.types import Update, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.kinds import CaseStatus
 from bot.ui.keyboards import BanCb, RateCb, SolvedCb
-from bot.ui.texts import SEND_REPORT
 from storage.models import Case, Citizen
 from tests.conftest import CENTRAL, Harness
 from tests.fakes import FakeClock
-from tests.helpers import onboard, report, start_report
+from tests.helpers import onboard, report, send_report, start_report
 
 PHOTO = [{"file_id": "photo-1", "file_unique_id": "u1", "width": 10, "height": 10}]
 
@@ -171,15 +170,87 @@ async def test_ban_needs_confirmation_survives_restart_and_can_be_undone(
     )
     assert (await citizen(session_factory, alice)).banned  # stored, so it survives a restart
     neutral = tg.api.last("sendMessage", alice.id).text
-    assert "can no longer open new reports" in neutral and "112" in neutral
+    assert "can no longer send reports" in neutral and "112" in neutral
 
     await tg.send(alice, "/report")
     assert "cannot make new reports" in tg.api.last("sendMessage", alice.id).text
 
     await tg.staff(CENTRAL, case.thread_id, officer, "/unban")
     assert not (await citizen(session_factory, alice)).banned
+    assert tg.api.last("sendMessage", alice.id).text == "You can use Beatline again."
     await tg.send(alice, "/report")
-    assert tg.api.last("sendMessage", alice.id).text == "What is your report about?"
+    assert "What is your report about?" in tg.api.last("sendMessage", alice.id).text
+
+
+async def ban_from(tg: Harness, officer: User, case: Case) -> str:
+    """/ban and Yes in the case's topic; what the desk is told."""
+    await tg.staff(CENTRAL, case.thread_id, officer, "/ban")
+    await tg.feed(
+        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, confirm=True).pack())
+    )
+    return tg.api.last("sendMessage", CENTRAL).text
+
+
+async def test_ban_answers_tell_staff_nothing_about_the_person_behind_a_case(
+    tg: Harness,
+    alice: User,
+    bram: User,
+    officer: User,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Two cases of one resident and one of another: every answer to /ban and /unban reads the
+    same whatever the person has had done to them from another case."""
+    await onboard(tg, alice)
+    await onboard(tg, bram)
+    await report(tg, alice, "First thing")
+    await report(tg, alice, "Second thing")
+    await report(tg, bram, "Third thing")
+    async with session_factory() as session:
+        first, second, third = (await session.scalars(select(Case).order_by(Case.id))).all()
+
+    def shape(text: str, case: Case) -> str:
+        return text.replace(case.ref, "REF")
+
+    made_first = await ban_from(tg, officer, first)
+    made_third = await ban_from(tg, officer, third)  # a person never banned before
+    assert shape(made_first, first) == shape(made_third, third)
+    made_second = await ban_from(tg, officer, second)  # the same person, banned already
+    assert shape(made_second, second) == shape(made_third, third)
+
+    again = await ban_from(tg, officer, first)
+    assert shape(again, first) == "A ban made from REF stands already."
+
+    await tg.staff(CENTRAL, first.thread_id, officer, "/unban")
+    lifted_first = tg.api.last("sendMessage", CENTRAL).text
+    await tg.staff(CENTRAL, third.thread_id, officer, "/unban")
+    lifted_third = tg.api.last("sendMessage", CENTRAL).text
+    assert shape(lifted_first, first) == shape(lifted_third, third)
+    assert (await citizen(session_factory, alice)).banned  # the ban from the second case stands
+    assert not (await citizen(session_factory, bram)).banned
+
+    await tg.staff(CENTRAL, first.thread_id, officer, "/unban")
+    assert shape(tg.api.last("sendMessage", CENTRAL).text, first) == "No ban was made from REF."
+    await tg.staff(CENTRAL, second.thread_id, officer, "/unban")
+    assert not (await citizen(session_factory, alice)).banned
+
+
+async def test_a_banned_resident_reaches_nobody(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+    earlier = await tg.send(alice, "The van is red")
+    await ban_from(tg, officer, case)
+    tg.api.clear()
+
+    await tg.send(alice, "Are you still there?")
+    edited = earlier.message.model_copy(update={"text": "The van is blue"})  # type: ignore[union-attr]
+    await tg.feed(Update(update_id=5000, edited_message=edited))
+    await tg.press(alice, RateCb(case_id=case.id, stars=5))
+
+    assert tg.api.sent("sendMessage", CENTRAL) == []
+    assert tg.api.sent("editMessageText", CENTRAL) == []
+    told = tg.api.last("sendMessage", alice.id).text
+    assert "112" in told
 
 
 async def test_ban_declined_changes_nothing(
@@ -284,7 +355,7 @@ async def test_report_is_kept_when_the_desk_group_refuses_a_topic(
     await start_report(tg, alice)
     await tg.send(alice, "Bikes stolen again")
     await tg.send(alice, None, photo=PHOTO)
-    await tg.send(alice, SEND_REPORT)
+    await send_report(tg, alice)
 
     case = await only_case(session_factory)
     assert case.thread_id is None

@@ -28,8 +28,11 @@ class NewReport:
     privacy: Privacy = Privacy.CONFIDENTIAL
     latitude: float | None = None
     longitude: float | None = None
+    location_rounded: bool = False
+    location_note: str | None = None
     urgent: bool = False
     alert_id: int | None = None
+    draft_key: str | None = None
 
 
 async def least_busy_group(session: AsyncSession, desk: Desk) -> int:
@@ -79,6 +82,9 @@ async def open_case(
             pseudonym=new_case_pseudonym() if report.privacy == Privacy.ANONYMOUS else None,
             latitude=report.latitude,
             longitude=report.longitude,
+            location_rounded=report.location_rounded,
+            location_note=report.location_note,
+            draft_key=report.draft_key,
             status=CaseStatus.NEW,
             desk=desk.code,
             staff_chat_id=group,
@@ -193,8 +199,12 @@ async def record_message(
 
 
 def new_case_pseudonym() -> str:
-    """A fresh pseudonym per anonymous case, so two cases of one citizen cannot be linked."""
-    return f"C-{secrets.token_hex(2).upper()}"
+    """A fresh pseudonym per anonymous case, e.g. C-7F3A-91BC-0D2E: 60 random bits, so among a
+    million cases the chance that two share one is about one in two million, and two cases of
+    one resident cannot be linked by it."""
+    letters = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O or U
+    code = "".join(secrets.choice(letters) for _ in range(12))
+    return f"C-{code[:4]}-{code[4:8]}-{code[8:]}"
 
 
 def take(case: Case, officer_id: int, officer_name: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,35 +21,26 @@ class Profile:
     username: str | None
 
 
-async def new_pseudonym(repo: Citizens) -> str:
-    """A short, random, unused pseudonym such as C-7F3A (never derived from the Telegram id)."""
-    for length in (4, 4, 4, 6, 6, 8):
-        candidate = f"C-{secrets.token_hex(length // 2).upper()}"
-        if not await repo.pseudonym_taken(candidate):
-            return candidate
-    msg = "could not find a free pseudonym"
-    raise RuntimeError(msg)
-
-
-async def register(session: AsyncSession, profile: Profile, now: datetime) -> Citizen:
-    """The citizen for `profile`, created on first contact; the profile is kept current."""
+async def register(
+    session: AsyncSession, profile: Profile, language: str, now: datetime
+) -> Citizen:
+    """The resident who has just accepted the privacy notice: created now (two consents racing
+    create one row), consent and language recorded, the profile kept current."""
     repo = Citizens(session)
+    await repo.add_if_missing(
+        telegram_id=profile.telegram_id,
+        chat_id=profile.chat_id,
+        first_name=profile.first_name[:128],
+        username=profile.username,
+        language=language,
+        now=now,
+    )
     citizen = await repo.by_telegram_id(profile.telegram_id)
-    if citizen is None:
-        return await repo.add(
-            Citizen(
-                telegram_id=profile.telegram_id,
-                chat_id=profile.chat_id,
-                first_name=profile.first_name[:128],
-                username=profile.username,
-                pseudonym=await new_pseudonym(repo),
-                blocked_bot=False,
-                banned=False,
-                created_at=now,
-                last_seen_at=now,
-            )
-        )
+    assert citizen is not None
     touch(citizen, profile, now)
+    if citizen.language is None:
+        citizen.language = language
+    give_consent(citizen, now)
     return citizen
 
 

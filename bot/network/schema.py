@@ -215,6 +215,15 @@ DEFAULT_EMERGENCY_KEYWORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+class Limits(_Strict):
+    """What one resident may do, so one person cannot flood a desk (emergencies always pass)."""
+
+    open_cases: int = Field(default=5, ge=1)
+    followups_per_minute: int = Field(default=20, ge=1)
+    # A message written this soon after a case closed still goes to that case's topic.
+    after_closing_days: int = Field(default=7, ge=0)
+
+
 class Emergency(_Strict):
     """The emergency number, and keywords that make a message urgent."""
 
@@ -257,6 +266,7 @@ class Network(_Strict):
     coordinators_chat_id: int | None = None
     languages: tuple[LanguageCode, ...] = DEFAULT_LANGUAGES
     emergency: Emergency = Field(default_factory=Emergency)
+    limits: Limits = Field(default_factory=Limits)
     areas: tuple[Area, ...]
     categories: tuple[Category, ...]
     desks: tuple[Desk, ...]

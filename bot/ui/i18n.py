@@ -15,6 +15,7 @@ __all__ = [
     "N_",
     "_",
     "create_i18n",
+    "n_",
     "speaking",
     "translate_all",
 ]
@@ -23,6 +24,12 @@ __all__ = [
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
     """Mark `message` for extraction; it is translated where it is shown."""
     return message
+
+
+def n_(singular: str, plural: str, count: int) -> str:
+    """A text with a count, in the current language's plural form ("1 minute", "2 minutes";
+    Arabic and the Slavic languages have more forms). Fill it with `fmt(..., count=...)`."""
+    return str(_(singular, plural, count))
 
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"

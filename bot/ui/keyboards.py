@@ -7,26 +7,21 @@ from typing import TYPE_CHECKING
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
-    KeyboardButton,
     ReplyKeyboardMarkup,
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
+from babel.dates import format_date
 
-from bot.kinds import Privacy
-from bot.network.schema import Named, Network
+from bot.network.schema import Network
 from bot.ui.i18n import LANGUAGE_NAMES, _
 from bot.ui.texts import (
-    CANCEL,
     MENU_ALERTS,
     MENU_CASES,
     MENU_HELP,
     MENU_LANGUAGE,
     MENU_REPORT,
-    SEND_REPORT,
-    SHARE_LOCATION,
-    SKIP,
+    babel_locale,
 )
 
 if TYPE_CHECKING:  # cards and keyboards read cases, they never query them
@@ -41,11 +36,8 @@ class ConsentCb(CallbackData, prefix="consent"):
     pass
 
 
-class ReportCb(CallbackData, prefix="rep"):
-    """A step of the report wizard: pick a category/area, confirm or cancel."""
-
-    action: str
-    value: str = ""
+class ReportThisCb(CallbackData, prefix="reportthis"):
+    """Start a report with what the resident wrote before as its description."""
 
 
 class PickCaseCb(CallbackData, prefix="pick"):
@@ -87,34 +79,6 @@ class BanCb(CallbackData, prefix="ban"):
     confirm: bool
 
 
-def location_step() -> ReplyKeyboardMarkup:
-    builder = ReplyKeyboardBuilder()
-    builder.row(KeyboardButton(text=_(SHARE_LOCATION), request_location=True))
-    builder.row(KeyboardButton(text=_(SKIP)), KeyboardButton(text=_(CANCEL)))
-    return builder.as_markup(resize_keyboard=True, one_time_keyboard=False)
-
-
-def description_step() -> ReplyKeyboardMarkup:
-    builder = ReplyKeyboardBuilder()
-    builder.row(KeyboardButton(text=_(SEND_REPORT)))
-    builder.row(KeyboardButton(text=_(CANCEL)))
-    return builder.as_markup(resize_keyboard=True)
-
-
-def privacy() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    options = (
-        (Privacy.CONFIDENTIAL, _("🔒 Confidential (recommended)")),
-        (Privacy.IDENTIFIED, _("👤 With my name")),
-        (Privacy.ANONYMOUS, _("🕶 Anonymous")),
-    )
-    for tier, label in options:
-        builder.button(text=label, callback_data=ReportCb(action="privacy", value=tier.value))
-    builder.adjust(1)
-    builder.row(cancel_button())
-    return builder.as_markup()
-
-
 def sensitive() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Send anyway"), callback_data=SensitiveCb(send=True))
@@ -139,6 +103,12 @@ def solved(cases: Sequence[Case]) -> InlineKeyboardMarkup | None:
         )
     builder.adjust(1)
     return builder.as_markup() if cases else None
+
+
+def report_this() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("📝 Report this"), callback_data=ReportThisCb())
+    return builder.as_markup()
 
 
 def ban_confirm(case_id: int) -> InlineKeyboardMarkup:
@@ -173,44 +143,19 @@ def consent() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def _choices(
-    items: Sequence[Named],
-    action: str,
-    network: Network,
-    language: str,
-    suggested: str | None = None,
-) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    ordered = sorted(items, key=lambda item: item.code != suggested)
-    for item in ordered:
-        mark = "📍 " if item.code == suggested else ""
-        builder.button(
-            text=mark + item.name(language, network.default_language),
-            callback_data=ReportCb(action=action, value=item.code),
-        )
-    builder.adjust(2)
-    builder.row(cancel_button())
-    return builder.as_markup()
-
-
-def categories(network: Network, language: str) -> InlineKeyboardMarkup:
-    return _choices(network.categories, "category", network, language)
-
-
-def areas(network: Network, language: str, suggested: str | None = None) -> InlineKeyboardMarkup:
-    return _choices(network.areas, "area", network, language, suggested)
-
-
-def cancel_button() -> InlineKeyboardButton:
-    """The wizard's inline Cancel (the reply-keyboard one carries the same label)."""
-    return InlineKeyboardButton(text=_(CANCEL), callback_data=ReportCb(action="cancel").pack())
-
-
-def pick_case(cases: Sequence[Case]) -> InlineKeyboardMarkup:
+def pick_case(cases: Sequence[Case], network: Network, language: str) -> InlineKeyboardMarkup:
+    """One button per open case: reference, category and the day it was reported."""
     builder = InlineKeyboardBuilder()
     for case in cases:
-        builder.button(text=case.ref, callback_data=PickCaseCb(case_id=case.id))
-    builder.adjust(2)
+        category = network.category(case.category)
+        name = category.name(language, network.default_language) if category else case.category
+        day = format_date(
+            case.created_at.astimezone(network.zone), "d MMM", locale=babel_locale(language)
+        )
+        builder.button(
+            text=f"{case.ref} · {name} · {day}", callback_data=PickCaseCb(case_id=case.id)
+        )
+    builder.adjust(1)
     return builder.as_markup()
 
 

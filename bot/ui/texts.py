@@ -28,6 +28,7 @@ MENU_CASES = N_("📂 My cases")
 MENU_LANGUAGE = N_("🌐 Language")
 MENU_HELP = N_("❓ Help")
 MENU_ALERTS = N_("🔔 Alerts")
+MENU_LABELS = (MENU_REPORT, MENU_CASES, MENU_LANGUAGE, MENU_HELP, MENU_ALERTS)
 # Reply-keyboard buttons inside the report wizard.
 SEND_REPORT = N_("📨 Send report")
 CANCEL = N_("✖ Cancel")
@@ -190,9 +191,12 @@ def case_card(case: Case, citizen: Citizen, network: Network, description: str) 
         fmt(_("Privacy: {tier}"), tier=privacy_name(case.privacy)),
     ]
     if case.latitude is not None and case.longitude is not None:
-        rows.append(
-            fmt(_("Location: {place}"), place=f"{case.latitude:.5f}, {case.longitude:.5f}")
-        )
+        place = f"{case.latitude:.5f}, {case.longitude:.5f}"
+        if case.location_rounded:
+            place += " " + _("(rounded to about 500 m)")
+        rows.append(fmt(_("Location: {place}"), place=place))
+    if case.location_note:
+        rows.append(fmt(_("Where, in the resident's words: {note}"), note=case.location_note))
     if case.assignee_name:
         rows.append(fmt(_("Officer: {name}"), name=case.assignee_name))
     if case.alert_id is not None:

@@ -27,9 +27,39 @@ from storage.models import Case, CaseMessage, Citizen
 logger = logging.getLogger(__name__)
 
 
+# What a waiting message keeps: its content and where it is, not who sent it (the state may sit
+# in Redis for a day).
+KEPT_FIELDS: dict[str, Any] = {
+    "chat": {"id", "type"},
+    **dict.fromkeys(
+        (
+            "message_id",
+            "date",
+            "media_group_id",
+            "text",
+            "entities",
+            "caption",
+            "caption_entities",
+            "photo",
+            "video",
+            "voice",
+            "audio",
+            "document",
+            "animation",
+            "video_note",
+            "sticker",
+            "location",
+            "venue",
+            "contact",
+        ),
+        True,
+    ),
+}
+
+
 def snapshot(message: Message) -> dict[str, Any]:
     """A message as JSON, to wait in conversation state (e.g. until the report is sent)."""
-    return message.model_dump(mode="json", exclude_none=True, by_alias=True)
+    return message.model_dump(mode="json", exclude_none=True, by_alias=True, include=KEPT_FIELDS)
 
 
 def restore(data: dict[str, Any]) -> Message:

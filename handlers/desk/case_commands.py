@@ -21,8 +21,8 @@ from bot.network.schema import DeskKind, Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import _
-from bot.ui.texts import fmt, isolate, local_time, quote
-from bot.workflows import desks
+from bot.ui.texts import fmt, local_time, quote
+from bot.workflows import bans, desks
 from bot.workflows.casework import tell_closed
 from bot.workflows.relay import Relay
 from handlers.desk.staff import actor, case_of, staff_name
@@ -136,7 +136,13 @@ async def cmd_ban(message: Message, outbox: Outbox, session: AsyncSession) -> No
         return
     outbox.send(
         message.reply(
-            fmt(_("Ban the reporter of {ref} from opening new cases?"), ref=case.ref),
+            fmt(
+                _(
+                    "Ban the person behind {ref}? They could send no reports or messages "
+                    "through Beatline until the ban is lifted here."
+                ),
+                ref=case.ref,
+            ),
             reply_markup=keyboards.ban_confirm(case.id),
         )
     )
@@ -162,46 +168,23 @@ async def cb_ban(
     if not callback_data.confirm:
         outbox.send(query.message.answer(_("Not banned.")))
         return
-    citizen = await citizen_of_case(session, case)
-    citizen.banned = True
-    logger.info("case %s: reporter banned", case.ref)
-    await audit.log(
-        session, case, query.from_user.id, query.from_user.full_name, "ban", clock.now()
+    text = await bans.ban(
+        relay, session, case, query.from_user.id, staff_name(query.from_user), clock.now()
     )
-    outbox.send(
-        query.message.answer(
-            fmt(
-                _("The reporter of {ref} was banned by {name}. /unban reverses it."),
-                ref=case.ref,
-                name=staff_name(query.from_user),
-            )
-        )
-    )
-    with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
-        relay.tell_citizen(
-            citizen,
-            _(
-                "You can no longer open new reports through Beatline. "
-                "In an emergency call {number}."
-            ).format(number=isolate(relay.network.emergency.number)),
-        )
+    outbox.send(query.message.answer(text))
 
 
 async def cmd_unban(
     message: Message, outbox: Outbox, session: AsyncSession, relay: Relay, clock: Clock
 ) -> None:
+    """Lift the ban made from this case (only this case's: the person stays hidden)."""
     case = await case_of(message, session)
     if case is None:
         return
-    citizen = await citizen_of_case(session, case)
-    if not citizen.banned:
-        outbox.send(message.reply(_("The reporter of this case is not banned.")))
-        return
-    citizen.banned = False
-    await audit.log(session, case, *actor(message), "unban", clock.now())
-    outbox.send(message.reply(fmt(_("The reporter of {ref} may open cases again."), ref=case.ref)))
-    with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
-        relay.tell_citizen(citizen, _("You can open reports through Beatline again."))
+    actor_id, actor_name = actor(message)
+    outbox.send(
+        message.reply(await bans.unban(relay, session, case, actor_id, actor_name, clock.now()))
+    )
 
 
 async def cmd_transfer(

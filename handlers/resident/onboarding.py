@@ -11,15 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.domain.alerts import subscriptions
-from bot.domain.citizens import give_consent, register, set_language
+from bot.domain.citizens import register, set_language
 from bot.kinds import SubscriptionKind
 from bot.network.schema import Area, Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import LANGUAGE_NAMES, _, supported
-from bot.ui.texts import MENU_LANGUAGE, fmt
+from bot.ui.texts import MENU_LANGUAGE, fmt, isolate, quote
 from handlers.filters import Consented, MenuButton
-from handlers.middlewares import profile_of
+from handlers.middlewares import CHOSEN_LANGUAGE, profile_of
+from handlers.resident.unsent import UNSENT, keep_unsent, offer_unsent
 from storage.models import Citizen
 
 AREA_LINK = "area-"
@@ -39,16 +40,16 @@ def create_router() -> Router:
     return router
 
 
-def privacy_notice() -> str:
+def privacy_notice(network: Network) -> str:
     return _(
         "<b>Privacy</b>\n"
         "Beatline passes what you send here to the police desk for your area, and, only if "
         "you agree case by case, to a partner organisation.\n"
         "We keep your Telegram name and id, your language and your messages, for handling "
         "your reports. Officers see your first name, unless you choose to report anonymously.\n"
-        "You can ask us at any time to show or erase your data.\n\n"
-        "This is not an emergency line: in an emergency call 112."
-    )
+        "You can see your data with /mydata and erase it with /forget at any time.\n\n"
+        "This is not an emergency line: in an emergency call {number}."
+    ).format(number=isolate(quote(network.emergency.number)))
 
 
 def welcome_back() -> str:
@@ -76,22 +77,23 @@ async def cmd_start(
     clock: Clock,
     i18n: I18n,
     state: FSMContext,
-    event_from_user: User,
     network: Network,
+    citizen: Citizen | None,
 ) -> None:
-    """Greet, and walk a new citizen through language and consent.
+    """Greet, and walk a new resident through language and consent.
 
-    A deep link `?start=area-<code>` (the poster's QR code) subscribes to that area's alerts,
-    right away or once the privacy notice is accepted.
+    Nothing about a new resident is stored before they accept the privacy notice: the
+    language they pick and a deep link's area (`?start=area-<code>`, the poster's QR code)
+    wait in the conversation state until then.
     """
-    await state.clear()
-    citizen = await register(session, profile_of(event_from_user, message.chat), clock.now())
     area = _linked_area(command.args, network)
-    if citizen.consent_at is None or citizen.language is None:
+    if citizen is None or citizen.consent_at is None:
+        await state.set_data({})
         if area is not None:
             await state.update_data({PENDING_AREA: area.code})
         await _ask_language(outbox, message, i18n)
         return
+    await state.clear()
     if area is not None:
         await _subscribe_to(outbox, message, session, citizen, area, clock, i18n)
         return
@@ -127,29 +129,31 @@ async def cb_language(
     query: CallbackQuery,
     outbox: Outbox,
     callback_data: keyboards.LanguageCb,
-    session: AsyncSession,
-    clock: Clock,
     i18n: I18n,
-    event_from_user: User,
+    state: FSMContext,
+    network: Network,
+    citizen: Citizen | None,
 ) -> None:
-    """Store the chosen language, then show the privacy notice (or confirm the change)."""
+    """Keep the chosen language, then show the privacy notice (or confirm the change)."""
     code = supported(i18n, callback_data.code)
     if code is None or not isinstance(query.message, Message):
         outbox.answer(query.answer(_("This language is not available."), show_alert=True))
         return
-    citizen = await register(session, profile_of(event_from_user, query.message.chat), clock.now())
-    set_language(citizen, code)
     with i18n.use_locale(code):
         outbox.answer(query.answer(LANGUAGE_NAMES.get(code, code)))
-        if citizen.consent_at is None:
-            outbox.send(query.message.answer(privacy_notice(), reply_markup=keyboards.consent()))
-        else:
+        if citizen is None or citizen.consent_at is None:
+            await state.update_data({CHOSEN_LANGUAGE: code})
             outbox.send(
-                query.message.answer(
-                    _("Language set to {name}.").format(name=LANGUAGE_NAMES.get(code, code)),
-                    reply_markup=keyboards.main_menu(),
-                )
+                query.message.answer(privacy_notice(network), reply_markup=keyboards.consent())
             )
+            return
+        set_language(citizen, code)
+        outbox.send(
+            query.message.answer(
+                _("Language set to {name}.").format(name=LANGUAGE_NAMES.get(code, code)),
+                reply_markup=keyboards.main_menu(),
+            )
+        )
 
 
 async def cb_consent(
@@ -162,29 +166,32 @@ async def cb_consent(
     state: FSMContext,
     network: Network,
 ) -> None:
-    """Record consent and open the main menu."""
+    """Record consent: the resident exists from now on. Then the menu, a pending deep link's
+    subscription, and what they wrote before (offered as a report)."""
     if not isinstance(query.message, Message):
         outbox.answer(query.answer())
         return
-    citizen = await register(session, profile_of(event_from_user, query.message.chat), clock.now())
-    give_consent(citizen, clock.now())
-    if citizen.language is None:
-        set_language(citizen, i18n.current_locale)
+    data = await state.get_data()
+    language = data.get(CHOSEN_LANGUAGE) or i18n.current_locale
+    citizen = await register(
+        session, profile_of(event_from_user, query.message.chat), language, clock.now()
+    )
     outbox.answer(query.answer(_("Thank you.")))
     outbox.send(
         query.message.answer(
             _(
-                "Thank you. You can now report something to the police or follow your reports.\n"
-                "In an emergency always call 112."
-            ),
+                "Thank you. You can now report something to the police or follow your "
+                "reports.\nIn an emergency always call {number}."
+            ).format(number=isolate(quote(network.emergency.number))),
             reply_markup=keyboards.main_menu(),
         )
     )
-    pending = (await state.get_data()).get(PENDING_AREA)
-    area = network.area(pending) if pending else None
+    await state.set_data({key: data[key] for key in (UNSENT,) if key in data})
+    area = network.area(data[PENDING_AREA]) if data.get(PENDING_AREA) else None
     if area is not None:
-        await state.update_data({PENDING_AREA: None})
         await _subscribe_to(outbox, query.message, session, citizen, area, clock, i18n)
+    if data.get(UNSENT):
+        offer_unsent(outbox, query.message.chat.id)
 
 
 async def cmd_language(message: Message, outbox: Outbox, i18n: I18n) -> None:
@@ -200,25 +207,26 @@ async def cmd_language(message: Message, outbox: Outbox, i18n: I18n) -> None:
 async def on_before_consent(
     message: Message,
     outbox: Outbox,
-    session: AsyncSession,
-    clock: Clock,
     i18n: I18n,
-    event_from_user: User,
+    state: FSMContext,
+    network: Network,
 ) -> None:
-    """Anything sent before consent is not kept; say so, then resume the start-up steps."""
-    citizen = await register(session, profile_of(event_from_user, message.chat), clock.now())
+    """Nothing is passed on before consent: say so, keep a text or voice note (in the
+    conversation state only) to offer as a report afterwards, and resume the steps."""
+    await keep_unsent(state, message)
     outbox.send(
         message.answer(
             _(
                 "Before you can send us anything, please choose your language and read the "
-                "privacy notice. Your message was not passed on."
+                "privacy notice. Your message was not passed on yet: after that, you can "
+                "report it with one tap."
             )
         )
     )
-    if citizen.language is None:
+    if (await state.get_data()).get(CHOSEN_LANGUAGE) is None:
         await _ask_language(outbox, message, i18n)
     else:
-        outbox.send(message.answer(privacy_notice(), reply_markup=keyboards.consent()))
+        outbox.send(message.answer(privacy_notice(network), reply_markup=keyboards.consent()))
 
 
 async def on_stale_before_consent(query: CallbackQuery, outbox: Outbox) -> None:

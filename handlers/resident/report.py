@@ -1,49 +1,82 @@
-"""The report wizard: category → location (optional; it suggests the area) → area → privacy →
-description (text and media, several messages) → "Send report"; cancel works at every step."""
+"""The report wizard, one handler per step: category → privacy → location (a point, an address
+in words, or none; rounded to about 500 m in an anonymous report unless the resident wants the
+exact point) → area → description (text and media, several messages) → summary → send.
+◀ Back and ✖ Cancel work at every step; *Edit* on the summary changes one step."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, ReplyKeyboardRemove
+from aiogram.methods import SendMessage
+from aiogram.types import (
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardMarkup,
+    Message,
+    ReactionTypeEmoji,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.alerts import engine
-from bot.domain.cases import NewReport
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
-from bot.ui import keyboards
+from bot.ui import keyboards, report_wizard
 from bot.ui.i18n import _
-from bot.ui.texts import CANCEL, MENU_REPORT, SEND_REPORT, SKIP, cannot_pass_on, fmt, isolate
-from bot.workflows.casework import (
-    ask_before_revealing,
-    restore,
-    snapshot,
-    submit_report,
+from bot.ui.report_wizard import BACK, ReportCb, Step, WizardAction
+from bot.ui.texts import (
+    CANCEL,
+    MENU_LABELS,
+    MENU_REPORT,
+    SEND_REPORT,
+    SKIP,
+    cannot_pass_on,
+    fmt,
+    isolate,
 )
+from bot.workflows import reports
+from bot.workflows.casework import ask_before_revealing, restore, snapshot
 from bot.workflows.relay import RELAYABLE, REVEALING, SYSTEM_RECORD, Relay
-from handlers.filters import Consented, Match, MenuButton
+from bot.workflows.reports import Refusal, ReportDraft
+from handlers.filters import AnyMenuButton, Consented, Match, MenuButton
+from handlers.resident.unsent import UNSENT
 from storage.models import Citizen
 
-DESCRIPTION_MAX_ITEMS = 30
-ITEMS = "items"
+SENSITIVE = "sensitive"
+LOCATION_NOTE_MAX = 500
 
 
 class ReportForm(StatesGroup):
     category = State()
-    area = State()
     privacy = State()
     location = State()
+    precision = State()
+    area = State()
     description = State()
+    summary = State()
+
+
+STEP_STATES = {
+    Step.CATEGORY: ReportForm.category,
+    Step.PRIVACY: ReportForm.privacy,
+    Step.LOCATION: ReportForm.location,
+    Step.AREA: ReportForm.area,
+    Step.DESCRIPTION: ReportForm.description,
+}
+PREVIOUS = {
+    Step.PRIVACY: Step.CATEGORY,
+    Step.LOCATION: Step.PRIVACY,
+    Step.AREA: Step.LOCATION,
+    Step.DESCRIPTION: Step.AREA,
+}
 
 
 def create_router() -> Router:
@@ -52,51 +85,210 @@ def create_router() -> Router:
     router.callback_query.filter(Consented())
     router.message.register(cmd_report, Command("report"))
     router.message.register(cmd_report, MenuButton(MENU_REPORT))
+    router.callback_query.register(cb_report_this, keyboards.ReportThisCb.filter())
     router.callback_query.register(
         cb_alert_information, keyboards.AlertCb.filter(F.action == "info")
     )
-    router.message.register(cmd_cancel, Command("cancel"), StateFilter(ReportForm))
-    router.message.register(cmd_cancel, MenuButton(CANCEL), StateFilter(ReportForm))
+    in_wizard = StateFilter(ReportForm)
+    router.message.register(cmd_cancel, Command("cancel"), in_wizard)
+    router.message.register(cmd_cancel, MenuButton(CANCEL), in_wizard)
+    router.callback_query.register(cb_cancel, ReportCb.filter(F.action == WizardAction.CANCEL))
+    router.message.register(on_back, MenuButton(BACK), in_wizard)
     router.callback_query.register(
-        cb_cancel, keyboards.ReportCb.filter(F.action == "cancel"), StateFilter(ReportForm)
+        cb_back, ReportCb.filter(F.action == WizardAction.BACK), in_wizard
     )
-    router.callback_query.register(
-        cb_category,
-        keyboards.ReportCb.filter(F.action == "category"),
-        StateFilter(ReportForm.category),
+    steps = (
+        (WizardAction.CATEGORY, ReportForm.category, cb_category),
+        (WizardAction.PRIVACY, ReportForm.privacy, cb_privacy),
+        (WizardAction.PRECISION, ReportForm.precision, cb_precision),
+        (WizardAction.AREA, ReportForm.area, cb_area),
+        (WizardAction.SEND, ReportForm.summary, cb_send),
+        (WizardAction.EDIT, ReportForm.summary, cb_edit),
     )
-    router.callback_query.register(
-        cb_area, keyboards.ReportCb.filter(F.action == "area"), StateFilter(ReportForm.area)
-    )
-    router.callback_query.register(
-        cb_privacy,
-        keyboards.ReportCb.filter(F.action == "privacy"),
-        StateFilter(ReportForm.privacy),
-    )
+    for action, form_state, handler in steps:
+        router.callback_query.register(
+            handler, ReportCb.filter(F.action == action), StateFilter(form_state)
+        )
     router.message.register(on_location, StateFilter(ReportForm.location), Match(F.location))
     router.message.register(on_skip_location, StateFilter(ReportForm.location), MenuButton(SKIP))
-    router.message.register(on_send, StateFilter(ReportForm.description), MenuButton(SEND_REPORT))
     router.message.register(
-        on_description, StateFilter(ReportForm.description), Match(F.content_type.in_(RELAYABLE))
+        on_location_note,
+        StateFilter(ReportForm.location),
+        Match(F.text & ~F.text.startswith("/")),
+        ~AnyMenuButton(*MENU_LABELS),
+    )
+    for form_state in (ReportForm.description, ReportForm.summary):
+        router.message.register(on_summary, StateFilter(form_state), MenuButton(SEND_REPORT))
+    router.message.register(
+        on_description,
+        StateFilter(ReportForm.description),
+        Match(F.content_type.in_(RELAYABLE)),
     )
     router.callback_query.register(
         cb_sensitive, keyboards.SensitiveCb.filter(), StateFilter(ReportForm.description)
     )
     router.message.register(on_unsupported, StateFilter(ReportForm.description))
-    router.message.register(on_waiting_for_button, StateFilter(ReportForm))
+    router.message.register(on_waiting_for_button, in_wizard)
     return router
+
+
+# -- the draft and the questions ----------------------------------------------------------
+
+
+async def _draft(state: FSMContext) -> ReportDraft:
+    return ReportDraft.of(await state.get_data()) or ReportDraft()
+
+
+async def _keep(state: FSMContext, draft: ReportDraft) -> None:
+    await state.update_data(draft.saved())
+
+
+def _say(
+    outbox: Outbox,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
+) -> None:
+    outbox.send(SendMessage(chat_id=chat_id, text=text, reply_markup=markup))
+
+
+def _answered(outbox: Outbox, query: CallbackQuery, text: str) -> None:
+    """The step's question now shows the answer, without buttons."""
+    outbox.answer(query.answer())
+    if query.message is not None and not isinstance(query.message, InaccessibleMessage):
+        outbox.send(query.message.edit_text(text, reply_markup=None))
+
+
+async def _ask(
+    step: Step,
+    outbox: Outbox,
+    chat_id: int,
+    state: FSMContext,
+    draft: ReportDraft,
+    network: Network,
+    i18n: I18n,
+) -> None:
+    await state.set_state(STEP_STATES[step])
+    await _keep(state, draft)
+    head = report_wizard.heading(step, draft.privacy)
+    language = i18n.current_locale
+    if step is Step.CATEGORY:
+        markup = report_wizard.choices(
+            network.categories, WizardAction.CATEGORY, network, language, back=False
+        )
+        _say(outbox, chat_id, head + _("What is your report about?"), markup)
+    elif step is Step.PRIVACY:
+        _say(outbox, chat_id, head + _privacy_question(), report_wizard.privacy())
+    elif step is Step.LOCATION:
+        _say(
+            outbox,
+            chat_id,
+            head
+            + _(
+                "Where exactly did it happen? Share a location with the button below (the "
+                "paperclip → Location picks a place on the map), write the address, or skip "
+                "this step. A location you share may reveal where you are."
+            ),
+            report_wizard.location_keyboard(),
+        )
+    elif step is Step.AREA:
+        suggested = (
+            network.locate(draft.latitude, draft.longitude)
+            if draft.latitude is not None and draft.longitude is not None
+            else None
+        )
+        question = (
+            fmt(
+                _("That looks like {name}. Please confirm or choose another area:"),
+                name=suggested.name(language, network.default_language),
+            )
+            if suggested
+            else _("In which area did it happen?")
+        )
+        markup = report_wizard.choices(
+            network.areas,
+            WizardAction.AREA,
+            network,
+            language,
+            suggested.code if suggested else None,
+        )
+        _say(outbox, chat_id, head + question, markup)
+    else:
+        _say(
+            outbox,
+            chat_id,
+            head
+            + _(
+                "Describe what happened: what, when, where exactly, who was involved. "
+                "You can send several messages, photos, videos, voice messages and files.\n"
+                "Press “📨 Send report” when you are done."
+            ),
+            report_wizard.description_keyboard(),
+        )
+
+
+def _privacy_question() -> str:
+    return _(
+        "<b>Who may know this report is from you?</b>\n"
+        "🔒 Confidential: the police see your first name only.\n"
+        "👤 With my name: the police see your name and Telegram account, so they can "
+        "contact you more easily.\n"
+        "🕶 Anonymous: the police see no name at all. They can still answer you here."
+    )
+
+
+async def _next(
+    step: Step,
+    outbox: Outbox,
+    chat_id: int,
+    state: FSMContext,
+    draft: ReportDraft,
+    network: Network,
+    i18n: I18n,
+) -> None:
+    """After answering `step`: the summary when editing from it, else the following step."""
+    if draft.editing:
+        await _show_summary(outbox, chat_id, state, draft, network, i18n)
+        return
+    following = {
+        Step.CATEGORY: Step.PRIVACY,
+        Step.PRIVACY: Step.LOCATION,
+        Step.LOCATION: Step.AREA,
+        Step.AREA: Step.DESCRIPTION,
+    }[step]
+    await _ask(following, outbox, chat_id, state, draft, network, i18n)
+
+
+# -- starting ------------------------------------------------------------------------------
 
 
 async def cmd_report(
     message: Message,
     outbox: Outbox,
+    session: AsyncSession,
     state: FSMContext,
     network: Network,
     i18n: I18n,
     citizen: Citizen,
 ) -> None:
     """Start the wizard (again, if one was under way)."""
-    await _start(outbox, message, state, network, i18n, citizen, alert_id=None)
+    await _start(outbox, message.chat.id, session, state, network, i18n, citizen, ReportDraft())
+
+
+async def cb_report_this(
+    query: CallbackQuery,
+    outbox: Outbox,
+    session: AsyncSession,
+    state: FSMContext,
+    network: Network,
+    i18n: I18n,
+    citizen: Citizen,
+) -> None:
+    """ "Report this": what the resident wrote before becomes the description."""
+    kept = (await state.get_data()).get(UNSENT, [])
+    outbox.answer(query.answer())
+    draft = ReportDraft(items=list(kept))
+    await _start(outbox, citizen.chat_id, session, state, network, i18n, citizen, draft)
 
 
 async def cb_alert_information(
@@ -114,231 +306,224 @@ async def cb_alert_information(
         session, callback_data.delivery_id, citizen.chat_id
     )
     outbox.answer(query.answer())
-    if isinstance(query.message, Message):
-        await _start(outbox, query.message, state, network, i18n, citizen, alert_id=alert_id)
+    draft = ReportDraft(alert_id=alert_id)
+    await _start(outbox, citizen.chat_id, session, state, network, i18n, citizen, draft)
 
 
 async def _start(
     outbox: Outbox,
-    message: Message,
+    chat_id: int,
+    session: AsyncSession,
     state: FSMContext,
     network: Network,
     i18n: I18n,
     citizen: Citizen,
-    alert_id: int | None,
+    draft: ReportDraft,
 ) -> None:
     await state.clear()
-    if citizen.banned:
-        outbox.send(
-            message.answer(
-                _(
-                    "You cannot make new reports through Beatline at the moment. "
-                    "In an emergency call {number}."
-                ).format(number=isolate(network.emergency.number)),
-                reply_markup=keyboards.main_menu(),
-            )
-        )
+    refused = await reports.refusal(session, citizen, network)
+    if refused is not None:
+        _say(outbox, chat_id, refusal_text(refused, network), keyboards.main_menu())
         return
-    await state.set_state(ReportForm.category)
-    await state.update_data(alert_id=alert_id)
-    outbox.send(
-        message.answer(
-            _("What is your report about?"),
-            reply_markup=keyboards.categories(network, i18n.current_locale),
+    await _ask(Step.CATEGORY, outbox, chat_id, state, draft, network, i18n)
+
+
+def refusal_text(refused: Refusal, network: Network) -> str:
+    number = isolate(network.emergency.number)
+    if refused is Refusal.BANNED:
+        return _(
+            "You cannot make new reports through Beatline at the moment. "
+            "In an emergency call {number}."
+        ).format(number=number)
+    if refused is Refusal.TOO_MANY_OPEN:
+        return fmt(
+            _(
+                "You already have {count} open reports, as many as one person can have. "
+                "Write in one of them, or wait until one is closed. In an emergency call "
+                "{number}."
+            ),
+            count=network.limits.open_cases,
+            number=network.emergency.number,
         )
-    )
+    if refused is Refusal.ALREADY_SENT:
+        return _("This report has been sent already.")
+    return _("Please describe what happened first.")
+
+
+# -- the steps -----------------------------------------------------------------------------
 
 
 async def cb_category(
     query: CallbackQuery,
     outbox: Outbox,
-    callback_data: keyboards.ReportCb,
+    callback_data: ReportCb,
     state: FSMContext,
     network: Network,
     i18n: I18n,
+    citizen: Citizen,
 ) -> None:
     category = network.category(callback_data.value)
-    if category is None or not isinstance(query.message, Message):
+    if category is None:
         outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
         return
-    await state.update_data({"category": category.code, ITEMS: []})
-    await state.set_state(ReportForm.location)
-    outbox.answer(query.answer())
-    outbox.send(
-        query.message.edit_text(
-            fmt(
-                _("Category: {name}"),
-                name=category.name(i18n.current_locale, network.default_language),
-            )
-        )
-    )
-    outbox.send(
-        query.message.answer(
-            _(
-                "Where exactly did it happen? You can share a location with the button below "
-                "(use the paperclip → Location to pick a place on the map), or skip this step. "
-                "A location you share may reveal where you are."
-            ),
-            reply_markup=keyboards.location_step(),
-        )
-    )
-
-
-async def on_location(
-    message: Message, outbox: Outbox, state: FSMContext, network: Network, i18n: I18n
-) -> None:
-    """Keep the point, and suggest the area it lies in."""
-    assert message.location is not None
-    latitude, longitude = message.location.latitude, message.location.longitude
-    await state.update_data(latitude=latitude, longitude=longitude)
-    suggested = network.locate(latitude, longitude)
-    outbox.send(message.answer(_("📍 Location received."), reply_markup=ReplyKeyboardRemove()))
-    await _ask_area(outbox, message, state, network, i18n, suggested.code if suggested else None)
-
-
-async def on_skip_location(
-    message: Message, outbox: Outbox, state: FSMContext, network: Network, i18n: I18n
-) -> None:
-    outbox.send(
-        message.answer(_("No location, that is fine."), reply_markup=ReplyKeyboardRemove())
-    )
-    await _ask_area(outbox, message, state, network, i18n, None)
-
-
-async def _ask_area(
-    outbox: Outbox,
-    message: Message,
-    state: FSMContext,
-    network: Network,
-    i18n: I18n,
-    suggested: str | None,
-) -> None:
-    await state.set_state(ReportForm.area)
-    area = network.area(suggested) if suggested else None
-    question = (
-        fmt(
-            _("That looks like {name}. Please confirm or choose another area:"),
-            name=area.name(i18n.current_locale, network.default_language),
-        )
-        if area
-        else _("Where did it happen?")
-    )
-    outbox.send(
-        message.answer(
-            question, reply_markup=keyboards.areas(network, i18n.current_locale, suggested)
-        )
-    )
-
-
-async def cb_area(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: keyboards.ReportCb,
-    state: FSMContext,
-    network: Network,
-    i18n: I18n,
-) -> None:
-    area = network.area(callback_data.value)
-    if area is None or not isinstance(query.message, Message):
-        outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
-        return
-    await state.update_data(area=area.code)
-    await state.set_state(ReportForm.privacy)
-    outbox.answer(query.answer())
-    outbox.send(
-        query.message.edit_text(
-            fmt(_("Area: {name}"), name=area.name(i18n.current_locale, network.default_language))
-            + "\n\n"
-            + _(
-                "<b>Who may know this report is from you?</b>\n"
-                "🔒 Confidential: the police see your first name only.\n"
-                "👤 With my name: the police see your name and Telegram account, so they can "
-                "contact you more easily.\n"
-                "🕶 Anonymous: the police see no name at all. They can still answer you here."
-            ),
-            reply_markup=keyboards.privacy(),
-        )
-    )
+    draft = await _draft(state)
+    draft.category = category.code
+    name = category.name(i18n.current_locale, network.default_language)
+    _answered(outbox, query, fmt(_("Category: {name}"), name=name))
+    await _next(Step.CATEGORY, outbox, citizen.chat_id, state, draft, network, i18n)
 
 
 async def cb_privacy(
-    query: CallbackQuery, outbox: Outbox, callback_data: keyboards.ReportCb, state: FSMContext
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: ReportCb,
+    state: FSMContext,
+    network: Network,
+    i18n: I18n,
+    citizen: Citizen,
 ) -> None:
     try:
         tier = Privacy(callback_data.value)
     except ValueError:
         outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
         return
-    if not isinstance(query.message, Message):
-        outbox.answer(query.answer())
+    draft = await _draft(state)
+    draft.privacy = tier
+    _answered(outbox, query, fmt(_("Privacy: {tier}"), tier=report_wizard.privacy_label(tier)))
+    if draft.anonymous and draft.latitude is not None and not draft.rounded:
+        await _ask_precision(outbox, citizen.chat_id, state, draft)  # an exact point given earlier
         return
-    await state.update_data(privacy=tier.value)
-    outbox.answer(query.answer())
-    outbox.send(query.message.edit_reply_markup(reply_markup=None))
-    await _ask_description(outbox, query.message, state)
+    await _next(Step.PRIVACY, outbox, citizen.chat_id, state, draft, network, i18n)
 
 
-async def _ask_description(outbox: Outbox, message: Message, state: FSMContext) -> None:
-    await state.set_state(ReportForm.description)
-    outbox.send(
-        message.answer(
-            _(
-                "Describe what happened: what, when, where exactly, who was involved. "
-                "You can send several messages, photos, videos, voice messages and files.\n"
-                "Press “📨 Send report” when you are done."
-            ),
-            reply_markup=keyboards.description_step(),
-        )
-    )
-
-
-async def _add_items(
+async def on_location(
+    message: Message,
     outbox: Outbox,
-    messages: list[Message],
     state: FSMContext,
-    detector: EmergencyDetector,
     network: Network,
-    relay: Relay,
+    i18n: I18n,
 ) -> None:
-    data = await state.get_data()
-    items: list[dict[str, Any]] = data.get(ITEMS, [])
-    if len(items) + len(messages) > DESCRIPTION_MAX_ITEMS:
-        outbox.send(
-            messages[0].answer(
-                _(
-                    "That is as much as one report can hold. Press “📨 Send report”; you can send "
-                    "more afterwards."
-                )
-            )
-        )
+    """Keep the point (an anonymous report asks first how precisely), then suggest the area."""
+    assert message.location is not None
+    draft = await _draft(state)
+    draft.latitude, draft.longitude = message.location.latitude, message.location.longitude
+    draft.rounded = False
+    _say(outbox, message.chat.id, _("📍 Location received."), ReplyKeyboardRemove())
+    if draft.anonymous:
+        await _ask_precision(outbox, message.chat.id, state, draft)
         return
-    items += [snapshot(m) for m in messages]
-    # The emergency number was already given (EmergencyMiddleware); here the report is flagged.
-    urgent = data.get("urgent", False) or any(
-        detector.matches(m.text or m.caption) for m in messages
+    await _next(Step.LOCATION, outbox, message.chat.id, state, draft, network, i18n)
+
+
+async def _ask_precision(
+    outbox: Outbox, chat_id: int, state: FSMContext, draft: ReportDraft
+) -> None:
+    await state.set_state(ReportForm.precision)
+    await _keep(state, draft)
+    _say(
+        outbox,
+        chat_id,
+        _(
+            "Your report is anonymous, and an exact point may show where you live. Shall the "
+            "police get the place to about 500 m, or the exact point?"
+        ),
+        report_wizard.precision(),
     )
-    await state.update_data({ITEMS: items, "urgent": urgent})
-    for message in messages:
-        outbox.send(message.react([ReactionTypeEmoji(emoji="✍")]))
+
+
+async def cb_precision(
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: ReportCb,
+    state: FSMContext,
+    network: Network,
+    i18n: I18n,
+    citizen: Citizen,
+) -> None:
+    draft = await _draft(state)
+    if draft.latitude is None or draft.longitude is None:
+        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+        return
+    if callback_data.value != "exact":
+        draft.latitude, draft.longitude = reports.round_location(draft.latitude, draft.longitude)
+        draft.rounded = True
+        _answered(outbox, query, _("The police will see the place to about 500 m."))
+    else:
+        _answered(outbox, query, _("The police will see the exact point."))
+    await _next(Step.LOCATION, outbox, citizen.chat_id, state, draft, network, i18n)
+
+
+async def on_skip_location(
+    message: Message, outbox: Outbox, state: FSMContext, network: Network, i18n: I18n
+) -> None:
+    draft = await _draft(state)
+    draft.latitude = draft.longitude = draft.location_note = None
+    _say(outbox, message.chat.id, _("No location, that is fine."), ReplyKeyboardRemove())
+    await _next(Step.LOCATION, outbox, message.chat.id, state, draft, network, i18n)
+
+
+async def on_location_note(
+    message: Message, outbox: Outbox, state: FSMContext, network: Network, i18n: I18n
+) -> None:
+    """An address or a description of the place, in the resident's words."""
+    draft = await _draft(state)
+    draft.location_note = (message.text or "").strip()[:LOCATION_NOTE_MAX]
+    _say(outbox, message.chat.id, _("📍 Noted where it happened."), ReplyKeyboardRemove())
+    await _next(Step.LOCATION, outbox, message.chat.id, state, draft, network, i18n)
+
+
+async def cb_area(
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: ReportCb,
+    state: FSMContext,
+    network: Network,
+    i18n: I18n,
+    citizen: Citizen,
+) -> None:
+    area = network.area(callback_data.value)
+    if area is None:
+        outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
+        return
+    draft = await _draft(state)
+    draft.area = area.code
+    name = area.name(i18n.current_locale, network.default_language)
+    _answered(outbox, query, fmt(_("Area: {name}"), name=name))
+    await _next(Step.AREA, outbox, citizen.chat_id, state, draft, network, i18n)
 
 
 async def on_description(
     message: Message,
     outbox: Outbox,
     state: FSMContext,
-    detector: EmergencyDetector,
-    network: Network,
-    relay: Relay,
     album: list[Message] | None = None,
 ) -> None:
-    """Collect text and media until the citizen presses "Send report"."""
+    """Collect text and media until the resident presses "Send report"."""
     messages = album or [message]
-    data = await state.get_data()
-    if data.get("privacy") == Privacy.ANONYMOUS and message.content_type in REVEALING:
-        await state.update_data(sensitive=snapshot(message))
+    draft = await _draft(state)
+    if draft.anonymous and message.content_type in REVEALING:
+        await state.update_data({SENSITIVE: snapshot(message)})
         ask_before_revealing(outbox, message)
         return
-    await _add_items(outbox, messages, state, detector, network, relay)
+    await _add(outbox, state, draft, messages)
+
+
+async def _add(
+    outbox: Outbox, state: FSMContext, draft: ReportDraft, messages: list[Message]
+) -> None:
+    if not draft.add(messages):
+        outbox.send(
+            messages[0].answer(
+                _(
+                    "That is as much as one report can hold. Press “📨 Send report”; you can "
+                    "send more afterwards."
+                )
+            )
+        )
+        return
+    await _keep(state, draft)
+    for message in messages:
+        outbox.send(message.react([ReactionTypeEmoji(emoji="✍")]))
 
 
 async def cb_sensitive(
@@ -346,13 +531,9 @@ async def cb_sensitive(
     outbox: Outbox,
     callback_data: keyboards.SensitiveCb,
     state: FSMContext,
-    detector: EmergencyDetector,
-    network: Network,
-    relay: Relay,
 ) -> None:
-    data = await state.get_data()
-    pending = data.get("sensitive")
-    await state.update_data(sensitive=None)
+    pending = (await state.get_data()).get(SENSITIVE)
+    await state.update_data({SENSITIVE: None})
     outbox.answer(query.answer())
     if isinstance(query.message, Message):
         outbox.send(query.message.edit_reply_markup(reply_markup=None))
@@ -360,11 +541,85 @@ async def cb_sensitive(
         if isinstance(query.message, Message):
             outbox.send(query.message.answer(_("Not added.")))
         return
-    await _add_items(outbox, [restore(pending)], state, detector, network, relay)
+    await _add(outbox, state, await _draft(state), [restore(pending)])
 
 
-async def on_send(
-    message: Message,
+# -- summary and sending ---------------------------------------------------------------------
+
+
+async def on_summary(
+    message: Message, outbox: Outbox, state: FSMContext, network: Network, i18n: I18n
+) -> None:
+    """ "📨 Send report": first the summary, with *Edit* and *Send*."""
+    draft = await _draft(state)
+    if not draft.items:
+        outbox.send(message.answer(_("Please describe what happened first.")))
+        return
+    await _show_summary(outbox, message.chat.id, state, draft, network, i18n)
+
+
+async def _show_summary(
+    outbox: Outbox,
+    chat_id: int,
+    state: FSMContext,
+    draft: ReportDraft,
+    network: Network,
+    i18n: I18n,
+) -> None:
+    if not draft.items:  # an edit reached the summary before there was a description
+        draft.editing = False
+        await _ask(Step.DESCRIPTION, outbox, chat_id, state, draft, network, i18n)
+        return
+    draft.editing = False
+    await state.set_state(ReportForm.summary)
+    await _keep(state, draft)
+    language = i18n.current_locale
+    category = network.category(draft.category or "")
+    area = network.area(draft.area or "")
+    if draft.latitude is not None:
+        place = _("yes, about 500 m") if draft.rounded else _("yes, the exact point")
+    else:
+        place = draft.location_note or _("no")
+    texts, attachments = draft.counts()
+    text = report_wizard.summary(
+        category.name(language, network.default_language) if category else "—",
+        area.name(language, network.default_language) if area else "—",
+        draft.privacy or Privacy.CONFIDENTIAL,
+        place,
+        texts,
+        attachments,
+    )
+    _say(outbox, chat_id, text, report_wizard.summary_keyboard())
+
+
+async def cb_edit(
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: ReportCb,
+    state: FSMContext,
+    network: Network,
+    i18n: I18n,
+    citizen: Citizen,
+) -> None:
+    """ "Edit": which step? Then that step, and back to the summary."""
+    if not callback_data.value:
+        outbox.answer(query.answer())
+        if isinstance(query.message, Message):
+            outbox.send(
+                query.message.edit_text(
+                    _("What would you like to change?"),
+                    reply_markup=report_wizard.edit_keyboard(),
+                )
+            )
+        return
+    draft = await _draft(state)
+    draft.editing = True
+    _answered(outbox, query, _("What would you like to change?"))
+    await _ask(Step(callback_data.value), outbox, citizen.chat_id, state, draft, network, i18n)
+
+
+async def cb_send(
+    query: CallbackQuery,
     outbox: Outbox,
     state: FSMContext,
     session: AsyncSession,
@@ -374,70 +629,115 @@ async def on_send(
     i18n: I18n,
     clock: Clock,
     settings: Settings,
+    detector: EmergencyDetector,
 ) -> None:
-    """Open the case, give it a topic in its desk's group and give the citizen the reference."""
-    data = await state.get_data()
-    items = [restore(item) for item in data.get(ITEMS, [])]
-    if not items:
-        outbox.send(message.answer(_("Please describe what happened first.")))
-        return
+    """Open the case; the resident gets the reference at once, the desk its topic soon."""
+    draft = await _draft(state)
+    outcome = await reports.send(
+        relay,
+        session,
+        network,
+        citizen,
+        draft,
+        detector,
+        i18n.current_locale,
+        clock.now(),
+        settings.ref_prefix,
+    )
     await state.clear()
-    description = "\n\n".join(m.text for m in items if m.text)
-    words = description or " ".join(m.caption for m in items if m.caption)
-    detection = relay.langid.detect(words, citizen.language) if relay.langid else None
-    report = NewReport(
-        category=data["category"],
-        area=data["area"],
-        description=description,
-        language=detection.code if detection else i18n.current_locale,
-        language_guess=detection.guess if detection else None,
-        privacy=Privacy(data.get("privacy", Privacy.CONFIDENTIAL)),
-        latitude=data.get("latitude"),
-        longitude=data.get("longitude"),
-        urgent=bool(data.get("urgent")),
-        alert_id=data.get("alert_id"),
-    )
-    case = await submit_report(
-        relay, session, network, citizen, report, items, clock.now(), settings.ref_prefix
-    )
+    if isinstance(outcome, Refusal):
+        _answered(outbox, query, refusal_text(outcome, network))
+        _say(outbox, citizen.chat_id, _("Choose an option from the menu."), keyboards.main_menu())
+        return
+    _answered(outbox, query, _("📨 Sent."))
     # The receipt is kept with the case once sent, so a reply to it lands in this case.
     outbox.send(
-        message.answer(
-            fmt(
+        SendMessage(
+            chat_id=citizen.chat_id,
+            text=fmt(
                 _(
                     "Thank you. Your report has been sent to the police.\n"
                     "Your reference is <b>{ref}</b>. You will get the answer here; "
                     "write here to add information."
                 ),
-                ref=case.ref,
+                ref=outcome.ref,
             ),
             reply_markup=keyboards.main_menu(),
         ),
-        case=case,
+        case=outcome,
         effect=SYSTEM_RECORD,
         data={"citizen_id": citizen.id},
     )
 
 
-async def _cancelled(outbox: Outbox, message: Message, state: FSMContext) -> None:
+# -- back, cancel and stray input ----------------------------------------------------------
+
+
+async def _back(
+    outbox: Outbox,
+    chat_id: int,
+    state: FSMContext,
+    network: Network,
+    i18n: I18n,
+    remove_keyboard: bool,
+) -> None:
+    current = await state.get_state()
+    draft = await _draft(state)
+    draft.editing = False
+    if current == ReportForm.summary.state:
+        step = Step.DESCRIPTION
+    elif current == ReportForm.precision.state:
+        step = Step.LOCATION
+    else:
+        here = next((s for s, st in STEP_STATES.items() if st.state == current), Step.CATEGORY)
+        step = PREVIOUS.get(here, Step.CATEGORY)
+    if remove_keyboard:
+        _say(outbox, chat_id, _("◀ One step back."), ReplyKeyboardRemove())
+    await _ask(step, outbox, chat_id, state, draft, network, i18n)
+
+
+async def on_back(
+    message: Message, outbox: Outbox, state: FSMContext, network: Network, i18n: I18n
+) -> None:
+    await _back(outbox, message.chat.id, state, network, i18n, remove_keyboard=True)
+
+
+async def cb_back(
+    query: CallbackQuery,
+    outbox: Outbox,
+    state: FSMContext,
+    network: Network,
+    i18n: I18n,
+    citizen: Citizen,
+) -> None:
+    _answered(outbox, query, _("◀ One step back."))
+    await _back(outbox, citizen.chat_id, state, network, i18n, remove_keyboard=False)
+
+
+async def _cancelled(outbox: Outbox, chat_id: int, state: FSMContext) -> None:
     await state.clear()
-    if message.from_user is not None and message.from_user.is_bot:
-        outbox.send(message.edit_reply_markup(reply_markup=None))
-    outbox.send(
-        message.answer(
-            _("Your report was cancelled. Nothing was sent."), reply_markup=keyboards.main_menu()
-        )
+    _say(
+        outbox,
+        chat_id,
+        _("Your report was cancelled. Nothing was sent."),
+        keyboards.main_menu(),
     )
 
 
 async def cmd_cancel(message: Message, outbox: Outbox, state: FSMContext) -> None:
-    await _cancelled(outbox, message, state)
+    await _cancelled(outbox, message.chat.id, state)
 
 
-async def cb_cancel(query: CallbackQuery, outbox: Outbox, state: FSMContext) -> None:
+async def cb_cancel(
+    query: CallbackQuery, outbox: Outbox, state: FSMContext, citizen: Citizen
+) -> None:
+    if await state.get_state() is None:  # a button of a wizard that is over
+        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+        return
     outbox.answer(query.answer())
-    if isinstance(query.message, Message):
-        await _cancelled(outbox, query.message, state)
+    if query.message is not None and not isinstance(query.message, InaccessibleMessage):
+        outbox.send(query.message.edit_reply_markup(reply_markup=None))
+    await _cancelled(outbox, citizen.chat_id, state)
 
 
 async def on_unsupported(message: Message, outbox: Outbox) -> None:

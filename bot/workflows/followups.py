@@ -1,0 +1,96 @@
+"""What a resident writes outside the wizard: whether it may be passed on (bans, the flood
+limit), which case it belongs to, and a message that comes shortly after a case was closed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import cases as case_service
+from bot.domain.limits import should_notice_flood, take_followup
+from bot.domain.triage import EmergencyDetector
+from bot.network.schema import Network
+from bot.ui.i18n import _, speaking
+from bot.ui.texts import fmt
+from bot.workflows.casework import relay_from_citizen
+from bot.workflows.relay import Relay
+from storage.models import Case, Citizen
+from storage.repositories import Cases
+
+
+class Hold(StrEnum):
+    """Why a follow-up is not passed on."""
+
+    BANNED = "banned"
+    FLOODED = "flooded"  # over the limit; the resident is told (once a minute)
+    FLOODED_QUIETLY = "flooded_quietly"  # over the limit; told a moment ago already
+
+
+def hold(citizen: Citizen, network: Network, now: datetime) -> Hold | None:
+    """None when the follow-up may go; else why not (an emergency was answered already)."""
+    if citizen.banned:
+        return Hold.BANNED
+    if take_followup(citizen, network.limits, now):
+        return None
+    return Hold.FLOODED if should_notice_flood(citizen, now) else Hold.FLOODED_QUIETLY
+
+
+async def target(
+    session: AsyncSession, citizen: Citizen, message: Message, active_case: int | None
+) -> Case | list[Case] | None:
+    """The case a follow-up belongs to, the candidates when it is ambiguous, or None."""
+    if message.reply_to_message is not None:
+        replied = await case_service.case_replied_to(
+            session, citizen, message.chat.id, message.reply_to_message.message_id
+        )
+        if replied is not None:
+            return replied
+    candidates = list(await case_service.open_cases(session, citizen))
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    active = next((case for case in candidates if case.id == active_case), None)
+    return active or candidates
+
+
+async def closed_lately(
+    session: AsyncSession, citizen: Citizen, network: Network, now: datetime
+) -> Case | None:
+    """The resident's case closed within `limits.after_closing_days`, if there is one."""
+    days = network.limits.after_closing_days
+    if not days:
+        return None
+    return await Cases(session).closed_since(citizen.id, now - timedelta(days=days))
+
+
+async def relay_after_closing(
+    relay: Relay,
+    session: AsyncSession,
+    case: Case,
+    citizen: Citizen,
+    messages: Sequence[Message],
+    now: datetime,
+    detector: EmergencyDetector,
+) -> None:
+    """Into the closed case's topic, marked, so the desk can /reopen; the resident is told."""
+    with speaking(relay.i18n, relay.network.default_language):
+        relay.note(
+            case,
+            _("📨 The citizen wrote after the case was closed (/reopen reopens it):"),
+        )
+    await relay_from_citizen(relay, session, case, citizen, messages, now, detector)
+    with speaking(relay.i18n, citizen.language or relay.network.default_language):
+        relay.tell_citizen(
+            citizen,
+            fmt(
+                _(
+                    "Your report {ref} is closed. Your message was passed on to the team, "
+                    "who can reopen it. For something new, press “📝 Report”."
+                ),
+                ref=case.ref,
+            ),
+            case=case,
+        )

@@ -1,0 +1,294 @@
+"""A consented resident writing outside the wizard: follow-ups copied to their case's desk
+(albums, edits, and in anonymous cases a check before revealing content); with several open
+cases, the question which one; with none, an offer to report it; shortly after a case closed,
+into that case; and nothing at all from a banned resident or a flood."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.domain import cases as case_service
+from bot.domain.triage import EmergencyDetector
+from bot.kinds import Privacy
+from bot.network.schema import Network
+from bot.telegram.outbox import Outbox
+from bot.ui import keyboards
+from bot.ui.i18n import _
+from bot.ui.texts import CANCEL, SEND_REPORT, SKIP, cannot_pass_on, isolate, quote
+from bot.workflows import followups
+from bot.workflows.casework import (
+    ask_before_revealing,
+    groups,
+    relay_from_citizen,
+    restore,
+    snapshot,
+)
+from bot.workflows.edits import mirror_edit
+from bot.workflows.followups import Hold
+from bot.workflows.relay import RELAYABLE, REVEALING, Relay
+from handlers.filters import Consented, Match, MenuButton
+from handlers.resident.language_offer import maybe_offer
+from handlers.resident.unsent import keep_unsent, offer_unsent
+from storage.models import Case, Citizen
+
+ACTIVE_CASE = "active_case_id"
+PENDING = "pending_messages"
+SENSITIVE = "sensitive"
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Consented())
+    router.callback_query.filter(Consented())
+    router.message.register(cmd_unknown, Match(F.text.startswith("/")))
+    # Wizard buttons pressed after the wizard ended (a double tap) must not become follow-ups.
+    for label in (SEND_REPORT, CANCEL, SKIP):
+        router.message.register(on_leftover_button, MenuButton(label))
+    router.message.register(on_followup, StateFilter(None), Match(F.content_type.in_(RELAYABLE)))
+    router.message.register(on_unsupported, StateFilter(None))
+    router.edited_message.register(on_edit)
+    router.callback_query.register(cb_pick_case, keyboards.PickCaseCb.filter())
+    router.callback_query.register(cb_sensitive, keyboards.SensitiveCb.filter())
+    return router
+
+
+async def cmd_unknown(message: Message, outbox: Outbox) -> None:
+    outbox.send(
+        message.answer(
+            _("I do not know that command. See /help."), reply_markup=keyboards.main_menu()
+        )
+    )
+
+
+async def on_leftover_button(message: Message, outbox: Outbox) -> None:
+    outbox.send(
+        message.answer(_("Choose an option from the menu."), reply_markup=keyboards.main_menu())
+    )
+
+
+def _held_text(reason: Hold, network: Network) -> str | None:
+    number = isolate(quote(network.emergency.number))
+    if reason is Hold.BANNED:
+        return _(
+            "You cannot send messages through Beatline at the moment. "
+            "In an emergency call {number}."
+        ).format(number=number)
+    if reason is Hold.FLOODED:
+        return _(
+            "That is a lot of messages at once: please wait a minute, then send the last ones "
+            "again. They were not passed on. In an emergency call {number}."
+        ).format(number=number)
+    return None
+
+
+async def on_followup(
+    message: Message,
+    outbox: Outbox,
+    session: AsyncSession,
+    citizen: Citizen,
+    state: FSMContext,
+    relay: Relay,
+    clock: Clock,
+    detector: EmergencyDetector,
+    network: Network,
+    i18n: I18n,
+    album: list[Message] | None = None,
+) -> None:
+    """Pass what the resident writes to the case it belongs to."""
+    messages = album or [message]
+    now = clock.now()
+    reason = followups.hold(citizen, network, now)
+    if reason is not None:
+        text = _held_text(reason, network)
+        if text:
+            outbox.send(message.reply(text))
+        return
+    data = await state.get_data()
+    target = await followups.target(session, citizen, message, data.get(ACTIVE_CASE))
+    if target is None:
+        await _without_open_case(
+            message, messages, outbox, session, citizen, state, relay, detector, now
+        )
+        return
+    if isinstance(target, list):
+        await state.update_data({PENDING: [*data.get(PENDING, []), *map(snapshot, messages)]})
+        # Asked again at every message, so a resident who overlooked the question sees it.
+        outbox.send(
+            message.reply(
+                _("You have more than one open report. Which one is this about?"),
+                reply_markup=keyboards.pick_case(target, network, i18n.current_locale),
+            )
+        )
+        return
+    if message.reply_to_message is not None:
+        await state.update_data({ACTIVE_CASE: target.id})
+    await _deliver(messages, target, citizen, state, session, relay, clock, detector)
+
+
+async def _without_open_case(
+    message: Message,
+    messages: list[Message],
+    outbox: Outbox,
+    session: AsyncSession,
+    citizen: Citizen,
+    state: FSMContext,
+    relay: Relay,
+    detector: EmergencyDetector,
+    now: datetime,
+) -> None:
+    """Shortly after a case closed: into that case. Otherwise: offered as a new report."""
+    closed = await followups.closed_lately(session, citizen, relay.network, now)
+    if closed is not None:
+        await followups.relay_after_closing(
+            relay, session, closed, citizen, messages, now, detector
+        )
+        return
+    if await keep_unsent(state, message):
+        offer_unsent(outbox, message.chat.id)
+        return
+    outbox.send(
+        message.answer(
+            _("You have no open report. Press “📝 Report” to tell us about something."),
+            reply_markup=keyboards.main_menu(),
+        )
+    )
+
+
+async def _deliver(
+    messages: list[Message],
+    case: Case,
+    citizen: Citizen,
+    state: FSMContext,
+    session: AsyncSession,
+    relay: Relay,
+    clock: Clock,
+    detector: EmergencyDetector,
+) -> None:
+    """Relay, unless an anonymous resident should first confirm a contact or location."""
+    if case.privacy == Privacy.ANONYMOUS and any(m.content_type in REVEALING for m in messages):
+        await state.update_data(
+            {SENSITIVE: {"case_id": case.id, "messages": [snapshot(m) for m in messages]}}
+        )
+        ask_before_revealing(relay.outbox, messages[0])
+        return
+    languages = await relay_from_citizen(
+        relay, session, case, citizen, messages, clock.now(), detector
+    )
+    await maybe_offer(languages, citizen, state, relay)
+
+
+async def cb_pick_case(
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: keyboards.PickCaseCb,
+    session: AsyncSession,
+    citizen: Citizen,
+    state: FSMContext,
+    relay: Relay,
+    clock: Clock,
+    detector: EmergencyDetector,
+    network: Network,
+    i18n: I18n,
+) -> None:
+    """Send the messages that waited for a case choice, and keep using that case."""
+    pending: list[dict[str, Any]] = (await state.get_data()).get(PENDING, [])
+    case = await case_service.open_case_by_id(session, citizen, callback_data.case_id)
+    if case is None or not isinstance(query.message, Message):
+        outbox.answer(query.answer(_("That case is closed or no longer yours."), show_alert=True))
+        if pending and isinstance(query.message, Message):
+            # Never dropped: the waiting messages are offered the cases still open.
+            open_ones = list(await case_service.open_cases(session, citizen))
+            outbox.send(
+                query.message.edit_text(
+                    _("That case was closed meanwhile. Which report are your messages about?")
+                    if open_ones
+                    else _("That case was closed meanwhile, and no other report is open."),
+                    reply_markup=keyboards.pick_case(open_ones, network, i18n.current_locale)
+                    if open_ones
+                    else keyboards.report_this(),
+                )
+            )
+        return
+    await state.update_data({ACTIVE_CASE: case.id, PENDING: []})
+    waiting = [restore(item) for item in pending]
+    fresh = [
+        m
+        for m in waiting
+        if not await case_service.already_relayed(session, m.chat.id, m.message_id)
+    ]
+    for batch in groups(fresh):
+        await _deliver(batch, case, citizen, state, session, relay, clock, detector)
+    outbox.answer(query.answer())
+    outbox.send(
+        query.message.edit_text(
+            _(
+                "Sent to <b>{ref}</b>. Your next messages go there too; reply to a message of "
+                "another case to write about that one."
+            ).format(ref=isolate(quote(case.ref)))
+        )
+    )
+
+
+async def cb_sensitive(
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: keyboards.SensitiveCb,
+    session: AsyncSession,
+    citizen: Citizen,
+    state: FSMContext,
+    relay: Relay,
+    clock: Clock,
+    detector: EmergencyDetector,
+) -> None:
+    """The anonymous resident's answer to "this may identify you — send anyway?"."""
+    pending = (await state.get_data()).get(SENSITIVE)
+    await state.update_data({SENSITIVE: None})
+    outbox.answer(query.answer())
+    if isinstance(query.message, Message):
+        outbox.send(query.message.edit_reply_markup(reply_markup=None))
+    if not pending or not callback_data.send or citizen.banned:
+        if isinstance(query.message, Message):
+            outbox.send(query.message.answer(_("Not sent.")))
+        return
+    case = await case_service.open_case_by_id(session, citizen, pending["case_id"])
+    if case is None:
+        return
+    messages = [restore(item) for item in pending["messages"]]
+    await relay_from_citizen(relay, session, case, citizen, messages, clock.now(), detector)
+
+
+async def on_edit(message: Message, session: AsyncSession, citizen: Citizen, relay: Relay) -> None:
+    """Show an edit of an already relayed message in the topic (never for a banned resident)."""
+    if citizen.banned:
+        return
+    record = await case_service.message_by_source(session, message.chat.id, message.message_id)
+    if record is None:
+        return
+    case = await case_service.case_by_id(session, record.case_id)
+    if case is None:
+        return
+    await mirror_edit(relay, case, citizen, record, message, header="")
+
+
+async def on_unsupported(message: Message, outbox: Outbox) -> None:
+    outbox.send(message.answer(cannot_pass_on()))
+
+
+async def cb_stale(query: CallbackQuery, outbox: Outbox) -> None:
+    """Any button nothing else answers: a wizard or question that is over."""
+    outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+
+
+def create_stale_router() -> Router:
+    router = Router(name=f"{__name__}.stale")
+    router.callback_query.register(cb_stale)
+    return router
