@@ -20,8 +20,10 @@ from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
+    BufferedInputFile,
     CallbackQuery,
     Chat,
+    InputFile,
     Message,
     Update,
     User,
@@ -38,6 +40,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    uploads: dict[str, tuple[str | None, bytes]] = field(default_factory=dict)  # attach:// keys
 
     @property
     def chat_id(self) -> int | None:
@@ -97,6 +100,7 @@ class FakeTelegram(BaseSession):
         self._message_ids: dict[int, Iterator[int]] = {}
         self._thread_ids = itertools.count(500)
         self.closed = False
+        self.files: dict[str, bytes] = {}  # what getFile and the file server know, by file id
 
     # -- test controls ---------------------------------------------------------------------
     def fail(
@@ -147,9 +151,13 @@ class FakeTelegram(BaseSession):
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
-        msg = "the fake Bot API serves no files"
-        raise NotImplementedError(msg)
-        yield b""  # pragma: no cover
+        path = url.rsplit("/", 1)[-1]
+        if path not in self.files:
+            msg = f"the fake file server has no {path}"
+            raise FileNotFoundError(msg)
+        data = self.files[path]
+        for start in range(0, len(data), chunk_size):
+            yield data[start : start + chunk_size]
 
     async def make_request(
         self,
@@ -159,11 +167,19 @@ class FakeTelegram(BaseSession):
     ) -> TelegramType:
         name = method.__api_method__
         params: dict[str, Any] = {}
+        files: dict[str, InputFile] = {}
         for key in type(method).model_fields:
-            value = self.prepare_value(getattr(method, key), bot=bot, files={}, _dumps_json=False)
+            value = self.prepare_value(
+                getattr(method, key), bot=bot, files=files, _dumps_json=False
+            )
             if value is not None:
                 params[key] = value
         call = Call(name, params)
+        call.uploads = {
+            key: (file.filename, file.data)
+            for key, file in files.items()
+            if isinstance(file, BufferedInputFile)
+        }
         self.calls.append(call)
         failure = self._take_failure(call)
         if failure is not None:
@@ -218,6 +234,14 @@ class FakeTelegram(BaseSession):
         match call.method:
             case "getMe":
                 return BOT_USER
+            case "getFile":
+                file_id = str(params["file_id"])
+                return {
+                    "file_id": file_id,
+                    "file_unique_id": f"u-{file_id}",
+                    "file_size": len(self.files.get(file_id, b"")),
+                    "file_path": f"documents/{file_id}",
+                }
             case "sendMessage" | "editMessageText":
                 return self._message(call, text=params["text"])
             case "editMessageCaption" | "editMessageReplyMarkup":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from aiogram.types import User
 from aiogram.utils.i18n import I18n
 from sqlalchemy import select
@@ -12,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.kinds import CaseStatus
 from bot.network.schema import Network
-from bot.ui.keyboards import ReferralCb
+from bot.ui.keyboards import BanCb, ReferralCb
+from bot.ui.report_wizard import ReportCb, WizardAction
 from bot.workflows.response_times import check_response_times
 from storage.models import Case, Referral
 from tests.conftest import CENTRAL, COORDINATORS, EAST, PARTNER, Harness
 from tests.fakes import FakeClock
-from tests.helpers import onboard, report
+from tests.helpers import onboard, report, send_report
 
 PHOTO = [{"file_id": "ph", "file_unique_id": "ph", "width": 1, "height": 1}]
 
@@ -90,7 +92,8 @@ async def test_referral_needs_consent_and_partner_sees_no_personal_data(
     await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
 
     question = tg.api.last("sendMessage", alice.id)
-    assert "Housing corporation" in question.text and "without your name" in question.text
+    assert "Housing corporation" in question.text
+    assert "They would not see: your name, your Telegram account" in question.text
     assert question.buttons == ["✅ Yes, pass it on", "✖ No"]
     assert not tg.api.sent(chat_id=PARTNER)  # nothing before consent
 
@@ -125,7 +128,7 @@ async def test_identified_referral_shares_the_name(
     await report(tg, alice, privacy="identified")
     case = await the_case(session_factory)
     await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
-    assert "your name and Telegram account" in tg.api.last("sendMessage", alice.id).text
+    assert "your name" in tg.api.last("sendMessage", alice.id).text.split("would see")[1]
 
     await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
 
@@ -145,6 +148,45 @@ async def test_anonymous_case_referral_stays_anonymous(
     assert "Reporter: not shared" in dumps
     assert case.pseudonym is not None and case.pseudonym not in dumps
     assert "Alice" not in dumps and str(alice.id) not in dumps
+
+
+@pytest.mark.parametrize("privacy", ["identified", "confidential", "anonymous"])
+@pytest.mark.parametrize("kind", ["", " info"])
+async def test_the_consent_question_tells_exactly_what_the_partner_card_shows(
+    tg: Harness,
+    alice: User,
+    officer: User,
+    session_factory: async_sessionmaker[AsyncSession],
+    privacy: str,
+    kind: str,
+) -> None:
+    await onboard(tg, alice)
+    await tg.send(alice, "/report")
+    await tg.press(alice, ReportCb(action=WizardAction.CATEGORY, value="burglary"))
+    await tg.press(alice, ReportCb(action=WizardAction.PRIVACY, value=privacy))
+    await tg.send(alice, "Behind the Elm Street school")
+    await tg.press(alice, ReportCb(action=WizardAction.AREA, value="centre"))
+    await tg.send(alice, "Someone broke the lock of the bike shed")
+    await send_report(tg, alice)
+    case = await the_case(session_factory)
+
+    await tg.staff(CENTRAL, case.thread_id, officer, f"/refer housing{kind}")
+    question = tg.api.last("sendMessage", alice.id).text
+    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+    card = tg.api.sent("sendMessage", PARTNER)[0].text
+
+    seen = question.split("would see:")[1].split("\n")[0]
+    told_name = "your name" in seen
+    told_account = "your Telegram account" in seen
+    told_location = "the location you gave" in seen
+    assert told_name == ("Alice" in card)
+    assert told_account == ("@alice_w" in card) == (str(alice.id) in card)
+    assert told_location == ("Elm Street school" in card)
+    assert ("They cannot write to you." in question) == ("For your information only" in card)
+    assert "Someone broke the lock" in card
+    assert told_name == (privacy == "identified" and not kind)
+    if case.pseudonym is not None:
+        assert case.pseudonym not in card
 
 
 async def test_declined_referral_tells_the_desk_and_shares_nothing(
@@ -326,3 +368,22 @@ async def test_a_partners_album_reaches_the_citizen_whole(
     assert [c.method for c in to_citizen] == ["sendMessage", "copyMessages"]
     assert to_citizen[0].text == "<b>Housing corporation via Beatline</b> · BL-26-00001"
     assert to_citizen[1].params["message_ids"] == [u.message.message_id for u in album]  # type: ignore[union-attr]
+
+
+async def test_a_referral_answered_after_a_ban_reaches_no_partner(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
+    await tg.staff(CENTRAL, case.thread_id, officer, "/ban")
+    await tg.feed(
+        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, confirm=True).pack())
+    )
+
+    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+
+    assert tg.api.sent(chat_id=PARTNER) == []
+    assert (await referral(session_factory)).status == "proposed"
+    assert "cannot send messages" in tg.api.last("answerCallbackQuery").params["text"]

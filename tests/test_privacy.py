@@ -4,10 +4,12 @@ never reveals who sent it, in any staff chat request or log line."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 
 import pytest
 from aiogram.types import User
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -140,3 +142,88 @@ async def test_confidential_card_shows_the_first_name_only(
     staff = " ".join(c.dump() for c in tg.api.calls if c.chat_id in STAFF_CHATS)
     assert "Reporter: Zoë" in staff
     assert "zq_secret" not in staff and "Quistelbaum" not in staff
+
+
+def camera_jpeg() -> bytes:
+    """A small JPEG with the camera's EXIF block naming its owner and a position."""
+    picture = Image.new("RGB", (8, 8), (200, 10, 10))
+    exif = Image.Exif()
+    exif[0x013B] = "Zoe Quistelbaum"  # Artist
+    exif[0x010F] = "ZoePhone"  # Make
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+async def test_anonymous_files_reach_the_desk_without_their_name_or_camera_data(
+    tg: Harness, zoe: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, zoe)
+    await report(tg, zoe, privacy="anonymous")
+    [case] = await cases(session_factory)
+    original = camera_jpeg()
+    tg.api.files["doc-zq"] = original
+    tg.api.clear()
+    document = {
+        "file_id": "doc-zq",
+        "file_unique_id": "dz",
+        "file_name": "Zoe Quistelbaum - van photo.JPG",
+        "mime_type": "image/jpeg",
+        "file_size": len(original),
+    }
+
+    await tg.send(zoe, None, document=document, caption="the van, close up")
+    question = tg.api.last("sendMessage", zoe.id).text
+    assert "removes the file name" in question and "not what is inside" in question
+    assert [c for c in tg.api.calls if c.chat_id in STAFF_CHATS] == []
+    await tg.press(zoe, SensitiveCb(send=True))
+
+    [upload] = tg.api.sent("sendDocument", CENTRAL)
+    assert upload.thread_id == case.thread_id
+    assert upload.params["caption"] == "the van, close up"
+    [(name, data)] = upload.uploads.values()
+    assert name == f"{case.ref}.jpg"
+    assert b"Quistelbaum" in original and b"Quistelbaum" not in data
+    assert Image.open(io.BytesIO(data)).size == (8, 8)  # the picture itself is intact
+    assert "doc-zq" not in upload.dump()  # not re-sent by file id
+
+
+async def test_an_anonymous_file_too_large_to_clean_is_sent_only_with_consent_to_its_name(
+    tg: Harness, zoe: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, zoe)
+    await report(tg, zoe, privacy="anonymous")
+    tg.api.clear()
+    video = {
+        "file_id": "big-video",
+        "file_unique_id": "bv",
+        "file_name": "IMG_2041.MOV",
+        "width": 1920,
+        "height": 1080,
+        "duration": 60,
+        "file_size": 80 * 1024 * 1024,
+    }
+
+    await tg.send(zoe, None, video=video)
+
+    question = tg.api.last("sendMessage", zoe.id).text
+    assert "too large" in question and "IMG_2041.MOV" in question
+    await tg.press(zoe, SensitiveCb(send=True))
+    assert tg.api.last("sendVideo", CENTRAL).params["video"] == "big-video"
+
+
+async def test_an_anonymous_file_that_cannot_be_fetched_is_reported_not_lost(
+    tg: Harness, zoe: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, zoe)
+    await report(tg, zoe, privacy="anonymous")
+    tg.api.clear()
+    tg.api.fail("getFile", description="Bad Request: file is too big")
+    document = {"file_id": "gone", "file_unique_id": "g", "file_name": "a.pdf", "file_size": 10}
+
+    await tg.send(zoe, None, document=document)
+    await tg.press(zoe, SensitiveCb(send=True))
+
+    assert not tg.api.sent("sendDocument", CENTRAL)
+    assert "could not be shown here" in tg.api.last("sendMessage", CENTRAL).text
+    assert "could not be passed on" in tg.api.last("sendMessage", zoe.id).text

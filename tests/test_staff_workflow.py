@@ -251,6 +251,45 @@ async def test_a_banned_resident_reaches_nobody(
     assert tg.api.sent("editMessageText", CENTRAL) == []
     told = tg.api.last("sendMessage", alice.id).text
     assert "112" in told
+    refused = tg.api.last("answerCallbackQuery").params
+    assert refused["show_alert"] and "cannot send messages" in refused["text"]
+
+    await tg.press(alice, SolvedCb(case_id=case.id))
+    assert (await only_case(session_factory)).status != CaseStatus.CLOSED
+    assert tg.api.sent("sendMessage", CENTRAL) == []
+
+
+async def test_a_wizard_started_before_a_ban_sends_nothing(
+    tg: Harness,
+    alice: User,
+    officer: User,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    case = await opened(tg, alice, session_factory)
+    await start_report(tg, alice)
+    await tg.send(alice, "Another thing")
+    await ban_from(tg, officer, case)
+
+    await send_report(tg, alice)
+
+    assert "cannot make new reports" in tg.api.last("editMessageText", alice.id).text
+    async with session_factory() as session:
+        assert len((await session.scalars(select(Case))).all()) == 1
+
+
+async def test_a_case_is_rated_once(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+    await tg.press(alice, SolvedCb(case_id=case.id))
+
+    await tg.press(alice, RateCb(case_id=case.id, stars=5))
+    await tg.press(alice, RateCb(case_id=case.id, stars=1))
+
+    assert (await only_case(session_factory)).rating == 5
+    assert "rated this case already" in tg.api.last("answerCallbackQuery").params["text"]
+    notes = [c.text for c in tg.api.sent("sendMessage", CENTRAL) if "rated" in c.text]
+    assert notes == ["⭐ The citizen rated the handling 5/5."]
 
 
 async def test_ban_declined_changes_nothing(

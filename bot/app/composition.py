@@ -25,6 +25,7 @@ from bot.network.schema import Network
 from bot.telegram.courier import Courier
 from bot.telegram.pacing import Pacer
 from bot.telegram.retry import RetryMiddleware, Sleep
+from bot.workflows.anonymous import SCRUBBED_FILE, ScrubbedFiles
 from bot.workflows.broadcaster import ALERT, AlertComposer, AlertDelivered
 from bot.workflows.desks import PARTNER_TOPIC, PartnerTopics
 from bot.workflows.effects import case_effects
@@ -93,6 +94,7 @@ def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> 
                 services.session_factory, services.i18n, services.network
             ),
             WHEREAMI: WhereAmI(services.i18n, services.network, bot.id),
+            SCRUBBED_FILE: ScrubbedFiles(bot),
         },
         topics=topics,
     )

@@ -226,11 +226,15 @@ def reopen(case: Case) -> None:
     case.rating = None
 
 
-def rate(case: Case, stars: int) -> None:
+def rate(case: Case, stars: int) -> bool:
+    """Store the resident's rating; False if the case was rated already (one rating a case)."""
     if not 1 <= stars <= 5:
         msg = f"a rating is 1 to 5 stars, not {stars}"
         raise ValueError(msg)
+    if case.rating is not None:
+        return False
     case.rating = stars
+    return True
 
 
 def mark_urgent(case: Case) -> bool:

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kinds import CaseStatus, ReferralStatus
+from bot.kinds import CaseStatus, Privacy, ReferralStatus
 from bot.network.schema import Desk
 from storage.models import Case, Referral
 from storage.repositories import Referrals
+
+
+@dataclass(frozen=True)
+class PartnerView:
+    """What a partner is shown of a case. The one rule behind both the question the resident
+    answers and the card the partner gets, so the two cannot disagree."""
+
+    name: bool  # the resident's first name
+    account: bool  # @username and Telegram id
+    location: bool  # the point or the words the resident gave for where it happened
+    replies: bool  # what the partner writes reaches the resident
+
+
+def partner_view(privacy: str, info_only: bool) -> PartnerView:
+    """Category, area, time and the description are always shared; the rest only for an
+    identified case referred in full. An information-only referral never names anyone."""
+    identified = Privacy(privacy) == Privacy.IDENTIFIED and not info_only
+    return PartnerView(
+        name=identified, account=identified, location=identified, replies=not info_only
+    )
 
 
 async def propose(

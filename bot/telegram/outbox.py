@@ -117,10 +117,11 @@ class Outbox:
         priority: Priority = Priority.INTERACTIVE,
         guarantee: Guarantee = Guarantee.AT_LEAST_ONCE,
         effect: str | None = None,
+        data: dict[str, Any] | None = None,
     ) -> OutboxMessage:
         """Queue a message whose content is put together when it is sent (see Courier)."""
         row = self._row(COMPOSED + name, lane, payload, case, into_topic, priority)
-        row.guarantee, row.effect = guarantee, effect
+        row.guarantee, row.effect, row.effect_data = guarantee, effect, data
         return self._add(row)
 
     def answer(self, method: TelegramMethod[Any]) -> None:

@@ -216,6 +216,13 @@ def privacy_name(privacy: str) -> str:
     return names.get(Privacy(privacy), privacy)
 
 
+def banned_text(network: Network) -> str:
+    """What a banned resident is told when they write or press a button: nothing was passed on."""
+    return _(
+        "You cannot send messages through Beatline at the moment. In an emergency call {number}."
+    ).format(number=isolate(quote(network.emergency.number)))
+
+
 def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """Cut `text` into pieces of at most `limit` characters, preferring line and word breaks."""
     pieces: list[str] = []
@@ -231,26 +238,3 @@ def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     if rest or not pieces:
         pieces.append(rest)
     return pieces
-
-
-def partner_card(
-    case: Case, citizen: Citizen, network: Network, referred_by: str, info_only: bool
-) -> str:
-    """What a partner desk sees: no personal data unless the case is identified."""
-    who = reporter(case, citizen) if case.privacy == Privacy.IDENTIFIED else _("not shared")
-    rows = [
-        f"🤝 <b>{quote(case.ref)}</b>",
-        fmt(_("Referred by: {desk}"), desk=referred_by),
-        *case_facts(case, network),
-        _("Reporter: {who}").format(who=who),
-    ]
-    if info_only:
-        rows.append(_("ℹ️ For your information only: messages here do not reach the citizen."))
-    else:
-        rows.append(_("Messages you write in this topic reach the citizen from Beatline."))
-    rows += ["", quote(case.description or "—")]
-    return "\n".join(rows)
-
-
-def partner_topic_title(case: Case, network: Network) -> str:
-    return " · ".join([f"🤝 {case.ref}", *staff_names(case, network)])[:128]

@@ -21,6 +21,7 @@ from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import _
 from bot.ui.texts import fmt, isolate, quote
+from bot.workflows import anonymous
 from bot.workflows.relay import Relay, kind_and_file
 from storage.models import Case, CaseMessage, Citizen
 
@@ -79,13 +80,8 @@ def groups(messages: Sequence[Message]) -> list[list[Message]]:
 
 
 def ask_before_revealing(outbox: Outbox, message: Message) -> None:
-    """In an anonymous case, a contact or location waits for "send anyway"."""
-    outbox.send(
-        message.reply(
-            _("This may identify you, and your report is anonymous. Send it anyway?"),
-            reply_markup=keyboards.sensitive(),
-        )
-    )
+    """In an anonymous case, a contact, a location or a named file waits for "send anyway"."""
+    outbox.send(message.reply(anonymous.question(message), reply_markup=keyboards.sensitive()))
 
 
 def emergency_advice(network: Network) -> str:

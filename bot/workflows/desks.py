@@ -5,20 +5,23 @@ identified). Everything is queued in the outbox; partner topics are made when se
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from aiogram.methods import CloseForumTopic, CopyMessages, CreateForumTopic, SendMessage
 from aiogram.types import ForumTopic
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain import audit, referrals
 from bot.domain import cases as case_service
 from bot.domain.citizens import citizen_of_case
-from bot.kinds import Privacy
+from bot.domain.referrals import partner_view
 from bot.network.schema import Desk, Network
 from bot.telegram.courier import Call, Sender, TopicGone, Where
 from bot.ui import keyboards
 from bot.ui.i18n import _, speaking
-from bot.ui.texts import fmt, partner_card, partner_topic_title, quote, split_text
+from bot.ui.referrals import consent_question, partner_card, partner_topic_title
+from bot.ui.texts import fmt, quote, split_text
 from bot.workflows.relay import Relay
 from storage.models import Case, Citizen, OutboxMessage, Referral
 from storage.repositories import Cases, Referrals
@@ -72,39 +75,58 @@ def ask_consent(
         return False
     language = citizen.language or relay.i18n.default_locale
     with relay.i18n.use_locale(language):
-        name = partner.name(language, relay.network.default_language)
-        if referral.info_only:
-            shared = _(
-                "a summary of your report (what happened, where and when) for their "
-                "information, without your name. They cannot write to you."
-            )
-        elif case.privacy == Privacy.IDENTIFIED:
-            shared = _(
-                "the description of your report and your name and Telegram account. "
-                "They may write to you here."
-            )
-        else:
-            shared = _(
-                "the description of your report, without your name. They may write to you here."
-            )
-        text = (
-            fmt(
-                _(
-                    "The police would like to pass your report {ref} to {partner}, who may be "
-                    "able to help."
-                ),
-                ref=case.ref,
-                partner=name,
-            )
-            + "\n"
-            + fmt(_("{partner} would see:"), partner=name)
-            + " "
-            + shared
-            + "\n\n"
-            + _("Do you agree?")
+        text = consent_question(
+            partner_view(case.privacy, referral.info_only),
+            case.ref,
+            partner.name(language, relay.network.default_language),
+            language,
         )
         relay.tell_citizen(citizen, text, keyboards.referral_consent(referral.id), case=case)
     return True
+
+
+async def answer_referral(
+    relay: Relay,
+    session: AsyncSession,
+    referral: Referral,
+    case: Case,
+    citizen: Citizen,
+    agreed: bool,
+    now: datetime,
+) -> None:
+    """The resident's yes or no: on yes the partner gets its topic; the desk and the resident
+    are told either way, and the answer goes into the audit trail."""
+    partner = relay.network.desk(referral.partner)
+    referrals.answer(referral, case, agreed, now)
+    await audit.log(
+        session,
+        case,
+        None,
+        _("citizen"),
+        "referral",
+        now,
+        f"{partner.code}: {'agreed' if agreed else 'declined'}",
+    )
+    default = relay.network.default_language
+    name = partner.name(citizen.language or "", default)
+    staff_name = partner.name(default, default)
+    if agreed:
+        desk = relay.network.desk(case.desk)
+        open_partner_topic(relay, partner, referral, desk.name(default, default))
+        await relay.refresh_card(case)
+        with relay.staff_language():
+            note = fmt(
+                _("✅ The citizen agreed: {partner} has received the case."), partner=staff_name
+            )
+        relay.note(case, note)
+        relay.tell_citizen(
+            citizen, fmt(_("Thank you. {partner} has received your report."), partner=name)
+        )
+        return
+    with relay.staff_language():
+        note = fmt(_("✖ The citizen declined the referral to {partner}."), partner=staff_name)
+    relay.note(case, note)
+    relay.tell_citizen(citizen, _("Understood. Your report stays with the police."))
 
 
 def open_partner_topic(relay: Relay, partner: Desk, referral: Referral, by: str) -> None:
@@ -131,11 +153,11 @@ class PartnerTopics:
             with speaking(self.i18n, self.network.default_language):
                 title = partner_topic_title(case, self.network)
                 card = partner_card(
+                    partner_view(case.privacy, referral.info_only),
                     case,
                     await citizen_of_case(session, case),
                     self.network,
                     str(row.payload.get("by", "")),
-                    referral.info_only,
                 )
             chat, thread = referral.partner_chat_id, referral.thread_id
         if thread is None:

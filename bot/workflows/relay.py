@@ -10,7 +10,7 @@ with the case card, when the case has none (or staff deleted it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -20,28 +20,12 @@ from aiogram.methods import (
     CopyMessage,
     CopyMessages,
     ReopenForumTopic,
-    SendAnimation,
-    SendAudio,
-    SendContact,
-    SendDocument,
     SendLocation,
-    SendMediaGroup,
     SendMessage,
-    SendPhoto,
-    SendSticker,
-    SendVenue,
-    SendVideo,
-    SendVideoNote,
-    SendVoice,
     SetMessageReaction,
-    TelegramMethod,
 )
 from aiogram.types import (
     InlineKeyboardMarkup,
-    InputMediaAudio,
-    InputMediaDocument,
-    InputMediaPhoto,
-    InputMediaVideo,
     Message,
     ReactionTypeEmoji,
     ReplyKeyboardMarkup,
@@ -55,6 +39,7 @@ from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import speaking
 from bot.ui.texts import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, quote, split_text
+from bot.workflows.anonymous import Composed, Outgoing, resend_all
 from storage.models import Case, CaseMessage, Citizen, OutboxMessage
 from storage.outbox import Outboxes
 
@@ -85,8 +70,6 @@ CAPTIONED = frozenset(
         ContentType.VOICE,
     }
 )
-# Kinds that can tell staff who or where the citizen is.
-REVEALING = frozenset({ContentType.CONTACT, ContentType.LOCATION, ContentType.VENUE})
 DELIVERED = "👍"
 UNDELIVERED = "💔"
 
@@ -161,15 +144,37 @@ class Relay:
         data: dict[str, Any] = {"records": [r.id for r in records]}
         if react_to:
             data["react"] = [messages[0].chat.id, messages[0].message_id]
-        methods = self._resend(case, messages) if case.privacy == Privacy.ANONYMOUS else None
-        if methods is None:
-            methods = self._copy(case.staff_chat_id, messages)
-        first, *rest = methods
+        outgoing: list[Outgoing] = (
+            resend_all(case.staff_chat_id, messages, case.ref)
+            if case.privacy == Privacy.ANONYMOUS
+            else self._copy(case.staff_chat_id, messages)
+        )
+        first, *rest = outgoing
         if len(messages) == 1 and messages[0].text is not None and not rest:
             data["merge"] = {"head": self._time(messages[0]), "html": messages[0].html_text}
-        self.outbox.send(first, case=case, into_topic=True, effect=TO_DESK, data=data)
-        for method in rest:
-            self.outbox.send(method, case=case, into_topic=True)
+        self._to_topic(case, first, effect=TO_DESK, data=data)
+        for item in rest:
+            self._to_topic(case, item)
+
+    def _to_topic(
+        self,
+        case: Case,
+        item: Outgoing,
+        effect: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        if isinstance(item, Composed):
+            self.outbox.compose(
+                item.name,
+                case.staff_chat_id,
+                item.payload,
+                case=case,
+                into_topic=True,
+                effect=effect,
+                data=data,
+            )
+        else:
+            self.outbox.send(item, case=case, into_topic=True, effect=effect, data=data)
 
     def location_to_topic(self, case: Case, latitude: float, longitude: float) -> None:
         self.outbox.send(
@@ -197,15 +202,6 @@ class Relay:
             chat_id=chat_id, from_chat_id=source, message_id=message.message_id, caption=caption
         )
         return [copy, *(SendMessage(chat_id=chat_id, text=piece) for piece in overflow)]
-
-    def _resend(self, case: Case, messages: Sequence[Message]) -> list[Any]:
-        """The content sent again as the bot, without referring to the citizen's chat."""
-        chat = case.staff_chat_id
-        if len(messages) > 1:
-            media: list[Any] = [i for i in (_input_media(m) for m in messages) if i is not None]
-            if len(media) == len(messages):
-                return [SendMediaGroup(chat_id=chat, media=media)]
-        return [method for message in messages for method in resend(chat, message)]
 
     # -- desk → citizen --------------------------------------------------------------------
     def to_citizen(
@@ -287,83 +283,3 @@ def _caption(message: Message, header: str) -> tuple[str | None, list[str]]:
         return (f"{header}\n{message.html_text}" if body else header), []
     # Too long for a caption: the media goes bare and the words follow as text.
     return header, split_text(quote(body)) if body else []
-
-
-def _input_media(
-    message: Message,
-) -> InputMediaPhoto | InputMediaVideo | InputMediaDocument | InputMediaAudio | None:
-    caption = message.html_text if message.caption else None
-    if message.photo:
-        return InputMediaPhoto(media=message.photo[-1].file_id, caption=caption)
-    if message.video:
-        return InputMediaVideo(media=message.video.file_id, caption=caption)
-    if message.document:
-        return InputMediaDocument(media=message.document.file_id, caption=caption)
-    if message.audio:
-        return InputMediaAudio(media=message.audio.file_id, caption=caption)
-    return None
-
-
-def resend(chat_id: int, message: Message) -> list[TelegramMethod[Any]]:
-    """One message's content as new messages from the bot; long captions follow as text."""
-    body = message.caption or ""
-    caption = message.html_text if body and len(body) <= TELEGRAM_CAPTION_LIMIT else None
-    methods: list[TelegramMethod[Any]]
-    if message.text is not None:
-        return [
-            SendMessage(chat_id=chat_id, text=piece) for piece in split_text(message.html_text)
-        ]
-    kind, file_id = kind_and_file(message)
-    send_file = FILE_SENDERS.get(kind)
-    if send_file is not None and file_id is not None:
-        methods = [send_file(chat_id, file_id, caption)]
-    elif message.venue:
-        venue = message.venue
-        methods = [
-            SendVenue(
-                chat_id=chat_id,
-                latitude=venue.location.latitude,
-                longitude=venue.location.longitude,
-                title=venue.title,
-                address=venue.address,
-            )
-        ]
-    elif message.location:
-        methods = [
-            SendLocation(
-                chat_id=chat_id,
-                latitude=message.location.latitude,
-                longitude=message.location.longitude,
-            )
-        ]
-    elif message.contact:
-        contact = message.contact
-        methods = [
-            SendContact(
-                chat_id=chat_id,
-                phone_number=contact.phone_number,
-                first_name=contact.first_name,
-                last_name=contact.last_name,
-            )
-        ]
-    else:
-        msg = f"cannot re-send a {message.content_type} message"
-        raise ValueError(msg)
-    if body and caption is None:
-        methods += [SendMessage(chat_id=chat_id, text=piece) for piece in split_text(quote(body))]
-    return methods
-
-
-FileSender = Callable[[int, str, str | None], TelegramMethod[Any]]
-
-# Sending media again by file id (anonymous cases).
-FILE_SENDERS: dict[str, FileSender] = {
-    "photo": lambda c, f, cap: SendPhoto(chat_id=c, photo=f, caption=cap),
-    "video": lambda c, f, cap: SendVideo(chat_id=c, video=f, caption=cap),
-    "voice": lambda c, f, cap: SendVoice(chat_id=c, voice=f, caption=cap),
-    "audio": lambda c, f, cap: SendAudio(chat_id=c, audio=f, caption=cap),
-    "document": lambda c, f, cap: SendDocument(chat_id=c, document=f, caption=cap),
-    "animation": lambda c, f, cap: SendAnimation(chat_id=c, animation=f, caption=cap),
-    "video_note": lambda c, f, _cap: SendVideoNote(chat_id=c, video_note=f),
-    "sticker": lambda c, f, _cap: SendSticker(chat_id=c, sticker=f),
-}

@@ -10,7 +10,6 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import audit
 from bot.domain import cases as case_service
 from bot.domain import referrals as referral_service
 from bot.kinds import CaseStatus, ReferralStatus
@@ -21,6 +20,7 @@ from bot.ui.i18n import _
 from bot.ui.texts import (
     MENU_CASES,
     MENU_HELP,
+    banned_text,
     case_line,
     case_list,
     fmt,
@@ -129,12 +129,16 @@ async def cb_rate(
     citizen: Citizen,
     relay: Relay,
 ) -> None:
-    """Store the citizen's 1–5 rating and show it in the topic."""
+    """Store the citizen's 1–5 rating, once per case, and show it in the topic."""
+    if _refused_while_banned(query, outbox, citizen, relay.network):
+        return
     case = await case_service.find_own_case_by_id(session, citizen, callback_data.case_id)
     if case is None or case.status != CaseStatus.CLOSED:
         outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
         return
-    case_service.rate(case, callback_data.stars)
+    if not case_service.rate(case, callback_data.stars):
+        outbox.answer(query.answer(_("You have rated this case already."), show_alert=True))
+        return
     outbox.answer(query.answer(_("Thank you for your rating.")))
     if isinstance(query.message, Message):
         outbox.send(query.message.edit_reply_markup(reply_markup=None))
@@ -161,6 +165,8 @@ async def cb_solved(
     i18n: I18n,
 ) -> None:
     """The citizen closes their own case ("my issue is solved")."""
+    if _refused_while_banned(query, outbox, citizen, relay.network):
+        return
     case = await case_service.open_case_by_id(session, citizen, callback_data.case_id)
     if case is None:
         outbox.answer(query.answer(_("That case is closed or no longer yours."), show_alert=True))
@@ -191,6 +197,8 @@ async def cb_referral(
     clock: Clock,
 ) -> None:
     """The citizen's yes or no to sharing the case with a partner."""
+    if _refused_while_banned(query, outbox, citizen, relay.network):
+        return
     referral = await referral_service.by_id(session, callback_data.referral_id)
     case = (
         await case_service.find_own_case_by_id(session, citizen, referral.case_id)
@@ -200,46 +208,19 @@ async def cb_referral(
     if referral is None or case is None or referral.status != ReferralStatus.PROPOSED:
         outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
         return
-    partner = relay.network.desk(referral.partner)
-    referral_service.answer(referral, case, callback_data.agree, clock.now())
-    await audit.log(
-        session,
-        case,
-        None,
-        _("citizen"),
-        "referral",
-        clock.now(),
-        f"{partner.code}: {'agreed' if callback_data.agree else 'declined'}",
-    )
     outbox.answer(query.answer())
     if isinstance(query.message, Message):
         outbox.send(query.message.edit_reply_markup(reply_markup=None))
-    name = partner.name(citizen.language or "", relay.network.default_language)
-    staff_name = partner.name(relay.network.default_language, relay.network.default_language)
-    if callback_data.agree:
-        desk = relay.network.desk(case.desk)
-        desks.open_partner_topic(
-            relay,
-            partner,
-            referral,
-            desk.name(relay.network.default_language, relay.network.default_language),
-        )
-        await relay.refresh_card(case)
-        with relay.staff_language():
-            relay.note(
-                case,
-                fmt(
-                    _("✅ The citizen agreed: {partner} has received the case."),
-                    partner=staff_name,
-                ),
-            )
-        relay.tell_citizen(
-            citizen, fmt(_("Thank you. {partner} has received your report."), partner=name)
-        )
-    else:
-        with relay.staff_language():
-            relay.note(
-                case,
-                fmt(_("✖ The citizen declined the referral to {partner}."), partner=staff_name),
-            )
-        relay.tell_citizen(citizen, _("Understood. Your report stays with the police."))
+    await desks.answer_referral(
+        relay, session, referral, case, citizen, callback_data.agree, clock.now()
+    )
+
+
+def _refused_while_banned(
+    query: CallbackQuery, outbox: Outbox, citizen: Citizen, network: Network
+) -> bool:
+    """A banned resident's button reaches no desk; they are told so, with the emergency number."""
+    if not citizen.banned:
+        return False
+    outbox.answer(query.answer(banned_text(network), show_alert=True))
+    return True

@@ -23,8 +23,17 @@ from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import _
-from bot.ui.texts import CANCEL, SEND_REPORT, SKIP, cannot_pass_on, isolate, quote
+from bot.ui.texts import (
+    CANCEL,
+    SEND_REPORT,
+    SKIP,
+    banned_text,
+    cannot_pass_on,
+    isolate,
+    quote,
+)
 from bot.workflows import followups
+from bot.workflows.anonymous import asks_first
 from bot.workflows.casework import (
     ask_before_revealing,
     groups,
@@ -34,7 +43,7 @@ from bot.workflows.casework import (
 )
 from bot.workflows.edits import mirror_edit
 from bot.workflows.followups import Hold
-from bot.workflows.relay import RELAYABLE, REVEALING, Relay
+from bot.workflows.relay import RELAYABLE, Relay
 from handlers.filters import Consented, Match, MenuButton
 from handlers.resident.language_offer import maybe_offer
 from handlers.resident.unsent import keep_unsent, offer_unsent
@@ -78,10 +87,7 @@ async def on_leftover_button(message: Message, outbox: Outbox) -> None:
 def _held_text(reason: Hold, network: Network) -> str | None:
     number = isolate(quote(network.emergency.number))
     if reason is Hold.BANNED:
-        return _(
-            "You cannot send messages through Beatline at the moment. "
-            "In an emergency call {number}."
-        ).format(number=number)
+        return banned_text(network)
     if reason is Hold.FLOODED:
         return _(
             "That is a lot of messages at once: please wait a minute, then send the last ones "
@@ -174,7 +180,7 @@ async def _deliver(
     detector: EmergencyDetector,
 ) -> None:
     """Relay, unless an anonymous resident should first confirm a contact or location."""
-    if case.privacy == Privacy.ANONYMOUS and any(m.content_type in REVEALING for m in messages):
+    if case.privacy == Privacy.ANONYMOUS and any(asks_first(m) for m in messages):
         await state.update_data(
             {SENSITIVE: {"case_id": case.id, "messages": [snapshot(m) for m in messages]}}
         )

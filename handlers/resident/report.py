@@ -43,8 +43,9 @@ from bot.ui.texts import (
     isolate,
 )
 from bot.workflows import reports
+from bot.workflows.anonymous import asks_first
 from bot.workflows.casework import ask_before_revealing, restore, snapshot
-from bot.workflows.relay import RELAYABLE, REVEALING, SYSTEM_RECORD, Relay
+from bot.workflows.relay import RELAYABLE, SYSTEM_RECORD, Relay
 from bot.workflows.reports import Refusal, ReportDraft
 from handlers.filters import AnyMenuButton, Consented, Match, MenuButton
 from handlers.resident.unsent import UNSENT
@@ -501,8 +502,8 @@ async def on_description(
     """Collect text and media until the resident presses "Send report"."""
     messages = album or [message]
     draft = await _draft(state)
-    if draft.anonymous and message.content_type in REVEALING:
-        await state.update_data({SENSITIVE: snapshot(message)})
+    if draft.anonymous and any(asks_first(m) for m in messages):
+        await state.update_data({SENSITIVE: [snapshot(m) for m in messages]})
         ask_before_revealing(outbox, message)
         return
     await _add(outbox, state, draft, messages)
@@ -541,7 +542,8 @@ async def cb_sensitive(
         if isinstance(query.message, Message):
             outbox.send(query.message.answer(_("Not added.")))
         return
-    await _add(outbox, state, await _draft(state), [restore(pending)])
+    held = pending if isinstance(pending, list) else [pending]  # one message before 0.2
+    await _add(outbox, state, await _draft(state), [restore(item) for item in held])
 
 
 # -- summary and sending ---------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""An anonymous resident's messages, sent again as the bot so that no request to a staff chat
+names the resident's chat (see bot.workflows.relay).
+
+Texts, coordinates and contacts are sent from their content. Photos, voice messages, video
+notes and stickers go by file id: Telegram re-encoded photos when they were sent and strips
+their EXIF data, and the others carry no name. Files that do carry one (documents, audio,
+videos, animations) would keep the resident's file name, and an audio file its title and
+performer, if sent by file id: they are downloaded when the courier sends them and uploaded
+again under the case's reference, JPEG and PNG pictures without their camera data
+(bot.domain.metadata). What is inside other files stays; the resident is asked first.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import PurePosixPath
+from typing import Any
+
+from aiogram import Bot
+from aiogram.enums import ContentType
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods import (
+    GetFile,
+    SendAnimation,
+    SendAudio,
+    SendContact,
+    SendDocument,
+    SendLocation,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    SendSticker,
+    SendVenue,
+    SendVideo,
+    SendVideoNote,
+    SendVoice,
+    TelegramMethod,
+)
+from aiogram.types import BufferedInputFile, File, InputFile, InputMediaPhoto, Message
+from aiohttp import ClientError
+
+from bot.domain.metadata import without_metadata
+from bot.telegram.courier import Call, Sender, Where
+from bot.ui.i18n import _
+from bot.ui.texts import TELEGRAM_CAPTION_LIMIT, fmt, quote, split_text
+from storage.models import OutboxMessage
+
+# Kinds that can tell staff who or where the resident is: asked about before they are sent.
+REVEALING = frozenset({ContentType.CONTACT, ContentType.LOCATION, ContentType.VENUE})
+# Kinds whose file keeps the name (and for audio the tags) it had on the resident's phone.
+NAMED_FILES = frozenset(
+    {ContentType.DOCUMENT, ContentType.AUDIO, ContentType.VIDEO, ContentType.ANIMATION}
+)
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the largest file the Bot API lets a bot download
+SCRUBBED_FILE = "scrubbedFile"
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A message the courier puts together when it sends it (an outbox composer)."""
+
+    name: str
+    payload: dict[str, Any]
+
+
+Outgoing = TelegramMethod[Any] | Composed
+
+
+def asks_first(message: Message) -> bool:
+    """Whether an anonymous resident is asked "send it anyway?" before this message goes."""
+    return message.content_type in REVEALING or message.content_type in NAMED_FILES
+
+
+def question(message: Message) -> str:
+    """The "send it anyway?" question for this message."""
+    if message.content_type in REVEALING:
+        return _("This may identify you, and your report is anonymous. Send it anyway?")
+    if _too_large(message):
+        return fmt(
+            _(
+                "This file is too large for Beatline to remove its name, so the police would "
+                "see it: {name}. What is inside the file may identify you too. Send it anyway?"
+            ),
+            name=_original_name(message) or "—",
+        )
+    return _(
+        "Files can identify you, and your report is anonymous. Beatline removes the file name "
+        "(and the camera data of JPEG and PNG pictures), but not what is inside the file, such "
+        "as the author of a document or where a video was recorded. Send it anyway?"
+    )
+
+
+def resend_all(chat_id: int, messages: Sequence[Message], ref: str) -> list[Outgoing]:
+    """The content of one message or album, as new messages from the bot."""
+    if len(messages) > 1 and all(m.photo for m in messages):
+        media: list[Any] = [
+            InputMediaPhoto(media=m.photo[-1].file_id, caption=m.html_text if m.caption else None)
+            for m in messages
+            if m.photo
+        ]
+        return [SendMediaGroup(chat_id=chat_id, media=media)]
+    return [outgoing for message in messages for outgoing in resend(chat_id, message, ref)]
+
+
+def resend(chat_id: int, message: Message, ref: str) -> list[Outgoing]:
+    """One message's content as new messages from the bot; long captions follow as text."""
+    if message.text is not None:
+        return [
+            SendMessage(chat_id=chat_id, text=piece) for piece in split_text(message.html_text)
+        ]
+    body = message.caption or ""
+    caption = message.html_text if body and len(body) <= TELEGRAM_CAPTION_LIMIT else None
+    outgoing: list[Outgoing] = [_content(chat_id, message, caption, ref)]
+    if body and caption is None:
+        outgoing += [SendMessage(chat_id=chat_id, text=piece) for piece in split_text(quote(body))]
+    return outgoing
+
+
+def _content(chat_id: int, message: Message, caption: str | None, ref: str) -> Outgoing:
+    kind = ContentType(message.content_type)
+    media = getattr(message, kind.value, None)
+    if isinstance(media, list):
+        media = media[-1]
+    file_id = getattr(media, "file_id", None)
+    if kind in NAMED_FILES and file_id is not None and not _too_large(message):
+        payload = {
+            "kind": kind.value,
+            "file_id": file_id,
+            "caption": caption,
+            "name": ref + _extension(message),
+        }
+        return Composed(SCRUBBED_FILE, payload)
+    send_file = BY_FILE_ID.get(kind)
+    if send_file is not None and file_id is not None:
+        return send_file(chat_id, file_id, caption)
+    if message.venue:
+        venue = message.venue
+        return SendVenue(
+            chat_id=chat_id,
+            latitude=venue.location.latitude,
+            longitude=venue.location.longitude,
+            title=venue.title,
+            address=venue.address,
+        )
+    if message.location:
+        location = message.location
+        return SendLocation(
+            chat_id=chat_id, latitude=location.latitude, longitude=location.longitude
+        )
+    if message.contact:
+        contact = message.contact
+        return SendContact(
+            chat_id=chat_id,
+            phone_number=contact.phone_number,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+        )
+    msg = f"cannot re-send a {message.content_type} message"
+    raise ValueError(msg)
+
+
+def _named_file(message: Message) -> Any:
+    return message.document or message.audio or message.video or message.animation
+
+
+def _too_large(message: Message) -> bool:
+    file = _named_file(message)
+    return file is not None and (file.file_size or 0) > DOWNLOAD_LIMIT
+
+
+def _original_name(message: Message) -> str | None:
+    file = _named_file(message)
+    return getattr(file, "file_name", None) if file is not None else None
+
+
+def _extension(message: Message) -> str:
+    """The file's extension (so that it still opens), from its name or its type."""
+    suffix = PurePosixPath(_original_name(message) or "").suffix.lower()
+    if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
+        return suffix
+    file = _named_file(message)
+    guessed = mimetypes.guess_extension(getattr(file, "mime_type", None) or "")
+    return guessed or ""
+
+
+FileSender = Callable[[int, str, str | None], TelegramMethod[Any]]
+
+# The kinds sent again by file id: they carry no name of the resident's.
+BY_FILE_ID: dict[ContentType, FileSender] = {
+    ContentType.PHOTO: lambda c, f, cap: SendPhoto(chat_id=c, photo=f, caption=cap),
+    ContentType.VOICE: lambda c, f, cap: SendVoice(chat_id=c, voice=f, caption=cap),
+    ContentType.VIDEO_NOTE: lambda c, f, _cap: SendVideoNote(chat_id=c, video_note=f),
+    ContentType.STICKER: lambda c, f, _cap: SendSticker(chat_id=c, sticker=f),
+    # Only a file too large to download goes by id, after the resident agreed to its name.
+    ContentType.DOCUMENT: lambda c, f, cap: SendDocument(chat_id=c, document=f, caption=cap),
+    ContentType.AUDIO: lambda c, f, cap: SendAudio(chat_id=c, audio=f, caption=cap),
+    ContentType.VIDEO: lambda c, f, cap: SendVideo(chat_id=c, video=f, caption=cap),
+    ContentType.ANIMATION: lambda c, f, cap: SendAnimation(chat_id=c, animation=f, caption=cap),
+}
+
+Uploader = Callable[[int, int, InputFile, str | None], TelegramMethod[Any]]
+
+UPLOADERS: dict[str, Uploader] = {
+    "document": lambda c, t, f, cap: SendDocument(
+        chat_id=c, message_thread_id=t, document=f, caption=cap
+    ),
+    "audio": lambda c, t, f, cap: SendAudio(chat_id=c, message_thread_id=t, audio=f, caption=cap),
+    "video": lambda c, t, f, cap: SendVideo(chat_id=c, message_thread_id=t, video=f, caption=cap),
+    "animation": lambda c, t, f, cap: SendAnimation(
+        chat_id=c, message_thread_id=t, animation=f, caption=cap
+    ),
+}
+
+
+class ScrubbedFiles:
+    """The composer of `beatline.scrubbedFile`: download, clean, upload under a neutral name."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def __call__(self, row: OutboxMessage, where: Where | None, send: Sender) -> list[Call]:
+        payload = row.payload
+        if where is None:
+            msg = "an anonymous file goes into its case's topic"
+            raise ValueError(msg)
+        file: File = await send(GetFile(file_id=payload["file_id"]))
+        data = await self._download(file)
+        upload = BufferedInputFile(without_metadata(data), filename=str(payload["name"]))
+        uploader = UPLOADERS[str(payload["kind"])]
+        return [Call(uploader(where.chat_id, where.thread_id, upload, payload.get("caption")))]
+
+    async def _download(self, file: File) -> bytes:
+        if file.file_path is None:
+            msg = "Telegram gave no path for the file"
+            raise TelegramNetworkError(GetFile(file_id=file.file_id), msg)
+        buffer = BytesIO()
+        try:
+            await self.bot.download_file(file.file_path, destination=buffer)
+        except (ClientError, TimeoutError) as exc:
+            # Telegram's file server did not answer: the courier tries again later.
+            raise TelegramNetworkError(GetFile(file_id=file.file_id), str(exc)) from exc
+        return buffer.getvalue()
