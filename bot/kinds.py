@@ -34,6 +34,7 @@ class ReferralStatus(StrEnum):
 
 
 class AnnouncementStatus(StrEnum):
+    AWAITING = "awaiting"  # an urgent alert to many residents waits for a second coordinator
     SCHEDULED = "scheduled"
     SENDING = "sending"
     DONE = "done"

@@ -7,8 +7,8 @@ from aiogram import F, Router
 from bot.network.schema import Network
 from handlers import common
 from handlers.coordinator import announce, manage
-from handlers.desk import case_commands, staff
-from handlers.filters import Match
+from handlers.desk import case_commands, members, outsiders, staff
+from handlers.filters import Match, StaffOnly
 from handlers.resident import (
     case_views,
     followups,
@@ -35,11 +35,20 @@ def create_routers(network: Network) -> list[Router]:
         followups.create_stale_router(),
     )
     desks = Router(name="desks")
-    desks.message.filter(Match(F.chat.id.in_(network.staff_chat_ids)))
-    desks.edited_message.filter(Match(F.chat.id.in_(network.staff_chat_ids)))
-    desks.callback_query.filter(Match(F.message.chat.id.in_(network.staff_chat_ids)))
+    desks.message.filter(Match(F.chat.id.in_(network.staff_chat_ids)), StaffOnly())
+    desks.edited_message.filter(Match(F.chat.id.in_(network.staff_chat_ids)), StaffOnly())
+    desks.callback_query.filter(Match(F.message.chat.id.in_(network.staff_chat_ids)), StaffOnly())
     desks.include_routers(case_commands.create_router(), staff.create_router())
     routers = [common.create_router(), citizen, desks]
+    staff_groups = set(network.staff_chat_ids)
     if network.coordinators_chat_id is not None:
-        routers += [announce.create_router(network), manage.create_router(network)]
+        staff_groups.add(network.coordinators_chat_id)
+        coordinators = Router(name="coordinators")
+        coordinators.message.filter(StaffOnly())
+        coordinators.callback_query.filter(StaffOnly())
+        coordinators.include_routers(
+            announce.create_router(network), manage.create_router(network)
+        )
+        routers.append(coordinators)
+    routers += [outsiders.create_router(staff_groups), members.create_router(staff_groups)]
     return routers

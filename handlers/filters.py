@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from aiogram.filters import Filter
-from aiogram.types import Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import I18n
 from magic_filter import MagicFilter
 
+from bot.network.schema import Network
+from bot.telegram.admins import GroupAdmins
 from bot.ui.i18n import translate_all
 from storage.models import Citizen
 
@@ -70,3 +72,34 @@ class WrittenByStaff(Filter):
         if message.sender_chat is not None:
             return message.sender_chat.id == message.chat.id
         return message.from_user is not None and not message.from_user.is_bot
+
+
+class StaffOnly(Filter):
+    """The sender passes the staff rule of the group (network.toml `staff`: members, admins or
+    listed ids); with `passes=False`, the sender does not."""
+
+    def __init__(self, passes: bool = True) -> None:
+        self.passes = passes
+
+    async def __call__(
+        self, event: Message | CallbackQuery, network: Network, admins: GroupAdmins
+    ) -> bool:
+        return admitted(event, network, admins) == self.passes
+
+
+def admitted(event: Message | CallbackQuery, network: Network, admins: GroupAdmins) -> bool:
+    if isinstance(event, CallbackQuery):
+        if event.message is None:
+            return False
+        chat_id, user_id = event.message.chat.id, event.from_user.id
+    elif event.sender_chat is not None:
+        # Only administrators can post as the group itself; it names nobody.
+        if event.sender_chat.id != event.chat.id:
+            return False
+        chat_id, user_id = event.chat.id, None
+    else:
+        chat_id, user_id = event.chat.id, event.from_user.id if event.from_user else None
+    rule = network.staff_rule(chat_id)
+    if rule is None:
+        return False
+    return rule.admits(user_id, user_id is None or admins.is_admin(chat_id, user_id))

@@ -97,9 +97,40 @@ class Announcements:
                 update(Announcement)
                 .where(
                     Announcement.id == announcement_id,
-                    Announcement.status == AnnouncementStatus.SCHEDULED,
+                    Announcement.status.in_(
+                        (AnnouncementStatus.SCHEDULED, AnnouncementStatus.AWAITING)
+                    ),
                 )
                 .values(status=AnnouncementStatus.CANCELLED, next_run_at=None),
+            )
+        )
+
+    async def reject(self, announcement_id: int) -> bool:
+        """Cancel an announcement that awaits approval (and only such a one)."""
+        return bool(
+            await affected_rows(
+                self.session,
+                update(Announcement)
+                .where(
+                    Announcement.id == announcement_id,
+                    Announcement.status == AnnouncementStatus.AWAITING,
+                )
+                .values(status=AnnouncementStatus.CANCELLED, next_run_at=None),
+            )
+        )
+
+    async def approve(self, announcement_id: int, approver_id: int) -> bool:
+        """Schedule an announcement that awaits approval, by someone other than its author."""
+        return bool(
+            await affected_rows(
+                self.session,
+                update(Announcement)
+                .where(
+                    Announcement.id == announcement_id,
+                    Announcement.status == AnnouncementStatus.AWAITING,
+                    Announcement.author_id.is_distinct_from(approver_id),
+                )
+                .values(status=AnnouncementStatus.SCHEDULED, approved_by=approver_id),
             )
         )
 

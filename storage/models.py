@@ -115,6 +115,7 @@ class Case(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     location_rounded: Mapped[bool] = mapped_column(default=False)  # to about 500 m
     location_note: Mapped[str | None] = mapped_column(Text)  # an address the resident typed
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the report was edited
     language: Mapped[str] = mapped_column(String(8))  # a configured language, or "other"
     language_guess: Mapped[str | None] = mapped_column(String(8))  # the detector's best guess
     privacy: Mapped[Privacy] = mapped_column(String(16), default=Privacy.CONFIDENTIAL)
@@ -173,6 +174,20 @@ class CaseMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (UniqueConstraint("source_chat_id", "source_message_id"),)
+
+
+class MessageVersion(Base):
+    """A later version of a relayed message: an edit never overwrites what the other side saw,
+    so `CaseMessage.text` keeps the first version and each edit adds a row here."""
+
+    __tablename__ = "message_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_message_id: Mapped[int] = mapped_column(
+        ForeignKey("case_message.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    edited_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ProcessedUpdate(Base):
@@ -270,6 +285,7 @@ class Announcement(Base):
     status: Mapped[AnnouncementStatus] = mapped_column(
         String(16), default=AnnouncementStatus.SCHEDULED
     )
+    approved_by: Mapped[int | None] = mapped_column(BigInteger)  # the second coordinator
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

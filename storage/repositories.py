@@ -17,6 +17,7 @@ from storage.models import (
     CaseCounter,
     CaseMessage,
     Citizen,
+    MessageVersion,
     ProcessedUpdate,
     Referral,
 )
@@ -229,6 +230,18 @@ class CaseMessages:
         self.session.add(message)
         await self.session.flush()
         return message
+
+    async def add_version(self, version: MessageVersion) -> None:
+        self.session.add(version)
+        await self.session.flush()
+
+    async def versions(self, case_message_id: int) -> Sequence[MessageVersion]:
+        query = (
+            select(MessageVersion)
+            .where(MessageVersion.case_message_id == case_message_id)
+            .order_by(MessageVersion.id)
+        )
+        return (await self.session.scalars(query)).all()
 
     async def exists(self, source_chat_id: int, source_message_id: int) -> bool:
         found = await self.session.scalar(

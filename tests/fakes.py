@@ -101,6 +101,7 @@ class FakeTelegram(BaseSession):
         self._thread_ids = itertools.count(500)
         self.closed = False
         self.files: dict[str, bytes] = {}  # what getFile and the file server know, by file id
+        self.chats: dict[int, dict[str, Any]] = {}  # getChat fields beyond the defaults
 
     # -- test controls ---------------------------------------------------------------------
     def fail(
@@ -266,6 +267,34 @@ class FakeTelegram(BaseSession):
                     "name": params["name"],
                     "icon_color": 7322096,
                 }
+            case "getChat":
+                chat_id = int(params["chat_id"])
+                gifts = dict.fromkeys(
+                    (
+                        "unlimited_gifts",
+                        "limited_gifts",
+                        "unique_gifts",
+                        "premium_subscription",
+                        "gifts_from_channels",
+                    ),
+                    False,
+                )
+                return {
+                    "id": chat_id,
+                    "type": "supergroup" if chat_id < 0 else "private",
+                    "title": "Desk",
+                    "accent_color_id": 0,
+                    "max_reaction_count": 11,
+                    "accepted_gift_types": gifts,
+                    **self.chats.get(chat_id, {}),
+                }
+            case "getChatAdministrators":
+                chat_id = int(params["chat_id"])
+                return [
+                    member
+                    for (chat, _user), member in self.members.items()
+                    if chat == chat_id and member["status"] in ("administrator", "creator")
+                ]
             case "getChatMember":
                 key = (int(params["chat_id"]), int(params["user_id"]))
                 return self.members.get(

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.app.cli import main
-from bot.network.schema import NetworkError, load_network, parse_network
+from bot.network.base import NetworkError
+from bot.network.schema import load_network, parse_network
 from tests.conftest import NETWORK, ROOT
 from tests.fakes import BOT_TOKEN
 

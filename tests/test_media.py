@@ -1,5 +1,5 @@
 """Everything a citizen or officer can send: media both ways, albums, long texts and captions,
-edits, and kinds that cannot be relayed."""
+and kinds that cannot be relayed (edits: tests/test_edits.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from aiogram.types import Chat, Update, User
+from aiogram.types import Chat, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -143,81 +143,6 @@ async def test_caption_over_1024_characters_follows_as_text(
     assert copy.params["caption"] == "<b>BL-26-00001</b>"
     [text] = tg.api.sent("sendMessage", alice.id)
     assert text.text == "x" * 1020 + " &lt;ok&gt;"
-
-
-async def test_citizen_edit_updates_the_copy_in_the_topic(
-    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
-) -> None:
-    await onboard(tg, alice)
-    await report(tg, alice)
-    sent = await tg.send(alice, "The van is red")
-    [copy] = tg.api.sent("copyMessage", CENTRAL)
-    target = (await records(session_factory))[-1].target_message_id
-    tg.api.clear()
-
-    edited = sent.message.model_copy(update={"text": "The van is dark blue"})  # type: ignore[union-attr]
-    await tg.feed(Update(update_id=5000, edited_message=edited))
-
-    edit = tg.api.last("editMessageText", CENTRAL)
-    assert edit.params["message_id"] == target
-    assert edit.text == "The van is dark blue"
-    assert (await records(session_factory))[-1].text == "The van is dark blue"
-    assert copy.params["message_id"] == sent.message.message_id  # type: ignore[union-attr]
-
-
-async def test_edit_that_cannot_be_applied_is_posted_as_a_note(
-    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
-) -> None:
-    await onboard(tg, alice)
-    await report(tg, alice)
-    sent = await tg.send(alice, "Plate AB-12")
-    tg.api.fail("editMessageText", description="Bad Request: message can't be edited")
-    case = await the_case(session_factory)
-    tg.api.clear()
-
-    edited = sent.message.model_copy(update={"text": "Plate AB-123"})  # type: ignore[union-attr]
-    await tg.feed(Update(update_id=5001, edited_message=edited))
-
-    note = tg.api.last("sendMessage", CENTRAL)
-    assert note.thread_id == case.thread_id
-    assert note.text == "✏️ Edited:\nPlate AB-123"
-
-
-async def test_editing_the_description_updates_the_case_card(
-    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
-) -> None:
-    await onboard(tg, alice)
-    await report(tg, alice, "Stolen bike, green")
-    case = await the_case(session_factory)
-    description = next(r for r in await records(session_factory) if r.text == "Stolen bike, green")
-    tg.api.clear()
-
-    edited = tg.updates.message(alice, "Stolen bike, dark green").message
-    assert edited is not None
-    edited = edited.model_copy(update={"message_id": description.source_message_id})
-    await tg.feed(Update(update_id=5002, edited_message=edited))
-
-    card = tg.api.last("editMessageText", CENTRAL)
-    assert card.params["message_id"] == case.card_message_id
-    assert "Stolen bike, dark green" in card.text and "BL-26-00001" in card.text
-
-
-async def test_officer_edit_updates_the_citizens_copy(
-    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
-) -> None:
-    await onboard(tg, alice)
-    await report(tg, alice)
-    case = await the_case(session_factory)
-    staff = await tg.staff(CENTRAL, case.thread_id, officer, "We come at 3 pm")
-    delivered = tg.api.last("sendMessage", alice.id)
-    tg.api.clear()
-
-    edited = staff.message.model_copy(update={"text": "We come at 4 pm"})  # type: ignore[union-attr]
-    await tg.feed(Update(update_id=5003, edited_message=edited))
-
-    edit = tg.api.last("editMessageText", alice.id)
-    assert edit.text == "<b>BL-26-00001</b>\nWe come at 4 pm"
-    assert delivered.method == "sendMessage"
 
 
 @pytest.mark.parametrize(

@@ -6,16 +6,18 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from aiogram.types import User
 from PIL import Image
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app.logs import quiet_parameter_loggers
+from bot.app.logs import HideDatabaseDetails, quiet_parameter_loggers
 from bot.ui.keyboards import RateCb, SensitiveCb
-from storage.models import Case
+from storage.models import Case, Citizen
 from tests.conftest import CENTRAL, EAST, PARTNER, Harness
 from tests.helpers import onboard, report, send_report, start_report
 
@@ -227,3 +229,31 @@ async def test_an_anonymous_file_that_cannot_be_fetched_is_reported_not_lost(
     assert not tg.api.sent("sendDocument", CENTRAL)
     assert "could not be shown here" in tg.api.last("sendMessage", CENTRAL).text
     assert "could not be passed on" in tg.api.last("sendMessage", zoe.id).text
+
+
+async def test_a_database_error_is_logged_without_the_values_it_names(
+    session_factory: async_sessionmaker[AsyncSession],
+    zoe: User,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """On PostgreSQL an error text repeats the offending values; the log keeps only its kind."""
+    caplog.handler.addFilter(HideDatabaseDetails())
+    now = datetime(2026, 3, 5, tzinfo=UTC)
+    person = {"telegram_id": zoe.id, "chat_id": zoe.id, "first_name": "Zoë Quistelbaum"}
+    async with session_factory() as session:
+        session.add(Citizen(**person, created_at=now, last_seen_at=now))
+        await session.commit()
+        session.add(Citizen(**person, created_at=now, last_seen_at=now))
+        try:
+            await session.commit()
+        except IntegrityError as error:
+            logging.getLogger("aiogram.event").exception(
+                "Cause exception while process update id=%d: %s: %s", 1, type(error), error
+            )
+
+    [line] = [r for r in caplog.records if "Cause exception" in r.getMessage()]
+    logged = caplog.text
+    assert "details hidden" in logged and "IntegrityError" in logged
+    for secret in (str(zoe.id), "Quistelbaum"):
+        assert secret not in logged
+    assert line.exc_info is not None

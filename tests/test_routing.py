@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.network.analysis import analyse
-from bot.network.schema import Network, NetworkError, parse_network
+from bot.network.base import NetworkError
+from bot.network.schema import Network, parse_network
 from tests.conftest import NETWORK, ROOT, Harness
 
 CATEGORIES = ["burglary", "nuisance", "traffic", "drugs"]

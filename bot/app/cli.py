@@ -15,7 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from bot.app.logs import configure_logging
 from bot.config import Settings
 from bot.network.analysis import analyse
-from bot.network.schema import Network, NetworkError, load_network
+from bot.network.base import NetworkError
+from bot.network.schema import Network, load_network
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.domain.language.identifier import LanguageIdentifier
 from bot.domain.triage import EmergencyDetector
 from bot.network.schema import Network
+from bot.telegram.admins import GroupAdmins
 from bot.telegram.courier import Courier
 from bot.telegram.pacing import Pacer
 from bot.telegram.retry import RetryMiddleware, Sleep
@@ -73,6 +74,7 @@ class Services:
     clock: Clock
     langid: LanguageIdentifier | None = None
     album_delay: float = 1.0
+    admins: GroupAdmins = field(default_factory=GroupAdmins)
 
 
 def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> Courier:
@@ -111,6 +113,7 @@ def create_dispatcher(
         network=services.network,
         clock=services.clock,
         detector=detector,
+        admins=services.admins,
     )
     dp.update.outer_middleware(AlbumMiddleware(services.album_delay))
     wake = courier.wake if courier is not None else (lambda: None)

@@ -78,6 +78,7 @@ async def started(
         me = await bot.get_me()
         logger.info("Beatline runs as @%s", me.username)
         await set_commands(bot, services.i18n, network)
+        await services.admins.refresh(bot, network.admin_ruled_chats)
         scheduler.start()
         yield Runtime(bot, dp)
     finally:
@@ -113,7 +114,11 @@ def _timers(bot: Bot, services: Services, courier: Courier, database_url: str) -
             await Outboxes(session).prune(now - SENT_MESSAGES_KEPT)
             await session.commit()
 
+    async def read_admins() -> None:
+        await services.admins.refresh(bot, network.admin_ruled_chats)
+
     scheduler.add_job(sender.run, "interval", seconds=15, max_instances=1, coalesce=True)
+    scheduler.add_job(read_admins, "interval", minutes=5, max_instances=1, coalesce=True)
     scheduler.add_job(response_times, "interval", minutes=1, max_instances=1, coalesce=True)
     scheduler.add_job(forget_old_updates, "interval", hours=1, max_instances=1, coalesce=True)
     if database_url.startswith("sqlite"):

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import CaseStatus, Direction, Privacy
 from bot.network.schema import Desk, Network
-from storage.models import Case, CaseMessage, Citizen
+from storage.models import Case, CaseMessage, Citizen, MessageVersion
 from storage.outbox import Outboxes
 from storage.repositories import CaseMessages, Cases
 
@@ -249,6 +249,15 @@ async def message_by_source(
     session: AsyncSession, chat_id: int, message_id: int
 ) -> CaseMessage | None:
     return await CaseMessages(session).by_source(chat_id, message_id)
+
+
+async def keep_version(
+    session: AsyncSession, record: CaseMessage, text: str, now: datetime
+) -> None:
+    """An edit of a relayed message, kept beside the first version (never instead of it)."""
+    await CaseMessages(session).add_version(
+        MessageVersion(case_message_id=record.id, text=text, edited_at=now)
+    )
 
 
 async def transfer(session: AsyncSession, case: Case, desk: Desk) -> tuple[int, int | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.network.schema import Limits
+from bot.network.safety import Limits
 from storage.models import Citizen
 
 NOTICE_EVERY = timedelta(minutes=1)

@@ -65,6 +65,16 @@ def analyse(network: Network) -> RoutingReport:
         for desk in network.desks
         if len(desk.groups) > 1
     ]
+    notes += [
+        f"desk {desk.code!r}: staff are {desk.staff.describe()}"
+        for desk in network.desks
+        if desk.staff.who != "members"
+    ]
+    warnings += [
+        f"desk {desk.code!r}: staff rule 'ids' lists nobody, so nobody can work on its cases"
+        for desk in network.desks
+        if desk.staff.who == "ids" and not desk.staff.ids
+    ]
     return RoutingReport(table, warnings, notes)
 
 

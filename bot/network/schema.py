@@ -6,55 +6,15 @@ import tomllib
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from bot.network.base import Code, LanguageCode, Named, NetworkError, Strict
 from bot.network.duty import DutyHours
 from bot.network.geometry import Point, centroid, contains, distance_km
-
-Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
-LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
-
-
-class NetworkError(Exception):
-    """The network file cannot be used; the message names the field and the problem."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Named(_Strict):
-    """Something with a stable code and a display name per language."""
-
-    code: Code
-    names: dict[LanguageCode, str]
-
-    @field_validator("names")
-    @classmethod
-    def _not_empty(cls, value: dict[str, str]) -> dict[str, str]:
-        if not value:
-            msg = "needs at least one name"
-            raise ValueError(msg)
-        if any(not name.strip() for name in value.values()):
-            msg = "names may not be blank"
-            raise ValueError(msg)
-        return value
-
-    def name(self, language: str, fallback: str) -> str:
-        """The name in `language`, else in `fallback`, else any name there is."""
-        return (
-            self.names.get(language) or self.names.get(fallback) or next(iter(self.names.values()))
-        )
+from bot.network.safety import Approvals, Emergency, Limits, Staff
 
 
 class Area(Named):
@@ -110,6 +70,7 @@ class Desk(Named):
     duty: DutyHours | None = None  # None: always staffed
     response_minutes: int | None = Field(default=None, gt=0)
     escalation_chat_id: int | None = None
+    staff: Staff = Field(default_factory=Staff)
 
     @field_validator("chat_id")
     @classmethod
@@ -137,7 +98,7 @@ class Desk(Named):
         return Rule(desk=self.code, categories=self.categories, areas=self.areas)
 
 
-class Rule(_Strict):
+class Rule(Strict):
     """Reports matching every given list (an empty list matches anything) go to `desk`."""
 
     desk: Code
@@ -165,74 +126,6 @@ class Rule(_Strict):
         return " and ".join(parts) or "anything"
 
 
-# Words that suggest someone is in danger right now; a network file may replace them per language.
-DEFAULT_EMERGENCY_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "en": (
-        "emergency",
-        "help me",
-        "in danger",
-        "fire",
-        "weapon",
-        "gun",
-        "knife",
-        "stabbed",
-        "shot",
-        "bleeding",
-        "unconscious",
-        "not breathing",
-        "overdose",
-        "suicide",
-        "kill myself",
-        "rape",
-        "kidnapped",
-        "attacked",
-        "being followed",
-        "break-in now",
-    ),
-    "nl": (
-        "noodgeval",
-        "help mij",
-        "help me",
-        "in gevaar",
-        "brand",
-        "wapen",
-        "pistool",
-        "mes",
-        "gestoken",
-        "neergeschoten",
-        "bloedt",
-        "bewusteloos",
-        "ademt niet",
-        "overdosis",
-        "zelfmoord",
-        "verkracht",
-        "verkrachting",
-        "ontvoerd",
-        "aangevallen",
-        "word gevolgd",
-        "inbraak nu",
-    ),
-}
-
-
-class Limits(_Strict):
-    """What one resident may do, so one person cannot flood a desk (emergencies always pass)."""
-
-    open_cases: int = Field(default=5, ge=1)
-    followups_per_minute: int = Field(default=20, ge=1)
-    # A message written this soon after a case closed still goes to that case's topic.
-    after_closing_days: int = Field(default=7, ge=0)
-
-
-class Emergency(_Strict):
-    """The emergency number, and keywords that make a message urgent."""
-
-    number: str = "112"
-    keywords: dict[LanguageCode, tuple[str, ...]] = Field(
-        default_factory=lambda: dict(DEFAULT_EMERGENCY_KEYWORDS)
-    )
-
-
 # Languages Beatline tells apart by default (issue: interface languages plus frequent others).
 DEFAULT_LANGUAGES: tuple[str, ...] = (
     "en",
@@ -257,13 +150,15 @@ DEFAULT_LANGUAGES: tuple[str, ...] = (
 )
 
 
-class Network(_Strict):
+class Network(Strict):
     """The whole network file."""
 
     default_language: LanguageCode = "en"
     timezone: str = "UTC"
     default_desk: Code
     coordinators_chat_id: int | None = None
+    coordinators_staff: Staff = Field(default_factory=Staff)
+    approvals: Approvals = Field(default_factory=Approvals)
     languages: tuple[LanguageCode, ...] = DEFAULT_LANGUAGES
     emergency: Emergency = Field(default_factory=Emergency)
     limits: Limits = Field(default_factory=Limits)
@@ -364,6 +259,21 @@ class Network(_Strict):
 
     def desk(self, code: str) -> Desk:
         return self.desks_by_code()[code]
+
+    def staff_rule(self, chat_id: int) -> Staff | None:
+        """Who counts as staff in this group (None: not a staff group of this network)."""
+        if chat_id == self.coordinators_chat_id:
+            return self.coordinators_staff
+        desk = self.desk_for_chat(chat_id)
+        return desk.staff if desk is not None else None
+
+    @property
+    def admin_ruled_chats(self) -> tuple[int, ...]:
+        """The groups whose staff are their administrators: their lists are read from Telegram."""
+        chats = [chat for desk in self.desks if desk.staff.who == "admins" for chat in desk.groups]
+        if self.coordinators_chat_id is not None and self.coordinators_staff.who == "admins":
+            chats.append(self.coordinators_chat_id)
+        return tuple(chats)
 
     def desk_for_chat(self, chat_id: int) -> Desk | None:
         return next((d for d in self.desks if chat_id in d.groups), None)

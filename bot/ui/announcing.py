@@ -13,8 +13,9 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import get_day_names
 
-from bot.network.schema import Named, Network
-from bot.ui.i18n import N_, _
+from bot.network.base import Named
+from bot.network.schema import Network
+from bot.ui.i18n import N_, _, n_
 from bot.ui.texts import babel_locale, fmt, local_datetime
 
 
@@ -26,6 +27,7 @@ class AnnounceStep(StrEnum):
     UNTIL = "until"
     CONFIRM = "confirm"
     CANCEL = "cancel"  # /cancel_announcement's question
+    APPROVE = "approve"  # a second coordinator's answer to an urgent alert to many
 
 
 class Pick(StrEnum):
@@ -200,3 +202,22 @@ def scheduled(number: int, when: str) -> str:
         number=number,
         when=when,
     )
+
+
+def awaiting_approval(number: int, recipients: int) -> str:
+    """Posted in the coordinators' group with *Approve* (anyone but the author) and *Reject*."""
+    return fmt(
+        n_(
+            "🔐 Urgent announcement #{number} would go to {count} resident at once. A second "
+            "coordinator must approve it before it is sent.",
+            "🔐 Urgent announcement #{number} would go to {count} residents at once. A second "
+            "coordinator must approve it before it is sent.",
+            recipients,
+        ),
+        number=number,
+        count=recipients,
+    )
+
+
+def approval_buttons(number: int) -> InlineKeyboardMarkup:
+    return yes_no(AnnounceStep.APPROVE, _("✅ Approve"), _("✖ Reject"), number)

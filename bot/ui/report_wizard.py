@@ -16,7 +16,8 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
 from bot.kinds import Privacy
-from bot.network.schema import Named, Network
+from bot.network.base import Named
+from bot.network.schema import Network
 from bot.ui.i18n import N_, _, n_
 from bot.ui.texts import CANCEL, SEND_REPORT, SHARE_LOCATION, SKIP, fmt
 

@@ -203,6 +203,13 @@ def case_card(case: Case, citizen: Citizen, network: Network, description: str) 
         rows.append(fmt(_("📢 In reply to alert #{number}"), number=case.alert_id))
     if case.priority == "urgent":
         rows.append(_("🔴 Possible emergency: check at once."))
+    if case.edited_at is not None:
+        rows.append(
+            fmt(
+                _("✏️ Edited by the resident at {time}: the new text is in a reply to this card."),
+                time=local_time(case.edited_at, network),
+            )
+        )
     rows += ["", quote(description)]
     return "\n".join(rows)
 
@@ -214,6 +221,16 @@ def privacy_name(privacy: str) -> str:
         Privacy.ANONYMOUS: _("anonymous (no personal data)"),
     }
     return names.get(Privacy(privacy), privacy)
+
+
+def staff_rule_name(who: str) -> str:
+    """A staff rule of network.toml as staff read it."""
+    names = {
+        "members": _("every member"),
+        "admins": _("the group's administrators"),
+        "ids": _("the people listed in network.toml"),
+    }
+    return names.get(who, who)
 
 
 def banned_text(network: Network) -> str:

@@ -120,7 +120,14 @@ async def summary(session: AsyncSession, draft: AnnounceDraft, network: Network)
     )
 
 
-async def save(session: AsyncSession, draft: AnnounceDraft, now: datetime) -> Announcement:
-    return await engine.create(
-        session, draft.as_engine_draft(), draft.schedule, draft.author_id, now
+async def save(
+    session: AsyncSession, draft: AnnounceDraft, network: Network, now: datetime
+) -> tuple[Announcement, int]:
+    """Store the announcement, awaiting a second coordinator if it is urgent and goes to more
+    residents than the network allows at once; and how many residents it goes to today."""
+    recipients, _fallback = await audience(session, draft, network)
+    awaiting = engine.needs_approval(draft.urgent, recipients, network.approvals.urgent_above)
+    announcement = await engine.create(
+        session, draft.as_engine_draft(), draft.schedule, draft.author_id, now, awaiting
     )
+    return announcement, recipients

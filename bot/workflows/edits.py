@@ -1,76 +1,144 @@
-"""Mirroring an edit of a relayed message onto its copy on the other side of the relay."""
+"""Edits of relayed messages. An edit never overwrites what the other side already read: every
+version is kept (message_version), a resident's edit reaches the desk as a visible note under
+the copy (in the case's current topic, also after a transfer, and never into a closed case),
+and an officer's edit reaches the resident as "✏️ The police corrected a message", besides
+the quiet correction of the copy itself."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from aiogram.methods import EditMessageCaption, EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import Message, ReplyParameters
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.ui.i18n import _
-from bot.workflows.relay import CAPTIONED, EDIT, Relay
+from bot.domain import cases as case_service
+from bot.kinds import CaseStatus
+from bot.network.schema import DeskKind
+from bot.ui.i18n import _, speaking
+from bot.ui.texts import fmt, local_time
+from bot.workflows.relay import CAPTIONED, TO_RESIDENT, Relay
 from storage.models import Case, CaseMessage, Citizen
 
 logger = logging.getLogger(__name__)
 
 
-def edited_note(note: dict[str, Any]) -> SendMessage:
-    """ "✏️ Edited: …" as a reply to the copy that could not be edited in place."""
-    return SendMessage(
-        chat_id=note["chat_id"],
-        message_thread_id=note.get("thread_id"),
-        text=note["text"],
-        reply_parameters=ReplyParameters(
-            message_id=note["reply_to"], allow_sending_without_reply=True
+def _new_text(message: Message) -> str | None:
+    return message.text if message.text is not None else message.caption
+
+
+async def resident_edited(
+    relay: Relay,
+    session: AsyncSession,
+    case: Case,
+    citizen: Citizen,
+    record: CaseMessage,
+    message: Message,
+    now: datetime,
+) -> None:
+    """Keep the resident's new version and show it to the desk beside the old one."""
+    text = _new_text(message)
+    if text is None:
+        return
+    if case.status == CaseStatus.CLOSED:
+        with speaking(relay.i18n, citizen.language or relay.network.default_language):
+            relay.tell_citizen(
+                citizen,
+                fmt(
+                    _(
+                        "Your report {ref} is closed, so your edit was not passed on. Write "
+                        "a new message if something is still wrong."
+                    ),
+                    ref=case.ref,
+                ),
+            )
+        return
+    await case_service.keep_version(session, record, text, now)
+    on_card = (
+        record.target_chat_id == case.staff_chat_id
+        and record.target_message_id is not None
+        and record.target_message_id == case.card_message_id
+    )
+    in_this_topic = record.target_chat_id == case.staff_chat_id and record.target_message_id
+    with relay.staff_language():
+        sent_at = local_time(record.created_at, relay.network)
+        if in_this_topic:
+            head = _("✏️ The resident edited this message. It now reads:")
+        else:  # its copy is in another desk's topic (transferred) or not delivered yet
+            head = fmt(
+                _("✏️ The resident edited a message sent at {time}. It now reads:"), time=sent_at
+            )
+    reply = (
+        ReplyParameters(message_id=record.target_message_id, allow_sending_without_reply=True)
+        if in_this_topic and record.target_message_id is not None
+        else None
+    )
+    relay.outbox.send(
+        SendMessage(
+            chat_id=case.staff_chat_id,
+            text=f"{head}\n{message.html_text}",
+            reply_parameters=reply,
         ),
+        case=case,
+        into_topic=True,
+    )
+    if on_card:
+        case.edited_at = now
+        await relay.refresh_card(case)
+
+
+async def staff_edited(
+    relay: Relay,
+    session: AsyncSession,
+    case: Case,
+    citizen: Citizen,
+    record: CaseMessage,
+    message: Message,
+    header: str,
+    now: datetime,
+) -> None:
+    """Correct the resident's copy and tell them, visibly, what it says now."""
+    text = _new_text(message)
+    if text is None or record.target_message_id is None or record.target_chat_id is None:
+        return
+    await case_service.keep_version(session, record, text, now)
+    body = f"{header}{message.html_text}"
+    correction = _quiet_correction(record, message, body)
+    if correction is not None:  # a refusal changes nothing: the visible note follows anyway
+        relay.outbox.send(correction)
+    desk = relay.network.desk_for_chat(message.chat.id)
+    with speaking(relay.i18n, citizen.language or relay.network.default_language):
+        if desk is not None and desk.kind is DeskKind.PARTNER:
+            name = desk.name(relay.i18n.current_locale, relay.network.default_language)
+            head = fmt(_("✏️ {partner} corrected a message:"), partner=name)
+        else:
+            head = _("✏️ The police corrected a message:")
+    relay.outbox.send(
+        SendMessage(
+            chat_id=record.target_chat_id,
+            text=f"{head}\n{body}",
+            reply_parameters=ReplyParameters(
+                message_id=record.target_message_id, allow_sending_without_reply=True
+            ),
+        ),
+        case=case,
+        effect=TO_RESIDENT,
+        data={"citizen_id": citizen.id},
     )
 
 
-async def mirror_edit(
-    relay: Relay, case: Case, citizen: Citizen, record: CaseMessage, message: Message, header: str
-) -> None:
-    """Edit the copy in place; where Telegram cannot, "✏️ Edited:" with the new text is posted."""
-    new_text = message.text if message.text is not None else message.caption
-    old_text, record.text = record.text, new_text
-    if record.target_chat_id is None or record.target_message_id is None or new_text is None:
-        return
-    if (
-        record.target_message_id == case.card_message_id
-        and record.target_chat_id == case.staff_chat_id
-    ):
-        # A description shown on the case card: edit the card, not replace it.
-        case.description = (
-            case.description.replace(old_text, new_text, 1) if old_text else new_text
-        )
-        await relay.refresh_card(case)
-        return
-    body = message.html_text
-    in_topic = record.target_chat_id == case.staff_chat_id
-    language = relay.network.default_language if in_topic else citizen.language
-    with relay.i18n.use_locale(language or relay.i18n.default_locale):
-        text = _("✏️ Edited:") + f"\n{header}{body}"
-    note = {
-        "chat_id": record.target_chat_id,
-        "thread_id": case.thread_id if in_topic else None,
-        "text": text,
-        "reply_to": record.target_message_id,
-    }
-    edit: TelegramMethod[Any] | None = None
+def _quiet_correction(
+    record: CaseMessage, message: Message, body: str
+) -> TelegramMethod[Any] | None:
+    assert record.target_chat_id is not None and record.target_message_id is not None
     if message.text is not None and record.kind == "text":
-        edit = EditMessageText(
-            chat_id=record.target_chat_id,
-            message_id=record.target_message_id,
-            text=f"{header}{body}",
+        return EditMessageText(
+            chat_id=record.target_chat_id, message_id=record.target_message_id, text=body
         )
-    elif message.content_type in CAPTIONED and record.kind == message.content_type:
-        edit = EditMessageCaption(
-            chat_id=record.target_chat_id,
-            message_id=record.target_message_id,
-            caption=f"{header}{body}",
+    if message.content_type in CAPTIONED and record.kind == message.content_type:
+        return EditMessageCaption(
+            chat_id=record.target_chat_id, message_id=record.target_message_id, caption=body
         )
-    if edit is None:  # Telegram cannot turn one kind of message into another
-        relay.outbox.send(edited_note(note))
-        return
-    # If Telegram refuses the edit, the effect posts the note instead.
-    relay.outbox.send(edit, effect=EDIT, data={"note": note})
+    return None  # Telegram cannot turn one kind of message into another

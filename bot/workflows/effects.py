@@ -21,10 +21,8 @@ from bot.telegram.courier import Effect, Failure
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt
-from bot.workflows.edits import edited_note
 from bot.workflows.relay import (
     DELIVERED,
-    EDIT,
     SYSTEM_RECORD,
     TO_CITIZEN,
     TO_DESK,
@@ -229,29 +227,6 @@ class SystemRecord:
             await _mark_blocked(session, _data(row).get("citizen_id"))
 
 
-class Edit:
-    """An edit mirrored onto a copy; where Telegram cannot edit it, "✏️ Edited:" is posted."""
-
-    async def sent(
-        self,
-        session: AsyncSession,
-        outbox: Outbox,
-        row: OutboxMessage,
-        chat_id: int,
-        message_ids: list[int],
-    ) -> None:
-        return
-
-    async def failed(
-        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
-    ) -> None:
-        if NOT_MODIFIED in failure.reason.lower() or failure.blocked:
-            return
-        note = _data(row).get("note")
-        if note:
-            outbox.send(edited_note(note))
-
-
 def case_effects(i18n: I18n, network: Network, clock: Clock) -> dict[str, Effect]:
     """The effects of case conversations, by the name their outbox rows carry."""
     return {
@@ -259,5 +234,4 @@ def case_effects(i18n: I18n, network: Network, clock: Clock) -> dict[str, Effect
         TO_CITIZEN: ToCitizen(i18n, network),
         TO_RESIDENT: ToResident(),
         SYSTEM_RECORD: SystemRecord(clock),
-        EDIT: Edit(),
     }

@@ -78,7 +78,6 @@ TO_DESK = "to_desk"
 TO_CITIZEN = "to_citizen"
 TO_RESIDENT = "to_resident"
 SYSTEM_RECORD = "system_record"
-EDIT = "edit"
 
 OPEN_TOPIC = "openTopic"
 REFRESH_CARD = "refreshCard"

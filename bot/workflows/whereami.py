@@ -6,14 +6,14 @@ The answer needs the bot's own membership, a Bot API read; it is made when the r
 
 from __future__ import annotations
 
-from aiogram.methods import GetChatMember, SendMessage
-from aiogram.types import ChatMemberAdministrator, ChatMemberOwner, ReplyParameters
+from aiogram.methods import GetChat, GetChatMember, SendMessage
+from aiogram.types import ChatFullInfo, ChatMemberAdministrator, ChatMemberOwner, ReplyParameters
 from aiogram.utils.i18n import I18n
 
 from bot.network.schema import Network
 from bot.telegram.courier import Call, Sender, Where
 from bot.ui.i18n import _, speaking
-from bot.ui.texts import fmt
+from bot.ui.texts import fmt, staff_rule_name
 from storage.models import OutboxMessage
 
 WHEREAMI = "whereami"
@@ -31,8 +31,9 @@ class WhereAmI:
         can_manage = isinstance(member, ChatMemberOwner) or (
             isinstance(member, ChatMemberAdministrator) and bool(member.can_manage_topics)
         )
+        full: ChatFullInfo = await send(GetChat(chat_id=chat["chat_id"]))
         with speaking(self.i18n, self.network.default_language):
-            text = self._answer(chat, can_manage)
+            text = self._answer(chat, can_manage) + self._exposure(full)
         return [
             Call(
                 SendMessage(
@@ -68,3 +69,28 @@ class WhereAmI:
                 ),
             ]
         return "\n".join(lines)
+
+    def _exposure(self, full: ChatFullInfo) -> str:
+        """Warnings for a group that shows case topics to more people than its members."""
+        lines = []
+        if full.username:
+            lines.append(
+                fmt(
+                    _(
+                        "⚠️ This group is public (@{username}): anyone can find it and read "
+                        "it. Make it private before it holds cases."
+                    ),
+                    username=full.username,
+                )
+            )
+        if full.has_visible_history:
+            lines.append(
+                _(
+                    "⚠️ New members can see the history of this group, so everyone who joins "
+                    "reads the earlier cases. Turn off “Chat history for new members”."
+                )
+            )
+        rule = self.network.staff_rule(full.id)
+        if rule is not None:
+            lines.append(fmt(_("Staff here: {rule}"), rule=staff_rule_name(rule.who)))
+        return "".join("\n" + line for line in lines)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.domain.alerts.schedule import ScheduleError, ScheduleProblem, parse
+from bot.kinds import AnnouncementStatus
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import announcing
@@ -453,7 +454,17 @@ async def cb_confirm(
     if callback_data.value != Pick.YES or draft.first is None:
         _answered(outbox, query, _("Announcement discarded."))
         return
-    announcement = await announcements.save(session, draft, clock.now())
+    announcement, recipients = await announcements.save(session, draft, network, clock.now())
+    if announcement.status == AnnouncementStatus.AWAITING:
+        _answered(outbox, query, _("Announcement saved; it waits for a second coordinator."))
+        outbox.send(
+            SendMessage(
+                chat_id=_chat(query),
+                text=announcing.awaiting_approval(announcement.id, recipients),
+                reply_markup=announcing.approval_buttons(announcement.id),
+            )
+        )
+        return
     schedule = draft.schedule
     if schedule.first <= clock.now() and not schedule.recurring:
         _answered(outbox, query, announcing.sent_now(announcement.id))

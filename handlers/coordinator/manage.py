@@ -1,4 +1,5 @@
-"""The coordinators' list of announcements, and cancelling one after seeing what it is."""
+"""The coordinators' list of announcements, cancelling one after seeing what it is, and the
+second coordinator's approval of an urgent alert to many residents."""
 
 from __future__ import annotations
 
@@ -26,12 +27,14 @@ def create_router(network: Network) -> Router:
     router.message.register(cmd_announcements, Command("announcements"))
     router.message.register(cmd_cancel_announcement, Command("cancel_announcement"))
     router.callback_query.register(cb_cancel, PickCb.filter(F.step == AnnounceStep.CANCEL))
+    router.callback_query.register(cb_approve, PickCb.filter(F.step == AnnounceStep.APPROVE))
     router.callback_query.register(cb_stale, PickCb.filter())
     return router
 
 
 def _status(status: str) -> str:
     names = {
+        AnnouncementStatus.AWAITING: _("waiting for a second coordinator"),
         AnnouncementStatus.SCHEDULED: _("scheduled"),
         AnnouncementStatus.SENDING: _("being sent"),
         AnnouncementStatus.DONE: _("sent"),
@@ -121,6 +124,51 @@ async def cb_cancel(
         text = _refusal(number, announcement.status if announcement else None)
     if query.message is not None and not isinstance(query.message, InaccessibleMessage):
         outbox.send(query.message.edit_text(text, reply_markup=None))
+
+
+async def cb_approve(
+    query: CallbackQuery, outbox: Outbox, callback_data: PickCb, session: AsyncSession
+) -> None:
+    """Approve (anyone but the author) or reject (anyone) an urgent alert that waits."""
+    number, by = callback_data.number, query.from_user
+    name = by.full_name
+    if callback_data.value != Pick.YES:
+        if await engine.reject(session, number):
+            text = fmt(
+                _("Announcement #{number} was rejected by {name}; it will not be sent."),
+                number=number,
+                name=name,
+            )
+        else:
+            text = await _not_awaiting(session, number)
+    elif await engine.approve(session, number, by.id):
+        text = fmt(
+            _("Announcement #{number} was approved by {name} and goes out as scheduled."),
+            number=number,
+            name=name,
+        )
+    else:
+        announcement = await Announcements(session).by_id(number)
+        if announcement is not None and announcement.status == AnnouncementStatus.AWAITING:
+            outbox.answer(
+                query.answer(
+                    _("You wrote this announcement: another coordinator must approve it."),
+                    show_alert=True,
+                )
+            )
+            return
+        text = await _not_awaiting(session, number)
+    outbox.answer(query.answer())
+    if query.message is not None and not isinstance(query.message, InaccessibleMessage):
+        outbox.send(query.message.edit_text(text, reply_markup=None))
+
+
+async def _not_awaiting(session: AsyncSession, number: int) -> str:
+    announcement = await Announcements(session).by_id(number)
+    status = announcement.status if announcement else None
+    return _refusal(number, status) or fmt(
+        _("Announcement #{number} does not wait for approval."), number=number
+    )
 
 
 async def cb_stale(query: CallbackQuery, outbox: Outbox) -> None:

@@ -21,7 +21,7 @@ from bot.ui.i18n import _
 from bot.ui.texts import quote
 from bot.workflows import desks
 from bot.workflows.casework import record
-from bot.workflows.edits import mirror_edit
+from bot.workflows.edits import staff_edited
 from bot.workflows.relay import RELAYABLE, Relay
 from handlers.filters import Match, WrittenByStaff
 from storage.models import Case, Citizen
@@ -120,7 +120,9 @@ async def _deliver(
     relay.to_citizen(case, citizen, messages, records, header=header)
 
 
-async def on_staff_edit(message: Message, session: AsyncSession, relay: Relay) -> None:
+async def on_staff_edit(
+    message: Message, session: AsyncSession, relay: Relay, clock: Clock
+) -> None:
     record_ = await case_service.message_by_source(session, message.chat.id, message.message_id)
     if record_ is None or record_.direction != Direction.STAFF:
         return
@@ -128,7 +130,8 @@ async def on_staff_edit(message: Message, session: AsyncSession, relay: Relay) -
     if case is None:
         return
     citizen = await citizen_of_case(session, case)
-    await mirror_edit(relay, case, citizen, record_, message, header=f"<b>{quote(case.ref)}</b>\n")
+    header = f"<b>{quote(case.ref)}</b>\n"
+    await staff_edited(relay, session, case, citizen, record_, message, header, clock.now())
 
 
 async def _from_partner(

@@ -41,7 +41,7 @@ from bot.workflows.casework import (
     restore,
     snapshot,
 )
-from bot.workflows.edits import mirror_edit
+from bot.workflows.edits import resident_edited
 from bot.workflows.followups import Hold
 from bot.workflows.relay import RELAYABLE, Relay
 from handlers.filters import Consented, Match, MenuButton
@@ -272,7 +272,9 @@ async def cb_sensitive(
     await relay_from_citizen(relay, session, case, citizen, messages, clock.now(), detector)
 
 
-async def on_edit(message: Message, session: AsyncSession, citizen: Citizen, relay: Relay) -> None:
+async def on_edit(
+    message: Message, session: AsyncSession, citizen: Citizen, relay: Relay, clock: Clock
+) -> None:
     """Show an edit of an already relayed message in the topic (never for a banned resident)."""
     if citizen.banned:
         return
@@ -282,7 +284,7 @@ async def on_edit(message: Message, session: AsyncSession, citizen: Citizen, rel
     case = await case_service.case_by_id(session, record.case_id)
     if case is None:
         return
-    await mirror_edit(relay, case, citizen, record, message, header="")
+    await resident_edited(relay, session, case, citizen, record, message, clock.now())
 
 
 async def on_unsupported(message: Message, outbox: Outbox) -> None:

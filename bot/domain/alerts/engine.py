@@ -44,7 +44,10 @@ async def create(
     schedule: Schedule,
     author_id: int | None,
     now: datetime,
+    awaiting_approval: bool = False,
 ) -> Announcement:
+    """Store a new announcement; one awaiting approval is not sent until approved."""
+    status = AnnouncementStatus.AWAITING if awaiting_approval else AnnouncementStatus.SCHEDULED
     return await Announcements(session).add(
         Announcement(
             author_id=author_id,
@@ -56,10 +59,25 @@ async def create(
             schedule=schedule.repeat,
             next_run_at=schedule.first,
             ends_at=schedule.until,
-            status=AnnouncementStatus.SCHEDULED,
+            status=status,
             created_at=now,
         )
     )
+
+
+def needs_approval(urgent: bool, recipients: int, urgent_above: int) -> bool:
+    """An urgent alert to more residents than the network allows at once needs a second
+    coordinator (bot.network.safety.Approvals)."""
+    return urgent and recipients > urgent_above
+
+
+async def approve(session: AsyncSession, announcement_id: int, approver_id: int) -> bool:
+    """Let an awaiting announcement go; False if it awaits nothing or `approver_id` wrote it."""
+    return await Announcements(session).approve(announcement_id, approver_id)
+
+
+async def reject(session: AsyncSession, announcement_id: int) -> bool:
+    return await Announcements(session).reject(announcement_id)
 
 
 async def cancel(session: AsyncSession, announcement_id: int) -> bool:

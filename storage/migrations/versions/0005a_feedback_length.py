@@ -25,6 +25,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The older schema could not hold "not_useful": that feedback is lost on the way down.
+    op.execute("UPDATE delivery SET feedback = NULL WHERE length(feedback) > 8")
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.alter_column(
             "feedback", existing_type=sa.String(length=16), type_=sa.String(length=8)
