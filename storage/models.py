@@ -212,6 +212,7 @@ class Referral(Base):
     status: Mapped[ReferralStatus] = mapped_column(String(16), default=ReferralStatus.PROPOSED)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
     proposed_by: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(Text)  # why, shown to the resident and partner
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

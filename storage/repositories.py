@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kinds import CaseStatus, Direction
+from bot.kinds import CaseStatus, Direction, ReferralStatus
 from storage.db import affected_rows, insert_ignoring_duplicates
 from storage.models import (
     AuditEvent,
@@ -183,6 +183,15 @@ class Cases:
     async def by_ref(self, ref: str) -> Case | None:
         return (await self.session.scalars(select(Case).where(Case.ref == ref))).first()
 
+    async def earlier_of_citizen(self, case: Case) -> int:
+        """How many cases the same resident reported before this one."""
+        found = await self.session.scalar(
+            select(func.count(Case.id)).where(
+                Case.citizen_id == case.citizen_id, Case.id < case.id
+            )
+        )
+        return int(found or 0)
+
     async def by_draft_key(self, key: str) -> Case | None:
         return (await self.session.scalars(select(Case).where(Case.draft_key == key))).first()
 
@@ -242,6 +251,17 @@ class CaseMessages:
             .order_by(MessageVersion.id)
         )
         return (await self.session.scalars(query)).all()
+
+    async def attachments(self, case_id: int) -> int:
+        """How many files (photos, videos, voice, documents …) the resident sent in the case."""
+        found = await self.session.scalar(
+            select(func.count(CaseMessage.id)).where(
+                CaseMessage.case_id == case_id,
+                CaseMessage.direction == Direction.CITIZEN,
+                CaseMessage.file_id.is_not(None),
+            )
+        )
+        return int(found or 0)
 
     async def exists(self, source_chat_id: int, source_message_id: int) -> bool:
         found = await self.session.scalar(
@@ -306,6 +326,18 @@ class Referrals:
 
     async def by_id(self, referral_id: int) -> Referral | None:
         return await self.session.get(Referral, referral_id)
+
+    async def latest_of_case(self, case_id: int) -> Referral | None:
+        query = select(Referral).where(Referral.case_id == case_id).order_by(Referral.id.desc())
+        return (await self.session.scalars(query)).first()
+
+    async def accepted_of_case(self, case_id: int) -> Sequence[Referral]:
+        query = select(Referral).where(
+            Referral.case_id == case_id,
+            Referral.status == ReferralStatus.ACCEPTED,
+            Referral.thread_id.is_not(None),
+        )
+        return (await self.session.scalars(query)).all()
 
     async def by_topic(self, chat_id: int, thread_id: int) -> Referral | None:
         query = select(Referral).where(

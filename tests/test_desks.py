@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.kinds import CaseStatus
 from bot.network.schema import Network
+from bot.ui.desk_keyboards import Move, MoveCb
 from bot.ui.keyboards import BanCb, ReferralCb
 from bot.ui.report_wizard import ReportCb, WizardAction
 from bot.workflows.response_times import check_response_times
@@ -68,7 +69,7 @@ async def test_transfer_moves_the_case_with_its_history(
     assert tg.api.last("copyMessage").chat_id == EAST
 
 
-async def test_transfer_to_an_unknown_desk_explains(
+async def test_transfer_without_a_police_desk_offers_the_desks_as_buttons(
     tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     await onboard(tg, alice)
@@ -77,8 +78,90 @@ async def test_transfer_to_an_unknown_desk_explains(
 
     await tg.staff(CENTRAL, case.thread_id, officer, "/transfer housing")
 
-    assert "Desks: east" in tg.api.last("sendMessage", CENTRAL).text
+    offer = tg.api.last("sendMessage", CENTRAL)
+    assert offer.text.startswith("Transfer to which desk?") and offer.buttons == ["Team East"]
     assert (await the_case(session_factory)).desk == "central"
+
+    await tg.feed(
+        tg.updates.staff_callback(
+            officer, CENTRAL, MoveCb(case_id=case.id, move=Move.TRANSFER, desk="east").pack()
+        )
+    )
+    assert (await the_case(session_factory)).desk == "east"
+
+
+async def test_a_transfer_reason_heads_the_new_topic(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/transfer east the suspect lives there")
+
+    card, origin = tg.api.sent("sendMessage", EAST)[:2]
+    assert "BL-26-00001" in card.text
+    assert origin.text == (
+        "➡️ Transferred from Central desk by Officer.\nReason: the suspect lives there"
+    )
+    assert "the suspect lives there" not in tg.api.last("sendMessage", alice.id).text
+
+
+async def test_a_referral_reason_is_shown_to_the_resident_and_the_partner(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing the landlord must repair it")
+    assert "Why: the landlord must repair it" in tg.api.last("sendMessage", alice.id).text
+    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+
+    assert "Why: the landlord must repair it" in tg.api.sent("sendMessage", PARTNER)[0].text
+
+
+async def test_refer_without_a_partner_offers_the_partners_as_buttons(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer")
+    assert tg.api.last("sendMessage", CENTRAL).buttons == ["Housing corporation"]
+    await tg.feed(
+        tg.updates.staff_callback(
+            officer, CENTRAL, MoveCb(case_id=case.id, move=Move.REFER, desk="housing").pack()
+        )
+    )
+
+    assert "Housing corporation" in tg.api.last("sendMessage", alice.id).text
+    assert (await referral(session_factory)).partner == "housing"
+
+
+async def test_partners_hear_when_the_case_closes(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
+    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/close Lock replaced")
+
+    note = tg.api.last("sendMessage", PARTNER)
+    assert note.thread_id == (await referral(session_factory)).thread_id
+    assert note.text == "✅ The police closed BL-26-00001. Outcome: Lock replaced"
+
+
+async def test_case_commands_outside_a_topic_say_where_they_work(
+    tg: Harness, officer: User
+) -> None:
+    await tg.staff(CENTRAL, None, officer, "/history")
+
+    assert tg.api.last("sendMessage", CENTRAL).text == "Use this inside a case topic."
 
 
 async def test_referral_needs_consent_and_partner_sees_no_personal_data(
@@ -107,7 +190,10 @@ async def test_referral_needs_consent_and_partner_sees_no_personal_data(
     for call in partner_calls:
         assert "Alice" not in call.dump() and "alice_w" not in call.dump()
         assert str(alice.id) not in call.dump()
-    assert (await the_case(session_factory)).status == CaseStatus.REFERRED
+    assert (await the_case(session_factory)).status == CaseStatus.NEW  # its own status stays
+    card = tg.api.last("editMessageText", CENTRAL).text
+    assert "Status: received" in card
+    assert "🤝 Referral to Housing corporation: shared, with the resident's consent" in card
     assert "The citizen agreed" in tg.api.last("sendMessage", CENTRAL).text
 
     ref = await referral(session_factory)
@@ -247,7 +333,7 @@ async def test_history_lists_every_staff_action(
 
     history = tg.api.last("sendMessage", CENTRAL).text
     actions = [line.split(" · ")[1] for line in history.splitlines()[1:]]
-    assert actions == ["take", "note", "refer", "close", "reopen"]
+    assert actions == ["taken", "internal note", "referral proposed", "closed", "reopened"]
     assert "Officer" in history and "checked the cameras" in history
 
 

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.kinds import CaseStatus
-from bot.ui.keyboards import BanCb, RateCb, SolvedCb
+from bot.ui.desk_keyboards import TakeOverCb
+from bot.ui.keyboards import BanCb, RateCb, SolvedCb, SolvedSureCb
 from storage.models import Case, Citizen
 from tests.conftest import CENTRAL, Harness
 from tests.fakes import FakeClock
@@ -38,6 +39,12 @@ async def opened(tg: Harness, user: User, factory: async_sessionmaker[AsyncSessi
     await report(tg, user)
     tg.api.clear()
     return await only_case(factory)
+
+
+async def solve(tg: Harness, user: User, case: Case) -> None:
+    """ "✅ … is solved", then "Yes, it is solved"."""
+    await tg.press(user, SolvedCb(case_id=case.id))
+    await tg.press(user, SolvedSureCb(case_id=case.id, sure=True))
 
 
 async def test_take_assigns_the_officer_without_naming_them_to_the_citizen(
@@ -281,7 +288,7 @@ async def test_a_case_is_rated_once(
     tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     case = await opened(tg, alice, session_factory)
-    await tg.press(alice, SolvedCb(case_id=case.id))
+    await solve(tg, alice, case)
 
     await tg.press(alice, RateCb(case_id=case.id, stars=5))
     await tg.press(alice, RateCb(case_id=case.id, stars=1))
@@ -313,6 +320,9 @@ async def test_citizen_can_close_their_own_case(
     assert tg.api.last("sendMessage", alice.id).buttons == ["✅ BL-26-00001 is solved"]
 
     await tg.press(alice, SolvedCb(case_id=case.id))
+    assert tg.api.last("sendMessage", alice.id).buttons == ["Yes, it is solved", "No"]
+    assert (await only_case(session_factory)).status != CaseStatus.CLOSED
+    await tg.press(alice, SolvedSureCb(case_id=case.id, sure=True))
 
     closed = await only_case(session_factory)
     assert closed.status == CaseStatus.CLOSED
@@ -469,3 +479,90 @@ async def test_ordinary_words_do_not_raise_an_alarm(
     await opened(tg, alice, session_factory)
     await tg.send(alice, "The firewood pile was knocked over; begun cleaning up")
     assert (await only_case(session_factory)).priority == "normal"
+
+
+async def test_the_card_gives_the_deadline_files_history_language_and_outcome(
+    tg: Harness, bram: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, bram, language="nl")
+    await report(tg, bram, "First report")
+    await start_report(tg, bram)
+    await tg.send(bram, None, photo=PHOTO, caption="the door")
+    await tg.send(bram, "Somebody forced the door of the shed")
+    await send_report(tg, bram)
+    async with session_factory() as session:
+        _first, second = (await session.scalars(select(Case).order_by(Case.id))).all()
+
+    card = tg.api.sent("sendMessage", CENTRAL)
+    [second_card] = [c.text for c in card if second.ref in c.text and "Reporter" in c.text]
+    assert "⏱ Reply due by: 2026-03-05 11:00" in second_card  # 10:30 local, 30 minutes
+    assert "📎 Files from the resident: 1" in second_card
+    assert "Earlier reports by this resident: 1" in second_card
+    assert "The resident's own language: Nederlands (nl)" in second_card
+
+    await tg.staff(CENTRAL, second.thread_id, officer, "/close Door repaired, suspect known")
+    closed = tg.api.last("editMessageText", CENTRAL).text
+    assert "Outcome: Door repaired, suspect known" in closed and "Reply due" not in closed
+
+
+async def test_an_anonymous_card_never_counts_earlier_reports(
+    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice, "One")
+    await report(tg, alice, "Two", privacy="anonymous")
+
+    cards = [c.text for c in tg.api.sent("sendMessage", CENTRAL) if "Reporter" in c.text]
+    assert "(anonymous)" in cards[-1] and "Earlier reports" not in cards[-1]
+
+
+async def test_taking_a_colleagues_case_asks_first_and_tells_them(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    sanne = User(id=905, is_bot=False, first_name="Sanne")
+    case = await opened(tg, alice, session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/take")
+    told_before = len(tg.api.sent("sendMessage", alice.id))
+
+    await tg.staff(CENTRAL, case.thread_id, sanne, "/take")
+    question = tg.api.last("sendMessage", CENTRAL)
+    assert question.text == "Officer is handling this case. Take it over?"
+    assert (await only_case(session_factory)).assignee_id == officer.id
+    await tg.feed(
+        tg.updates.staff_callback(sanne, CENTRAL, TakeOverCb(case_id=case.id, confirm=True).pack())
+    )
+
+    assert (await only_case(session_factory)).assignee_id == sanne.id
+    note = tg.api.last("sendMessage", CENTRAL).text
+    assert (
+        note == f'Sanne took this case over from <a href="tg://user?id={officer.id}">Officer</a>.'
+    )
+    assert len(tg.api.sent("sendMessage", alice.id)) == told_before  # not told twice
+
+
+async def test_solved_on_a_taken_case_leaves_closing_to_the_officer(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/take")
+
+    await solve(tg, alice, case)
+
+    assert (await only_case(session_factory)).status == CaseStatus.OPEN
+    assert "Close the case with /close" in tg.api.last("sendMessage", CENTRAL).text
+    told = tg.api.last("sendMessage", alice.id).text
+    assert told == "Thank you. The officer handling BL-26-00001 will close it."
+
+
+async def test_a_rating_reaches_the_closed_topic(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    case = await opened(tg, alice, session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/close Found it")
+    tg.api.clear()
+
+    await tg.press(alice, RateCb(case_id=case.id, stars=4))
+
+    topic = [c for c in tg.api.calls if c.chat_id == CENTRAL and c.thread_id == case.thread_id]
+    assert [c.method for c in topic] == ["reopenForumTopic", "sendMessage", "closeForumTopic"]
+    assert topic[1].text == "⭐ The citizen rated the handling 4/5."

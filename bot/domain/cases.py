@@ -5,15 +5,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import CaseStatus, Direction, Privacy
 from bot.network.schema import Desk, Network
-from storage.models import Case, CaseMessage, Citizen, MessageVersion
+from storage.models import Case, CaseMessage, Citizen, MessageVersion, Referral
 from storage.outbox import Outboxes
-from storage.repositories import CaseMessages, Cases
+from storage.repositories import CaseMessages, Cases, Referrals
 
 
 @dataclass(frozen=True)
@@ -284,3 +284,30 @@ async def history_in(session: AsyncSession, case: Case, chat_id: int) -> list[in
         elif item.source_chat_id == chat_id:
             ids.append(item.source_message_id)
     return list(dict.fromkeys(ids))
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What the case card shows beyond the case row itself."""
+
+    attachments: int
+    referral: Referral | None  # the latest proposal to a partner, whatever its state
+    earlier_reports: int | None  # None for an anonymous case: counting would link its cases
+    reply_due: datetime | None  # while staff have not answered, when the desk's target ends
+
+
+async def card_facts(session: AsyncSession, case: Case, network: Network) -> CardFacts:
+    desk = network.desks_by_code().get(case.desk)
+    minutes = desk.response_minutes if desk is not None else None
+    due = (
+        case.created_at + timedelta(minutes=minutes)
+        if minutes and case.first_reply_at is None and case.status != CaseStatus.CLOSED
+        else None
+    )
+    anonymous = case.privacy == Privacy.ANONYMOUS
+    return CardFacts(
+        attachments=await CaseMessages(session).attachments(case.id),
+        referral=await Referrals(session).latest_of_case(case.id),
+        earlier_reports=None if anonymous else await Cases(session).earlier_of_citizen(case),
+        reply_due=due,
+    )

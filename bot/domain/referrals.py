@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kinds import CaseStatus, Privacy, ReferralStatus
+from bot.kinds import Privacy, ReferralStatus
 from bot.network.schema import Desk
 from storage.models import Case, Referral
 from storage.repositories import Referrals
@@ -40,9 +40,11 @@ async def propose(
     info_only: bool,
     officer_id: int | None,
     now: datetime,
+    reason: str | None = None,
 ) -> Referral:
     return await Referrals(session).add(
         Referral(
+            reason=reason,
             case_id=case.id,
             partner=partner.code,
             partner_chat_id=partner.chat_id,
@@ -54,11 +56,10 @@ async def propose(
     )
 
 
-def answer(referral: Referral, case: Case, agreed: bool, now: datetime) -> None:
+def answer(referral: Referral, agreed: bool, now: datetime) -> None:
+    """The case keeps its own status: the card shows the referral beside it."""
     referral.status = ReferralStatus.ACCEPTED if agreed else ReferralStatus.DECLINED
     referral.answered_at = now
-    if agreed and case.status != CaseStatus.CLOSED:
-        case.status = CaseStatus.REFERRED
 
 
 async def by_id(session: AsyncSession, referral_id: int) -> Referral | None:

@@ -178,3 +178,19 @@ def switch_language(code: str) -> InlineKeyboardMarkup:
         text=_("No, thank you"), callback_data=SwitchLanguageCb(code=code, switch=False)
     )
     return builder.as_markup()
+
+
+class SolvedSureCb(CallbackData, prefix="solvedsure"):
+    """The answer to "Is … solved?" after "✅ … is solved"."""
+
+    case_id: int
+    sure: bool
+
+
+def solved_sure(case_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Yes, it is solved"), callback_data=SolvedSureCb(case_id=case_id, sure=True)
+    )
+    builder.button(text=_("No"), callback_data=SolvedSureCb(case_id=case_id, sure=False))
+    return builder.as_markup()

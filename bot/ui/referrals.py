@@ -16,7 +16,9 @@ if TYPE_CHECKING:  # the card reads a case, it never queries one
     from storage.models import Case, Citizen
 
 
-def consent_question(view: PartnerView, ref: str, partner: str, language: str) -> str:
+def consent_question(
+    view: PartnerView, ref: str, partner: str, language: str, reason: str | None = None
+) -> str:
     """The resident's question, in `language`: what the partner would and would not see."""
     shown = [_("what you wrote"), _("the category, area and time of your report")]
     hidden: list[str] = []
@@ -33,6 +35,7 @@ def consent_question(view: PartnerView, ref: str, partner: str, language: str) -
             ref=ref,
             partner=partner,
         ),
+        *([fmt(_("Why: {reason}"), reason=reason)] if reason else []),
         fmt(
             _("{partner} would see: {items}."),
             partner=partner,
@@ -52,7 +55,12 @@ def consent_question(view: PartnerView, ref: str, partner: str, language: str) -
 
 
 def partner_card(
-    view: PartnerView, case: Case, citizen: Citizen, network: Network, referred_by: str
+    view: PartnerView,
+    case: Case,
+    citizen: Citizen,
+    network: Network,
+    referred_by: str,
+    reason: str | None = None,
 ) -> str:
     """The card heading a partner's topic, in the staff language; nothing the view leaves out."""
     if view.name:
@@ -66,6 +74,7 @@ def partner_card(
     rows = [
         f"🤝 <b>{quote(case.ref)}</b>",
         fmt(_("Referred by: {desk}"), desk=referred_by),
+        *([fmt(_("Why: {reason}"), reason=reason)] if reason else []),
         *case_facts(case, network),
         _("Reporter: {who}").format(who=who),
     ]

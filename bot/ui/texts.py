@@ -10,11 +10,12 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.text_decorations import html_decoration
 from babel.dates import format_date, format_time, get_datetime_format
 
-from bot.kinds import CaseStatus, Privacy
+from bot.kinds import CaseStatus, Privacy, ReferralStatus
 from bot.network.schema import Network
 from bot.ui.i18n import LANGUAGE_NAMES, N_, _
 
 if TYPE_CHECKING:  # cards and keyboards read cases, they never query them
+    from bot.domain.cases import CardFacts
     from storage.models import Case, Citizen
 
 quote = html_decoration.quote
@@ -181,14 +182,23 @@ def topic_title(case: Case, network: Network) -> str:
     return " · ".join([head, *staff_names(case, network)])[:128]
 
 
-def case_card(case: Case, citizen: Citizen, network: Network, description: str) -> str:
+def case_card(
+    case: Case, citizen: Citizen, network: Network, description: str, facts: CardFacts
+) -> str:
     """The card posted at the top of a case topic, in the staff language."""
     urgent = URGENT_ICON if case.priority == "urgent" else ""
     rows = [
         f"{urgent}{STATUS_ICONS.get(CaseStatus(case.status), '')} <b>{quote(case.ref)}</b>",
+        fmt(_("Status: {status}"), status=status_name(case.status)),
         *case_facts(case, network),
+    ]
+    if citizen.language and citizen.language != case.language:
+        own = language_label(citizen.language)
+        rows.append(fmt(_("The resident's own language: {name}"), name=own))
+    rows += [
         _("Reporter: {who}").format(who=reporter(case, citizen)),
         fmt(_("Privacy: {tier}"), tier=privacy_name(case.privacy)),
+        *_card_context(case, network, facts),
     ]
     if case.latitude is not None and case.longitude is not None:
         place = f"{case.latitude:.5f}, {case.longitude:.5f}"
@@ -214,6 +224,32 @@ def case_card(case: Case, citizen: Citizen, network: Network, description: str) 
     return "\n".join(rows)
 
 
+def _card_context(case: Case, network: Network, facts: CardFacts) -> list[str]:
+    """What an officer needs at a glance: the deadline, files, referral, history, outcome."""
+    rows = []
+    if facts.reply_due is not None:
+        rows.append(fmt(_("⏱ Reply due by: {time}"), time=local_time(facts.reply_due, network)))
+    if facts.attachments:
+        rows.append(fmt(_("📎 Files from the resident: {count}"), count=facts.attachments))
+    if facts.referral is not None:
+        partner = network.desks_by_code().get(facts.referral.partner)
+        name = partner.name(network.default_language, network.default_language) if partner else ""
+        states = {
+            ReferralStatus.PROPOSED: _("asked, waiting for the resident"),
+            ReferralStatus.ACCEPTED: _("shared, with the resident's consent"),
+            ReferralStatus.DECLINED: _("declined by the resident"),
+        }
+        state = states.get(ReferralStatus(facts.referral.status), facts.referral.status)
+        rows.append(fmt(_("🤝 Referral to {partner}: {state}"), partner=name, state=state))
+    if facts.earlier_reports:
+        rows.append(
+            fmt(_("Earlier reports by this resident: {count}"), count=facts.earlier_reports)
+        )
+    if case.status == CaseStatus.CLOSED and case.outcome:
+        rows.append(fmt(_("Outcome: {outcome}"), outcome=case.outcome))
+    return rows
+
+
 def privacy_name(privacy: str) -> str:
     names = {
         Privacy.IDENTIFIED: _("identified (name and Telegram account visible)"),
@@ -231,6 +267,22 @@ def staff_rule_name(who: str) -> str:
         "ids": _("the people listed in network.toml"),
     }
     return names.get(who, who)
+
+
+def action_name(action: str) -> str:
+    """An audit-trail action as staff read it."""
+    names = {
+        "take": _("taken"),
+        "note": _("internal note"),
+        "refer": _("referral proposed"),
+        "referral": _("referral answered"),
+        "close": _("closed"),
+        "reopen": _("reopened"),
+        "transfer": _("transferred"),
+        "ban": _("ban made"),
+        "unban": _("ban lifted"),
+    }
+    return names.get(action, action)
 
 
 def banned_text(network: Network) -> str:

@@ -33,12 +33,30 @@ PARTNER_TOPIC = "partnerTopic"
 
 
 async def transfer(
-    relay: Relay, session: AsyncSession, case: Case, citizen: Citizen, desk: Desk, by: str
+    relay: Relay,
+    session: AsyncSession,
+    case: Case,
+    citizen: Citizen,
+    desk: Desk,
+    by: str,
+    reason: str | None = None,
 ) -> None:
-    """New topic at `desk` with the card and the whole history; the old topic is closed."""
+    """New topic at `desk`: the card, where the case comes from and why, then the whole
+    history; the old topic is closed."""
     history = await case_service.history_in(session, case, case.staff_chat_id)
+    default = relay.network.default_language
+    old_desk = relay.network.desks_by_code().get(case.desk)
     old_chat, old_thread = await case_service.transfer(session, case, desk)
     relay.open_topic(case)
+    with relay.staff_language():
+        origin = fmt(
+            _("➡️ Transferred from {desk} by {name}."),
+            desk=old_desk.name(default, default) if old_desk else "—",
+            name=by,
+        )
+        if reason:
+            origin += "\n" + fmt(_("Reason: {reason}"), reason=reason)
+    relay.note(case, origin)
     for start in range(0, len(history), COPY_BATCH):
         relay.outbox.send(
             CopyMessages(
@@ -80,6 +98,7 @@ def ask_consent(
             case.ref,
             partner.name(language, relay.network.default_language),
             language,
+            referral.reason,
         )
         relay.tell_citizen(citizen, text, keyboards.referral_consent(referral.id), case=case)
     return True
@@ -97,7 +116,7 @@ async def answer_referral(
     """The resident's yes or no: on yes the partner gets its topic; the desk and the resident
     are told either way, and the answer goes into the audit trail."""
     partner = relay.network.desk(referral.partner)
-    referrals.answer(referral, case, agreed, now)
+    referrals.answer(referral, agreed, now)
     await audit.log(
         session,
         case,
@@ -158,6 +177,7 @@ class PartnerTopics:
                     await citizen_of_case(session, case),
                     self.network,
                     str(row.payload.get("by", "")),
+                    referral.reason,
                 )
             chat, thread = referral.partner_chat_id, referral.thread_id
         if thread is None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from aiogram.enums import ContentType
 from aiogram.methods import (
+    CloseForumTopic,
     CopyMessage,
     CopyMessages,
     ReopenForumTopic,
@@ -129,6 +130,20 @@ class Relay:
         """A system line in the case topic (already translated and escaped)."""
         return self.outbox.send(
             SendMessage(chat_id=case.staff_chat_id, text=text), case=case, into_topic=True
+        )
+
+    def note_in_closed(self, case: Case, text: str) -> None:
+        """A system line for a closed case's topic: reopened for it, then closed again, since a
+        closed topic takes messages only from administrators allowed to manage topics."""
+        if case.thread_id is None:
+            self.note(case, text)
+            return
+        self.reopen_topic(case)
+        self.note(case, text)
+        self.outbox.send(
+            CloseForumTopic(chat_id=case.staff_chat_id, message_thread_id=case.thread_id),
+            case=case,
+            into_topic=True,
         )
 
     # -- citizen → desk --------------------------------------------------------------------

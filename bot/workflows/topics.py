@@ -24,6 +24,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.cases import card_facts
 from bot.domain.citizens import citizen_of_case
 from bot.kinds import CaseStatus, Direction
 from bot.network.schema import Network
@@ -72,7 +73,11 @@ class TopicKeeper:
                 title = topic_title(case, self.network)
                 pieces = split_text(case.description or "—", CARD_DESCRIPTION_LIMIT)
                 card = case_card(
-                    case, await citizen_of_case(session, case), self.network, pieces[0]
+                    case,
+                    await citizen_of_case(session, case),
+                    self.network,
+                    pieces[0],
+                    await card_facts(session, case, self.network),
                 )
             urgent = case.priority == "urgent"
         if thread is None:
@@ -141,7 +146,13 @@ class TopicKeeper:
             with self._staff_language():
                 first = split_text(case.description or "—", CARD_DESCRIPTION_LIMIT)[0]
                 title = topic_title(case, self.network)
-                card = case_card(case, await citizen_of_case(session, case), self.network, first)
+                card = case_card(
+                    case,
+                    await citizen_of_case(session, case),
+                    self.network,
+                    first,
+                    await card_facts(session, case, self.network),
+                )
         calls = [
             Call(
                 EditForumTopic(

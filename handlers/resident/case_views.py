@@ -28,7 +28,7 @@ from bot.ui.texts import (
     local_time,
     quote,
 )
-from bot.workflows import desks
+from bot.workflows import desks, handling
 from bot.workflows.relay import Relay
 from handlers.filters import Consented, MenuButton
 from storage.models import Citizen
@@ -45,6 +45,7 @@ def create_router() -> Router:
     router.message.register(cmd_help, MenuButton(MENU_HELP))
     router.callback_query.register(cb_rate, keyboards.RateCb.filter())
     router.callback_query.register(cb_solved, keyboards.SolvedCb.filter())
+    router.callback_query.register(cb_solved_sure, keyboards.SolvedSureCb.filter())
     router.callback_query.register(cb_referral, keyboards.ReferralCb.filter())
     return router
 
@@ -148,10 +149,8 @@ async def cb_rate(
             )
         )
     with relay.staff_language():
-        relay.note(
-            case,
-            _("⭐ The citizen rated the handling {stars}/5.").format(stars=callback_data.stars),
-        )
+        text = _("⭐ The citizen rated the handling {stars}/5.").format(stars=callback_data.stars)
+    relay.note_in_closed(case, text)
 
 
 async def cb_solved(
@@ -161,30 +160,45 @@ async def cb_solved(
     session: AsyncSession,
     citizen: Citizen,
     relay: Relay,
-    clock: Clock,
-    i18n: I18n,
 ) -> None:
-    """The citizen closes their own case ("my issue is solved")."""
+    """ "✅ … is solved": asked once more, since it closes the case."""
     if _refused_while_banned(query, outbox, citizen, relay.network):
         return
     case = await case_service.open_case_by_id(session, citizen, callback_data.case_id)
     if case is None:
         outbox.answer(query.answer(_("That case is closed or no longer yours."), show_alert=True))
         return
-    with relay.staff_language():
-        case_service.close(case, _("Closed by the citizen: the issue is solved."), clock.now())
-        relay.note(case, _("✅ The citizen marked this case as solved."))
-        await relay.refresh_card(case)
     outbox.answer(query.answer())
     if isinstance(query.message, Message):
         outbox.send(
             query.message.answer(
-                fmt(
-                    _("Your report {ref} is closed. Thank you for letting us know."), ref=case.ref
-                ),
-                reply_markup=keyboards.rating(case.id),
+                fmt(_("Is {ref} solved? Then the case will be closed."), ref=case.ref),
+                reply_markup=keyboards.solved_sure(case.id),
             )
         )
+
+
+async def cb_solved_sure(
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: keyboards.SolvedSureCb,
+    session: AsyncSession,
+    citizen: Citizen,
+    relay: Relay,
+    clock: Clock,
+) -> None:
+    """Close the resident's case, or, when an officer has taken it, let the officer close it."""
+    if _refused_while_banned(query, outbox, citizen, relay.network):
+        return
+    case = await case_service.open_case_by_id(session, citizen, callback_data.case_id)
+    if case is None:
+        outbox.answer(query.answer(_("That case is closed or no longer yours."), show_alert=True))
+        return
+    outbox.answer(query.answer())
+    if isinstance(query.message, Message):
+        outbox.send(query.message.edit_reply_markup(reply_markup=None))
+    if callback_data.sure:
+        await handling.resident_solved(relay, session, case, citizen, clock.now())
 
 
 async def cb_referral(

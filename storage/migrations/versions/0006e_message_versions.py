@@ -1,5 +1,5 @@
 """message_version: every edit of a relayed message kept; case.edited_at for the card;
-announcement.approved_by for urgent alerts a second coordinator approved
+announcement.approved_by for urgent alerts a second coordinator approved; referral.reason
 
 Revision ID: 0006e
 Revises: 0006d
@@ -40,9 +40,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("announcement", schema=None) as batch_op:
         batch_op.add_column(sa.Column("approved_by", sa.BigInteger(), nullable=True))
+    with op.batch_alter_table("referral", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reason", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("referral", schema=None) as batch_op:
+        batch_op.drop_column("reason")
     with op.batch_alter_table("announcement", schema=None) as batch_op:
         batch_op.drop_column("approved_by")
     with op.batch_alter_table("case", schema=None) as batch_op:

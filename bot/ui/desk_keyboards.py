@@ -1,0 +1,54 @@
+"""Buttons staff press in a case topic: taking a case over, and choosing the desk or partner
+for /transfer and /refer typed without one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.network.schema import Desk
+from bot.ui.i18n import _
+
+
+class TakeOverCb(CallbackData, prefix="takeover"):
+    case_id: int
+    confirm: bool
+
+
+class Move(StrEnum):
+    TRANSFER = "transfer"
+    REFER = "refer"
+
+
+class MoveCb(CallbackData, prefix="move"):
+    """/transfer or /refer to the desk pressed."""
+
+    case_id: int
+    move: Move
+    desk: str
+
+
+def take_over(case_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Yes, take over"), callback_data=TakeOverCb(case_id=case_id, confirm=True)
+    )
+    builder.button(text=_("No"), callback_data=TakeOverCb(case_id=case_id, confirm=False))
+    return builder.as_markup()
+
+
+def desks(
+    case_id: int, move: Move, choices: Sequence[Desk], language: str
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for desk in choices:
+        builder.button(
+            text=desk.name(language, language),
+            callback_data=MoveCb(case_id=case_id, move=move, desk=desk.code),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
