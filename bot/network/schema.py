@@ -23,6 +23,7 @@ from bot.network.geometry import Point, centroid, contains, distance_km
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
 class NetworkError(Exception):
@@ -84,8 +85,74 @@ class Category(Named):
     """A kind of report (burglary, traffic, ...)."""
 
 
+class CapCategory(StrEnum):
+    """The event categories of CAP 1.2 (`<category>` of an alert's `<info>`)."""
+
+    GEO = "Geo"
+    MET = "Met"
+    SAFETY = "Safety"
+    SECURITY = "Security"
+    RESCUE = "Rescue"
+    FIRE = "Fire"
+    HEALTH = "Health"
+    ENV = "Env"
+    TRANSPORT = "Transport"
+    INFRA = "Infra"
+    CBRNE = "CBRNE"
+    OTHER = "Other"
+
+
+class CapStatus(StrEnum):
+    """What kind of alerts a deployment publishes: real ones, or a test or exercise feed."""
+
+    ACTUAL = "Actual"
+    EXERCISE = "Exercise"
+    TEST = "Test"
+
+
 class Topic(Named):
     """A kind of alert citizens can follow (burglary wave, traffic, missing person, ...)."""
+
+    cap_category: CapCategory | None = None  # its CAP category (else [cap] category)
+
+
+# CAP forbids spaces, commas and the XML-special < and & in sender and identifier.
+CapToken = Annotated[str, Field(pattern=r"^[^\s,<&]{1,120}$")]
+
+
+class Cap(_Strict):
+    """How sent announcements are published as CAP 1.2 messages (see bot.domain.cap)."""
+
+    sender: CapToken = "beatline"  # e.g. your domain name: globally unique per publisher
+    sender_name: str | None = None
+    status: CapStatus = CapStatus.ACTUAL
+    category: CapCategory = CapCategory.SAFETY
+    event: dict[LanguageCode, str] = Field(default_factory=lambda: {"en": "Neighbourhood alert"})
+    hours: int = Field(default=24, gt=0)  # how long a one-off alert stays current
+    circle_km: float = Field(default=1.0, gt=0)  # an area with a centre but no radius_km
+
+
+class Open311(_Strict):
+    """A partner's Open311 GeoReport v2 endpoint: an agreed referral becomes a service request.
+
+    `url` is the endpoint's base (…/services.json and …/requests.json are beneath it); the API
+    key is read from the environment variable `api_key_env`, never from this file.
+    """
+
+    url: str
+    service_code: str = Field(min_length=1, max_length=64)
+    api_key_env: EnvName | None = None
+    jurisdiction_id: str | None = None
+    media: bool = False  # offer the resident to include their first photo (needs PUBLIC_URL)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("https://", "http://")) or len(value) < 12:
+            msg = "must be the endpoint's http(s):// address, e.g. https://311.example.org/v2/"
+            raise ValueError(msg)
+        return value if value.endswith("/") else value + "/"
 
 
 class DeskKind(StrEnum):
@@ -102,7 +169,7 @@ class Desk(Named):
     """
 
     kind: DeskKind
-    chat_id: int
+    chat_id: int | None  # required, except beside an `open311` endpoint (see _endpoint_only)
     chat_ids: tuple[int, ...] = ()
     categories: tuple[Code, ...] = ()
     areas: tuple[Code, ...] = ()
@@ -110,11 +177,21 @@ class Desk(Named):
     duty: DutyHours | None = None  # None: always staffed
     response_minutes: int | None = Field(default=None, gt=0)
     escalation_chat_id: int | None = None
+    open311: Open311 | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _endpoint_only(cls, data: object) -> object:
+        """A desk with an `open311` endpoint may have no group; any other desk still gets
+        pydantic's own "chat_id: Field required"."""
+        if isinstance(data, dict) and "open311" in data and "chat_id" not in data:
+            return {**data, "chat_id": None}
+        return data
 
     @field_validator("chat_id")
     @classmethod
-    def _supergroup_id(cls, value: int) -> int:
-        if value >= 0:
+    def _supergroup_id(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
             msg = "must be a supergroup id (negative, e.g. -1001234567890); /whereami shows it"
             raise ValueError(msg)
         return value
@@ -128,8 +205,10 @@ class Desk(Named):
 
     @property
     def groups(self) -> tuple[int, ...]:
-        """Every supergroup of the desk, the first (`chat_id`) first."""
-        return tuple(dict.fromkeys((self.chat_id, *self.chat_ids)))
+        """Every supergroup of the desk, the first (`chat_id`) first (none for a partner that
+        is only an Open311 endpoint)."""
+        first = () if self.chat_id is None else (self.chat_id,)
+        return tuple(dict.fromkeys((*first, *self.chat_ids)))
 
     def shorthand_rule(self) -> Rule | None:
         if self.kind is not DeskKind.POLICE or not (self.categories or self.areas):
@@ -272,6 +351,7 @@ class Network(_Strict):
     desks: tuple[Desk, ...]
     rules: tuple[Rule, ...] = ()
     topics: tuple[Topic, ...] = ()
+    cap: Cap = Field(default_factory=Cap)
 
     @field_validator("timezone")
     @classmethod
@@ -313,6 +393,9 @@ class Network(_Strict):
                     raise ValueError(msg)
             if desk.kind is DeskKind.PARTNER and desk.chat_ids:
                 msg = f"desks.{index}.chat_ids: a partner works in one group (chat_id)"
+                raise ValueError(msg)
+            if desk.open311 is not None and desk.kind is not DeskKind.PARTNER:
+                msg = f"desks.{index}.open311: only a partner desk can be an Open311 endpoint"
                 raise ValueError(msg)
             for chat in desk.groups:
                 if chat in chats:

@@ -19,6 +19,7 @@ from bot.telegram.courier import Call, Sender, TopicGone, Where
 from bot.ui import keyboards
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt, partner_card, partner_topic_title, quote, split_text
+from bot.workflows import open311
 from bot.workflows.relay import Relay
 from storage.models import Case, Citizen, OutboxMessage, Referral
 from storage.repositories import Cases, Referrals
@@ -64,7 +65,7 @@ async def transfer(
         )
 
 
-def ask_consent(
+async def ask_consent(
     relay: Relay, case: Case, citizen: Citizen, partner: Desk, referral: Referral
 ) -> bool:
     """Ask the citizen whether `partner` may see the case; False if they cannot be reached."""
@@ -87,28 +88,31 @@ def ask_consent(
             shared = _(
                 "the description of your report, without your name. They may write to you here."
             )
-        text = (
-            fmt(
-                _(
-                    "The police would like to pass your report {ref} to {partner}, who may be "
-                    "able to help."
-                ),
-                ref=case.ref,
-                partner=name,
-            )
-            + "\n"
-            + fmt(_("{partner} would see:"), partner=name)
-            + " "
-            + shared
-            + "\n\n"
-            + _("Do you agree?")
+        text = fmt(
+            _(
+                "The police would like to pass your report {ref} to {partner}, who may be "
+                "able to help."
+            ),
+            ref=case.ref,
+            partner=name,
         )
-        relay.tell_citizen(citizen, text, keyboards.referral_consent(referral.id), case=case)
+        if partner.chat_id is not None:
+            text += "\n" + fmt(_("{partner} would see:"), partner=name) + " " + shared
+        markup = keyboards.referral_consent(referral.id)
+        # An Open311 endpoint: its own list of what it receives, and "yes, with …" choices.
+        if partner.open311 is not None:
+            facts = await open311.facts(relay.session, case, partner)
+            text += "\n" + open311.consent_text(name, facts)
+            markup = keyboards.referral_consent(referral.id, open311.consent_choices(facts))
+        text += "\n\n" + _("Do you agree?")
+        relay.tell_citizen(citizen, text, markup, case=case)
     return True
 
 
 def open_partner_topic(relay: Relay, partner: Desk, referral: Referral, by: str) -> None:
     """Queue the partner's own topic for the case, headed by a redacted card."""
+    if partner.chat_id is None:
+        return  # only an Open311 endpoint: bot.workflows.open311 sends the referral
     relay.outbox.compose(PARTNER_TOPIC, partner.chat_id, {"referral_id": referral.id, "by": by})
 
 
@@ -138,6 +142,8 @@ class PartnerTopics:
                     referral.info_only,
                 )
             chat, thread = referral.partner_chat_id, referral.thread_id
+        if chat is None:
+            return []
         if thread is None:
             topic: ForumTopic = await send(CreateForumTopic(chat_id=chat, name=title))
             thread = topic.message_thread_id

@@ -271,7 +271,7 @@ async def cmd_refer(
         clock.now(),
         f"{partner.code}{' (info only)' if info_only else ''}: proposed",
     )
-    if desks.ask_consent(relay, case, citizen, partner, referral):
+    if await desks.ask_consent(relay, case, citizen, partner, referral):
         outbox.send(
             message.reply(
                 fmt(

@@ -28,7 +28,7 @@ from bot.ui.texts import (
     local_time,
     quote,
 )
-from bot.workflows import desks
+from bot.workflows import desks, open311
 from bot.workflows.relay import Relay
 from handlers.filters import Consented, MenuButton
 from storage.models import Citizen
@@ -46,6 +46,7 @@ def create_router() -> Router:
     router.callback_query.register(cb_rate, keyboards.RateCb.filter())
     router.callback_query.register(cb_solved, keyboards.SolvedCb.filter())
     router.callback_query.register(cb_referral, keyboards.ReferralCb.filter())
+    router.callback_query.register(cb_referral, keyboards.ReferralWithCb.filter())
     return router
 
 
@@ -184,13 +185,18 @@ async def cb_solved(
 async def cb_referral(
     query: CallbackQuery,
     outbox: Outbox,
-    callback_data: keyboards.ReferralCb,
+    callback_data: keyboards.ReferralCb | keyboards.ReferralWithCb,
     session: AsyncSession,
     citizen: Citizen,
     relay: Relay,
     clock: Clock,
 ) -> None:
     """The citizen's yes or no to sharing the case with a partner."""
+    # "Yes, with …" (an Open311 partner): agreement that adds what `extra` names.
+    if isinstance(callback_data, keyboards.ReferralWithCb):
+        agree, extra = True, callback_data.extra
+    else:
+        agree, extra = callback_data.agree, 0
     referral = await referral_service.by_id(session, callback_data.referral_id)
     case = (
         await case_service.find_own_case_by_id(session, citizen, referral.case_id)
@@ -201,7 +207,7 @@ async def cb_referral(
         outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
         return
     partner = relay.network.desk(referral.partner)
-    referral_service.answer(referral, case, callback_data.agree, clock.now())
+    referral_service.answer(referral, case, agree, clock.now())
     await audit.log(
         session,
         case,
@@ -209,14 +215,14 @@ async def cb_referral(
         _("citizen"),
         "referral",
         clock.now(),
-        f"{partner.code}: {'agreed' if callback_data.agree else 'declined'}",
+        f"{partner.code}: {'agreed' if agree else 'declined'}",
     )
     outbox.answer(query.answer())
     if isinstance(query.message, Message):
         outbox.send(query.message.edit_reply_markup(reply_markup=None))
     name = partner.name(citizen.language or "", relay.network.default_language)
     staff_name = partner.name(relay.network.default_language, relay.network.default_language)
-    if callback_data.agree:
+    if agree:
         desk = relay.network.desk(case.desk)
         desks.open_partner_topic(
             relay,
@@ -224,6 +230,7 @@ async def cb_referral(
             referral,
             desk.name(relay.network.default_language, relay.network.default_language),
         )
+        await open311.refer(relay, case, citizen, partner, referral, extra, clock.now())
         await relay.refresh_card(case)
         with relay.staff_language():
             relay.note(
