@@ -28,17 +28,26 @@ class Settings(BaseSettings):
     webhook_url: str | None = None  # set: receive updates by webhook instead of polling
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1:8080"
+    # The public https address the bot's HTTP server is reached at (CAP feed links, media
+    # links sent to Open311 endpoints); and, in polling mode, where that server listens.
+    public_url: str | None = None
+    feeds_listen: str | None = None
     redis_url: str | None = None
     ref_prefix: str = "BL"
     show_officer_name: bool = False
     log_level: str = "INFO"
 
-    @field_validator("bot_api_url")
+    @field_validator("bot_api_url", "public_url")
     @classmethod
     def _strip_api_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
         return value.strip().rstrip("/")
+
+    @field_validator("feeds_listen")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
 
     @field_validator("ref_prefix")
     @classmethod

@@ -207,7 +207,8 @@ class Referral(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
     partner: Mapped[str] = mapped_column(String(32))
-    partner_chat_id: Mapped[int] = mapped_column(BigInteger)
+    # None: the partner is only an Open311 endpoint (see ServiceRequest), it has no group.
+    partner_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     info_only: Mapped[bool] = mapped_column(default=False)
     status: Mapped[ReferralStatus] = mapped_column(String(16), default=ReferralStatus.PROPOSED)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -372,3 +373,58 @@ class OutboxMessage(Base):
         Index("ix_outbox_case_id", "case_id"),
         Index("ix_outbox_created_at", "created_at"),
     )
+
+
+class CapMessage(Base):
+    """A CAP 1.2 message as it was published (bot.domain.cap): the exact XML, written in the
+    transaction that claimed the announcement's sending (or cancelled it)."""
+
+    __tablename__ = "cap_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcement.id", ondelete="CASCADE"), index=True
+    )
+    occurrence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("occurrence.id", ondelete="CASCADE")
+    )
+    identifier: Mapped[str] = mapped_column(String(160), unique=True)
+    msg_type: Mapped[str] = mapped_column(String(8))  # Alert | Update | Cancel
+    headline: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    xml: Mapped[str] = mapped_column(Text)
+
+
+class ServiceRequest(Base):
+    """A referral on its way to (or at) a partner's Open311 GeoReport v2 endpoint.
+
+    Written in the transaction in which the resident agreed; a worker posts it after the
+    commit, retrying with backoff until the endpoint takes it, and then follows its status.
+    `fields` are the exact form fields the resident agreed to (the API key is added when sent).
+    """
+
+    __tablename__ = "service_request"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), unique=True
+    )
+    desk: Mapped[str] = mapped_column(String(32))
+    fields: Mapped[dict[str, str]] = mapped_column(JSON)
+    media_file_id: Mapped[str | None] = mapped_column(String(256))
+    media_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # queued → sending → submitted (has an id or a token) → closed
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    error_shown: Mapped[bool] = mapped_column(default=False)
+    possibly_repeated: Mapped[bool] = mapped_column(default=False)
+    service_request_id: Mapped[str | None] = mapped_column(String(64))
+    token: Mapped[str | None] = mapped_column(String(64))
+    remote_status: Mapped[str | None] = mapped_column(String(16))
+    status_notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -184,6 +184,12 @@ def walk_the_tour(page: Page, url: str, shots: Path) -> None:
     # Beatline marks each description message it has taken (a reaction) before it is sent.
     expect(resident.locator(".msg.own .reactions")).to_have_count(2, timeout=BOT_ANSWER)
     press(resident, re.compile("Send report"))
+    # The wizard then shows the report's summary, sent only with the button under it.
+    summary_send = resident.locator(".inline-keyboard button").filter(
+        has_text=re.compile("Send report")
+    )
+    expect(summary_send.last).to_be_enabled(timeout=BOT_ANSWER)
+    summary_send.last.click()
     receipt = bot_messages(resident).filter(has_text=REFERENCE).last
     expect(receipt).to_be_visible(timeout=BOT_ANSWER)
     match = REFERENCE.search(receipt.inner_text())
@@ -220,7 +226,8 @@ def walk_the_tour(page: Page, url: str, shots: Path) -> None:
     expect(buttons(resident, re.compile("🔔 Old Town"))).to_be_visible(timeout=BOT_ANSWER)
     say(coordinators, "/announce")
     press(coordinators, re.compile("Old Town"))
-    press(coordinators, re.compile("Next"))
+    # Wait for the topics question: until it is there, the only "All" is the areas' own.
+    press(coordinators, re.compile("Next"), wait_for_answer=True)
     press(coordinators, re.compile("All"))
     press(coordinators, re.compile("Normal"), wait_for_answer=True)
     say(coordinators, f"en: {ALERT_TEXT}")

@@ -1,4 +1,5 @@
-"""The command line: `python -m bot run | migrate | check-config | poster | report`."""
+"""The command line: `python -m bot run | migrate | check-config | poster | report |
+open311-services`."""
 
 from __future__ import annotations
 
@@ -113,9 +114,12 @@ def cmd_check_config(settings: Settings) -> None:
             f"categories, {len(network.desks)} desks; default desk {network.default_desk}"
         )
         for desk in network.desks:
+            where = [f"chat {', '.join(str(chat) for chat in desk.groups)}"] if desk.groups else []
+            if desk.open311 is not None:
+                where.append(f"open311 {desk.open311.url} service {desk.open311.service_code}")
             print(  # noqa: T201
                 f"  {desk.code:<20} {desk.kind.value:<8} "
-                f"chat {', '.join(str(chat) for chat in desk.groups)}  "
+                f"{'; '.join(where)}  "
                 f"languages: {', '.join(desk.languages) or '-'}; "
                 f"on duty: {'always' if desk.duty is None else 'per schedule'}; "
                 f"response target: {desk.response_minutes or '-'} min"
@@ -127,9 +131,56 @@ def cmd_check_config(settings: Settings) -> None:
             print(f"note: {note}")  # noqa: T201
         for warning in report.warnings:
             print(f"warning: {warning}")  # noqa: T201
+        problems += _open311_problems(settings, network)
     if problems:
         raise ConfigError("\n".join(problems))
     print("configuration OK")  # noqa: T201
+
+
+def _open311_problems(settings: Settings, network: Network) -> list[str]:
+    """Open311 settings the file alone cannot check: the API keys and the media links."""
+    from bot.workflows.georeport import api_key
+
+    problems = []
+    for index, desk in enumerate(network.desks):
+        endpoint = desk.open311
+        if endpoint is None:
+            continue
+        if endpoint.api_key_env and api_key(endpoint) is None:
+            problems.append(
+                f"desks.{index}.open311.api_key_env: {endpoint.api_key_env} is not set "
+                "(in the environment or .env)"
+            )
+        if endpoint.media and not settings.public_url:
+            problems.append(
+                f"desks.{index}.open311.media: needs PUBLIC_URL, the address the partner "
+                "fetches the photo from"
+            )
+    return problems
+
+
+def cmd_open311_services(settings: Settings, args: argparse.Namespace) -> None:
+    """List the services of a partner's Open311 endpoint, to pick its `service_code`."""
+    from bot.workflows.georeport import GeoReportClient, GeoReportError, api_key
+
+    network = network_of(settings)
+    desk = network.desks_by_code().get(args.subject or "")
+    if desk is None or desk.open311 is None:
+        endpoints = ", ".join(d.code for d in network.desks if d.open311) or "none"
+        raise ConfigError(f"name a desk with an open311 endpoint (desks: {endpoints})")
+    client = GeoReportClient(desk.open311, api_key(desk.open311))
+    try:
+        services = asyncio.run(client.services())
+    except GeoReportError as exc:
+        raise ConfigError(f"{desk.open311.url}services.json: {exc.reason}") from exc
+    print(f"{desk.open311.url}services.json: {len(services)} services")  # noqa: T201
+    for service in services:
+        code = str(service.get("service_code", ""))
+        mark = "*" if code == desk.open311.service_code else " "
+        group = f" [{service['group']}]" if service.get("group") else ""
+        about = f" — {service['description']}" if service.get("description") else ""
+        print(f" {mark} {code:<16} {service.get('service_name', '')}{group}{about}")  # noqa: T201
+    print("* = the service_code in the network file")  # noqa: T201
 
 
 def cmd_poster(settings: Settings, args: argparse.Namespace) -> None:
@@ -192,14 +243,20 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
 
 
 COMMANDS = {"run": cmd_run, "migrate": cmd_migrate, "check-config": cmd_check_config}
-WITH_ARGUMENTS = {"poster": cmd_poster, "report": cmd_report}
+WITH_ARGUMENTS = {
+    "poster": cmd_poster,
+    "report": cmd_report,
+    "open311-services": cmd_open311_services,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Beatline bot")
     parser.add_argument("command", choices=sorted([*COMMANDS, *WITH_ARGUMENTS]), help="what to do")
     parser.add_argument(
-        "subject", nargs="?", help="poster: the area code; report: the month, e.g. 2026-11"
+        "subject",
+        nargs="?",
+        help="poster: the area code; report: the month, e.g. 2026-11; open311-services: a desk",
     )
     parser.add_argument("--bot", help="poster: the bot's @username")
     parser.add_argument("--languages", help="poster: languages, e.g. nl,en,ar")

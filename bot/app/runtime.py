@@ -24,6 +24,7 @@ from bot.app.composition import (
     create_dispatcher,
     fsm_storage,
 )
+from bot.app.feeds import Feeds, add_routes, serve
 from bot.app.menus import set_commands
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -32,6 +33,7 @@ from bot.network.schema import load_network
 from bot.telegram.courier import Courier
 from bot.ui.i18n import LOCALES_DIR, create_i18n
 from bot.workflows.broadcaster import Broadcaster
+from bot.workflows.open311 import Open311Worker
 from bot.workflows.response_times import check_response_times
 from storage import migrate
 from storage.db import create_engine, create_session_factory
@@ -49,6 +51,7 @@ SENT_MESSAGES_KEPT = timedelta(days=7)
 class Runtime:
     bot: Bot
     dp: Dispatcher
+    feeds: Feeds
 
 
 @asynccontextmanager
@@ -72,7 +75,26 @@ async def started(
     courier = create_courier(bot, services)
     dp = create_dispatcher(services, await fsm_storage(settings), courier)
     await courier.recover()
+    referrals = Open311Worker(
+        bot,
+        services.session_factory,
+        services.i18n,
+        network,
+        services.clock,
+        settings.public_url,
+        courier.wake,
+    )
+    await referrals.recover()
     scheduler = _timers(bot, services, courier, settings.database_url)
+    if any(desk.open311 for desk in network.desks):
+        # The HTTP calls to partners' endpoints run here, never in an update's transaction.
+        scheduler.add_job(
+            referrals.send_due, "interval", seconds=15, max_instances=1, coalesce=True
+        )
+        scheduler.add_job(
+            referrals.check_statuses, "interval", minutes=1, max_instances=1, coalesce=True
+        )
+    feeds = Feeds(services.session_factory, network, services.clock, bot, settings.public_url)
     delivering = asyncio.create_task(courier.run(), name="courier")
     try:
         me = await bot.get_me()
@@ -80,7 +102,7 @@ async def started(
         await set_commands(bot, services.i18n, network)
         await services.admins.refresh(bot, network.admin_ruled_chats)
         scheduler.start()
-        yield Runtime(bot, dp)
+        yield Runtime(bot, dp, feeds)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
@@ -134,10 +156,17 @@ def _timers(bot: Bot, services: Services, courier: Courier, database_url: str) -
 async def run_polling(settings: Settings, token: str, locales: Path = LOCALES_DIR) -> None:
     """Serve updates by long polling until interrupted."""
     async with started(settings, token, locales) as runtime:
-        await runtime.bot.delete_webhook()
-        await runtime.dp.start_polling(
-            runtime.bot, allowed_updates=runtime.dp.resolve_used_update_types()
+        server = (
+            await serve(runtime.feeds, settings.feeds_listen) if settings.feeds_listen else None
         )
+        try:
+            await runtime.bot.delete_webhook()
+            await runtime.dp.start_polling(
+                runtime.bot, allowed_updates=runtime.dp.resolve_used_update_types()
+            )
+        finally:
+            if server is not None:
+                await server.cleanup()
 
 
 async def run_webhook(settings: Settings, token: str, locales: Path = LOCALES_DIR) -> None:
@@ -151,6 +180,7 @@ async def run_webhook(settings: Settings, token: str, locales: Path = LOCALES_DI
         SimpleRequestHandler(dispatcher=runtime.dp, bot=runtime.bot, secret_token=secret).register(
             app, path=path
         )
+        add_routes(app, runtime.feeds)
         runner = web.AppRunner(app)
         await runner.setup()
         await web.TCPSite(runner, host or "127.0.0.1", int(port)).start()

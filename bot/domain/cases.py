@@ -39,7 +39,7 @@ async def least_busy_group(session: AsyncSession, desk: Desk) -> int:
     """The desk's supergroup with the fewest messages waiting to go, then the fewest open
     cases (a desk with one group: that group, without asking the database)."""
     if len(desk.groups) == 1:
-        return desk.chat_id
+        return desk.groups[0]
     waiting = await Outboxes(session).waiting_per_lane(desk.groups)
     open_cases = await Cases(session).open_per_chat(desk.groups)
     return min(

@@ -15,6 +15,7 @@ from bot.network.base import Code, LanguageCode, Named, NetworkError, Strict
 from bot.network.duty import DutyHours
 from bot.network.geometry import Point, centroid, contains, distance_km
 from bot.network.safety import Approvals, Emergency, Limits, Staff
+from bot.network.standards import Cap, CapCategory, Open311
 
 
 class Area(Named):
@@ -47,6 +48,8 @@ class Category(Named):
 class Topic(Named):
     """A kind of alert citizens can follow (burglary wave, traffic, missing person, ...)."""
 
+    cap_category: CapCategory | None = None  # its CAP category (else [cap] category)
+
 
 class DeskKind(StrEnum):
     POLICE = "police"
@@ -62,7 +65,7 @@ class Desk(Named):
     """
 
     kind: DeskKind
-    chat_id: int
+    chat_id: int | None  # required, except beside an `open311` endpoint (see _endpoint_only)
     chat_ids: tuple[int, ...] = ()
     categories: tuple[Code, ...] = ()
     areas: tuple[Code, ...] = ()
@@ -71,11 +74,21 @@ class Desk(Named):
     response_minutes: int | None = Field(default=None, gt=0)
     escalation_chat_id: int | None = None
     staff: Staff = Field(default_factory=Staff)
+    open311: Open311 | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _endpoint_only(cls, data: object) -> object:
+        """A desk with an `open311` endpoint may have no group; any other desk still gets
+        pydantic's own "chat_id: Field required"."""
+        if isinstance(data, dict) and "open311" in data and "chat_id" not in data:
+            return {**data, "chat_id": None}
+        return data
 
     @field_validator("chat_id")
     @classmethod
-    def _supergroup_id(cls, value: int) -> int:
-        if value >= 0:
+    def _supergroup_id(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
             msg = "must be a supergroup id (negative, e.g. -1001234567890); /whereami shows it"
             raise ValueError(msg)
         return value
@@ -89,8 +102,10 @@ class Desk(Named):
 
     @property
     def groups(self) -> tuple[int, ...]:
-        """Every supergroup of the desk, the first (`chat_id`) first."""
-        return tuple(dict.fromkeys((self.chat_id, *self.chat_ids)))
+        """Every supergroup of the desk, the first (`chat_id`) first (none for a partner that
+        is only an Open311 endpoint)."""
+        first = () if self.chat_id is None else (self.chat_id,)
+        return tuple(dict.fromkeys((*first, *self.chat_ids)))
 
     def shorthand_rule(self) -> Rule | None:
         if self.kind is not DeskKind.POLICE or not (self.categories or self.areas):
@@ -167,6 +182,7 @@ class Network(Strict):
     desks: tuple[Desk, ...]
     rules: tuple[Rule, ...] = ()
     topics: tuple[Topic, ...] = ()
+    cap: Cap = Field(default_factory=Cap)
 
     @field_validator("timezone")
     @classmethod
@@ -208,6 +224,9 @@ class Network(Strict):
                     raise ValueError(msg)
             if desk.kind is DeskKind.PARTNER and desk.chat_ids:
                 msg = f"desks.{index}.chat_ids: a partner works in one group (chat_id)"
+                raise ValueError(msg)
+            if desk.open311 is not None and desk.kind is not DeskKind.PARTNER:
+                msg = f"desks.{index}.open311: only a partner desk can be an Open311 endpoint"
                 raise ValueError(msg)
             for chat in desk.groups:
                 if chat in chats:

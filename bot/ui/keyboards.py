@@ -64,6 +64,13 @@ class ReferralCb(CallbackData, prefix="refer"):
     agree: bool
 
 
+class ReferralWithCb(CallbackData, prefix="referx"):
+    """ "Yes, with …": agreement that adds what `extra` names (see bot.domain.open311.Extra)."""
+
+    referral_id: int
+    extra: int
+
+
 class SwitchLanguageCb(CallbackData, prefix="switch"):
     code: str
     switch: bool
@@ -159,12 +166,22 @@ def pick_case(cases: Sequence[Case], network: Network, language: str) -> InlineK
     return builder.as_markup()
 
 
-def referral_consent(referral_id: int) -> InlineKeyboardMarkup:
+def referral_consent(
+    referral_id: int, choices: Sequence[tuple[str, int]] = ()
+) -> InlineKeyboardMarkup:
+    """Yes, then any "yes, with …" `choices` (label, extra), then No; one button a row when
+    there are choices."""
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("✅ Yes, pass it on"), callback_data=ReferralCb(referral_id=referral_id, agree=True)
     )
+    for label, extra in choices:
+        builder.button(
+            text=label, callback_data=ReferralWithCb(referral_id=referral_id, extra=extra)
+        )
     builder.button(text=_("✖ No"), callback_data=ReferralCb(referral_id=referral_id, agree=False))
+    if choices:
+        builder.adjust(1)
     return builder.as_markup()
 
 

@@ -17,9 +17,16 @@ if TYPE_CHECKING:  # the card reads a case, it never queries one
 
 
 def consent_question(
-    view: PartnerView, ref: str, partner: str, language: str, reason: str | None = None
+    view: PartnerView,
+    ref: str,
+    partner: str,
+    language: str,
+    reason: str | None = None,
+    in_group: bool = True,
+    extra: str = "",
 ) -> str:
-    """The resident's question, in `language`: what the partner would and would not see."""
+    """The resident's question, in `language`: what the partner would and would not see in
+    its group (`in_group`), then `extra` (what an Open311 system would receive)."""
     shown = [_("what you wrote"), _("the category, area and time of your report")]
     hidden: list[str] = []
     (shown if view.name else hidden).append(_("your name"))
@@ -36,21 +43,25 @@ def consent_question(
             partner=partner,
         ),
         *([fmt(_("Why: {reason}"), reason=reason)] if reason else []),
-        fmt(
-            _("{partner} would see: {items}."),
-            partner=partner,
-            items=format_list(shown, locale=locale),
-        ),
     ]
-    if hidden:
+    if in_group:
         rows.append(
-            fmt(_("They would not see: {items}."), items=format_list(hidden, locale=locale))
+            fmt(
+                _("{partner} would see: {items}."),
+                partner=partner,
+                items=format_list(shown, locale=locale),
+            )
         )
-    rows += [
-        _("They may write to you here.") if view.replies else _("They cannot write to you."),
-        "",
-        _("Do you agree?"),
-    ]
+        if hidden:
+            rows.append(
+                fmt(_("They would not see: {items}."), items=format_list(hidden, locale=locale))
+            )
+        rows.append(
+            _("They may write to you here.") if view.replies else _("They cannot write to you.")
+        )
+    if extra:
+        rows.append(extra)
+    rows += ["", _("Do you agree?")]
     return "\n".join(rows)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.domain.alerts import engine
+from bot.domain.cap import CapPublisher
 from bot.kinds import AnnouncementStatus, DeliveryStatus
 from bot.network.schema import Network
 from bot.telegram.courier import Call, Failure, Sender, Where
@@ -54,7 +55,11 @@ class Broadcaster:
         """One tick: claim due announcements and queue their alerts; report what is done."""
         async with self.session_factory() as session:
             claimed = await engine.claim_due(
-                session, self.clock.now(), self.network.zone, self.network.default_language
+                session,
+                self.clock.now(),
+                self.network.zone,
+                self.network.default_language,
+                CapPublisher(self.network),
             )
             for occurrence in claimed:
                 await engine.queue_alerts(session, occurrence, self.clock.now())

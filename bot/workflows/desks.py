@@ -22,6 +22,7 @@ from bot.ui import keyboards
 from bot.ui.i18n import _, speaking
 from bot.ui.referrals import consent_question, partner_card, partner_topic_title
 from bot.ui.texts import fmt, quote, split_text
+from bot.workflows import open311
 from bot.workflows.relay import Relay
 from storage.models import Case, Citizen, OutboxMessage, Referral
 from storage.repositories import Cases, Referrals
@@ -85,7 +86,7 @@ async def transfer(
         )
 
 
-def ask_consent(
+async def ask_consent(
     relay: Relay, case: Case, citizen: Citizen, partner: Desk, referral: Referral
 ) -> bool:
     """Ask the citizen whether `partner` may see the case; False if they cannot be reached."""
@@ -93,14 +94,23 @@ def ask_consent(
         return False
     language = citizen.language or relay.i18n.default_locale
     with relay.i18n.use_locale(language):
+        name = partner.name(language, relay.network.default_language)
+        extra, markup = "", keyboards.referral_consent(referral.id)
+        # An Open311 endpoint: its own list of what it receives, and "yes, with …" choices.
+        if partner.open311 is not None:
+            facts = await open311.facts(relay.session, case, partner)
+            extra = open311.consent_text(name, facts, in_group=partner.chat_id is not None)
+            markup = keyboards.referral_consent(referral.id, open311.consent_choices(facts))
         text = consent_question(
             partner_view(case.privacy, referral.info_only),
             case.ref,
-            partner.name(language, relay.network.default_language),
+            name,
             language,
             referral.reason,
+            in_group=partner.chat_id is not None,
+            extra=extra,
         )
-        relay.tell_citizen(citizen, text, keyboards.referral_consent(referral.id), case=case)
+        relay.tell_citizen(citizen, text, markup, case=case)
     return True
 
 
@@ -111,10 +121,12 @@ async def answer_referral(
     case: Case,
     citizen: Citizen,
     agreed: bool,
+    extra: int,
     now: datetime,
 ) -> None:
-    """The resident's yes or no: on yes the partner gets its topic; the desk and the resident
-    are told either way, and the answer goes into the audit trail."""
+    """The resident's yes or no: on yes the partner gets its topic (or its Open311 system a
+    service request, with the `extra` the resident chose); the desk and the resident are told
+    either way, and the answer goes into the audit trail."""
     partner = relay.network.desk(referral.partner)
     referrals.answer(referral, agreed, now)
     await audit.log(
@@ -132,6 +144,7 @@ async def answer_referral(
     if agreed:
         desk = relay.network.desk(case.desk)
         open_partner_topic(relay, partner, referral, desk.name(default, default))
+        await open311.refer(relay, case, citizen, partner, referral, extra, now)
         await relay.refresh_card(case)
         with relay.staff_language():
             note = fmt(
@@ -150,6 +163,8 @@ async def answer_referral(
 
 def open_partner_topic(relay: Relay, partner: Desk, referral: Referral, by: str) -> None:
     """Queue the partner's own topic for the case, headed by a redacted card."""
+    if partner.chat_id is None:
+        return  # only an Open311 endpoint: bot.workflows.open311 sends the referral
     relay.outbox.compose(PARTNER_TOPIC, partner.chat_id, {"referral_id": referral.id, "by": by})
 
 
@@ -180,6 +195,8 @@ class PartnerTopics:
                     referral.reason,
                 )
             chat, thread = referral.partner_chat_id, referral.thread_id
+        if chat is None:
+            return []
         if thread is None:
             topic: ForumTopic = await send(CreateForumTopic(chat_id=chat, name=title))
             thread = topic.message_thread_id

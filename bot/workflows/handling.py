@@ -126,6 +126,8 @@ async def resident_solved(
 async def tell_partners_closed(relay: Relay, session: AsyncSession, case: Case) -> None:
     """Each partner that has the case in a topic learns it is closed, and with what outcome."""
     for referral in await Referrals(session).accepted_of_case(case.id):
+        if referral.partner_chat_id is None:
+            continue  # an Open311 partner follows its service request itself
         with relay.staff_language():
             text = fmt(
                 _("✅ The police closed {ref}. Outcome: {outcome}"),
@@ -173,7 +175,7 @@ async def refer(
     await audit.log(
         session, case, officer.id, officer.name, "refer", now, f"{partner.code}{kind}: proposed"
     )
-    return desks.ask_consent(relay, case, citizen, partner, referral)
+    return await desks.ask_consent(relay, case, citizen, partner, referral)
 
 
 def reason_of(words: list[str]) -> str | None:

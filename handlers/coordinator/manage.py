@@ -8,7 +8,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.domain.alerts import engine
+from bot.domain.cap import CapPublisher
 from bot.kinds import AnnouncementStatus
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
@@ -110,11 +112,16 @@ def _refusal(number: int, status: str | None) -> str:
 
 
 async def cb_cancel(
-    query: CallbackQuery, outbox: Outbox, callback_data: PickCb, session: AsyncSession
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: PickCb,
+    session: AsyncSession,
+    network: Network,
+    clock: Clock,
 ) -> None:
     number, agreed = callback_data.number, callback_data.value == Pick.YES
     outbox.answer(query.answer())
-    done = agreed and await engine.cancel(session, number)
+    done = agreed and await engine.cancel(session, number, CapPublisher(network), clock.now())
     if not agreed:
         text = fmt(_("Announcement #{number} stays as it is."), number=number)
     elif done:

@@ -47,6 +47,7 @@ def create_router() -> Router:
     router.callback_query.register(cb_solved, keyboards.SolvedCb.filter())
     router.callback_query.register(cb_solved_sure, keyboards.SolvedSureCb.filter())
     router.callback_query.register(cb_referral, keyboards.ReferralCb.filter())
+    router.callback_query.register(cb_referral, keyboards.ReferralWithCb.filter())
     return router
 
 
@@ -204,7 +205,7 @@ async def cb_solved_sure(
 async def cb_referral(
     query: CallbackQuery,
     outbox: Outbox,
-    callback_data: keyboards.ReferralCb,
+    callback_data: keyboards.ReferralCb | keyboards.ReferralWithCb,
     session: AsyncSession,
     citizen: Citizen,
     relay: Relay,
@@ -213,6 +214,11 @@ async def cb_referral(
     """The citizen's yes or no to sharing the case with a partner."""
     if _refused_while_banned(query, outbox, citizen, relay.network):
         return
+    # "Yes, with …" (an Open311 partner): agreement that adds what `extra` names.
+    if isinstance(callback_data, keyboards.ReferralWithCb):
+        agree, extra = True, callback_data.extra
+    else:
+        agree, extra = callback_data.agree, 0
     referral = await referral_service.by_id(session, callback_data.referral_id)
     case = (
         await case_service.find_own_case_by_id(session, citizen, referral.case_id)
@@ -225,9 +231,7 @@ async def cb_referral(
     outbox.answer(query.answer())
     if isinstance(query.message, Message):
         outbox.send(query.message.edit_reply_markup(reply_markup=None))
-    await desks.answer_referral(
-        relay, session, referral, case, citizen, callback_data.agree, clock.now()
-    )
+    await desks.answer_referral(relay, session, referral, case, citizen, agree, extra, clock.now())
 
 
 def _refused_while_banned(

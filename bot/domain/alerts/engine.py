@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,9 @@ from bot.kinds import AnnouncementStatus, DeliveryStatus, Guarantee, OutboxStatu
 from storage.alerts import Announcements, Deliveries, Occurrences, Subscriptions
 from storage.models import Announcement, Occurrence
 from storage.outbox import Outboxes
+
+if TYPE_CHECKING:
+    from bot.domain.cap import CapPublisher
 
 ALERT_METHOD = "beatline.alert"
 ALERT_EFFECT = "alert"
@@ -80,15 +84,29 @@ async def reject(session: AsyncSession, announcement_id: int) -> bool:
     return await Announcements(session).reject(announcement_id)
 
 
-async def cancel(session: AsyncSession, announcement_id: int) -> bool:
-    """Cancel an announcement that is not being sent right now."""
-    return await Announcements(session).cancel(announcement_id)
+async def cancel(
+    session: AsyncSession,
+    announcement_id: int,
+    publish: CapPublisher | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Cancel an announcement that is not being sent right now (and publish a CAP Cancel of
+    what it had published, in the same transaction)."""
+    cancelled = await Announcements(session).cancel(announcement_id)
+    if cancelled and publish is not None and now is not None:
+        await publish.cancelled(session, announcement_id, now)
+    return cancelled
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, zone: ZoneInfo, default_language: str
+    session: AsyncSession,
+    now: datetime,
+    zone: ZoneInfo,
+    default_language: str,
+    publish: CapPublisher | None = None,
 ) -> list[Occurrence]:
-    """Claim every due announcement once, and queue a delivery row per subscriber."""
+    """Claim every due announcement once, and queue a delivery row per subscriber; with
+    `publish`, the sending's CAP message is written in the same transaction."""
     repo = Announcements(session)
     claimed = []
     for announcement in await repo.due(now):
@@ -103,6 +121,8 @@ async def claim_due(
             Occurrence(announcement_id=announcement.id, due_at=run_at, started_at=now)
         )
         await _queue_deliveries(session, announcement, occurrence, now, zone, default_language)
+        if publish is not None:
+            await publish.occurrence(session, announcement, occurrence, now)
         claimed.append(occurrence)
     return claimed
 

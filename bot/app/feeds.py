@@ -1,0 +1,98 @@
+"""What the bot's HTTP server publishes besides the webhook: the CAP 1.2 alert feed
+(`/cap/alerts.atom`, `/cap/<id>.xml`) and the photo links of Open311 service requests
+(`/open311/media/<token>`). `add_routes` puts them on any aiohttp application: the webhook
+server's, or the small one `serve` starts in polling mode (FEEDS_LISTEN)."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.domain import cap, open311
+from bot.network.schema import Network
+from bot.workflows.open311 import MEDIA_PATH
+
+logger = logging.getLogger(__name__)
+
+ATOM_TYPE = "application/atom+xml"
+PHOTO_TYPE = "image/jpeg"  # Telegram stores photos as JPEG
+
+
+class Feeds:
+    """The request handlers; each reads the database in a short session of its own."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        network: Network,
+        clock: Clock,
+        bot: Bot | None = None,
+        public_url: str | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.network = network
+        self.clock = clock
+        self.bot = bot
+        self.public_url = public_url
+
+    def _base(self, request: web.Request) -> str:
+        # Behind a reverse proxy the request's own address is the inner one: PUBLIC_URL wins.
+        return self.public_url or f"{request.scheme}://{request.host}"
+
+    async def alerts(self, request: web.Request) -> web.Response:
+        now = self.clock.now()
+        async with self.session_factory() as session:
+            messages = await cap.current(session, now)
+        title = self.network.cap.sender_name or "Beatline alerts"
+        body = cap.atom_feed(messages, base_url=self._base(request), title=title, now=now)
+        return web.Response(text=body, content_type=ATOM_TYPE, charset="utf-8")
+
+    async def message(self, request: web.Request) -> web.Response:
+        try:
+            number = int(request.match_info["number"])
+        except ValueError as exc:
+            raise web.HTTPNotFound from exc
+        async with self.session_factory() as session:
+            found = await cap.message(session, number)
+        if found is None:
+            raise web.HTTPNotFound
+        return web.Response(text=found.xml, content_type=cap.CAP_MEDIA_TYPE, charset="utf-8")
+
+    async def media(self, request: web.Request) -> web.Response:
+        """A resident's photo for the partner they agreed to send it to, while the request is
+        open; the token in the link is the only key."""
+        async with self.session_factory() as session:
+            file_id = await open311.media(session, request.match_info["token"])
+        if file_id is None or self.bot is None:
+            raise web.HTTPNotFound
+        buffer = io.BytesIO()
+        try:
+            await self.bot.download(file_id, destination=buffer)
+        except TelegramAPIError as exc:
+            logger.warning("a service request's photo could not be fetched: %s", exc)
+            raise web.HTTPBadGateway from exc
+        return web.Response(body=buffer.getvalue(), content_type=PHOTO_TYPE)
+
+
+def add_routes(app: web.Application, feeds: Feeds) -> None:
+    app.router.add_get("/cap/alerts.atom", feeds.alerts)
+    app.router.add_get("/cap/{number}.xml", feeds.message)
+    app.router.add_get(MEDIA_PATH + "{token}", feeds.media)
+
+
+async def serve(feeds: Feeds, listen: str) -> web.AppRunner:
+    """A small server for the feeds alone (polling mode); the caller cleans up the runner."""
+    app = web.Application()
+    add_routes(app, feeds)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    host, _, port = listen.rpartition(":")
+    await web.TCPSite(runner, host or "127.0.0.1", int(port)).start()
+    logger.info("CAP feed served on %s", listen)
+    return runner

@@ -1,0 +1,337 @@
+"""Sent announcements as CAP 1.2 messages (OASIS Common Alerting Protocol), so that other
+alerting systems, websites and apps can take them, and the Atom feed of those still current.
+
+Each sending of an announcement publishes one `<alert>` (`Alert` the first time, `Update` for
+the later sendings of a recurring one) with one `<info>` per language and one `<area>` per
+targeted area; cancelling it publishes a `Cancel` that refers to every earlier message. The
+XML is built with the standard library and stored as published (table `cap_message`), in the
+same transaction as the claim or the cancellation, so the feed says exactly what was decided.
+All times are written in UTC as `+00:00`: CAP forbids `Z`, and a reference to an earlier
+message must repeat its `sent` exactly.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.alerts.schedule import ONCE
+from bot.network.schema import Area, Network
+from storage.cap import CapMessages
+from storage.models import Announcement, CapMessage, Occurrence
+
+NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
+ATOM = "http://www.w3.org/2005/Atom"
+CAP_MEDIA_TYPE = "application/cap+xml"
+HEADLINE_LIMIT = 160  # CAP asks for headlines short enough for a text message
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+class MsgType(StrEnum):
+    ALERT = "Alert"
+    UPDATE = "Update"
+    CANCEL = "Cancel"
+
+
+@dataclass(frozen=True)
+class Gravity:
+    """CAP's three words for how pressing, how bad and how sure an alert is."""
+
+    urgency: str
+    severity: str
+    certainty: str
+
+
+# A coordinator marks an alert urgent or not; that is all Beatline knows of its gravity.
+# Urgent: act now, a threat to people or property, issued about something that happened.
+# Otherwise: an advisory for the near future with a possible threat, likely to matter.
+URGENT = Gravity(urgency="Immediate", severity="Severe", certainty="Observed")
+ADVISORY = Gravity(urgency="Future", severity="Moderate", certainty="Likely")
+
+
+def gravity(urgent: bool) -> Gravity:
+    return URGENT if urgent else ADVISORY
+
+
+def cap_time(moment: datetime) -> str:
+    """A CAP date-time: seconds, and the offset written out (`+00:00`, never `Z`)."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def atom_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _number(value: float) -> str:
+    # Fixed notation: a coordinate must never come out as 1e-05.
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def polygon_text(points: Sequence[tuple[float, float]]) -> str:
+    """ "lat,lon lat,lon …", closed (the first point repeated at the end) as CAP requires."""
+    ring = list(points)
+    if ring[0] != ring[-1]:
+        ring.append(ring[0])
+    return " ".join(f"{_number(lat)},{_number(lon)}" for lat, lon in ring)
+
+
+def circle_text(centre: tuple[float, float], radius_km: float) -> str:
+    return f"{_number(centre[0])},{_number(centre[1])} {_number(radius_km)}"
+
+
+def headline(text: str) -> str:
+    """The first line of the alert, cut to CAP's suggested length."""
+    first = text.strip().splitlines()[0].strip() if text.strip() else ""
+    if len(first) <= HEADLINE_LIMIT:
+        return first
+    return first[: HEADLINE_LIMIT - 1].rstrip() + "…"
+
+
+def _sub(parent: ET.Element, name: str, text: str | None = None) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{NAMESPACE}}}{name}")
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _document(root: ET.Element) -> str:
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode", default_namespace=NAMESPACE)
+    return XML_DECLARATION + body + "\n"
+
+
+def _head(network: Network, identifier: str, sent: datetime, msg_type: MsgType) -> ET.Element:
+    root = ET.Element(f"{{{NAMESPACE}}}alert")
+    _sub(root, "identifier", identifier)
+    _sub(root, "sender", network.cap.sender)
+    _sub(root, "sent", cap_time(sent))
+    _sub(root, "status", network.cap.status.value)
+    _sub(root, "msgType", msg_type.value)
+    _sub(root, "scope", "Public")
+    return root
+
+
+def _areas(announcement: Announcement, network: Network) -> list[tuple[str, Area | None]]:
+    """(code, its area) of every targeted area; no areas means the whole network."""
+    codes = list(announcement.areas) or [area.code for area in network.areas]
+    return [(code, network.area(code)) for code in codes]
+
+
+def _categories(announcement: Announcement, network: Network) -> list[str]:
+    chosen = [network.topic(code) for code in announcement.topics]
+    named = [topic.cap_category.value for topic in chosen if topic and topic.cap_category]
+    return list(dict.fromkeys(named)) or [network.cap.category.value]
+
+
+def _event(announcement: Announcement, network: Network, language: str) -> str:
+    fallback = network.default_language
+    names = [
+        topic.name(language, fallback)
+        for topic in (network.topic(code) for code in announcement.topics)
+        if topic is not None
+    ]
+    if names:
+        return ", ".join(names)
+    events = network.cap.event
+    return events.get(language) or events.get(fallback) or next(iter(events.values()))
+
+
+def _area(info: ET.Element, code: str, area: Area | None, language: str, network: Network) -> None:
+    element = _sub(info, "area")
+    _sub(element, "areaDesc", area.name(language, network.default_language) if area else code)
+    if area is None:
+        return
+    if area.polygon:
+        _sub(element, "polygon", polygon_text(area.polygon))
+    elif area.centre is not None:
+        radius = area.radius_km or network.cap.circle_km
+        _sub(element, "circle", circle_text(area.centre, radius))
+
+
+def alert_xml(
+    announcement: Announcement,
+    network: Network,
+    *,
+    identifier: str,
+    sent: datetime,
+    expires: datetime | None,
+    msg_type: MsgType = MsgType.ALERT,
+    references: Sequence[str] = (),
+) -> str:
+    """One `<alert>` with an `<info>` per language of the announcement."""
+    root = _head(network, identifier, sent, msg_type)
+    if references:
+        _sub(root, "references", " ".join(references))
+    weight = gravity(announcement.urgent)
+    for language, text in announcement.texts.items():
+        info = _sub(root, "info")
+        _sub(info, "language", language)
+        for category in _categories(announcement, network):
+            _sub(info, "category", category)
+        _sub(info, "event", _event(announcement, network, language))
+        _sub(info, "urgency", weight.urgency)
+        _sub(info, "severity", weight.severity)
+        _sub(info, "certainty", weight.certainty)
+        _sub(info, "effective", cap_time(sent))
+        if expires is not None:
+            _sub(info, "expires", cap_time(expires))
+        if network.cap.sender_name:
+            _sub(info, "senderName", network.cap.sender_name)
+        _sub(info, "headline", headline(text))
+        _sub(info, "description", text)
+        for code, area in _areas(announcement, network):
+            _area(info, code, area, language, network)
+    return _document(root)
+
+
+def cancel_xml(
+    network: Network, *, identifier: str, sent: datetime, references: Sequence[str], note: str
+) -> str:
+    """A `Cancel` of the messages in `references` ("sender,identifier,sent" each)."""
+    root = _head(network, identifier, sent, MsgType.CANCEL)
+    _sub(root, "note", note)
+    _sub(root, "references", " ".join(references))
+    return _document(root)
+
+
+def reference(message: CapMessage) -> str:
+    """ "sender,identifier,sent" of a stored message, read from the XML as it was published."""
+    root = ET.fromstring(message.xml)
+    parts = (root.findtext(f"{{{NAMESPACE}}}{name}") or "" for name in ("sender", "identifier"))
+    sender, identifier = parts
+    return f"{sender},{identifier},{root.findtext(f'{{{NAMESPACE}}}sent') or ''}"
+
+
+def expiry(announcement: Announcement, network: Network, sent: datetime) -> datetime:
+    """A one-off alert stays current for `[cap] hours`; a recurring one until its end."""
+    if announcement.schedule != ONCE and announcement.ends_at is not None:
+        return max(announcement.ends_at, sent)
+    return sent + timedelta(hours=network.cap.hours)
+
+
+class CapPublisher:
+    """Writes the CAP messages of sendings and cancellations, in the caller's transaction."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+
+    async def occurrence(
+        self,
+        session: AsyncSession,
+        announcement: Announcement,
+        occurrence: Occurrence,
+        now: datetime,
+    ) -> CapMessage:
+        """The message of one sending: `Alert` the first time, then `Update`s of it."""
+        repo = CapMessages(session)
+        earlier = await repo.of_announcement(announcement.id)
+        sent = now.replace(microsecond=0)
+        identifier = f"beatline-{announcement.id}-{occurrence.id}"
+        expires = expiry(announcement, self.network, sent)
+        msg_type = MsgType.UPDATE if earlier else MsgType.ALERT
+        xml = alert_xml(
+            announcement,
+            self.network,
+            identifier=identifier,
+            sent=sent,
+            expires=expires,
+            msg_type=msg_type,
+            references=[reference(message) for message in earlier],
+        )
+        texts = announcement.texts
+        first = texts.get(self.network.default_language) or next(iter(texts.values()), "")
+        return await repo.add(
+            CapMessage(
+                announcement_id=announcement.id,
+                occurrence_id=occurrence.id,
+                identifier=identifier,
+                msg_type=msg_type.value,
+                headline=headline(first),
+                sent_at=sent,
+                expires_at=expires,
+                xml=xml,
+            )
+        )
+
+    async def cancelled(
+        self, session: AsyncSession, announcement_id: int, now: datetime
+    ) -> CapMessage | None:
+        """A `Cancel` of the announcement's messages, if one of them is still current."""
+        repo = CapMessages(session)
+        earlier = await repo.of_announcement(announcement_id)
+        last = earlier[-1] if earlier else None
+        if last is None or last.msg_type == MsgType.CANCEL:
+            return None
+        if last.expires_at is not None and last.expires_at <= now:
+            return None  # it has lapsed on its own; nobody shows it any more
+        sent = now.replace(microsecond=0)
+        identifier = f"beatline-{announcement_id}-cancel"
+        xml = cancel_xml(
+            self.network,
+            identifier=identifier,
+            sent=sent,
+            references=[reference(message) for message in earlier],
+            note=f"Announcement {announcement_id} was cancelled.",
+        )
+        return await repo.add(
+            CapMessage(
+                announcement_id=announcement_id,
+                occurrence_id=None,
+                identifier=identifier,
+                msg_type=MsgType.CANCEL.value,
+                headline=last.headline,
+                sent_at=sent,
+                expires_at=None,
+                xml=xml,
+            )
+        )
+
+
+async def current(session: AsyncSession, now: datetime) -> list[CapMessage]:
+    """The messages of alerts in force now (not cancelled, not expired), newest first."""
+    return await CapMessages(session).current(now)
+
+
+async def message(session: AsyncSession, message_id: int) -> CapMessage | None:
+    return await CapMessages(session).by_id(message_id)
+
+
+def _description(message: CapMessage) -> str:
+    root = ET.fromstring(message.xml)
+    return root.findtext(f"{{{NAMESPACE}}}info/{{{NAMESPACE}}}description") or ""
+
+
+def atom_feed(messages: Iterable[CapMessage], *, base_url: str, title: str, now: datetime) -> str:
+    """An Atom feed with an entry per message, each linking to its CAP document."""
+    entries = list(messages)
+
+    def sub(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
+        element = ET.SubElement(parent, name, attrs)
+        if text is not None:
+            element.text = text
+        return element
+
+    feed_url = f"{base_url}/cap/alerts.atom"
+    # Atom's attributes (rel, href) are in no namespace, which ElementTree's default_namespace
+    # refuses; the elements are written unqualified under an explicit xmlns instead.
+    root = ET.Element("feed", {"xmlns": ATOM})
+    sub(root, "id", feed_url)
+    sub(root, "title", title)
+    sub(root, "updated", atom_time(max((m.sent_at for m in entries), default=now)))
+    sub(root, "link", rel="self", href=feed_url, type="application/atom+xml")
+    sub(sub(root, "author"), "name", title)
+    for item in entries:
+        url = f"{base_url}/cap/{item.id}.xml"
+        entry = sub(root, "entry")
+        sub(entry, "id", url)
+        sub(entry, "title", item.headline or item.identifier)
+        sub(entry, "updated", atom_time(item.sent_at))
+        sub(entry, "link", rel="alternate", href=url, type=CAP_MEDIA_TYPE)
+        sub(entry, "summary", _description(item))
+    ET.indent(root)
+    return XML_DECLARATION + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,338 @@
+"""Referrals to partners that run an Open311 GeoReport v2 endpoint: the words of the consent
+question (what their system receives, per privacy tier), queueing the service request when
+the resident agrees, and the worker that posts it after the commit and follows its status.
+
+The HTTP calls are never made inside a transaction: a request is claimed and committed as
+`sending`, posted, and the answer recorded in a new transaction. A failure (endpoint down, a
+4xx) puts it back in the queue with backoff, is shown in the case topic once, and loses
+nothing. Status changes and their notes go into the case topic; when the partner closes the
+request the resident is told, in their language.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from aiogram import Bot
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.domain import audit, open311
+from bot.domain import cases as case_service
+from bot.domain.citizens import citizen_of_case
+from bot.domain.open311 import Extra, Facts, Shared
+from bot.network.schema import Desk, Network
+from bot.network.standards import Open311
+from bot.telegram.outbox import Outbox
+from bot.ui.i18n import _, speaking
+from bot.ui.texts import fmt
+from bot.workflows.georeport import GeoReportClient, GeoReportError, Posted, Status, api_key
+from bot.workflows.relay import Relay
+from storage.models import Case, Citizen, Referral, ServiceRequest
+
+logger = logging.getLogger(__name__)
+
+ClientFactory = Callable[[Open311], GeoReportClient]
+MEDIA_PATH = "/open311/media/"
+
+
+# -- the consent question ------------------------------------------------------------------
+def _location(facts: Facts) -> str:
+    if facts.rounded:
+        return _("the location you shared, rounded to about 500 m")
+    return _("the exact location you shared")
+
+
+def _received(field: Shared, facts: Facts) -> str:
+    texts = {
+        Shared.SERVICE: _("the kind of report (their service code)"),
+        Shared.DESCRIPTION: _("what you wrote in the report, with its kind, area and reference"),
+        Shared.AREA: _("the name of the area, not an exact location"),
+        Shared.LOCATION: _location(facts),
+        Shared.NAME: _("your first name and Telegram username"),
+        Shared.PHOTO: _("a link to your first photo"),
+    }
+    return texts[field]
+
+
+def consent_text(partner_name: str, facts: Facts, in_group: bool = False) -> str:
+    """What the partner's system receives, line by line, in the current language (a partner
+    also `in_group` can write to the resident from there)."""
+    lines = [fmt(_("{partner}'s system (Open311) would receive:"), partner=partner_name)]
+    lines += [f"• {_received(field, facts)}" for field in open311.shared(facts)]
+    if Shared.NAME not in open311.shared(facts):
+        lines.append("• " + _("not your name, your Telegram account or your Telegram id"))
+    offered = open311.offer(facts)
+    if Extra.LOCATION in offered:
+        lines.append(fmt(_("Only if you choose it: {what}."), what=_location(facts)))
+    if Extra.PHOTO in offered:
+        lines.append(
+            fmt(_("Only if you choose it: {what}."), what=_("a link to your first photo"))
+        )
+    if in_group:
+        lines.append(_("Beatline tells you when their system closes the request."))
+    else:
+        lines.append(
+            _("They cannot write to you here; Beatline tells you when they close the request.")
+        )
+    return "\n".join(lines)
+
+
+def consent_choices(facts: Facts) -> list[tuple[str, int]]:
+    """The extra "yes, with …" buttons: (label, what it adds)."""
+    offered = open311.offer(facts)
+    choices = []
+    if Extra.LOCATION in offered:
+        choices.append((_("✅ Yes, with my location"), int(Extra.LOCATION)))
+    if Extra.PHOTO in offered:
+        choices.append((_("✅ Yes, with my photo"), int(Extra.PHOTO)))
+    if Extra.LOCATION in offered and Extra.PHOTO in offered:
+        choices.append((_("✅ Yes, with location and photo"), int(Extra.LOCATION | Extra.PHOTO)))
+    return choices
+
+
+async def facts(session: AsyncSession, case: Case, partner: Desk) -> Facts:
+    return await open311.facts_of(session, case, partner)
+
+
+async def refer(
+    relay: Relay,
+    case: Case,
+    citizen: Citizen,
+    partner: Desk,
+    referral: Referral,
+    chosen: int,
+    now: datetime,
+) -> None:
+    """The resident agreed: queue the service request (sent after the commit)."""
+    if partner.open311 is None:
+        return
+    await open311.queue(
+        relay.session, case, citizen, partner, referral, relay.network, Extra(chosen), now
+    )
+
+
+# -- the worker ------------------------------------------------------------------------------
+class Open311Worker:
+    """Posts queued service requests and follows submitted ones (both woken by a timer)."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        i18n: I18n,
+        network: Network,
+        clock: Clock,
+        public_url: str | None = None,
+        wake: Callable[[], None] = lambda: None,
+        client: ClientFactory | None = None,
+        env_file: Path | None = Path(".env"),
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.i18n = i18n
+        self.network = network
+        self.clock = clock
+        self.public_url = public_url
+        self.wake = wake
+        self.env_file = env_file
+        self.client = client or self._client
+
+    def _client(self, endpoint: Open311) -> GeoReportClient:
+        return GeoReportClient(endpoint, api_key(endpoint, self.env_file))
+
+    async def recover(self) -> None:
+        """After a crash, requests caught mid-post go back to the queue."""
+        async with self.session_factory() as session:
+            if await open311.recover(session):
+                logger.warning("service requests interrupted mid-post are queued again")
+            await session.commit()
+
+    async def send_due(self) -> int:
+        """Post every queued request whose time has come; how many the endpoints took."""
+        async with self.session_factory() as session:
+            due = await open311.due(session, self.clock.now())
+        taken = 0
+        for request_id in due:
+            taken += await self._send(request_id)
+        return taken
+
+    async def _send(self, request_id: int) -> int:
+        async with self.session_factory() as session:
+            request = await open311.claim(session, request_id)
+            if request is None:
+                return 0
+            desk = self.network.desks_by_code().get(request.desk)
+            fields = dict(request.fields)
+            if request.media_token and self.public_url:
+                fields["media_url"] = f"{self.public_url}{MEDIA_PATH}{request.media_token}"
+            await session.commit()
+        try:
+            if desk is None or desk.open311 is None:
+                raise GeoReportError(f"desk {request.desk!r} has no open311 endpoint any more")
+            posted = await self.client(desk.open311).post(fields)
+        except GeoReportError as exc:
+            logger.info("service request %s not taken: %s", request_id, exc.reason)
+            await self._record(request_id, failure=exc.reason)
+            return 0
+        await self._record(request_id, posted=posted)
+        return 1
+
+    async def _record(
+        self, request_id: int, *, posted: Posted | None = None, failure: str | None = None
+    ) -> None:
+        now = self.clock.now()
+        async with self.session_factory() as session:
+            request = await open311.by_id(session, request_id)
+            if request is None:
+                return
+            case = await case_service.case_by_id(session, request.case_id)
+            relay = self._relay(session)
+            name = self._partner_name(request.desk)
+            with relay.staff_language():
+                if posted is not None:
+                    open311.submitted(request, posted.service_request_id, posted.token, now)
+                    text = self._submitted_text(request, name)
+                    detail = f"{request.desk}: service request {request.service_request_id or '?'}"
+                    if case is not None:
+                        await audit.log(session, case, None, "Open311", "open311", now, detail)
+                elif open311.failed(request, failure or "", now):
+                    text = fmt(
+                        _(
+                            "⚠️ {partner}'s system did not take the referral yet ({reason}). "
+                            "Beatline keeps trying; nothing is lost."
+                        ),
+                        partner=name,
+                        reason=failure or "",
+                    )
+                else:
+                    text = ""
+                if text and case is not None:
+                    relay.note(case, text)
+            await session.commit()
+        if text:
+            self.wake()
+
+    def _submitted_text(self, request: ServiceRequest, name: str) -> str:
+        if request.service_request_id:
+            text = fmt(
+                _("🏛 Sent to {partner} (Open311) as service request {number}."),
+                partner=name,
+                number=request.service_request_id,
+            )
+        else:
+            text = fmt(
+                _("🏛 Sent to {partner} (Open311); waiting for its request number."),
+                partner=name,
+            )
+        if request.possibly_repeated:
+            text += "\n" + _("It may have arrived twice: Beatline restarted while sending it.")
+        return text
+
+    async def check_statuses(self) -> int:
+        """Look up every submitted request that is due; how many changed."""
+        async with self.session_factory() as session:
+            due = await open311.to_check(session, self.clock.now())
+        changed = 0
+        for request_id in due:
+            changed += await self._check(request_id)
+        return changed
+
+    async def _check(self, request_id: int) -> int:
+        async with self.session_factory() as session:
+            request = await open311.by_id(session, request_id)
+            if request is None:
+                return 0
+            desk = self.network.desks_by_code().get(request.desk)
+            number, token = request.service_request_id, request.token
+        status = None
+        try:
+            if desk is None or desk.open311 is None:
+                raise GeoReportError(f"desk {request.desk!r} has no open311 endpoint any more")
+            client = self.client(desk.open311)
+            if number is None and token is not None:
+                number = await client.request_id_of(token)
+            if number is not None:
+                status = await client.status(number)
+        except GeoReportError as exc:
+            logger.info("status of service request %s unknown: %s", request_id, exc.reason)
+        return await self._observe(request_id, number, status)
+
+    async def _observe(self, request_id: int, number: str | None, status: Status | None) -> int:
+        now = self.clock.now()
+        async with self.session_factory() as session:
+            request = await open311.by_id(session, request_id)
+            if request is None:
+                return 0
+            request.next_attempt_at = now + open311.STATUS_EVERY
+            case = await case_service.case_by_id(session, request.case_id)
+            relay = self._relay(session)
+            name = self._partner_name(request.desk)
+            lines: list[str] = []
+            with relay.staff_language():
+                if number is not None and request.service_request_id is None:
+                    request.service_request_id = number
+                    lines.append(
+                        fmt(
+                            _("🏛 {partner} gave the referral the request number {number}."),
+                            partner=name,
+                            number=number,
+                        )
+                    )
+                change = (
+                    open311.observe(request, status.status, status.notes, now)
+                    if status is not None
+                    else None
+                )
+                if change is not None:
+                    lines.append(
+                        fmt(
+                            _("🏛 {partner}: request {number} is now “{status}”."),
+                            partner=name,
+                            number=request.service_request_id or "?",
+                            status=change.status,
+                        )
+                    )
+                    if change.notes:
+                        lines.append(fmt(_("Their notes: {notes}"), notes=change.notes))
+            if lines and case is not None:
+                relay.note(case, "\n".join(lines))
+                if change is not None:
+                    detail = f"{request.desk}: {change.status}"
+                    await audit.log(session, case, None, "Open311", "open311", now, detail)
+                if change is not None and change.closed:
+                    await self._tell_closed(session, relay, case, request.desk, change.notes)
+            await session.commit()
+        if lines:
+            self.wake()
+        return int(change is not None)
+
+    async def _tell_closed(
+        self, session: AsyncSession, relay: Relay, case: Case, desk: str, notes: str | None
+    ) -> None:
+        citizen = await citizen_of_case(session, case)
+        if citizen.blocked_bot:
+            return
+        language = citizen.language or self.network.default_language
+        with speaking(self.i18n, language):
+            name = self._partner_name(desk, language)
+            text = fmt(
+                _("{partner} has finished their work on your report {ref}."),
+                partner=name,
+                ref=case.ref,
+            )
+            if notes:
+                text += "\n" + fmt(_("Their notes: {notes}"), notes=notes)
+        relay.tell_citizen(citizen, text, case=case)
+
+    def _relay(self, session: AsyncSession) -> Relay:
+        return Relay(session, Outbox(session, self.bot, self.clock), self.i18n, self.network)
+
+    def _partner_name(self, code: str, language: str | None = None) -> str:
+        desk = self.network.desks_by_code().get(code)
+        fallback = self.network.default_language
+        return desk.name(language or fallback, fallback) if desk else code
