@@ -25,7 +25,7 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, t
     return message
 
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 
 # Endonyms shown on the language buttons; only languages with a compiled catalog are offered.
 LANGUAGE_NAMES: dict[str, str] = {
