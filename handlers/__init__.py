@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from bot.network.schema import Network
-from handlers import common
+from handlers import common, stats
 from handlers.coordinator import announce, manage
 from handlers.desk import case_commands, staff
 from handlers.filters import Match
@@ -30,7 +30,8 @@ def create_routers(network: Network) -> list[Router]:
     desks.edited_message.filter(Match(F.chat.id.in_(network.staff_chat_ids)))
     desks.callback_query.filter(Match(F.message.chat.id.in_(network.staff_chat_ids)))
     desks.include_routers(case_commands.create_router(), staff.create_router())
-    routers = [common.create_router(), citizen, desks]
+    # Statistics go before the desks' routers, which take every other command in a topic.
+    routers = [common.create_router(), stats.create_router(network), citizen, desks]
     if network.coordinators_chat_id is not None:
         routers += [announce.create_router(network), manage.create_router(network)]
     return routers

@@ -20,8 +20,10 @@ from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
+    BufferedInputFile,
     CallbackQuery,
     Chat,
+    InputFile,
     Message,
     Update,
     User,
@@ -38,6 +40,13 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    files: dict[str, InputFile] = field(default_factory=dict)  # uploads, by attach:// name
+
+    def upload(self, reference: str) -> bytes:
+        """The bytes of an uploaded file a parameter refers to (`attach://…`)."""
+        file = self.files[reference.removeprefix("attach://")]
+        assert isinstance(file, BufferedInputFile), type(file)
+        return file.data
 
     @property
     def chat_id(self) -> int | None:
@@ -159,11 +168,14 @@ class FakeTelegram(BaseSession):
     ) -> TelegramType:
         name = method.__api_method__
         params: dict[str, Any] = {}
+        files: dict[str, InputFile] = {}
         for key in type(method).model_fields:
-            value = self.prepare_value(getattr(method, key), bot=bot, files={}, _dumps_json=False)
+            value = self.prepare_value(
+                getattr(method, key), bot=bot, files=files, _dumps_json=False
+            )
             if value is not None:
                 params[key] = value
-        call = Call(name, params)
+        call = Call(name, params, files)
         self.calls.append(call)
         failure = self._take_failure(call)
         if failure is not None:

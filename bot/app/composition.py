@@ -28,6 +28,7 @@ from bot.telegram.retry import RetryMiddleware, Sleep
 from bot.workflows.broadcaster import ALERT, AlertComposer, AlertDelivered
 from bot.workflows.desks import PARTNER_TOPIC, PartnerTopics
 from bot.workflows.effects import case_effects
+from bot.workflows.insights import REPORT, STATS, ReportComposer, StatsComposer
 from bot.workflows.relay import OPEN_TOPIC, REFRESH_CARD
 from bot.workflows.topics import TopicKeeper, nothing
 from bot.workflows.whereami import WHEREAMI, WhereAmI
@@ -79,6 +80,7 @@ def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> 
     topics = TopicKeeper(services.session_factory, services.i18n, services.network)
     effects = case_effects(services.i18n, services.network, services.clock)
     effects[ALERT] = AlertDelivered(services.clock)
+    figures = (services.session_factory, services.i18n, services.network, services.clock)
     return Courier(
         bot,
         services.session_factory,
@@ -93,6 +95,8 @@ def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> 
                 services.session_factory, services.i18n, services.network
             ),
             WHEREAMI: WhereAmI(services.i18n, services.network, bot.id),
+            STATS: StatsComposer(*figures),
+            REPORT: ReportComposer(*figures),
         },
         topics=topics,
     )
