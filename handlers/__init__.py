@@ -9,7 +9,14 @@ from handlers import common, stats
 from handlers.coordinator import announce, manage
 from handlers.desk import case_commands, staff
 from handlers.filters import Match
-from handlers.resident import case_views, conversation, onboarding, report, subscriptions
+from handlers.resident import (
+    case_views,
+    conversation,
+    onboarding,
+    pulse,
+    report,
+    subscriptions,
+)
 
 
 def create_routers(network: Network) -> list[Router]:
@@ -22,6 +29,7 @@ def create_routers(network: Network) -> list[Router]:
         onboarding.create_router(),
         report.create_router(),
         subscriptions.create_router(),
+        pulse.create_router(),
         case_views.create_router(),
         conversation.create_router(),
     )

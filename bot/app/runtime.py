@@ -32,6 +32,7 @@ from bot.network.schema import load_network
 from bot.telegram.courier import Courier
 from bot.ui.i18n import LOCALES_DIR, create_i18n
 from bot.workflows.broadcaster import Broadcaster
+from bot.workflows.pulse import PulseAsker
 from bot.workflows.response_times import check_response_times
 from storage import migrate
 from storage.db import create_engine, create_session_factory
@@ -113,7 +114,12 @@ def _timers(bot: Bot, services: Services, courier: Courier, database_url: str) -
             await Outboxes(session).prune(now - SENT_MESSAGES_KEPT)
             await session.commit()
 
+    asker = PulseAsker(
+        bot, services.session_factory, services.i18n, network, services.clock, courier.wake
+    )
     scheduler.add_job(sender.run, "interval", seconds=15, max_instances=1, coalesce=True)
+    # The trust pulse: who is due is read from the database, so a restart repeats nothing.
+    scheduler.add_job(asker.run, "interval", minutes=10, max_instances=1, coalesce=True)
     scheduler.add_job(response_times, "interval", minutes=1, max_instances=1, coalesce=True)
     scheduler.add_job(forget_old_updates, "interval", hours=1, max_instances=1, coalesce=True)
     if database_url.startswith("sqlite"):

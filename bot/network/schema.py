@@ -18,7 +18,8 @@ from pydantic import (
     model_validator,
 )
 
-from bot.network.duty import DutyHours
+from bot.kinds import PulseQuestion
+from bot.network.duty import DutyHours, Span, span_times
 from bot.network.geometry import Point, centroid, contains, distance_km
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
@@ -224,6 +225,43 @@ class Emergency(_Strict):
     )
 
 
+class Pulse(_Strict):
+    """The trust pulse: residents who opted in get one short question at most every
+    `every_days` days, only within `hours` (local time) and never in their quiet hours."""
+
+    every_days: int = 30
+    hours: Span = "10:00-19:00"
+    questions: tuple[PulseQuestion, ...] = (PulseQuestion.SAFETY, PulseQuestion.POLICE)
+
+    @field_validator("every_days")
+    @classmethod
+    def _at_most_monthly(cls, value: int) -> int:
+        if not 28 <= value <= 366:
+            msg = "must be 28 to 366: residents are asked at most once a month"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _real_span(cls, value: str) -> str:
+        start, end = span_times(value)
+        if end is not None and not start < end:
+            msg = f"{value!r} must start before it ends (use 24:00 for midnight)"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("questions")
+    @classmethod
+    def _some_questions(cls, value: tuple[PulseQuestion, ...]) -> tuple[PulseQuestion, ...]:
+        if not value:
+            msg = "needs at least one question (safety, police)"
+            raise ValueError(msg)
+        if len(set(value)) != len(value):
+            msg = "a question is listed twice"
+            raise ValueError(msg)
+        return value
+
+
 # Languages Beatline tells apart by default (issue: interface languages plus frequent others).
 DEFAULT_LANGUAGES: tuple[str, ...] = (
     "en",
@@ -262,6 +300,7 @@ class Network(_Strict):
     desks: tuple[Desk, ...]
     rules: tuple[Rule, ...] = ()
     topics: tuple[Topic, ...] = ()
+    pulse: Pulse = Field(default_factory=Pulse)
 
     @field_validator("timezone")
     @classmethod

@@ -7,7 +7,7 @@ language, privacy tier, week or desk are `Cell`s: 1 to 4 cases are never given a
 breakdowns do not leave this package.
 
 periods: what a period is and how it is typed; rules: scopes and the "< 5" rule; figures: the
-published shapes; compute: from rows to figures.
+published shapes; compute: from rows to figures; pulse: the trust pulse's trend.
 """
 
 from __future__ import annotations
@@ -38,6 +38,14 @@ from bot.domain.stats.periods import (
     month_period,
     parse_period,
 )
+from bot.domain.stats.pulse import (
+    TREND_MONTHS,
+    PulseFigures,
+    PulseScore,
+    compute_pulse,
+    pulse_areas,
+    trend_months,
+)
 from bot.domain.stats.rules import (
     HIDDEN,
     SMALL_CELL,
@@ -55,6 +63,7 @@ __all__ = [
     "OTHER_LANGUAGE",
     "REPLY_EDGES",
     "SMALL_CELL",
+    "TREND_MONTHS",
     "WEEKLY_UP_TO_DAYS",
     "AlertRow",
     "Bucket",
@@ -66,6 +75,8 @@ __all__ = [
     "Period",
     "PeriodError",
     "PeriodProblem",
+    "PulseFigures",
+    "PulseScore",
     "ReferralRow",
     "ReplyBin",
     "Scope",
@@ -74,11 +85,14 @@ __all__ = [
     "collect",
     "common_periods",
     "compute",
+    "compute_pulse",
     "durations",
     "last_weeks",
     "month_period",
     "parse_period",
     "publishable",
+    "pulse_areas",
     "quantile",
     "scope_for_chat",
+    "trend_months",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,7 @@ from bot.domain.stats.figures import (
     durations,
 )
 from bot.domain.stats.periods import Period
+from bot.domain.stats.pulse import compute_pulse, pulse_areas, trend_months
 from bot.domain.stats.rules import Scope, cells, publishable
 from bot.kinds import DeliveryStatus, Privacy, ReferralStatus
 from bot.network.schema import DeskKind, Network
@@ -47,7 +48,13 @@ async def collect(
         referrals = await stats.referrals_made(desks, period.start, period.end)
     alerts = await stats.alerts(period.start, period.end) if scope.everything else None
     subscribers = await stats.subscribers_per_area(as_of) if scope.everything else None
-    return compute(network, scope, period, now, cases, referrals, alerts, subscribers)
+    figures = compute(network, scope, period, now, cases, referrals, alerts, subscribers)
+    areas = pulse_areas(network, scope)
+    if areas is None:
+        return figures
+    months = trend_months(period)
+    answers = await stats.pulse(months[0], months[-1])
+    return replace(figures, pulse=compute_pulse(network, areas, months, answers))
 
 
 def compute(

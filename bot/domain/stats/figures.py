@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.stats.periods import Period
+from bot.domain.stats.pulse import PulseFigures
 from bot.domain.stats.rules import Cell, Scope
 
 
@@ -159,3 +160,4 @@ class Figures:
     referrals: list[ReferralRow]
     alerts: list[AlertRow] | None  # None: not part of a desk's figures
     subscribers: dict[str, Cell] | None
+    pulse: PulseFigures | None = None  # None: not part of these figures (a partner's)

@@ -72,6 +72,7 @@ def summary_lines(figures: Figures, names: Names) -> list[str]:
                 mean=names.number(cases.rating_mean), count=cases.rated
             )
         )
+    lines += pulse_lines(figures, names)
     if figures.alerts is not None:
         lines.append(
             _(
@@ -102,3 +103,29 @@ def caption(figures: Figures, names: Names) -> str:
 
 def small_numbers_note() -> str:
     return _('Fewer than 5 cases per area, category or desk are shown as "< 5".')
+
+
+def pulse_lines(figures: Figures, names: Names) -> list[str]:
+    """Each trust-pulse question's latest shown monthly mean (none before anyone answered)."""
+    pulse = figures.pulse
+    if pulse is None or not pulse.answered:
+        return []
+    lines = []
+    for question in pulse.questions:
+        shown = [
+            (month, score)
+            for month, score in zip(pulse.months, pulse.trend[question], strict=True)
+            if score.mean is not None
+        ]
+        if not shown:
+            continue
+        month, score = shown[-1]
+        lines.append(
+            _("{question}: {mean} of 5 in {month} ({count} answers)").format(
+                question=names.question(question),
+                mean=names.number(round(score.mean or 0.0, 1)),
+                month=names.month(month),
+                count=score.answers.text(),
+            )
+        )
+    return lines

@@ -12,6 +12,7 @@ from bot.ui.charts.keys import (
     bin_parts,
     decimal,
     delivery_kind,
+    pulse_values,
     referral_parts,
     reply_kind,
     scope_key,
@@ -107,6 +108,13 @@ def csv_rows(figures: Figures, names: Names) -> list[tuple[str, str, str, str, s
             ("rating_mean", decimal(desk_row.rating_mean)),
         ):
             add("desks", item, label, value, desk_row.desk)
+    if figures.pulse is not None and figures.pulse.answered:
+        parts = {"answers": _("answers"), "mean": _("mean")}
+        for figure, group, question, item, value in pulse_values(figures.pulse):
+            label = f"{names.question(question)} · {parts[item.rsplit('_', 1)[1]]}"
+            if figure == "pulse_by_area":
+                label = f"{names.area(group)} · {label}"
+            add(figure, item, label, value, group)
     return rows
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from matplotlib.figure import Figure
 
-from bot.domain.stats import AlertRow, Cell, Figures, ReplyBin, Scope
+from bot.domain.stats import AlertRow, Cell, Figures, PulseFigures, PulseScore, ReplyBin, Scope
 from bot.ui.charts.names import Names
 from bot.ui.i18n import _
 
@@ -96,3 +97,27 @@ class Recorder:
 
 
 Chart = Callable[[Figure, Figures, Names, Recorder], None]
+
+
+def month_key(first_day: date) -> str:
+    return f"{first_day:%Y-%m}"
+
+
+def pulse_parts(score: PulseScore) -> list[tuple[str, str]]:
+    """(item suffix, value) of one trust-pulse cell: the answers ("< 5" kept) and their mean."""
+    return [("answers", score.answers.text()), ("mean", decimal(score.mean))]
+
+
+def pulse_values(pulse: PulseFigures) -> list[tuple[str, str, str, str, str]]:
+    """(figure, group, question, item, value) of every trust-pulse number, as the CSV and the
+    chart key them: per month, then per area over the months shown."""
+    values = []
+    for question in pulse.questions:
+        for month, score in zip(pulse.months, pulse.trend[question], strict=True):
+            for part, value in pulse_parts(score):
+                values.append(("pulse", month_key(month), question, f"{question}_{part}", value))
+    for area, scores in pulse.by_area.items():
+        for question in pulse.questions:
+            for part, value in pulse_parts(scores[question]):
+                values.append(("pulse_by_area", area, question, f"{question}_{part}", value))
+    return values

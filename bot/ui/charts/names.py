@@ -50,6 +50,14 @@ class Names:
         }
         return names.get(code, code)
 
+    def question(self, code: str) -> str:
+        """A trust-pulse question, as a short heading."""
+        names = {"safety": _("Feeling safe"), "police": _("Trust in the police")}
+        return names.get(code, code)
+
+    def month(self, first_day: date) -> str:
+        return format_skeleton("yMMM", first_day, locale=self.locale)
+
     def scope(self, scope: Scope) -> str:
         return _("All desks") if scope.desk is None else self.desk(scope.desk)
 

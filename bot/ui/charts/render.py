@@ -18,6 +18,7 @@ from bot.ui.charts.csv_file import write_csv
 from bot.ui.charts.keys import Chart, Plotted, Recorder, scope_key
 from bot.ui.charts.names import Names, choose_language
 from bot.ui.charts.network_charts import draw_alerts, draw_desks
+from bot.ui.charts.pulse_chart import draw_pulse
 from bot.ui.charts.style import A4_INCHES, PHONE_INCHES, new_figure, rendering, wrap
 from bot.ui.i18n import _
 
@@ -42,12 +43,14 @@ class PublicReport:
 
 def charts_for(figures: Figures) -> list[Chart]:
     """The charts of a scope: a desk gets its casework; the whole network also gets the
-    alerts and the per-desk breakdown."""
+    alerts and the per-desk breakdown; the trust pulse once residents have answered."""
     charts: list[Chart] = [draw_cases, draw_breakdown, draw_response, draw_ratings]
     if figures.alerts is not None:
         charts.append(draw_alerts)
     if figures.desks:
         charts.append(draw_desks)
+    if figures.pulse is not None and figures.pulse.answered:
+        charts.append(draw_pulse)
     return charts
 
 
