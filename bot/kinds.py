@@ -80,3 +80,11 @@ class CasePriority(StrEnum):
 class SubscriptionKind(StrEnum):
     AREA = "area"
     TOPIC = "topic"
+    PULSE = "pulse"  # the resident agreed to the trust pulse's occasional question
+
+
+class PulseQuestion(StrEnum):
+    """The trust pulse's questions, each answered from 1 to 5."""
+
+    SAFETY = "safety"  # how safe do you feel in your neighbourhood?
+    POLICE = "police"  # how much do you trust the local police?

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from bot.network.schema import Network
-from handlers import common
+from handlers import common, stats
 from handlers.coordinator import announce, manage
 from handlers.desk import case_commands, members, outsiders, staff
 from handlers.filters import Match, StaffOnly
@@ -14,6 +14,7 @@ from handlers.resident import (
     followups,
     language_offer,
     onboarding,
+    pulse,
     report,
     subscriptions,
 )
@@ -29,6 +30,7 @@ def create_routers(network: Network) -> list[Router]:
         onboarding.create_router(),
         report.create_router(),
         subscriptions.create_router(),
+        pulse.create_router(),
         case_views.create_router(),
         followups.create_router(),
         language_offer.create_router(),
@@ -39,7 +41,8 @@ def create_routers(network: Network) -> list[Router]:
     desks.edited_message.filter(Match(F.chat.id.in_(network.staff_chat_ids)), StaffOnly())
     desks.callback_query.filter(Match(F.message.chat.id.in_(network.staff_chat_ids)), StaffOnly())
     desks.include_routers(case_commands.create_router(), staff.create_router())
-    routers = [common.create_router(), citizen, desks]
+    # Statistics go before the desks' routers, which take every other command in a topic.
+    routers = [common.create_router(), stats.create_router(network), citizen, desks]
     staff_groups = set(network.staff_chat_ids)
     if network.coordinators_chat_id is not None:
         staff_groups.add(network.coordinators_chat_id)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -428,3 +429,51 @@ class ServiceRequest(Base):
     status_notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class BroadcastProgress(Base):
+    """The coordinators' live report of one sending: the message that is edited while alerts go
+    out and becomes the delivery report at the end. One edit is outstanding at a time
+    (`pending`), so edits keep their spacing however many deliveries finish at once."""
+
+    __tablename__ = "broadcast_progress"
+
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("occurrence.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # known once it was posted
+    posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the last edit Telegram took
+    pending: Mapped[bool] = mapped_column(default=False)  # an edit is queued or being sent
+    lost: Mapped[bool] = mapped_column(default=False)  # cannot be posted or edited any more
+    report: Mapped[str | None] = mapped_column(Text)  # the final delivery report, once known
+    report_shown: Mapped[bool] = mapped_column(default=False)
+
+
+class PulseAsk(Base):
+    """When a resident who opted in to the trust pulse was last asked, about which area, and
+    whether that question still waits for its answer. It never holds the answer."""
+
+    __tablename__ = "pulse_ask"
+
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    question: Mapped[str] = mapped_column(String(16))
+    area: Mapped[str] = mapped_column(String(32))  # "" when the resident follows no area
+    waiting: Mapped[bool] = mapped_column(default=True)
+
+
+class PulseTally(Base):
+    """Trust-pulse answers, counted: how many residents of an area gave a score to a question in
+    a month. No row says who answered, or when within the month."""
+
+    __tablename__ = "pulse_tally"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first local day
+    area: Mapped[str] = mapped_column(String(32), primary_key=True)
+    question: Mapped[str] = mapped_column(String(16), primary_key=True)
+    score: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer, default=0)

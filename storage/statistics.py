@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from storage.models import (
     Citizen,
     Delivery,
     Occurrence,
+    PulseTally,
     Referral,
     Subscription,
 )
@@ -60,6 +61,17 @@ class AlertFacts:
     urgent: bool
     by_status: dict[str, int] = field(default_factory=dict)
     by_feedback: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PulseFacts:
+    """How many residents of `area` gave `score` to `question` in `month` (no one's identity)."""
+
+    month: date
+    area: str
+    question: str
+    score: int
+    count: int
 
 
 class Statistics:
@@ -201,3 +213,18 @@ class Statistics:
             .group_by(Subscription.code)
         )
         return {code: int(count) for code, count in rows}
+
+    async def pulse(self, first_month: date, last_month: date) -> list[PulseFacts]:
+        """The trust pulse's counts from `first_month` to `last_month` (first days, inclusive)."""
+        rows = await self.session.execute(
+            select(
+                PulseTally.month,
+                PulseTally.area,
+                PulseTally.question,
+                PulseTally.score,
+                PulseTally.count,
+            )
+            .where(PulseTally.month >= first_month, PulseTally.month <= last_month)
+            .order_by(PulseTally.month, PulseTally.area, PulseTally.question, PulseTally.score)
+        )
+        return [PulseFacts(*row) for row in rows.all()]

@@ -40,7 +40,22 @@ class Call:
 
     method: str
     params: dict[str, Any]
-    uploads: dict[str, tuple[str | None, bytes]] = field(default_factory=dict)  # attach:// keys
+    files: dict[str, InputFile] = field(default_factory=dict)  # uploads, by attach:// name
+
+    def upload(self, reference: str) -> bytes:
+        """The bytes of an uploaded file a parameter refers to (`attach://…`)."""
+        file = self.files[reference.removeprefix("attach://")]
+        assert isinstance(file, BufferedInputFile), type(file)
+        return file.data
+
+    @property
+    def uploads(self) -> dict[str, tuple[str | None, bytes]]:
+        """Every uploaded in-memory file: its name and bytes, by attach:// name."""
+        return {
+            key: (file.filename, file.data)
+            for key, file in self.files.items()
+            if isinstance(file, BufferedInputFile)
+        }
 
     @property
     def chat_id(self) -> int | None:
@@ -175,12 +190,7 @@ class FakeTelegram(BaseSession):
             )
             if value is not None:
                 params[key] = value
-        call = Call(name, params)
-        call.uploads = {
-            key: (file.filename, file.data)
-            for key, file in files.items()
-            if isinstance(file, BufferedInputFile)
-        }
+        call = Call(name, params, files)
         self.calls.append(call)
         failure = self._take_failure(call)
         if failure is not None:

@@ -2,6 +2,7 @@
 
 About 30 messages a second per bot, a short burst then about one a second per private chat,
 20 a minute per group; calls that post nothing (reactions, callback answers) are not counted.
+With `edit_interval`, editing one message again sooner than that is refused too.
 Time is the event loop's, so with tests.virtual_time no test waits in real time.
 """
 
@@ -26,12 +27,15 @@ class LimitedTelegram(FakeTelegram):
         private_burst: int = 3,
         group_per_minute: int = 20,
         latency: float = 0.0,
+        edit_interval: float = 0.0,
     ) -> None:
         super().__init__()
         self.per_second = per_second
         self.private_burst = private_burst
         self.group_per_minute = group_per_minute
         self.latency = latency
+        self.edit_interval = edit_interval
+        self.edited: dict[tuple[int, int], float] = {}  # (chat, message): last edit taken
         self.window: deque[float] = deque()
         self.private: dict[int, tuple[float, float]] = {}  # chat: (tokens, at)
         self.groups: dict[int, deque[float]] = {}
@@ -60,6 +64,9 @@ class LimitedTelegram(FakeTelegram):
         wait = self._wait(chat, now) if creates_message(name) and chat is not None else 0.0
         if chat is not None:
             wait = max(wait, self.flooded_until.get(chat, 0.0) - now)
+        edit = self._edit_key(name, chat, method)
+        if edit is not None and edit in self.edited:
+            wait = max(wait, self.edited[edit] + self.edit_interval - now)
         if wait > 0:
             self.too_many += 1
             retry = max(1, math.ceil(wait))
@@ -74,10 +81,20 @@ class LimitedTelegram(FakeTelegram):
             self._take(chat, now)
             self.delivered[chat] += 1
         result = await super().make_request(bot, method, timeout)
+        if edit is not None:
+            self.edited[edit] = now
         self.accepted.append((now, self.calls[-1]))
         if chat is not None:
             self.accepted_count[chat] += 1
         return result
+
+    def _edit_key(
+        self, name: str, chat: int | None, method: TelegramMethod[TelegramType]
+    ) -> tuple[int, int] | None:
+        message = getattr(method, "message_id", None)
+        if not self.edit_interval or not name.startswith("edit") or chat is None:
+            return None
+        return (chat, message) if isinstance(message, int) else None
 
     def accepted_to(self, chat_id: int, after: float = 0.0) -> list[tuple[float, Call]]:
         return [(t, c) for t, c in self.accepted if c.chat_id == chat_id and t >= after]

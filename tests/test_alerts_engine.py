@@ -139,7 +139,7 @@ async def test_everyone_gets_their_language_once_and_the_report_counts_it(
         }[by_language[chat_id]]
         assert expected in text
     assert all(r.status == DeliveryStatus.SENT for r in await rows(session_factory))
-    report = api.last("sendMessage", COORDINATORS).text
+    report = api.last(chat_id=COORDINATORS).text
     assert "Recipients: 8" in report and "Sent: 8" in report
     assert "Got the default language (theirs was missing): 2" in report
 
@@ -213,7 +213,7 @@ async def test_a_crash_mid_way_sends_nobody_a_second_copy(
     unknown = [r for r in final if r.status == DeliveryStatus.UNKNOWN]
     assert len(unknown) == interrupted >= 1
     assert len(final) == len(people)
-    report = restarted_api.last("sendMessage", COORDINATORS).text
+    report = restarted_api.last(chat_id=COORDINATORS).text
     sent_rows = len([r for r in final if r.status == DeliveryStatus.SENT])
     assert f"Sent: {sent_rows}" in report and f"Unknown (interrupted): {len(unknown)}" in report
 
@@ -322,7 +322,7 @@ async def test_blocked_citizens_are_marked_and_counted(
 
     await broadcaster(api, session_factory, i18n, network, clock).run()
 
-    assert "Blocked the bot: 1" in api.last("sendMessage", COORDINATORS).text
+    assert "Blocked the bot: 1" in api.last(chat_id=COORDINATORS).text
     async with session_factory() as session:
         citizen = await session.get(Citizen, people[1].id)
         assert citizen is not None and citizen.blocked_bot

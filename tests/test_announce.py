@@ -124,7 +124,7 @@ async def test_a_three_language_urgent_alert_reaches_subscribers_with_a_report(
     assert "Burglary wave in the centre" in tg.api.last("sendMessage", alice.id).text
     assert "Inbraakgolf" in tg.api.last("sendMessage", bram.id).text
     assert "موجة سرقات" in tg.api.last("sendMessage", layla.id).text
-    report_text = tg.api.last("sendMessage", COORDINATORS).text
+    report_text = tg.api.last(chat_id=COORDINATORS).text  # the live report, edited
     assert "Recipients: 3" in report_text and "Sent: 3" in report_text
 
 

@@ -240,8 +240,10 @@ async def test_command_menus_per_language_and_for_staff_chats(
     }
     assert set(chats) == {CENTRAL, EAST, PARTNER, COORDINATORS}
     staff = [command["command"] for command in chats[CENTRAL].params["commands"]]
-    assert {"take", "close", "transfer", "refer", "history"} <= set(staff)
+    assert {"take", "close", "transfer", "refer", "history", "stats"} <= set(staff)
     partner = [command["command"] for command in chats[PARTNER].params["commands"]]
-    assert partner == ["whereami"]
+    assert partner == ["stats", "whereami"]
     coordinators = [command["command"] for command in chats[COORDINATORS].params["commands"]]
-    assert {"announce", "announcements", "cancel_announcement", "whereami"} <= set(coordinators)
+    assert {"announce", "announcements", "cancel_announcement", "stats", "report"} <= set(
+        coordinators
+    )

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from bot.telegram.pacing import Limits, Pacer
+from tests.virtual_time import run_virtual
 
 GROUP = -100123
 OTHER_GROUP = -100456
@@ -118,3 +119,23 @@ async def test_the_maps_forget_chats_once_their_limits_are_full_again(
     pacer.prune()
 
     assert pacer.tracked_chats == 0
+
+
+def test_a_reply_waiting_for_its_full_group_does_not_hold_up_broadcasts() -> None:
+    async def scenario() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        pacer = Pacer(Limits(per_second=30), clock=loop.time)
+        for _ in range(20):
+            await pacer.acquire(GROUP, broadcast=False)
+        start = loop.time()
+        waiting = asyncio.create_task(pacer.acquire(GROUP, broadcast=False))
+        await asyncio.sleep(0)  # the reply now waits for the group's minute
+        for chat in range(30):
+            await pacer.acquire(1000 + chat, broadcast=True)
+        broadcasts = loop.time() - start
+        await waiting
+        return broadcasts, loop.time() - start
+
+    broadcasts, reply = run_virtual(scenario)
+    assert broadcasts < 1.5  # 30 alerts at 30 a second, not after the group's minute
+    assert reply == pytest.approx(60, abs=1)

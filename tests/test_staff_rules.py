@@ -227,3 +227,10 @@ async def test_a_rejected_alert_is_never_sent(
 
     assert (await announcement(session_factory)).status == AnnouncementStatus.CANCELLED
     assert not any("Test alert" in c.text for c in tg.api.sent(chat_id=alice.id))
+
+
+async def test_statistics_are_for_staff_only(tg: Harness, officer: User) -> None:
+    await tg.staff(CENTRAL, None, officer, "/stats")
+
+    assert tg.api.sent("sendMediaGroup", CENTRAL) == []
+    assert tg.api.sent("sendDocument", CENTRAL) == []

@@ -30,6 +30,16 @@ from bot.workflows.anonymous import SCRUBBED_FILE, ScrubbedFiles
 from bot.workflows.broadcaster import ALERT, AlertComposer, AlertDelivered
 from bot.workflows.desks import PARTNER_TOPIC, PartnerTopics
 from bot.workflows.effects import case_effects
+from bot.workflows.insights import REPORT, STATS, ReportComposer, StatsComposer
+from bot.workflows.progress import (
+    EDITED,
+    POSTED,
+    PROGRESS,
+    ProgressComposer,
+    ProgressEdited,
+    ProgressPosted,
+    WithProgress,
+)
 from bot.workflows.relay import OPEN_TOPIC, REFRESH_CARD
 from bot.workflows.topics import TopicKeeper, nothing
 from bot.workflows.whereami import WHEREAMI, WhereAmI
@@ -81,7 +91,10 @@ def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> 
     """The outbox's courier with every effect and composer the workflows define."""
     topics = TopicKeeper(services.session_factory, services.i18n, services.network)
     effects = case_effects(services.i18n, services.network, services.clock)
-    effects[ALERT] = AlertDelivered(services.clock)
+    effects[ALERT] = WithProgress(AlertDelivered(services.clock), services.clock)
+    effects[POSTED] = ProgressPosted(services.clock)
+    effects[EDITED] = ProgressEdited(services.clock)
+    reads = (services.session_factory, services.i18n, services.network, services.clock)
     return Courier(
         bot,
         services.session_factory,
@@ -97,6 +110,9 @@ def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> 
             ),
             WHEREAMI: WhereAmI(services.i18n, services.network, bot.id),
             SCRUBBED_FILE: ScrubbedFiles(bot),
+            STATS: StatsComposer(*reads),
+            REPORT: ReportComposer(*reads),
+            PROGRESS: ProgressComposer(*reads),
         },
         topics=topics,
     )

@@ -24,6 +24,7 @@ CITIZEN_COMMANDS = (
     ("cancel", N_("Cancel the report you are writing")),
     ("help", N_("How Beatline works")),
 )
+STATS = ("stats", N_("Figures and charts: /stats, /stats 2026-11, /stats <first day> <last day>"))
 STAFF_COMMANDS = (
     ("take", N_("Handle this case yourself")),
     ("close", N_("Close the case: /close <outcome for the citizen>")),
@@ -33,15 +34,18 @@ STAFF_COMMANDS = (
     ("history", N_("Show what staff did on this case")),
     ("ban", N_("Stop the reporter from opening new cases")),
     ("unban", N_("Allow the reporter to open cases again")),
+    STATS,
     ("whereami", N_("Show this chat's id and topic settings")),
 )
 WHEREAMI = ("whereami", N_("Show this chat's id and topic settings"))
 # Partners answer residents in their referral topics; the police's case commands are not theirs.
-PARTNER_COMMANDS = (WHEREAMI,)
+PARTNER_COMMANDS = (STATS, WHEREAMI)
 COORDINATOR_COMMANDS = (
     ("announce", N_("Compose an alert for residents")),
     ("announcements", N_("Recent and scheduled alerts")),
     ("cancel_announcement", N_("Cancel a scheduled alert: /cancel_announcement <number>")),
+    STATS,
+    ("report", N_("The public monthly report as a PDF: /report 2026-11")),
     WHEREAMI,
 )
 

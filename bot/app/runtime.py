@@ -34,6 +34,7 @@ from bot.telegram.courier import Courier
 from bot.ui.i18n import LOCALES_DIR, create_i18n
 from bot.workflows.broadcaster import Broadcaster
 from bot.workflows.open311 import Open311Worker
+from bot.workflows.pulse import PulseAsker
 from bot.workflows.response_times import check_response_times
 from storage import migrate
 from storage.db import create_engine, create_session_factory
@@ -139,7 +140,12 @@ def _timers(bot: Bot, services: Services, courier: Courier, database_url: str) -
     async def read_admins() -> None:
         await services.admins.refresh(bot, network.admin_ruled_chats)
 
+    asker = PulseAsker(
+        bot, services.session_factory, services.i18n, network, services.clock, courier.wake
+    )
     scheduler.add_job(sender.run, "interval", seconds=15, max_instances=1, coalesce=True)
+    # The trust pulse: who is due is read from the database, so a restart repeats nothing.
+    scheduler.add_job(asker.run, "interval", minutes=10, max_instances=1, coalesce=True)
     scheduler.add_job(read_admins, "interval", minutes=5, max_instances=1, coalesce=True)
     scheduler.add_job(response_times, "interval", minutes=1, max_instances=1, coalesce=True)
     scheduler.add_job(forget_old_updates, "interval", hours=1, max_instances=1, coalesce=True)

@@ -74,6 +74,11 @@ def _parse(span: str) -> tuple[int, int]:
     return h1 * 60 + m1, h2 * 60 + m2
 
 
+def span_times(span: str) -> tuple[time, time | None]:
+    """ "08:00-17:00" as local times (None as the end means midnight); ValueError if invalid."""
+    return _as_times(span)
+
+
 def _as_times(span: str) -> tuple[time, time | None]:
     start, end = _parse(span)
     return time(start // 60, start % 60), None if end == 24 * 60 else time(end // 60, end % 60)

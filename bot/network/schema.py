@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from bot.network.base import Code, LanguageCode, Named, NetworkError, Strict
 from bot.network.duty import DutyHours
 from bot.network.geometry import Point, centroid, contains, distance_km
+from bot.network.pulse import Pulse
 from bot.network.safety import Approvals, Emergency, Limits, Staff
 from bot.network.standards import Cap, CapCategory, Open311
 
@@ -174,6 +175,7 @@ class Network(Strict):
     coordinators_chat_id: int | None = None
     coordinators_staff: Staff = Field(default_factory=Staff)
     approvals: Approvals = Field(default_factory=Approvals)
+    pulse: Pulse = Field(default_factory=Pulse)
     languages: tuple[LanguageCode, ...] = DEFAULT_LANGUAGES
     emergency: Emergency = Field(default_factory=Emergency)
     limits: Limits = Field(default_factory=Limits)

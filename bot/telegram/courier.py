@@ -293,11 +293,13 @@ class Courier:
         return max(0.0, min(self.poll_seconds, (soonest - self.clock.now()).total_seconds()))
 
     async def _schedule(self) -> int:
+        now = self.clock.now()
+        # Forget deferrals that are over even when every lane is busy: a past one would make
+        # `_sleep_seconds` zero, and `run` would spin until a lane finished.
+        self._deferred = {lane: t for lane, t in self._deferred.items() if t > now}
         free = self.max_lanes - len(self._active)
         if free <= 0 or self._stopping:
             return 0
-        now = self.clock.now()
-        self._deferred = {lane: t for lane, t in self._deferred.items() if t > now}
         skip = set(self._active) | set(self._deferred)
         async with self.session_factory() as session:
             lanes = await Outboxes(session).due_lanes(now, skip, free)

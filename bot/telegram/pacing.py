@@ -111,23 +111,29 @@ class Pacer:
         Reserving happens without an await after the last check, so concurrent lanes never
         take the same slot.
         """
-        if not broadcast:
-            self._interactive_waiting += 1
+        ahead = False  # counted among the interactive calls waiting for a bot-wide slot
         try:
             while True:
                 now = self.clock()
-                wait = self.chat_delay(chat_id) if message else self.paused(chat_id)
+                chat_wait = self.chat_delay(chat_id) if message else self.paused(chat_id)
+                wait = chat_wait
                 if message and not self.limits.unlimited:
                     wait = max(wait, self._next_slot - now)
                     if broadcast and self._interactive_waiting and wait <= 0:
                         wait = 1.0 / self.limits.per_second  # the interactive one goes first
+                # Broadcasts give way only to an interactive call that waits for the bot-wide
+                # rate, not to one that waits for its own chat (a group's minute, a flood wait).
+                wants_slot = not broadcast and message and chat_wait <= 0
+                if wants_slot != ahead:
+                    self._interactive_waiting += 1 if wants_slot else -1
+                    ahead = wants_slot
                 if wait <= 0:
                     if message:
                         self._reserve(chat_id, now)
                     return
                 await self.sleep(wait)
         finally:
-            if not broadcast:
+            if ahead:
                 self._interactive_waiting -= 1
 
     def flood(self, chat_id: int, retry_after: float) -> None:

@@ -32,7 +32,7 @@ def n_(singular: str, plural: str, count: int) -> str:
     return str(_(singular, plural, count))
 
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 
 # Endonyms shown on the language buttons; only languages with a compiled catalog are offered.
 LANGUAGE_NAMES: dict[str, str] = {

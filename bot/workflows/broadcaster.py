@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 
 from aiogram import Bot
-from aiogram.methods import SendMessage
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,6 +25,7 @@ from bot.telegram.outbox import Outbox
 from bot.ui.alerts import alert_message
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt
+from bot.workflows import progress
 from storage.alerts import Announcements, Deliveries, Occurrences
 from storage.models import Citizen, Occurrence, OutboxMessage
 
@@ -54,6 +54,7 @@ class Broadcaster:
     async def run(self) -> None:
         """One tick: claim due announcements and queue their alerts; report what is done."""
         async with self.session_factory() as session:
+            outbox = Outbox(session, self.bot, self.clock)
             claimed = await engine.claim_due(
                 session,
                 self.clock.now(),
@@ -63,6 +64,9 @@ class Broadcaster:
             )
             for occurrence in claimed:
                 await engine.queue_alerts(session, occurrence, self.clock.now())
+                await progress.start(
+                    session, outbox, self.i18n, self.network, occurrence, self.clock.now()
+                )
             await session.commit()
         if claimed:
             self.wake()
@@ -79,13 +83,17 @@ class Broadcaster:
                 if announcement is not None and announcement.next_run_at is None:
                     announcement.status = AnnouncementStatus.DONE
                 summary = await engine.report(session, occurrence)
-                self._post_report(outbox, occurrence, summary)
+                await self._post_report(session, outbox, occurrence, summary)
             await session.commit()
         if outbox.written:
             self.wake()
 
-    def _post_report(
-        self, outbox: Outbox, occurrence: Occurrence, summary: engine.DeliveryReport
+    async def _post_report(
+        self,
+        session: AsyncSession,
+        outbox: Outbox,
+        occurrence: Occurrence,
+        summary: engine.DeliveryReport,
     ) -> None:
         chat = self.network.coordinators_chat_id
         if chat is None:
@@ -116,7 +124,9 @@ class Broadcaster:
                     not_useful=summary.not_useful,
                 ),
             ]
-        outbox.send(SendMessage(chat_id=chat, text="\n".join(lines)))
+        # The live progress message becomes the report (or it is sent, if there is none).
+        text = "\n".join(lines)
+        await progress.finish(session, outbox, occurrence.id, chat, text, self.clock.now())
 
 
 class AlertComposer:

@@ -1,7 +1,8 @@
 """Statistics end to end: read the figures (read-only), then draw them off the event loop.
 
-A /stats handler calls `stats_report`; `/report` and `python -m bot report` call
-`public_report`. Neither sends anything: the caller decides where the result goes.
+`python -m bot report` calls `public_report`; tests call both. Neither sends anything: the
+caller decides where the result goes. In Telegram, /stats and /report go through the outbox
+(bot.workflows.insights), which closes its session before drawing.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import _
+from bot.ui.pulse import pulse_explained, pulse_toggle
 from bot.ui.texts import MENU_ALERTS, fmt
 from handlers.filters import Consented, MenuButton
 from storage.models import Citizen
@@ -35,6 +36,7 @@ class SubCb(CallbackData, prefix="sub"):
 class AlertsAction(StrEnum):
     STOP_ALL = "stop"
     QUIET = "quiet"
+    PULSE = "pulse"
 
 
 class AlertsCb(CallbackData, prefix="alerts"):
@@ -51,6 +53,7 @@ def create_router() -> Router:
     router.callback_query.register(cb_toggle, SubCb.filter())
     router.callback_query.register(cb_stop_all, AlertsCb.filter(F.action == AlertsAction.STOP_ALL))
     router.callback_query.register(cb_quiet, AlertsCb.filter(F.action == AlertsAction.QUIET))
+    router.callback_query.register(cb_pulse, AlertsCb.filter(F.action == AlertsAction.PULSE))
     router.callback_query.register(
         cb_alert_feedback, keyboards.AlertCb.filter(F.action.in_({"useful", "not_useful"}))
     )
@@ -74,6 +77,8 @@ def _keyboard(
             )
     quiet = _("🌙 Quiet hours: off") if citizen.quiet_start else _("🌙 Quiet hours: on")
     builder.button(text=quiet, callback_data=AlertsCb(action=AlertsAction.QUIET))
+    pulse_on = bool(chosen.get(SubscriptionKind.PULSE))
+    builder.button(text=pulse_toggle(pulse_on), callback_data=AlertsCb(action=AlertsAction.PULSE))
     builder.button(text=_("Stop all alerts"), callback_data=AlertsCb(action=AlertsAction.STOP_ALL))
     builder.adjust(2)
     return builder.as_markup()
@@ -182,6 +187,23 @@ async def cb_quiet(
     await _refresh(outbox, query, session, citizen, network, i18n)
 
 
+async def cb_pulse(
+    query: CallbackQuery,
+    outbox: Outbox,
+    session: AsyncSession,
+    citizen: Citizen,
+    network: Network,
+    i18n: I18n,
+    clock: Clock,
+) -> None:
+    """The trust pulse's question, on or off (off by default)."""
+    kind = SubscriptionKind.PULSE
+    on = await subscriptions.toggle(session, citizen, kind, kind, clock.now())
+    await _refresh(
+        outbox, query, session, citizen, network, i18n, pulse_explained() if on else None
+    )
+
+
 async def _refresh(
     outbox: Outbox,
     query: CallbackQuery,
@@ -189,9 +211,10 @@ async def _refresh(
     citizen: Citizen,
     network: Network,
     i18n: I18n,
+    note: str | None = None,
 ) -> None:
     text, markup = await _show(session, citizen, network, i18n.current_locale)
-    outbox.answer(query.answer())
+    outbox.answer(query.answer(note, show_alert=True) if note else query.answer())
     if isinstance(query.message, Message):
         outbox.send(query.message.edit_text(text, reply_markup=markup))
 
