@@ -157,7 +157,7 @@ async def relay_from_citizen(
         )
         if language:
             languages.append(language)
-    relay.to_topic(case, messages, records)
+    relay.to_topic(case, messages, records, react_to=True)
     if detector is not None and any(detector.matches(m.text or m.caption) for m in messages):
         await escalate(relay, case)
     off_duty_notice(relay, case, citizen, now)

@@ -91,6 +91,9 @@ class ToDesk:
         message_ids: list[int],
     ) -> None:
         await _map_copies(session, _data(row).get("records", []), chat_id, message_ids)
+        react = _data(row).get("react")
+        if react:  # the resident sees their follow-up reached the desk
+            _react(outbox, int(react[0]), int(react[1]), DELIVERED)
 
     async def failed(
         self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
