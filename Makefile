@@ -52,7 +52,7 @@ extract: install
 		--project=Beatline --copyright-holder=Beatline -o locales/messages.pot .
 	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages \
 		--ignore-obsolete --no-fuzzy-matching
-	$(PY) -c 'from pathlib import Path; from bot.i18n import fill_source_catalog as f; \
+	$(PY) -c 'from pathlib import Path; from bot.ui.i18n import fill_source_catalog as f; \
 		print(f(Path("locales/en/LC_MESSAGES/messages.po")), "English entries filled")'
 
 clean:
