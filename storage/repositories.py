@@ -307,6 +307,15 @@ class CaseMessages:
         )
         return (await self.session.scalars(query)).all()
 
+    async def last_answer_at(self, case_id: int) -> datetime | None:
+        """When staff (police or a partner) last wrote to the resident in the case."""
+        found: datetime | None = await self.session.scalar(
+            select(func.max(CaseMessage.created_at)).where(
+                CaseMessage.case_id == case_id, CaseMessage.direction == Direction.STAFF
+            )
+        )
+        return found
+
     async def of_case(self, case_id: int) -> Sequence[CaseMessage]:
         return (
             await self.session.scalars(

@@ -252,10 +252,57 @@ async def test_my_cases_and_status_show_only_own_cases(
     assert "No case BL-26-00002 was found" in tg.api.last("sendMessage", alice.id).text
 
 
-async def test_status_without_reference_explains_usage(tg: Harness, alice: User) -> None:
+async def test_status_without_an_open_case_points_to_my_cases(tg: Harness, alice: User) -> None:
     await onboard(tg, alice)
     await tg.send(alice, "/status")
-    assert "/status BL-26-00042" in tg.api.last("sendMessage", alice.id).text
+    assert "You have no open reports" in tg.api.last("sendMessage", alice.id).text
+
+
+async def test_status_alone_shows_the_one_open_case_with_its_desk_and_last_answer(
+    tg: Harness,
+    alice: User,
+    officer: User,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    await tg.send(alice, "/status")
+    status = tg.api.last("sendMessage", alice.id).text
+    assert "BL-26-00001" in status and "Handled by: Central desk" in status
+    assert "No answer yet" in status
+
+    async with session_factory() as session:
+        case = (await session.scalars(select(Case))).one()
+    await tg.staff(CENTRAL, case.thread_id, officer, "We are on our way.")
+    await tg.send(alice, "/status")
+    assert "Last answer: " in tg.api.last("sendMessage", alice.id).text
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/close Patrol found <nobody>.")
+    await tg.send(alice, "/status")  # closed: no open case left to show by itself
+    assert "You have no open reports" in tg.api.last("sendMessage", alice.id).text
+    await tg.send(alice, "/status BL-26-00001")
+    closed = tg.api.last("sendMessage", alice.id).text
+    assert "Outcome: Patrol found &lt;nobody&gt;." in closed
+
+
+async def test_status_alone_with_several_open_cases_lists_them(tg: Harness, alice: User) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    await report(tg, alice, "Loud music every night.", category="nuisance")
+    await tg.send(alice, "/status")
+    listing = tg.api.last("sendMessage", alice.id).text
+    assert "several open reports" in listing
+    assert "BL-26-00001" in listing and "BL-26-00002" in listing
+
+
+async def test_help_lists_alerts_quiet_hours_and_the_data_commands(
+    tg: Harness, alice: User
+) -> None:
+    await onboard(tg, alice)
+    await tg.send(alice, "❓ Help")
+    help_text = tg.api.last("sendMessage", alice.id).text
+    for mentioned in ("🔔 Alerts", "/quiet 22-7", "/mydata", "/forget", "112"):
+        assert mentioned in help_text
 
 
 async def test_blocked_citizen_is_reported_in_the_topic(

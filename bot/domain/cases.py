@@ -114,6 +114,11 @@ async def open_cases(session: AsyncSession, citizen: Citizen) -> Sequence[Case]:
     return await Cases(session).of_citizen(citizen.id, open_only=True)
 
 
+async def last_answer_at(session: AsyncSession, case: Case) -> datetime | None:
+    """When the police or a partner last wrote to the resident in `case`."""
+    return await CaseMessages(session).last_answer_at(case.id)
+
+
 async def case_replied_to(
     session: AsyncSession, citizen: Citizen, chat_id: int, message_id: int
 ) -> Case | None:

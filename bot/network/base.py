@@ -37,7 +37,11 @@ class Named(Strict):
         return value
 
     def name(self, language: str, fallback: str) -> str:
-        """The name in `language`, else in `fallback`, else any name there is."""
+        """The name in `language`, else in English (the language most residents of another
+        language read), else in `fallback` (the network's default), else any name there is."""
         return (
-            self.names.get(language) or self.names.get(fallback) or next(iter(self.names.values()))
+            self.names.get(language)
+            or self.names.get("en")
+            or self.names.get(fallback)
+            or next(iter(self.names.values()))
         )
