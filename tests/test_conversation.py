@@ -42,7 +42,7 @@ async def test_staff_reply_reaches_the_citizen_with_the_reference(
     [delivered] = tg.api.sent(chat_id=alice.id)
     assert delivered.method == "sendMessage"
     assert delivered.text == (
-        "<b>BL-26-00001</b>\nThanks, we &lt;will&gt; send a patrol &amp; call you."
+        "<b>👮 Police</b> · BL-26-00001\nThanks, we &lt;will&gt; send a patrol &amp; call you."
     )
     assert "Officer" not in delivered.text and "agent_k" not in delivered.text
     [case] = await cases(session_factory)
@@ -70,7 +70,7 @@ async def test_staff_photo_is_copied_with_the_reference_as_caption(
     [copy] = tg.api.sent("copyMessage", alice.id)
     assert copy.params["from_chat_id"] == CENTRAL
     assert copy.params["message_id"] == update.message.message_id  # type: ignore[union-attr]
-    assert copy.params["caption"] == "<b>BL-26-00001</b>\nIs this the car?"
+    assert copy.params["caption"] == "<b>👮 Police</b> · BL-26-00001\nIs this the car?"
     assert not tg.api.sent("forwardMessage")
     stored = (await messages(session_factory))[-1]
     assert (stored.direction, stored.kind, stored.file_id) == (Direction.STAFF, "photo", "ph")

@@ -202,7 +202,7 @@ async def test_referral_needs_consent_and_partner_sees_no_personal_data(
 
     [delivered] = tg.api.sent("sendMessage", alice.id)
     assert delivered.text == (
-        "<b>Housing corporation via Beatline</b> · BL-26-00001\nWe will send a locksmith tomorrow."
+        "<b>🏢 Housing corporation via Beatline</b> · BL-26-00001\nWe will send a locksmith tomorrow."
     )
     assert tg.api.last("setMessageReaction", PARTNER).params["reaction"][0]["emoji"] == "👍"
 
@@ -452,7 +452,7 @@ async def test_a_partners_album_reaches_the_citizen_whole(
 
     to_citizen = tg.api.sent(chat_id=alice.id)
     assert [c.method for c in to_citizen] == ["sendMessage", "copyMessages"]
-    assert to_citizen[0].text == "<b>Housing corporation via Beatline</b> · BL-26-00001"
+    assert to_citizen[0].text == "<b>🏢 Housing corporation via Beatline</b> · BL-26-00001"
     assert to_citizen[1].params["message_ids"] == [u.message.message_id for u in album]  # type: ignore[union-attr]
 
 

@@ -212,9 +212,9 @@ class PartnerTopics:
 
 
 def partner_header(relay: Relay, case: Case, citizen: Citizen, partner: Desk) -> str:
-    """What heads a partner's message to the citizen: "<partner> via Beatline · <ref>"."""
+    """What heads a partner's message to the citizen: "🏢 <partner> via Beatline · <ref>"."""
     language = citizen.language or relay.i18n.default_locale
     name = partner.name(language, relay.network.default_language)
     with relay.i18n.use_locale(language):
         header = _("{partner} via Beatline").format(partner=name)
-    return f"<b>{quote(header)}</b> · {quote(case.ref)}"
+    return f"<b>🏢 {quote(header)}</b> · {quote(case.ref)}"

@@ -38,7 +38,7 @@ from bot.domain.language.identifier import LanguageIdentifier
 from bot.kinds import Privacy
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
-from bot.ui.i18n import speaking
+from bot.ui.i18n import _, speaking
 from bot.ui.texts import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, quote, split_text
 from bot.workflows.anonymous import Composed, Outgoing, resend_all
 from storage.models import Case, CaseMessage, Citizen, OutboxMessage
@@ -226,8 +226,9 @@ class Relay:
         records: Sequence[CaseMessage],
         header: str | None = None,
     ) -> None:
-        """Deliver staff messages to the citizen as the bot, headed by the case reference."""
-        header = header or f"<b>{quote(case.ref)}</b>"
+        """Deliver staff messages to the citizen as the bot, headed by who speaks (the police,
+        never an officer's name, or a partner) and the case reference."""
+        header = header or self.police_header(case, citizen)
         source = messages[0]
         data = {
             "records": [r.id for r in records],
@@ -261,6 +262,12 @@ class Relay:
                 effect=TO_CITIZEN if index == carrier else TO_RESIDENT,
                 data=data if index == carrier else {"citizen_id": citizen.id},
             )
+
+    def police_header(self, case: Case, citizen: Citizen) -> str:
+        """ "👮 Police · BL-26-00001" in the resident's language."""
+        with self.i18n.use_locale(citizen.language or self.i18n.default_locale):
+            label = _("👮 Police")
+        return f"<b>{quote(label)}</b> · {quote(case.ref)}"
 
     def tell_citizen(
         self,
