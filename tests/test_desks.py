@@ -53,10 +53,14 @@ async def test_transfer_moves_the_case_with_its_history(
     assert case.thread_id is not None
     assert tg.api.last("createForumTopic", EAST)
     assert "BL-26-00001" in tg.api.sent("sendMessage", EAST)[0].text  # the card again
-    [history] = tg.api.sent("copyMessages", EAST)
-    assert history.params["from_chat_id"] == CENTRAL
-    assert len(history.params["message_ids"]) == 3  # photo copy, officer reply, internal note
-    assert history.thread_id == case.thread_id
+    resident_part, officer_part = tg.api.sent("copyMessages", EAST)
+    assert {resident_part.params["from_chat_id"], officer_part.params["from_chat_id"]} == {CENTRAL}
+    assert len(resident_part.params["message_ids"]) == 1  # the photo copy, headed "👤 Resident"
+    assert len(officer_part.params["message_ids"]) == 2  # the officer's reply and note
+    assert {resident_part.thread_id, officer_part.thread_id} == {case.thread_id}
+    # Copies lose their author, so the officer's run is headed with the name.
+    [label] = [c for c in tg.api.sent("sendMessage", EAST) if c.text.startswith("👮")]
+    assert label.text == f"👮 {officer.full_name}" and label.thread_id == case.thread_id
     closing = [c for c in tg.api.sent("sendMessage", CENTRAL) if c.thread_id == old.thread_id]
     assert "Transferred to Team East" in closing[-1].text
     assert tg.api.last("closeForumTopic", CENTRAL).thread_id == old.thread_id
@@ -66,7 +70,7 @@ async def test_transfer_moves_the_case_with_its_history(
 
     tg.api.clear()
     await tg.send(alice, "any news?")
-    assert tg.api.last("copyMessage").chat_id == EAST
+    assert tg.api.last("sendMessage", EAST).text == "👤 Resident Alice\nany news?"
 
 
 async def test_transfer_without_a_police_desk_offers_the_desks_as_buttons(
@@ -80,6 +84,7 @@ async def test_transfer_without_a_police_desk_offers_the_desks_as_buttons(
 
     offer = tg.api.last("sendMessage", CENTRAL)
     assert offer.text.startswith("Transfer to which desk?") and offer.buttons == ["Team East"]
+    assert "(/transfer &lt;desk&gt; &lt;reason&gt; also works)" in offer.text  # valid HTML
     assert (await the_case(session_factory)).desk == "central"
 
     await tg.feed(
@@ -202,7 +207,8 @@ async def test_referral_needs_consent_and_partner_sees_no_personal_data(
 
     [delivered] = tg.api.sent("sendMessage", alice.id)
     assert delivered.text == (
-        "<b>🏢 Housing corporation via Beatline</b> · BL-26-00001\nWe will send a locksmith tomorrow."
+        "<b>🏢 Housing corporation via Beatline</b> · BL-26-00001\n"
+        "We will send a locksmith tomorrow."
     )
     assert tg.api.last("setMessageReaction", PARTNER).params["reaction"][0]["emoji"] == "👍"
 

@@ -133,7 +133,10 @@ async def test_an_officers_edit_corrects_the_copy_and_tells_the_resident(
     quiet = tg.api.last("editMessageText", alice.id)
     assert quiet.text == "<b>👮 Police</b> · BL-26-00001\nWe come at 4 pm"
     told = tg.api.last("sendMessage", alice.id)
-    assert told.text == "✏️ The police corrected a message:\n<b>👮 Police</b> · BL-26-00001\nWe come at 4 pm"
+    assert (
+        told.text
+        == "✏️ The police corrected a message:\n<b>👮 Police</b> · BL-26-00001\nWe come at 4 pm"
+    )
     assert told.params["reply_parameters"]["message_id"] == delivered_id
     assert await versions(session_factory) == ["We come at 4 pm"]
 

@@ -167,7 +167,8 @@ async def test_kinds_that_cannot_be_relayed_get_a_reply_and_nothing_is_lost(
     await tg.send(alice, "but this text goes through")
 
     assert "cannot be passed on" in tg.api.sent("sendMessage", alice.id)[0].text
-    assert len(tg.api.sent("copyMessage", CENTRAL)) == 1
+    [relayed] = tg.api.sent("sendMessage", CENTRAL)
+    assert relayed.text == "👤 Resident Alice\nbut this text goes through"
 
 
 async def test_staff_album_reaches_the_citizen_as_an_album_after_the_reference(
@@ -211,6 +212,6 @@ async def test_citizens_long_caption_reaches_the_topic_as_text(
     await tg.send(alice, None, photo=photo("long"), caption=caption)
 
     [copy] = tg.api.sent("copyMessage", CENTRAL)
-    assert copy.params["caption"] == ""
+    assert copy.params["caption"] == "👤 Resident Alice"  # who sent it; the words follow
     [text] = tg.api.sent("sendMessage", CENTRAL)
     assert (text.thread_id, text.text) == (case.thread_id, caption)

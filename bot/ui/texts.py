@@ -182,6 +182,13 @@ def reporter(case: Case, citizen: Citizen) -> str:
     return quote(citizen.first_name)
 
 
+def resident_label(case: Case, citizen: Citizen) -> str:
+    """Who wrote a relayed message, as the case's privacy tier lets staff see it (escaped):
+    "👤 Resident C-7F3A-91BC-0D2E" for an anonymous case, else with the first name."""
+    name = case.pseudonym if case.privacy == Privacy.ANONYMOUS else citizen.first_name
+    return fmt(_("👤 Resident {name}"), name=name or "?")
+
+
 def staff_names(case: Case, network: Network) -> tuple[str, str]:
     """The case's category and area as staff read them (the network's default language)."""
     language = network.default_language

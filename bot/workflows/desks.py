@@ -58,16 +58,19 @@ async def transfer(
         if reason:
             origin += "\n" + fmt(_("Reason: {reason}"), reason=reason)
     relay.note(case, origin)
-    for start in range(0, len(history), COPY_BATCH):
-        relay.outbox.send(
-            CopyMessages(
-                chat_id=case.staff_chat_id,
-                from_chat_id=old_chat,
-                message_ids=history[start : start + COPY_BATCH],
-            ),
-            case=case,
-            into_topic=True,
-        )
+    for run in history:
+        if run.author is not None:  # copies of staff messages lose their author: say it
+            relay.note(case, fmt("👮 {name}", name=run.author))
+        for start in range(0, len(run.message_ids), COPY_BATCH):
+            relay.outbox.send(
+                CopyMessages(
+                    chat_id=case.staff_chat_id,
+                    from_chat_id=old_chat,
+                    message_ids=run.message_ids[start : start + COPY_BATCH],
+                ),
+                case=case,
+                into_topic=True,
+            )
     if old_thread is not None:
         with relay.staff_language():
             note = fmt(

@@ -39,8 +39,14 @@ from bot.kinds import Privacy
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _, speaking
-from bot.ui.texts import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, quote, split_text
-from bot.workflows.anonymous import Composed, Outgoing, resend_all
+from bot.ui.texts import (
+    TELEGRAM_CAPTION_LIMIT,
+    TELEGRAM_TEXT_LIMIT,
+    quote,
+    resident_label,
+    split_text,
+)
+from bot.workflows.anonymous import Composed, Outgoing, resend, resend_all
 from storage.models import Case, CaseMessage, Citizen, OutboxMessage
 from storage.outbox import Outboxes
 
@@ -150,22 +156,42 @@ class Relay:
     def to_topic(
         self,
         case: Case,
+        citizen: Citizen,
         messages: Sequence[Message],
         records: Sequence[CaseMessage],
         react_to: bool = False,
     ) -> None:
-        """Relay one message or one album into the case topic; `records` get their copies' ids."""
+        """Relay one message or one album into the case topic, headed by who wrote it
+        ("👤 Resident C-7F3A-…" for an anonymous case); `records` get their copies' ids."""
         data: dict[str, Any] = {"records": [r.id for r in records]}
         if react_to:
             data["react"] = [messages[0].chat.id, messages[0].message_id]
-        outgoing: list[Outgoing] = (
-            resend_all(case.staff_chat_id, messages, case.ref)
-            if case.privacy == Privacy.ANONYMOUS
-            else self._copy(case.staff_chat_id, messages)
-        )
+        with self.staff_language():
+            who = resident_label(case, citizen)
+        chat = case.staff_chat_id
+        [message, *more] = messages
+        outgoing: list[Outgoing]
+        if more or (message.text is None and message.content_type not in CAPTIONED):
+            # Albums, stickers, places: the header goes first, the copies after it.
+            items = (
+                resend_all(chat, messages, case.ref)
+                if case.privacy == Privacy.ANONYMOUS
+                else self._copy(chat, messages)
+            )
+            self._to_topic(case, SendMessage(chat_id=chat, text=who))
+            outgoing = items
+        elif case.privacy == Privacy.ANONYMOUS:
+            outgoing = resend(chat, message, case.ref, header=who)
+        elif message.text is not None:
+            outgoing = [
+                SendMessage(chat_id=chat, text=piece)
+                for piece in split_text(f"{who}\n{message.html_text}")
+            ]
+        else:
+            outgoing = self._copy(chat, messages, who)
         first, *rest = outgoing
-        if len(messages) == 1 and messages[0].text is not None and not rest:
-            data["merge"] = {"head": self._time(messages[0]), "html": messages[0].html_text}
+        if message.text is not None and not more and not rest:
+            data["merge"] = {"head": f"{who} · {self._time(message)}", "html": message.html_text}
         self._to_topic(case, first, effect=TO_DESK, data=data)
         for item in rest:
             self._to_topic(case, item)
