@@ -280,6 +280,13 @@ class CaseMessages:
         )
         return (await self.session.scalars(query)).first()
 
+    async def by_target(self, target_chat_id: int, target_message_id: int) -> CaseMessage | None:
+        query = select(CaseMessage).where(
+            CaseMessage.target_chat_id == target_chat_id,
+            CaseMessage.target_message_id == target_message_id,
+        )
+        return (await self.session.scalars(query)).first()
+
     async def by_source(self, source_chat_id: int, source_message_id: int) -> CaseMessage | None:
         query = select(CaseMessage).where(
             CaseMessage.source_chat_id == source_chat_id,

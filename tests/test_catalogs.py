@@ -60,11 +60,14 @@ def test_catalog_is_complete_and_faithful(path: Path) -> None:
         if not isinstance(message.id, str):
             assert len(strings) == forms, f"{message.id!r} needs {forms} plural forms"
         assert not message.fuzzy, f"fuzzy translation of {message.id!r}"
-        for string in strings:
+        for index, string in enumerate(strings):
             assert string.strip(), f"empty translation of {message.id!r}"
-            assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(string)), (
-                f"placeholders differ in {message.id!r}"
-            )
+            wanted = sorted(PLACEHOLDER.findall(source))
+            found = sorted(PLACEHOLDER.findall(string))
+            if not isinstance(message.id, str) and index < len(strings) - 1:
+                # A form for one number ("one", Arabic's "two") may say it in words instead.
+                wanted = [p for p in wanted if p != "{count}" or "{count}" in found]
+            assert wanted == found, f"placeholders differ in {message.id!r}"
             assert sorted(TAG.findall(source)) == sorted(TAG.findall(string)), (
                 f"markup differs in {message.id!r}"
             )

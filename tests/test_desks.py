@@ -17,7 +17,7 @@ from bot.ui.desk_keyboards import Move, MoveCb
 from bot.ui.keyboards import BanCb, ReferralCb
 from bot.ui.report_wizard import ReportCb, WizardAction
 from bot.workflows.response_times import check_response_times
-from storage.models import Case, Referral
+from storage.models import Case, CaseMessage, Referral
 from tests.conftest import CENTRAL, COORDINATORS, EAST, PARTNER, Harness
 from tests.fakes import FakeClock
 from tests.helpers import onboard, report, send_report
@@ -211,6 +211,41 @@ async def test_referral_needs_consent_and_partner_sees_no_personal_data(
         "We will send a locksmith tomorrow."
     )
     assert tg.api.last("setMessageReaction", PARTNER).params["reaction"][0]["emoji"] == "👍"
+
+
+async def test_a_reply_to_the_partner_reaches_the_partners_topic_and_the_police_see_it(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    partner_worker = User(id=950, is_bot=False, first_name="Petra")
+    await onboard(tg, alice)
+    await report(tg, alice, "Mould and a broken lock at Elm Street 3")
+    case = await the_case(session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
+    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+    ref = await referral(session_factory)
+    await tg.staff(PARTNER, ref.thread_id, partner_worker, "When are you at home?")
+    await tg.staff(CENTRAL, case.thread_id, officer, "Did the partner reach you?")
+    async with session_factory() as session:
+        written = (await session.scalars(select(CaseMessage).order_by(CaseMessage.id))).all()
+    from_partner = next(m for m in written if m.source_chat_id == PARTNER)
+    from_police = [m for m in written if m.source_chat_id == CENTRAL][-1]
+    tg.api.clear()
+
+    await tg.send(alice, "After 6 <pm>", reply_to=from_partner.target_message_id)
+
+    [to_partner] = tg.api.sent("sendMessage", PARTNER)
+    assert (to_partner.thread_id, to_partner.text) == (
+        ref.thread_id,
+        "👤 The resident\nAfter 6 &lt;pm&gt;",
+    )
+    police_topic = [c.text for c in tg.api.sent("sendMessage", CENTRAL, case.thread_id)]
+    assert police_topic[0] == "👤 Resident Alice\nAfter 6 &lt;pm&gt;"
+    assert "The resident answered Housing corporation" in police_topic[1]
+
+    tg.api.clear()
+    await tg.send(alice, "Yes, thanks", reply_to=from_police.target_message_id)
+    assert not tg.api.sent(chat_id=PARTNER)  # an answer to the police stays with the police
+    assert tg.api.sent("sendMessage", CENTRAL)
 
 
 async def test_identified_referral_shares_the_name(

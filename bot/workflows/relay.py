@@ -47,7 +47,7 @@ from bot.ui.texts import (
     split_text,
 )
 from bot.workflows.anonymous import Composed, Outgoing, resend, resend_all
-from storage.models import Case, CaseMessage, Citizen, OutboxMessage
+from storage.models import Case, CaseMessage, Citizen, OutboxMessage, Referral
 from storage.outbox import Outboxes
 
 # What can be carried from a citizen to a desk and back.
@@ -168,33 +168,51 @@ class Relay:
             data["react"] = [messages[0].chat.id, messages[0].message_id]
         with self.staff_language():
             who = resident_label(case, citizen)
-        chat = case.staff_chat_id
+        heading, outgoing = self._headed(case, messages, who, case.staff_chat_id)
+        if heading is not None:
+            self._to_topic(case, heading)
+        first, *rest = outgoing
+        message = messages[0]
+        if message.text is not None and len(messages) == 1 and not rest:
+            data["merge"] = {"head": f"{who} · {self._time(message)}", "html": message.html_text}
+        self._to_topic(case, first, effect=TO_DESK, data=data)
+        for item in rest:
+            self._to_topic(case, item)
+
+    def _headed(
+        self, case: Case, messages: Sequence[Message], who: str, chat: int
+    ) -> tuple[SendMessage | None, list[Outgoing]]:
+        """A resident's message or album for a staff chat, headed by `who`: the header goes in
+        the words where there are any, else first on its own (albums, stickers, places)."""
         [message, *more] = messages
-        outgoing: list[Outgoing]
         if more or (message.text is None and message.content_type not in CAPTIONED):
-            # Albums, stickers, places: the header goes first, the copies after it.
             items = (
                 resend_all(chat, messages, case.ref)
                 if case.privacy == Privacy.ANONYMOUS
                 else self._copy(chat, messages)
             )
-            self._to_topic(case, SendMessage(chat_id=chat, text=who))
-            outgoing = items
-        elif case.privacy == Privacy.ANONYMOUS:
-            outgoing = resend(chat, message, case.ref, header=who)
-        elif message.text is not None:
-            outgoing = [
-                SendMessage(chat_id=chat, text=piece)
-                for piece in split_text(f"{who}\n{message.html_text}")
-            ]
-        else:
-            outgoing = self._copy(chat, messages, who)
-        first, *rest = outgoing
-        if message.text is not None and not more and not rest:
-            data["merge"] = {"head": f"{who} · {self._time(message)}", "html": message.html_text}
-        self._to_topic(case, first, effect=TO_DESK, data=data)
-        for item in rest:
-            self._to_topic(case, item)
+            return SendMessage(chat_id=chat, text=who), items
+        if case.privacy == Privacy.ANONYMOUS:
+            return None, resend(chat, message, case.ref, header=who)
+        if message.text is not None:
+            words = split_text(f"{who}\n{message.html_text}")
+            return None, [SendMessage(chat_id=chat, text=piece) for piece in words]
+        return None, self._copy(chat, messages, who)
+
+    def to_partner(self, case: Case, referral: Referral, messages: Sequence[Message]) -> None:
+        """The resident's answer to a partner, into the partner's topic, headed "👤 The
+        resident" (no name: the partner sees what the referral let them see). A file of an
+        anonymous case stays with the police, and the partner reads that it does."""
+        chat, thread = referral.partner_chat_id, referral.thread_id
+        if chat is None:
+            return
+        with self.staff_language():
+            who = quote(_("👤 The resident"))
+            kept = _("📎 The resident also sent a file; the police have it.")
+        heading, outgoing = self._headed(case, messages, who, chat)
+        for item in [*([heading] if heading else []), *outgoing]:
+            method = SendMessage(chat_id=chat, text=kept) if isinstance(item, Composed) else item
+            self.outbox.send(method.model_copy(update={"message_thread_id": thread}), case=case)
 
     def _to_topic(
         self,
