@@ -1,4 +1,5 @@
-"""Database tables (design.md §3), in portable types so SQLite and PostgreSQL share migrations."""
+"""Database tables (see docs/architecture.md), in portable types so that SQLite and PostgreSQL
+share one set of migrations."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import extras
 from bot.app.cli import main
 from bot.network.base import NetworkError
 from bot.network.schema import load_network, parse_network
@@ -111,6 +112,33 @@ def test_check_config_accepts_a_good_setup(
     out = capsys.readouterr().out
     assert "configuration OK" in out
     assert "central" in out and "police" in out
+
+
+@pytest.mark.parametrize(
+    ("setting", "command", "extra"),
+    [
+        ("DATABASE_URL=postgresql+asyncpg://db/beatline", "check-config", "postgres"),
+        ("REDIS_URL=redis://127.0.0.1:6379/0", "check-config", "redis"),
+        ("", "poster", "posters"),
+    ],
+)
+def test_a_missing_optional_part_names_the_extra_to_install(
+    project_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    command: str,
+    extra: str,
+) -> None:
+    (project_dir / ".env").write_text(f"BOT_TOKEN={BOT_TOKEN}\n{setting}\n")
+    (project_dir / "network.toml").write_text(NETWORK)
+    # As if that package were not installed: the extra's module cannot be found.
+    monkeypatch.setitem(extras.EXTRAS, extra, "beatline_not_installed_here")
+
+    assert main([command, "centre"] if command == "poster" else [command]) == 2
+
+    err = capsys.readouterr().err
+    assert f"pip install 'beatline[{extra}]'" in err and "Traceback" not in err
 
 
 def test_bad_setting_is_reported_by_name(

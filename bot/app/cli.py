@@ -13,6 +13,7 @@ from aiogram.utils.token import TokenValidationError, validate_token
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
+from bot.app import extras
 from bot.app.logs import configure_logging
 from bot.config import Settings
 from bot.network.analysis import analyse
@@ -268,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging(settings.log_level)
+        absent = extras.missing(settings, args.command)
+        if absent is not None:
+            raise ConfigError(absent)
         if args.command in WITH_ARGUMENTS:
             WITH_ARGUMENTS[args.command](settings, args)
         else:
