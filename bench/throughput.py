@@ -1,8 +1,9 @@
 """Follow-up throughput: the full citizen path against a bare aiogram echo, on the fake Bot API.
 
 The full path is Beatline's own Dispatcher (middlewares, database, case lookup, case_message and
-outbox inserts, commit) plus its courier, which delivers every follow-up into the case topic with
-copyMessage and records the copy's id; the clock stops when the last copy is recorded. The
+outbox inserts, commit) plus its courier, which delivers every follow-up into the case topic
+(headed by who wrote it), records the copy's id and puts 👍 on the resident's message; the clock
+stops when the last one is done. The
 baseline is a Dispatcher with one handler that only calls copyMessage. Both get the same private
 text messages, fed one by one through `dp.feed_update`, and the work done is checked afterwards.
 It prints updates per second for both and their ratio (target: full path ≥ 0.20 of the echo).
@@ -205,7 +206,8 @@ async def full_path(url: str, i18n: I18n, messages: int, users: Sequence[User]) 
         await migrate.upgrade(engine)
         services = Services(
             settings=Settings(_env_file=None, bot_token=BOT_TOKEN),
-            network=parse_network(NETWORK),
+            # A throughput test, not a flood: each citizen sends far more than a person would.
+            network=parse_network(NETWORK + "\n[limits]\nfollowups_per_minute = 1000000\n"),
             session_factory=create_session_factory(engine),
             i18n=i18n,
             clock=SystemClock(),
@@ -235,19 +237,22 @@ async def full_path(url: str, i18n: I18n, messages: int, users: Sequence[User]) 
         run = Run(len(batch), time.perf_counter() - started)
         mapped = await mapped_rows(engine) - mapped_before
 
-        copies = api.sent("copyMessage", CENTRAL)
+        # Each follow-up: its words into the topic under "👤 Resident …", then 👍 on the original.
+        copies = api.sent("sendMessage", CENTRAL)
         into_topics = [call for call in copies if call.thread_id is not None]
-        others = sorted({call.method for call in api.calls} - {"copyMessage"})
+        reactions = api.sent("setMessageReaction")
+        others = sorted({call.method for call in api.calls} - {"sendMessage", "setMessageReaction"})
         added = await citizen_rows(engine) - rows_before
     finally:
         await api.close()
         await engine.dispose()
-    if len(into_topics) != messages or others or added != messages or mapped != added:
+    wrong = len(into_topics) != messages or len(reactions) != messages or others
+    if wrong or added != messages or mapped != added:
         msg = (
-            f"full path: {len(into_topics)} copyMessage into a topic (of {len(copies)}), "
-            f"other calls {others or 'none'}, {added} new citizen rows in case_message "
-            f"({mapped} with their copy's id); expected {messages} copies and rows and no "
-            "other calls"
+            f"full path: {len(into_topics)} messages into a topic (of {len(copies)}), "
+            f"{len(reactions)} reactions, other calls {others or 'none'}, {added} new citizen "
+            f"rows in case_message ({mapped} with their copy's id); expected {messages} of each "
+            "and no other calls"
         )
         raise BenchError(msg)
     return run
