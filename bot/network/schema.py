@@ -210,20 +210,16 @@ class Network(Strict):
             seen.add(item.code)
         return value
 
+    # One validator per kind of reference; pydantic runs "after" validators in order.
     @model_validator(mode="after")
-    def _references(self) -> Self:
+    def _desk_references(self) -> Self:
+        """Each desk names known categories and areas, and no group serves two desks."""
         areas = {a.code for a in self.areas}
         categories = {c.code for c in self.categories}
         chats: dict[int, str] = {}
         for index, desk in enumerate(self.desks):
-            for code in desk.categories:
-                if code not in categories:
-                    msg = f"desks.{index}.categories: unknown category {code!r}"
-                    raise ValueError(msg)
-            for code in desk.areas:
-                if code not in areas:
-                    msg = f"desks.{index}.areas: unknown area {code!r}"
-                    raise ValueError(msg)
+            _known(f"desks.{index}.categories", "category", desk.categories, categories)
+            _known(f"desks.{index}.areas", "area", desk.areas, areas)
             if desk.kind is DeskKind.PARTNER and desk.chat_ids:
                 msg = f"desks.{index}.chat_ids: a partner works in one group (chat_id)"
                 raise ValueError(msg)
@@ -235,10 +231,20 @@ class Network(Strict):
                     msg = f"desks.{index}.chat_id: {chat} is already used by desk {chats[chat]!r}"
                     raise ValueError(msg)
                 chats[chat] = desk.code
-        topic_codes = [t.code for t in self.topics]
-        if len(set(topic_codes)) != len(topic_codes):
+        return self
+
+    @model_validator(mode="after")
+    def _topic_codes(self) -> Self:
+        codes = [t.code for t in self.topics]
+        if len(set(codes)) != len(codes):
             msg = "topics: a code is used twice"
             raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _rule_references(self) -> Self:
+        """Each routing rule sends to a known police desk, for known categories, areas and
+        languages."""
         desks = self.desks_by_code()
         for index, rule in enumerate(self.rules):
             target = desks.get(rule.desk)
@@ -248,16 +254,22 @@ class Network(Strict):
             if target.kind is not DeskKind.POLICE:
                 msg = f"rules.{index}.desk: {rule.desk!r} is a partner; reports go to police desks"
                 raise ValueError(msg)
-            for field, known in (("categories", categories), ("areas", areas)):
-                unknown = [code for code in getattr(rule, field) if code not in known]
-                if unknown:
-                    msg = f"rules.{index}.{field}: unknown {field[:-1]} {unknown[0]!r}"
-                    raise ValueError(msg)
+            _known(
+                f"rules.{index}.categories",
+                "category",
+                rule.categories,
+                {c.code for c in self.categories},
+            )
+            _known(f"rules.{index}.areas", "area", rule.areas, {a.code for a in self.areas})
             for code in rule.languages:
                 if code not in self.languages:
                     msg = f"rules.{index}.languages: {code!r} is not in `languages`"
                     raise ValueError(msg)
-        default = desks.get(self.default_desk)
+        return self
+
+    @model_validator(mode="after")
+    def _default_desk(self) -> Self:
+        default = self.desks_by_code().get(self.default_desk)
         if default is None:
             msg = f"default_desk: unknown desk {self.default_desk!r}"
             raise ValueError(msg)
@@ -366,3 +378,11 @@ def load_network(path: Path) -> Network:
         )
         raise NetworkError(msg) from exc
     return parse_network(text, source=str(path))
+
+
+def _known(where: str, kind: str, codes: Sequence[str], known: set[str]) -> None:
+    """Raise "<where>: unknown <kind> '<code>'" for the first code not in `known`."""
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        msg = f"{where}: unknown {kind} {unknown[0]!r}"
+        raise ValueError(msg)
