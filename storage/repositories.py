@@ -396,12 +396,13 @@ class Deadlines:
         )
         return (await self.session.scalars(query.order_by(Case.id))).all()
 
-    async def claim(self, case_id: int, column: str, now: datetime) -> bool:
-        """Mark a reminder or escalation as done; False if another run already did."""
-        field = getattr(Case, column)
+    async def claim(self, case_id: int, escalation: bool, now: datetime) -> bool:
+        """Mark the reminder (or, with `escalation`, the escalation) as done; False if another
+        run already did."""
+        field = Case.sla_escalated_at if escalation else Case.sla_reminded_at
         return bool(
             await affected_rows(
                 self.session,
-                update(Case).where(Case.id == case_id, field.is_(None)).values({column: now}),
+                update(Case).where(Case.id == case_id, field.is_(None)).values({field: now}),
             )
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -54,9 +53,6 @@ from handlers.middlewares import (
 )
 
 logger = logging.getLogger(__name__)
-
-UPDATE_PROOF_KEPT = timedelta(days=7)
-
 
 def create_bot(token: str, api_url: str | None = None, session: BaseSession | None = None) -> Bot:
     """A Bot with HTML parse mode; `api_url` points it at a self-hosted Bot API server."""

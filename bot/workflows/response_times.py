@@ -55,7 +55,7 @@ async def check_response_times(
             action = _due(case, target, now)
             if action is None:
                 continue
-            if not await Deadlines(session).claim(case.id, f"sla_{action}_at", now):
+            if not await Deadlines(session).claim(case.id, action == "escalated", now):
                 continue
             if action == "escalated" and case.sla_reminded_at is None:
                 case.sla_reminded_at = now
