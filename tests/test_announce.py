@@ -192,11 +192,11 @@ async def test_announcements_are_listed_and_cancelled_after_a_confirmation(
     number = (await only_announcement(session_factory)).id
     await tg.staff(COORDINATORS, None, coordinator, "/announcements")
     listing = tg.api.last("sendMessage", COORDINATORS).text
-    assert f"#{number} · scheduled · 2026-03-10 09:00" in listing
+    assert f"#{number} · scheduled · 10 Mar 2026, 09:00" in listing
 
     await tg.staff(COORDINATORS, None, coordinator, f"/cancel_announcement {number}")
     question = tg.api.last("sendMessage", COORDINATORS)
-    assert "2026-03-10 09:00" in question.text and "Road works next week." in question.text
+    assert "10 Mar 2026, 09:00" in question.text and "Road works next week." in question.text
     assert question.buttons == ["Yes, cancel it", "No"]
     await tg.feed(
         tg.updates.staff_callback(

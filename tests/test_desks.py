@@ -345,7 +345,7 @@ async def test_off_duty_desk_replies_once_per_off_duty_spell(
     await report(tg, alice, area="east")
     notices = [c for c in tg.api.sent("sendMessage", alice.id) if "not staffed" in c.text]
     assert len(notices) == 1
-    assert "Monday 9 March, 08:00" in notices[0].text and "112" in notices[0].text
+    assert "Monday, 9 March 2026, 08:00" in notices[0].text and "112" in notices[0].text
 
     await tg.send(alice, "one more detail")
     await tg.send(alice, "and another")

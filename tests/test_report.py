@@ -47,7 +47,7 @@ async def test_report_opens_a_case_with_topic_card_and_reference(
         "Category: Burglary",
         "Area: Centre",
         "Language: English (en)",
-        "Reported: 2026-03-05 10:30",
+        "Reported: 5 Mar 2026, 10:30",
         "Reporter: Alice",
         "Someone is trying car doors",
     ):

@@ -15,8 +15,9 @@ from babel.dates import get_day_names
 
 from bot.network.base import Named
 from bot.network.schema import Network
+from bot.ui.dates import babel_locale
 from bot.ui.i18n import N_, _, n_
-from bot.ui.texts import babel_locale, fmt, local_datetime
+from bot.ui.texts import fmt, local_datetime
 
 
 class AnnounceStep(StrEnum):

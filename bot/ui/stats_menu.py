@@ -15,7 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.stats import Period, common_periods
 from bot.network.schema import Network
 from bot.ui.charts import Names, PublicReport, StatsReport
-from bot.ui.i18n import _
+from bot.ui.i18n import _, n_
 
 ALBUM_LIMIT = 10  # Telegram takes 2 to 10 items in one media group
 
@@ -114,9 +114,11 @@ def report_message(
         chat_id=chat_id,
         message_thread_id=thread_id,
         document=BufferedInputFile(report.pdf, f"beatline-report-{period.argument}.pdf"),
-        caption=_("Beatline report: {period} ({pages} pages, no personal data)").format(
-            period=names.period(period), pages=report.pages
-        ),
+        caption=n_(
+            "Beatline report: {period} ({pages} page, no personal data)",
+            "Beatline report: {period} ({pages} pages, no personal data)",
+            report.pages,
+        ).format(period=names.period(period), pages=report.pages),
         reply_parameters=_reply(reply_to),
     )
 
