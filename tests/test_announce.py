@@ -342,7 +342,7 @@ def test_nonsense_past_and_too_frequent_schedules_are_refused(
 async def test_alerts_toggles_show_the_choice_and_stop_all_clears_it(
     tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    from handlers.resident.subscriptions import AlertsAction, AlertsCb, SubCb
+    from bot.ui.alerts_menu import AlertsAction, AlertsCb, SubCb
 
     await onboard(tg, alice)
     await tg.send(alice, "🔔 Alerts")
@@ -400,7 +400,7 @@ async def test_quiet_hours_are_set_and_cleared(
 async def test_alerts_show_the_quiet_hours_with_a_button_and_accept_short_hours(
     tg: Harness, alice: User
 ) -> None:
-    from handlers.resident.subscriptions import AlertsAction, AlertsCb
+    from bot.ui.alerts_menu import AlertsAction, AlertsCb
 
     await onboard(tg, alice)
     await tg.send(alice, "/alerts")

@@ -356,7 +356,7 @@ async def test_the_summary_lists_the_report_and_edit_changes_one_step(
     for line in ("Category: Burglary", "Area: Centre", "Privacy: 🔒 Confidential", "Location: no"):
         assert line in summary.text
     assert "1 message · 1 attachment" in summary.text
-    assert summary.buttons == ["✏️ Edit", "📨 Send report", "✖ Cancel"]
+    assert summary.buttons == ["📨 Send report", "✏️ Edit", "✖ Cancel"]
 
     await tg.press(alice, ReportCb(action=WizardAction.EDIT))
     await tg.press(alice, ReportCb(action=WizardAction.EDIT, value="area"))

@@ -222,3 +222,13 @@ def awaiting_approval(number: int, recipients: int) -> str:
 
 def approval_buttons(number: int) -> InlineKeyboardMarkup:
     return yes_no(AnnounceStep.APPROVE, _("✅ Approve"), _("✖ Reject"), number)
+
+
+def confirm_buttons() -> InlineKeyboardMarkup:
+    """Under the wizard's last preview."""
+    return yes_no(AnnounceStep.CONFIRM, _("✅ Schedule it"), _("✖ Discard"))
+
+
+def cancel_buttons(number: int) -> InlineKeyboardMarkup:
+    """Under /cancel_announcement's question."""
+    return yes_no(AnnounceStep.CANCEL, _("Yes, cancel it"), _("No"), number)

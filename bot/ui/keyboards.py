@@ -125,10 +125,11 @@ def ban_confirm(case_id: int) -> InlineKeyboardMarkup:
 
 
 def main_menu() -> ReplyKeyboardMarkup:
+    """*Report* across the whole width, the other four two a row (room for every language)."""
     builder = ReplyKeyboardBuilder()
     for label in (MENU_REPORT, MENU_CASES, MENU_ALERTS, MENU_LANGUAGE, MENU_HELP):
         builder.button(text=_(label))
-    builder.adjust(2, 3)
+    builder.adjust(1, 2, 2)
     return builder.as_markup(resize_keyboard=True, is_persistent=True)
 
 

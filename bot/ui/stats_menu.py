@@ -48,7 +48,7 @@ def periods_keyboard(network: Network, language: str, now: datetime) -> InlineKe
             text=names.period(period),
             callback_data=StatsCb(choice=StatsChoice.MONTH, month=month_code(period)),
         )
-    builder.adjust(3)
+    builder.adjust(1, 2)  # a month's name takes half a row in every language, not a third
     return builder.as_markup()
 
 
