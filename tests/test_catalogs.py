@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import gettext
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from bot.ui.dates import babel_locale
 from tests.conftest import ROOT
 
 LOCALES = ROOT / "locales"
@@ -68,6 +71,67 @@ def test_catalog_is_complete_and_faithful(path: Path) -> None:
             assert sorted(TAG.findall(source)) == sorted(TAG.findall(string)), (
                 f"markup differs in {message.id!r}"
             )
+
+
+def plural_entries(path: Path) -> list[tuple[tuple[str, ...], list[str]]]:
+    catalog = read(path)
+    return [
+        (tuple(message.id), list(message.string or []))
+        for message in catalog
+        if message.id and not isinstance(message.id, str)
+    ]
+
+
+def test_the_code_has_plural_entries() -> None:
+    plurals = [m.id for m in read(LOCALES / "messages.pot") if m.id and not isinstance(m.id, str)]
+    assert len(plurals) >= 10
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.parent.parent.name)
+def test_the_plural_forms_header_sorts_counts_as_the_language_does(path: Path) -> None:
+    """Two counts share a form in the catalog exactly when they share a CLDR plural category
+    (Arabic: zero, one, two, few, many, other; Polish, Russian, Ukrainian: one, few, many)."""
+    language = path.parent.parent.name
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    form = gettext.c2py(catalog.plural_expr)
+    category = Locale.parse(babel_locale(language)).plural_form
+    pairs = {(form(n), category(n)) for n in range(1001)}
+    assert len(pairs) == catalog.num_plurals == len({c for _, c in pairs}), sorted(pairs)
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.parent.parent.name)
+def test_every_plural_entry_has_each_form_the_language_needs_with_its_placeholders(
+    path: Path,
+) -> None:
+    forms = plural_forms(path)
+    for ids, strings in plural_entries(path):
+        wanted = sorted(PLACEHOLDER.findall(ids[-1]))
+        assert len(strings) == forms, f"{ids[0]!r} has {len(strings)} of {forms} forms"
+        for index, string in enumerate(strings):
+            assert string.strip(), f"form {index} of {ids[0]!r} is empty"
+            assert sorted(PLACEHOLDER.findall(string)) == wanted, (
+                f"form {index} of {ids[0]!r} lost or changed a placeholder: {string!r}"
+            )
+
+
+# A count written before a word needs a plural entry ("1 minute", "2 minutes"; Arabic has six
+# forms). Unit symbols ("5 min", "2 h") and "… so far" take no plural.
+COUNT_BEFORE_WORD = re.compile(
+    r"\{(count|minutes|hours|days|seconds|pages|stars|target|total)\} (\w+)"
+)
+NOT_A_NOUN = {"d", "h", "min", "s", "so"}
+
+
+def test_a_count_before_a_word_is_a_plural_entry() -> None:
+    singular = [m.id for m in read(LOCALES / "messages.pot") if isinstance(m.id, str) and m.id]
+    offending = [
+        text
+        for text in singular
+        for _, word in COUNT_BEFORE_WORD.findall(text)
+        if word not in NOT_A_NOUN
+    ]
+    assert not offending, offending
 
 
 def test_template_contains_every_string_in_the_code(tmp_path: Path) -> None:

@@ -385,7 +385,8 @@ async def test_response_target_reminds_then_escalates_once_across_a_restart(
     assert await check_at(29, session_factory) == []
     assert await check_at(31, session_factory) == ["remind BL-26-00001"]
     reminder = tg.api.last("sendMessage", CENTRAL)
-    assert reminder.thread_id == case.thread_id and "waited 31 minutes" in reminder.text
+    assert reminder.thread_id == case.thread_id
+    assert "waited 31 minutes for a first reply. The target is 30 minutes." in reminder.text
 
     # A restart: new engine and sessions on the same database; nothing is repeated.
     engine = create_engine(database_url)

@@ -86,7 +86,8 @@ def summary_lines(figures: Figures, names: Names) -> list[str]:
     if figures.alerts is not None:
         lines.append(
             _(
-                "Alerts: {count} sent, {delivered} delivered, {failed} failed, {blocked} blocked"
+                "Alerts sent: {count} · delivered: {delivered} · failed: {failed} · "
+                "blocked: {blocked}"
             ).format(
                 count=len(figures.alerts),
                 delivered=sum(a.delivered for a in figures.alerts),
