@@ -10,6 +10,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.text_decorations import html_decoration
 
 from bot.kinds import CaseStatus, Privacy, ReferralStatus
+from bot.network.base import spoken_language
 from bot.network.schema import Network
 from bot.ui.dates import day_and_time, short_day_and_time
 from bot.ui.i18n import LANGUAGE_NAMES, N_, _
@@ -185,7 +186,7 @@ def case_card(
         fmt(_("Status: {status}"), status=status_name(case.status)),
         *case_facts(case, network),
     ]
-    if citizen.language and citizen.language != case.language:
+    if citizen.language and spoken_language(citizen.language) != case.language:
         own = language_label(citizen.language)
         rows.append(fmt(_("The resident's own language: {name}"), name=own))
     rows += [
