@@ -275,6 +275,24 @@ async def test_a_recurring_alert_needs_an_end(
     assert (announcement.ends_at - announcement.next_run_at).days == 28
 
 
+@pytest.mark.parametrize(
+    ("when", "said"),
+    [
+        ("daily 18:00", "then every day at 18:00 until"),
+        ("weekly mon 09:00", "then every week (Monday, 09:00) until"),
+        ("cron 0 9 * * 1,4", "then every week (Monday and Thursday, 09:00) until"),
+        ("cron 0 9 1 * *", "then again on the schedule “0 9 1 * *” until"),
+    ],
+)
+async def test_the_summary_says_how_an_alert_repeats_in_words(
+    tg: Harness, coordinator: User, when: str, said: str
+) -> None:
+    await compose(tg, coordinator, "en: Lock your bike.", when=when)
+    await press(tg, coordinator, AnnounceStep.UNTIL, "4w")
+
+    assert said in tg.api.last("sendMessage", COORDINATORS).text
+
+
 async def test_an_alert_every_few_minutes_is_refused(tg: Harness, coordinator: User) -> None:
     await compose(tg, coordinator, "en: Spam.", when="cron */5 * * * *")
 
