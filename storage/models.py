@@ -172,6 +172,7 @@ class CaseMessage(Base):
     text: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(8))  # detected, citizen messages only
     author_id: Mapped[int | None] = mapped_column(BigInteger)
+    author_name: Mapped[str | None] = mapped_column(String(128))  # staff only, for staff eyes
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (UniqueConstraint("source_chat_id", "source_message_id"),)

@@ -280,6 +280,13 @@ class CaseMessages:
         )
         return (await self.session.scalars(query)).first()
 
+    async def by_target(self, target_chat_id: int, target_message_id: int) -> CaseMessage | None:
+        query = select(CaseMessage).where(
+            CaseMessage.target_chat_id == target_chat_id,
+            CaseMessage.target_message_id == target_message_id,
+        )
+        return (await self.session.scalars(query)).first()
+
     async def by_source(self, source_chat_id: int, source_message_id: int) -> CaseMessage | None:
         query = select(CaseMessage).where(
             CaseMessage.source_chat_id == source_chat_id,
@@ -306,6 +313,15 @@ class CaseMessages:
             .order_by(CaseMessage.id)
         )
         return (await self.session.scalars(query)).all()
+
+    async def last_answer_at(self, case_id: int) -> datetime | None:
+        """When staff (police or a partner) last wrote to the resident in the case."""
+        found: datetime | None = await self.session.scalar(
+            select(func.max(CaseMessage.created_at)).where(
+                CaseMessage.case_id == case_id, CaseMessage.direction == Direction.STAFF
+            )
+        )
+        return found
 
     async def of_case(self, case_id: int) -> Sequence[CaseMessage]:
         return (

@@ -149,7 +149,16 @@ async def test_alert_buttons_count_feedback_and_open_a_linked_report(
 
     await tg.press(alice, AlertCb(delivery_id=delivery.id, action="useful"))
     await tg.press(alice, AlertCb(delivery_id=delivery.id, action="info"))
+    first_step = tg.api.last("sendMessage", alice.id).text
+    assert "About the alert: “Missing person near the station.”" in first_step
     await report(tg, alice, "I saw him at the bus stop", already_started=True)
+    area_step = next(
+        call
+        for call in tg.api.sent("sendMessage", alice.id)
+        if "In which area" in call.text or "That looks like" in call.text
+    )
+    assert "That looks like Centre" in area_step.text  # the alert's area, suggested
+    assert area_step.buttons[0] == "📍 Centre"
 
     number = (await only_announcement(session_factory)).id
     async with session_factory() as session:

@@ -151,3 +151,16 @@ def test_webhook_settings_are_checked_before_starting(
 
     assert main(["run"]) == 2
     assert expected in capsys.readouterr().err
+
+
+def test_a_name_missing_in_the_residents_language_falls_back_to_english_then_the_default() -> None:
+    network = parse_network(
+        NETWORK.replace('default_language = "en"', 'default_language = "nl"').replace(
+            'names = { en = "Nuisance", nl = "Overlast" }', 'names = { nl = "Overlast" }'
+        )
+    )
+    burglary, nuisance = network.category("burglary"), network.category("nuisance")
+    assert burglary is not None and nuisance is not None
+    assert burglary.name("de", network.default_language) == "Burglary"  # English first
+    assert nuisance.name("de", network.default_language) == "Overlast"  # then the default
+    assert burglary.name("nl", network.default_language) == "Inbraak"

@@ -42,7 +42,7 @@ async def test_staff_reply_reaches_the_citizen_with_the_reference(
     [delivered] = tg.api.sent(chat_id=alice.id)
     assert delivered.method == "sendMessage"
     assert delivered.text == (
-        "<b>BL-26-00001</b>\nThanks, we &lt;will&gt; send a patrol &amp; call you."
+        "<b>👮 Police</b> · BL-26-00001\nThanks, we &lt;will&gt; send a patrol &amp; call you."
     )
     assert "Officer" not in delivered.text and "agent_k" not in delivered.text
     [case] = await cases(session_factory)
@@ -70,7 +70,7 @@ async def test_staff_photo_is_copied_with_the_reference_as_caption(
     [copy] = tg.api.sent("copyMessage", alice.id)
     assert copy.params["from_chat_id"] == CENTRAL
     assert copy.params["message_id"] == update.message.message_id  # type: ignore[union-attr]
-    assert copy.params["caption"] == "<b>BL-26-00001</b>\nIs this the car?"
+    assert copy.params["caption"] == "<b>👮 Police</b> · BL-26-00001\nIs this the car?"
     assert not tg.api.sent("forwardMessage")
     stored = (await messages(session_factory))[-1]
     assert (stored.direction, stored.kind, stored.file_id) == (Direction.STAFF, "photo", "ph")
@@ -102,10 +102,11 @@ async def test_citizen_follow_up_is_copied_into_the_case_topic(
 
     update = await tg.send(alice, "They are back <b>now</b> & running")
 
-    [copy] = tg.api.sent("copyMessage")
-    assert (copy.chat_id, copy.thread_id) == (CENTRAL, case.thread_id)
-    assert copy.params["from_chat_id"] == alice.id
-    assert copy.params["message_id"] == update.message.message_id  # type: ignore[union-attr]
+    [copy] = tg.api.sent("sendMessage", CENTRAL)
+    assert copy.thread_id == case.thread_id
+    # Who wrote it heads the copy; markup characters the resident typed stay text.
+    assert copy.text == "👤 Resident Alice\nThey are back &lt;b&gt;now&lt;/b&gt; &amp; running"
+    assert update.message is not None
     stored = [m for m in await messages(session_factory) if m.direction == Direction.CITIZEN]
     assert stored[-1].text == "They are back <b>now</b> & running"
 
@@ -119,7 +120,7 @@ async def test_same_follow_up_update_twice_is_relayed_once(tg: Harness, alice: U
     await tg.feed(update)
     await tg.feed(update)
 
-    assert len(tg.api.sent("copyMessage")) == 1
+    assert len(tg.api.sent("sendMessage", CENTRAL)) == 1
 
 
 async def test_words_without_an_open_case_are_offered_as_a_report(
@@ -172,17 +173,15 @@ async def test_with_two_open_cases_the_citizen_is_asked_which_one(
     await tg.send(alice, "and has a dent")
     question = tg.api.last("sendMessage", alice.id)
     assert "Which one" in question.text
-    assert not tg.api.sent("copyMessage")
+    assert not tg.api.sent("sendMessage", EAST)
 
     await tg.press(alice, PickCaseCb(case_id=second.id))
-    copies = tg.api.sent("copyMessage")
-    assert [(c.chat_id, c.thread_id) for c in copies] == [(EAST, second.thread_id)] * 2
-    assert [c.params["message_id"] for c in copies] == sorted(
-        c.params["message_id"] for c in copies
-    )
+    copies = tg.api.sent("sendMessage", EAST)
+    assert [c.thread_id for c in copies] == [second.thread_id] * 2
+    assert [c.text.split("\n")[1] for c in copies] == ["the car is blue", "and has a dent"]
 
     await tg.send(alice, "it just left")  # remembered: no second question
-    assert tg.api.sent("copyMessage")[-1].thread_id == second.thread_id
+    assert tg.api.sent("sendMessage", EAST)[-1].thread_id == second.thread_id
 
 
 async def test_replying_to_a_case_message_routes_to_that_case(
@@ -200,8 +199,8 @@ async def test_replying_to_a_case_message_routes_to_that_case(
 
     await tg.send(alice, "Main street 4", reply_to=delivered[0].target_message_id)
 
-    [copy] = tg.api.sent("copyMessage")
-    assert (copy.chat_id, copy.thread_id) == (CENTRAL, first.thread_id)
+    [copy] = tg.api.sent("sendMessage", CENTRAL)
+    assert copy.thread_id == first.thread_id
 
 
 async def test_messages_in_groups_that_are_not_desks_are_ignored(
@@ -252,10 +251,57 @@ async def test_my_cases_and_status_show_only_own_cases(
     assert "No case BL-26-00002 was found" in tg.api.last("sendMessage", alice.id).text
 
 
-async def test_status_without_reference_explains_usage(tg: Harness, alice: User) -> None:
+async def test_status_without_an_open_case_points_to_my_cases(tg: Harness, alice: User) -> None:
     await onboard(tg, alice)
     await tg.send(alice, "/status")
-    assert "/status BL-26-00042" in tg.api.last("sendMessage", alice.id).text
+    assert "You have no open reports" in tg.api.last("sendMessage", alice.id).text
+
+
+async def test_status_alone_shows_the_one_open_case_with_its_desk_and_last_answer(
+    tg: Harness,
+    alice: User,
+    officer: User,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    await tg.send(alice, "/status")
+    status = tg.api.last("sendMessage", alice.id).text
+    assert "BL-26-00001" in status and "Handled by: Central desk" in status
+    assert "No answer yet" in status
+
+    async with session_factory() as session:
+        case = (await session.scalars(select(Case))).one()
+    await tg.staff(CENTRAL, case.thread_id, officer, "We are on our way.")
+    await tg.send(alice, "/status")
+    assert "Last answer: " in tg.api.last("sendMessage", alice.id).text
+
+    await tg.staff(CENTRAL, case.thread_id, officer, "/close Patrol found <nobody>.")
+    await tg.send(alice, "/status")  # closed: no open case left to show by itself
+    assert "You have no open reports" in tg.api.last("sendMessage", alice.id).text
+    await tg.send(alice, "/status BL-26-00001")
+    closed = tg.api.last("sendMessage", alice.id).text
+    assert "Outcome: Patrol found &lt;nobody&gt;." in closed
+
+
+async def test_status_alone_with_several_open_cases_lists_them(tg: Harness, alice: User) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    await report(tg, alice, "Loud music every night.", category="nuisance")
+    await tg.send(alice, "/status")
+    listing = tg.api.last("sendMessage", alice.id).text
+    assert "several open reports" in listing
+    assert "BL-26-00001" in listing and "BL-26-00002" in listing
+
+
+async def test_help_lists_alerts_quiet_hours_and_the_data_commands(
+    tg: Harness, alice: User
+) -> None:
+    await onboard(tg, alice)
+    await tg.send(alice, "❓ Help")
+    help_text = tg.api.last("sendMessage", alice.id).text
+    for mentioned in ("🔔 Alerts", "/quiet 22-7", "/mydata", "/forget", "112"):
+        assert mentioned in help_text
 
 
 async def test_blocked_citizen_is_reported_in_the_topic(
@@ -288,18 +334,22 @@ async def test_flood_control_pauses_the_chat_and_retries_the_same_relay(
     await report(tg, alice)
     tg.api.clear()
     tg.api.fail(
-        "copyMessage", status=429, retry_after=7, description="Too Many Requests: retry after 7"
+        "sendMessage",
+        chat_id=CENTRAL,
+        status=429,
+        retry_after=7,
+        description="Too Many Requests: retry after 7",
     )
 
     await tg.send(alice, "more details")
-    assert len(tg.api.sent("copyMessage")) == 1
+    assert len(tg.api.sent("sendMessage", CENTRAL)) == 1
     clock.advance(seconds=6)
     await tg.courier.drain()
-    assert len(tg.api.sent("copyMessage")) == 1  # Telegram said seven seconds
+    assert len(tg.api.sent("sendMessage", CENTRAL)) == 1  # Telegram said seven seconds
     clock.advance(seconds=1)
     await tg.courier.drain()
 
-    attempts = tg.api.sent("copyMessage")
+    attempts = tg.api.sent("sendMessage", CENTRAL)
     assert len(attempts) == 2
     assert attempts[0].params == attempts[1].params
     relayed = [m for m in await messages(session_factory) if m.text == "more details"]
@@ -312,19 +362,19 @@ async def test_server_errors_are_retried_with_growing_backoff(
     await onboard(tg, alice)
     await report(tg, alice)
     tg.api.clear()
-    tg.api.fail("copyMessage", status=502, description="Bad Gateway", times=2)
+    tg.api.fail("sendMessage", chat_id=CENTRAL, status=502, description="Bad Gateway", times=2)
 
     await tg.send(alice, "still there")
     clock.advance(seconds=2)  # the first wait is two seconds
     await tg.courier.drain()
-    assert len(tg.api.sent("copyMessage")) == 2
+    assert len(tg.api.sent("sendMessage", CENTRAL)) == 2
     clock.advance(seconds=3)  # the second is four
     await tg.courier.drain()
-    assert len(tg.api.sent("copyMessage")) == 2
+    assert len(tg.api.sent("sendMessage", CENTRAL)) == 2
     clock.advance(seconds=1)
     await tg.courier.drain()
 
-    assert len(tg.api.sent("copyMessage")) == 3
+    assert len(tg.api.sent("sendMessage", CENTRAL)) == 3
 
 
 async def test_whereami_reports_chat_id_and_topic_rights(tg: Harness, officer: User) -> None:
@@ -387,19 +437,19 @@ async def test_a_message_telegram_keeps_refusing_waits_in_the_outbox_and_goes_la
     await report(tg, alice)
     [case] = await cases(session_factory)
     tg.api.clear()
-    tg.api.fail("copyMessage", status=502, description="Bad Gateway", times=3)
+    tg.api.fail("sendMessage", chat_id=CENTRAL, status=502, description="Bad Gateway", times=3)
 
-    update = await tg.send(alice, "The car is parked at number 12 now")
+    await tg.send(alice, "The car is parked at number 12 now")
 
-    assert len(tg.api.sent("copyMessage")) == 1  # tried once; then it waits, with backoff
+    assert len(tg.api.sent("sendMessage", CENTRAL)) == 1  # tried once; then it waits, with backoff
     for _ in range(3):
         clock.advance(minutes=1)
         await tg.courier.drain()
 
-    *failed, copy = tg.api.sent("copyMessage", CENTRAL)
+    *failed, copy = tg.api.sent("sendMessage", CENTRAL)
     assert len(failed) == 3
     assert copy.thread_id == case.thread_id
-    assert copy.params["message_id"] == update.message.message_id  # type: ignore[union-attr]
+    assert copy.text.endswith("The car is parked at number 12 now")
     stored = [
         m
         for m in await messages(session_factory)
@@ -408,4 +458,4 @@ async def test_a_message_telegram_keeps_refusing_waits_in_the_outbox_and_goes_la
     assert stored[0].target_message_id is not None
     clock.advance(minutes=10)
     await tg.courier.drain()
-    assert len(tg.api.sent("copyMessage", CENTRAL)) == 4  # nothing twice
+    assert len(tg.api.sent("sendMessage", CENTRAL)) == 4  # nothing twice

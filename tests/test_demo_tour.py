@@ -59,7 +59,7 @@ async def test_an_answer_counts_once_the_resident_gets_it_after_the_officer_wrot
     assert done(demo.state)["answer"] is False
 
     demo.visitor.send_text(OFFICER, DESK, "We are on our way.", thread)
-    answer = {"chat_id": ANNA, "text": "<b>BL-26-00001</b>\nWe are on our way."}
+    answer = {"chat_id": ANNA, "text": "<b>👮 Police</b> · BL-26-00001\nWe are on our way."}
     await demo.api.call("sendMessage", {**answer, "parse_mode": "HTML"})
 
     assert done(demo.state)["answer"] is True

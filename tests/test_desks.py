@@ -17,7 +17,7 @@ from bot.ui.desk_keyboards import Move, MoveCb
 from bot.ui.keyboards import BanCb, ReferralCb
 from bot.ui.report_wizard import ReportCb, WizardAction
 from bot.workflows.response_times import check_response_times
-from storage.models import Case, Referral
+from storage.models import Case, CaseMessage, Referral
 from tests.conftest import CENTRAL, COORDINATORS, EAST, PARTNER, Harness
 from tests.fakes import FakeClock
 from tests.helpers import onboard, report, send_report
@@ -53,10 +53,14 @@ async def test_transfer_moves_the_case_with_its_history(
     assert case.thread_id is not None
     assert tg.api.last("createForumTopic", EAST)
     assert "BL-26-00001" in tg.api.sent("sendMessage", EAST)[0].text  # the card again
-    [history] = tg.api.sent("copyMessages", EAST)
-    assert history.params["from_chat_id"] == CENTRAL
-    assert len(history.params["message_ids"]) == 3  # photo copy, officer reply, internal note
-    assert history.thread_id == case.thread_id
+    resident_part, officer_part = tg.api.sent("copyMessages", EAST)
+    assert {resident_part.params["from_chat_id"], officer_part.params["from_chat_id"]} == {CENTRAL}
+    assert len(resident_part.params["message_ids"]) == 1  # the photo copy, headed "👤 Resident"
+    assert len(officer_part.params["message_ids"]) == 2  # the officer's reply and note
+    assert {resident_part.thread_id, officer_part.thread_id} == {case.thread_id}
+    # Copies lose their author, so the officer's run is headed with the name.
+    [label] = [c for c in tg.api.sent("sendMessage", EAST) if c.text.startswith("👮")]
+    assert label.text == f"👮 {officer.full_name}" and label.thread_id == case.thread_id
     closing = [c for c in tg.api.sent("sendMessage", CENTRAL) if c.thread_id == old.thread_id]
     assert "Transferred to Team East" in closing[-1].text
     assert tg.api.last("closeForumTopic", CENTRAL).thread_id == old.thread_id
@@ -66,7 +70,7 @@ async def test_transfer_moves_the_case_with_its_history(
 
     tg.api.clear()
     await tg.send(alice, "any news?")
-    assert tg.api.last("copyMessage").chat_id == EAST
+    assert tg.api.last("sendMessage", EAST).text == "👤 Resident Alice\nany news?"
 
 
 async def test_transfer_without_a_police_desk_offers_the_desks_as_buttons(
@@ -80,6 +84,7 @@ async def test_transfer_without_a_police_desk_offers_the_desks_as_buttons(
 
     offer = tg.api.last("sendMessage", CENTRAL)
     assert offer.text.startswith("Transfer to which desk?") and offer.buttons == ["Team East"]
+    assert "(/transfer &lt;desk&gt; &lt;reason&gt; also works)" in offer.text  # valid HTML
     assert (await the_case(session_factory)).desk == "central"
 
     await tg.feed(
@@ -202,9 +207,45 @@ async def test_referral_needs_consent_and_partner_sees_no_personal_data(
 
     [delivered] = tg.api.sent("sendMessage", alice.id)
     assert delivered.text == (
-        "<b>Housing corporation via Beatline</b> · BL-26-00001\nWe will send a locksmith tomorrow."
+        "<b>🏢 Housing corporation via Beatline</b> · BL-26-00001\n"
+        "We will send a locksmith tomorrow."
     )
     assert tg.api.last("setMessageReaction", PARTNER).params["reaction"][0]["emoji"] == "👍"
+
+
+async def test_a_reply_to_the_partner_reaches_the_partners_topic_and_the_police_see_it(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    partner_worker = User(id=950, is_bot=False, first_name="Petra")
+    await onboard(tg, alice)
+    await report(tg, alice, "Mould and a broken lock at Elm Street 3")
+    case = await the_case(session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
+    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+    ref = await referral(session_factory)
+    await tg.staff(PARTNER, ref.thread_id, partner_worker, "When are you at home?")
+    await tg.staff(CENTRAL, case.thread_id, officer, "Did the partner reach you?")
+    async with session_factory() as session:
+        written = (await session.scalars(select(CaseMessage).order_by(CaseMessage.id))).all()
+    from_partner = next(m for m in written if m.source_chat_id == PARTNER)
+    from_police = [m for m in written if m.source_chat_id == CENTRAL][-1]
+    tg.api.clear()
+
+    await tg.send(alice, "After 6 <pm>", reply_to=from_partner.target_message_id)
+
+    [to_partner] = tg.api.sent("sendMessage", PARTNER)
+    assert (to_partner.thread_id, to_partner.text) == (
+        ref.thread_id,
+        "👤 The resident\nAfter 6 &lt;pm&gt;",
+    )
+    police_topic = [c.text for c in tg.api.sent("sendMessage", CENTRAL, case.thread_id)]
+    assert police_topic[0] == "👤 Resident Alice\nAfter 6 &lt;pm&gt;"
+    assert "The resident answered Housing corporation" in police_topic[1]
+
+    tg.api.clear()
+    await tg.send(alice, "Yes, thanks", reply_to=from_police.target_message_id)
+    assert not tg.api.sent(chat_id=PARTNER)  # an answer to the police stays with the police
+    assert tg.api.sent("sendMessage", CENTRAL)
 
 
 async def test_identified_referral_shares_the_name(
@@ -453,7 +494,7 @@ async def test_a_partners_album_reaches_the_citizen_whole(
 
     to_citizen = tg.api.sent(chat_id=alice.id)
     assert [c.method for c in to_citizen] == ["sendMessage", "copyMessages"]
-    assert to_citizen[0].text == "<b>Housing corporation via Beatline</b> · BL-26-00001"
+    assert to_citizen[0].text == "<b>🏢 Housing corporation via Beatline</b> · BL-26-00001"
     assert to_citizen[1].params["message_ids"] == [u.message.message_id for u in album]  # type: ignore[union-attr]
 
 

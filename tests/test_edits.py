@@ -131,9 +131,12 @@ async def test_an_officers_edit_corrects_the_copy_and_tells_the_resident(
     await tg.feed(edit_of(staff, "We come at 4 pm", 5005))
 
     quiet = tg.api.last("editMessageText", alice.id)
-    assert quiet.text == "<b>BL-26-00001</b>\nWe come at 4 pm"
+    assert quiet.text == "<b>👮 Police</b> · BL-26-00001\nWe come at 4 pm"
     told = tg.api.last("sendMessage", alice.id)
-    assert told.text == "✏️ The police corrected a message:\n<b>BL-26-00001</b>\nWe come at 4 pm"
+    assert (
+        told.text
+        == "✏️ The police corrected a message:\n<b>👮 Police</b> · BL-26-00001\nWe come at 4 pm"
+    )
     assert told.params["reply_parameters"]["message_id"] == delivered_id
     assert await versions(session_factory) == ["We come at 4 pm"]
 

@@ -123,8 +123,8 @@ async def test_long_staff_text_is_split_below_telegrams_limit(
     parts = tg.api.sent("sendMessage", alice.id)
     assert len(parts) == 2
     assert all(len(p.text) <= 4096 for p in parts)
-    assert parts[0].text.startswith("<b>BL-26-00001</b>\n")
-    rejoined = parts[0].text.removeprefix("<b>BL-26-00001</b>\n") + " " + parts[1].text
+    assert parts[0].text.startswith("<b>👮 Police</b> · BL-26-00001\n")
+    rejoined = parts[0].text.removeprefix("<b>👮 Police</b> · BL-26-00001\n") + " " + parts[1].text
     assert rejoined.split() == long_text[:4096].split()
 
 
@@ -140,7 +140,7 @@ async def test_caption_over_1024_characters_follows_as_text(
     await tg.staff(CENTRAL, case.thread_id, officer, None, photo=photo("p"), caption=caption)
 
     [copy] = tg.api.sent("copyMessage", alice.id)
-    assert copy.params["caption"] == "<b>BL-26-00001</b>"
+    assert copy.params["caption"] == "<b>👮 Police</b> · BL-26-00001"
     [text] = tg.api.sent("sendMessage", alice.id)
     assert text.text == "x" * 1020 + " &lt;ok&gt;"
 
@@ -167,7 +167,8 @@ async def test_kinds_that_cannot_be_relayed_get_a_reply_and_nothing_is_lost(
     await tg.send(alice, "but this text goes through")
 
     assert "cannot be passed on" in tg.api.sent("sendMessage", alice.id)[0].text
-    assert len(tg.api.sent("copyMessage", CENTRAL)) == 1
+    [relayed] = tg.api.sent("sendMessage", CENTRAL)
+    assert relayed.text == "👤 Resident Alice\nbut this text goes through"
 
 
 async def test_staff_album_reaches_the_citizen_as_an_album_after_the_reference(
@@ -194,7 +195,7 @@ async def test_staff_album_reaches_the_citizen_as_an_album_after_the_reference(
 
     to_citizen = tg.api.sent(chat_id=alice.id)
     assert [c.method for c in to_citizen] == ["sendMessage", "copyMessages"]
-    assert to_citizen[0].text == "<b>BL-26-00001</b>"
+    assert to_citizen[0].text == "<b>👮 Police</b> · BL-26-00001"
     assert to_citizen[1].params["message_ids"] == [u.message.message_id for u in album]  # type: ignore[union-attr]
     assert len(tg.api.sent("setMessageReaction", CENTRAL)) == 2
 
@@ -211,6 +212,6 @@ async def test_citizens_long_caption_reaches_the_topic_as_text(
     await tg.send(alice, None, photo=photo("long"), caption=caption)
 
     [copy] = tg.api.sent("copyMessage", CENTRAL)
-    assert copy.params["caption"] == ""
+    assert copy.params["caption"] == "👤 Resident Alice"  # who sent it; the words follow
     [text] = tg.api.sent("sendMessage", CENTRAL)
     assert (text.thread_id, text.text) == (case.thread_id, caption)

@@ -211,13 +211,13 @@ async def test_a_crash_between_commit_and_send_loses_nothing(
     tg.api.clear()
 
     await tg.send(alice, "Committed, not yet sent")  # the process dies here
-    assert tg.api.sent("copyMessage") == []
+    assert tg.api.sent("sendMessage", CENTRAL) == []
 
     repeated, unknown = await tg.courier.recover()  # the next start
     await tg.courier.drain()
 
     assert (repeated, unknown) == (0, 0)
-    assert len(tg.api.sent("copyMessage", CENTRAL)) == 1
+    assert len(tg.api.sent("sendMessage", CENTRAL)) == 1
     assert not any(row.possibly_repeated for row in await outbox_rows(session_factory))
 
 
@@ -239,15 +239,15 @@ async def test_a_crash_between_send_and_record_repeats_only_that_message_and_say
     with contextlib.suppress(asyncio.CancelledError):
         await tg.courier.drain()
     tg.api.make_request = original  # type: ignore[method-assign]
-    assert len(tg.api.sent("copyMessage", CENTRAL)) == 1
+    assert len(tg.api.sent("sendMessage", CENTRAL)) == 1
 
     repeated, unknown = await tg.courier.recover()  # the next start
     await tg.courier.drain()
 
     assert (repeated, unknown) == (1, 0)
-    assert len(tg.api.sent("copyMessage", CENTRAL)) == 2
+    assert len(tg.api.sent("sendMessage", CENTRAL)) == 2
     [flagged] = [r for r in await outbox_rows(session_factory) if r.possibly_repeated]
-    assert flagged.method == "copyMessage" and flagged.status == OutboxStatus.SENT
+    assert flagged.method == "sendMessage" and flagged.status == OutboxStatus.SENT
 
 
 async def test_send_report_keeps_the_case_when_items_fail_and_delivers_them_later(

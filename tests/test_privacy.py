@@ -182,7 +182,7 @@ async def test_anonymous_files_reach_the_desk_without_their_name_or_camera_data(
 
     [upload] = tg.api.sent("sendDocument", CENTRAL)
     assert upload.thread_id == case.thread_id
-    assert upload.params["caption"] == "the van, close up"
+    assert upload.params["caption"] == f"👤 Resident {case.pseudonym}\nthe van, close up"
     [(name, data)] = upload.uploads.values()
     assert name == f"{case.ref}.jpg"
     assert b"Quistelbaum" in original and b"Quistelbaum" not in data

@@ -378,7 +378,10 @@ async def test_deleted_topic_is_recreated_with_the_card_and_nothing_is_lost(
 ) -> None:
     case = await opened(tg, alice, session_factory)
     tg.api.fail(
-        "copyMessage", chat_id=CENTRAL, description="Bad Request: message thread not found"
+        "sendMessage",
+        chat_id=CENTRAL,
+        description="Bad Request: message thread not found",
+        where={"message_thread_id": case.thread_id},
     )
 
     await tg.send(alice, "Are you still looking into it?")
@@ -386,9 +389,9 @@ async def test_deleted_topic_is_recreated_with_the_card_and_nothing_is_lost(
     renewed = await only_case(session_factory)
     assert renewed.thread_id is not None and renewed.thread_id != case.thread_id
     [topic] = tg.api.sent("createForumTopic", CENTRAL)
-    card = tg.api.sent("sendMessage", CENTRAL)[0]
+    card = tg.api.sent("sendMessage", CENTRAL, renewed.thread_id)[0]
     assert card.thread_id == renewed.thread_id and "BL-26-00001" in card.text
-    copies = tg.api.sent("copyMessage", CENTRAL)
+    copies = [c for c in tg.api.sent("sendMessage", CENTRAL) if "still looking" in c.text]
     assert [c.thread_id for c in copies] == [case.thread_id, renewed.thread_id]
     assert topic.params["name"].endswith("Burglary · Centre")
 
@@ -440,7 +443,7 @@ async def test_racing_updates_create_one_topic(
     await tg.courier.drain()
 
     assert len(tg.api.sent("createForumTopic")) == 1
-    copies = tg.api.sent("copyMessage")
+    copies = [c for c in tg.api.sent("sendMessage", CENTRAL) if c.text.startswith("👤")]
     assert len(copies) == 2
     assert {c.thread_id for c in copies} == {(await only_case(session_factory)).thread_id}
 

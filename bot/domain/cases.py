@@ -114,6 +114,11 @@ async def open_cases(session: AsyncSession, citizen: Citizen) -> Sequence[Case]:
     return await Cases(session).of_citizen(citizen.id, open_only=True)
 
 
+async def last_answer_at(session: AsyncSession, case: Case) -> datetime | None:
+    """When the police or a partner last wrote to the resident in `case`."""
+    return await CaseMessages(session).last_answer_at(case.id)
+
+
 async def case_replied_to(
     session: AsyncSession, citizen: Citizen, chat_id: int, message_id: int
 ) -> Case | None:
@@ -168,6 +173,7 @@ class Relayed:
     text: str | None = None
     file_id: str | None = None
     author_id: int | None = None
+    author_name: str | None = None
     language: str | None = None
 
 
@@ -192,6 +198,7 @@ async def record_message(
             text=relayed.text,
             file_id=relayed.file_id,
             author_id=relayed.author_id,
+            author_name=relayed.author_name,
             language=relayed.language,
             created_at=now,
         )
@@ -274,16 +281,36 @@ async def transfer(session: AsyncSession, case: Case, desk: Desk) -> tuple[int, 
     return old
 
 
-async def history_in(session: AsyncSession, case: Case, chat_id: int) -> list[int]:
-    """Ids of the case's messages in a staff chat, oldest first (the card excluded)."""
-    ids = []
+@dataclass(frozen=True)
+class HistoryRun:
+    """Consecutive messages of a case in a staff chat by one author: `author` is the staff
+    member's name, or None for the bot's own copies (they already say who wrote them)."""
+
+    author: str | None
+    message_ids: list[int]
+
+
+async def history_in(session: AsyncSession, case: Case, chat_id: int) -> list[HistoryRun]:
+    """The case's messages in a staff chat, oldest first (the card excluded), in runs by author."""
+    runs: list[HistoryRun] = []
+    seen: set[int] = set()
     for item in await CaseMessages(session).of_case(case.id):
         if item.target_chat_id == chat_id and item.target_message_id is not None:
-            if item.target_message_id != case.card_message_id:
-                ids.append(item.target_message_id)
+            if item.target_message_id == case.card_message_id:
+                continue
+            message_id, author = item.target_message_id, None
         elif item.source_chat_id == chat_id:
-            ids.append(item.source_message_id)
-    return list(dict.fromkeys(ids))
+            message_id, author = item.source_message_id, item.author_name or "?"
+        else:
+            continue
+        if message_id in seen:
+            continue
+        seen.add(message_id)
+        if runs and runs[-1].author == author:
+            runs[-1].message_ids.append(message_id)
+        else:
+            runs.append(HistoryRun(author, [message_id]))
+    return runs
 
 
 @dataclass(frozen=True)

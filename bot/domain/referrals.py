@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kinds import Privacy, ReferralStatus
+from bot.kinds import Direction, Privacy, ReferralStatus
 from bot.network.schema import Desk
 from storage.models import Case, Referral
-from storage.repositories import Referrals
+from storage.repositories import CaseMessages, Referrals
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,17 @@ async def by_id(session: AsyncSession, referral_id: int) -> Referral | None:
 
 async def of_topic(session: AsyncSession, chat_id: int, thread_id: int) -> Referral | None:
     return await Referrals(session).by_topic(chat_id, thread_id)
+
+
+async def partner_replied_to(
+    session: AsyncSession, case: Case, chat_id: int, message_id: int
+) -> Referral | None:
+    """The referral whose partner wrote the message (in the resident's `chat_id`) that the
+    resident replies to; None when it came from the police, or the partner cannot answer."""
+    written = await CaseMessages(session).by_target(chat_id, message_id)
+    if written is None or written.case_id != case.id or written.direction != Direction.STAFF:
+        return None
+    for referral in await Referrals(session).accepted_of_case(case.id):
+        if referral.partner_chat_id == written.source_chat_id and not referral.info_only:
+            return referral
+    return None

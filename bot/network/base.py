@@ -45,11 +45,13 @@ class Named(Strict):
         return value
 
     def name(self, language: str, fallback: str) -> str:
-        """The name in `language` (or its base language: "pt" for "pt_BR"), else in `fallback`,
-        else any name there is."""
+        """The name in `language` (or its base language: "pt" for "pt_BR"), else in English
+        (the language most residents of another language read), else in `fallback` (the
+        network's default), else any name there is."""
         return (
             self.names.get(language)
             or self.names.get(spoken_language(language))
+            or self.names.get("en")
             or self.names.get(fallback)
             or next(iter(self.names.values()))
         )

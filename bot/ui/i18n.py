@@ -128,8 +128,9 @@ def fill_source_catalog(path: Path) -> int:
         catalog = read_po(handle, locale="en")
     filled = 0
     for message in catalog:
-        if message.id and (not message.string or message.fuzzy):
-            message.string = message.id
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.id and (not all(strings) or message.fuzzy):
+            message.string = message.id  # for a plural entry: (singular, plural)
             message.flags.discard("fuzzy")
             filled += 1
     with path.open("wb") as handle:

@@ -64,6 +64,12 @@ def fmt(template: str, **values: object) -> str:
     return template.format(**{key: isolate(quote(str(value))) for key, value in values.items()})
 
 
+def excerpt(text: str, limit: int) -> str:
+    """The first line of `text`, cut to `limit` characters with "…" when it is longer."""
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
 def cannot_pass_on() -> str:
     """The reply to polls, dice, games and other kinds the relay cannot carry."""
     return _(
@@ -122,6 +128,29 @@ def case_line(case: Case, network: Network, language: str) -> str:
     )
 
 
+def case_status(case: Case, network: Network, language: str, answered_at: datetime | None) -> str:
+    """A resident's `/status` of one of their cases: which desk has it, when it was reported,
+    when the police last answered and, once closed, the outcome."""
+    desk = network.desks_by_code().get(case.desk)
+    rows = [case_line(case, network, language)]
+    if desk is not None:
+        rows.append(
+            fmt(_("Handled by: {desk}"), desk=desk.name(language, network.default_language))
+        )
+    rows.append(
+        fmt(_("Reported: {time}"), time=local_datetime(case.created_at, network, language))
+    )
+    if answered_at is not None:
+        rows.append(
+            fmt(_("Last answer: {time}"), time=local_datetime(answered_at, network, language))
+        )
+    elif case.status != CaseStatus.CLOSED:
+        rows.append(_("No answer yet: the desk will write to you here."))
+    if case.status == CaseStatus.CLOSED and case.outcome:
+        rows.append(fmt(_("Outcome: {outcome}"), outcome=case.outcome))
+    return "\n".join(rows)
+
+
 def case_list(cases: Sequence[Case], network: Network, language: str) -> str:
     if not cases:
         return _("You have no cases yet. Press “📝 Report” to report something.")
@@ -145,6 +174,13 @@ def reporter(case: Case, citizen: Citizen) -> str:
             tid=citizen.telegram_id,
         )
     return quote(citizen.first_name)
+
+
+def resident_label(case: Case, citizen: Citizen) -> str:
+    """Who wrote a relayed message, as the case's privacy tier lets staff see it (escaped):
+    "👤 Resident C-7F3A-91BC-0D2E" for an anonymous case, else with the first name."""
+    name = case.pseudonym if case.privacy == Privacy.ANONYMOUS else citizen.first_name
+    return fmt(_("👤 Resident {name}"), name=name or "?")
 
 
 def staff_names(case: Case, network: Network) -> tuple[str, str]:

@@ -106,16 +106,19 @@ def resend_all(chat_id: int, messages: Sequence[Message], ref: str) -> list[Outg
     return [outgoing for message in messages for outgoing in resend(chat_id, message, ref)]
 
 
-def resend(chat_id: int, message: Message, ref: str) -> list[Outgoing]:
-    """One message's content as new messages from the bot; long captions follow as text."""
+def resend(chat_id: int, message: Message, ref: str, header: str = "") -> list[Outgoing]:
+    """One message's content as new messages from the bot, its words headed by `header` (HTML,
+    e.g. who wrote it); a caption too long for the media follows as text."""
     if message.text is not None:
-        return [
-            SendMessage(chat_id=chat_id, text=piece) for piece in split_text(message.html_text)
-        ]
+        words = f"{header}\n{message.html_text}" if header else message.html_text
+        return [SendMessage(chat_id=chat_id, text=piece) for piece in split_text(words)]
     body = message.caption or ""
-    caption = message.html_text if body and len(body) <= TELEGRAM_CAPTION_LIMIT else None
-    outgoing: list[Outgoing] = [_content(chat_id, message, caption, ref)]
-    if body and caption is None:
+    fits = len(header) + len(body) + 1 <= TELEGRAM_CAPTION_LIMIT
+    caption = "\n".join(part for part in (header, message.html_text if body else "") if part)
+    outgoing: list[Outgoing] = [
+        _content(chat_id, message, caption if fits else header or None, ref)
+    ]
+    if body and not fits:
         outgoing += [SendMessage(chat_id=chat_id, text=piece) for piece in split_text(quote(body))]
     return outgoing
 

@@ -101,6 +101,7 @@ async def record(
     language: str | None = None,
 ) -> CaseMessage:
     kind, file_id = kind_and_file(message)
+    author = message.from_user if direction is not Direction.CITIZEN else None
     return await record_message(
         session,
         case,
@@ -113,11 +114,8 @@ async def record(
             kind=kind,
             file_id=file_id,
             text=message.text or message.caption,
-            author_id=(
-                message.from_user.id
-                if direction is not Direction.CITIZEN and message.from_user
-                else None
-            ),
+            author_id=author.id if author else None,
+            author_name=author.full_name[:128] if author else None,
             language=language,
         ),
         now,
@@ -156,7 +154,7 @@ async def relay_from_citizen(
         )
         if language:
             languages.append(language)
-    relay.to_topic(case, messages, records, react_to=True)
+    relay.to_topic(case, citizen, messages, records, react_to=True)
     if detector is not None and any(detector.matches(m.text or m.caption) for m in messages):
         await escalate(relay, case)
     off_duty_notice(relay, case, citizen, now)
@@ -246,7 +244,7 @@ async def submit_report(
     if case.latitude is not None and case.longitude is not None:
         relay.location_to_topic(case, case.latitude, case.longitude)
     for batch in groups([m for m in items if m.text is None]):
-        relay.to_topic(case, batch, [records[m.message_id] for m in batch])
+        relay.to_topic(case, citizen, batch, [records[m.message_id] for m in batch])
     logger.info("case %s opened for desk %s", case.ref, case.desk)
     off_duty_notice(relay, case, citizen, now)
     return case

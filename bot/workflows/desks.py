@@ -58,16 +58,19 @@ async def transfer(
         if reason:
             origin += "\n" + fmt(_("Reason: {reason}"), reason=reason)
     relay.note(case, origin)
-    for start in range(0, len(history), COPY_BATCH):
-        relay.outbox.send(
-            CopyMessages(
-                chat_id=case.staff_chat_id,
-                from_chat_id=old_chat,
-                message_ids=history[start : start + COPY_BATCH],
-            ),
-            case=case,
-            into_topic=True,
-        )
+    for run in history:
+        if run.author is not None:  # copies of staff messages lose their author: say it
+            relay.note(case, fmt("👮 {name}", name=run.author))
+        for start in range(0, len(run.message_ids), COPY_BATCH):
+            relay.outbox.send(
+                CopyMessages(
+                    chat_id=case.staff_chat_id,
+                    from_chat_id=old_chat,
+                    message_ids=run.message_ids[start : start + COPY_BATCH],
+                ),
+                case=case,
+                into_topic=True,
+            )
     if old_thread is not None:
         with relay.staff_language():
             note = fmt(
@@ -212,9 +215,9 @@ class PartnerTopics:
 
 
 def partner_header(relay: Relay, case: Case, citizen: Citizen, partner: Desk) -> str:
-    """What heads a partner's message to the citizen: "<partner> via Beatline · <ref>"."""
+    """What heads a partner's message to the citizen: "🏢 <partner> via Beatline · <ref>"."""
     language = citizen.language or relay.i18n.default_locale
     name = partner.name(language, relay.network.default_language)
     with relay.i18n.use_locale(language):
         header = _("{partner} via Beatline").format(partner=name)
-    return f"<b>{quote(header)}</b> · {quote(case.ref)}"
+    return f"<b>🏢 {quote(header)}</b> · {quote(case.ref)}"

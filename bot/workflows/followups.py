@@ -11,6 +11,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import cases as case_service
+from bot.domain import referrals as referral_service
 from bot.domain.limits import should_notice_flood, take_followup
 from bot.domain.triage import EmergencyDetector
 from bot.network.schema import Network
@@ -93,4 +94,30 @@ async def relay_after_closing(
                 ref=case.ref,
             ),
             case=case,
+        )
+
+
+async def answer_partner(
+    relay: Relay, session: AsyncSession, case: Case, messages: Sequence[Message]
+) -> None:
+    """A reply to a partner's message also goes to that partner's topic, as the consent
+    question promised ("they may write to you here"); the police topic says so."""
+    replied = messages[0].reply_to_message
+    if replied is None:
+        return
+    referral = await referral_service.partner_replied_to(
+        session, case, messages[0].chat.id, replied.message_id
+    )
+    if referral is None:
+        return
+    relay.to_partner(case, referral, messages)
+    partner = relay.network.desks_by_code().get(referral.partner)
+    language = relay.network.default_language
+    with relay.staff_language():
+        relay.note(
+            case,
+            fmt(
+                _("↪️ The resident answered {partner}; it went to their topic as well."),
+                partner=partner.name(language, language) if partner else referral.partner,
+            ),
         )

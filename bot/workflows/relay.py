@@ -39,10 +39,16 @@ from bot.kinds import Privacy
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui.dates import time_of_day
-from bot.ui.i18n import speaking
-from bot.ui.texts import TELEGRAM_CAPTION_LIMIT, TELEGRAM_TEXT_LIMIT, quote, split_text
-from bot.workflows.anonymous import Composed, Outgoing, resend_all
-from storage.models import Case, CaseMessage, Citizen, OutboxMessage
+from bot.ui.i18n import _, speaking
+from bot.ui.texts import (
+    TELEGRAM_CAPTION_LIMIT,
+    TELEGRAM_TEXT_LIMIT,
+    quote,
+    resident_label,
+    split_text,
+)
+from bot.workflows.anonymous import Composed, Outgoing, resend, resend_all
+from storage.models import Case, CaseMessage, Citizen, OutboxMessage, Referral
 from storage.outbox import Outboxes
 
 # What can be carried from a citizen to a desk and back.
@@ -151,25 +157,63 @@ class Relay:
     def to_topic(
         self,
         case: Case,
+        citizen: Citizen,
         messages: Sequence[Message],
         records: Sequence[CaseMessage],
         react_to: bool = False,
     ) -> None:
-        """Relay one message or one album into the case topic; `records` get their copies' ids."""
+        """Relay one message or one album into the case topic, headed by who wrote it
+        ("👤 Resident C-7F3A-…" for an anonymous case); `records` get their copies' ids."""
         data: dict[str, Any] = {"records": [r.id for r in records]}
         if react_to:
             data["react"] = [messages[0].chat.id, messages[0].message_id]
-        outgoing: list[Outgoing] = (
-            resend_all(case.staff_chat_id, messages, case.ref)
-            if case.privacy == Privacy.ANONYMOUS
-            else self._copy(case.staff_chat_id, messages)
-        )
+        with self.staff_language():
+            who = resident_label(case, citizen)
+        heading, outgoing = self._headed(case, messages, who, case.staff_chat_id)
+        if heading is not None:
+            self._to_topic(case, heading)
         first, *rest = outgoing
-        if len(messages) == 1 and messages[0].text is not None and not rest:
-            data["merge"] = {"head": self._time(messages[0]), "html": messages[0].html_text}
+        message = messages[0]
+        if message.text is not None and len(messages) == 1 and not rest:
+            data["merge"] = {"head": f"{who} · {self._time(message)}", "html": message.html_text}
         self._to_topic(case, first, effect=TO_DESK, data=data)
         for item in rest:
             self._to_topic(case, item)
+
+    def _headed(
+        self, case: Case, messages: Sequence[Message], who: str, chat: int
+    ) -> tuple[SendMessage | None, list[Outgoing]]:
+        """A resident's message or album for a staff chat, headed by `who`: the header goes in
+        the words where there are any, else first on its own (albums, stickers, places)."""
+        [message, *more] = messages
+        if more or (message.text is None and message.content_type not in CAPTIONED):
+            items = (
+                resend_all(chat, messages, case.ref)
+                if case.privacy == Privacy.ANONYMOUS
+                else self._copy(chat, messages)
+            )
+            return SendMessage(chat_id=chat, text=who), items
+        if case.privacy == Privacy.ANONYMOUS:
+            return None, resend(chat, message, case.ref, header=who)
+        if message.text is not None:
+            words = split_text(f"{who}\n{message.html_text}")
+            return None, [SendMessage(chat_id=chat, text=piece) for piece in words]
+        return None, self._copy(chat, messages, who)
+
+    def to_partner(self, case: Case, referral: Referral, messages: Sequence[Message]) -> None:
+        """The resident's answer to a partner, into the partner's topic, headed "👤 The
+        resident" (no name: the partner sees what the referral let them see). A file of an
+        anonymous case stays with the police, and the partner reads that it does."""
+        chat, thread = referral.partner_chat_id, referral.thread_id
+        if chat is None:
+            return
+        with self.staff_language():
+            who = quote(_("👤 The resident"))
+            kept = _("📎 The resident also sent a file; the police have it.")
+        heading, outgoing = self._headed(case, messages, who, chat)
+        for item in [*([heading] if heading else []), *outgoing]:
+            method = SendMessage(chat_id=chat, text=kept) if isinstance(item, Composed) else item
+            self.outbox.send(method.model_copy(update={"message_thread_id": thread}), case=case)
 
     def _to_topic(
         self,
@@ -228,8 +272,9 @@ class Relay:
         records: Sequence[CaseMessage],
         header: str | None = None,
     ) -> None:
-        """Deliver staff messages to the citizen as the bot, headed by the case reference."""
-        header = header or f"<b>{quote(case.ref)}</b>"
+        """Deliver staff messages to the citizen as the bot, headed by who speaks (the police,
+        never an officer's name, or a partner) and the case reference."""
+        header = header or self.police_header(case, citizen)
         source = messages[0]
         data = {
             "records": [r.id for r in records],
@@ -263,6 +308,12 @@ class Relay:
                 effect=TO_CITIZEN if index == carrier else TO_RESIDENT,
                 data=data if index == carrier else {"citizen_id": citizen.id},
             )
+
+    def police_header(self, case: Case, citizen: Citizen) -> str:
+        """ "👮 Police · BL-26-00001" in the resident's language."""
+        with self.i18n.use_locale(citizen.language or self.i18n.default_locale):
+            label = _("👮 Police")
+        return f"<b>{quote(label)}</b> · {quote(case.ref)}"
 
     def tell_citizen(
         self,

@@ -48,6 +48,7 @@ class ReportDraft:
     area: str | None = None
     items: list[dict[str, Any]] = field(default_factory=list)
     alert_id: int | None = None
+    alert_text: str | None = None  # the alert's words, to remind the resident what they answer
     editing: bool = False  # a step reached from the summary returns to it
 
     @classmethod

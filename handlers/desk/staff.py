@@ -18,7 +18,6 @@ from bot.domain.citizens import citizen_of_case
 from bot.kinds import CaseStatus, Direction
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _
-from bot.ui.texts import quote
 from bot.workflows import desks
 from bot.workflows.casework import record
 from bot.workflows.edits import staff_edited
@@ -130,7 +129,14 @@ async def on_staff_edit(
     if case is None:
         return
     citizen = await citizen_of_case(session, case)
-    header = f"<b>{quote(case.ref)}</b>\n"
+    referral = await referral_service.of_topic(
+        session, message.chat.id, message.message_thread_id or 0
+    )
+    header = (
+        desks.partner_header(relay, case, citizen, relay.network.desk(referral.partner))
+        if referral is not None
+        else relay.police_header(case, citizen)
+    ) + "\n"
     await staff_edited(relay, session, case, citizen, record_, message, header, clock.now())
 
 

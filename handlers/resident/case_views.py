@@ -3,6 +3,8 @@ handling, and answering a referral question."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -23,15 +25,15 @@ from bot.ui.texts import (
     banned_text,
     case_line,
     case_list,
+    case_status,
     fmt,
     isolate,
-    local_time,
     quote,
 )
 from bot.workflows import desks, handling
 from bot.workflows.relay import Relay
 from handlers.filters import Consented, MenuButton
-from storage.models import Citizen
+from storage.models import Case, Citizen
 
 
 def create_router() -> Router:
@@ -79,30 +81,43 @@ async def cmd_status(
     network: Network,
     i18n: I18n,
 ) -> None:
-    """`/status BL-26-00042`: one of the citizen's own cases."""
-    if not command.args:
-        outbox.send(
-            message.answer(
-                _("Send the reference with the command, for example: /status BL-26-00042")
-            )
-        )
-        return
-    case = await case_service.find_own_case(session, citizen, command.args)
+    """`/status BL-26-00042`: one of the citizen's own cases; `/status` alone shows the one open
+    case, or lists them when there are several."""
+    language = i18n.current_locale
+    if command.args:
+        case = await case_service.find_own_case(session, citizen, command.args)
+    else:
+        open_ones = await case_service.open_cases(session, citizen)
+        if len(open_ones) != 1:
+            outbox.send(message.answer(_status_choice(open_ones, network, language)))
+            return
+        case = open_ones[0]
     if case is None:
         outbox.send(
             message.answer(
                 fmt(
-                    _("No case {ref} was found among your reports."), ref=command.args.strip()[:40]
+                    _("No case {ref} was found among your reports."),
+                    ref=(command.args or "").strip()[:40],
                 )
             )
         )
         return
-    outbox.send(
-        message.answer(
-            case_line(case, network, i18n.current_locale)
-            + "\n"
-            + fmt(_("Reported: {time}"), time=local_time(case.created_at, network))
+    answered_at = await case_service.last_answer_at(session, case)
+    outbox.send(message.answer(case_status(case, network, language, answered_at)))
+
+
+def _status_choice(open_ones: Sequence[Case], network: Network, language: str) -> str:
+    """`/status` alone when there is not exactly one open case to show."""
+    if not open_ones:
+        return _(
+            "You have no open reports. Your earlier reports are under “📂 My cases”; "
+            "/status with a reference shows one of them."
         )
+    lines = [case_line(case, network, language) for case in open_ones]
+    return (
+        _("You have several open reports. Send /status with one of these references:")
+        + "\n\n"
+        + "\n".join(lines)
     )
 
 
@@ -112,8 +127,12 @@ async def cmd_help(message: Message, outbox: Outbox, network: Network) -> None:
             _(
                 "<b>Beatline</b> connects you with the police in your neighbourhood.\n\n"
                 "📝 Report: tell the police about an incident or give a tip.\n"
-                "📂 My cases: see your reports and their status (or /status with a reference).\n"
+                "📂 My cases: see your reports and their status (/status shows one).\n"
+                "🔔 Alerts: choose the areas and topics you hear about from the police, and "
+                "quiet hours for the night (/quiet 22-7).\n"
                 "🌐 Language: change the language.\n"
+                "🗂 Your data: /mydata sends you everything Beatline keeps about you; /forget "
+                "erases it.\n"
                 "After a report, write here to add information; answers from the police arrive "
                 "here too.\n\n"
                 "This is not an emergency line: in an emergency call {number}."

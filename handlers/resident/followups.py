@@ -189,6 +189,7 @@ async def _deliver(
     languages = await relay_from_citizen(
         relay, session, case, citizen, messages, clock.now(), detector
     )
+    await followups.answer_partner(relay, session, case, messages)
     await maybe_offer(languages, citizen, state, relay)
 
 

@@ -39,6 +39,7 @@ from bot.ui.texts import (
     SEND_REPORT,
     SKIP,
     cannot_pass_on,
+    excerpt,
     fmt,
     isolate,
 )
@@ -177,7 +178,12 @@ async def _ask(
         markup = report_wizard.choices(
             network.categories, WizardAction.CATEGORY, network, language, back=False
         )
-        _say(outbox, chat_id, head + _("What is your report about?"), markup)
+        about = (
+            fmt(_("📢 About the alert: “{text}”"), text=excerpt(draft.alert_text, 120)) + "\n\n"
+            if draft.alert_text
+            else ""
+        )
+        _say(outbox, chat_id, head + about + _("What is your report about?"), markup)
     elif step is Step.PRIVACY:
         _say(outbox, chat_id, head + _privacy_question(), report_wizard.privacy())
     elif step is Step.LOCATION:
@@ -196,7 +202,7 @@ async def _ask(
         suggested = (
             network.locate(draft.latitude, draft.longitude)
             if draft.latitude is not None and draft.longitude is not None
-            else None
+            else network.area(draft.area or "")
         )
         question = (
             fmt(
@@ -302,12 +308,17 @@ async def cb_alert_information(
     i18n: I18n,
     citizen: Citizen,
 ) -> None:
-    """ "I have information" under an alert: a report linked to that alert."""
-    alert_id = await engine.announcement_of_delivery(
-        session, callback_data.delivery_id, citizen.chat_id
+    """ "I have information" under an alert: a report linked to that alert, which names it and
+    suggests its area."""
+    alert = await engine.alert_context(
+        session, callback_data.delivery_id, citizen.chat_id, citizen.id, i18n.current_locale
     )
     outbox.answer(query.answer())
-    draft = ReportDraft(alert_id=alert_id)
+    draft = (
+        ReportDraft(alert_id=alert.announcement_id, alert_text=alert.text, area=alert.area)
+        if alert
+        else ReportDraft()
+    )
     await _start(outbox, citizen.chat_id, session, state, network, i18n, citizen, draft)
 
 

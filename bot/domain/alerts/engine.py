@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.alerts.schedule import Schedule, next_fire
 from bot.domain.alerts.subscriptions import quiet_until
-from bot.kinds import AnnouncementStatus, DeliveryStatus, Guarantee, OutboxStatus, Priority
+from bot.kinds import (
+    AnnouncementStatus,
+    DeliveryStatus,
+    Guarantee,
+    OutboxStatus,
+    Priority,
+    SubscriptionKind,
+)
 from bot.network.base import spoken_language
 from storage.alerts import Announcements, Deliveries, Occurrences, Subscriptions
 from storage.models import Announcement, Occurrence
@@ -236,6 +243,39 @@ async def announcement_of_delivery(
         return None
     occurrence = await Occurrences(session).by_id(delivery.occurrence_id)
     return occurrence.announcement_id if occurrence else None
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    """What a report answering an alert starts from: the alert, its words in the resident's
+    language and, when it points at one place for this resident, that area."""
+
+    announcement_id: int
+    text: str
+    area: str | None
+
+
+async def alert_context(
+    session: AsyncSession, delivery_id: int, chat_id: int, citizen_id: int, language: str
+) -> AlertContext | None:
+    """The alert behind a resident's copy (None if the copy is not theirs). The area is the
+    alert's only area, or the only one of its areas the resident follows."""
+    announcement_id = await announcement_of_delivery(session, delivery_id, chat_id)
+    announcement = await Announcements(session).by_id(announcement_id) if announcement_id else None
+    if announcement is None:
+        return None
+    areas = set(announcement.areas)
+    if len(areas) > 1:
+        followed = (await Subscriptions(session).of_citizen(citizen_id)).get(
+            SubscriptionKind.AREA, set()
+        )
+        areas &= followed
+    text = announcement.texts.get(language) or next(iter(announcement.texts.values()), "")
+    return AlertContext(
+        announcement_id=announcement.id,
+        text=text,
+        area=next(iter(areas)) if len(areas) == 1 else None,
+    )
 
 
 async def give_feedback(session: AsyncSession, delivery_id: int, chat_id: int, value: str) -> bool:
