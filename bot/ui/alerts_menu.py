@@ -35,8 +35,9 @@ class AlertsCb(CallbackData, prefix="alerts"):
 def alerts_keyboard(
     network: Network, chosen: Followed, quiet_hours: bool, language: str
 ) -> InlineKeyboardMarkup:
-    """The toggles two a row, then the quiet-hours switch (`quiet_hours`: the resident has
-    them) beside the monthly question, and "stop all" across the whole width."""
+    """The toggles two a row, then, each across the whole width (their labels are long in
+    many languages), the quiet-hours switch (`quiet_hours`: the resident has them), the
+    monthly question and "stop all"."""
     builder = InlineKeyboardBuilder()
     kinds = ((SubscriptionKind.AREA, network.areas), (SubscriptionKind.TOPIC, network.topics))
     for kind, items in kinds:
@@ -50,10 +51,12 @@ def alerts_keyboard(
     quiet = _("🌙 Quiet hours: off") if quiet_hours else _("🌙 Quiet hours: on")
     pulse_on = bool(chosen.get(SubscriptionKind.PULSE))
     builder.row(
-        InlineKeyboardButton(text=quiet, callback_data=AlertsCb(action=AlertsAction.QUIET).pack()),
+        InlineKeyboardButton(text=quiet, callback_data=AlertsCb(action=AlertsAction.QUIET).pack())
+    )
+    builder.row(
         InlineKeyboardButton(
             text=pulse_toggle(pulse_on), callback_data=AlertsCb(action=AlertsAction.PULSE).pack()
-        ),
+        )
     )
     builder.row(
         InlineKeyboardButton(

@@ -98,12 +98,14 @@ def priority() -> InlineKeyboardMarkup:
 
 
 def quick_times() -> InlineKeyboardMarkup:
+    """*Now* across the whole width, tonight and tomorrow morning side by side."""
     labels = {"now": _("Now"), "tonight": _("Tonight 18:00"), "tomorrow": _("Tomorrow 09:00")}
     builder = InlineKeyboardBuilder()
     for value in QUICK_TIMES:
         builder.button(
             text=labels[value], callback_data=PickCb(step=AnnounceStep.WHEN, value=value)
         )
+    builder.adjust(1, 2)
     return builder.as_markup()
 
 
