@@ -128,6 +128,23 @@ async def test_a_three_language_urgent_alert_reaches_subscribers_with_a_report(
     assert "Recipients: 3" in report_text and "Sent: 3" in report_text
 
 
+async def test_a_brazilian_resident_gets_the_portuguese_text_as_their_own(
+    tg: Harness, coordinator: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    rita = User(id=6161, is_bot=False, first_name="Rita", language_code="pt-br")
+    await onboard(tg, rita, language="pt_BR")
+    await subscribe(tg, rita, "centre")
+    await compose(tg, coordinator, "en: Lock your bike.", "pt: Tranque a sua bicicleta.")
+    await confirm(tg, coordinator)
+
+    await tg.run_alerts()
+
+    assert "Tranque a sua bicicleta." in tg.api.last("sendMessage", rita.id).text
+    async with session_factory() as session:
+        delivery = (await session.scalars(select(Delivery))).one()
+    assert (delivery.language, delivery.fallback) == ("pt", False)
+
+
 async def test_alert_buttons_count_feedback_and_open_a_linked_report(
     tg: Harness,
     coordinator: User,
