@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from aiogram.utils.i18n import I18n
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from bot.ui.dates import babel_locale
+from bot.ui.i18n import n_, speaking
 from tests.conftest import ROOT
 
 LOCALES = ROOT / "locales"
@@ -191,3 +193,27 @@ def test_template_contains_every_string_in_the_code(tmp_path: Path) -> None:
     )
     in_code = {key(m.id) for m in read(fresh) if m.id}
     assert in_code == template_ids(), "run `make extract` and translate the new strings"
+
+
+WAITED = (
+    "⏰ This case has waited {minutes} minute for a first reply.",
+    "⏰ This case has waited {minutes} minutes for a first reply.",
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", {1: "1 minute for", 2: "2 minutes for", 21: "21 minutes for"}),
+        ("ru", {1: "1 минуту", 3: "3 минуты", 5: "5 минут", 21: "21 минуту", 12: "12 минут"}),
+        ("pl", {1: "1 minuty", 3: "3 minut", 22: "22 minut"}),
+        ("ar", {1: "دقيقة واحدة", 2: "دقيقتين", 3: "3 دقائق", 11: "11 دقيقة", 100: "100 دقيقة"}),
+        ("fr", {0: "0 minute.", 1: "1 minute.", 2: "2 minutes."}),
+    ],
+)
+def test_a_count_gets_the_form_its_language_uses(
+    i18n: I18n, language: str, expected: dict[int, str]
+) -> None:
+    with speaking(i18n, language):
+        for count, words in expected.items():
+            assert words in n_(*WAITED, count).format(minutes=count), (language, count)
