@@ -442,9 +442,10 @@ async def test_the_case_keeps_the_request_number_and_status_changes_reach_topic_
         "🏛 City council: request 1001 is now “closed”.\nTheir notes: Wall cleaned"
     )
     [closing] = tg.api.sent("sendMessage", bram.id)
-    # In the resident's language: the partner's Dutch name.
+    # In the resident's language, with the partner's Dutch name.
     assert closing.text == (
-        "Gemeente has finished their work on your report BL-26-00001.\nTheir notes: Wall cleaned"
+        "Gemeente heeft het werk aan uw melding BL-26-00001 afgerond.\n"
+        "Hun opmerkingen: Wall cleaned"
     )
 
     clock.advance(hours=1)
