@@ -241,7 +241,9 @@ async def full_path(url: str, i18n: I18n, messages: int, users: Sequence[User]) 
         copies = api.sent("sendMessage", CENTRAL)
         into_topics = [call for call in copies if call.thread_id is not None]
         reactions = api.sent("setMessageReaction")
-        others = sorted({call.method for call in api.calls} - {"sendMessage", "setMessageReaction"})
+        others = sorted(
+            {call.method for call in api.calls} - {"sendMessage", "setMessageReaction"}
+        )
         added = await citizen_rows(engine) - rows_before
     finally:
         await api.close()

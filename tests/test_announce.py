@@ -128,6 +128,23 @@ async def test_a_three_language_urgent_alert_reaches_subscribers_with_a_report(
     assert "Recipients: 3" in report_text and "Sent: 3" in report_text
 
 
+async def test_a_brazilian_resident_gets_the_portuguese_text_as_their_own(
+    tg: Harness, coordinator: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    rita = User(id=6161, is_bot=False, first_name="Rita", language_code="pt-br")
+    await onboard(tg, rita, language="pt_BR")
+    await subscribe(tg, rita, "centre")
+    await compose(tg, coordinator, "en: Lock your bike.", "pt: Tranque a sua bicicleta.")
+    await confirm(tg, coordinator)
+
+    await tg.run_alerts()
+
+    assert "Tranque a sua bicicleta." in tg.api.last("sendMessage", rita.id).text
+    async with session_factory() as session:
+        delivery = (await session.scalars(select(Delivery))).one()
+    assert (delivery.language, delivery.fallback) == ("pt", False)
+
+
 async def test_alert_buttons_count_feedback_and_open_a_linked_report(
     tg: Harness,
     coordinator: User,
@@ -201,11 +218,11 @@ async def test_announcements_are_listed_and_cancelled_after_a_confirmation(
     number = (await only_announcement(session_factory)).id
     await tg.staff(COORDINATORS, None, coordinator, "/announcements")
     listing = tg.api.last("sendMessage", COORDINATORS).text
-    assert f"#{number} · scheduled · 2026-03-10 09:00" in listing
+    assert f"#{number} · scheduled · 10 Mar 2026, 09:00" in listing
 
     await tg.staff(COORDINATORS, None, coordinator, f"/cancel_announcement {number}")
     question = tg.api.last("sendMessage", COORDINATORS)
-    assert "2026-03-10 09:00" in question.text and "Road works next week." in question.text
+    assert "10 Mar 2026, 09:00" in question.text and "Road works next week." in question.text
     assert question.buttons == ["Yes, cancel it", "No"]
     await tg.feed(
         tg.updates.staff_callback(
@@ -284,6 +301,24 @@ async def test_a_recurring_alert_needs_an_end(
     assert (announcement.ends_at - announcement.next_run_at).days == 28
 
 
+@pytest.mark.parametrize(
+    ("when", "said"),
+    [
+        ("daily 18:00", "then every day at 18:00 until"),
+        ("weekly mon 09:00", "then every week (Monday, 09:00) until"),
+        ("cron 0 9 * * 1,4", "then every week (Monday and Thursday, 09:00) until"),
+        ("cron 0 9 1 * *", "then again on the schedule “0 9 1 * *” until"),
+    ],
+)
+async def test_the_summary_says_how_an_alert_repeats_in_words(
+    tg: Harness, coordinator: User, when: str, said: str
+) -> None:
+    await compose(tg, coordinator, "en: Lock your bike.", when=when)
+    await press(tg, coordinator, AnnounceStep.UNTIL, "4w")
+
+    assert said in tg.api.last("sendMessage", COORDINATORS).text
+
+
 async def test_an_alert_every_few_minutes_is_refused(tg: Harness, coordinator: User) -> None:
     await compose(tg, coordinator, "en: Spam.", when="cron */5 * * * *")
 
@@ -351,7 +386,7 @@ def test_nonsense_past_and_too_frequent_schedules_are_refused(
 async def test_alerts_toggles_show_the_choice_and_stop_all_clears_it(
     tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    from handlers.resident.subscriptions import AlertsAction, AlertsCb, SubCb
+    from bot.ui.alerts_menu import AlertsAction, AlertsCb, SubCb
 
     await onboard(tg, alice)
     await tg.send(alice, "🔔 Alerts")
@@ -409,7 +444,7 @@ async def test_quiet_hours_are_set_and_cleared(
 async def test_alerts_show_the_quiet_hours_with_a_button_and_accept_short_hours(
     tg: Harness, alice: User
 ) -> None:
-    from handlers.resident.subscriptions import AlertsAction, AlertsCb
+    from bot.ui.alerts_menu import AlertsAction, AlertsCb
 
     await onboard(tg, alice)
     await tg.send(alice, "/alerts")

@@ -386,7 +386,7 @@ async def test_off_duty_desk_replies_once_per_off_duty_spell(
     await report(tg, alice, area="east")
     notices = [c for c in tg.api.sent("sendMessage", alice.id) if "not staffed" in c.text]
     assert len(notices) == 1
-    assert "Monday 9 March, 08:00" in notices[0].text and "112" in notices[0].text
+    assert "Monday, 9 March 2026, 08:00" in notices[0].text and "112" in notices[0].text
 
     await tg.send(alice, "one more detail")
     await tg.send(alice, "and another")
@@ -426,7 +426,8 @@ async def test_response_target_reminds_then_escalates_once_across_a_restart(
     assert await check_at(29, session_factory) == []
     assert await check_at(31, session_factory) == ["remind BL-26-00001"]
     reminder = tg.api.last("sendMessage", CENTRAL)
-    assert reminder.thread_id == case.thread_id and "waited 31 minutes" in reminder.text
+    assert reminder.thread_id == case.thread_id
+    assert "waited 31 minutes for a first reply. The target is 30 minutes." in reminder.text
 
     # A restart: new engine and sessions on the same database; nothing is repeated.
     engine = create_engine(database_url)

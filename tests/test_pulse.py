@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.kinds import PulseQuestion, SubscriptionKind
 from bot.network.base import NetworkError
 from bot.network.schema import Network, parse_network
+from bot.ui.alerts_menu import AlertsAction, AlertsCb, SubCb
 from bot.workflows.pulse import PulseAsker
-from handlers.resident.subscriptions import AlertsAction, AlertsCb, SubCb
 from storage.models import OutboxMessage, PulseAsk, PulseTally
 from storage.pulse import Pulses
 from tests.conftest import COORDINATORS, EAST, NETWORK, PARTNER, Harness

@@ -47,7 +47,7 @@ async def test_report_opens_a_case_with_topic_card_and_reference(
         "Category: Burglary",
         "Area: Centre",
         "Language: English (en)",
-        "Reported: 2026-03-05 10:30",
+        "Reported: 5 Mar 2026, 10:30",
         "Reporter: Alice",
         "Someone is trying car doors",
     ):
@@ -356,7 +356,7 @@ async def test_the_summary_lists_the_report_and_edit_changes_one_step(
     for line in ("Category: Burglary", "Area: Centre", "Privacy: 🔒 Confidential", "Location: no"):
         assert line in summary.text
     assert "1 message · 1 attachment" in summary.text
-    assert summary.buttons == ["✏️ Edit", "📨 Send report", "✖ Cancel"]
+    assert summary.buttons == ["📨 Send report", "✏️ Edit", "✖ Cancel"]
 
     await tg.press(alice, ReportCb(action=WizardAction.EDIT))
     await tg.press(alice, ReportCb(action=WizardAction.EDIT, value="area"))

@@ -498,7 +498,7 @@ async def test_the_card_gives_the_deadline_files_history_language_and_outcome(
 
     card = tg.api.sent("sendMessage", CENTRAL)
     [second_card] = [c.text for c in card if second.ref in c.text and "Reporter" in c.text]
-    assert "⏱ Reply due by: 2026-03-05 11:00" in second_card  # 10:30 local, 30 minutes
+    assert "⏱ Reply due by: 5 Mar 2026, 11:00" in second_card  # 10:30 local, 30 minutes
     assert "📎 Files from the resident: 1" in second_card
     assert "Earlier reports by this resident: 1" in second_card
     assert "The resident's own language: Nederlands (nl)" in second_card

@@ -54,6 +54,7 @@ from handlers.middlewares import (
 
 logger = logging.getLogger(__name__)
 
+
 def create_bot(token: str, api_url: str | None = None, session: BaseSession | None = None) -> Bot:
     """A Bot with HTML parse mode; `api_url` points it at a self-hosted Bot API server."""
     if session is None:

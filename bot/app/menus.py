@@ -62,6 +62,8 @@ async def set_commands(bot: Bot, i18n: I18n, network: Network) -> None:
     private = BotCommandScopeAllPrivateChats()
     await bot.set_my_commands(_commands(i18n, CITIZEN_COMMANDS, i18n.default_locale), private)
     for locale in i18n.available_locales:
+        if "_" in locale:  # Telegram keys menus by two-letter codes; "pt_BR" gets the default
+            continue
         await bot.set_my_commands(
             _commands(i18n, CITIZEN_COMMANDS, locale), private, language_code=locale
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -9,6 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+def spoken_language(code: str) -> str:
+    """The language of an interface language: "pt_BR" and "pt-br" are "pt". Names in the
+    network file, alert texts and language identification know languages, not regional
+    variants; only the interface's catalogs and date formats tell them apart."""
+    return re.split(r"[-_]", code, maxsplit=1)[0].lower()
 
 
 class NetworkError(Exception):
@@ -37,10 +45,12 @@ class Named(Strict):
         return value
 
     def name(self, language: str, fallback: str) -> str:
-        """The name in `language`, else in English (the language most residents of another
-        language read), else in `fallback` (the network's default), else any name there is."""
+        """The name in `language` (or its base language: "pt" for "pt_BR"), else in English
+        (the language most residents of another language read), else in `fallback` (the
+        network's default), else any name there is."""
         return (
             self.names.get(language)
+            or self.names.get(spoken_language(language))
             or self.names.get("en")
             or self.names.get(fallback)
             or next(iter(self.names.values()))

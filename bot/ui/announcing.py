@@ -4,19 +4,22 @@ before scheduling, and the words a time may be typed with in the network's langu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel.dates import get_day_names
+from babel.dates import format_time, get_day_names
+from babel.lists import format_list
 
+from bot.domain.alerts.schedule import WEEKDAYS, ScheduleError, crontab_days
 from bot.network.base import Named
 from bot.network.schema import Network
+from bot.ui.dates import babel_locale
 from bot.ui.i18n import N_, _, n_
-from bot.ui.texts import babel_locale, fmt, local_datetime
+from bot.ui.texts import fmt, local_datetime
 
 
 class AnnounceStep(StrEnum):
@@ -95,12 +98,14 @@ def priority() -> InlineKeyboardMarkup:
 
 
 def quick_times() -> InlineKeyboardMarkup:
+    """*Now* across the whole width, tonight and tomorrow morning side by side."""
     labels = {"now": _("Now"), "tonight": _("Tonight 18:00"), "tomorrow": _("Tomorrow 09:00")}
     builder = InlineKeyboardBuilder()
     for value in QUICK_TIMES:
         builder.button(
             text=labels[value], callback_data=PickCb(step=AnnounceStep.WHEN, value=value)
         )
+    builder.adjust(1, 2)
     return builder.as_markup()
 
 
@@ -133,12 +138,50 @@ def when_text(
     start = local_datetime(first, network, language)
     if repeat == "once":
         return start
+    end = local_datetime(until, network, language) if until else "—"
+    daily_or_weekly = repeat_in_words(repeat, language)
+    if daily_or_weekly is None:
+        return fmt(
+            _("{start}, then again on the schedule “{schedule}” until {end}"),
+            start=start,
+            schedule=repeat,
+            end=end,
+        )
+    clock, days = daily_or_weekly
+    if days is None:
+        return fmt(
+            _("{start}, then every day at {time} until {end}"), start=start, time=clock, end=end
+        )
     return fmt(
-        _("{start}, then again on the schedule “{schedule}” until {end}"),
+        _("{start}, then every week ({days}, {time}) until {end}"),
         start=start,
-        schedule=repeat,
-        end=local_datetime(until, network, language) if until else "—",
+        days=days,
+        time=clock,
+        end=end,
     )
+
+
+def repeat_in_words(repeat: str, language: str) -> tuple[str, str | None] | None:
+    """A crontab line that fires at one time of day, every day or on some weekdays, as that
+    time and the weekdays' names in `language` (None for every day); None for any other line,
+    which is then shown as typed."""
+    fields = repeat.split()
+    if len(fields) != 5 or fields[2:4] != ["*", "*"]:
+        return None
+    minute, hour, _day, _month, weekdays = fields
+    if not (minute.isdigit() and hour.isdigit() and int(minute) < 60 and int(hour) < 24):
+        return None
+    try:
+        days = crontab_days(weekdays)
+    except (ScheduleError, ValueError):
+        return None
+    locale = babel_locale(language)
+    clock = format_time(time(int(hour), int(minute)), "short", locale=locale)
+    if days == "*":
+        return clock, None
+    names = get_day_names("wide", locale=locale)
+    listed = [names[WEEKDAYS.index(day)] for day in sorted(days.split(","), key=WEEKDAYS.index)]
+    return clock, format_list(listed, locale=locale)
 
 
 def summary(
@@ -221,3 +264,13 @@ def awaiting_approval(number: int, recipients: int) -> str:
 
 def approval_buttons(number: int) -> InlineKeyboardMarkup:
     return yes_no(AnnounceStep.APPROVE, _("✅ Approve"), _("✖ Reject"), number)
+
+
+def confirm_buttons() -> InlineKeyboardMarkup:
+    """Under the wizard's last preview."""
+    return yes_no(AnnounceStep.CONFIRM, _("✅ Schedule it"), _("✖ Discard"))
+
+
+def cancel_buttons(number: int) -> InlineKeyboardMarkup:
+    """Under /cancel_announcement's question."""
+    return yes_no(AnnounceStep.CANCEL, _("Yes, cancel it"), _("No"), number)

@@ -43,6 +43,7 @@ LANGUAGE_NAMES: dict[str, str] = {
     "es": "Español",
     "it": "Italiano",
     "pt": "Português",
+    "pt_BR": "Português (Brasil)",
     "pl": "Polski",
     "ro": "Română",
     "sq": "Shqip",
@@ -85,11 +86,15 @@ def speaking(i18n: I18n, language: str) -> Iterator[None]:
 
 
 def supported(i18n: I18n, code: str | None) -> str | None:
-    """`code` (e.g. "nl-BE") reduced to a language Beatline speaks, or None."""
+    """`code` as a catalog Beatline has: "pt-br" is "pt_BR" when there is one, "nl-BE" is
+    "nl"; None when neither the variant nor the language is there."""
     if not code:
         return None
-    base = code.split("-")[0].split("_")[0].lower()
-    return base if base in i18n.available_locales else None
+    base, _, region = code.replace("_", "-").partition("-")
+    variant = f"{base.lower()}_{region.upper()}"
+    if region and variant in i18n.available_locales:
+        return variant
+    return base.lower() if base.lower() in i18n.available_locales else None
 
 
 def translate_all(i18n: I18n, message: str) -> set[str]:

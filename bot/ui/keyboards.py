@@ -11,9 +11,9 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
-from babel.dates import format_date
 
 from bot.network.schema import Network
+from bot.ui.dates import short_day
 from bot.ui.i18n import LANGUAGE_NAMES, _
 from bot.ui.texts import (
     MENU_ALERTS,
@@ -21,7 +21,6 @@ from bot.ui.texts import (
     MENU_HELP,
     MENU_LANGUAGE,
     MENU_REPORT,
-    babel_locale,
 )
 
 if TYPE_CHECKING:  # cards and keyboards read cases, they never query them
@@ -126,10 +125,11 @@ def ban_confirm(case_id: int) -> InlineKeyboardMarkup:
 
 
 def main_menu() -> ReplyKeyboardMarkup:
+    """*Report* across the whole width, the other four two a row (room for every language)."""
     builder = ReplyKeyboardBuilder()
     for label in (MENU_REPORT, MENU_CASES, MENU_ALERTS, MENU_LANGUAGE, MENU_HELP):
         builder.button(text=_(label))
-    builder.adjust(2, 3)
+    builder.adjust(1, 2, 2)
     return builder.as_markup(resize_keyboard=True, is_persistent=True)
 
 
@@ -156,9 +156,7 @@ def pick_case(cases: Sequence[Case], network: Network, language: str) -> InlineK
     for case in cases:
         category = network.category(case.category)
         name = category.name(language, network.default_language) if category else case.category
-        day = format_date(
-            case.created_at.astimezone(network.zone), "d MMM", locale=babel_locale(language)
-        )
+        day = short_day(case.created_at.astimezone(network.zone).date(), language)
         builder.button(
             text=f"{case.ref} · {name} · {day}", callback_data=PickCaseCb(case_id=case.id)
         )

@@ -158,14 +158,12 @@ def description_keyboard() -> ReplyKeyboardMarkup:
 
 
 def summary_keyboard() -> InlineKeyboardMarkup:
+    """*Send* across the whole width, *Edit* and *Cancel* below it."""
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("✏️ Edit"), callback_data=ReportCb(action=WizardAction.EDIT))
     builder.button(text=_(SEND_REPORT), callback_data=ReportCb(action=WizardAction.SEND))
-    builder.row(
-        InlineKeyboardButton(
-            text=_(CANCEL), callback_data=ReportCb(action=WizardAction.CANCEL).pack()
-        )
-    )
+    builder.button(text=_("✏️ Edit"), callback_data=ReportCb(action=WizardAction.EDIT))
+    builder.button(text=_(CANCEL), callback_data=ReportCb(action=WizardAction.CANCEL))
+    builder.adjust(1, 2)
     return builder.as_markup()
 
 

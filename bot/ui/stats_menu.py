@@ -15,7 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.stats import Period, common_periods
 from bot.network.schema import Network
 from bot.ui.charts import Names, PublicReport, StatsReport
-from bot.ui.i18n import _
+from bot.ui.i18n import _, n_
 
 ALBUM_LIMIT = 10  # Telegram takes 2 to 10 items in one media group
 
@@ -48,7 +48,7 @@ def periods_keyboard(network: Network, language: str, now: datetime) -> InlineKe
             text=names.period(period),
             callback_data=StatsCb(choice=StatsChoice.MONTH, month=month_code(period)),
         )
-    builder.adjust(3)
+    builder.adjust(1, 2)  # a month's name takes half a row in every language, not a third
     return builder.as_markup()
 
 
@@ -114,9 +114,11 @@ def report_message(
         chat_id=chat_id,
         message_thread_id=thread_id,
         document=BufferedInputFile(report.pdf, f"beatline-report-{period.argument}.pdf"),
-        caption=_("Beatline report: {period} ({pages} pages, no personal data)").format(
-            period=names.period(period), pages=report.pages
-        ),
+        caption=n_(
+            "Beatline report: {period} ({pages} page, no personal data)",
+            "Beatline report: {period} ({pages} pages, no personal data)",
+            report.pages,
+        ).format(period=names.period(period), pages=report.pages),
         reply_parameters=_reply(reply_to),
     )
 

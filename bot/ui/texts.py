@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from aiogram.utils.i18n import I18n
 from aiogram.utils.text_decorations import html_decoration
-from babel.dates import format_date, format_time, get_datetime_format
 
 from bot.kinds import CaseStatus, Privacy, ReferralStatus
+from bot.network.base import spoken_language
 from bot.network.schema import Network
+from bot.ui.dates import day_and_time, short_day_and_time
 from bot.ui.i18n import LANGUAGE_NAMES, N_, _
 
 if TYPE_CHECKING:  # cards and keyboards read cases, they never query them
@@ -94,29 +95,22 @@ def language_label(code: str, guess: str | None = None) -> str:
     return f"{LANGUAGE_NAMES.get(code, code)} ({code})"
 
 
+def current_language(network: Network) -> str:
+    """The language `_` translates into now (the network's language outside an update)."""
+    i18n = I18n.get_current(no_error=True)
+    return i18n.current_locale if i18n is not None else network.default_language
+
+
 def local_time(moment: datetime, network: Network) -> str:
-    """A compact, unambiguous time for staff lists and audit trails."""
-    return moment.astimezone(network.zone).strftime("%Y-%m-%d %H:%M")
-
-
-# The interface's English and Portuguese are Europe's: Babel's bare "en" and "pt" are the US's
-# and Brazil's (12-hour clock, month first; "de" dates written the Brazilian way).
-BABEL_LOCALES = {"en": "en_GB", "pt": "pt_PT"}
-
-
-def babel_locale(language: str) -> str:
-    return BABEL_LOCALES.get(language, language)
+    """A compact, unambiguous day and time for staff lists and audit trails, in the language
+    of the text around it: "7 May 2026, 10:30", "7. Mai 2026, 10:30"."""
+    return short_day_and_time(moment, network.zone, current_language(network))
 
 
 def local_datetime(moment: datetime, network: Network, language: str) -> str:
     """A day and time as people write them in `language` (Babel's formats for the locale):
-    "Thursday 5 March 2026, 10:30", "Donnerstag, 5. März 2026, 10:30", …"""
-    local = moment.astimezone(network.zone)
-    locale = babel_locale(language)
-    day = format_date(local, "full", locale=locale)
-    clock = format_time(local, "short", locale=locale)
-    pattern = str(get_datetime_format("medium", locale=locale))
-    return pattern.replace("{1}", day).replace("{0}", clock)
+    "Thursday, 5 March 2026, 10:30", "Donnerstag, 5. März 2026, 10:30", …"""
+    return day_and_time(moment, network.zone, language)
 
 
 def case_line(case: Case, network: Network, language: str) -> str:
@@ -228,7 +222,7 @@ def case_card(
         fmt(_("Status: {status}"), status=status_name(case.status)),
         *case_facts(case, network),
     ]
-    if citizen.language and citizen.language != case.language:
+    if citizen.language and spoken_language(citizen.language) != case.language:
         own = language_label(citizen.language)
         rows.append(fmt(_("The resident's own language: {name}"), name=own))
     rows += [

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram.types import Message
-from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import cases as case_service
@@ -20,7 +19,7 @@ from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import _
-from bot.ui.texts import fmt, isolate, quote
+from bot.ui.texts import fmt, isolate, local_datetime, quote
 from bot.workflows import anonymous
 from bot.workflows.relay import Relay, kind_and_file
 from storage.models import Case, CaseMessage, Citizen
@@ -197,7 +196,7 @@ def off_duty_notice(relay: Relay, case: Case, citizen: Citizen, now: datetime) -
                 desk=name,
             )
         else:
-            when = format_datetime(back, "EEEE d MMMM, HH:mm", tzinfo=zone, locale=language)
+            when = local_datetime(back, relay.network, language)
             text = fmt(
                 _(
                     "{desk} is not staffed right now. Your message is saved; the team is "

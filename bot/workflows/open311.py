@@ -82,6 +82,12 @@ def consent_text(partner_name: str, facts: Facts, in_group: bool = False) -> str
     return "\n".join(lines)
 
 
+def request_status_name(status: str) -> str:
+    """GeoReport v2's two statuses in the staff language; anything else as the partner sent it."""
+    names = {"open": _("open"), "closed": _("closed")}
+    return names.get(status, status)
+
+
 def consent_choices(facts: Facts) -> list[tuple[str, int]]:
     """The extra "yes, with …" buttons: (label, what it adds)."""
     offered = open311.offer(facts)
@@ -294,7 +300,7 @@ class Open311Worker:
                             _("🏛 {partner}: request {number} is now “{status}”."),
                             partner=name,
                             number=request.service_request_id or "?",
-                            status=change.status,
+                            status=request_status_name(change.status),
                         )
                     )
                     if change.notes:

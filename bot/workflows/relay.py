@@ -38,6 +38,7 @@ from bot.domain.language.identifier import LanguageIdentifier
 from bot.kinds import Privacy
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
+from bot.ui.dates import time_of_day
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import (
     TELEGRAM_CAPTION_LIMIT,
@@ -242,7 +243,8 @@ class Relay:
         )
 
     def _time(self, message: Message) -> str:
-        return message.date.astimezone(self.network.zone).strftime("%H:%M")
+        """When `message` was sent, as the staff language writes a time of day."""
+        return time_of_day(message.date, self.network.zone, self.network.default_language)
 
     def _copy(self, chat_id: int, messages: Sequence[Message], header: str = "") -> list[Any]:
         source = messages[0].chat.id

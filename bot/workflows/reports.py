@@ -19,6 +19,7 @@ from bot.domain.cases import NewReport
 from bot.domain.limits import may_open_another
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
+from bot.network.base import spoken_language
 from bot.network.schema import Network
 from bot.workflows.casework import restore, snapshot, submit_report
 from bot.workflows.relay import Relay
@@ -136,7 +137,7 @@ async def send(
         category=draft.category,
         area=draft.area,
         description=description,
-        language=detection.code if detection else language,
+        language=detection.code if detection else spoken_language(language),
         language_guess=detection.guess if detection else None,
         privacy=Privacy(draft.privacy or Privacy.CONFIDENTIAL),
         latitude=draft.latitude,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.network.schema import Desk, Network
 from bot.telegram.outbox import Outbox
-from bot.ui.i18n import _, speaking
+from bot.ui.i18n import n_, speaking
 from bot.ui.texts import fmt
 from storage.models import Case
 from storage.repositories import Deadlines
@@ -77,6 +77,16 @@ def _due(case: Case, target: timedelta, now: datetime) -> str | None:
     return None
 
 
+def target_text(desk: Desk) -> str:
+    """The desk's first-reply target as a sentence of its own (one count per sentence, so
+    each gets its plural form)."""
+    target = desk.response_minutes or 0
+    return fmt(
+        n_("The target is {target} minute.", "The target is {target} minutes.", target),
+        target=target,
+    )
+
+
 def _announce(
     outbox: Outbox, network: Network, desk: Desk, case: Case, action: str, waited: timedelta
 ) -> None:
@@ -86,13 +96,15 @@ def _announce(
             SendMessage(
                 chat_id=case.staff_chat_id,
                 text=fmt(
-                    _(
-                        "⏰ This case has waited {minutes} minutes for a first reply "
-                        "(target: {target} minutes)."
+                    n_(
+                        "⏰ This case has waited {minutes} minute for a first reply.",
+                        "⏰ This case has waited {minutes} minutes for a first reply.",
+                        minutes,
                     ),
                     minutes=minutes,
-                    target=desk.response_minutes,
-                ),
+                )
+                + " "
+                + target_text(desk),
             ),
             case=case,
             into_topic=True,
@@ -108,15 +120,17 @@ def _announce(
         SendMessage(
             chat_id=chat,
             text=fmt(
-                _(
-                    "🚨 {ref} at {desk} has waited {minutes} minutes without a reply "
-                    "(target: {target} minutes)."
+                n_(
+                    "🚨 {ref} at {desk} has waited {minutes} minute without a reply.",
+                    "🚨 {ref} at {desk} has waited {minutes} minutes without a reply.",
+                    minutes,
                 ),
                 ref=case.ref,
                 desk=desk.name(network.default_language, network.default_language),
                 minutes=minutes,
-                target=desk.response_minutes,
             )
+            + " "
+            + target_text(desk)
             + "\n"
             + topic_link(case.staff_chat_id, case.thread_id),
         )

@@ -435,7 +435,7 @@ async def _confirm(
     draft = await _draft(state)
     await state.set_state(AnnounceForm.confirm)
     summary = await announcements.summary(session, draft, network)
-    buttons = announcing.yes_no(AnnounceStep.CONFIRM, _("✅ Schedule it"), _("✖ Discard"))
+    buttons = announcing.confirm_buttons()
     announcements.preview(outbox, chat_id, draft, i18n, summary, buttons)
 
 

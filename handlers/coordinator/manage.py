@@ -91,9 +91,7 @@ async def cmd_cancel_announcement(
             fmt(_("Cancel announcement #{number} ({when})?"), number=number, when=when)
             + "\n\n"
             + fmt("{text}", text=engine.first_text(announcement)[:600]),
-            reply_markup=announcing.yes_no(
-                AnnounceStep.CANCEL, _("Yes, cancel it"), _("No"), number
-            ),
+            reply_markup=announcing.cancel_buttons(number),
         )
     )
 

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
 from bot.domain.citizens import set_language
+from bot.network.base import spoken_language
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import LANGUAGE_NAMES, _
@@ -36,7 +37,8 @@ async def maybe_offer(
     streak: dict[str, int] = data.get(FOREIGN_STREAK, {})
     declined: list[str] = data.get(DECLINED_LANGUAGES, [])
     for language in languages:
-        if language == citizen.language or language not in relay.i18n.available_locales:
+        own = spoken_language(citizen.language) if citizen.language else None
+        if language == own or language not in relay.i18n.available_locales:
             streak = {}
             continue
         streak = {language: streak.get(language, 0) + 1}

@@ -30,7 +30,7 @@ from bot.kinds import Privacy
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards, report_wizard
-from bot.ui.i18n import _
+from bot.ui.i18n import _, n_
 from bot.ui.report_wizard import BACK, ReportCb, Step, WizardAction
 from bot.ui.texts import (
     CANCEL,
@@ -349,10 +349,13 @@ def refusal_text(refused: Refusal, network: Network) -> str:
         ).format(number=number)
     if refused is Refusal.TOO_MANY_OPEN:
         return fmt(
-            _(
+            n_(
+                "You already have {count} open report, as many as one person can have. "
+                "Write in it, or wait until it is closed. In an emergency call {number}.",
                 "You already have {count} open reports, as many as one person can have. "
                 "Write in one of them, or wait until one is closed. In an emergency call "
-                "{number}."
+                "{number}.",
+                network.limits.open_cases,
             ),
             count=network.limits.open_cases,
             number=network.emergency.number,

@@ -3,14 +3,10 @@ button, and `/quiet 22-7`), and the "useful / not useful" buttons under each ale
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -19,28 +15,14 @@ from bot.kinds import SubscriptionKind
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
+from bot.ui.alerts_menu import AlertsAction, AlertsCb, Followed, SubCb, alerts_keyboard
 from bot.ui.i18n import _
-from bot.ui.pulse import pulse_explained, pulse_toggle
+from bot.ui.pulse import pulse_explained
 from bot.ui.texts import MENU_ALERTS, fmt
 from handlers.filters import Consented, MenuButton
 from storage.models import Citizen
 
 DEFAULT_QUIET = ("22:00", "07:00")
-
-
-class SubCb(CallbackData, prefix="sub"):
-    kind: SubscriptionKind
-    code: str
-
-
-class AlertsAction(StrEnum):
-    STOP_ALL = "stop"
-    QUIET = "quiet"
-    PULSE = "pulse"
-
-
-class AlertsCb(CallbackData, prefix="alerts"):
-    action: AlertsAction
 
 
 def create_router() -> Router:
@@ -58,30 +40,6 @@ def create_router() -> Router:
         cb_alert_feedback, keyboards.AlertCb.filter(F.action.in_({"useful", "not_useful"}))
     )
     return router
-
-
-Followed = dict[SubscriptionKind, set[str]]
-
-
-def _keyboard(
-    network: Network, chosen: Followed, citizen: Citizen, language: str
-) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    kinds = ((SubscriptionKind.AREA, network.areas), (SubscriptionKind.TOPIC, network.topics))
-    for kind, items in kinds:
-        for item in items:
-            mark = "🔔" if item.code in chosen.get(kind, set()) else "🔕"
-            builder.button(
-                text=f"{mark} {item.name(language, network.default_language)}",
-                callback_data=SubCb(kind=kind, code=item.code),
-            )
-    quiet = _("🌙 Quiet hours: off") if citizen.quiet_start else _("🌙 Quiet hours: on")
-    builder.button(text=quiet, callback_data=AlertsCb(action=AlertsAction.QUIET))
-    pulse_on = bool(chosen.get(SubscriptionKind.PULSE))
-    builder.button(text=pulse_toggle(pulse_on), callback_data=AlertsCb(action=AlertsAction.PULSE))
-    builder.button(text=_("Stop all alerts"), callback_data=AlertsCb(action=AlertsAction.STOP_ALL))
-    builder.adjust(2)
-    return builder.as_markup()
 
 
 def _summary(network: Network, chosen: Followed, citizen: Citizen, language: str) -> str:
@@ -123,7 +81,7 @@ async def _show(
     chosen = await subscriptions.followed(session, citizen)
     return (
         _summary(network, chosen, citizen, language),
-        _keyboard(network, chosen, citizen, language),
+        alerts_keyboard(network, chosen, bool(citizen.quiet_start), language),
     )
 
 

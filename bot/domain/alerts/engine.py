@@ -27,6 +27,7 @@ from bot.kinds import (
     Priority,
     SubscriptionKind,
 )
+from bot.network.base import spoken_language
 from storage.alerts import Announcements, Deliveries, Occurrences, Subscriptions
 from storage.models import Announcement, Occurrence
 from storage.outbox import Outboxes
@@ -145,7 +146,8 @@ async def _queue_deliveries(
     texts = announcement.texts
     rows = []
     for citizen in await Subscriptions(session).audience(announcement.areas, announcement.topics):
-        language = citizen.language if citizen.language in texts else default_language
+        own = spoken_language(citizen.language) if citizen.language else default_language
+        language = own if own in texts else default_language
         if language not in texts:
             language = next(iter(texts))
         wait = None if announcement.urgent else quiet_until(citizen, now, zone)
@@ -155,7 +157,7 @@ async def _queue_deliveries(
                 "citizen_id": citizen.id,
                 "chat_id": citizen.chat_id,
                 "language": language,
-                "fallback": language != citizen.language,
+                "fallback": language != own,
                 "not_before": wait or now,
                 "status": DeliveryStatus.PENDING,
                 "attempts": 0,

@@ -26,6 +26,7 @@ from bot.domain.language.ethiopic import amharic_or_tigrinya
 from bot.domain.language.text import fold, main_script, serbian_latin, words
 from bot.domain.language.wide import WideModels, best_guess
 from bot.domain.language.words import WordTable
+from bot.network.base import spoken_language
 
 logger = logging.getLogger(__name__)
 
@@ -241,6 +242,6 @@ class LanguageIdentifier:
     def _normalise(self, hint: str | None) -> str | None:
         if not hint:
             return None
-        base = hint.split("-")[0].lower()
+        base = spoken_language(hint)
         base = self._report.get(base, base)
         return base if base in self.languages else None

@@ -3,9 +3,9 @@ period was refused."""
 
 from __future__ import annotations
 
-from bot.domain.stats import CaseFigures, Figures, PeriodError, PeriodProblem
+from bot.domain.stats import SMALL_CELL, CaseFigures, Figures, PeriodError, PeriodProblem
 from bot.ui.charts.names import Names
-from bot.ui.i18n import _
+from bot.ui.i18n import _, n_
 from bot.ui.texts import quote
 
 CAPTION_LIMIT = 1024  # Telegram's caption limit: the caption must fit under an album
@@ -28,7 +28,11 @@ def period_problem_text(error: PeriodError) -> str:
 def response_lines(cases: CaseFigures, names: Names) -> list[str]:
     """Response times, the target share, reminders and escalations as sentences."""
     lines = [
-        _("First staff reply: median {median}, 90% within {p90} ({count} cases)").format(
+        n_(
+            "First staff reply: median {median}, 90% within {p90} ({count} case)",
+            "First staff reply: median {median}, 90% within {p90} ({count} cases)",
+            cases.first_reply.count,
+        ).format(
             median=names.duration(cases.first_reply.median),
             p90=names.duration(cases.first_reply.p90),
             count=cases.first_reply.count,
@@ -45,7 +49,11 @@ def response_lines(cases: CaseFigures, names: Names) -> list[str]:
             )
         )
     lines += [
-        _("Closed: median {median}, 90% within {p90} ({count} cases)").format(
+        n_(
+            "Closed: median {median}, 90% within {p90} ({count} case)",
+            "Closed: median {median}, 90% within {p90} ({count} cases)",
+            cases.closing.count,
+        ).format(
             median=names.duration(cases.closing.median),
             p90=names.duration(cases.closing.p90),
             count=cases.closing.count,
@@ -68,15 +76,18 @@ def summary_lines(figures: Figures, names: Names) -> list[str]:
     ]
     if cases.rating_mean is not None:
         lines.append(
-            _("Rating: {mean} of 5 ({count} ratings)").format(
-                mean=names.number(cases.rating_mean), count=cases.rated
-            )
+            n_(
+                "Rating: {mean} of 5 ({count} rating)",
+                "Rating: {mean} of 5 ({count} ratings)",
+                cases.rated,
+            ).format(mean=names.number(cases.rating_mean), count=cases.rated)
         )
     lines += pulse_lines(figures, names)
     if figures.alerts is not None:
         lines.append(
             _(
-                "Alerts: {count} sent, {delivered} delivered, {failed} failed, {blocked} blocked"
+                "Alerts sent: {count} · delivered: {delivered} · failed: {failed} · "
+                "blocked: {blocked}"
             ).format(
                 count=len(figures.alerts),
                 delivered=sum(a.delivered for a in figures.alerts),
@@ -121,7 +132,12 @@ def pulse_lines(figures: Figures, names: Names) -> list[str]:
             continue
         month, score = shown[-1]
         lines.append(
-            _("{question}: {mean} of 5 in {month} ({count} answers)").format(
+            n_(
+                "{question}: {mean} of 5 in {month} ({count} answer)",
+                "{question}: {mean} of 5 in {month} ({count} answers)",
+                # a hidden count is written "< 5": the form that goes with 5
+                SMALL_CELL if score.answers.count is None else score.answers.count,
+            ).format(
                 question=names.question(question),
                 mean=names.number(round(score.mean or 0.0, 1)),
                 month=names.month(month),

@@ -19,7 +19,7 @@ from bot.ui.charts.keys import (
     share_text,
 )
 from bot.ui.charts.names import Names
-from bot.ui.i18n import _
+from bot.ui.i18n import _, n_
 
 CSV_HEADER = ("figure", "desk", "group", "item", "label", "value")
 
@@ -79,7 +79,8 @@ def csv_rows(figures: Figures, names: Names) -> list[tuple[str, str, str, str, s
             add("reply_distribution", item, reply_kind(item), str(count), key)
     add("reply_distribution", "count", _("no reply yet"), str(cases.unanswered), "none")
     for stars, count in cases.ratings.items():
-        add("ratings", str(stars), _("{stars} stars").format(stars=stars), str(count))
+        label = n_("{stars} star", "{stars} stars", stars).format(stars=stars)
+        add("ratings", str(stars), label, str(count))
     add("ratings", "mean", _("mean"), decimal(cases.rating_mean))
     for row in figures.referrals:
         for item, cell in referral_parts(row.waiting, row.accepted, row.declined):

@@ -11,6 +11,7 @@ from babel.numbers import format_decimal, format_percent
 
 from bot.domain.stats import AlertRow, DeskRow, Period, Scope
 from bot.network.schema import Network
+from bot.ui.dates import babel_locale, short_day_and_time
 from bot.ui.i18n import LANGUAGE_NAMES, _
 
 
@@ -21,7 +22,7 @@ class Names:
         self.network = network
         self.language = language
         try:
-            self.locale = Locale.parse(language)
+            self.locale = Locale.parse(babel_locale(language))
         except (UnknownLocaleError, ValueError):
             self.locale = Locale.parse("en")
 
@@ -91,9 +92,7 @@ class Names:
         return self.percent(row.target.share)
 
     def moment(self, moment: datetime) -> str:
-        local = moment.astimezone(self.network.zone)
-        day = format_skeleton("yMMMd", local, locale=self.locale)
-        return f"{day} {format_skeleton('Hm', local, locale=self.locale)}"
+        return short_day_and_time(moment, self.network.zone, str(self.locale))
 
     def number(self, value: float) -> str:
         return format_decimal(value, format="#,##0.#", locale=self.locale)
