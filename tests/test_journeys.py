@@ -70,7 +70,7 @@ async def test_a_residents_journey(
         f"Step 4 of 5 · Privacy: 🔒 Confidential [Centre | East | {wizard}",
         "(edited) Area: Centre",
         f"Step 5 of 5 · Privacy: 🔒 Confidential [📨 Send report | {wizard}",
-        "Your report, before it is sent [✏️ Edit | 📨 Send report | ✖ Cancel]",
+        "Your report, before it is sent [📨 Send report | ✏️ Edit | ✖ Cancel]",
         "(edited) 📨 Sent.",
         f"Thank you. Your report has been sent to the police. {menu}",
         "An officer is handling your report BL-26-00001.",  # no name: "an officer"
