@@ -138,10 +138,12 @@ def case_list(cases: Sequence[Case], network: Network, language: str) -> str:
 URGENT_ICON = "🔴"
 
 
-def reporter(case: Case, citizen: Citizen) -> str:
+def reporter(case: Case, citizen: Citizen | None) -> str:
     """Who reported, as much as the case's privacy tier lets the desk see."""
     if case.privacy == Privacy.ANONYMOUS:
         return fmt(_("Citizen {pseudonym} (anonymous)"), pseudonym=case.pseudonym or "?")
+    if citizen is None:
+        return _("nobody any more (the resident's data was erased)")
     if case.privacy == Privacy.IDENTIFIED:
         handle = f" @{citizen.username}" if citizen.username else ""
         return fmt(
@@ -183,16 +185,17 @@ def topic_title(case: Case, network: Network) -> str:
 
 
 def case_card(
-    case: Case, citizen: Citizen, network: Network, description: str, facts: CardFacts
+    case: Case, citizen: Citizen | None, network: Network, description: str, facts: CardFacts
 ) -> str:
-    """The card posted at the top of a case topic, in the staff language."""
+    """The card posted at the top of a case topic, in the staff language (`citizen` None: the
+    case was pseudonymised)."""
     urgent = URGENT_ICON if case.priority == "urgent" else ""
     rows = [
         f"{urgent}{STATUS_ICONS.get(CaseStatus(case.status), '')} <b>{quote(case.ref)}</b>",
         fmt(_("Status: {status}"), status=status_name(case.status)),
         *case_facts(case, network),
     ]
-    if citizen.language and citizen.language != case.language:
+    if citizen is not None and citizen.language and citizen.language != case.language:
         own = language_label(citizen.language)
         rows.append(fmt(_("The resident's own language: {name}"), name=own))
     rows += [
