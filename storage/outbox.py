@@ -127,6 +127,16 @@ class Outboxes:
             .values(FORGET_RESIDENT),
         )
 
+    async def forget_case(self, case_id: int) -> None:
+        """What was sent about a pseudonymised case keeps only its status and times (the
+        desk's copies hold its words; the outbox need not repeat a point or a chat)."""
+        await affected_rows(
+            self.session,
+            update(OutboxMessage)
+            .where(OutboxMessage.case_id == case_id, OutboxMessage.status.in_(FINISHED))
+            .values(payload={}, attachment=None, attachment_name=None, effect_data=None),
+        )
+
     async def drop_pending_to(self, chat_id: int) -> int:
         """Forget what still waits for a resident's chat (they erased their data)."""
         return await affected_rows(

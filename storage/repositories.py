@@ -384,6 +384,17 @@ class AuditLog:
         self.session.add(event)
         await self.session.flush()
 
+    async def between(
+        self, start: datetime, end: datetime
+    ) -> Sequence[tuple[AuditEvent, Case | None]]:
+        query = (
+            select(AuditEvent, Case)
+            .outerjoin(Case, Case.id == AuditEvent.case_id)
+            .where(AuditEvent.created_at >= start, AuditEvent.created_at < end)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+        return [(event, case) for event, case in (await self.session.execute(query)).all()]
+
     async def of_case(self, case_id: int) -> Sequence[AuditEvent]:
         query = (
             select(AuditEvent)

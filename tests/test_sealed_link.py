@@ -157,7 +157,11 @@ async def test_the_bot_still_reaches_an_anonymous_resident(
 
 
 async def test_someone_else_cannot_see_or_rate_an_anonymous_case(
-    tg: Harness, zoe: User, bram: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+    tg: Harness,
+    zoe: User,
+    bram: User,
+    officer: User,
+    session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     await onboard(tg, zoe)
     await report(tg, zoe, privacy="anonymous")

@@ -53,6 +53,7 @@ async def pseudonymise(
     erasures = Erasures(session)
     await erasures.scramble_resident_side(case.id)
     await erasures.strip_service_requests(case.id, rounded)
+    await Outboxes(session).forget_case(case.id)
     case.pseudonymised_at = now
     await audit.log(session, case, None, SYSTEM_ACTOR, action, now)
     return True

@@ -284,6 +284,8 @@ def action_name(action: str) -> str:
         "transfer": _("transferred"),
         "ban": _("ban made"),
         "unban": _("ban lifted"),
+        "erased": _("the resident erased their data"),
+        "pseudonymised": _("the link to the resident removed (retention period)"),
     }
     return names.get(action, action)
 
