@@ -9,14 +9,16 @@ from typing import Any
 
 import pytest
 from aiogram.types import User
+from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app.menus import set_commands
 from bot.network.schema import Network, parse_network
 from bot.ui.keyboards import BanCb, ForgetCb, RateCb
 from bot.ui.report_wizard import ReportCb, WizardAction
 from storage.models import Base, Case, CaseBan, CaseSeal, Citizen, Subscription
-from tests.conftest import CENTRAL, NETWORK, PARTNER, Harness
+from tests.conftest import CENTRAL, COORDINATORS, NETWORK, PARTNER, Harness
 from tests.fakes import Call
 from tests.helpers import onboard, report, send_report
 from tests.test_announce import TOPICS, subscribe
@@ -245,3 +247,25 @@ async def test_a_partner_that_has_the_case_hears_it_closed_when_the_resident_for
     await tg.press(zoe, ForgetCb(sure=True))
 
     assert "closed" in tg.api.last("sendMessage", PARTNER).text
+
+
+async def test_the_rights_are_in_the_menus_and_the_help(
+    tg: Harness, zoe: User, i18n: I18n, network: Network
+) -> None:
+    await set_commands(tg.bot, i18n, network)
+    private = [
+        c for c in tg.api.sent("setMyCommands") if c.params["scope"]["type"] == "all_private_chats"
+    ]
+    coordinators = [
+        c for c in tg.api.sent("setMyCommands") if c.params["scope"].get("chat_id") == COORDINATORS
+    ]
+    assert all(
+        {"mydata", "forget"} <= {c["command"] for c in m.params["commands"]} for m in private
+    )
+    assert "audit_export" in {c["command"] for c in coordinators[0].params["commands"]}
+
+    await onboard(tg, zoe)
+    await tg.send(zoe, "/help")
+    assert "/mydata shows everything Beatline keeps about you; /forget erases it." in (
+        tg.api.last("sendMessage", zoe.id).text
+    )

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from aiogram.types import Update, User
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.kinds import Direction
 from bot.ui.keyboards import BanCb, RateCb
+from bot.workflows.erasure import seal_legacy
 from storage.models import Base, Case, CaseMessage, CaseSeal, Citizen
 from storage.sealing import SealBroken, Sealer, new_key
 from tests.conftest import CENTRAL, Harness
@@ -228,3 +229,39 @@ async def test_a_seal_opens_only_with_its_key_and_on_its_own_row(
     with pytest.raises(SealBroken):  # copied onto another case's row, it does not open
         sealer.unseal_int(seal.sealed, f"case:{case.id + 1}")
     assert sealer.unseal_case_ids(zoe_row.sealed_cases, zoe_row.id) == {case.id}
+
+
+async def test_anonymous_cases_from_before_the_seal_are_sealed_at_start(
+    tg: Harness, zoe: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await onboard(tg, zoe)
+    await report(tg, zoe, "From an older version", privacy="anonymous")
+    await tg.staff(
+        CENTRAL, (await the_case(session_factory, "anonymous")).thread_id, officer, "Hi"
+    )
+    zoe_row = await resident(session_factory, zoe)
+    async with session_factory() as session:  # as the version before the seal stored it
+        case = await session.scalar(select(Case))
+        assert case is not None
+        case.citizen_id = zoe_row.id
+        await session.execute(delete(CaseSeal))
+        for message in (await session.scalars(select(CaseMessage))).all():
+            if message.direction == Direction.CITIZEN:
+                message.source_chat_id = zoe.id
+            if message.direction == Direction.STAFF:
+                message.target_chat_id = zoe.id
+        citizen = await session.get(Citizen, zoe_row.id)
+        assert citizen is not None
+        citizen.sealed_cases = None
+        await session.commit()
+
+    assert await seal_legacy(session_factory) == 2  # the case and the resident's list
+
+    tables = await dump(session_factory)
+    assert tables["case"][0]["citizen_id"] is None
+    assert str(zoe.id) not in as_text(tables["case_message"])
+    reply_to = (await copies_in_resident_chat(session_factory))[0]
+    await tg.send(zoe, "Still reachable", reply_to=reply_to)
+    assert "Still reachable" in tg.api.last("sendMessage", CENTRAL).text
+    await tg.send(zoe, "/cases")
+    assert case.ref in tg.api.last("sendMessage", zoe.id).text

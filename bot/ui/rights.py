@@ -12,6 +12,7 @@ from babel.dates import format_date
 
 from bot.domain.audit import AuditLine
 from bot.domain.personal_data import Summary
+from bot.domain.stats import PeriodError, PeriodProblem
 from bot.network.schema import Network
 from bot.ui.i18n import LANGUAGE_NAMES, _, n_
 from bot.ui.texts import action_name, babel_locale, fmt, isolate, quote
@@ -106,6 +107,20 @@ def forgotten(network: Network) -> str:
         "Your data has been erased. Send /start if you want to use Beatline again. "
         "In an emergency call {number}."
     ).format(number=isolate(quote(network.emergency.number)))
+
+
+def audit_period_problem(error: PeriodError) -> str:
+    """Why an /audit_export argument was refused, with the forms that work."""
+    reasons = {
+        PeriodProblem.UNREADABLE: _("I could not read that period."),
+        PeriodProblem.REVERSED: _("The period ends before it starts."),
+        PeriodProblem.TOO_LONG: _("A period can be at most one year."),
+    }
+    examples = _(
+        "Use /audit_export for the last 30 days, /audit_export 2026-11 for a month, or "
+        "/audit_export 2026-11-01 2026-11-30 for a range of days."
+    )
+    return f"{reasons[error.problem]} {examples}"
 
 
 def audit_csv(lines: Sequence[AuditLine]) -> bytes:

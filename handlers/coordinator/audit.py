@@ -13,7 +13,7 @@ from bot.clock import Clock
 from bot.domain.stats import Period, PeriodError, parse_period
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
-from bot.ui.charts import period_problem_text
+from bot.ui.rights import audit_period_problem
 from bot.workflows.rights import send_audit_export
 from handlers.filters import Match
 
@@ -44,7 +44,7 @@ async def cmd_audit_export(
             today = now.astimezone(network.zone).date()
             period = Period(today - timedelta(days=DEFAULT_DAYS - 1), today, network.zone)
     except PeriodError as error:
-        outbox.send(message.reply(period_problem_text(error)))
+        outbox.send(message.reply(audit_period_problem(error)))
         return
     thread = message.message_thread_id if message.is_topic_message else None
     await send_audit_export(outbox, session, period, message.chat.id, thread)
