@@ -40,7 +40,3 @@ class Bans:
             CaseBan.sealed_person.is_not(None), CaseBan.lifted_at.is_(None)
         )
         return (await self.session.scalars(query)).all()
-
-    async def of_case(self, case_id: int) -> Sequence[CaseBan]:
-        query = select(CaseBan).where(CaseBan.case_id == case_id).order_by(CaseBan.id)
-        return (await self.session.scalars(query)).all()
