@@ -51,9 +51,10 @@ from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Case, CaseMessage, ProcessedUpdate
 from storage.repositories import UpdateLog
+from storage.sealing import Sealer
 
 # The set-up walks the same steps as the scenario tests (and so follows the wizard as it changes).
-from tests.conftest import CENTRAL, NETWORK, make_harness
+from tests.conftest import ANONYMITY_KEY, CENTRAL, NETWORK, make_harness
 from tests.fakes import BOT_TOKEN, FakeTelegram, Updates
 from tests.helpers import onboard, report
 
@@ -205,10 +206,10 @@ async def full_path(url: str, i18n: I18n, messages: int, users: Sequence[User]) 
     try:
         await migrate.upgrade(engine)
         services = Services(
-            settings=Settings(_env_file=None, bot_token=BOT_TOKEN),
+            settings=Settings(_env_file=None, bot_token=BOT_TOKEN, anonymity_key=ANONYMITY_KEY),
             # A throughput test, not a flood: each citizen sends far more than a person would.
             network=parse_network(NETWORK + "\n[limits]\nfollowups_per_minute = 1000000\n"),
-            session_factory=create_session_factory(engine),
+            session_factory=create_session_factory(engine, Sealer.from_text(ANONYMITY_KEY)),
             i18n=i18n,
             clock=SystemClock(),
         )

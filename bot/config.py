@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     ref_prefix: str = "BL"
     show_officer_name: bool = False
+    # Encrypts the link from an anonymous case to its resident (storage.sealing); 32 random
+    # bytes in URL-safe base64, made by `python -m bot new-key`. The bot refuses to run without.
+    anonymity_key: SecretStr | None = None
     log_level: str = "INFO"
 
     @field_validator("bot_api_url", "public_url")

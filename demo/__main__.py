@@ -17,6 +17,7 @@ from aiohttp import web
 
 from demo.server import create_app
 from demo.world import BOT_USERNAME, DEMO_TOKEN, load_world
+from storage.sealing import new_key
 
 logger = logging.getLogger("demo")
 
@@ -26,11 +27,22 @@ STOP_GRACE = 15.0  # seconds Beatline gets to finish after Ctrl-C
 OWN_STOP = 3.0
 
 
+def demo_key(data: Path) -> str:
+    """The demo's own anonymity key, kept beside its throwaway database (never do this with a
+    real one: the key belongs apart from the data it protects)."""
+    path = data / "anonymity.key"
+    if not path.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        path.write_text(new_key() + "\n")
+    return path.read_text().strip()
+
+
 def bot_environment(data: Path, network: Path, api_url: str) -> dict[str, str]:
     """Beatline's own settings for the demo; they override anything in .env."""
     env = dict(os.environ)
     env.update(
         BOT_TOKEN=DEMO_TOKEN,
+        ANONYMITY_KEY=demo_key(data),
         BOT_API_URL=api_url,
         BOT_USERNAME=BOT_USERNAME,
         DATABASE_URL=f"sqlite+aiosqlite:///{data.resolve() / 'beatline.db'}",

@@ -6,7 +6,7 @@ from aiogram import F, Router
 
 from bot.network.schema import Network
 from handlers import common, stats
-from handlers.coordinator import announce, manage
+from handlers.coordinator import announce, audit, manage
 from handlers.desk import case_commands, members, outsiders, staff
 from handlers.filters import Match, StaffOnly
 from handlers.resident import (
@@ -16,6 +16,7 @@ from handlers.resident import (
     onboarding,
     pulse,
     report,
+    rights,
     subscriptions,
 )
 
@@ -32,6 +33,7 @@ def create_routers(network: Network) -> list[Router]:
         subscriptions.create_router(),
         pulse.create_router(),
         case_views.create_router(),
+        rights.create_router(),
         followups.create_router(),
         language_offer.create_router(),
         followups.create_stale_router(),
@@ -50,7 +52,9 @@ def create_routers(network: Network) -> list[Router]:
         coordinators.message.filter(StaffOnly())
         coordinators.callback_query.filter(StaffOnly())
         coordinators.include_routers(
-            announce.create_router(network), manage.create_router(network)
+            announce.create_router(network),
+            manage.create_router(network),
+            audit.create_router(network),
         )
         routers.append(coordinators)
     routers += [outsiders.create_router(staff_groups), members.create_router(staff_groups)]

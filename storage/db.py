@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
+from storage.sealing import SESSION_KEY, Sealer
 from storage.sqlite import connector, database_path
 
 # Transactions wait for the single SQLite connection in asyncio; none holds it across a Bot
@@ -56,8 +57,13 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_session_factory(
+    engine: AsyncEngine, sealer: Sealer | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`; each carries `sealer` (the anonymity key), which anything that
+    touches an anonymous case's link needs (storage.sealing.sealer_of)."""
+    info = {SESSION_KEY: sealer} if sealer is not None else {}
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 async def affected_rows(session: AsyncSession, statement: Insert | Update | Delete) -> int:

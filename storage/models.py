@@ -90,6 +90,9 @@ class Citizen(Base):
     flood_tokens: Mapped[float | None] = mapped_column(Float)
     flood_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     flood_noticed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The ids of this resident's anonymous cases, sealed with the anonymity key and padded, so
+    # a database dump cannot tell whose they are, or whether someone has any (storage.sealing).
+    sealed_cases: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -108,8 +111,10 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ref: Mapped[str] = mapped_column(String(20), unique=True)
-    citizen_id: Mapped[int] = mapped_column(
-        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    # None for an anonymous case (its resident is in case_seal, sealed) and for a case whose
+    # resident was forgotten or that was pseudonymised after the retention period.
+    citizen_id: Mapped[int | None] = mapped_column(
+        ForeignKey("citizen.id", ondelete="SET NULL"), index=True
     )
     category: Mapped[str] = mapped_column(String(32))
     area: Mapped[str] = mapped_column(String(32))
@@ -145,8 +150,10 @@ class Case(Base):
     sla_escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Until when the citizen has been told the desk is off duty (one notice per period).
     off_duty_notice_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the link to its resident was removed for good (/forget or the retention period).
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
-    citizen: Mapped[Citizen] = relationship(lazy="raise")
+    citizen: Mapped[Citizen | None] = relationship(lazy="raise")
 
     __table_args__ = (UniqueConstraint("staff_chat_id", "thread_id"),)
 
@@ -177,6 +184,18 @@ class CaseMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (UniqueConstraint("source_chat_id", "source_message_id"),)
+
+
+class CaseSeal(Base):
+    """The resident behind an anonymous case, kept apart from the case and sealed with the
+    anonymity key: a dump of the database alone does not say who reported it."""
+
+    __tablename__ = "case_seal"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    sealed: Mapped[str] = mapped_column(Text)
 
 
 class MessageVersion(Base):
@@ -231,9 +250,13 @@ class CaseBan(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
-    citizen_id: Mapped[int] = mapped_column(
-        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    # None when the case is anonymous (its seal says who) or its resident was forgotten.
+    citizen_id: Mapped[int | None] = mapped_column(
+        ForeignKey("citizen.id", ondelete="SET NULL"), index=True
     )
+    # A ban that outlived /forget or the retention period: the Telegram id, sealed, so the
+    # person is banned again if they come back, and nobody reading the database learns who.
+    sealed_person: Mapped[str | None] = mapped_column(Text)
     banned_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     lifted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -320,7 +343,8 @@ class Delivery(Base):
     occurrence_id: Mapped[int] = mapped_column(
         ForeignKey("occurrence.id", ondelete="CASCADE"), index=True
     )
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"))
+    # None once the delivery was pseudonymised (retention, /forget); chat_id is then -id.
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     language: Mapped[str] = mapped_column(String(8))
     fallback: Mapped[bool] = mapped_column(default=False)  # got the default language

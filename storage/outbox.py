@@ -21,6 +21,18 @@ from storage.models import OutboxMessage
 FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN)
 
 
+# What a finished message to a resident (a private chat: a positive lane) keeps: its status and
+# times, not what it said or to whom. Every finished row also loses its effect's data (the ids
+# of both sides), so the outbox of the last days cannot link an anonymous case to its resident.
+FORGET_RESIDENT: dict[str, object] = {
+    "lane": 0,
+    "payload": {},
+    "attachment": None,
+    "attachment_name": None,
+    "effect_data": None,
+}
+
+
 class Outboxes:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -88,12 +100,13 @@ class Outboxes:
     async def finish(
         self, row_id: int, status: OutboxStatus, now: datetime, error: str | None = None
     ) -> None:
-        values: dict[str, object] = {"status": status, "last_error": error}
+        values: dict[str, object] = {"status": status, "last_error": error, "effect_data": None}
         if status == OutboxStatus.SENT:
             values["sent_at"] = now
         await affected_rows(
             self.session, update(OutboxMessage).where(OutboxMessage.id == row_id).values(values)
         )
+        await self._forget_residents([row_id])
 
     async def finish_sent(self, ids: Sequence[int], now: datetime) -> None:
         """Many sent rows in one statement (the courier records a batch at once)."""
@@ -102,8 +115,36 @@ class Outboxes:
                 self.session,
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids))
-                .values(status=OutboxStatus.SENT, sent_at=now, last_error=None),
+                .values(status=OutboxStatus.SENT, sent_at=now, last_error=None, effect_data=None),
             )
+            await self._forget_residents(ids)
+
+    async def _forget_residents(self, ids: Sequence[int]) -> None:
+        await affected_rows(
+            self.session,
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.lane > 0)
+            .values(FORGET_RESIDENT),
+        )
+
+    async def forget_case(self, case_id: int) -> None:
+        """What was sent about a pseudonymised case keeps only its status and times (the
+        desk's copies hold its words; the outbox need not repeat a point or a chat)."""
+        await affected_rows(
+            self.session,
+            update(OutboxMessage)
+            .where(OutboxMessage.case_id == case_id, OutboxMessage.status.in_(FINISHED))
+            .values(payload={}, attachment=None, attachment_name=None, effect_data=None),
+        )
+
+    async def drop_pending_to(self, chat_id: int) -> int:
+        """Forget what still waits for a resident's chat (they erased their data)."""
+        return await affected_rows(
+            self.session,
+            delete(OutboxMessage).where(
+                OutboxMessage.lane == chat_id, OutboxMessage.status == OutboxStatus.PENDING
+            ),
+        )
 
     async def release(self, ids: Sequence[int], not_before: datetime, error: str | None) -> None:
         """Back to the queue, not before `not_before` (a flood wait, a server error)."""
@@ -133,7 +174,13 @@ class Outboxes:
                 OutboxMessage.status == OutboxStatus.SENDING,
                 OutboxMessage.guarantee == Guarantee.AT_MOST_ONCE,
             )
-            .values(status=OutboxStatus.UNKNOWN),
+            .values(status=OutboxStatus.UNKNOWN, effect_data=None),
+        )
+        await affected_rows(
+            self.session,
+            update(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.UNKNOWN, OutboxMessage.lane > 0)
+            .values(FORGET_RESIDENT),
         )
         return repeated, unknown
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -21,6 +21,7 @@ from storage.models import (
     ProcessedUpdate,
     Referral,
 )
+from storage.sealing import optional_sealer
 
 
 class UpdateLog:
@@ -199,12 +200,17 @@ class Cases:
         query = select(Case).where(Case.staff_chat_id == chat_id, Case.thread_id == thread_id)
         return (await self.session.scalars(query)).first()
 
-    async def closed_since(self, citizen_id: int, since: datetime) -> Case | None:
+    async def closed_since(
+        self, citizen_id: int, anonymous: Collection[int], since: datetime
+    ) -> Case | None:
         """The citizen's most recently closed case, if it closed after `since`."""
+        owned = Case.citizen_id == citizen_id
+        if anonymous:
+            owned = owned | Case.id.in_(list(anonymous))
         query = (
             select(Case)
             .where(
-                Case.citizen_id == citizen_id,
+                owned,
                 Case.status == CaseStatus.CLOSED,
                 Case.closed_at >= since,
             )
@@ -222,9 +228,19 @@ class Cases:
         return {int(chat): int(count) for chat, count in rows.all()}
 
     async def of_citizen(
-        self, citizen_id: int, *, open_only: bool = False, limit: int = 20
+        self,
+        citizen_id: int,
+        anonymous: Collection[int] = (),
+        *,
+        open_only: bool = False,
+        limit: int | None = 20,
     ) -> Sequence[Case]:
-        query = select(Case).where(Case.citizen_id == citizen_id)
+        """The resident's cases: named ones by `citizen_id`, and the `anonymous` case ids
+        their sealed list holds (storage.seals)."""
+        owned = Case.citizen_id == citizen_id
+        if anonymous:
+            owned = owned | Case.id.in_(list(anonymous))
+        query = select(Case).where(owned)
         if open_only:
             query = query.where(Case.status != CaseStatus.CLOSED)
         query = query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
@@ -263,10 +279,18 @@ class CaseMessages:
         )
         return int(found or 0)
 
+    def _chats(self, chat_id: int, message_id: int) -> list[int]:
+        """The chat ids a message at (`chat_id`, `message_id`) may be stored under: a private
+        chat's message in an anonymous case is stored under its blind id (storage.sealing)."""
+        sealer = optional_sealer(self.session)
+        if chat_id <= 0 or sealer is None:
+            return [chat_id]
+        return [chat_id, sealer.blind(chat_id, message_id)]
+
     async def exists(self, source_chat_id: int, source_message_id: int) -> bool:
         found = await self.session.scalar(
             select(CaseMessage.id).where(
-                CaseMessage.source_chat_id == source_chat_id,
+                CaseMessage.source_chat_id.in_(self._chats(source_chat_id, source_message_id)),
                 CaseMessage.source_message_id == source_message_id,
             )
         )
@@ -275,7 +299,7 @@ class CaseMessages:
     async def case_of_target(self, target_chat_id: int, target_message_id: int) -> int | None:
         """The case a relayed copy belongs to, found by where the copy landed."""
         query = select(CaseMessage.case_id).where(
-            CaseMessage.target_chat_id == target_chat_id,
+            CaseMessage.target_chat_id.in_(self._chats(target_chat_id, target_message_id)),
             CaseMessage.target_message_id == target_message_id,
         )
         return (await self.session.scalars(query)).first()
@@ -289,14 +313,14 @@ class CaseMessages:
 
     async def by_source(self, source_chat_id: int, source_message_id: int) -> CaseMessage | None:
         query = select(CaseMessage).where(
-            CaseMessage.source_chat_id == source_chat_id,
+            CaseMessage.source_chat_id.in_(self._chats(source_chat_id, source_message_id)),
             CaseMessage.source_message_id == source_message_id,
         )
         return (await self.session.scalars(query)).first()
 
     async def case_of_source(self, source_chat_id: int, source_message_id: int) -> int | None:
         query = select(CaseMessage.case_id).where(
-            CaseMessage.source_chat_id == source_chat_id,
+            CaseMessage.source_chat_id.in_(self._chats(source_chat_id, source_message_id)),
             CaseMessage.source_message_id == source_message_id,
         )
         return (await self.session.scalars(query)).first()
@@ -343,6 +367,10 @@ class Referrals:
     async def by_id(self, referral_id: int) -> Referral | None:
         return await self.session.get(Referral, referral_id)
 
+    async def of_case(self, case_id: int) -> Sequence[Referral]:
+        query = select(Referral).where(Referral.case_id == case_id).order_by(Referral.id)
+        return (await self.session.scalars(query)).all()
+
     async def latest_of_case(self, case_id: int) -> Referral | None:
         query = select(Referral).where(Referral.case_id == case_id).order_by(Referral.id.desc())
         return (await self.session.scalars(query)).first()
@@ -371,6 +399,17 @@ class AuditLog:
     async def add(self, event: AuditEvent) -> None:
         self.session.add(event)
         await self.session.flush()
+
+    async def between(
+        self, start: datetime, end: datetime
+    ) -> Sequence[tuple[AuditEvent, Case | None]]:
+        query = (
+            select(AuditEvent, Case)
+            .outerjoin(Case, Case.id == AuditEvent.case_id)
+            .where(AuditEvent.created_at >= start, AuditEvent.created_at < end)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+        return [(event, case) for event, case in (await self.session.execute(query)).all()]
 
     async def of_case(self, case_id: int) -> Sequence[AuditEvent]:
         query = (

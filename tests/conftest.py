@@ -35,6 +35,7 @@ from bot.workflows.broadcaster import Broadcaster
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Base
+from storage.sealing import Sealer
 from tests.fakes import BOT_TOKEN, FakeClock, FakeTelegram, Updates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,8 @@ EAST = -1001000000002
 PARTNER = -1001000000003
 
 COORDINATORS = -1001000000009
+# The anonymity key of every test bot (a fixed one, so a failure can be replayed).
+ANONYMITY_KEY = "dGVzdHMtb25seS1hbm9ueW1pdHkta2V5LTMyLWJ5dGU="
 
 NETWORK = f"""
 default_language = "en"
@@ -123,8 +126,13 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_session_factory(engine)
+def sealer() -> Sealer:
+    return Sealer.from_text(ANONYMITY_KEY)
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine, sealer: Sealer) -> async_sessionmaker[AsyncSession]:
+    return create_session_factory(engine, sealer)
 
 
 @pytest.fixture(scope="session")
@@ -158,7 +166,12 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, bot_token=BOT_TOKEN, network_file=tmp_path / "network.toml")
+    return Settings(
+        _env_file=None,
+        bot_token=BOT_TOKEN,
+        network_file=tmp_path / "network.toml",
+        anonymity_key=ANONYMITY_KEY,
+    )
 
 
 class Harness:

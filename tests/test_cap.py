@@ -26,7 +26,7 @@ from bot.ui.announcing import AnnounceStep, Pick, PickCb
 from storage.models import Announcement, CapMessage
 from tests import cap_rules
 from tests.cap_rules import CapRuleError, find, text
-from tests.conftest import COORDINATORS, NETWORK, Harness
+from tests.conftest import ANONYMITY_KEY, COORDINATORS, NETWORK, Harness
 from tests.fake_http import FakeBotApiServer
 from tests.fakes import BOT_TOKEN, FakeClock
 from tests.test_run import free_port
@@ -385,6 +385,7 @@ async def test_polling_mode_serves_the_feed_on_feeds_listen(tmp_path: Path, loca
     port = free_port()
     settings = Settings(
         _env_file=None,
+        anonymity_key=ANONYMITY_KEY,
         bot_token=BOT_TOKEN,
         bot_api_url=server.url,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'run.db'}",
@@ -420,6 +421,7 @@ async def test_the_webhook_server_serves_the_feed_beside_the_hook(
     port = free_port()
     settings = Settings(
         _env_file=None,
+        anonymity_key=ANONYMITY_KEY,
         bot_token=BOT_TOKEN,
         bot_api_url=server.url,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'hook.db'}",

@@ -10,7 +10,7 @@ from bot.app import extras
 from bot.app.cli import main
 from bot.network.base import NetworkError
 from bot.network.schema import load_network, parse_network
-from tests.conftest import NETWORK, ROOT
+from tests.conftest import ANONYMITY_KEY, NETWORK, ROOT
 from tests.fakes import BOT_TOKEN
 
 
@@ -20,6 +20,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     for name in ("BOT_TOKEN", "DATABASE_URL", "NETWORK_FILE", "BOT_API_URL", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ANONYMITY_KEY", ANONYMITY_KEY)
     return tmp_path
 
 
@@ -192,3 +193,31 @@ def test_a_name_missing_in_the_residents_language_falls_back_to_english_then_the
     assert burglary.name("de", network.default_language) == "Burglary"  # English first
     assert nuisance.name("de", network.default_language) == "Overlast"  # then the default
     assert burglary.name("nl", network.default_language) == "Inbraak"
+
+
+def test_the_bot_refuses_to_start_without_an_anonymity_key(
+    project_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project_dir / "network.toml").write_text(NETWORK)
+    monkeypatch.setenv("BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.delenv("ANONYMITY_KEY")
+
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "ANONYMITY_KEY is not set" in err and "python -m bot new-key" in err
+    assert main(["check-config"]) == 2
+    assert "ANONYMITY_KEY is not set" in capsys.readouterr().err
+
+
+def test_a_malformed_anonymity_key_is_refused_and_new_key_makes_a_good_one(
+    project_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project_dir / "network.toml").write_text(NETWORK)
+    monkeypatch.setenv("BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("ANONYMITY_KEY", "dG9vLXNob3J0")  # "too-short" in base64
+    assert main(["check-config"]) == 2
+    assert "ANONYMITY_KEY must hold 32 bytes" in capsys.readouterr().err
+
+    assert main(["new-key"]) == 0
+    monkeypatch.setenv("ANONYMITY_KEY", capsys.readouterr().out.strip())
+    assert main(["check-config"]) == 0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.cli import require_token
+from bot.app.cli import require_key, require_token
 from bot.config import Settings
 from demo.__main__ import bot_environment, main
 
@@ -23,6 +23,8 @@ def test_beatline_polls_the_emulator_with_a_valid_token_whatever_env_says(
     settings = Settings(_env_file=None)
 
     assert require_token(settings) == env["BOT_TOKEN"]
+    require_key(settings)  # the demo has its own anonymity key, kept with its data
+    assert bot_environment(tmp_path, Path("x"), "y")["ANONYMITY_KEY"] == env["ANONYMITY_KEY"]
     assert settings.bot_api_url == "http://127.0.0.1:8765"
     assert not settings.webhook_url and not settings.redis_url
     assert settings.database_url.endswith(f"{tmp_path}/beatline.db")

@@ -83,3 +83,31 @@ async def test_wizard_state_survives_a_restart(
     finally:
         await second_storage.close()
         await second.bot.session.close()
+
+
+async def test_a_report_being_written_expires_from_redis_after_the_draft_period(
+    redis_settings: Settings,
+    network: Network,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    clock: FakeClock,
+) -> None:
+    from redis.asyncio import Redis
+
+    user = User(id=int(uuid.uuid4().int % 10**9), is_bot=False, first_name="Rosa")
+    storage = await fsm_storage(redis_settings, network.retention.drafts)
+    bot = await start_bot(redis_settings, network, session_factory, i18n, clock, storage)
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await onboard(bot, user)
+        await bot.send(user, "/report")
+        await bot.press(user, ReportCb(action=WizardAction.CATEGORY, value="burglary"))
+        keys = [key async for key in client.scan_iter(f"fsm:{user.id}:{user.id}:*")]
+        assert {key.decode().rsplit(":", 1)[-1] for key in keys} == {"state", "data"}
+        for key in keys:
+            assert 0 < await client.ttl(key) <= 24 * 3600  # [retention] drafts_days = 1
+        await client.delete(*keys)
+    finally:
+        await client.aclose()
+        await storage.close()
+        await bot.bot.session.close()

@@ -29,7 +29,7 @@ from bot.ui.report_wizard import ReportCb, WizardAction
 from bot.ui.texts import SKIP
 from bot.workflows.open311 import Open311Worker
 from storage.models import AuditEvent, Case, Referral, ServiceRequest
-from tests.conftest import CENTRAL, NETWORK, Harness
+from tests.conftest import ANONYMITY_KEY, CENTRAL, NETWORK, Harness
 from tests.fake_georeport import FakeGeoReport
 from tests.fakes import BOT_TOKEN, Call, FakeClock, FakeTelegram
 from tests.helpers import onboard, send_report
@@ -622,6 +622,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("BOT_TOKEN", "DATABASE_URL", "NETWORK_FILE", "PUBLIC_URL", KEY_VARIABLE):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("ANONYMITY_KEY", ANONYMITY_KEY)
     return tmp_path
 
 

@@ -25,7 +25,8 @@ from bot.ui.keyboards import ConsentCb, LanguageCb
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import OutboxMessage
-from tests.conftest import CENTRAL, EAST, NETWORK, Harness, make_harness
+from storage.sealing import Sealer
+from tests.conftest import ANONYMITY_KEY, CENTRAL, EAST, NETWORK, Harness, make_harness
 from tests.fakes import Call
 from tests.helpers import onboard, report, send_report
 from tests.limited_api import LimitedTelegram
@@ -51,7 +52,8 @@ def run_scenario(
         await migrate.upgrade(engine)
         # Residents here write fast on purpose: the scenarios are about desks and Telegram.
         network = parse_network(NETWORK + "\n[limits]\nfollowups_per_minute = 120\n")
-        services = Services(settings, network, create_session_factory(engine), i18n, LoopClock())
+        factory = create_session_factory(engine, Sealer.from_text(ANONYMITY_KEY))
+        services = Services(settings, network, factory, i18n, LoopClock())
         api = LimitedTelegram(**limits)
         tg = make_harness(services, api, pacer=Pacer(clock=asyncio.get_running_loop().time))
         tg.auto_drain = False

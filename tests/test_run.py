@@ -13,7 +13,7 @@ from bot.app.runtime import run_polling
 from bot.config import Settings
 from storage.db import create_engine, create_session_factory
 from storage.models import Citizen
-from tests.conftest import NETWORK
+from tests.conftest import ANONYMITY_KEY, NETWORK
 from tests.fake_http import FakeBotApiServer
 from tests.fakes import BOT_TOKEN
 
@@ -26,6 +26,7 @@ async def test_the_bot_process_migrates_polls_and_answers(tmp_path: Path, locale
     database = f"sqlite+aiosqlite:///{tmp_path / 'run.db'}"
     settings = Settings(
         _env_file=None,
+        anonymity_key=ANONYMITY_KEY,
         bot_token=BOT_TOKEN,
         bot_api_url=server.url,
         database_url=database,
@@ -87,6 +88,7 @@ async def test_webhook_mode_accepts_only_telegrams_secret(
     port = free_port()
     settings = Settings(
         _env_file=None,
+        anonymity_key=ANONYMITY_KEY,
         bot_token=BOT_TOKEN,
         bot_api_url=server.url,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'hook.db'}",

@@ -1,4 +1,4 @@
-"""The command line: `python -m bot run | migrate | check-config | poster | report |
+"""The command line: `python -m bot run | migrate | check-config | new-key | poster | report |
 open311-services`."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.network.base import NetworkError
 from bot.network.schema import Network, load_network
 from storage import migrate
 from storage.db import create_engine, create_session_factory
+from storage.sealing import AnonymityKeyError, new_key
 
 logger = logging.getLogger("bot")
 
@@ -63,6 +64,16 @@ def require_token(settings: Settings) -> str:
     return token
 
 
+def require_key(settings: Settings) -> None:
+    """The anonymity key must be there, and well formed, before anything runs."""
+    from bot.app.runtime import anonymity_sealer
+
+    try:
+        anonymity_sealer(settings)
+    except AnonymityKeyError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def network_of(settings: Settings) -> Network:
     try:
         return load_network(settings.network_file)
@@ -82,6 +93,7 @@ def cmd_run(settings: Settings) -> None:
     from bot.app.runtime import run_polling, run_webhook
 
     token = require_token(settings)
+    require_key(settings)
     network_of(settings)
     if settings.webhook_url:
         if not settings.webhook_url.startswith("https://"):
@@ -94,6 +106,11 @@ def cmd_run(settings: Settings) -> None:
         asyncio.run(run_polling(settings, token))
 
 
+def cmd_new_key(settings: Settings) -> None:
+    """Print a fresh ANONYMITY_KEY (nothing is stored: the operator keeps it)."""
+    print(new_key())  # noqa: T201
+
+
 def cmd_migrate(settings: Settings) -> None:
     asyncio.run(_migrate(settings.database_url))
     print(f"database at {settings.database_url.split('@')[-1]} is up to date")  # noqa: T201
@@ -103,6 +120,10 @@ def cmd_check_config(settings: Settings) -> None:
     problems: list[str] = []
     try:
         require_token(settings)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    try:
+        require_key(settings)
     except ConfigError as exc:
         problems.append(str(exc))
     try:
@@ -243,7 +264,12 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
     print(f"wrote {out}")  # noqa: T201
 
 
-COMMANDS = {"run": cmd_run, "migrate": cmd_migrate, "check-config": cmd_check_config}
+COMMANDS = {
+    "run": cmd_run,
+    "migrate": cmd_migrate,
+    "check-config": cmd_check_config,
+    "new-key": cmd_new_key,
+}
 WITH_ARGUMENTS = {
     "poster": cmd_poster,
     "report": cmd_report,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -145,10 +146,13 @@ def create_dispatcher(
     return dp
 
 
-async def fsm_storage(settings: Settings) -> BaseStorage:
-    """Redis keeps wizard state across restarts and processes; memory is the single-box default."""
+async def fsm_storage(settings: Settings, expiry: timedelta | None = None) -> BaseStorage:
+    """Redis keeps wizard state across restarts and processes; memory is the single-box default.
+
+    In Redis a conversation's state and data (a report being written) expire `expiry` after
+    they were last written (`[retention] drafts_days`); in memory they end with the process."""
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(settings.redis_url)
+        return RedisStorage.from_url(settings.redis_url, state_ttl=expiry, data_ttl=expiry)
     return MemoryStorage()

@@ -22,6 +22,8 @@ CITIZEN_COMMANDS = (
     ("alerts", N_("Alerts for your neighbourhood")),
     ("language", N_("Change the language")),
     ("cancel", N_("Cancel the report you are writing")),
+    ("mydata", N_("Everything Beatline keeps about you")),
+    ("forget", N_("Erase your data from Beatline")),
     ("help", N_("How Beatline works")),
 )
 STATS = ("stats", N_("Figures and charts: /stats, /stats 2026-11, /stats <first day> <last day>"))
@@ -46,6 +48,7 @@ COORDINATOR_COMMANDS = (
     ("cancel_announcement", N_("Cancel a scheduled alert: /cancel_announcement <number>")),
     STATS,
     ("report", N_("The public monthly report as a PDF: /report 2026-11")),
+    ("audit_export", N_("The audit trail as CSV: /audit_export, /audit_export 2026-11")),
     WHEREAMI,
 )
 

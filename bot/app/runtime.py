@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher
@@ -33,19 +32,30 @@ from bot.network.schema import load_network
 from bot.telegram.courier import Courier
 from bot.ui.i18n import LOCALES_DIR, create_i18n
 from bot.workflows.broadcaster import Broadcaster
+from bot.workflows.erasure import RetentionSweep, seal_legacy
 from bot.workflows.open311 import Open311Worker
 from bot.workflows.pulse import PulseAsker
 from bot.workflows.response_times import check_response_times
 from storage import migrate
 from storage.db import create_engine, create_session_factory
-from storage.outbox import Outboxes
-from storage.repositories import UpdateLog
+from storage.sealing import AnonymityKeyError, Sealer
 from storage.sqlite import checkpoint, database_path
 
 logger = logging.getLogger(__name__)
 
-UPDATE_PROOF_KEPT = timedelta(days=7)
-SENT_MESSAGES_KEPT = timedelta(days=7)
+NO_KEY = (
+    "ANONYMITY_KEY is not set. It encrypts the link between anonymous reports and the "
+    "residents who made them, so that a copy of the database alone cannot unmask them. Make "
+    "one with `python -m bot new-key`, put ANONYMITY_KEY=<key> in .env, and keep a copy "
+    "apart from the database backups: without it, the bot cannot reach anonymous reporters."
+)
+
+
+def anonymity_sealer(settings: Settings) -> Sealer:
+    """The sealer for ANONYMITY_KEY; the bot does not run without one (see README)."""
+    if settings.anonymity_key is None or not settings.anonymity_key.get_secret_value().strip():
+        raise AnonymityKeyError(NO_KEY)
+    return Sealer.from_text(settings.anonymity_key.get_secret_value())
 
 
 @dataclass
@@ -61,12 +71,13 @@ async def started(
 ) -> AsyncIterator[Runtime]:
     """Everything up and the timers running; torn down in reverse on the way out."""
     network = load_network(settings.network_file)
+    sealer = anonymity_sealer(settings)
     engine = create_engine(settings.database_url)
     await migrate.upgrade(engine)
     services = Services(
         settings=settings,
         network=network,
-        session_factory=create_session_factory(engine),
+        session_factory=create_session_factory(engine, sealer),
         i18n=create_i18n(network.default_language, locales),
         clock=SystemClock(),
         langid=LanguageIdentifier(network.languages),
@@ -74,7 +85,10 @@ async def started(
     bot = create_bot(token, settings.bot_api_url)
     add_retries(bot)
     courier = create_courier(bot, services)
-    dp = create_dispatcher(services, await fsm_storage(settings), courier)
+    dp = create_dispatcher(
+        services, await fsm_storage(settings, network.retention.drafts), courier
+    )
+    await seal_legacy(services.session_factory)
     await courier.recover()
     referrals = Open311Worker(
         bot,
@@ -129,13 +143,7 @@ def _timers(bot: Bot, services: Services, courier: Courier, database_url: str) -
         )
         courier.wake()
 
-    async def forget_old_updates() -> None:
-        # Telegram redelivers for at most a day; a week of proof is plenty.
-        now = services.clock.now()
-        async with services.session_factory() as session:
-            await UpdateLog(session).prune(now - UPDATE_PROOF_KEPT)
-            await Outboxes(session).prune(now - SENT_MESSAGES_KEPT)
-            await session.commit()
+    retention = RetentionSweep(services.session_factory, network, services.clock)
 
     async def read_admins() -> None:
         await services.admins.refresh(bot, network.admin_ruled_chats)
@@ -148,7 +156,8 @@ def _timers(bot: Bot, services: Services, courier: Courier, database_url: str) -
     scheduler.add_job(asker.run, "interval", minutes=10, max_instances=1, coalesce=True)
     scheduler.add_job(read_admins, "interval", minutes=5, max_instances=1, coalesce=True)
     scheduler.add_job(response_times, "interval", minutes=1, max_instances=1, coalesce=True)
-    scheduler.add_job(forget_old_updates, "interval", hours=1, max_instances=1, coalesce=True)
+    # The [retention] periods: what is due is read from the database on every run.
+    scheduler.add_job(retention.run, "interval", hours=1, max_instances=1, coalesce=True)
     if database_url.startswith("sqlite"):
         path = database_path(database_url)
 

@@ -1,15 +1,28 @@
 """Bans by case. A ban is made from one case and hides who it concerns: staff learn nothing
 about the person behind a case from /ban or /unban, whatever that person's state. The resident
-is banned while any ban made from one of their cases stands."""
+is banned while any ban made from one of their cases stands.
+
+A ban row names the resident only for a named case; for an anonymous case the case's seal says
+who it is. A ban that stands when its case loses its resident (/forget, or the retention period)
+keeps the person's Telegram id sealed (`sealed_person`), so someone who erases their data and
+starts again is still banned."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bans import Bans
 from storage.models import Case, CaseBan, Citizen
+from storage.repositories import Citizens
+from storage.sealing import sealer_of
+from storage.seals import Seals
+
+
+def _where(ban: CaseBan) -> str:
+    return f"ban:{ban.id}"
 
 
 async def ban(
@@ -19,20 +32,57 @@ async def ban(
     repo = Bans(session)
     if await repo.standing_from(case.id) is not None:
         return False
-    await repo.add(CaseBan(case_id=case.id, citizen_id=citizen.id, banned_by=by, created_at=now))
+    await repo.add(
+        CaseBan(case_id=case.id, citizen_id=case.citizen_id, banned_by=by, created_at=now)
+    )
     citizen.banned = True
     return True
 
 
+@dataclass(frozen=True)
+class Lifted:
+    """A ban was lifted; `citizen` is the person it was against, if they are a resident now."""
+
+    citizen: Citizen | None
+
+
 async def unban(
-    session: AsyncSession, case: Case, citizen: Citizen, by: int | None, now: datetime
-) -> bool:
-    """Lift the ban made from `case`; False if none was made here. A ban made from another case
-    of the same resident stands (and nobody is told whether there is one)."""
+    session: AsyncSession, case: Case, citizen: Citizen | None, by: int | None, now: datetime
+) -> Lifted | None:
+    """Lift the ban made from `case`; None if none was made here. A ban made from another case
+    of the same resident stands (and nobody is told whether there is one). Without `citizen`
+    (the case lost its resident), the person the ban kept sealed is found, if they came back."""
     repo = Bans(session)
     standing = await repo.standing_from(case.id)
     if standing is None:
-        return False
+        return None
     standing.lifted_at, standing.lifted_by = now, by
-    citizen.banned = await repo.standing_against(citizen.id)
-    return True
+    if citizen is None and standing.sealed_person is not None:
+        telegram_id = sealer_of(session).unseal_int(standing.sealed_person, _where(standing))
+        citizen = await Citizens(session).by_telegram_id(telegram_id)
+    if citizen is not None:
+        citizen.banned = await standing_against(session, citizen)
+    return Lifted(citizen)
+
+
+async def standing_against(session: AsyncSession, citizen: Citizen) -> bool:
+    """Whether a ban stands against `citizen`: from a named case, one of their anonymous cases,
+    or one kept (sealed) from before they erased their data."""
+    repo = Bans(session)
+    anonymous = Seals(session).anonymous_case_ids(citizen)
+    if await repo.standing_against(citizen.id, anonymous):
+        return True
+    return any(
+        sealer_of(session).unseal_int(kept.sealed_person, _where(kept)) == citizen.telegram_id
+        for kept in await repo.standing_kept()
+        if kept.sealed_person is not None
+    )
+
+
+async def keep_past_resident(session: AsyncSession, case: Case, citizen: Citizen) -> None:
+    """The case is losing its resident: a ban made from it keeps the person, sealed."""
+    standing = await Bans(session).standing_from(case.id)
+    if standing is None:
+        return
+    standing.citizen_id = None
+    standing.sealed_person = sealer_of(session).seal_int(citizen.telegram_id, _where(standing))

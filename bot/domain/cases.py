@@ -14,6 +14,8 @@ from bot.network.schema import Desk, Network
 from storage.models import Case, CaseMessage, Citizen, MessageVersion, Referral
 from storage.outbox import Outboxes
 from storage.repositories import CaseMessages, Cases, Referrals
+from storage.sealing import sealer_of
+from storage.seals import Seals
 
 
 @dataclass(frozen=True)
@@ -65,21 +67,24 @@ async def open_case(
     now: datetime,
     prefix: str,
 ) -> Case:
-    """Store a new case, numbered and routed to the desk that handles its category and area."""
+    """Store a new case, numbered and routed to the desk that handles its category and area.
+
+    An anonymous case does not name its resident: the link is sealed (storage.seals)."""
     repo = Cases(session)
     desk = network.route(report.category, report.area, report.language)
     group = await least_busy_group(session, desk)
     number = await repo.next_number(now.year)
-    return await repo.add(
+    anonymous = report.privacy == Privacy.ANONYMOUS
+    case = await repo.add(
         Case(
             ref=format_ref(prefix, now.year, number),
-            citizen_id=citizen.id,
+            citizen_id=None if anonymous else citizen.id,
             category=report.category,
             area=report.area,
             language=report.language,
             language_guess=report.language_guess,
             privacy=report.privacy,
-            pseudonym=new_case_pseudonym() if report.privacy == Privacy.ANONYMOUS else None,
+            pseudonym=new_case_pseudonym() if anonymous else None,
             latitude=report.latitude,
             longitude=report.longitude,
             location_rounded=report.location_rounded,
@@ -94,24 +99,46 @@ async def open_case(
             created_at=now,
         )
     )
+    if anonymous:
+        await Seals(session).seal(case, citizen)
+    return case
+
+
+def owns(session: AsyncSession, citizen: Citizen, case: Case) -> bool:
+    """Whether `case` is one of `citizen`'s reports, named or anonymous."""
+    if case.citizen_id is not None:
+        return case.citizen_id == citizen.id
+    return case.id in Seals(session).anonymous_case_ids(citizen)
 
 
 async def find_own_case(session: AsyncSession, citizen: Citizen, ref: str) -> Case | None:
     """The case with `ref` if it belongs to `citizen`; someone else's case is "not found"."""
     case = await Cases(session).by_ref(normalise_ref(ref))
-    if case is None or case.citizen_id != citizen.id:
+    if case is None or not owns(session, citizen, case):
         return None
     return case
 
 
 async def recent_cases(session: AsyncSession, citizen: Citizen) -> Sequence[Case]:
     """Open cases first, then recently closed ones."""
-    cases = await Cases(session).of_citizen(citizen.id, limit=15)
+    cases = await own_cases(session, citizen, limit=15)
     return sorted(cases, key=lambda c: c.status == CaseStatus.CLOSED)
 
 
 async def open_cases(session: AsyncSession, citizen: Citizen) -> Sequence[Case]:
-    return await Cases(session).of_citizen(citizen.id, open_only=True)
+    return await own_cases(session, citizen, open_only=True)
+
+
+async def own_cases(
+    session: AsyncSession,
+    citizen: Citizen,
+    *,
+    open_only: bool = False,
+    limit: int | None = 20,
+) -> Sequence[Case]:
+    """The resident's cases, anonymous ones included, newest first."""
+    anonymous = Seals(session).anonymous_case_ids(citizen)
+    return await Cases(session).of_citizen(citizen.id, anonymous, open_only=open_only, limit=limit)
 
 
 async def last_answer_at(session: AsyncSession, case: Case) -> datetime | None:
@@ -128,10 +155,7 @@ async def case_replied_to(
         case_id = await CaseMessages(session).case_of_source(chat_id, message_id)
     if case_id is None:
         return None
-    case = await Cases(session).by_id(case_id)
-    if case is None or case.citizen_id != citizen.id or case.status == CaseStatus.CLOSED:
-        return None
-    return case
+    return await open_case_by_id(session, citizen, case_id)
 
 
 async def case_by_id(session: AsyncSession, case_id: int) -> Case | None:
@@ -142,12 +166,12 @@ async def find_own_case_by_id(
     session: AsyncSession, citizen: Citizen, case_id: int
 ) -> Case | None:
     case = await Cases(session).by_id(case_id)
-    return case if case is not None and case.citizen_id == citizen.id else None
+    return case if case is not None and owns(session, citizen, case) else None
 
 
 async def open_case_by_id(session: AsyncSession, citizen: Citizen, case_id: int) -> Case | None:
-    case = await Cases(session).by_id(case_id)
-    if case is None or case.citizen_id != citizen.id or case.status == CaseStatus.CLOSED:
+    case = await find_own_case_by_id(session, citizen, case_id)
+    if case is None or case.status == CaseStatus.CLOSED:
         return None
     return case
 
@@ -180,7 +204,10 @@ class Relayed:
 async def record_message(
     session: AsyncSession, case: Case, relayed: Relayed, now: datetime
 ) -> CaseMessage:
-    """Keep the message and both its ids; a staff reply also moves a new case to open."""
+    """Keep the message and both its ids; a staff reply also moves a new case to open.
+
+    The resident's side of an anonymous case's message is kept under a blind id, never under
+    the resident's chat (see `resident_side`)."""
     if relayed.direction is Direction.STAFF:
         if case.first_reply_at is None:
             case.first_reply_at = now
@@ -190,9 +217,15 @@ async def record_message(
         CaseMessage(
             case_id=case.id,
             direction=relayed.direction,
-            source_chat_id=relayed.source_chat_id,
+            source_chat_id=resident_side(
+                session, case, relayed.source_chat_id, relayed.source_message_id
+            ),
             source_message_id=relayed.source_message_id,
-            target_chat_id=relayed.target_chat_id,
+            target_chat_id=(
+                resident_side(session, case, relayed.target_chat_id, relayed.target_message_id)
+                if relayed.target_chat_id is not None and relayed.target_message_id is not None
+                else relayed.target_chat_id
+            ),
             target_message_id=relayed.target_message_id,
             kind=relayed.kind,
             text=relayed.text,
@@ -203,6 +236,15 @@ async def record_message(
             created_at=now,
         )
     )
+
+
+def resident_side(session: AsyncSession, case: Case, chat_id: int, message_id: int) -> int:
+    """The chat id to store for a message at (`chat_id`, `message_id`) in `case`: as it is,
+    except a resident's private chat in an anonymous case, which becomes a blind id that only
+    the key holder can compute again from the same message (storage.sealing)."""
+    if chat_id <= 0 or case.privacy != Privacy.ANONYMOUS:
+        return chat_id
+    return sealer_of(session).blind(chat_id, message_id)
 
 
 def new_case_pseudonym() -> str:

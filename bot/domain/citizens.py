@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import bans
 from storage.models import Case, Citizen
 from storage.repositories import Citizens
+from storage.seals import Seals
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ async def register(
     """The resident who has just accepted the privacy notice: created now (two consents racing
     create one row), consent and language recorded, the profile kept current."""
     repo = Citizens(session)
-    await repo.add_if_missing(
+    created = await repo.add_if_missing(
         telegram_id=profile.telegram_id,
         chat_id=profile.chat_id,
         first_name=profile.first_name[:128],
@@ -41,6 +43,9 @@ async def register(
     if citizen.language is None:
         citizen.language = language
     give_consent(citizen, now)
+    Seals(session).start_list(citizen)
+    if created:  # someone banned who erased their data and came back is banned again
+        citizen.banned = await bans.standing_against(session, citizen)
     return citizen
 
 
@@ -75,10 +80,20 @@ def give_consent(citizen: Citizen, now: datetime) -> None:
         citizen.consent_at = now
 
 
+async def resident_of_case(session: AsyncSession, case: Case) -> Citizen | None:
+    """The resident who reported `case` (an anonymous case's seal opened with the key); None
+    once the case was pseudonymised (/forget, or the retention period)."""
+    citizen_id = case.citizen_id
+    if citizen_id is None:
+        citizen_id = await Seals(session).citizen_id_of(case.id)
+    return await Citizens(session).by_id(citizen_id) if citizen_id is not None else None
+
+
 async def citizen_of_case(session: AsyncSession, case: Case) -> Citizen:
-    """The citizen who reported `case`."""
-    citizen = await Citizens(session).by_id(case.citizen_id)
+    """The citizen who reported `case`; LookupError for a pseudonymised case (callers reach
+    one only through a closed case, which cannot be reopened)."""
+    citizen = await resident_of_case(session, case)
     if citizen is None:
-        msg = f"case {case.ref} has no citizen"
+        msg = f"case {case.ref} has no resident any more"
         raise LookupError(msg)
     return citizen

@@ -35,3 +35,19 @@ def centroid(polygon: Sequence[Point]) -> Point:
         sum(p[0] for p in polygon) / len(polygon),
         sum(p[1] for p in polygon) / len(polygon),
     )
+
+
+# About 500 m: a latitude degree is 111 km everywhere; a longitude degree shrinks towards the
+# poles, so its step grows with 1 / cos(latitude).
+ROUNDING_M = 500.0
+METRES_PER_DEGREE = 111_320.0
+
+
+def round_location(latitude: float, longitude: float) -> tuple[float, float]:
+    """The middle of the ~500 m square the point lies in: near, but not where someone stands."""
+    lat_step = ROUNDING_M / METRES_PER_DEGREE
+    lon_step = lat_step / max(math.cos(math.radians(latitude)), 0.01)
+    return (
+        (math.floor(latitude / lat_step) + 0.5) * lat_step,
+        (math.floor(longitude / lon_step) + 0.5) * lon_step,
+    )

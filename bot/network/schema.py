@@ -15,6 +15,7 @@ from bot.network.base import Code, LanguageCode, Named, NetworkError, Strict
 from bot.network.duty import DutyHours
 from bot.network.geometry import Point, centroid, contains, distance_km
 from bot.network.pulse import Pulse
+from bot.network.retention import Retention
 from bot.network.safety import Approvals, Emergency, Limits, Staff
 from bot.network.standards import Cap, CapCategory, Open311
 
@@ -179,6 +180,7 @@ class Network(Strict):
     languages: tuple[LanguageCode, ...] = DEFAULT_LANGUAGES
     emergency: Emergency = Field(default_factory=Emergency)
     limits: Limits = Field(default_factory=Limits)
+    retention: Retention = Field(default_factory=Retention)
     areas: tuple[Area, ...]
     categories: tuple[Category, ...]
     desks: tuple[Desk, ...]

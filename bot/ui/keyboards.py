@@ -85,6 +85,18 @@ class BanCb(CallbackData, prefix="ban"):
     confirm: bool
 
 
+class ForgetCb(CallbackData, prefix="forget"):
+    sure: bool
+
+
+def forget_sure() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes, erase my data"), callback_data=ForgetCb(sure=True))
+    builder.button(text=_("No, keep it"), callback_data=ForgetCb(sure=False))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
 def sensitive() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Send anyway"), callback_data=SensitiveCb(send=True))

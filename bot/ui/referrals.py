@@ -69,13 +69,14 @@ def consent_question(
 def partner_card(
     view: PartnerView,
     case: Case,
-    citizen: Citizen,
+    citizen: Citizen | None,
     network: Network,
     referred_by: str,
     reason: str | None = None,
 ) -> str:
-    """The card heading a partner's topic, in the staff language; nothing the view leaves out."""
-    if view.name:
+    """The card heading a partner's topic, in the staff language; nothing the view leaves out
+    (`citizen` None: the resident's data was erased meanwhile)."""
+    if view.name and citizen is not None:
         handle = f" @{citizen.username}" if view.account and citizen.username else ""
         account = f" (id {citizen.telegram_id})" if view.account else ""
         who = fmt(

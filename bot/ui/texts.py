@@ -161,10 +161,12 @@ def case_list(cases: Sequence[Case], network: Network, language: str) -> str:
 URGENT_ICON = "🔴"
 
 
-def reporter(case: Case, citizen: Citizen) -> str:
+def reporter(case: Case, citizen: Citizen | None) -> str:
     """Who reported, as much as the case's privacy tier lets the desk see."""
     if case.privacy == Privacy.ANONYMOUS:
         return fmt(_("Citizen {pseudonym} (anonymous)"), pseudonym=case.pseudonym or "?")
+    if citizen is None:
+        return _("nobody any more (the resident's data was erased)")
     if case.privacy == Privacy.IDENTIFIED:
         handle = f" @{citizen.username}" if citizen.username else ""
         return fmt(
@@ -213,16 +215,21 @@ def topic_title(case: Case, network: Network) -> str:
 
 
 def case_card(
-    case: Case, citizen: Citizen, network: Network, description: str, facts: CardFacts
+    case: Case, citizen: Citizen | None, network: Network, description: str, facts: CardFacts
 ) -> str:
-    """The card posted at the top of a case topic, in the staff language."""
+    """The card posted at the top of a case topic, in the staff language (`citizen` None: the
+    case was pseudonymised)."""
     urgent = URGENT_ICON if case.priority == "urgent" else ""
     rows = [
         f"{urgent}{STATUS_ICONS.get(CaseStatus(case.status), '')} <b>{quote(case.ref)}</b>",
         fmt(_("Status: {status}"), status=status_name(case.status)),
         *case_facts(case, network),
     ]
-    if citizen.language and spoken_language(citizen.language) != case.language:
+    if (
+        citizen is not None
+        and citizen.language
+        and spoken_language(citizen.language) != case.language
+    ):
         own = language_label(citizen.language)
         rows.append(fmt(_("The resident's own language: {name}"), name=own))
     rows += [
@@ -311,6 +318,8 @@ def action_name(action: str) -> str:
         "transfer": _("transferred"),
         "ban": _("ban made"),
         "unban": _("ban lifted"),
+        "erased": _("the resident erased their data"),
+        "pseudonymised": _("the link to the resident removed (retention period)"),
     }
     return names.get(action, action)
 

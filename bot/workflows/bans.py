@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import audit, bans
-from bot.domain.citizens import citizen_of_case
+from bot.domain.citizens import resident_of_case
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt, isolate, quote
 from bot.workflows.relay import Relay
@@ -28,7 +28,15 @@ async def ban(
     now: datetime,
 ) -> str:
     """Ban the person behind `case`; what the desk is told."""
-    citizen = await citizen_of_case(session, case)
+    citizen = await resident_of_case(session, case)
+    if citizen is None:
+        return fmt(
+            _(
+                "{ref} no longer leads to a resident (their data was erased), so no ban can "
+                "be made from it."
+            ),
+            ref=case.ref,
+        )
     made = await bans.ban(session, case, citizen, actor_id, now)
     if not made:
         return fmt(_("A ban made from {ref} stands already."), ref=case.ref)
@@ -61,11 +69,12 @@ async def unban(
     now: datetime,
 ) -> str:
     """Lift the ban made from `case`, if one was; what the desk is told."""
-    citizen = await citizen_of_case(session, case)
-    if not await bans.unban(session, case, citizen, actor_id, now):
+    lifted = await bans.unban(session, case, await resident_of_case(session, case), actor_id, now)
+    if lifted is None:
         return fmt(_("No ban was made from {ref}."), ref=case.ref)
     await audit.log(session, case, actor_id, actor_name, "unban", now)
-    if not citizen.banned:
+    citizen = lifted.citizen
+    if citizen is not None and not citizen.banned:
         with speaking(relay.i18n, citizen.language or relay.network.default_language):
             relay.tell_citizen(citizen, _("You can use Beatline again."))
     return fmt(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import audit, referrals
 from bot.domain import cases as case_service
-from bot.domain.citizens import citizen_of_case
+from bot.domain.citizens import resident_of_case
 from bot.domain.referrals import partner_view
 from bot.network.schema import Desk, Network
 from bot.telegram.courier import Call, Sender, TopicGone, Where
@@ -192,7 +192,7 @@ class PartnerTopics:
                 card = partner_card(
                     partner_view(case.privacy, referral.info_only),
                     case,
-                    await citizen_of_case(session, case),
+                    await resident_of_case(session, case),
                     self.network,
                     str(row.payload.get("by", "")),
                     referral.reason,

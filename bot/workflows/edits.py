@@ -99,13 +99,14 @@ async def staff_edited(
     header: str,
     now: datetime,
 ) -> None:
-    """Correct the resident's copy and tell them, visibly, what it says now."""
+    """Correct the resident's copy and tell them, visibly, what it says now. The copy is in the
+    resident's chat (recorded under a blind id in an anonymous case, so found from `citizen`)."""
     text = _new_text(message)
     if text is None or record.target_message_id is None or record.target_chat_id is None:
         return
     await case_service.keep_version(session, record, text, now)
     body = f"{header}{message.html_text}"
-    correction = _quiet_correction(record, message, body)
+    correction = _quiet_correction(citizen.chat_id, record, message, body)
     if correction is not None:  # a refusal changes nothing: the visible note follows anyway
         relay.outbox.send(correction)
     desk = relay.network.desk_for_chat(message.chat.id)
@@ -117,7 +118,7 @@ async def staff_edited(
             head = _("✏️ The police corrected a message:")
     relay.outbox.send(
         SendMessage(
-            chat_id=record.target_chat_id,
+            chat_id=citizen.chat_id,
             text=f"{head}\n{body}",
             reply_parameters=ReplyParameters(
                 message_id=record.target_message_id, allow_sending_without_reply=True
@@ -130,15 +131,13 @@ async def staff_edited(
 
 
 def _quiet_correction(
-    record: CaseMessage, message: Message, body: str
+    chat_id: int, record: CaseMessage, message: Message, body: str
 ) -> TelegramMethod[Any] | None:
-    assert record.target_chat_id is not None and record.target_message_id is not None
+    assert record.target_message_id is not None
     if message.text is not None and record.kind == "text":
-        return EditMessageText(
-            chat_id=record.target_chat_id, message_id=record.target_message_id, text=body
-        )
+        return EditMessageText(chat_id=chat_id, message_id=record.target_message_id, text=body)
     if message.content_type in CAPTIONED and record.kind == message.content_type:
         return EditMessageCaption(
-            chat_id=record.target_chat_id, message_id=record.target_message_id, caption=body
+            chat_id=chat_id, message_id=record.target_message_id, caption=body
         )
     return None  # Telegram cannot turn one kind of message into another

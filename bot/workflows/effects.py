@@ -15,6 +15,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.domain.cases import resident_side
+from bot.domain.citizens import resident_of_case
 from bot.kinds import Direction
 from bot.network.schema import Network
 from bot.telegram.courier import Effect, Failure
@@ -43,18 +45,25 @@ def _data(row: OutboxMessage) -> dict[str, Any]:
 
 
 async def _map_copies(
-    session: AsyncSession, records: Sequence[int], chat_id: int, message_ids: Sequence[int]
+    session: AsyncSession,
+    row: OutboxMessage,
+    records: Sequence[int],
+    chat_id: int,
+    message_ids: Sequence[int],
 ) -> None:
-    """Each record learns where its copy landed (an album: one copy per record)."""
+    """Each record learns where its copy landed (an album: one copy per record); a copy in an
+    anonymous resident's chat is recorded under its blind id."""
     if not message_ids:
         return
+    case = await session.get(Case, row.case_id) if row.case_id is not None else None
     for index, record_id in enumerate(records):
         target = message_ids[min(index, len(message_ids) - 1)]
+        stored = resident_side(session, case, chat_id, target) if case is not None else chat_id
         await affected_rows(
             session,
             update(CaseMessage)
             .where(CaseMessage.id == record_id)
-            .values(target_chat_id=chat_id, target_message_id=target),
+            .values(target_chat_id=stored, target_message_id=target),
         )
 
 
@@ -90,7 +99,7 @@ class ToDesk:
         chat_id: int,
         message_ids: list[int],
     ) -> None:
-        await _map_copies(session, _data(row).get("records", []), chat_id, message_ids)
+        await _map_copies(session, row, _data(row).get("records", []), chat_id, message_ids)
         react = _data(row).get("react")
         if react:  # the resident sees their follow-up reached the desk
             _react(outbox, int(react[0]), int(react[1]), DELIVERED)
@@ -108,7 +117,7 @@ class ToDesk:
                 reason=failure.reason,
             )
         outbox.send(SendMessage(chat_id=case.staff_chat_id, text=note), case=case, into_topic=True)
-        citizen = await session.get(Citizen, case.citizen_id)
+        citizen = await resident_of_case(session, case)
         if citizen is None:
             return
         with speaking(self.i18n, citizen.language or self.network.default_language):
@@ -143,7 +152,7 @@ class ToCitizen:
         message_ids: list[int],
     ) -> None:
         data = _data(row)
-        await _map_copies(session, data.get("records", []), chat_id, message_ids)
+        await _map_copies(session, row, data.get("records", []), chat_id, message_ids)
         for source_chat, source_message in data["sources"]:
             _react(outbox, source_chat, source_message, DELIVERED)
 
@@ -209,13 +218,14 @@ class SystemRecord:
         chat_id: int,
         message_ids: list[int],
     ) -> None:
-        if row.case_id is None or not message_ids:
+        case = await session.get(Case, row.case_id) if row.case_id is not None else None
+        if case is None or not message_ids:
             return
         await CaseMessages(session).add(
             CaseMessage(
-                case_id=row.case_id,
+                case_id=case.id,
                 direction=Direction.SYSTEM,
-                source_chat_id=chat_id,
+                source_chat_id=resident_side(session, case, chat_id, message_ids[0]),
                 source_message_id=message_ids[0],
                 kind="text",
                 text=str(row.payload.get("text", ""))[:4096],

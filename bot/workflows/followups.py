@@ -21,6 +21,7 @@ from bot.workflows.casework import relay_from_citizen
 from bot.workflows.relay import Relay
 from storage.models import Case, Citizen
 from storage.repositories import Cases
+from storage.seals import Seals
 
 
 class Hold(StrEnum):
@@ -64,7 +65,8 @@ async def closed_lately(
     days = network.limits.after_closing_days
     if not days:
         return None
-    return await Cases(session).closed_since(citizen.id, now - timedelta(days=days))
+    anonymous = Seals(session).anonymous_case_ids(citizen)
+    return await Cases(session).closed_since(citizen.id, anonymous, now - timedelta(days=days))
 
 
 async def relay_after_closing(

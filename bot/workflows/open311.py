@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.domain import audit, open311
 from bot.domain import cases as case_service
-from bot.domain.citizens import citizen_of_case
+from bot.domain.citizens import resident_of_case
 from bot.domain.open311 import Extra, Facts, Shared
 from bot.network.schema import Desk, Network
 from bot.network.standards import Open311
@@ -320,8 +320,8 @@ class Open311Worker:
     async def _tell_closed(
         self, session: AsyncSession, relay: Relay, case: Case, desk: str, notes: str | None
     ) -> None:
-        citizen = await citizen_of_case(session, case)
-        if citizen.blocked_bot:
+        citizen = await resident_of_case(session, case)
+        if citizen is None or citizen.blocked_bot:
             return
         language = citizen.language or self.network.default_language
         with speaking(self.i18n, language):

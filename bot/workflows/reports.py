@@ -3,7 +3,6 @@ rounded for anonymous reports, and sending it — once, within the resident's li
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -28,10 +27,6 @@ from storage.repositories import Cases
 
 DRAFT = "report"
 MAX_ITEMS = 30
-# About 500 m: a latitude degree is 111 km everywhere; a longitude degree shrinks towards the
-# poles, so its step grows with 1 / cos(latitude).
-ROUNDING_M = 500.0
-METRES_PER_DEGREE = 111_320.0
 
 
 @dataclass
@@ -77,16 +72,6 @@ class ReportDraft:
         """(messages with words, attachments)."""
         texts = sum(1 for item in self.items if "text" in item)
         return texts, len(self.items) - texts
-
-
-def round_location(latitude: float, longitude: float) -> tuple[float, float]:
-    """The middle of the ~500 m square the point lies in: near, but not where someone stands."""
-    lat_step = ROUNDING_M / METRES_PER_DEGREE
-    lon_step = lat_step / max(math.cos(math.radians(latitude)), 0.01)
-    return (
-        (math.floor(latitude / lat_step) + 0.5) * lat_step,
-        (math.floor(longitude / lon_step) + 0.5) * lon_step,
-    )
 
 
 class Refusal(StrEnum):

@@ -25,7 +25,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.cases import card_facts
-from bot.domain.citizens import citizen_of_case
+from bot.domain.citizens import resident_of_case
 from bot.kinds import CaseStatus, Direction
 from bot.network.schema import Network
 from bot.telegram.courier import Call, Sender, TopicGone, Where
@@ -74,7 +74,7 @@ class TopicKeeper:
                 pieces = split_text(case.description or "—", CARD_DESCRIPTION_LIMIT)
                 card = case_card(
                     case,
-                    await citizen_of_case(session, case),
+                    await resident_of_case(session, case),
                     self.network,
                     pieces[0],
                     await card_facts(session, case, self.network),
@@ -148,7 +148,7 @@ class TopicKeeper:
                 title = topic_title(case, self.network)
                 card = case_card(
                     case,
-                    await citizen_of_case(session, case),
+                    await resident_of_case(session, case),
                     self.network,
                     first,
                     await card_facts(session, case, self.network),

@@ -56,6 +56,23 @@ async def topic_case(message: Message, outbox: Outbox, session: AsyncSession) ->
     return case
 
 
+async def live_case(message: Message, outbox: Outbox, session: AsyncSession) -> Case | None:
+    """The topic's case, if it still leads to a resident (a pseudonymised one cannot be
+    taken, reopened, transferred or referred: nobody could be told)."""
+    case = await topic_case(message, outbox, session)
+    if case is not None and case.pseudonymised_at is not None:
+        outbox.send(message.reply(no_resident()))
+        return None
+    return case
+
+
+def no_resident() -> str:
+    return _(
+        "This case no longer leads to a resident (their data was erased, or the retention "
+        "period passed); it can no longer be answered."
+    )
+
+
 async def cmd_take(
     message: Message,
     outbox: Outbox,
@@ -65,7 +82,7 @@ async def cmd_take(
     clock: Clock,
 ) -> None:
     """Assign the case to the officer who sends /take; a colleague's case only after a yes."""
-    case = await topic_case(message, outbox, session)
+    case = await live_case(message, outbox, session)
     if case is None or message.from_user is None:
         return
     if case.assignee_id == message.from_user.id:
@@ -101,6 +118,9 @@ async def cb_take_over(
     if case is None or not isinstance(query.message, Message):
         return
     outbox.send(query.message.edit_reply_markup(reply_markup=None))
+    if case.pseudonymised_at is not None:
+        outbox.send(query.message.answer(no_resident()))
+        return
     if not callback_data.confirm or case.assignee_id == query.from_user.id:
         return
     officer = Officer(query.from_user.id, query.from_user.full_name)
@@ -159,7 +179,7 @@ async def cmd_close(
 async def cmd_reopen(
     message: Message, outbox: Outbox, session: AsyncSession, relay: Relay, clock: Clock
 ) -> None:
-    case = await topic_case(message, outbox, session)
+    case = await live_case(message, outbox, session)
     if case is None:
         return
     if case.status != CaseStatus.CLOSED:
@@ -244,7 +264,7 @@ async def cmd_transfer(
 ) -> None:
     """`/transfer <desk> [reason]`: move the case, with its history, to another police desk;
     without a desk, the desks are offered as buttons."""
-    case = await topic_case(message, outbox, session)
+    case = await live_case(message, outbox, session)
     if case is None:
         return
     words = (command.args or "").split()
@@ -275,7 +295,7 @@ async def cmd_refer(
 ) -> None:
     """`/refer <partner> [info] [reason]`: ask the citizen whether a partner may see the case;
     without a partner, the partners are offered as buttons."""
-    case = await topic_case(message, outbox, session)
+    case = await live_case(message, outbox, session)
     if case is None:
         return
     words = (command.args or "").split()
@@ -328,6 +348,9 @@ async def cb_move(
     if case is None or target is None or not isinstance(query.message, Message):
         return
     outbox.send(query.message.edit_reply_markup(reply_markup=None))
+    if case.pseudonymised_at is not None:
+        outbox.send(query.message.answer(no_resident()))
+        return
     officer = Officer(query.from_user.id, query.from_user.full_name)
     if callback_data.move is Move.TRANSFER:
         if target.kind is DeskKind.POLICE and target.code != case.desk:

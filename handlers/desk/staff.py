@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.domain import audit
 from bot.domain import cases as case_service
 from bot.domain import referrals as referral_service
-from bot.domain.citizens import citizen_of_case
+from bot.domain.citizens import citizen_of_case, resident_of_case
 from bot.kinds import CaseStatus, Direction
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _
@@ -126,7 +126,8 @@ async def on_staff_edit(
     if record_ is None or record_.direction != Direction.STAFF:
         return
     case = await case_service.case_by_id(session, record_.case_id)
-    if case is None:
+    citizen = await resident_of_case(session, case) if case is not None else None
+    if case is None or citizen is None:  # a pseudonymised case has nobody to correct
         return
     citizen = await citizen_of_case(session, case)
     referral = await referral_service.of_topic(

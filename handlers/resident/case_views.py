@@ -136,7 +136,9 @@ async def cmd_help(message: Message, outbox: Outbox, network: Network) -> None:
                 "After a report, write here to add information; answers from the police arrive "
                 "here too.\n\n"
                 "This is not an emergency line: in an emergency call {number}."
-            ).format(number=isolate(quote(network.emergency.number))),
+            ).format(number=isolate(quote(network.emergency.number)))
+            + "\n\n"
+            + _("🔒 /mydata shows everything Beatline keeps about you; /forget erases it."),
             reply_markup=keyboards.main_menu(),
         )
     )

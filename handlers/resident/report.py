@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.domain.alerts import engine
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
+from bot.network.geometry import round_location
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards, report_wizard
@@ -460,7 +461,7 @@ async def cb_precision(
         outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
         return
     if callback_data.value != "exact":
-        draft.latitude, draft.longitude = reports.round_location(draft.latitude, draft.longitude)
+        draft.latitude, draft.longitude = round_location(draft.latitude, draft.longitude)
         draft.rounded = True
         _answered(outbox, query, _("The police will see the place to about 500 m."))
     else:

@@ -1,0 +1,70 @@
+"""The sealed link between anonymous cases and their residents, both ways: `case_seal` says who
+is behind one case, `citizen.sealed_cases` which anonymous cases a resident has (for /cases,
+limits, bans and /mydata). Both are sealed with the anonymity key (storage.sealing)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import affected_rows
+from storage.models import Case, CaseSeal, Citizen
+from storage.sealing import sealer_of
+
+
+def _where(case_id: int) -> str:
+    return f"case:{case_id}"
+
+
+class Seals:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def anonymous_case_ids(self, citizen: Citizen) -> set[int]:
+        """The resident's anonymous cases (no key is needed for a resident without any)."""
+        if citizen.sealed_cases is None:
+            return set()
+        return sealer_of(self.session).unseal_case_ids(citizen.sealed_cases, citizen.id)
+
+    def start_list(self, citizen: Citizen) -> None:
+        """Every resident gets a sealed list, empty at first: whether someone has reported
+        anonymously is then no more visible than what."""
+        if citizen.sealed_cases is None:
+            citizen.sealed_cases = sealer_of(self.session).seal_case_ids((), citizen.id)
+
+    async def seal(self, case: Case, citizen: Citizen) -> None:
+        """Link `case` (flushed, anonymous, without citizen_id) to `citizen`, sealed both ways."""
+        sealer = sealer_of(self.session)
+        self.session.add(
+            CaseSeal(case_id=case.id, sealed=sealer.seal_int(citizen.id, _where(case.id)))
+        )
+        await self._lock(citizen)
+        ids = self.anonymous_case_ids(citizen) | {case.id}
+        citizen.sealed_cases = sealer.seal_case_ids(ids, citizen.id)
+        await self.session.flush()
+
+    async def citizen_id_of(self, case_id: int) -> int | None:
+        """Who is behind an anonymous case; None if nobody is any more (or it is not one)."""
+        sealed = await self.session.scalar(
+            select(CaseSeal.sealed).where(CaseSeal.case_id == case_id)
+        )
+        if sealed is None:
+            return None
+        return sealer_of(self.session).unseal_int(sealed, _where(case_id))
+
+    async def unlink(self, case_id: int, citizen: Citizen | None) -> None:
+        """Remove the link for good: the seal, and the case from the resident's list."""
+        await affected_rows(self.session, delete(CaseSeal).where(CaseSeal.case_id == case_id))
+        if citizen is None or citizen.sealed_cases is None:
+            return
+        await self._lock(citizen)
+        ids = self.anonymous_case_ids(citizen) - {case_id}
+        citizen.sealed_cases = sealer_of(self.session).seal_case_ids(ids, citizen.id)
+
+    async def _lock(self, citizen: Citizen) -> None:
+        """Read the resident's list under a row lock (PostgreSQL), so two anonymous reports at
+        once cannot each write a list without the other's case. Pending changes are flushed
+        first, so the reload keeps them; SQLite runs one transaction at a time anyway."""
+        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            await self.session.flush()
+            await self.session.refresh(citizen, ["sealed_cases"], with_for_update=True)
