@@ -1,0 +1,51 @@
+"""/announce in the coordinators' group, one handler per step: areas → topics → priority →
+texts per language (/done) → photo (/skip) → when → until (recurring only) → preview and
+summary → schedule. A button of a step that is already answered says it is no longer active."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+
+from bot.network.schema import Network
+from bot.ui.announcing import AnnounceStep, PickCb
+from handlers.coordinator.announce.audience import cb_area, cb_priority, cb_topic, cmd_announce
+from handlers.coordinator.announce.confirming import cb_confirm, cmd_stop
+from handlers.coordinator.announce.content import (
+    on_done,
+    on_not_a_photo,
+    on_photo,
+    on_skip_photo,
+    on_text,
+)
+from handlers.coordinator.announce.flow import AnnounceForm
+from handlers.coordinator.announce.timing import cb_until, cb_when, on_until, on_when
+from handlers.filters import Match
+
+
+def create_router(network: Network) -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Match(F.chat.id == network.coordinators_chat_id))
+    router.callback_query.filter(Match(F.message.chat.id == network.coordinators_chat_id))
+    router.message.register(cmd_announce, Command("announce"))
+    router.message.register(cmd_stop, Command("cancel"), StateFilter(AnnounceForm))
+    steps = (
+        (AnnounceStep.AREAS, AnnounceForm.areas, cb_area),
+        (AnnounceStep.TOPICS, AnnounceForm.topics, cb_topic),
+        (AnnounceStep.PRIORITY, AnnounceForm.priority, cb_priority),
+        (AnnounceStep.WHEN, AnnounceForm.when, cb_when),
+        (AnnounceStep.UNTIL, AnnounceForm.until, cb_until),
+        (AnnounceStep.CONFIRM, AnnounceForm.confirm, cb_confirm),
+    )
+    for step, form_state, handler in steps:
+        router.callback_query.register(
+            handler, PickCb.filter(F.step == step), StateFilter(form_state)
+        )
+    router.message.register(on_done, Command("done"), StateFilter(AnnounceForm.texts))
+    router.message.register(on_text, StateFilter(AnnounceForm.texts))
+    router.message.register(on_skip_photo, Command("skip"), StateFilter(AnnounceForm.photo))
+    router.message.register(on_photo, Match(F.photo), StateFilter(AnnounceForm.photo))
+    router.message.register(on_not_a_photo, StateFilter(AnnounceForm.photo))
+    router.message.register(on_when, StateFilter(AnnounceForm.when))
+    router.message.register(on_until, StateFilter(AnnounceForm.until))
+    return router
