@@ -37,3 +37,24 @@ async def _run(engine: AsyncEngine, action: str, revision: str) -> None:
             getattr(command, action)(config, revision)
 
         await connection.run_sync(work)
+
+
+def heads() -> set[str]:
+    """The revisions a current database is at."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+async def is_current(engine: AsyncEngine) -> bool:
+    """Whether the database behind `engine` has every migration this code knows."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            found = {str(row[0]) for row in rows}
+    except DBAPIError:
+        return False  # no alembic_version table: never migrated
+    return found == heads()

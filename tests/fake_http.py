@@ -22,6 +22,9 @@ class FakeBotApiServer:
         self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._runner: web.AppRunner | None = None
         self.url = ""
+        # While set, every call is answered with this error (502: the server is down, 401: the
+        # token is refused), as Telegram or a Bot API server in trouble would.
+        self.failing_with: int | None = None
 
     async def start(self) -> None:
         app = web.Application()
@@ -46,6 +49,15 @@ class FakeBotApiServer:
                     return found[0]
                 await asyncio.sleep(0.05)
 
+    async def wait_for_calls(self, method: str, count: int) -> list[Call]:
+        """The first `count` calls of `method`; give up after 15 seconds."""
+        async with asyncio.timeout(15):
+            while True:
+                found = [c for c in self.calls if c.method == method]
+                if len(found) >= count:
+                    return found[:count]
+                await asyncio.sleep(0.02)
+
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         form = await request.post()
@@ -57,6 +69,10 @@ class FakeBotApiServer:
                 params[key] = str(value)
         call = Call(method, params)
         self.calls.append(call)
+        if self.failing_with is not None:
+            code = self.failing_with
+            body = {"ok": False, "error_code": code, "description": f"Error {code}"}
+            return web.json_response(body, status=code)
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._next_updates()})
         return web.json_response({"ok": True, "result": self.answers.answer(call)})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -79,18 +80,32 @@ async def _migrate(url: str) -> None:
 
 def cmd_run(settings: Settings) -> None:
     from bot.app.runtime import run_polling, run_webhook
+    from bot.app.startup import StartupError
 
     token = require_token(settings)
     network_of(settings)
+    problems = settings.several_processes_problems()
+    if problems:
+        raise ConfigError("\n".join(problems))
     if settings.webhook_url:
         if not settings.webhook_url.startswith("https://"):
             raise ConfigError("WEBHOOK_URL must be an https:// address Telegram can reach")
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
         if len(secret) < 16:
             raise ConfigError("WEBHOOK_SECRET must be set (at least 16 characters) with a webhook")
-        asyncio.run(run_webhook(settings, token))
-    else:
-        asyncio.run(run_polling(settings, token))
+    runner = run_webhook if settings.webhook_url else run_polling
+
+    async def until_signalled() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await runner(settings, token, stop=stop)
+
+    try:
+        asyncio.run(until_signalled())
+    except StartupError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def cmd_migrate(settings: Settings) -> None:
@@ -132,6 +147,7 @@ def cmd_check_config(settings: Settings) -> None:
         for warning in report.warnings:
             print(f"warning: {warning}")  # noqa: T201
         problems += _open311_problems(settings, network)
+    problems += settings.several_processes_problems()
     if problems:
         raise ConfigError("\n".join(problems))
     print("configuration OK")  # noqa: T201

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.language.identifier import LanguageIdentifier
 from bot.domain.triage import EmergencyDetector
+from bot.metrics import Metrics
 from bot.network.schema import Network
 from bot.telegram.admins import GroupAdmins
 from bot.telegram.courier import Courier
@@ -51,6 +52,7 @@ from handlers.middlewares import (
     EmergencyMiddleware,
     LocaleMiddleware,
     RelayMiddleware,
+    UpdateMetrics,
 )
 
 logger = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ class Services:
     langid: LanguageIdentifier | None = None
     album_delay: float = 1.0
     admins: GroupAdmins = field(default_factory=GroupAdmins)
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> Courier:
@@ -115,6 +118,7 @@ def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> 
             PROGRESS: ProgressComposer(*reads),
         },
         topics=topics,
+        metrics=services.metrics,
     )
 
 
@@ -131,6 +135,7 @@ def create_dispatcher(
         detector=detector,
         admins=services.admins,
     )
+    dp.update.outer_middleware(UpdateMetrics(services.metrics))
     dp.update.outer_middleware(AlbumMiddleware(services.album_delay))
     wake = courier.wake if courier is not None else (lambda: None)
     dp.update.outer_middleware(DatabaseMiddleware(services.session_factory, services.clock, wake))

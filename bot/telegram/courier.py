@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.kinds import Guarantee, OutboxStatus, Priority
+from bot.metrics import Metrics
 from bot.telegram.outbox import COMPOSED, Outbox, rebuild
 from bot.telegram.pacing import Pacer, creates_message
 from storage.models import OutboxMessage
@@ -212,6 +213,7 @@ class Courier:
         max_lanes: int = 32,
         batch: int = 100,
         poll_seconds: float = 1.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -223,6 +225,7 @@ class Courier:
         self.max_lanes = max_lanes
         self.batch = batch
         self.poll_seconds = poll_seconds
+        self.metrics = metrics or Metrics()
         self._active: dict[int, asyncio.Task[None]] = {}
         self._deferred: dict[int, datetime] = {}
         self._wake = asyncio.Event()
@@ -401,6 +404,9 @@ class Courier:
             except TopicGone:
                 return _given_up(letter, "the case is gone")
             except TelegramRetryAfter as exc:
+                self.metrics.count(
+                    "flood_waits", "429 answers (flood waits) per kind", kind=row.method
+                )
                 self.pacer.flood(lane, exc.retry_after)
                 logger.warning("lane %d: flood wait %ds", lane, exc.retry_after)
                 return Outcome(letter, retry_at=now + timedelta(seconds=exc.retry_after))
@@ -484,6 +490,21 @@ class Courier:
         return send
 
     # -- recording -----------------------------------------------------------------------------
+    def _count(self, outcome: Outcome) -> None:
+        if outcome.retry_at is not None:
+            result = "retry"
+        elif outcome.final is not None:
+            result = outcome.final.value
+        else:
+            result = OutboxStatus.SENT.value
+        for row in outcome.letter.rows:
+            self.metrics.count(
+                "deliveries",
+                "Outbox messages handed to Telegram, per kind and result",
+                kind=row.method,
+                result=result,
+            )
+
     async def _record(self, outcomes: Sequence[Outcome]) -> None:
         """One transaction for a batch: statuses, then each message's effect."""
         if not outcomes:
@@ -495,6 +516,7 @@ class Courier:
             sent: list[int] = []
             for outcome in outcomes:
                 rows = outcome.letter.rows
+                self._count(outcome)
                 if outcome.retry_at is not None:
                     await repo.release([r.id for r in rows], outcome.retry_at, outcome.error)
                     continue
