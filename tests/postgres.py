@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
@@ -28,8 +29,20 @@ async def end_connection(engine: AsyncEngine, backend_pid: int) -> None:
         await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend_pid})
         # The call only signals the backend; its locks go when it has exited.
         async with asyncio.timeout(10):
-            while await connection.scalar(
-                text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
-                {"pid": backend_pid},
-            ):
+            while True:
+                left = await connection.scalar(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                    {"pid": backend_pid},
+                )
+                if not left:
+                    return
                 await asyncio.sleep(0.01)
+
+
+async def eventually(check: Callable[[], bool], seconds: float = 10) -> None:
+    """Wait until `check()` holds (another task makes it so); fail after `seconds`."""
+    async with asyncio.timeout(seconds):
+        while True:
+            if check():
+                return
+            await asyncio.sleep(0.01)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app.leadership import AdvisoryElector, Alone, Leadership
 from bot.metrics import Metrics
 from storage.db import create_engine
-from tests.postgres import end_connection, postgresql_url
+from tests.postgres import end_connection, eventually, postgresql_url
 
 
 class RecordingTimers:
@@ -100,9 +100,7 @@ async def test_with_a_short_interval_the_running_loops_move_the_timers_to_the_su
     second = Leadership(AdvisoryElector(engines[1]), second_timers, Metrics(), interval=0.05)
     loops = [asyncio.create_task(first.run())]
     try:
-        async with asyncio.timeout(10):
-            while not first.leading:
-                await asyncio.sleep(0.01)
+        await eventually(lambda: first.leading)
         loops.append(asyncio.create_task(second.run()))
         await asyncio.sleep(0.2)  # several rounds in which the second must not lead
         assert not second.leading and not second_timers.running
@@ -110,9 +108,7 @@ async def test_with_a_short_interval_the_running_loops_move_the_timers_to_the_su
         loops[0].cancel()  # the leader's process dies: its lock goes with its connection
         assert isinstance(first.elector, AdvisoryElector)
         await end_connection(engines[2], await first.elector.locks.backend_pid())
-        async with asyncio.timeout(10):
-            while not second.leading:
-                await asyncio.sleep(0.01)
+        await eventually(lambda: second.leading)
         assert second_timers.running
     finally:
         for loop in loops:
