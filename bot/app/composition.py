@@ -25,6 +25,7 @@ from bot.metrics import Metrics
 from bot.network.schema import Network
 from bot.telegram.admins import GroupAdmins
 from bot.telegram.courier import Courier
+from bot.telegram.lanes import LaneLocks
 from bot.telegram.pacing import Pacer
 from bot.telegram.retry import RetryMiddleware, Sleep
 from bot.workflows.anonymous import SCRUBBED_FILE, ScrubbedFiles
@@ -90,7 +91,9 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
 
 
-def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> Courier:
+def create_courier(
+    bot: Bot, services: Services, pacer: Pacer | None = None, lanes: LaneLocks | None = None
+) -> Courier:
     """The outbox's courier with every effect and composer the workflows define."""
     topics = TopicKeeper(services.session_factory, services.i18n, services.network)
     effects = case_effects(services.i18n, services.network, services.clock)
@@ -119,6 +122,7 @@ def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> 
         },
         topics=topics,
         metrics=services.metrics,
+        lanes=lanes,
     )
 
 

@@ -46,6 +46,7 @@ from bot.domain.language.identifier import LanguageIdentifier
 from bot.metrics import Metrics
 from bot.network.schema import load_network
 from bot.telegram.courier import Courier
+from bot.telegram.lanes import lanes_for
 from bot.ui.i18n import LOCALES_DIR, create_i18n
 from bot.workflows.broadcaster import Broadcaster
 from bot.workflows.open311 import Open311Worker
@@ -116,7 +117,7 @@ async def started(
     )
     bot = create_bot(token, settings.bot_api_url)
     add_retries(bot)
-    courier = create_courier(bot, services)
+    courier = create_courier(bot, services, lanes=lanes_for(engine))
     dp = create_dispatcher(services, await fsm_storage(settings), courier)
     feeds = Feeds(services.session_factory, network, services.clock, bot, settings.public_url)
     http = await _serve_http(listen, ops, feeds, dp, bot, settings, webhook_path, shutdown)
