@@ -23,6 +23,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import feeds as feed_routes
@@ -47,6 +48,8 @@ from bot.metrics import Metrics
 from bot.network.schema import load_network
 from bot.telegram.courier import Courier
 from bot.telegram.lanes import lanes_for
+from bot.telegram.pacing import Pacer
+from bot.telegram.shared_pacing import SharedLimits
 from bot.ui.i18n import LOCALES_DIR, create_i18n
 from bot.workflows.broadcaster import Broadcaster
 from bot.workflows.open311 import Open311Worker
@@ -117,7 +120,9 @@ async def started(
     )
     bot = create_bot(token, settings.bot_api_url)
     add_retries(bot)
-    courier = create_courier(bot, services, lanes=lanes_for(engine))
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    shared = SharedLimits(redis, f"beatline:{bot.id}:pace") if redis is not None else None
+    courier = create_courier(bot, services, Pacer(shared=shared), lanes_for(engine))
     dp = create_dispatcher(services, await fsm_storage(settings), courier)
     feeds = Feeds(services.session_factory, network, services.clock, bot, settings.public_url)
     http = await _serve_http(listen, ops, feeds, dp, bot, settings, webhook_path, shutdown)

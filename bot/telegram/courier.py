@@ -499,7 +499,7 @@ class Courier:
                 self.metrics.count(
                     "flood_waits", "429 answers (flood waits) per kind", kind=row.method
                 )
-                self.pacer.flood(lane, exc.retry_after)
+                await self.pacer.flooded(lane, exc.retry_after)
                 logger.warning("lane %d: flood wait %ds", lane, exc.retry_after)
                 return Outcome(letter, retry_at=now + timedelta(seconds=exc.retry_after))
             except TelegramBadRequest as exc:
