@@ -25,6 +25,8 @@ class FakeBotApiServer:
         # While set, every call is answered with this error (502: the server is down, 401: the
         # token is refused), as Telegram or a Bot API server in trouble would.
         self.failing_with: int | None = None
+        self.hanging: set[str] = set()  # methods that get no answer (until the server stops)
+        self._stopped = asyncio.Event()
 
     async def start(self) -> None:
         app = web.Application()
@@ -37,6 +39,7 @@ class FakeBotApiServer:
         self.url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        self._stopped.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -69,6 +72,9 @@ class FakeBotApiServer:
                 params[key] = str(value)
         call = Call(method, params)
         self.calls.append(call)
+        if method in self.hanging:
+            await self._stopped.wait()
+            return web.json_response({"ok": False, "error_code": 502}, status=502)
         if self.failing_with is not None:
             code = self.failing_with
             body = {"ok": False, "error_code": code, "description": f"Error {code}"}
