@@ -28,9 +28,21 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
     await _run(engine, "downgrade", revision)
 
 
+# Several processes starting at once migrate one after the other: the first does the work,
+# the others find the database current (PostgreSQL; SQLite serves one process).
+MIGRATION_LOCK = (0x42544C4E, 2)
+
+
 async def _run(engine: AsyncEngine, action: str, revision: str) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            from sqlalchemy import text
+
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:a, :b)"),
+                {"a": MIGRATION_LOCK[0], "b": MIGRATION_LOCK[1]},
+            )
 
         def work(sync_connection: object) -> None:
             config.attributes["connection"] = sync_connection

@@ -116,3 +116,19 @@ async def test_with_a_short_interval_the_running_loops_move_the_timers_to_the_su
         await asyncio.gather(*loops, return_exceptions=True)
         await first.resign()
         await second.resign()
+
+
+async def test_processes_starting_together_migrate_one_after_the_other() -> None:
+    from storage import migrate
+
+    url = postgresql_url()
+    admin = create_engine(url)
+    processes = [create_engine(url) for _ in range(3)]
+    try:
+        await migrate.downgrade(admin, "base")
+        await asyncio.gather(*(migrate.upgrade(engine) for engine in processes))
+        assert await migrate.is_current(admin)
+    finally:
+        await migrate.upgrade(admin)  # the next tests find the schema they expect
+        for engine in (admin, *processes):
+            await engine.dispose()
