@@ -43,18 +43,18 @@ class FakeBotApiServer:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def wait_for(self, method: str) -> Call:
-        """The first `method` call; give up after 15 seconds."""
-        async with asyncio.timeout(15):
+    async def wait_for(self, method: str, seconds: float = 15) -> Call:
+        """The first `method` call; give up after `seconds`."""
+        async with asyncio.timeout(seconds):
             while True:
                 found = [c for c in self.calls if c.method == method]
                 if found:
                     return found[0]
                 await asyncio.sleep(0.05)
 
-    async def wait_for_calls(self, method: str, count: int) -> list[Call]:
-        """The first `count` calls of `method`; give up after 15 seconds."""
-        async with asyncio.timeout(15):
+    async def wait_for_calls(self, method: str, count: int, seconds: float = 15) -> list[Call]:
+        """The first `count` calls of `method`; give up after `seconds`."""
+        async with asyncio.timeout(seconds):
             while True:
                 found = [c for c in self.calls if c.method == method]
                 if len(found) >= count:

@@ -33,6 +33,9 @@ BOT_TOKEN is not set.
 """
 
 
+STOP_WITHIN_S = 9.0
+
+
 class ConfigError(Exception):
     """Settings or network file are unusable; the message says what to fix."""
 
@@ -100,7 +103,19 @@ def cmd_run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        await runner(settings, token, stop=stop)
+        running = asyncio.create_task(runner(settings, token, stop=stop))
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({running, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not running.done():
+            # An orderly stop takes under ten seconds; a start-up call Telegram never answers
+            # is cut short instead.
+            done, _ = await asyncio.wait({running}, timeout=STOP_WITHIN_S)
+            if not done:
+                running.cancel()
+                await asyncio.gather(running, return_exceptions=True)
+                return
+        running.result()
 
     try:
         asyncio.run(until_signalled())

@@ -40,7 +40,14 @@ from bot.app.feeds import Feeds
 from bot.app.leadership import Leadership, elector_for
 from bot.app.menus import set_commands
 from bot.app.ops import Ops
-from bot.app.startup import Patience, with_database, with_telegram
+from bot.app.startup import (
+    Patience,
+    Sleep,
+    StopRequested,
+    napping,
+    with_database,
+    with_telegram,
+)
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.language.identifier import LanguageIdentifier
@@ -82,6 +89,7 @@ class Runtime:
     feeds: Feeds
     ops: Ops
     patience: Patience
+    nap: Sleep
     http: web.AppRunner | None
 
 
@@ -95,6 +103,7 @@ async def started(
     webhook_path: str | None = None,
     patience: Patience | None = None,
     shutdown: Shutdown | None = None,
+    stop: asyncio.Event | None = None,
 ) -> AsyncIterator[Runtime]:
     """Everything up and the timers running; torn down in reverse on the way out.
 
@@ -131,8 +140,9 @@ async def started(
     leader_timers = AsyncIOScheduler(timezone="UTC")
     leadership: Leadership | None = None
     try:
-        await with_database("the database", lambda: migrate.upgrade(engine), patience)
-        me = await with_telegram("the Bot API server", bot.get_me, patience)
+        nap = napping(stop)
+        await with_database("the database", lambda: migrate.upgrade(engine), patience, nap)
+        me = await with_telegram("the Bot API server", bot.get_me, patience, nap)
         ops.telegram_reached = True
         logger.info("Beatline runs as @%s", me.username)
         await _menus(bot, services)
@@ -146,7 +156,7 @@ async def started(
         leader_timers.start(paused=True)
         tasks.append(asyncio.create_task(courier.run(), name="courier"))
         tasks.append(asyncio.create_task(leadership.run(), name="leadership"))
-        yield Runtime(bot, dp, feeds, ops, patience, http)
+        yield Runtime(bot, dp, feeds, ops, patience, nap, http)
     finally:
         ops.stopping = True
         await _stop(
@@ -337,6 +347,18 @@ async def run_polling(
     shutdown: Shutdown | None = None,
 ) -> None:
     """Serve updates by long polling until `stop` is set (or the task is cancelled)."""
+    with suppress(StopRequested):
+        await _poll(settings, token, locales, stop, patience, shutdown)
+
+
+async def _poll(
+    settings: Settings,
+    token: str,
+    locales: Path,
+    stop: asyncio.Event | None,
+    patience: Patience | None,
+    shutdown: Shutdown | None,
+) -> None:
     async with started(
         settings,
         token,
@@ -344,8 +366,11 @@ async def run_polling(
         listen=settings.feeds_listen,
         patience=patience,
         shutdown=shutdown,
+        stop=stop,
     ) as runtime:
-        await with_telegram("deleteWebhook", runtime.bot.delete_webhook, runtime.patience)
+        await with_telegram(
+            "deleteWebhook", runtime.bot.delete_webhook, runtime.patience, runtime.nap
+        )
         polling = asyncio.create_task(
             runtime.dp.start_polling(
                 runtime.bot,
@@ -357,6 +382,8 @@ async def run_polling(
         )
         try:
             await _until(stop, polling)
+            if polling.done():
+                polling.result()  # polling ended by itself: say why
         finally:
             if not polling.done():
                 with suppress(RuntimeError):  # polling had not started yet
@@ -386,6 +413,18 @@ async def run_webhook(
 
     Every process of a deployment registers the same webhook; Telegram keeps one.
     """
+    with suppress(StopRequested):
+        await _hook(settings, token, locales, stop, patience, shutdown)
+
+
+async def _hook(
+    settings: Settings,
+    token: str,
+    locales: Path,
+    stop: asyncio.Event | None,
+    patience: Patience | None,
+    shutdown: Shutdown | None,
+) -> None:
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
     path = webhook_path(settings)
@@ -397,6 +436,7 @@ async def run_webhook(
         webhook_path=path,
         patience=patience,
         shutdown=shutdown,
+        stop=stop,
     ) as runtime:
 
         async def register() -> bool:
@@ -406,6 +446,6 @@ async def run_webhook(
                 allowed_updates=runtime.dp.resolve_used_update_types(),
             )
 
-        await with_telegram("setWebhook", register, runtime.patience)
+        await with_telegram("setWebhook", register, runtime.patience, runtime.nap)
         logger.info("webhook listening on %s%s", settings.webhook_listen, path)
         await _until(stop)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -22,6 +23,25 @@ Sleep = Callable[[float], Awaitable[Any]]
 
 class StartupError(Exception):
     """Something only a person can fix (a refused token); the message says what."""
+
+
+class StopRequested(Exception):  # noqa: N818 - a request, not an error
+    """A stop (SIGTERM) came while start-up was still waiting."""
+
+
+def napping(stop: asyncio.Event | None) -> Sleep:
+    """A sleep between attempts that ends early, with `StopRequested`, when `stop` is set."""
+
+    async def nap(seconds: float) -> None:
+        if stop is None:
+            await asyncio.sleep(seconds)
+            return
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        if stop.is_set():
+            raise StopRequested
+
+    return nap
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ MAX_BACKOFF = timedelta(minutes=5)
 SETUP_BACKOFF = timedelta(minutes=1)
 MIN_DEFERRAL_S = 0.001  # a desk group the bot cannot use until someone fixes it
 BUSY_ELSEWHERE = timedelta(milliseconds=500)  # another process works on the lane
-SWEEP_SECONDS = 60.0  # how often lanes a dead process left are looked for
+SWEEP_SECONDS = 10.0  # how often lanes a dead process left are looked for
 
 _delivering: ContextVar[bool] = ContextVar("beatline_delivering", default=False)
 
