@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.domain.citizens import Profile, touch
 from bot.domain.language.identifier import LanguageIdentifier
 from bot.domain.triage import EmergencyDetector
+from bot.logcontext import current_update_id
 from bot.metrics import Metrics
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
@@ -36,7 +37,8 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class UpdateMetrics(BaseMiddleware):
-    """Counts updates by what became of them, and how long handling took (outermost)."""
+    """Counts updates by what became of them, and how long handling took (outermost); log
+    lines written meanwhile carry the update's id (JSON logs)."""
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
@@ -44,6 +46,7 @@ class UpdateMetrics(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         started = time.perf_counter()
         result = "error"
+        token = current_update_id.set(event.update_id if isinstance(event, Update) else None)
         try:
             outcome = await handler(event, data)
             result = "unhandled" if outcome is UNHANDLED else "handled"
@@ -58,6 +61,7 @@ class UpdateMetrics(BaseMiddleware):
                 "Time from receiving an update to its commit",
                 time.perf_counter() - started,
             )
+            current_update_id.reset(token)
 
 
 def _update_type(event: TelegramObject) -> str:
