@@ -62,6 +62,7 @@ SETUP_BACKOFF = timedelta(minutes=1)
 MIN_DEFERRAL_S = 0.001  # a desk group the bot cannot use until someone fixes it
 BUSY_ELSEWHERE = timedelta(milliseconds=500)  # another process works on the lane
 SWEEP_SECONDS = 10.0  # how often lanes a dead process left are looked for
+SCHEDULE_INTERVAL_S = 0.02  # at most this often a new look for due chats
 
 _delivering: ContextVar[bool] = ContextVar("beatline_delivering", default=False)
 
@@ -234,6 +235,7 @@ class Courier:
         self.max_lanes = max_lanes
         self.batch = batch
         self.poll_seconds = poll_seconds
+        self.schedule_interval = SCHEDULE_INTERVAL_S
         self.metrics = metrics or Metrics()
         self.lanes = lanes or InProcessLanes()
         self._active: dict[int, asyncio.Task[None]] = {}
@@ -255,8 +257,8 @@ class Courier:
         self._wake.set()
 
     async def recover(self) -> tuple[int, int]:
-        """Rows a dead worker left `sending` (at start-up, and every minute): each such lane
-        that no worker holds is taken, recovered and let go. (repeated, unknown) in total."""
+        """Rows a dead worker left `sending` (at start-up, then every `SWEEP_SECONDS`): each
+        such lane that no worker holds is taken, recovered and let go. (repeated, unknown)."""
         async with self.session_factory() as session:
             lanes = await Outboxes(session).sending_lanes()
         repeated = unknown = 0
@@ -318,6 +320,9 @@ class Courier:
             self._wake.clear()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._sleep_seconds())
+            # Lanes finishing one after another wake this loop many times a second; looking
+            # for due chats once per short interval costs one query for all of them.
+            await asyncio.sleep(self.schedule_interval)
 
     async def stop(self, grace_seconds: float = 8.0) -> None:
         """Stop starting lanes and let running ones finish their batch within the grace

@@ -149,11 +149,15 @@ class Pacer:
         """The slot every process of the bot agrees on; this process's own pacing alone when
         Redis does not answer."""
         while True:
+            asked = self.clock()
             try:
                 reserved, wait = await shared.reserve(chat_id, message=message)
             except (RedisError, OSError) as exc:
                 shared.unavailable(exc)
                 return
+            # The wait counts from when Redis answered; a reply this process was slow to read
+            # must not push the message past its slot (into the next process's).
+            wait -= self.clock() - asked
             if wait > 0:
                 await self.sleep(wait)
             if reserved:

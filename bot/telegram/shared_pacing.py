@@ -104,11 +104,17 @@ class SharedLimits:
         prefix: str,
         limits: Limits | None = None,
         clock: Callable[[], float] | None = None,
+        catch_up: float = 0.0,
+        margin: float = 0.5,
     ) -> None:
         self.redis = redis
         self.prefix = prefix
         self.limits = limits or Limits()
         self.clock = clock  # None: Redis's own clock (tests pass theirs)
+        self.catch_up = catch_up
+        # Processes wake a little late now and then, and a late message lands in the next
+        # second: the shared schedule runs this much below the cap to absorb it.
+        self.margin = margin
         self._reserve = redis.register_script(RESERVE)
         self._pause = redis.register_script(PAUSE)
         self._counter = 0
@@ -135,11 +141,12 @@ class SharedLimits:
             f"{self.prefix}:paused:{chat_id}",
             f"{self.prefix}:chat:{chat_id}",
         ]
-        interval = 1.0 / limits.per_second if message and not limits.unlimited else 0.0
+        rate = limits.per_second - self.margin
+        interval = 1.0 / rate if message and not limits.unlimited else 0.0
         args = [
             self._now(),
             repr(interval),
-            "0.5",
+            repr(self.catch_up),
             kind,
             str(limits.private_burst),
             repr(limits.private_interval),
