@@ -191,3 +191,20 @@ async def test_readyz_says_503_while_migrations_are_behind_or_redis_is_unreachab
     assert behind_body["checks"]["redis"].startswith("error")
     assert current.status == 503 and current_body["checks"]["migrations"] == "ok"
     assert alive.status == 200
+
+
+async def test_a_port_in_use_stops_the_start_with_a_plain_reason(
+    tmp_path: Path, locales: Path, server: FakeBotApiServer
+) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = polling_settings(tmp_path, server, port)
+
+        with pytest.raises(StartupError, match=f"cannot listen on 127.0.0.1:{port}"):
+            await asyncio.wait_for(run_polling(settings, BOT_TOKEN, locales, patience=QUICK), 15)
+
+    assert server.calls == []  # nothing was asked of Telegram

@@ -43,6 +43,7 @@ from bot.app.ops import Ops
 from bot.app.startup import (
     Patience,
     Sleep,
+    StartupError,
     StopRequested,
     napping,
     with_database,
@@ -134,7 +135,11 @@ async def started(
     courier = create_courier(bot, services, Pacer(shared=shared), lanes_for(engine))
     dp = create_dispatcher(services, await fsm_storage(settings), courier)
     feeds = Feeds(services.session_factory, network, services.clock, bot, settings.public_url)
-    http = await _serve_http(listen, ops, feeds, dp, bot, settings, webhook_path, shutdown)
+    try:
+        http = await _serve_http(listen, ops, feeds, dp, bot, settings, webhook_path, shutdown)
+    except StartupError:
+        await _close(dp, bot, ops, engine, redis)
+        raise
     tasks: list[asyncio.Task[None]] = []
     local = AsyncIOScheduler(timezone="UTC")
     leader_timers = AsyncIOScheduler(timezone="UTC")
@@ -199,7 +204,12 @@ async def _serve_http(
     runner = web.AppRunner(app, shutdown_timeout=shutdown.requests)
     await runner.setup()
     host, _, port = listen.rpartition(":")
-    await web.TCPSite(runner, host or "127.0.0.1", int(port)).start()
+    try:
+        await web.TCPSite(runner, host or "127.0.0.1", int(port)).start()
+    except OSError as exc:
+        await runner.cleanup()
+        msg = f"cannot listen on {listen}: {exc.strerror or exc}"
+        raise StartupError(msg) from exc
     logger.info("HTTP server on %s (/healthz, /readyz, /metrics)", listen)
     return runner
 
@@ -236,11 +246,19 @@ async def _stop(
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    await _close(dp, bot, ops, engine, None)
+    logger.info("stopped")
+
+
+async def _close(
+    dp: Dispatcher, bot: Bot, ops: Ops, engine: AsyncEngine, redis: Redis | None
+) -> None:
     await dp.storage.close()
     await bot.session.close()
     await ops.close()
     await engine.dispose()
-    logger.info("stopped")
+    if redis is not None:
+        await redis.aclose()
 
 
 def _local_timers(
