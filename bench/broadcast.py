@@ -7,6 +7,14 @@ Prints the achieved rate as a fraction of 30/s, the number of 429s, duplicates a
 Targets: ≥ 0.95 of the cap, ≤ 1 % 429s, 0 duplicates, 0 missing. Run from the project root:
 
     .venv/bin/python -m bench.broadcast [--subscribers 3000] [--latency-ms 40] [--lanes 32]
+
+With `--workers 2` two couriers share the work as two processes would: each with its own
+database connections, lane locks and pacer, the limits shared through Redis, against the one
+fake Bot API. That needs a scratch PostgreSQL database (it is emptied) and Redis:
+
+    .venv/bin/python -m bench.broadcast --workers 2 \
+        --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench \
+        --redis-url redis://127.0.0.1:6379/15
 """
 
 from __future__ import annotations
@@ -17,24 +25,30 @@ import logging
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
+from redis.asyncio import Redis
 from sqlalchemy import insert
 
-from bot.app.composition import Services
+from bot.app.composition import Services, create_bot, create_courier
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.alerts import engine as alerts
 from bot.domain.alerts.schedule import Schedule
 from bot.network.schema import parse_network
+from bot.telegram.courier import Courier
+from bot.telegram.lanes import AdvisoryLanes
 from bot.telegram.pacing import Pacer
+from bot.telegram.shared_pacing import SharedLimits
 from bot.ui.i18n import compile_catalogs
+from bot.workflows.broadcaster import Broadcaster
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Citizen, Subscription
-from tests.conftest import NETWORK, make_harness
+from tests.conftest import NETWORK
 from tests.fakes import BOT_TOKEN
 from tests.limited_api import LimitedTelegram
 
@@ -42,9 +56,23 @@ ROOT = Path(__file__).resolve().parent.parent
 CAP = 30.0
 
 
-async def run(workdir: Path, i18n: I18n, subscribers: int, latency: float, lanes: int) -> None:
+@dataclass
+class Setup:
+    subscribers: int
+    latency: float
+    lanes: int
+    workers: int = 1
+    database_url: str | None = None
+    redis_url: str | None = None
+
+
+async def run(workdir: Path, i18n: I18n, setup: Setup) -> None:
+    subscribers, latency, lanes = setup.subscribers, setup.latency, setup.lanes
     network = parse_network(NETWORK)
-    engine = create_engine(f"sqlite+aiosqlite:///{workdir / 'broadcast.db'}")
+    url = setup.database_url or f"sqlite+aiosqlite:///{workdir / 'broadcast.db'}"
+    engine = create_engine(url)
+    if setup.database_url:
+        await migrate.downgrade(engine, "base")  # a scratch database: start empty
     await migrate.upgrade(engine)
     factory = create_session_factory(engine)
     now = datetime.now(UTC)
@@ -89,15 +117,35 @@ async def run(workdir: Path, i18n: I18n, subscribers: int, latency: float, lanes
 
     api = LimitedTelegram(latency=latency)
     settings = Settings(_env_file=None, bot_token=BOT_TOKEN)
-    tg = make_harness(
-        Services(settings, network, factory, i18n, SystemClock()), api, pacer=Pacer()
-    )
-    tg.courier.max_lanes = lanes
-    courier = asyncio.create_task(tg.courier.run())
+    redis = Redis.from_url(setup.redis_url) if setup.redis_url else None
+    prefix = f"beatline-bench:{time.time_ns()}"
+    workers: list[Courier] = []
+    engines = [engine]
+    for index in range(setup.workers):
+        worker_engine = engine if index == 0 else create_engine(url)
+        if index:
+            engines.append(worker_engine)
+        services = Services(
+            settings, network, create_session_factory(worker_engine), i18n, SystemClock()
+        )
+        bot = create_bot(BOT_TOKEN, session=api)
+        shared = SharedLimits(redis, prefix) if redis is not None else None
+        lane_locks = AdvisoryLanes(worker_engine) if setup.workers > 1 else None
+        courier = create_courier(bot, services, Pacer(shared=shared), lane_locks)
+        courier.max_lanes = lanes
+        workers.append(courier)
+    first = workers[0]
+
+    def wake_all() -> None:
+        for worker in workers:
+            worker.wake()
+
+    broadcaster = Broadcaster(first.bot, factory, i18n, network, SystemClock(), wake_all)
+    running = [asyncio.create_task(worker.run()) for worker in workers]
     started = time.perf_counter()
     started_loop = asyncio.get_running_loop().time()
     try:
-        await tg.broadcaster.run()  # claims the announcement and queues one alert each
+        await broadcaster.run()  # claims the announcement and queues one alert each
         while True:
             async with factory() as session:
                 occurrences = await alerts.unfinished(session)
@@ -107,18 +155,26 @@ async def run(workdir: Path, i18n: I18n, subscribers: int, latency: float, lanes
             await asyncio.sleep(0.2)
         elapsed = time.perf_counter() - started
     finally:
-        await tg.courier.stop()
-        courier.cancel()
-        await asyncio.gather(courier, return_exceptions=True)
-        await tg.bot.session.close()
-        await engine.dispose()
+        for worker in workers:
+            await worker.stop()
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        await first.bot.session.close()
+        if redis is not None:
+            await redis.aclose()
+        for each in engines:
+            await each.dispose()
 
     citizens = {10_000 + n for n in range(subscribers)}
     duplicates = sum(1 for chat, count in api.delivered.items() if chat in citizens and count > 1)
     missing = len(citizens - set(api.delivered))
     sent = sum(count for chat, count in api.delivered.items() if chat in citizens)
     rate = sent / elapsed
-    print(f"{subscribers} subscribers, {lanes} lanes, {latency * 1000:.0f} ms API latency")
+    print(
+        f"{subscribers} subscribers, {setup.workers} worker(s) of {lanes} lanes, "
+        f"{latency * 1000:.0f} ms API latency"
+    )
     print(f"sent {sent} in {elapsed:.1f} s = {rate:.2f} msg/s = {rate / CAP:.3f} of the 30/s cap")
     print(f"429 answers: {api.too_many} ({api.too_many / max(sent, 1):.2%})")
     alerts_sent = [t for t, call in api.accepted if call.chat_id in citizens]
@@ -143,13 +199,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--subscribers", type=int, default=3000)
     parser.add_argument("--latency-ms", type=float, default=40.0)
     parser.add_argument("--lanes", type=int, default=32, help="chats served at once")
+    parser.add_argument("--workers", type=int, default=1, help="couriers, as processes")
+    parser.add_argument("--database-url", help="a scratch PostgreSQL database (emptied)")
+    parser.add_argument("--redis-url", help="Redis for the shared limits")
     args = parser.parse_args(argv)
+    if args.workers > 1 and not (args.database_url and args.redis_url):
+        parser.error("--workers > 1 needs --database-url (PostgreSQL) and --redis-url")
     logging.basicConfig(level=logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="beatline-broadcast-") as tmp:
         workdir = Path(tmp)
         compile_catalogs(ROOT / "locales", workdir / "locales")
         i18n = I18n(path=workdir / "locales", default_locale="en", domain="messages")
-        asyncio.run(run(workdir, i18n, args.subscribers, args.latency_ms / 1000, args.lanes))
+        setup = Setup(
+            args.subscribers,
+            args.latency_ms / 1000,
+            args.lanes,
+            args.workers,
+            args.database_url,
+            args.redis_url,
+        )
+        asyncio.run(run(workdir, i18n, setup))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,12 +34,16 @@ class Settings(BaseSettings):
     public_url: str | None = None
     feeds_listen: str | None = None
     redis_url: str | None = None
+    # How many processes serve this bot (webhook mode behind a reverse proxy). More than one
+    # needs PostgreSQL and Redis: check-config and start-up refuse anything else.
+    processes: int = 1
     ref_prefix: str = "BL"
     show_officer_name: bool = False
     # Encrypts the link from an anonymous case to its resident (storage.sealing); 32 random
     # bytes in URL-safe base64, made by `python -m bot new-key`. The bot refuses to run without.
     anonymity_key: SecretStr | None = None
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line
 
     @field_validator("bot_api_url", "public_url")
     @classmethod
@@ -51,6 +56,36 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() if value and value.strip() else None
+
+    @field_validator("processes")
+    @classmethod
+    def _check_processes(cls, value: int) -> int:
+        if value < 1:
+            msg = "must be 1 or more"
+            raise ValueError(msg)
+        return value
+
+    def several_processes_problems(self) -> list[str]:
+        """What stops PROCESSES > 1 from working (empty when it may run)."""
+        if self.processes <= 1:
+            return []
+        problems = []
+        if not self.redis_url:
+            problems.append(
+                f"PROCESSES={self.processes} needs REDIS_URL: wizard state kept in one "
+                "process's memory would be lost when the next update reaches another"
+            )
+        if not self.database_url.startswith("postgresql"):
+            problems.append(
+                f"PROCESSES={self.processes} needs a PostgreSQL DATABASE_URL: SQLite serves "
+                "one process"
+            )
+        if not self.webhook_url:
+            problems.append(
+                f"PROCESSES={self.processes} needs WEBHOOK_URL: Telegram gives updates to one "
+                "long-polling process at a time"
+            )
+        return problems
 
     @field_validator("ref_prefix")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +21,8 @@ from bot.clock import Clock
 from bot.domain.citizens import Profile, touch
 from bot.domain.language.identifier import LanguageIdentifier
 from bot.domain.triage import EmergencyDetector
+from bot.logcontext import current_update_id
+from bot.metrics import Metrics
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import supported
@@ -31,6 +34,43 @@ from storage.repositories import Citizens, UpdateLog
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class UpdateMetrics(BaseMiddleware):
+    """Counts updates by what became of them, and how long handling took (outermost); log
+    lines written meanwhile carry the update's id (JSON logs)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        started = time.perf_counter()
+        result = "error"
+        token = current_update_id.set(event.update_id if isinstance(event, Update) else None)
+        try:
+            outcome = await handler(event, data)
+            result = "unhandled" if outcome is UNHANDLED else "handled"
+            return outcome
+        finally:
+            kind = _update_type(event)
+            self.metrics.count(
+                "updates", "Updates received, per type and result", kind=kind, result=result
+            )
+            self.metrics.observe(
+                "update_seconds",
+                "Time from receiving an update to its commit",
+                time.perf_counter() - started,
+            )
+            current_update_id.reset(token)
+
+
+def _update_type(event: TelegramObject) -> str:
+    if not isinstance(event, Update):
+        return type(event).__name__
+    try:
+        return event.event_type
+    except LookupError:  # a type newer than this aiogram knows
+        return "other"
 
 
 class DatabaseMiddleware(BaseMiddleware):

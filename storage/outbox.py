@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,22 +81,46 @@ class Outboxes:
         return (await self.session.scalars(query)).all()
 
     async def claim(self, ids: Sequence[int]) -> list[int]:
-        """pending → sending for `ids`; the ids this caller got (another may have taken some)."""
+        """pending → sending for `ids`; the ids this caller got (another may have taken some).
+
+        On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED first: a row another
+        worker is claiming at this moment is skipped, not waited for.
+        """
         if not ids:
             return []
+        chosen: Any = list(ids)
+        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            chosen = (
+                select(OutboxMessage.id)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+                .with_for_update(skip_locked=True)
+                .scalar_subquery()
+            )
         result = await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+            .where(OutboxMessage.id.in_(chosen), OutboxMessage.status == OutboxStatus.PENDING)
             .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
             .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
         )
         return list(result.scalars().all())
 
-    async def sending(self) -> Sequence[OutboxMessage]:
-        """Rows handed to Telegram whose result was never recorded (after a crash)."""
+    async def sending(
+        self, lane: int | None = None, ids: Sequence[int] | None = None
+    ) -> Sequence[OutboxMessage]:
+        """Rows handed to Telegram whose result was never recorded (after a crash), of one
+        lane or of some ids, or all."""
         query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING)
-        return (await self.session.scalars(query)).all()
+        if lane is not None:
+            query = query.where(OutboxMessage.lane == lane)
+        if ids is not None:
+            query = query.where(OutboxMessage.id.in_(ids))
+        return (await self.session.scalars(query.order_by(OutboxMessage.id))).all()
+
+    async def sending_lanes(self) -> list[int]:
+        """Lanes with a row in `sending`: in use by some worker, or left by a dead one."""
+        query = select(OutboxMessage.lane).where(OutboxMessage.status == OutboxStatus.SENDING)
+        return list((await self.session.scalars(query.distinct())).all())
 
     async def finish(
         self, row_id: int, status: OutboxStatus, now: datetime, error: str | None = None
@@ -156,30 +181,30 @@ class Outboxes:
                 .values(status=OutboxStatus.PENDING, not_before=not_before, last_error=error),
             )
 
-    async def recover(self) -> tuple[int, int]:
-        """After a crash: (requeued as possibly repeated, given up as unknown)."""
+    async def recover(self, ids: Sequence[int]) -> tuple[int, int]:
+        """Rows `ids` left `sending` by a crash: (requeued as possibly repeated, given up as
+        unknown), by their guarantee."""
+        if not ids:
+            return 0, 0
+        interrupted = (OutboxMessage.status == OutboxStatus.SENDING) & OutboxMessage.id.in_(ids)
         repeated = await affected_rows(
             self.session,
             update(OutboxMessage)
-            .where(
-                OutboxMessage.status == OutboxStatus.SENDING,
-                OutboxMessage.guarantee == Guarantee.AT_LEAST_ONCE,
-            )
+            .where(interrupted, OutboxMessage.guarantee == Guarantee.AT_LEAST_ONCE)
             .values(status=OutboxStatus.PENDING, possibly_repeated=True),
         )
         unknown = await affected_rows(
             self.session,
             update(OutboxMessage)
-            .where(
-                OutboxMessage.status == OutboxStatus.SENDING,
-                OutboxMessage.guarantee == Guarantee.AT_MOST_ONCE,
-            )
+            .where(interrupted, OutboxMessage.guarantee == Guarantee.AT_MOST_ONCE)
             .values(status=OutboxStatus.UNKNOWN, effect_data=None),
         )
+        # Given up: a private chat's row keeps no chat, words or file (see FORGET_RESIDENT).
         await affected_rows(
             self.session,
             update(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.UNKNOWN, OutboxMessage.lane > 0)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.UNKNOWN)
+            .where(OutboxMessage.lane > 0)
             .values(FORGET_RESIDENT),
         )
         return repeated, unknown

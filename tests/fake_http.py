@@ -22,6 +22,11 @@ class FakeBotApiServer:
         self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._runner: web.AppRunner | None = None
         self.url = ""
+        # While set, every call is answered with this error (502: the server is down, 401: the
+        # token is refused), as Telegram or a Bot API server in trouble would.
+        self.failing_with: int | None = None
+        self.hanging: set[str] = set()  # methods that get no answer (until the server stops)
+        self._stopped = asyncio.Event()
 
     async def start(self) -> None:
         app = web.Application()
@@ -34,17 +39,27 @@ class FakeBotApiServer:
         self.url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        self._stopped.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def wait_for(self, method: str) -> Call:
-        """The first `method` call; give up after 15 seconds."""
-        async with asyncio.timeout(15):
+    async def wait_for(self, method: str, seconds: float = 15) -> Call:
+        """The first `method` call; give up after `seconds`."""
+        async with asyncio.timeout(seconds):
             while True:
                 found = [c for c in self.calls if c.method == method]
                 if found:
                     return found[0]
                 await asyncio.sleep(0.05)
+
+    async def wait_for_calls(self, method: str, count: int, seconds: float = 15) -> list[Call]:
+        """The first `count` calls of `method`; give up after `seconds`."""
+        async with asyncio.timeout(seconds):
+            while True:
+                found = [c for c in self.calls if c.method == method]
+                if len(found) >= count:
+                    return found[:count]
+                await asyncio.sleep(0.02)
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -57,6 +72,13 @@ class FakeBotApiServer:
                 params[key] = str(value)
         call = Call(method, params)
         self.calls.append(call)
+        if method in self.hanging:
+            await self._stopped.wait()
+            return web.json_response({"ok": False, "error_code": 502}, status=502)
+        if self.failing_with is not None:
+            code = self.failing_with
+            body = {"ok": False, "error_code": code, "description": f"Error {code}"}
+            return web.json_response(body, status=code)
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._next_updates()})
         return web.json_response({"ok": True, "result": self.answers.answer(call)})

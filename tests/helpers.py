@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from aiogram.types import User
+from typing import Any, Protocol
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import Update, User
 
 from bot.ui.keyboards import ConsentCb, LanguageCb
 from bot.ui.report_wizard import ReportCb, WizardAction
 from bot.ui.texts import SEND_REPORT, SKIP
-from tests.conftest import Harness
+
+
+class Harness(Protocol):
+    """Whatever delivers a resident's updates: tests.conftest.Harness in-process, or the
+    stand-in for Telegram and the proxy in front of real processes (tests/test_processes.py)."""
+
+    async def send(self, user: User, text: str | None = None, **content: Any) -> Update: ...
+
+    async def press(self, user: User, data: CallbackData | str) -> Update: ...
 
 
 async def onboard(tg: Harness, user: User, language: str = "en") -> None:

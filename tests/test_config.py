@@ -18,7 +18,16 @@ from tests.fakes import BOT_TOKEN
 def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty working directory with no environment leaking in."""
     monkeypatch.chdir(tmp_path)
-    for name in ("BOT_TOKEN", "DATABASE_URL", "NETWORK_FILE", "BOT_API_URL", "REDIS_URL"):
+    for name in (
+        "BOT_TOKEN",
+        "DATABASE_URL",
+        "NETWORK_FILE",
+        "BOT_API_URL",
+        "REDIS_URL",
+        "PROCESSES",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ANONYMITY_KEY", ANONYMITY_KEY)
     return tmp_path
@@ -221,3 +230,55 @@ def test_a_malformed_anonymity_key_is_refused_and_new_key_makes_a_good_one(
     assert main(["new-key"]) == 0
     monkeypatch.setenv("ANONYMITY_KEY", capsys.readouterr().out.strip())
     assert main(["check-config"]) == 0
+
+
+def test_check_config_refuses_several_processes_without_redis_postgresql_and_a_webhook(
+    project_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project_dir / "network.toml").write_text(NETWORK)
+    monkeypatch.setenv("BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("PROCESSES", "2")
+
+    assert main(["check-config"]) == 2
+
+    err = capsys.readouterr().err
+    assert "PROCESSES=2 needs REDIS_URL" in err
+    assert "PROCESSES=2 needs a PostgreSQL DATABASE_URL" in err
+    assert "PROCESSES=2 needs WEBHOOK_URL" in err
+
+
+def test_check_config_accepts_several_processes_on_postgresql_redis_and_a_webhook(
+    project_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project_dir / "network.toml").write_text(NETWORK)
+    for name, value in {
+        "BOT_TOKEN": BOT_TOKEN,
+        "PROCESSES": "2",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "DATABASE_URL": "postgresql+asyncpg://beatline@db/beatline",
+        "WEBHOOK_URL": "https://bot.example.org/telegram/hook",
+        "WEBHOOK_SECRET": "a-long-shared-secret-123",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["check-config"]) == 0
+    assert "configuration OK" in capsys.readouterr().out
+
+
+def test_run_refuses_several_processes_with_wizard_state_in_memory(
+    project_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project_dir / "network.toml").write_text(NETWORK)
+    for name, value in {
+        "BOT_TOKEN": BOT_TOKEN,
+        "PROCESSES": "3",
+        "DATABASE_URL": "postgresql+asyncpg://beatline@db/beatline",
+        "WEBHOOK_URL": "https://bot.example.org/telegram/hook",
+        "WEBHOOK_SECRET": "a-long-shared-secret-123",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["run"]) == 2  # before any connection is tried
+
+    err = capsys.readouterr().err
+    assert "PROCESSES=3 needs REDIS_URL" in err and "Traceback" not in err

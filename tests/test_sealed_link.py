@@ -144,7 +144,10 @@ async def test_the_bot_still_reaches_an_anonymous_resident(
     case = await the_case(session_factory, "anonymous")
 
     await tg.staff(CENTRAL, case.thread_id, officer, "Can you tell us more?")
-    assert f"<b>👮 Police</b> · {case.ref}\nCan you tell us more?" == tg.api.last("sendMessage", zoe.id).text
+    assert (
+        f"<b>👮 Police</b> · {case.ref}\nCan you tell us more?"
+        == tg.api.last("sendMessage", zoe.id).text
+    )
     await tg.send(zoe, "/cases")
     assert case.ref in tg.api.last("sendMessage", zoe.id).text
     await tg.send(zoe, f"/status {case.ref}")

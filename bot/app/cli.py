@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -32,6 +33,9 @@ BOT_TOKEN is not set.
   2. Put it in the file .env in this folder:  BOT_TOKEN=123456789:AAE...
      (copy .env.example to .env to start from a file that lists every setting)
 """
+
+
+STOP_WITHIN_S = 9.0
 
 
 class ConfigError(Exception):
@@ -91,19 +95,45 @@ async def _migrate(url: str) -> None:
 
 def cmd_run(settings: Settings) -> None:
     from bot.app.runtime import run_polling, run_webhook
+    from bot.app.startup import StartupError
 
     token = require_token(settings)
     require_key(settings)
     network_of(settings)
+    problems = settings.several_processes_problems()
+    if problems:
+        raise ConfigError("\n".join(problems))
     if settings.webhook_url:
         if not settings.webhook_url.startswith("https://"):
             raise ConfigError("WEBHOOK_URL must be an https:// address Telegram can reach")
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
         if len(secret) < 16:
             raise ConfigError("WEBHOOK_SECRET must be set (at least 16 characters) with a webhook")
-        asyncio.run(run_webhook(settings, token))
-    else:
-        asyncio.run(run_polling(settings, token))
+    runner = run_webhook if settings.webhook_url else run_polling
+
+    async def until_signalled() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        running = asyncio.create_task(runner(settings, token, stop=stop))
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({running, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not running.done():
+            # An orderly stop takes under ten seconds; a start-up call Telegram never answers
+            # is cut short instead.
+            done, _ = await asyncio.wait({running}, timeout=STOP_WITHIN_S)
+            if not done:
+                running.cancel()
+                await asyncio.gather(running, return_exceptions=True)
+                return
+        running.result()
+
+    try:
+        asyncio.run(until_signalled())
+    except StartupError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def cmd_new_key(settings: Settings) -> None:
@@ -154,6 +184,7 @@ def cmd_check_config(settings: Settings) -> None:
         for warning in report.warnings:
             print(f"warning: {warning}")  # noqa: T201
         problems += _open311_problems(settings, network)
+    problems += settings.several_processes_problems()
     if problems:
         raise ConfigError("\n".join(problems))
     print("configuration OK")  # noqa: T201
@@ -294,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         absent = extras.missing(settings, args.command)
         if absent is not None:
             raise ConfigError(absent)

@@ -21,9 +21,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.language.identifier import LanguageIdentifier
 from bot.domain.triage import EmergencyDetector
+from bot.metrics import Metrics
 from bot.network.schema import Network
 from bot.telegram.admins import GroupAdmins
 from bot.telegram.courier import Courier
+from bot.telegram.lanes import LaneLocks
 from bot.telegram.pacing import Pacer
 from bot.telegram.retry import RetryMiddleware, Sleep
 from bot.workflows.anonymous import SCRUBBED_FILE, ScrubbedFiles
@@ -51,6 +53,7 @@ from handlers.middlewares import (
     EmergencyMiddleware,
     LocaleMiddleware,
     RelayMiddleware,
+    UpdateMetrics,
 )
 
 logger = logging.getLogger(__name__)
@@ -83,9 +86,12 @@ class Services:
     langid: LanguageIdentifier | None = None
     album_delay: float = 1.0
     admins: GroupAdmins = field(default_factory=GroupAdmins)
+    metrics: Metrics = field(default_factory=Metrics)
 
 
-def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> Courier:
+def create_courier(
+    bot: Bot, services: Services, pacer: Pacer | None = None, lanes: LaneLocks | None = None
+) -> Courier:
     """The outbox's courier with every effect and composer the workflows define."""
     topics = TopicKeeper(services.session_factory, services.i18n, services.network)
     effects = case_effects(services.i18n, services.network, services.clock)
@@ -113,6 +119,8 @@ def create_courier(bot: Bot, services: Services, pacer: Pacer | None = None) -> 
             PROGRESS: ProgressComposer(*reads),
         },
         topics=topics,
+        metrics=services.metrics,
+        lanes=lanes,
     )
 
 
@@ -129,6 +137,7 @@ def create_dispatcher(
         detector=detector,
         admins=services.admins,
     )
+    dp.update.outer_middleware(UpdateMetrics(services.metrics))
     dp.update.outer_middleware(AlbumMiddleware(services.album_delay))
     wake = courier.wake if courier is not None else (lambda: None)
     dp.update.outer_middleware(DatabaseMiddleware(services.session_factory, services.clock, wake))

@@ -1,7 +1,7 @@
 """What the bot's HTTP server publishes besides the webhook: the CAP 1.2 alert feed
 (`/cap/alerts.atom`, `/cap/<id>.xml`) and the photo links of Open311 service requests
 (`/open311/media/<token>`). `add_routes` puts them on any aiohttp application: the webhook
-server's, or the small one `serve` starts in polling mode (FEEDS_LISTEN)."""
+server's, or the small one polling mode starts on FEEDS_LISTEN (see bot.app.runtime)."""
 
 from __future__ import annotations
 
@@ -84,15 +84,3 @@ def add_routes(app: web.Application, feeds: Feeds) -> None:
     app.router.add_get("/cap/alerts.atom", feeds.alerts)
     app.router.add_get("/cap/{number}.xml", feeds.message)
     app.router.add_get(MEDIA_PATH + "{token}", feeds.media)
-
-
-async def serve(feeds: Feeds, listen: str) -> web.AppRunner:
-    """A small server for the feeds alone (polling mode); the caller cleans up the runner."""
-    app = web.Application()
-    add_routes(app, feeds)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    host, _, port = listen.rpartition(":")
-    await web.TCPSite(runner, host or "127.0.0.1", int(port)).start()
-    logger.info("CAP feed served on %s", listen)
-    return runner

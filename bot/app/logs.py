@@ -1,10 +1,15 @@
-"""Logging set-up: our own loggers at the configured level, chatty libraries kept quiet."""
+"""Logging set-up: our own loggers at the configured level, chatty libraries kept quiet; plain
+lines or JSON lines (LOG_FORMAT=json) for a log collector."""
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import DBAPIError
+
+from bot.logcontext import current_update_id
 
 # aiosqlite logs every statement with its parameters at DEBUG, which would put citizens'
 # names and Telegram ids (including anonymous reporters') into the log.
@@ -16,13 +21,49 @@ def quiet_parameter_loggers() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, log_format: str = "text") -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     for handler in logging.getLogger().handlers:
         handler.addFilter(HideDatabaseDetails())
+        handler.addFilter(StampUpdate())
+        if log_format == "json":
+            handler.setFormatter(JsonLines())
     quiet_parameter_loggers()
+
+
+class StampUpdate(logging.Filter):
+    """Notes on each record the update being handled when it was written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "update_id", None) is None:
+            record.update_id = current_update_id.get()
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record: time (UTC), level, logger, message, and when known the
+    update being handled and a case reference (`extra={"case_ref": ...}`), and the traceback.
+    The message is the same text a plain line would carry, with the same filters applied:
+    nothing here adds a person's name or id."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        update_id = getattr(record, "update_id", None)
+        if update_id is not None:
+            entry["update_id"] = update_id
+        case_ref = getattr(record, "case_ref", None)
+        if case_ref is not None:
+            entry["case"] = str(case_ref)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
 
 
 class HideDatabaseDetails(logging.Filter):

@@ -9,6 +9,11 @@ How a message leaves (design: commit first, deliver per chat):
 3. After the calls, one transaction records the results and runs each message's effect (the
    relayed-message map, a reaction, a delivery status, a note that something failed).
 
+Several processes: each runs a courier; a lane is worked on by one of them at a time (see
+bot.telegram.lanes), and a courier that takes a lane first recovers what a dead one left
+`sending` in it, so the chat's order holds. On a stop, lanes get a grace period to finish
+their batch; what is still claimed after it is given back (see `stop`).
+
 Guarantees: an at-least-once message that crashed between the call and the record is sent
 again and marked `possibly_repeated`; an at-most-once message (alerts) becomes `unknown`.
 A 429 pauses the chat that got it; a 5xx or a network error retries with backoff; a refusal
@@ -42,6 +47,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.kinds import Guarantee, OutboxStatus, Priority
+from bot.metrics import Metrics
+from bot.telegram.lanes import InProcessLanes, LaneLocks
 from bot.telegram.outbox import COMPOSED, Outbox, rebuild
 from bot.telegram.pacing import Pacer, creates_message
 from storage.models import OutboxMessage
@@ -53,6 +60,9 @@ TEXT_LIMIT = 4096
 MAX_BACKOFF = timedelta(minutes=5)
 SETUP_BACKOFF = timedelta(minutes=1)
 MIN_DEFERRAL_S = 0.001  # a desk group the bot cannot use until someone fixes it
+BUSY_ELSEWHERE = timedelta(milliseconds=500)  # another process works on the lane
+SWEEP_SECONDS = 10.0  # how often lanes a dead process left are looked for
+SCHEDULE_INTERVAL_S = 0.02  # at most this often a new look for due chats
 
 _delivering: ContextVar[bool] = ContextVar("beatline_delivering", default=False)
 
@@ -212,6 +222,8 @@ class Courier:
         max_lanes: int = 32,
         batch: int = 100,
         poll_seconds: float = 1.0,
+        metrics: Metrics | None = None,
+        lanes: LaneLocks | None = None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -223,26 +235,60 @@ class Courier:
         self.max_lanes = max_lanes
         self.batch = batch
         self.poll_seconds = poll_seconds
+        self.schedule_interval = SCHEDULE_INTERVAL_S
+        self.metrics = metrics or Metrics()
+        self.lanes = lanes or InProcessLanes()
         self._active: dict[int, asyncio.Task[None]] = {}
         self._deferred: dict[int, datetime] = {}
         self._wake = asyncio.Event()
         self._stopping = False
+        # Per lane, the rows claimed and not yet recorded, and those whose call has begun.
+        self._claimed: dict[int, list[int]] = {}
+        self._started: dict[int, set[int]] = {}
 
     # -- running -------------------------------------------------------------------------------
+    @property
+    def busy_lanes(self) -> int:
+        """Lanes being worked on right now."""
+        return len(self._active)
+
     def wake(self) -> None:
         """New messages were committed: look for them now rather than at the next poll."""
         self._wake.set()
 
     async def recover(self) -> tuple[int, int]:
-        """At start-up: messages a crash left `sending` go back (or become unknown)."""
+        """Rows a dead worker left `sending` (at start-up, then every `SWEEP_SECONDS`): each
+        such lane that no worker holds is taken, recovered and let go. (repeated, unknown)."""
+        async with self.session_factory() as session:
+            lanes = await Outboxes(session).sending_lanes()
+        repeated = unknown = 0
+        for lane in lanes:
+            if lane in self._active or not await self.lanes.try_lock(lane):
+                continue
+            try:
+                again, lost = await self._recover_lane(lane)
+            finally:
+                await self.lanes.unlock(lane)
+            repeated, unknown = repeated + again, unknown + lost
+        return repeated, unknown
+
+    async def _recover_lane(self, lane: int) -> tuple[int, int]:
+        """Called holding the lane: whatever is still `sending` in it was left by a crash."""
+        async with self.session_factory() as session:
+            rows = await Outboxes(session).sending(lane=lane)
+        return await self._recover_rows([row.id for row in rows])
+
+    async def _recover_rows(self, ids: list[int]) -> tuple[int, int]:
+        if not ids:
+            return 0, 0
         async with self.session_factory() as session:
             repo = Outboxes(session)
             interrupted = [
                 row
-                for row in await repo.sending()
+                for row in await repo.sending(ids=ids)
                 if row.guarantee == Guarantee.AT_MOST_ONCE and row.effect
             ]
-            repeated, unknown = await repo.recover()
+            repeated, unknown = await repo.recover(ids)
             outbox = Outbox(session, self.bot, self.clock)
             for row in interrupted:
                 effect = self.effects.get(row.effect or "")
@@ -251,30 +297,62 @@ class Courier:
             await session.commit()
         if repeated or unknown:
             logger.warning(
-                "outbox after a restart: %d message(s) will be sent again (possibly repeated), "
+                "outbox: %d interrupted message(s) will be sent again (possibly repeated), "
                 "%d at-most-once message(s) are unknown",
                 repeated,
                 unknown,
             )
+        if outbox.written:
+            self.wake()
         return repeated, unknown
 
     async def run(self) -> None:
         """Deliver until stopped: start due lanes, then sleep until woken or the next poll."""
+        swept = asyncio.get_running_loop().time()
         while not self._stopping:
             try:
                 await self._schedule()
+                if asyncio.get_running_loop().time() - swept > SWEEP_SECONDS:
+                    swept = asyncio.get_running_loop().time()
+                    await self.recover()
             except Exception:
                 logger.exception("courier: scheduling failed; trying again shortly")
             self._wake.clear()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._sleep_seconds())
+            # Lanes finishing one after another wake this loop many times a second; looking
+            # for due chats once per short interval costs one query for all of them.
+            await asyncio.sleep(self.schedule_interval)
 
     async def stop(self, grace_seconds: float = 8.0) -> None:
-        """Stop starting lanes; let running ones finish their batch (they release the rest)."""
+        """Stop starting lanes and let running ones finish their batch within the grace
+        period; then cancel the rest and give back what they claimed: rows whose call had not
+        begun go back to the queue as they were, rows whose call had begun are recovered by
+        their guarantee (sent again marked possibly repeated, or unknown). Lanes are let go."""
         self._stopping = True
         self._wake.set()
         if self._active:
             await asyncio.wait(list(self._active.values()), timeout=grace_seconds)
+        cut = dict(self._active)
+        claimed = {lane: list(self._claimed.get(lane, [])) for lane in cut}
+        started = {lane: set(self._started.get(lane, set())) for lane in cut}
+        for task in cut.values():
+            task.cancel()
+        await asyncio.gather(*cut.values(), return_exceptions=True)
+        begun = [i for lane in cut for i in claimed[lane] if i in started[lane]]
+        untouched = [i for lane in cut for i in claimed[lane] if i not in started[lane]]
+        if untouched:
+            async with self.session_factory() as session:
+                await Outboxes(session).release(untouched, self.clock.now(), None)
+                await session.commit()
+        await self._recover_rows(begun)
+        if cut:
+            logger.info(
+                "courier stopped: %d lane(s) cut short, %d message(s) given back",
+                len(cut),
+                len(begun) + len(untouched),
+            )
+        await self.lanes.close()
 
     async def drain(self) -> None:
         """Send everything that may go now and return (tests, benchmarks, shutdown)."""
@@ -300,19 +378,31 @@ class Courier:
         free = self.max_lanes - len(self._active)
         if free <= 0 or self._stopping:
             return 0
-        skip = set(self._active) | set(self._deferred)
-        async with self.session_factory() as session:
-            lanes = await Outboxes(session).due_lanes(now, skip, free)
-        for lane in lanes:
-            self._active[lane] = asyncio.create_task(self._lane(lane), name=f"lane {lane}")
-        return len(lanes)
+        started = 0
+        # Lanes another process holds are deferred and the next ones asked for, until this
+        # courier's slots are full or nothing else is due.
+        while started < free:
+            skip = set(self._active) | set(self._deferred)
+            async with self.session_factory() as session:
+                lanes = await Outboxes(session).due_lanes(now, skip, free - started)
+            if not lanes:
+                break
+            for lane in lanes:
+                if not await self.lanes.try_lock(lane):
+                    self._defer(lane, now + BUSY_ELSEWHERE)
+                    continue
+                self._active[lane] = asyncio.create_task(self._lane(lane), name=f"lane {lane}")
+                started += 1
+        return started
 
     def _defer(self, lane: int, until: datetime) -> None:
         self._deferred[lane] = max(until, self._deferred.get(lane, until))
 
     # -- one lane ------------------------------------------------------------------------------
     async def _lane(self, lane: int) -> None:
+        """Work on a lane this worker holds, then let it go."""
         try:
+            await self._recover_lane(lane)
             while not self._stopping and await self._lane_step(lane):
                 pass
         except Exception:
@@ -321,6 +411,10 @@ class Courier:
         finally:
             self._active.pop(lane, None)
             self._wake.set()
+            try:
+                await self.lanes.unlock(lane)
+            except Exception as exc:  # the lock connection is gone, and the lock with it
+                logger.warning("lane %d: could not be let go (%s)", lane, type(exc).__name__)
 
     async def _lane_step(self, lane: int) -> bool:
         """Send the lane's next batch; False when the lane has nothing (more) to do now."""
@@ -346,8 +440,12 @@ class Courier:
             claimed = set(await Outboxes(session).claim([r.id for x in letters for r in x.rows]))
             await session.commit()
         letters = [x for x in letters if all(r.id in claimed for r in x.rows)]
+        self._claimed[lane] = [r.id for x in letters for r in x.rows]
+        begun: set[int] = set()
+        self._started[lane] = begun
         outcomes: list[Outcome] = []
         for index, letter in enumerate(letters):
+            begun.update(r.id for r in letter.rows)
             outcome = await self._send(lane, letter)
             outcomes.append(outcome)
             if outcome.retry_at is not None:
@@ -357,6 +455,8 @@ class Courier:
                 self._defer(lane, outcome.retry_at)
                 break
         await self._record(outcomes)
+        self._claimed.pop(lane, None)
+        self._started.pop(lane, None)
         return all(o.retry_at is None for o in outcomes) and bool(letters)
 
     def _letters(self, lane: int, rows: list[OutboxMessage], now: datetime) -> list[Letter]:
@@ -401,7 +501,10 @@ class Courier:
             except TopicGone:
                 return _given_up(letter, "the case is gone")
             except TelegramRetryAfter as exc:
-                self.pacer.flood(lane, exc.retry_after)
+                self.metrics.count(
+                    "flood_waits", "429 answers (flood waits) per kind", kind=row.method
+                )
+                await self.pacer.flooded(lane, exc.retry_after)
                 logger.warning("lane %d: flood wait %ds", lane, exc.retry_after)
                 return Outcome(letter, retry_at=now + timedelta(seconds=exc.retry_after))
             except TelegramBadRequest as exc:
@@ -484,6 +587,21 @@ class Courier:
         return send
 
     # -- recording -----------------------------------------------------------------------------
+    def _count(self, outcome: Outcome) -> None:
+        if outcome.retry_at is not None:
+            result = "retry"
+        elif outcome.final is not None:
+            result = outcome.final.value
+        else:
+            result = OutboxStatus.SENT.value
+        for row in outcome.letter.rows:
+            self.metrics.count(
+                "deliveries",
+                "Outbox messages handed to Telegram, per kind and result",
+                kind=row.method,
+                result=result,
+            )
+
     async def _record(self, outcomes: Sequence[Outcome]) -> None:
         """One transaction for a batch: statuses, then each message's effect."""
         if not outcomes:
@@ -495,6 +613,7 @@ class Courier:
             sent: list[int] = []
             for outcome in outcomes:
                 rows = outcome.letter.rows
+                self._count(outcome)
                 if outcome.retry_at is not None:
                     await repo.release([r.id for r in rows], outcome.retry_at, outcome.error)
                     continue

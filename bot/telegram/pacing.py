@@ -13,7 +13,12 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from redis.exceptions import RedisError
+
+if TYPE_CHECKING:
+    from bot.telegram.shared_pacing import SharedLimits
 
 PACED_PREFIXES = ("send", "copy", "forward")
 CATCH_UP = 0.5
@@ -58,8 +63,10 @@ class Pacer:
         limits: Limits | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        shared: SharedLimits | None = None,
     ) -> None:
         self.limits = limits or Limits()
+        self.shared = shared  # several processes: the same limits, kept in Redis
         self.clock = clock
         self.sleep = sleep
         self._next_slot = 0.0
@@ -130,14 +137,47 @@ class Pacer:
                 if wait <= 0:
                     if message:
                         self._reserve(chat_id, now)
+                    if self.shared is not None:
+                        await self._shared_slot(self.shared, chat_id, message)
                     return
                 await self.sleep(wait)
         finally:
             if ahead:
                 self._interactive_waiting -= 1
 
-    def flood(self, chat_id: int, retry_after: float) -> None:
-        """Telegram answered 429 for `chat_id`: pause that chat (and maybe the bot)."""
+    async def _shared_slot(self, shared: SharedLimits, chat_id: int, message: bool) -> None:
+        """The slot every process of the bot agrees on; this process's own pacing alone when
+        Redis does not answer."""
+        while True:
+            asked = self.clock()
+            try:
+                reserved, wait = await shared.reserve(chat_id, message=message)
+            except (RedisError, OSError) as exc:
+                shared.unavailable(exc)
+                return
+            # The wait counts from when Redis answered; a reply this process was slow to read
+            # must not push the message past its slot (into the next process's).
+            wait -= self.clock() - asked
+            if wait > 0:
+                await self.sleep(wait)
+            if reserved:
+                return
+
+    async def flooded(self, chat_id: int, retry_after: float) -> None:
+        """`flood`, and the same pause for every other process of the bot."""
+        bot_wide = self.flood(chat_id, retry_after)
+        if self.shared is None:
+            return
+        try:
+            await self.shared.pause(chat_id, retry_after)
+            if bot_wide:
+                await self.shared.pause(None, retry_after)
+        except (RedisError, OSError) as exc:
+            self.shared.unavailable(exc)
+
+    def flood(self, chat_id: int, retry_after: float) -> bool:
+        """Telegram answered 429 for `chat_id`: pause that chat (and maybe the bot); whether
+        the whole bot was paused."""
         now = self.clock()
         until = now + retry_after
         self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
@@ -147,6 +187,8 @@ class Pacer:
         crowd = len({chat for _, chat in self._floods}) >= self.limits.crowd
         if crowd or (chat_id > 0 and retry_after > self.limits.long_private_wait):
             self._paused_until = max(self._paused_until, until)
+            return True
+        return False
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def _reserve(self, chat_id: int, now: float) -> None:

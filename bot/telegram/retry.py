@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import (
@@ -25,6 +27,18 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[Any]]
+
+_direct: ContextVar[bool] = ContextVar("beatline_direct_call", default=False)
+
+
+@contextmanager
+def without_retries() -> Iterator[None]:
+    """Calls made inside go out once: the caller has a patience of its own (start-up)."""
+    token = _direct.set(True)
+    try:
+        yield
+    finally:
+        _direct.reset(token)
 
 
 class RetryMiddleware(BaseRequestMiddleware):
@@ -48,7 +62,7 @@ class RetryMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if delivering():
+        if delivering() or _direct.get():
             return await make_request(bot, method)
         flood_waits = server_retries = 0
         while True:
