@@ -245,8 +245,9 @@ async def test_two_processes_share_the_work_and_survive_losing_one(
                 )
             ).all()
         )
+        # Messages to residents: private chats, or lane 0 once a sent one forgot its chat.
         outbox = list(
-            (await session.scalars(select(OutboxMessage).where(OutboxMessage.lane > 0))).all()
+            (await session.scalars(select(OutboxMessage).where(OutboxMessage.lane >= 0))).all()
         )
     print(  # noqa: T201 - the figures of the run
         f"\n{len(proxy.posted)} updates ({handled_before} before the kill); timers moved "
@@ -259,10 +260,10 @@ async def test_two_processes_share_the_work_and_survive_losing_one(
     calls = Counter(
         call.chat_id for call in server.calls if call.chat_id in {u.id for u in residents}
     )
+    # No message lost, and none doubled beyond the rows flagged as possibly repeated.
+    repeated = sum(row.possibly_repeated for row in outbox)
+    assert len(outbox) <= calls.total() <= len(outbox) + repeated
     for user in residents:
-        rows = [row for row in outbox if row.lane == user.id]
-        repeated = sum(row.possibly_repeated for row in rows)
-        assert len(rows) <= calls[user.id] <= len(rows) + repeated, user.id
         confirmations = [
             c
             for c in server.calls
