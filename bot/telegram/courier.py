@@ -245,6 +245,7 @@ class Courier:
         # Per lane, the rows claimed and not yet recorded, and those whose call has begun.
         self._claimed: dict[int, list[int]] = {}
         self._started: dict[int, set[int]] = {}
+        self._courtesies: set[asyncio.Task[None]] = set()  # reactions on their way
 
     # -- running -------------------------------------------------------------------------------
     @property
@@ -346,6 +347,8 @@ class Courier:
                 await Outboxes(session).release(untouched, self.clock.now(), None)
                 await session.commit()
         await self._recover_rows(begun)
+        if self._courtesies:
+            await asyncio.wait(list(self._courtesies), timeout=1.0)
         if cut:
             logger.info(
                 "courier stopped: %d lane(s) cut short, %d message(s) given back",
@@ -360,6 +363,7 @@ class Courier:
             started = await self._schedule()
             if not self._active:
                 if not started:
+                    await asyncio.gather(*self._courtesies, return_exceptions=True)
                     return
                 continue
             await asyncio.gather(*list(self._active.values()))
@@ -632,3 +636,18 @@ class Courier:
             await session.commit()
         if outbox.written:
             self.wake()
+        for method in outbox.courtesies:
+            task = asyncio.create_task(self._courtesy(method))
+            self._courtesies.add(task)
+            task.add_done_callback(self._courtesies.discard)
+
+    async def _courtesy(self, method: TelegramMethod[Any]) -> None:
+        """A reaction, paced like any call to its chat, made once; a refusal is only logged."""
+        chat = getattr(method, "chat_id", None)
+        try:
+            if isinstance(chat, int):
+                await self.pacer.acquire(chat, broadcast=False, message=False)
+            with _as_courier():
+                await self.bot(method)
+        except TelegramAPIError as exc:
+            logger.info("%s refused (cosmetic): %s", method.__api_method__, exc.message)

@@ -77,6 +77,7 @@ class Outbox:
         self.bot = bot
         self.clock = clock
         self.callback_answers: list[TelegramMethod[Any]] = []
+        self.courtesies: list[TelegramMethod[Any]] = []
         self.written = 0
 
     def send(
@@ -127,6 +128,11 @@ class Outbox:
     def answer(self, method: TelegramMethod[Any]) -> None:
         """A callback answer: made right after the commit, never stored."""
         self.callback_answers.append(method)
+
+    def courtesy(self, method: TelegramMethod[Any]) -> None:
+        """A cosmetic call (a reaction): made once right after the commit, never stored, so
+        it costs no outbox row; lost if the process stops first, and a refusal is only logged."""
+        self.courtesies.append(method)
 
     def _row(
         self,

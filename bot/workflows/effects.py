@@ -68,7 +68,8 @@ async def _map_copies(
 
 
 def _react(outbox: Outbox, chat_id: int, message_id: int, emoji: str) -> None:
-    outbox.send(
+    """👍 or 💔 on the message that was (or was not) passed on: a courtesy, not a letter."""
+    outbox.courtesy(
         SetMessageReaction(
             chat_id=chat_id, message_id=message_id, reaction=[ReactionTypeEmoji(emoji=emoji)]
         )
