@@ -15,6 +15,7 @@ from babel.dates import get_day_names
 
 from bot.network.base import Named
 from bot.network.schema import Network
+from bot.ui.fields import RowIdOrNone
 from bot.ui.i18n import N_, _, n_
 from bot.ui.texts import babel_locale, fmt, local_datetime
 
@@ -42,7 +43,7 @@ class Pick(StrEnum):
 class PickCb(CallbackData, prefix="ann"):
     step: AnnounceStep
     value: str
-    number: int = 0  # the announcement a question is about (cancelling)
+    number: RowIdOrNone = 0  # the announcement a question is about (cancelling)
 
 
 # Words a coordinator may type for the time, translated into the network's language.
