@@ -101,6 +101,7 @@ class Failure:
     chat_id: int | None
     times: int
     where: dict[str, Any] = field(default_factory=dict)
+    skip: int = 0  # matching calls to let through first
 
 
 @dataclass
@@ -140,11 +141,12 @@ class FakeTelegram(BaseSession):
         chat_id: int | None = None,
         times: int = 1,
         where: dict[str, Any] | None = None,
+        skip: int = 0,
     ) -> None:
         """Make the next `times` calls of `method` (to `chat_id`, and with the parameters in
-        `where`, if given) fail like Telegram."""
+        `where`, if given) fail like Telegram, after letting `skip` of them through."""
         self.failures.append(
-            Failure(method, status, description, retry_after, chat_id, times, where or {})
+            Failure(method, status, description, retry_after, chat_id, times, where or {}, skip)
         )
 
     def sent(
@@ -233,6 +235,9 @@ class FakeTelegram(BaseSession):
                 and failure.chat_id in (None, call.chat_id)
                 and all(call.params.get(k) == v for k, v in failure.where.items())
             ):
+                if failure.skip > 0:
+                    failure.skip -= 1
+                    continue
                 failure.times -= 1
                 if failure.times <= 0:
                     self.failures.remove(failure)
