@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -175,6 +176,19 @@ async def run_polling(settings: Settings, token: str, locales: Path = LOCALES_DI
                 await server.cleanup()
 
 
+class SecretChecked(SimpleRequestHandler):
+    """aiogram's webhook handler, with the secret header compared as bytes: a header that is
+    not ASCII (Telegram never sends one) is a wrong secret, answered 401, not a 500 from
+    `secrets.compare_digest`, which takes ASCII strings only."""
+
+    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
+        if not self.secret_token:
+            return True
+        # aiohttp decodes header bytes as UTF-8, keeping undecodable ones as surrogates.
+        given = telegram_secret_token.encode("utf-8", "surrogateescape")
+        return secrets.compare_digest(given, self.secret_token.encode())
+
+
 async def run_webhook(settings: Settings, token: str, locales: Path = LOCALES_DIR) -> None:
     """Receive updates on WEBHOOK_LISTEN; Telegram posts them to WEBHOOK_URL with the secret."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
@@ -183,7 +197,7 @@ async def run_webhook(settings: Settings, token: str, locales: Path = LOCALES_DI
     async with started(settings, token, locales) as runtime:
         app = web.Application()
         path = "/" + settings.webhook_url.split("://", 1)[-1].partition("/")[2]
-        SimpleRequestHandler(dispatcher=runtime.dp, bot=runtime.bot, secret_token=secret).register(
+        SecretChecked(dispatcher=runtime.dp, bot=runtime.bot, secret_token=secret).register(
             app, path=path
         )
         add_routes(app, runtime.feeds)
