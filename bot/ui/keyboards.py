@@ -14,7 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 from babel.dates import format_date
 
 from bot.network.schema import Network
-from bot.ui.fields import Flags, RowId, Score
+from bot.ui.fields import Flags, RowId, RowIdOrNone, Score
 from bot.ui.i18n import LANGUAGE_NAMES, _
 from bot.ui.texts import (
     MENU_ALERTS,
@@ -78,7 +78,7 @@ class SwitchLanguageCb(CallbackData, prefix="switch"):
 
 
 class AlertCb(CallbackData, prefix="alert"):
-    delivery_id: RowId
+    delivery_id: RowIdOrNone  # 0 under a preview
     action: str  # info | useful | not_useful
 
 
