@@ -253,7 +253,8 @@ async def cmd_transfer(
     if target is None or target not in choices:
         outbox.send(
             message.reply(
-                _("Transfer to which desk? (/transfer <desk> <reason> also works)"),
+                # The placeholders in angle brackets are words, not HTML tags.
+                quote(_("Transfer to which desk? (/transfer <desk> <reason> also works)")),
                 reply_markup=desk_keyboards.desks(
                     case.id, Move.TRANSFER, choices, network.default_language
                 ),
@@ -284,9 +285,11 @@ async def cmd_refer(
     if partner is None or partner not in choices:
         outbox.send(
             message.reply(
-                _(
-                    "Refer to which partner? (/refer <partner> <reason> also works; add “info” "
-                    "after the partner for a summary they cannot answer)"
+                quote(
+                    _(
+                        "Refer to which partner? (/refer <partner> <reason> also works; add "
+                        "“info” after the partner for a summary they cannot answer)"
+                    )
                 ),
                 reply_markup=desk_keyboards.desks(
                     case.id, Move.REFER, choices, network.default_language
