@@ -11,7 +11,6 @@ from aiogram.types import Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import audit
 from bot.domain import cases as case_service
 from bot.domain import referrals as referral_service
 from bot.domain.citizens import citizen_of_case
@@ -20,15 +19,13 @@ from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _
 from bot.ui.texts import quote
 from bot.workflows import desks
-from bot.workflows.casework import record
+from bot.workflows.casework import NOTED, keep_note, record
 from bot.workflows.edits import staff_edited
 from bot.workflows.relay import RELAYABLE, Relay
 from handlers.filters import InternalNote, Match, WrittenByStaff
 from storage.models import Case, Citizen
 
 logger = logging.getLogger(__name__)
-
-NOTED = "✍"  # the reaction that tells staff a note stayed in the topic
 
 
 def create_router() -> Router:
@@ -79,12 +76,7 @@ async def on_note(
         if referral is not None:  # a partner's note in a referral topic: kept from the resident
             relay.react(message.chat.id, message.message_id, NOTED)
         return
-    now = clock.now()
-    for item in album or [message]:
-        await record(session, case, item, Direction.NOTE, None, None, now)
-    words = next((m.text or m.caption for m in album or [message] if m.text or m.caption), "")
-    await audit.log(session, case, *actor(message), "note", now, words or "")
-    relay.react(message.chat.id, message.message_id, NOTED)
+    await keep_note(relay, session, case, album or [message], *actor(message), clock.now())
 
 
 async def on_command(message: Message) -> None:
