@@ -157,6 +157,8 @@ class ToCitizen:
         source_chat, source_message = data["sources"][0]
         if failure.blocked:
             await _mark_blocked(session, data.get("citizen_id"))
+            if data.get("quiet"):  # the part that carries the words said so already
+                return
         with speaking(self.i18n, self.network.default_language):
             reason = (
                 _("the citizen has blocked the bot or deleted their account")
