@@ -1,6 +1,8 @@
-"""What staff write, as a resident may see it: a mention of a colleague without a username
-(a `text_mention`) or a link to a Telegram user id (`tg://user?id=…`) would let the resident
-open that colleague's account, so those are flattened to their plain words. All other
+"""Words passed on between residents and staff, without links to anyone's account: a mention
+of someone without a username (a `text_mention`) or a link to a Telegram user id
+(`tg://user?id=…`) would let the reader open that account, so those are flattened to their
+plain words. Staff's words reach residents so (a colleague stays unnamed), and so do an
+anonymous resident's words reach staff (a mention of themselves would unmask them). All other
 formatting (bold, links to web pages, code, quotes) is kept."""
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def mentions_a_person(message: Message) -> bool:
     return any(names_a_person(entity) for entity in _entities(message))
 
 
-def resident_html(message: Message) -> str:
+def flattened_html(message: Message) -> str:
     """The message's text or caption as HTML, with links to people's accounts flattened."""
     text = message.text or message.caption or ""
     kept = [entity for entity in _entities(message) if not names_a_person(entity)]

@@ -56,6 +56,7 @@ from bot.domain.metadata import without_metadata
 from bot.telegram.courier import Call, Sender, Where
 from bot.ui.i18n import _
 from bot.ui.long_text import TELEGRAM_CAPTION_LIMIT, split_text, telegram_length
+from bot.ui.mentions import flattened_html
 from bot.ui.texts import fmt, quote
 from storage.models import OutboxMessage
 
@@ -106,7 +107,7 @@ def question(message: Message) -> str:
 
 def resend_all(chat_id: int, messages: Sequence[Message], ref: str) -> list[Outgoing]:
     """The content of one message or album, as new messages from the bot."""
-    photos = media_group(chat_id, messages, lambda m: m.html_text, {ContentType.PHOTO})
+    photos = media_group(chat_id, messages, flattened_html, {ContentType.PHOTO})
     if photos is not None:
         return list(photos)
     return [outgoing for message in messages for outgoing in resend(chat_id, message, ref)]
@@ -168,11 +169,14 @@ def resend(chat_id: int, message: Message, ref: str) -> list[Outgoing]:
     """One message's content as new messages from the bot; long captions follow as text."""
     if message.text is not None:
         return [
-            SendMessage(chat_id=chat_id, text=piece) for piece in split_text(message.html_text)
+            SendMessage(chat_id=chat_id, text=piece)
+            for piece in split_text(flattened_html(message))
         ]
     body = message.caption or ""
     caption = (
-        message.html_text if body and telegram_length(body) <= TELEGRAM_CAPTION_LIMIT else None
+        flattened_html(message)
+        if body and telegram_length(body) <= TELEGRAM_CAPTION_LIMIT
+        else None
     )
     outgoing: list[Outgoing] = [_content(chat_id, message, caption, ref)]
     if body and caption is None:

@@ -24,7 +24,7 @@ from bot.ui.long_text import (
     shown_length,
     split_text,
 )
-from bot.ui.mentions import resident_html
+from bot.ui.mentions import flattened_html
 from bot.ui.texts import fmt, local_time
 from bot.workflows.relay import CAPTIONED, TO_RESIDENT, Relay
 from storage.models import Case, CaseMessage, Citizen
@@ -82,7 +82,7 @@ async def resident_edited(
         if in_this_topic and record.target_message_id is not None
         else None
     )
-    for index, piece in enumerate(split_text(f"{head}\n{message.html_text}")):
+    for index, piece in enumerate(split_text(f"{head}\n{flattened_html(message)}")):
         relay.outbox.send(
             SendMessage(
                 chat_id=case.staff_chat_id,
@@ -112,7 +112,7 @@ async def staff_edited(
     if text is None or record.target_message_id is None or record.target_chat_id is None:
         return
     await case_service.keep_version(session, record, text, now)
-    body = f"{header}{resident_html(message)}"
+    body = f"{header}{flattened_html(message)}"
     correction = _quiet_correction(record, message, body)
     if correction is not None:  # a refusal changes nothing: the visible note follows anyway
         relay.outbox.send(correction)

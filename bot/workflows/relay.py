@@ -46,7 +46,7 @@ from bot.ui.long_text import (
     split_text,
     telegram_length,
 )
-from bot.ui.mentions import mentions_a_person, resident_html
+from bot.ui.mentions import flattened_html, mentions_a_person
 from bot.ui.texts import quote
 from bot.workflows.anonymous import Composed, Outgoing, media_group, resend_all
 from storage.models import Case, CaseMessage, Citizen, OutboxMessage
@@ -173,7 +173,8 @@ class Relay:
         )
         first, *rest = outgoing
         if len(messages) == 1 and messages[0].text is not None and not rest:
-            data["merge"] = {"head": self._time(messages[0]), "html": messages[0].html_text}
+            merged = flattened_html(messages[0])  # stands in for the copy, and for a re-send
+            data["merge"] = {"head": self._time(messages[0]), "html": merged}
         self._to_topic(case, first, effect=TO_DESK, data=data)
         for item in rest:  # no map or reaction of their own, but a refusal is told all the same
             self._to_topic(case, item, effect=TO_DESK, data={"records": []})
@@ -239,10 +240,10 @@ class Relay:
         it is sent again by file id with those links flattened (see bot.ui.mentions)."""
         if not any(mentions_a_person(m) for m in messages):
             return self._copy(chat_id, messages)
-        group = media_group(chat_id, messages, resident_html)
+        group = media_group(chat_id, messages, flattened_html)
         if group is not None:
             return group
-        return [call for m in messages for call in self._copy(chat_id, [m], "", resident_html)]
+        return [call for m in messages for call in self._copy(chat_id, [m], "", flattened_html)]
 
     def to_citizen(
         self,
@@ -270,7 +271,7 @@ class Relay:
             data["records_at"] = 1
         elif source.text is not None:
             room = TELEGRAM_TEXT_LIMIT - len(header) - 1  # tags counted too: to spare
-            pieces = split_text(resident_html(source), room)
+            pieces = split_text(flattened_html(source), room)
             methods = [
                 SendMessage(
                     chat_id=citizen.chat_id, text=f"{header}\n{piece}" if i == 0 else piece
@@ -278,7 +279,7 @@ class Relay:
                 for i, piece in enumerate(pieces)
             ]
         else:
-            methods = self._copy(citizen.chat_id, messages, header, resident_html)
+            methods = self._copy(citizen.chat_id, messages, header, flattened_html)
         # Only the message that carries the words records the map and gets the reaction; a
         # refusal of any part is shown to staff all the same.
         carrier = data.pop("records_at", 0)
