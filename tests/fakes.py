@@ -35,6 +35,9 @@ from aiogram.types import (
     Update,
     User,
 )
+from aiohttp import ClientResponseError, RequestInfo
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
 from demo.botapi import REACTIONS
 from demo.html_text import ParseError, parse_html, utf16_length
@@ -181,9 +184,13 @@ class FakeTelegram(BaseSession):
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
         path = url.rsplit("/", 1)[-1]
-        if path not in self.files:
-            msg = f"the fake file server has no {path}"
-            raise FileNotFoundError(msg)
+        if path not in self.files:  # Telegram's file server answers 404, as aiohttp reports it
+            raise ClientResponseError(
+                RequestInfo(URL(url), "GET", CIMultiDictProxy(CIMultiDict()), URL(url)),
+                (),
+                status=404,
+                message="Not Found",
+            )
         data = self.files[path]
         for start in range(0, len(data), chunk_size):
             yield data[start : start + chunk_size]

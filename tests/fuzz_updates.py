@@ -254,6 +254,10 @@ def entities_for(text: str) -> st.SearchStrategy[list[MessageEntity] | None]:
     return build()
 
 
+FILE_PREFIXES = ("ph", "vi", "do", "vo", "au", "an", "st", "vn")
+FILE_IDS = [f"{prefix}{n}" for prefix in FILE_PREFIXES for n in range(1, 7)]
+
+
 def _file(prefix: str) -> st.SearchStrategy[dict[str, Any]]:
     return st.integers(1, 6).map(lambda n: {"file_id": f"{prefix}{n}", "file_unique_id": f"u{n}"})
 

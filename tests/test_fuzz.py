@@ -22,7 +22,7 @@ from bot.ui.keyboards import ReferralCb
 from storage.models import Case, Delivery, Referral
 from tests.conftest import CENTRAL, COORDINATORS, EAST, NETWORK, PARTNER, Harness
 from tests.fakes import FakeClock
-from tests.fuzz_updates import Album, Builder, Item, Tick, World, updates
+from tests.fuzz_updates import FILE_IDS, Album, Builder, Item, Tick, World, updates
 from tests.helpers import onboard, report
 from tests.test_announce import TOPICS, compose, confirm, subscribe
 
@@ -57,6 +57,8 @@ async def build_world(
 ) -> World:
     """Cases in every state and desk, a referral topic, and an alert that was delivered."""
     alice, bram, zoe = residents
+    for file_id in FILE_IDS:  # what Telegram's file server holds for the random media
+        tg.api.files[file_id] = b"GIF89a fuzz " + file_id.encode()
     for person, language in ((alice, "en"), (bram, "nl"), (zoe, "en")):
         await onboard(tg, person, language)
     await subscribe(tg, alice, "centre")
