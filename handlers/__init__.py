@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from bot.network.schema import Network
-from handlers import common, stats
+from handlers import common, fallback, stats
 from handlers.coordinator import announce, audit, manage
 from handlers.desk import case_commands, members, outsiders, staff
 from handlers.filters import Match, StaffOnly
@@ -58,4 +58,5 @@ def create_routers(network: Network) -> list[Router]:
         )
         routers.append(coordinators)
     routers += [outsiders.create_router(staff_groups), members.create_router(staff_groups)]
+    routers.append(fallback.create_router())  # last: answers any button nothing else took
     return routers

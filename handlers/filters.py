@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import I18n
@@ -103,3 +105,19 @@ def admitted(event: Message | CallbackQuery, network: Network, admins: GroupAdmi
     if rule is None:
         return False
     return rule.admits(user_id, user_id is None or admins.is_admin(chat_id, user_id))
+
+
+NOTE_PREFIX = "//"
+
+
+def written_as_note(messages: Sequence[Message]) -> bool:
+    """The one rule for internal notes: the text, or the caption of the message or of any
+    item of an album, starts with `//` (spaces before it do not count)."""
+    return any((m.text or m.caption or "").lstrip().startswith(NOTE_PREFIX) for m in messages)
+
+
+class InternalNote(Filter):
+    """A staff message (or album) written as an internal note."""
+
+    async def __call__(self, message: Message, album: list[Message] | None = None) -> bool:
+        return written_as_note(album or [message])

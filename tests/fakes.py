@@ -4,6 +4,13 @@ FakeTelegram records every request as Telegram would receive it (defaults resolv
 serialised) and answers the way Telegram does: fresh message ids per chat, new forum thread ids,
 chat members. It can be told to fail calls with Telegram's own error replies (429 with
 retry_after, 403, 400, 5xx); those go through aiogram's real response checking.
+
+It also refuses, with a 400 as Telegram does, what Telegram itself would refuse: an empty text,
+a text over 4096 or a caption over 1024 characters (as Telegram counts them, after the HTML is
+parsed), HTML that does not parse, an emoji a bot may not react with, a callback answer over 200
+characters, a button without a label or with callback data over 64 bytes, a topic name that is
+empty or over 128 characters, and a media group of fewer than 2 or more than 10 items. Every
+such refusal is kept in `refused`.
 """
 
 from __future__ import annotations
@@ -28,6 +35,12 @@ from aiogram.types import (
     Update,
     User,
 )
+from aiohttp import ClientResponseError, RequestInfo
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from demo.botapi import REACTIONS
+from demo.html_text import ParseError, parse_html, utf16_length
 
 BOT_ID = 4242
 BOT_TOKEN = f"{BOT_ID}:TEST-token-for-the-fake-bot-api"
@@ -91,6 +104,7 @@ class Failure:
     chat_id: int | None
     times: int
     where: dict[str, Any] = field(default_factory=dict)
+    skip: int = 0  # matching calls to let through first
 
 
 @dataclass
@@ -117,6 +131,7 @@ class FakeTelegram(BaseSession):
         self.closed = False
         self.files: dict[str, bytes] = {}  # what getFile and the file server know, by file id
         self.chats: dict[int, dict[str, Any]] = {}  # getChat fields beyond the defaults
+        self.refused: list[tuple[Call, str]] = []  # what Telegram would have refused, and why
 
     # -- test controls ---------------------------------------------------------------------
     def fail(
@@ -129,11 +144,12 @@ class FakeTelegram(BaseSession):
         chat_id: int | None = None,
         times: int = 1,
         where: dict[str, Any] | None = None,
+        skip: int = 0,
     ) -> None:
         """Make the next `times` calls of `method` (to `chat_id`, and with the parameters in
-        `where`, if given) fail like Telegram."""
+        `where`, if given) fail like Telegram, after letting `skip` of them through."""
         self.failures.append(
-            Failure(method, status, description, retry_after, chat_id, times, where or {})
+            Failure(method, status, description, retry_after, chat_id, times, where or {}, skip)
         )
 
     def sent(
@@ -168,9 +184,13 @@ class FakeTelegram(BaseSession):
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
         path = url.rsplit("/", 1)[-1]
-        if path not in self.files:
-            msg = f"the fake file server has no {path}"
-            raise FileNotFoundError(msg)
+        if path not in self.files:  # Telegram's file server answers 404, as aiohttp reports it
+            raise ClientResponseError(
+                RequestInfo(URL(url), "GET", CIMultiDictProxy(CIMultiDict()), URL(url)),
+                (),
+                status=404,
+                message="Not Found",
+            )
         data = self.files[path]
         for start in range(0, len(data), chunk_size):
             yield data[start : start + chunk_size]
@@ -192,7 +212,7 @@ class FakeTelegram(BaseSession):
                 params[key] = value
         call = Call(name, params, files)
         self.calls.append(call)
-        failure = self._take_failure(call)
+        failure = self._take_failure(call) or self._refusal(call)
         if failure is not None:
             body: dict[str, Any] = {
                 "ok": False,
@@ -208,6 +228,13 @@ class FakeTelegram(BaseSession):
         response = self.check_response(bot, method, status, json.dumps(body))
         return response.result  # type: ignore[return-value]
 
+    def _refusal(self, call: Call) -> Failure | None:
+        reason = refusal(call)
+        if reason is None:
+            return None
+        self.refused.append((call, reason))
+        return Failure(call.method, 400, f"Bad Request: {reason}", None, call.chat_id, 1)
+
     def _take_failure(self, call: Call) -> Failure | None:
         for failure in self.failures:
             if (
@@ -215,6 +242,9 @@ class FakeTelegram(BaseSession):
                 and failure.chat_id in (None, call.chat_id)
                 and all(call.params.get(k) == v for k, v in failure.where.items())
             ):
+                if failure.skip > 0:
+                    failure.skip -= 1
+                    continue
                 failure.times -= 1
                 if failure.times <= 0:
                     self.failures.remove(failure)
@@ -316,6 +346,70 @@ class FakeTelegram(BaseSession):
                 )
             case _:
                 return True
+
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_TEXT_LIMIT = 200
+CALLBACK_DATA_LIMIT = 64
+TOPIC_NAME_LIMIT = 128
+
+
+def _shown(params: dict[str, Any], key: str) -> str:
+    """A text or caption as the reader will see it; raises ParseError for bad HTML."""
+    value = str(params.get(key) or "")
+    if params.get("parse_mode") == "HTML":
+        return parse_html(value)[0]
+    return value
+
+
+def refusal(call: Call) -> str | None:
+    """Why Telegram would refuse `call` with a 400 (see the module docstring), or None."""
+    params = call.params
+    try:
+        if "text" in params and call.method in ("sendMessage", "editMessageText"):
+            text = _shown(params, "text")
+            if not text.strip():
+                return "message text is empty"
+            if utf16_length(text) > TEXT_LIMIT:
+                return "message is too long"
+        if "caption" in params and utf16_length(_shown(params, "caption")) > CAPTION_LIMIT:
+            return "message caption is too long"
+        if call.method == "sendMediaGroup":
+            media = params.get("media") or []
+            if not 2 <= len(media) <= 10:
+                return "wrong number of items in the media group"
+            for item in media:
+                if utf16_length(_shown(item, "caption")) > CAPTION_LIMIT:
+                    return "message caption is too long"
+    except ParseError as error:
+        return f"can't parse entities: {error}"
+    return _other_refusal(call.method, params)
+
+
+def _other_refusal(method: str, params: dict[str, Any]) -> str | None:
+    if method == "setMessageReaction":
+        for reaction in params.get("reaction") or []:
+            if reaction.get("type") != "emoji" or reaction.get("emoji") not in REACTIONS:
+                return "REACTION_INVALID"
+    if (
+        method == "answerCallbackQuery"
+        and len(str(params.get("text") or "")) > CALLBACK_TEXT_LIMIT
+    ):
+        return "MESSAGE_TOO_LONG"
+    name = str(params.get("name", "-"))
+    if method in ("createForumTopic", "editForumTopic") and not 1 <= len(name) <= TOPIC_NAME_LIMIT:
+        return "TOPIC_TITLE_EMPTY" if not name else "TOPIC_TITLE_TOO_LONG"
+    markup = params.get("reply_markup") or {}
+    rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+    for row in rows:
+        for button in row:
+            if not str(button.get("text", "")).strip():
+                return "BUTTON_TEXT_EMPTY"
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= CALLBACK_DATA_LIMIT:
+                return "BUTTON_DATA_INVALID"
+    return None
 
 
 def administrator(user_id: int, *, can_manage_topics: bool) -> dict[str, Any]:

@@ -257,3 +257,25 @@ async def test_a_database_error_is_logged_without_the_values_it_names(
     for secret in (str(zoe.id), "Quistelbaum"):
         assert secret not in logged
     assert line.exc_info is not None
+
+
+async def test_an_anonymous_residents_link_to_their_own_account_reaches_staff_as_plain_words(
+    tg: Harness, zoe: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    from aiogram.types import MessageEntity
+
+    await onboard(tg, zoe)
+    await report(tg, zoe, privacy="anonymous")
+    tg.api.clear()
+    text = "Ask me, Zoe, anything"
+    me = MessageEntity(type="text_mention", offset=7, length=3, user=zoe)
+    link = MessageEntity(type="text_link", offset=12, length=8, url=f"tg://user?id={zoe.id}")
+
+    await tg.send(zoe, text, entities=[me, link])
+    await tg.send(zoe, None, photo=PHOTO, caption=text, caption_entities=[me])
+
+    staff_requests = [c for c in tg.api.calls if c.chat_id in STAFF_CHATS]
+    assert len(staff_requests) >= 2
+    for call in staff_requests:
+        assert str(zoe.id) not in call.dump() and "tg://" not in call.dump(), call.dump()
+    assert tg.api.last("sendMessage", CENTRAL).text == text

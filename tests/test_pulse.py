@@ -222,9 +222,10 @@ async def test_a_button_of_a_question_never_asked_counts_nothing(
     await opt_in(tg, alice)
 
     await tg.press(alice, "pulse:safety:5")
-    await tg.press(alice, "pulse:safety:9")
-
     assert "answered already" in tg.api.last("answerCallbackQuery").params["text"]
+    await tg.press(alice, "pulse:safety:9")  # no such score: a forged button, never counted
+
+    assert tg.api.last("answerCallbackQuery").params["text"] == "This button is no longer active."
     async with session_factory() as session:
         assert (await session.scalars(select(PulseTally))).all() == []
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 
@@ -74,11 +76,24 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_webhook_mode_accepts_only_telegrams_secret(
-    tmp_path: Path, locales: Path, i18n: I18n
-) -> None:
-    import aiohttp
+SECRET = "a-long-shared-secret-123"
+HOOK_UPDATE = {
+    "update_id": 7,
+    "message": {
+        "message_id": 1,
+        "date": 1_772_700_000,
+        "chat": {"id": 4242, "type": "private", "first_name": "Ola"},
+        "from": {"id": 4242, "is_bot": False, "first_name": "Ola", "language_code": "pl"},
+        "text": "/start",
+    },
+}
 
+
+@contextlib.asynccontextmanager
+async def webhook_bot(
+    tmp_path: Path, locales: Path
+) -> AsyncIterator[tuple[str, FakeBotApiServer]]:
+    """`python -m bot run` in webhook mode; yields the local hook address and the fake API."""
     from bot.app.runtime import run_webhook
 
     server = FakeBotApiServer()
@@ -94,43 +109,40 @@ async def test_webhook_mode_accepts_only_telegrams_secret(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'hook.db'}",
         network_file=network_file,
         webhook_url="https://beatline.example.org/telegram/hook",
-        webhook_secret="a-long-shared-secret-123",
+        webhook_secret=SECRET,
         webhook_listen=f"127.0.0.1:{port}",
     )
-    update = {
-        "update_id": 7,
-        "message": {
-            "message_id": 1,
-            "date": 1_772_700_000,
-            "chat": {"id": 4242, "type": "private", "first_name": "Ola"},
-            "from": {"id": 4242, "is_bot": False, "first_name": "Ola", "language_code": "pl"},
-            "text": "/start",
-        },
-    }
     bot_task = asyncio.create_task(run_webhook(settings, BOT_TOKEN, locales))
     try:
-        registered = await server.wait_for("setWebhook")
-        hook = f"http://127.0.0.1:{port}/telegram/hook"
-        async with aiohttp.ClientSession() as client:
-            async with client.post(
-                hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
-            ) as bad:
-                assert bad.status == 401
-            async with client.post(
-                hook,
-                json=update,
-                headers={"X-Telegram-Bot-Api-Secret-Token": "a-long-shared-secret-123"},
-            ) as good:
-                assert good.status == 200
-        greeting = await server.wait_for("sendMessage")
+        await server.wait_for("setWebhook")
+        yield f"http://127.0.0.1:{port}/telegram/hook", server
     finally:
         bot_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await bot_task
         await server.stop()
 
+
+async def test_webhook_mode_accepts_only_telegrams_secret(
+    tmp_path: Path, locales: Path, i18n: I18n
+) -> None:
+    import aiohttp
+
+    async with webhook_bot(tmp_path, locales) as (hook, server):
+        registered = next(c for c in server.calls if c.method == "setWebhook")
+        async with aiohttp.ClientSession() as client:
+            async with client.post(
+                hook, json=HOOK_UPDATE, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+            ) as bad:
+                assert bad.status == 401
+            async with client.post(
+                hook, json=HOOK_UPDATE, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            ) as good:
+                assert good.status == 200
+            greeting = await server.wait_for("sendMessage")
+
     assert registered.params["url"] == "https://beatline.example.org/telegram/hook"
-    assert registered.params["secret_token"] == "a-long-shared-secret-123"
+    assert registered.params["secret_token"] == SECRET
     assert greeting.chat_id == 4242
     polish = i18n.gettext(
         "Hello! This is Beatline, the contact channel between residents and the police.\n\n"
@@ -139,3 +151,22 @@ async def test_webhook_mode_accepts_only_telegrams_secret(
     )
     assert greeting.text == polish and "Please choose" not in polish
     assert len([c for c in server.calls if c.method == "sendMessage"]) == 1
+
+
+async def test_a_secret_header_that_is_not_ascii_is_refused_not_an_error(
+    tmp_path: Path, locales: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import aiohttp
+
+    async with (
+        webhook_bot(tmp_path, locales) as (hook, server),
+        aiohttp.ClientSession() as client,
+    ):
+        for secret in ("geheim-wachtwoord-ä", SECRET + "é", "🚓" * 8):
+            async with client.post(
+                hook, json=HOOK_UPDATE, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+            ) as answer:
+                assert answer.status == 401
+
+    assert not [c for c in server.calls if c.method == "sendMessage"]
+    assert not [r for r in caplog.records if r.exc_info], "no traceback in the log"

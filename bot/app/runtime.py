@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -212,7 +213,7 @@ async def _serve_http(
         secret = settings.webhook_secret.get_secret_value()
         # Answered after the update's commit: a process killed mid-update never said 200, so
         # Telegram sends the update again (to any process) and the update claim keeps it once.
-        SimpleRequestHandler(
+        SecretChecked(
             dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False
         ).register(app, path=webhook_path)
     runner = web.AppRunner(app, shutdown_timeout=shutdown.requests)
@@ -420,6 +421,19 @@ async def _poll(
                 except (TimeoutError, asyncio.CancelledError):
                     polling.cancel()
                     await asyncio.gather(polling, return_exceptions=True)
+
+
+class SecretChecked(SimpleRequestHandler):
+    """aiogram's webhook handler, with the secret header compared as bytes: a header that is
+    not ASCII (Telegram never sends one) is a wrong secret, answered 401, not a 500 from
+    `secrets.compare_digest`, which takes ASCII strings only."""
+
+    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
+        if not self.secret_token:
+            return True
+        # aiohttp decodes header bytes as UTF-8, keeping undecodable ones as surrogates.
+        given = telegram_secret_token.encode("utf-8", "surrogateescape")
+        return secrets.compare_digest(given, self.secret_token.encode())
 
 
 def webhook_path(settings: Settings) -> str:

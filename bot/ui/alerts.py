@@ -11,7 +11,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.ui.i18n import _
 from bot.ui.keyboards import AlertCb
-from bot.ui.texts import TELEGRAM_CAPTION_LIMIT, quote
+from bot.ui.long_text import TELEGRAM_CAPTION_LIMIT, shown_length
+from bot.ui.texts import quote
 
 PREVIEW = 0  # the delivery id the buttons of a preview carry: they open nothing
 
@@ -45,6 +46,6 @@ def alert_message(
     """The alert as one Bot API call: a photo with the words as caption, or the words alone."""
     words = alert_text(urgent, text)
     buttons = alert_buttons(delivery_id)
-    if photo and len(words) <= TELEGRAM_CAPTION_LIMIT:
+    if photo and shown_length(words) <= TELEGRAM_CAPTION_LIMIT:
         return SendPhoto(chat_id=chat_id, photo=photo, caption=words, reply_markup=buttons)
     return SendMessage(chat_id=chat_id, text=words, reply_markup=buttons)

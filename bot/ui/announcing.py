@@ -18,6 +18,7 @@ from bot.domain.alerts.schedule import WEEKDAYS, ScheduleError, crontab_days
 from bot.network.base import Named
 from bot.network.schema import Network
 from bot.ui.dates import babel_locale
+from bot.ui.fields import RowIdOrNone
 from bot.ui.i18n import N_, _, n_
 from bot.ui.texts import fmt, local_datetime
 
@@ -45,7 +46,7 @@ class Pick(StrEnum):
 class PickCb(CallbackData, prefix="ann"):
     step: AnnounceStep
     value: str
-    number: int = 0  # the announcement a question is about (cancelling)
+    number: RowIdOrNone = 0  # the announcement a question is about (cancelling)
 
 
 # Words a coordinator may type for the time, translated into the network's language.

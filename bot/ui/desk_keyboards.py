@@ -11,11 +11,12 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.network.schema import Desk
+from bot.ui.fields import RowId
 from bot.ui.i18n import _
 
 
 class TakeOverCb(CallbackData, prefix="takeover"):
-    case_id: int
+    case_id: RowId
     confirm: bool
 
 
@@ -27,7 +28,7 @@ class Move(StrEnum):
 class MoveCb(CallbackData, prefix="move"):
     """/transfer or /refer to the desk pressed."""
 
-    case_id: int
+    case_id: RowId
     move: Move
     desk: str
 

@@ -14,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
 from bot.network.schema import Network
 from bot.ui.dates import short_day
+from bot.ui.fields import Flags, RowId, RowIdOrNone, Score
 from bot.ui.i18n import LANGUAGE_NAMES, _
 from bot.ui.texts import (
     MENU_ALERTS,
@@ -40,7 +41,7 @@ class ReportThisCb(CallbackData, prefix="reportthis"):
 
 
 class PickCaseCb(CallbackData, prefix="pick"):
-    case_id: int
+    case_id: RowId
 
 
 class SensitiveCb(CallbackData, prefix="sens"):
@@ -50,24 +51,24 @@ class SensitiveCb(CallbackData, prefix="sens"):
 
 
 class RateCb(CallbackData, prefix="rate"):
-    case_id: int
-    stars: int
+    case_id: RowId
+    stars: Score
 
 
 class SolvedCb(CallbackData, prefix="solved"):
-    case_id: int
+    case_id: RowId
 
 
 class ReferralCb(CallbackData, prefix="refer"):
-    referral_id: int
+    referral_id: RowId
     agree: bool
 
 
 class ReferralWithCb(CallbackData, prefix="referx"):
     """ "Yes, with …": agreement that adds what `extra` names (see bot.domain.open311.Extra)."""
 
-    referral_id: int
-    extra: int
+    referral_id: RowId
+    extra: Flags
 
 
 class SwitchLanguageCb(CallbackData, prefix="switch"):
@@ -76,12 +77,12 @@ class SwitchLanguageCb(CallbackData, prefix="switch"):
 
 
 class AlertCb(CallbackData, prefix="alert"):
-    delivery_id: int
+    delivery_id: RowIdOrNone  # 0 under a preview
     action: str  # info | useful | not_useful
 
 
 class BanCb(CallbackData, prefix="ban"):
-    case_id: int
+    case_id: RowId
     confirm: bool
 
 
@@ -210,7 +211,7 @@ def switch_language(code: str) -> InlineKeyboardMarkup:
 class SolvedSureCb(CallbackData, prefix="solvedsure"):
     """The answer to "Is … solved?" after "✅ … is solved"."""
 
-    case_id: int
+    case_id: RowId
     sure: bool
 
 

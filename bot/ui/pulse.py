@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.kinds import PulseQuestion
+from bot.ui.fields import Score
 from bot.ui.i18n import _
 from bot.ui.texts import fmt
 
@@ -17,7 +18,7 @@ SCORES = range(1, 6)
 
 class PulseCb(CallbackData, prefix="pulse"):
     question: PulseQuestion
-    score: int
+    score: Score
 
 
 def question_text(question: PulseQuestion, area: str | None) -> str:

@@ -21,9 +21,6 @@ if TYPE_CHECKING:  # cards and keyboards read cases, they never query them
 
 quote = html_decoration.quote
 
-TELEGRAM_TEXT_LIMIT = 4096
-TELEGRAM_CAPTION_LIMIT = 1024
-
 # Main-menu button labels, as msgids; recognised in every language (see handlers.filters).
 MENU_REPORT = N_("📝 Report")
 MENU_CASES = N_("📂 My cases")
@@ -329,20 +326,3 @@ def banned_text(network: Network) -> str:
     return _(
         "You cannot send messages through Beatline at the moment. In an emergency call {number}."
     ).format(number=isolate(quote(network.emergency.number)))
-
-
-def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """Cut `text` into pieces of at most `limit` characters, preferring line and word breaks."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut < limit // 2:
-            cut = limit
-        pieces.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n ") if cut < limit else rest[cut:]
-    if rest or not pieces:
-        pieces.append(rest)
-    return pieces

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePosixPath
@@ -40,13 +40,24 @@ from aiogram.methods import (
     SendVoice,
     TelegramMethod,
 )
-from aiogram.types import BufferedInputFile, File, InputFile, InputMediaPhoto, Message
+from aiogram.types import (
+    BufferedInputFile,
+    File,
+    InputFile,
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+)
 from aiohttp import ClientError
 
 from bot.domain.metadata import without_metadata
 from bot.telegram.courier import Call, Sender, Where
 from bot.ui.i18n import _
-from bot.ui.texts import TELEGRAM_CAPTION_LIMIT, fmt, quote, split_text
+from bot.ui.long_text import TELEGRAM_CAPTION_LIMIT, split_text, telegram_length
+from bot.ui.mentions import flattened_html
+from bot.ui.texts import fmt, quote
 from storage.models import OutboxMessage
 
 # Kinds that can tell staff who or where the resident is: asked about before they are sent.
@@ -96,25 +107,75 @@ def question(message: Message) -> str:
 
 def resend_all(chat_id: int, messages: Sequence[Message], ref: str) -> list[Outgoing]:
     """The content of one message or album, as new messages from the bot."""
-    if len(messages) > 1 and all(m.photo for m in messages):
-        media: list[Any] = [
-            InputMediaPhoto(media=m.photo[-1].file_id, caption=m.html_text if m.caption else None)
-            for m in messages
-            if m.photo
-        ]
-        return [SendMediaGroup(chat_id=chat_id, media=media)]
+    photos = media_group(chat_id, messages, flattened_html, {ContentType.PHOTO})
+    if photos is not None:
+        return list(photos)
     return [outgoing for message in messages for outgoing in resend(chat_id, message, ref)]
+
+
+GROUPED: dict[ContentType, Callable[..., Any]] = {
+    ContentType.PHOTO: InputMediaPhoto,
+    ContentType.VIDEO: InputMediaVideo,
+    ContentType.DOCUMENT: InputMediaDocument,
+    ContentType.AUDIO: InputMediaAudio,
+}
+# Telegram groups photos with videos, but documents and audio files only with their own kind.
+ALONE_IN_A_GROUP = frozenset({ContentType.DOCUMENT, ContentType.AUDIO})
+ALBUM_SIZE = range(2, 11)
+
+
+def media_group(
+    chat_id: int,
+    messages: Sequence[Message],
+    render: Callable[[Message], str],
+    kinds: Collection[ContentType] = frozenset(GROUPED),
+) -> list[TelegramMethod[Any]] | None:
+    """An album sent again by file id as one media group, each caption written by `render`; a
+    caption too long for Telegram follows the album as text. None when the messages cannot
+    form one (a single message, other kinds, or kinds Telegram does not mix)."""
+    found = {ContentType(m.content_type) for m in messages}
+    if (
+        len(messages) not in ALBUM_SIZE
+        or not found <= set(kinds) & set(GROUPED)
+        or (found & ALONE_IN_A_GROUP and len(found) > 1)
+    ):
+        return None
+    media: list[Any] = []
+    after: list[TelegramMethod[Any]] = []
+    for message in messages:
+        kind = ContentType(message.content_type)
+        file_id = _file_id(message)
+        if file_id is None:
+            return None
+        caption = render(message) if message.caption else None
+        if message.caption and telegram_length(message.caption) > TELEGRAM_CAPTION_LIMIT:
+            caption = None
+            after += [
+                SendMessage(chat_id=chat_id, text=piece)
+                for piece in split_text(quote(message.caption))
+            ]
+        media.append(GROUPED[kind](media=file_id, caption=caption))
+    return [SendMediaGroup(chat_id=chat_id, media=media), *after]
+
+
+def _file_id(message: Message) -> str | None:
+    media = getattr(message, ContentType(message.content_type).value, None)
+    if isinstance(media, list):
+        media = media[-1] if media else None
+    return getattr(media, "file_id", None)
 
 
 def resend(chat_id: int, message: Message, ref: str, header: str = "") -> list[Outgoing]:
     """One message's content as new messages from the bot, its words headed by `header` (HTML,
     e.g. who wrote it); a caption too long for the media follows as text."""
     if message.text is not None:
-        words = f"{header}\n{message.html_text}" if header else message.html_text
+        words = flattened_html(message)
+        if header:
+            words = f"{header}\n{words}"
         return [SendMessage(chat_id=chat_id, text=piece) for piece in split_text(words)]
     body = message.caption or ""
-    fits = len(header) + len(body) + 1 <= TELEGRAM_CAPTION_LIMIT
-    caption = "\n".join(part for part in (header, message.html_text if body else "") if part)
+    fits = telegram_length(header) + telegram_length(body) + 1 <= TELEGRAM_CAPTION_LIMIT
+    caption = "\n".join(part for part in (header, flattened_html(message) if body else "") if part)
     outgoing: list[Outgoing] = [
         _content(chat_id, message, caption if fits else header or None, ref)
     ]

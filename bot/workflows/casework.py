@@ -11,6 +11,7 @@ from typing import Any
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import audit
 from bot.domain import cases as case_service
 from bot.domain.cases import NewReport, Relayed, record_message
 from bot.domain.triage import EmergencyDetector
@@ -120,6 +121,28 @@ async def record(
         ),
         now,
     )
+
+
+NOTED = "✍"  # the reaction that tells staff a note stayed in the topic
+
+
+async def keep_note(
+    relay: Relay,
+    session: AsyncSession,
+    case: Case,
+    messages: Sequence[Message],
+    actor_id: int | None,
+    actor_name: str,
+    now: datetime,
+) -> None:
+    """Keep staff's `//` note (a text, or a file or album captioned so) on the case and in the
+    audit trail, and mark it ✍ in the topic. Nothing of it reaches the resident."""
+    for message in messages:
+        await record(session, case, message, Direction.NOTE, None, None, now)
+    words = next((m.text or m.caption for m in messages if m.text or m.caption), None)
+    await audit.log(session, case, actor_id, actor_name, "note", now, words or "")
+    first = messages[0]
+    relay.react(first.chat.id, first.message_id, NOTED)
 
 
 async def escalate(relay: Relay, case: Case) -> None:

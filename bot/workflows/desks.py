@@ -20,8 +20,9 @@ from bot.network.schema import Desk, Network
 from bot.telegram.courier import Call, Sender, TopicGone, Where
 from bot.ui import keyboards
 from bot.ui.i18n import _, speaking
+from bot.ui.long_text import split_text
 from bot.ui.referrals import consent_question, partner_card, partner_topic_title
-from bot.ui.texts import fmt, quote, split_text
+from bot.ui.texts import fmt, quote
 from bot.workflows import open311
 from bot.workflows.relay import Relay
 from storage.models import Case, Citizen, OutboxMessage, Referral

@@ -18,6 +18,13 @@ from bot.domain import cases as case_service
 from bot.kinds import CaseStatus
 from bot.network.schema import DeskKind
 from bot.ui.i18n import _, speaking
+from bot.ui.long_text import (
+    TELEGRAM_CAPTION_LIMIT,
+    TELEGRAM_TEXT_LIMIT,
+    shown_length,
+    split_text,
+)
+from bot.ui.mentions import flattened_html
 from bot.ui.texts import fmt, local_time
 from bot.workflows.relay import CAPTIONED, TO_RESIDENT, Relay
 from storage.models import Case, CaseMessage, Citizen
@@ -75,15 +82,16 @@ async def resident_edited(
         if in_this_topic and record.target_message_id is not None
         else None
     )
-    relay.outbox.send(
-        SendMessage(
-            chat_id=case.staff_chat_id,
-            text=f"{head}\n{message.html_text}",
-            reply_parameters=reply,
-        ),
-        case=case,
-        into_topic=True,
-    )
+    for index, piece in enumerate(split_text(f"{head}\n{flattened_html(message)}")):
+        relay.outbox.send(
+            SendMessage(
+                chat_id=case.staff_chat_id,
+                text=piece,
+                reply_parameters=reply if index == 0 else None,
+            ),
+            case=case,
+            into_topic=True,
+        )
     if on_card:
         case.edited_at = now
         await relay.refresh_card(case)
@@ -105,7 +113,7 @@ async def staff_edited(
     if text is None or record.target_message_id is None or record.target_chat_id is None:
         return
     await case_service.keep_version(session, record, text, now)
-    body = f"{header}{message.html_text}"
+    body = f"{header}{flattened_html(message)}"
     correction = _quiet_correction(citizen.chat_id, record, message, body)
     if correction is not None:  # a refusal changes nothing: the visible note follows anyway
         relay.outbox.send(correction)
@@ -116,27 +124,32 @@ async def staff_edited(
             head = fmt(_("✏️ {partner} corrected a message:"), partner=name)
         else:
             head = _("✏️ The police corrected a message:")
-    relay.outbox.send(
-        SendMessage(
-            chat_id=citizen.chat_id,
-            text=f"{head}\n{body}",
-            reply_parameters=ReplyParameters(
-                message_id=record.target_message_id, allow_sending_without_reply=True
+    reply = ReplyParameters(message_id=record.target_message_id, allow_sending_without_reply=True)
+    for index, piece in enumerate(split_text(f"{head}\n{body}")):
+        relay.outbox.send(
+            SendMessage(
+                chat_id=citizen.chat_id,
+                text=piece,
+                reply_parameters=reply if index == 0 else None,
             ),
-        ),
-        case=case,
-        effect=TO_RESIDENT,
-        data={"citizen_id": citizen.id},
-    )
+            case=case,
+            effect=TO_RESIDENT,
+            data={"citizen_id": citizen.id},
+        )
 
 
 def _quiet_correction(
     chat_id: int, record: CaseMessage, message: Message, body: str
 ) -> TelegramMethod[Any] | None:
     assert record.target_message_id is not None
+    # A version too long for the copy's place is shown in the visible note only.
     if message.text is not None and record.kind == "text":
+        if shown_length(body) > TELEGRAM_TEXT_LIMIT:
+            return None
         return EditMessageText(chat_id=chat_id, message_id=record.target_message_id, text=body)
     if message.content_type in CAPTIONED and record.kind == message.content_type:
+        if shown_length(body) > TELEGRAM_CAPTION_LIMIT:
+            return None
         return EditMessageCaption(
             chat_id=chat_id, message_id=record.target_message_id, caption=body
         )

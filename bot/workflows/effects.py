@@ -138,7 +138,8 @@ class ToDesk:
 
 
 class ToCitizen:
-    """A staff message delivered to the citizen: 👍 on the original, or 💔 and the reason."""
+    """A staff message delivered to the citizen: 👍 on the original, or 💔 and the reason
+    (also when a further part of it, such as the rest of a long text, was refused)."""
 
     def __init__(self, i18n: I18n, network: Network) -> None:
         self.i18n = i18n
@@ -154,6 +155,8 @@ class ToCitizen:
     ) -> None:
         data = _data(row)
         await _map_copies(session, row, data.get("records", []), chat_id, message_ids)
+        if data.get("quiet"):  # a further part: the part that carries the words reacts
+            return
         for source_chat, source_message in data["sources"]:
             _react(outbox, source_chat, source_message, DELIVERED)
 
@@ -164,6 +167,8 @@ class ToCitizen:
         source_chat, source_message = data["sources"][0]
         if failure.blocked:
             await _mark_blocked(session, data.get("citizen_id"))
+            if data.get("quiet"):  # the part that carries the words said so already
+                return
         with speaking(self.i18n, self.network.default_language):
             reason = (
                 _("the citizen has blocked the bot or deleted their account")

@@ -10,7 +10,7 @@ with the case card, when the case has none (or staff deleted it).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -40,14 +40,16 @@ from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui.dates import time_of_day
 from bot.ui.i18n import _, speaking
-from bot.ui.texts import (
+from bot.ui.long_text import (
     TELEGRAM_CAPTION_LIMIT,
     TELEGRAM_TEXT_LIMIT,
-    quote,
-    resident_label,
+    shown_length,
     split_text,
+    telegram_length,
 )
-from bot.workflows.anonymous import Composed, Outgoing, resend, resend_all
+from bot.ui.mentions import flattened_html, mentions_a_person
+from bot.ui.texts import quote, resident_label
+from bot.workflows.anonymous import Composed, Outgoing, media_group, resend, resend_all
 from storage.models import Case, CaseMessage, Citizen, OutboxMessage, Referral
 from storage.outbox import Outboxes
 
@@ -175,10 +177,11 @@ class Relay:
         first, *rest = outgoing
         message = messages[0]
         if message.text is not None and len(messages) == 1 and not rest:
-            data["merge"] = {"head": f"{who} · {self._time(message)}", "html": message.html_text}
+            merged = flattened_html(message)  # stands in for the copy, and for a re-send
+            data["merge"] = {"head": f"{who} · {self._time(message)}", "html": merged}
         self._to_topic(case, first, effect=TO_DESK, data=data)
-        for item in rest:
-            self._to_topic(case, item)
+        for item in rest:  # no map or reaction of their own, but a refusal is told all the same
+            self._to_topic(case, item, effect=TO_DESK, data={"records": []})
 
     def _headed(
         self, case: Case, messages: Sequence[Message], who: str, chat: int
@@ -246,7 +249,15 @@ class Relay:
         """When `message` was sent, as the staff language writes a time of day."""
         return time_of_day(message.date, self.network.zone, self.network.default_language)
 
-    def _copy(self, chat_id: int, messages: Sequence[Message], header: str = "") -> list[Any]:
+    def _copy(
+        self,
+        chat_id: int,
+        messages: Sequence[Message],
+        header: str = "",
+        render: Render | None = None,
+    ) -> list[Any]:
+        """Copies of one message or album. A single message's caption is headed by `header`;
+        with `render`, it is always given anew as `render` writes it (see `_caption`)."""
         source = messages[0].chat.id
         if len(messages) > 1:
             return [
@@ -257,13 +268,23 @@ class Relay:
                 )
             ]
         [message] = messages
-        caption, overflow = _caption(message, header)
+        caption, overflow = _caption(message, header, render)
         copy = CopyMessage(
             chat_id=chat_id, from_chat_id=source, message_id=message.message_id, caption=caption
         )
         return [copy, *(SendMessage(chat_id=chat_id, text=piece) for piece in overflow)]
 
     # -- desk → citizen --------------------------------------------------------------------
+    def _album_to_resident(self, chat_id: int, messages: Sequence[Message]) -> list[Any]:
+        """A staff album, copied as it is unless a caption links to someone's account: then
+        it is sent again by file id with those links flattened (see bot.ui.mentions)."""
+        if not any(mentions_a_person(m) for m in messages):
+            return self._copy(chat_id, messages)
+        group = media_group(chat_id, messages, flattened_html)
+        if group is not None:
+            return group
+        return [call for m in messages for call in self._copy(chat_id, [m], "", flattened_html)]
+
     def to_citizen(
         self,
         case: Case,
@@ -286,11 +307,12 @@ class Relay:
         if len(messages) > 1:
             methods = [
                 SendMessage(chat_id=citizen.chat_id, text=header),
-                *self._copy(citizen.chat_id, messages),
+                *self._album_to_resident(citizen.chat_id, messages),
             ]
             data["records_at"] = 1
         elif source.text is not None:
-            pieces = split_text(source.html_text, TELEGRAM_TEXT_LIMIT - len(header) - 1)
+            room = TELEGRAM_TEXT_LIMIT - len(header) - 1  # tags counted too: to spare
+            pieces = split_text(flattened_html(source), room)
             methods = [
                 SendMessage(
                     chat_id=citizen.chat_id, text=f"{header}\n{piece}" if i == 0 else piece
@@ -298,15 +320,16 @@ class Relay:
                 for i, piece in enumerate(pieces)
             ]
         else:
-            methods = self._copy(citizen.chat_id, messages, header)
-        # Only the message that carries the words records the map and gets the reaction.
+            methods = self._copy(citizen.chat_id, messages, header, flattened_html)
+        # Only the message that carries the words records the map and gets the reaction; a
+        # refusal of any part is shown to staff all the same.
         carrier = data.pop("records_at", 0)
         for index, method in enumerate(methods):
             self.outbox.send(
                 method,
                 case=case,
-                effect=TO_CITIZEN if index == carrier else TO_RESIDENT,
-                data=data if index == carrier else {"citizen_id": citizen.id},
+                effect=TO_CITIZEN,
+                data=data if index == carrier else {**data, "records": [], "quiet": True},
             )
 
     def police_header(self, case: Case, citizen: Citizen) -> str:
@@ -338,15 +361,23 @@ class Relay:
         )
 
 
-def _caption(message: Message, header: str) -> tuple[str | None, list[str]]:
-    """The caption to use (None keeps the original) and text to send after the media."""
+Render = Callable[[Message], str]
+
+
+def _caption(message: Message, header: str, render: Render | None) -> tuple[str | None, list[str]]:
+    """The caption to use (None keeps the original, entities and all) and text to send after
+    the media. Without a header or `render`, the original caption is kept when it fits."""
     if message.content_type not in CAPTIONED:
         return None, []
     body = message.caption or ""
-    plain_length = len(body) + len(header) + 1
-    if plain_length <= TELEGRAM_CAPTION_LIMIT:
-        if not header:
+    if telegram_length(body) + shown_length(header) + 1 <= TELEGRAM_CAPTION_LIMIT:
+        if not header and render is None:
             return None, []
-        return (f"{header}\n{message.html_text}" if body else header), []
-    # Too long for a caption: the media goes bare and the words follow as text.
+        words = (render or html_of)(message) if body else ""
+        return "\n".join(part for part in (header, words) if part), []
+    # Too long for a caption: the media goes bare (or with the header) and the words follow.
     return header, split_text(quote(body)) if body else []
+
+
+def html_of(message: Message) -> str:
+    return message.html_text

@@ -30,7 +30,8 @@ from bot.kinds import CaseStatus, Direction
 from bot.network.schema import Network
 from bot.telegram.courier import Call, Sender, TopicGone, Where
 from bot.ui.i18n import speaking
-from bot.ui.texts import case_card, quote, split_text, topic_title
+from bot.ui.long_text import split_plain
+from bot.ui.texts import case_card, quote, topic_title
 from storage.db import affected_rows
 from storage.models import CaseMessage, OutboxMessage
 from storage.repositories import Cases
@@ -71,7 +72,7 @@ class TopicKeeper:
             chat, thread = case.staff_chat_id, case.thread_id
             with self._staff_language():
                 title = topic_title(case, self.network)
-                pieces = split_text(case.description or "—", CARD_DESCRIPTION_LIMIT)
+                pieces = split_plain(case.description or "—", CARD_DESCRIPTION_LIMIT)
                 card = case_card(
                     case,
                     await resident_of_case(session, case),
@@ -144,7 +145,7 @@ class TopicKeeper:
             if case is None:
                 return []
             with self._staff_language():
-                first = split_text(case.description or "—", CARD_DESCRIPTION_LIMIT)[0]
+                first = split_plain(case.description or "—", CARD_DESCRIPTION_LIMIT)[0]
                 title = topic_title(case, self.network)
                 card = case_card(
                     case,

@@ -16,6 +16,7 @@ from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import announcing
 from bot.ui.announcing import AnnounceStep, Pick, PickCb
+from bot.ui.fields import ROW_ID_MAX
 from bot.ui.i18n import _
 from bot.ui.texts import fmt, local_time
 from handlers.filters import Match
@@ -78,6 +79,8 @@ async def cmd_cancel_announcement(
     try:
         number = int((command.args or "").strip().lstrip("#"))
     except ValueError:
+        number = 0
+    if not 1 <= number <= ROW_ID_MAX:  # not a number, or none an announcement could have
         outbox.send(message.reply(_("Give the number, e.g. /cancel_announcement 12")))
         return
     announcement = await Announcements(session).by_id(number)

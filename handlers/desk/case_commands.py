@@ -273,6 +273,7 @@ async def cmd_transfer(
     if target is None or target not in choices:
         outbox.send(
             message.reply(
+                # The placeholders in angle brackets are words, not HTML tags.
                 quote(_("Transfer to which desk? (/transfer <desk> <reason> also works)")),
                 reply_markup=desk_keyboards.desks(
                     case.id, Move.TRANSFER, choices, network.default_language

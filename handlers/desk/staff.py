@@ -11,7 +11,6 @@ from aiogram.types import Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import audit
 from bot.domain import cases as case_service
 from bot.domain import referrals as referral_service
 from bot.domain.citizens import citizen_of_case, resident_of_case
@@ -19,15 +18,13 @@ from bot.kinds import CaseStatus, Direction
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _
 from bot.workflows import desks
-from bot.workflows.casework import record
+from bot.workflows.casework import NOTED, keep_note, record
 from bot.workflows.edits import staff_edited
 from bot.workflows.relay import RELAYABLE, Relay
-from handlers.filters import Match, WrittenByStaff
+from handlers.filters import InternalNote, Match, WrittenByStaff
 from storage.models import Case, Citizen
 
 logger = logging.getLogger(__name__)
-
-NOTE_PREFIX = "//"
 
 
 def create_router() -> Router:
@@ -35,7 +32,7 @@ def create_router() -> Router:
     # Staff are people (or the group posting as itself); other bots and channel forwards are not.
     router.message.filter(Match(F.message_thread_id), WrittenByStaff())
     router.edited_message.filter(Match(F.message_thread_id), WrittenByStaff())
-    router.message.register(on_note, Match(F.text.startswith(NOTE_PREFIX)))
+    router.message.register(on_note, InternalNote())
     router.message.register(on_command, Match(F.text.startswith("/")))
     router.message.register(on_staff_message, Match(F.content_type.in_(RELAYABLE)))
     router.edited_message.register(on_staff_edit)
@@ -59,15 +56,26 @@ async def case_of(message: Message, session: AsyncSession) -> Case | None:
     )
 
 
-async def on_note(message: Message, session: AsyncSession, clock: Clock) -> None:
-    """`// text` stays in the topic as an internal note."""
-    case = await case_of(message, session)
-    if case is None or await case_service.already_relayed(
-        session, message.chat.id, message.message_id
-    ):
+async def on_note(
+    message: Message,
+    session: AsyncSession,
+    relay: Relay,
+    clock: Clock,
+    album: list[Message] | None = None,
+) -> None:
+    """`// text` (or a file or album captioned so) stays in the topic as an internal note,
+    marked ✍; it never reaches the resident."""
+    if await case_service.already_relayed(session, message.chat.id, message.message_id):
         return
-    await record(session, case, message, Direction.NOTE, None, None, clock.now())
-    await audit.log(session, case, *actor(message), "note", clock.now(), message.text or "")
+    case = await case_of(message, session)
+    if case is None:
+        referral = await referral_service.of_topic(
+            session, message.chat.id, message.message_thread_id or 0
+        )
+        if referral is not None:  # a partner's note in a referral topic: kept from the resident
+            relay.react(message.chat.id, message.message_id, NOTED)
+        return
+    await keep_note(relay, session, case, album or [message], *actor(message), clock.now())
 
 
 async def on_command(message: Message) -> None:

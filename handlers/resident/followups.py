@@ -57,6 +57,7 @@ SENSITIVE = "sensitive"
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.filter(Consented())
+    router.edited_message.filter(Consented())
     router.callback_query.filter(Consented())
     router.message.register(cmd_unknown, Match(F.text.startswith("/")))
     # Wizard buttons pressed after the wizard ended (a double tap) must not become follow-ups.
