@@ -16,7 +16,7 @@ from bot.app.runtime import run_polling
 from bot.app.startup import Patience, StartupError
 from bot.config import Settings
 from bot.network.schema import Network
-from tests.conftest import NETWORK
+from tests.conftest import ANONYMITY_KEY, NETWORK
 from tests.fake_http import FakeBotApiServer
 from tests.fakes import BOT_TOKEN
 from tests.test_run import free_port
@@ -49,6 +49,7 @@ def polling_settings(tmp_path: Path, server: FakeBotApiServer, port: int) -> Set
     return Settings(
         _env_file=None,
         bot_token=BOT_TOKEN,
+        anonymity_key=ANONYMITY_KEY,
         bot_api_url=server.url,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'ops.db'}",
         network_file=network_file,

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.kinds import OutboxStatus
 from storage.models import Case, Citizen, OutboxMessage, ProcessedUpdate
-from tests.conftest import NETWORK, ROOT
+from tests.conftest import ANONYMITY_KEY, NETWORK, ROOT
 from tests.fake_http import FakeBotApiServer
 from tests.fakes import BOT_TOKEN, Updates
 from tests.helpers import onboard, report, start_report
@@ -71,6 +71,7 @@ async def start(name: str, tmp_path: Path, server: FakeBotApiServer) -> Process:
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
         "BOT_TOKEN": BOT_TOKEN,
+        "ANONYMITY_KEY": ANONYMITY_KEY,
         "BOT_API_URL": server.url,
         "DATABASE_URL": postgresql_url(),
         "REDIS_URL": REDIS_URL,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.kinds import OutboxStatus
 from storage.db import create_engine, create_session_factory
 from storage.models import OutboxMessage
-from tests.conftest import NETWORK, ROOT
+from tests.conftest import ANONYMITY_KEY, NETWORK, ROOT
 from tests.fake_http import FakeBotApiServer
 from tests.fakes import BOT_TOKEN
 
@@ -31,6 +31,7 @@ async def bot_process(
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
         "BOT_TOKEN": BOT_TOKEN,
+        "ANONYMITY_KEY": ANONYMITY_KEY,
         "BOT_API_URL": server.url,
         "DATABASE_URL": database,
         "NETWORK_FILE": str(tmp_path / "network.toml"),
