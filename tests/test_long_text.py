@@ -157,7 +157,7 @@ async def test_a_long_formatted_staff_message_reaches_the_resident_in_valid_piec
     parts = tg.api.sent("sendMessage", alice.id)
     assert len(parts) == 2
     assert tg.api.refused == []
-    assert parts[0].text.startswith("<b>BL-26-00001</b>\n<b>Tip &amp; &lt;b&gt;odd")
+    assert parts[0].text.startswith("<b>👮 Police</b> · BL-26-00001\n<b>Tip &amp; &lt;b&gt;odd")
     assert parts[1].text.startswith("<b>") and parts[1].text.endswith("</i></b>")
-    words = "".join(plain(p.text) for p in parts).removeprefix("BL-26-00001\n")
+    words = "".join(plain(p.text) for p in parts).removeprefix("👮 Police · BL-26-00001\n")
     assert words.replace(" ", "") == text.replace(" ", "")

@@ -117,5 +117,7 @@ async def test_an_anonymous_album_with_a_caption_too_long_for_it_arrives_with_th
     assert tg.api.refused == []
     [group] = tg.api.sent("sendMediaGroup", CENTRAL)
     assert [m.get("caption") for m in group.params["media"]] == [None, None]
-    after = "".join(c.text for c in tg.api.sent("sendMessage", CENTRAL))
+    header, *rest = tg.api.sent("sendMessage", CENTRAL)  # who wrote it, before the album
+    assert header.text.startswith("👤 Resident C-")
+    after = "".join(c.text for c in rest)
     assert after.replace(" ", "") == words.replace(" ", "")

@@ -278,4 +278,5 @@ async def test_an_anonymous_residents_link_to_their_own_account_reaches_staff_as
     assert len(staff_requests) >= 2
     for call in staff_requests:
         assert str(zoe.id) not in call.dump() and "tg://" not in call.dump(), call.dump()
-    assert tg.api.last("sendMessage", CENTRAL).text == text
+    relayed = tg.api.last("sendMessage", CENTRAL).text
+    assert relayed.startswith("👤 Resident C-") and relayed.endswith(f"\n{text}")

@@ -38,7 +38,8 @@ async def test_a_refused_part_of_an_anonymous_message_is_told_to_the_desk_and_th
     await tg.send(bram, None, photo=photo("anon-photo"), caption=words)
 
     [picture] = tg.api.sent("sendPhoto", CENTRAL)
-    assert "caption" not in picture.params
+    assert picture.params["caption"].startswith("👤 Resident C-")  # the words follow, refused
+    assert "De man" not in picture.params["caption"]
     notes = [c.text for c in tg.api.sent("sendMessage", CENTRAL)]
     assert any("could not be shown here" in note and "TOPIC_CLOSED" in note for note in notes)
     asked = i18n.gettext(

@@ -209,7 +209,7 @@ async def test_a_mention_of_a_colleague_reaches_the_resident_as_plain_words(
     [delivered] = tg.api.sent("sendMessage", alice.id)
     no_account_links(delivered)
     assert delivered.text == (
-        "<b>BL-26-00001</b>\nSanne will call you <b>today</b>, details "
+        "<b>👮 Police</b> · BL-26-00001\nSanne will call you <b>today</b>, details "
         '<a href="https://politie.nl/aangifte">here</a>.'
     )
 
@@ -228,7 +228,7 @@ async def test_a_link_to_an_account_id_reaches_the_resident_as_plain_words(
 
     [delivered] = tg.api.sent("sendMessage", alice.id)
     no_account_links(delivered)
-    assert delivered.text == "<b>BL-26-00001</b>\nAsk for Sanne at the desk."
+    assert delivered.text == "<b>👮 Police</b> · BL-26-00001\nAsk for Sanne at the desk."
 
 
 async def test_a_caption_mentioning_a_colleague_reaches_the_resident_without_the_link(
@@ -252,7 +252,8 @@ async def test_a_caption_mentioning_a_colleague_reaches_the_resident_without_the
 
     [copy] = tg.api.sent("copyMessage", alice.id)
     no_account_links(copy)
-    assert copy.params["caption"] == "<b>BL-26-00001</b>\nSanne took this <i>picture</i>"
+    caption = copy.params["caption"]
+    assert caption == "<b>👮 Police</b> · BL-26-00001\nSanne took this <i>picture</i>"
 
 
 async def test_an_album_mentioning_a_colleague_is_sent_again_without_the_link(
