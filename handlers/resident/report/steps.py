@@ -15,7 +15,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.kinds import Privacy
 from bot.network.geometry import round_location
-from bot.network.schema import Network
+from bot.network.schema import Area, Category, Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards, report_wizard
 from bot.ui.i18n import _
@@ -51,14 +51,10 @@ async def cb_category(
     citizen: Citizen,
 ) -> None:
     category = network.category(callback_data.value)
-    if category is None:
-        outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
-        return
-    draft = await draft_of(state)
-    draft.category = category.code
-    name = category.name(i18n.current_locale, network.default_language)
-    answered(outbox, query, fmt(_("Category: {name}"), name=name))
-    await ask_next(Step.CATEGORY, outbox, citizen.chat_id, state, draft, network, i18n)
+    draft = await _chosen(category, query, outbox, state, network, i18n)
+    if category is not None and draft is not None:
+        draft.category = category.code
+        await ask_next(Step.CATEGORY, outbox, citizen.chat_id, state, draft, network, i18n)
 
 
 async def cb_privacy(
@@ -170,14 +166,29 @@ async def cb_area(
     citizen: Citizen,
 ) -> None:
     area = network.area(callback_data.value)
-    if area is None:
+    draft = await _chosen(area, query, outbox, state, network, i18n)
+    if area is not None and draft is not None:
+        draft.area = area.code
+        await ask_next(Step.AREA, outbox, citizen.chat_id, state, draft, network, i18n)
+
+
+async def _chosen(
+    item: Category | Area | None,
+    query: CallbackQuery,
+    outbox: Outbox,
+    state: FSMContext,
+    network: Network,
+    i18n: I18n,
+) -> ReportDraft | None:
+    """The draft, once the question is edited to show the choice; None (and a notice) for a
+    choice the network no longer has."""
+    if item is None:
         outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
-        return
-    draft = await draft_of(state)
-    draft.area = area.code
-    name = area.name(i18n.current_locale, network.default_language)
-    answered(outbox, query, fmt(_("Area: {name}"), name=name))
-    await ask_next(Step.AREA, outbox, citizen.chat_id, state, draft, network, i18n)
+        return None
+    name = item.name(i18n.current_locale, network.default_language)
+    label = _("Category: {name}") if isinstance(item, Category) else _("Area: {name}")
+    answered(outbox, query, fmt(label, name=name))
+    return await draft_of(state)
 
 
 async def on_description(
