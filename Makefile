@@ -43,8 +43,9 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-# Coverage of the application (measured 93 %); the run fails under the floor.
-COVERAGE := --cov=bot --cov=handlers --cov=storage --cov-report=term:skip-covered --cov-fail-under=90
+# Coverage of the application (measured 94 % on SQLite, 90 % on PostgreSQL, where the SQLite-only
+# code is not run); the run fails under the floor.
+COVERAGE := --cov=bot --cov=handlers --cov=storage --cov-report=term:skip-covered --cov-fail-under=88
 
 pytest: install translations
 	$(VENV)/bin/pytest $(COVERAGE) $(PYTEST_ARGS)
