@@ -111,11 +111,12 @@ class DatabaseMiddleware(BaseMiddleware):
         if outbox.written:
             self.wake()
         bot: Bot = data["bot"]
-        for answer in outbox.callback_answers:
+        # Made once after the commit and never stored: callback answers, and courtesy calls.
+        for call in [*outbox.callback_answers, *outbox.courtesies]:
             try:
-                await bot(answer)
-            except TelegramAPIError as exc:  # too late or already answered: nothing to do
-                logger.info("callback answer refused: %s", exc.message)
+                await bot(call)
+            except TelegramAPIError as exc:  # too late, already answered, or cosmetic
+                logger.info("%s refused: %s", call.__api_method__, exc.message)
         return result
 
 

@@ -130,8 +130,9 @@ class Outbox:
         self.callback_answers.append(method)
 
     def courtesy(self, method: TelegramMethod[Any]) -> None:
-        """A cosmetic call (a reaction): made once right after the commit, never stored, so
-        it costs no outbox row; lost if the process stops first, and a refusal is only logged."""
+        """A cosmetic call (a reaction): made once right after the commit (by the courier for
+        its effects, by the session middleware for a handler), never stored, so it costs no
+        outbox row; lost if the process stops first, and a refusal is only logged."""
         self.courtesies.append(method)
 
     def _row(
