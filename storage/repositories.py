@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import CaseStatus, Direction, ReferralStatus
-from storage.db import affected_rows, insert_ignoring_duplicates
+from storage.db import affected_rows, insert_ignoring_duplicates, inserted
 from storage.models import (
     AuditEvent,
     Case,
@@ -39,7 +40,7 @@ class UpdateLog:
         values = {"update_id": update_id, "processed_at": now}
         insert = insert_ignoring_duplicates(self.session, ProcessedUpdate)
         if insert is not None:
-            return bool(await affected_rows(self.session, insert.values(**values)))
+            return bool(await inserted(self.session, insert, values))
         if await self.session.get(ProcessedUpdate, update_id) is not None:
             return False
         try:
@@ -63,8 +64,8 @@ class Citizens:
         return await self.session.get(Citizen, citizen_id)
 
     async def by_telegram_id(self, telegram_id: int) -> Citizen | None:
-        query = select(Citizen).where(Citizen.telegram_id == telegram_id)
-        return (await self.session.scalars(query)).first()
+        """(Runs for every update from a private chat: the statement is built once.)"""
+        return (await self.session.scalars(_BY_TELEGRAM_ID, {"telegram_id": telegram_id})).first()
 
     async def add(self, citizen: Citizen) -> Citizen:
         self.session.add(citizen)
@@ -101,7 +102,7 @@ class Citizens:
             except IntegrityError:
                 return False
             return True
-        return bool(await affected_rows(self.session, insert.values(**values)))
+        return bool(await inserted(self.session, insert, values))
 
 
 class Cases:
@@ -150,6 +151,23 @@ class Cases:
                 .values(thread_id=None),
             )
         )
+
+    async def load(self, case_ids: Collection[int]) -> Sequence[Case]:
+        """Read these cases in one query (later `by_id` calls in the session find them)."""
+        if not case_ids:
+            return []
+        return (await self.session.scalars(select(Case).where(Case.id.in_(list(case_ids))))).all()
+
+    async def topics(self, case_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+        """(chat, thread) of those `case_ids` that have a topic with its card posted."""
+        rows = await self.session.execute(
+            select(Case.id, Case.staff_chat_id, Case.thread_id).where(
+                Case.id.in_(list(case_ids)),
+                Case.thread_id.is_not(None),
+                Case.card_message_id.is_not(None),
+            )
+        )
+        return {int(case): (int(chat), int(thread)) for case, chat, thread in rows.all()}
 
     async def set_topic(self, case_id: int, chat_id: int, thread_id: int) -> bool:
         """Give the case its new topic; False if it moved to another desk meanwhile."""
@@ -237,14 +255,24 @@ class Cases:
     ) -> Sequence[Case]:
         """The resident's cases: named ones by `citizen_id`, and the `anonymous` case ids
         their sealed list holds (storage.seals)."""
-        owned = Case.citizen_id == citizen_id
-        if anonymous:
-            owned = owned | Case.id.in_(list(anonymous))
-        query = select(Case).where(owned)
-        if open_only:
-            query = query.where(Case.status != CaseStatus.CLOSED)
-        query = query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
-        return (await self.session.scalars(query)).all()
+        statement = _cases_of_citizen(bool(anonymous), open_only, limit)
+        parameters = {"citizen_id": citizen_id, "anonymous": list(anonymous)}
+        return (await self.session.scalars(statement, parameters)).all()
+
+
+_BY_TELEGRAM_ID = select(Citizen).where(Citizen.telegram_id == bindparam("telegram_id"))
+
+
+@cache
+def _cases_of_citizen(anonymous: bool, open_only: bool, limit: int | None) -> Select[tuple[Case]]:
+    """`Cases.of_citizen`'s query (it runs for every follow-up: built once per shape)."""
+    owned = Case.citizen_id == bindparam("citizen_id")
+    if anonymous:
+        owned = owned | Case.id.in_(bindparam("anonymous", expanding=True))
+    query = select(Case).where(owned)
+    if open_only:
+        query = query.where(Case.status != CaseStatus.CLOSED)
+    return query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
 
 
 class CaseMessages:
@@ -255,6 +283,16 @@ class CaseMessages:
         self.session.add(message)
         await self.session.flush()
         return message
+
+    async def by_id(self, message_id: int) -> CaseMessage | None:
+        return await self.session.get(CaseMessage, message_id)
+
+    async def load(self, message_ids: Collection[int]) -> Sequence[CaseMessage]:
+        """Read these messages in one query (later `by_id` calls in the session find them)."""
+        if not message_ids:
+            return []
+        query = select(CaseMessage).where(CaseMessage.id.in_(list(message_ids)))
+        return (await self.session.scalars(query)).all()
 
     async def add_version(self, version: MessageVersion) -> None:
         self.session.add(version)

@@ -24,6 +24,7 @@ from bot.domain.triage import EmergencyDetector
 from bot.metrics import Metrics
 from bot.network.schema import Network
 from bot.telegram.admins import GroupAdmins
+from bot.telegram.answers import AnswerModels
 from bot.telegram.courier import Courier
 from bot.telegram.lanes import LaneLocks
 from bot.telegram.pacing import Pacer
@@ -60,11 +61,13 @@ logger = logging.getLogger(__name__)
 
 
 def create_bot(token: str, api_url: str | None = None, session: BaseSession | None = None) -> Bot:
-    """A Bot with HTML parse mode; `api_url` points it at a self-hosted Bot API server."""
+    """A Bot with HTML parse mode; `api_url` points it at a self-hosted Bot API server. Its
+    session holds the answer models it uses (bot.telegram.answers)."""
     if session is None:
         session = AiohttpSession()
     if api_url:
         session.api = TelegramAPIServer.from_base(api_url)
+    session.middleware(AnswerModels())
     return Bot(
         token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )

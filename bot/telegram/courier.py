@@ -29,7 +29,7 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -96,6 +96,10 @@ class Topics(Protocol):
 
     async def ensure(self, case_id: int, send: Sender) -> Where: ...
 
+    async def located(self, case_ids: set[int]) -> dict[int, Where]:
+        """The topics of those cases that have one with its card, in one look."""
+        ...
+
     async def lost(self, case_id: int, where: Where) -> None: ...
 
 
@@ -123,6 +127,15 @@ class Effect(Protocol):
     async def failed(
         self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
     ) -> None: ...
+
+
+@runtime_checkable
+class Prepares(Protocol):
+    """An effect that reads what a whole batch needs at once, before its rows' `sent`. It
+    returns what it read: the courier holds that until the commit, since a session keeps
+    only weak references to unchanged objects."""
+
+    async def prepare(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -444,13 +457,14 @@ class Courier:
             claimed = set(await Outboxes(session).claim([r.id for x in letters for r in x.rows]))
             await session.commit()
         letters = [x for x in letters if all(r.id in claimed for r in x.rows)]
+        topics = await self._located(letters)
         self._claimed[lane] = [r.id for x in letters for r in x.rows]
         begun: set[int] = set()
         self._started[lane] = begun
         outcomes: list[Outcome] = []
         for index, letter in enumerate(letters):
             begun.update(r.id for r in letter.rows)
-            outcome = await self._send(lane, letter)
+            outcome = await self._send(lane, letter, topics)
             outcomes.append(outcome)
             if outcome.retry_at is not None:
                 outcomes += [
@@ -490,7 +504,15 @@ class Courier:
             letters.append(Letter([row]))
         return letters
 
-    async def _send(self, lane: int, letter: Letter) -> Outcome:
+    async def _located(self, letters: list[Letter]) -> dict[int, Where]:
+        """The topics a batch goes into, looked up once for all its letters (a letter whose
+        case has no topic yet makes it in `_send`)."""
+        cases = {x.first.case_id for x in letters if x.first.into_topic and x.first.case_id}
+        if not cases or self.topics is None:
+            return {}
+        return await self.topics.located({case for case in cases if case is not None})
+
+    async def _send(self, lane: int, letter: Letter, topics: dict[int, Where]) -> Outcome:
         row = letter.first
         now = self.clock.now()
         where: Where | None = None
@@ -499,7 +521,9 @@ class Courier:
                 if row.into_topic:
                     if self.topics is None or row.case_id is None:
                         return _given_up(letter, "no topic keeper")
-                    where = await self.topics.ensure(row.case_id, self._call_for(row))
+                    where = topics.get(row.case_id) or await self.topics.ensure(
+                        row.case_id, self._call_for(row)
+                    )
                 ids = await self._deliver(letter, where)
                 return Outcome(letter, ids=ids, chat_id=where.chat_id if where else lane)
             except TopicGone:
@@ -516,6 +540,7 @@ class Courier:
                     assert self.topics is not None
                     logger.warning("case %d: topic %d was deleted", row.case_id, where.thread_id)
                     await self.topics.lost(row.case_id, where)
+                    topics.pop(row.case_id, None)
                     where = None
                     continue
                 return self._refused(lane, letter, exc, now)
@@ -614,6 +639,7 @@ class Courier:
         async with self.session_factory() as session:
             repo = Outboxes(session)
             outbox = Outbox(session, self.bot, self.clock)
+            read = await self._prepare(session, outcomes)
             sent: list[int] = []
             for outcome in outcomes:
                 rows = outcome.letter.rows
@@ -634,12 +660,27 @@ class Courier:
                         await effect.failed(session, outbox, row, outcome.failure)
             await repo.finish_sent(sent, now)
             await session.commit()
+            del read
         if outbox.written:
             self.wake()
         for method in outbox.courtesies:
             task = asyncio.create_task(self._courtesy(method))
             self._courtesies.add(task)
             task.add_done_callback(self._courtesies.discard)
+
+    async def _prepare(self, session: AsyncSession, outcomes: Sequence[Outcome]) -> list[object]:
+        """Let each effect read what its sent rows of this batch need, in one look."""
+        by_effect: dict[str, list[OutboxMessage]] = {}
+        for outcome in outcomes:
+            if outcome.retry_at is None and outcome.failure is None:
+                for row in outcome.letter.rows:
+                    by_effect.setdefault(row.effect or "", []).append(row)
+        read: list[object] = []
+        for name, rows in by_effect.items():
+            effect = self.effects.get(name)
+            if isinstance(effect, Prepares):
+                read.append(await effect.prepare(session, rows))
+        return read
 
     async def _courtesy(self, method: TelegramMethod[Any]) -> None:
         """A reaction, paced like any call to its chat, made once; a refusal is only logged."""

@@ -98,6 +98,8 @@ def _cuts(shown: list[str], limit: int) -> tuple[set[int], set[int]]:
 def split_text(markup: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """Cut HTML `markup` into pieces of at most `limit` shown characters (see the module
     docstring), preferring line breaks, then spaces; a text that fits is returned as it is."""
+    if telegram_length(markup) <= limit:  # tags and entities only ever shorten what shows
+        return [markup]
     tokens = _tokens(markup)
     shown = [token.shown for token in tokens if token.tag is None]
     if sum(telegram_length(char) for char in shown) <= limit:

@@ -11,7 +11,6 @@ from typing import Any
 from aiogram.methods import SendMessage, SetMessageReaction
 from aiogram.types import ReactionTypeEmoji, ReplyParameters
 from aiogram.utils.i18n import I18n
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -31,9 +30,8 @@ from bot.workflows.relay import (
     TO_RESIDENT,
     UNDELIVERED,
 )
-from storage.db import affected_rows
 from storage.models import Case, CaseMessage, Citizen, OutboxMessage
-from storage.repositories import CaseMessages
+from storage.repositories import CaseMessages, Cases
 
 logger = logging.getLogger(__name__)
 
@@ -52,19 +50,30 @@ async def _map_copies(
     message_ids: Sequence[int],
 ) -> None:
     """Each record learns where its copy landed (an album: one copy per record); a copy in an
-    anonymous resident's chat is recorded under its blind id."""
+    anonymous resident's chat is recorded under its blind id. The records and the case were
+    read for the whole batch (`_CopiesMapped.prepare`); the changes are written at the commit,
+    all in one statement."""
     if not message_ids:
         return
-    case = await session.get(Case, row.case_id) if row.case_id is not None else None
+    case = await Cases(session).by_id(row.case_id) if row.case_id is not None else None
     for index, record_id in enumerate(records):
+        record = await CaseMessages(session).by_id(record_id)
+        if record is None:  # erased meanwhile
+            continue
         target = message_ids[min(index, len(message_ids) - 1)]
-        stored = resident_side(session, case, chat_id, target) if case is not None else chat_id
-        await affected_rows(
-            session,
-            update(CaseMessage)
-            .where(CaseMessage.id == record_id)
-            .values(target_chat_id=stored, target_message_id=target),
+        record.target_chat_id = (
+            resident_side(session, case, chat_id, target) if case is not None else chat_id
         )
+        record.target_message_id = target
+
+
+class _CopiesMapped:
+    """An effect that records where copies landed (`_map_copies`)."""
+
+    async def prepare(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> object:
+        cases = await Cases(session).load({row.case_id for row in rows if row.case_id})
+        records = {int(record) for row in rows for record in _data(row).get("records", [])}
+        return cases, await CaseMessages(session).load(records)
 
 
 def _react(outbox: Outbox, chat_id: int, message_id: int, emoji: str) -> None:
@@ -85,7 +94,7 @@ async def _mark_blocked(session: AsyncSession, citizen_id: int | None) -> None:
         logger.info("citizen %d has blocked the bot", citizen.id)
 
 
-class ToDesk:
+class ToDesk(_CopiesMapped):
     """A citizen's message copied into the case topic."""
 
     def __init__(self, i18n: I18n, network: Network) -> None:
@@ -137,7 +146,7 @@ class ToDesk:
         )
 
 
-class ToCitizen:
+class ToCitizen(_CopiesMapped):
     """A staff message delivered to the citizen: 👍 on the original, or 💔 and the reason
     (also when a further part of it, such as the rest of a long text, was refused)."""
 

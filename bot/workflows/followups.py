@@ -51,7 +51,10 @@ async def target(
         )
         if replied is not None:
             return replied
-    candidates = list(await case_service.open_cases(session, citizen))
+    # Only cases are read: the resident's flood counter, changed by `hold` just before, is
+    # written together with the message (one flush instead of two).
+    with session.no_autoflush:
+        candidates = list(await case_service.open_cases(session, citizen))
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     active = next((case for case in candidates if case.id == active_case), None)

@@ -62,6 +62,12 @@ class TopicKeeper:
                 if not lock.locked():
                     self._locks.pop(case_id, None)
 
+    async def located(self, case_ids: set[int]) -> dict[int, Where]:
+        """The topics of those cases that have one with its card; the rest need `ensure`."""
+        async with self.session_factory() as session:
+            found = await Cases(session).topics(case_ids)
+        return {case: Where(chat, thread) for case, (chat, thread) in found.items()}
+
     async def _ensure(self, case_id: int, send: Sender) -> Where:
         async with self.session_factory() as session:
             case = await Cases(session).by_id(case_id)
