@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 async def indexes(engine: AsyncEngine, table: str) -> dict[str, list[str]]:
     async with engine.connect() as connection:
         found = await connection.run_sync(lambda c: inspect(c).get_indexes(table))
-    return {str(index["name"]): list(index["column_names"]) for index in found}
+    return {str(index["name"]): [str(c) for c in index["column_names"]] for index in found}
 
 
 @pytest.mark.parametrize(
