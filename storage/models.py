@@ -155,7 +155,11 @@ class Case(Base):
 
     citizen: Mapped[Citizen | None] = relationship(lazy="raise")
 
-    __table_args__ = (UniqueConstraint("staff_chat_id", "thread_id"),)
+    __table_args__ = (
+        UniqueConstraint("staff_chat_id", "thread_id"),
+        Index("ix_case_created_at", "created_at"),
+        Index("ix_case_closed_at", "closed_at"),
+    )
 
 
 class CaseMessage(Base):
@@ -183,7 +187,10 @@ class CaseMessage(Base):
     author_name: Mapped[str | None] = mapped_column(String(128))  # staff only, for staff eyes
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    __table_args__ = (UniqueConstraint("source_chat_id", "source_message_id"),)
+    __table_args__ = (
+        UniqueConstraint("source_chat_id", "source_message_id"),
+        Index("ix_case_message_target", "target_chat_id", "target_message_id"),
+    )
 
 
 class CaseSeal(Base):
@@ -239,7 +246,10 @@ class Referral(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    __table_args__ = (UniqueConstraint("partner_chat_id", "thread_id"),)
+    __table_args__ = (
+        UniqueConstraint("partner_chat_id", "thread_id"),
+        Index("ix_referral_created_at", "created_at"),
+    )
 
 
 class CaseBan(Base):
