@@ -12,8 +12,9 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from bot.kinds import Guarantee, OutboxStatus, Priority
 from storage.db import affected_rows
@@ -34,12 +35,45 @@ FORGET_RESIDENT: dict[str, object] = {
 }
 
 
+QUEUED = "beatline.outbox.queued"  # in Session.info: rows written before the next statement
+
+
+def queue(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Add a message (the outbox table's columns) to the session's transaction.
+
+    It is not written at once: the rows queued meanwhile are written in one statement right
+    before the session's next statement or its commit, whichever comes first, so every query
+    sees them, as with an autoflush, at a fraction of the unit of work's cost (a follow-up
+    queues one row and commits). A rollback forgets them with the rest of the transaction.
+    """
+    session.info.setdefault(QUEUED, []).append(row)
+
+
+def _write_queued(session: Session) -> None:
+    rows = session.info.pop(QUEUED, None)
+    if rows:
+        session.execute(insert(OutboxMessage), rows)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_statement(state: ORMExecuteState) -> None:
+    _write_queued(state.session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _write_queued(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back, or closed without a commit
+        session.info.pop(QUEUED, None)
+
+
 class Outboxes:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    def add(self, row: OutboxMessage) -> None:
-        self.session.add(row)
 
     async def add_many(self, rows: Sequence[dict[str, object]]) -> None:
         """Many messages in one statement (an alert's audience)."""

@@ -11,6 +11,7 @@ answerCallbackQuery. It is made right after the commit and never stored.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import aiogram.methods
@@ -20,9 +21,9 @@ from aiogram.types import BufferedInputFile, InputFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.kinds import Guarantee, Priority
+from bot.kinds import Guarantee, OutboxStatus, Priority
 from storage.models import Case, OutboxMessage
-from storage.outbox import Outboxes
+from storage.outbox import queue
 
 COMPOSED = "beatline."
 ATTACHED = "attach://"
@@ -90,7 +91,7 @@ class Outbox:
         guarantee: Guarantee = Guarantee.AT_LEAST_ONCE,
         effect: str | None = None,
         data: dict[str, Any] | None = None,
-    ) -> OutboxMessage:
+    ) -> None:
         """Queue `method`; `into_topic` sends it into `case`'s current topic (made if need be)."""
         if into_topic and case is None:
             msg = "a message into a topic needs its case"
@@ -101,11 +102,13 @@ class Outbox:
             msg = f"{method.__api_method__} has no numeric chat_id to queue it by"
             raise TypeError(msg)
         row = self._row(method.__api_method__, lane, payload, case, into_topic, priority)
-        row.guarantee, row.effect, row.effect_data = guarantee, effect, data
+        row |= {"guarantee": guarantee, "effect": effect, "effect_data": data}
         if file is not None:
-            row.attachment = _bytes_of(file)
-            row.attachment_name = getattr(file, "filename", None)
-        return self._add(row)
+            row |= {
+                "attachment": _bytes_of(file),
+                "attachment_name": getattr(file, "filename", None),
+            }
+        self._add(row)
 
     def compose(
         self,
@@ -119,11 +122,15 @@ class Outbox:
         guarantee: Guarantee = Guarantee.AT_LEAST_ONCE,
         effect: str | None = None,
         data: dict[str, Any] | None = None,
-    ) -> OutboxMessage:
-        """Queue a message whose content is put together when it is sent (see Courier)."""
+        not_before: datetime | None = None,
+    ) -> None:
+        """Queue a message whose content is put together when it is sent (see Courier), at
+        once or at `not_before`."""
         row = self._row(COMPOSED + name, lane, payload, case, into_topic, priority)
-        row.guarantee, row.effect, row.effect_data = guarantee, effect, data
-        return self._add(row)
+        row |= {"guarantee": guarantee, "effect": effect, "effect_data": data}
+        if not_before is not None:
+            row["not_before"] = not_before
+        self._add(row)
 
     def answer(self, method: TelegramMethod[Any]) -> None:
         """A callback answer: made right after the commit, never stored."""
@@ -143,23 +150,23 @@ class Outbox:
         case: Case | None,
         into_topic: bool,
         priority: Priority,
-    ) -> OutboxMessage:
+    ) -> dict[str, Any]:
+        """The outbox row's columns (storage.models.OutboxMessage)."""
         now = self.clock.now()
-        return OutboxMessage(
-            lane=lane,
-            method=method,
-            payload=payload,
-            priority=priority,
-            case_id=case.id if case is not None else None,
-            into_topic=into_topic,
-            status="pending",
-            attempts=0,
-            not_before=now,
-            possibly_repeated=False,
-            created_at=now,
-        )
+        return {
+            "lane": lane,
+            "method": method,
+            "payload": payload,
+            "priority": priority,
+            "case_id": case.id if case is not None else None,
+            "into_topic": into_topic,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "not_before": now,
+            "possibly_repeated": False,
+            "created_at": now,
+        }
 
-    def _add(self, row: OutboxMessage) -> OutboxMessage:
-        Outboxes(self.session).add(row)
+    def _add(self, row: dict[str, Any]) -> None:
+        queue(self.session, row)
         self.written += 1
-        return row

@@ -92,13 +92,13 @@ async def _queue_report(
 def _queue_edit(
     outbox: Outbox, progress: BroadcastProgress, *, final: bool, not_before: datetime
 ) -> None:
-    row = outbox.compose(
+    outbox.compose(
         PROGRESS,
         progress.chat_id,
         {"occurrence_id": progress.occurrence_id, "final": final},
         effect=EDITED,
+        not_before=not_before,
     )
-    row.not_before = not_before
 
 
 def _progress(occurrence: Occurrence, counts: DeliveryCounts, now: datetime) -> Progress:

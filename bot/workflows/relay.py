@@ -50,7 +50,7 @@ from bot.ui.long_text import (
 from bot.ui.mentions import flattened_html, mentions_a_person
 from bot.ui.texts import quote, resident_label
 from bot.workflows.anonymous import Composed, Outgoing, media_group, resend, resend_all
-from storage.models import Case, CaseMessage, Citizen, OutboxMessage, Referral
+from storage.models import Case, CaseMessage, Citizen, Referral
 from storage.outbox import Outboxes
 
 # What can be carried from a citizen to a desk and back.
@@ -135,9 +135,9 @@ class Relay:
                 into_topic=True,
             )
 
-    def note(self, case: Case, text: str) -> OutboxMessage:
+    def note(self, case: Case, text: str) -> None:
         """A system line in the case topic (already translated and escaped)."""
-        return self.outbox.send(
+        self.outbox.send(
             SendMessage(chat_id=case.staff_chat_id, text=text), case=case, into_topic=True
         )
 
@@ -344,9 +344,9 @@ class Relay:
         text: str,
         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
         case: Case | None = None,
-    ) -> OutboxMessage:
+    ) -> None:
         """A message from Beatline itself; a 403 marks the citizen as having blocked the bot."""
-        return self.outbox.send(
+        self.outbox.send(
             SendMessage(chat_id=citizen.chat_id, text=text, reply_markup=markup),
             case=case,
             effect=TO_RESIDENT,
