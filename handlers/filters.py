@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aiogram import Router
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import I18n
@@ -53,6 +54,15 @@ class Consented(Filter):
 
     async def __call__(self, _event: object, citizen: Citizen | None) -> bool:
         return citizen is not None and citizen.consent_at is not None
+
+
+def consented_router(name: str) -> Router:
+    """A router that sees the messages and button presses only of residents who have accepted
+    the privacy notice."""
+    router = Router(name=name)
+    router.message.filter(Consented())
+    router.callback_query.filter(Consented())
+    return router
 
 
 class Match(Filter):

@@ -7,12 +7,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import AnnouncementStatus, DeliveryStatus, SubscriptionKind
 from storage.db import affected_rows, insert_ignoring_duplicates
 from storage.models import Announcement, Citizen, Delivery, Occurrence, Subscription
+from storage.rows import Rows
 
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
@@ -77,61 +78,42 @@ class Subscriptions:
         return [c for c in citizens if not followed.get(c.id) or followed[c.id] & set(topics)]
 
 
-class Announcements:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class Announcements(Rows[Announcement]):
+    model = Announcement
 
-    async def add(self, announcement: Announcement) -> Announcement:
-        self.session.add(announcement)
-        await self.session.flush()
-        return announcement
-
-    async def by_id(self, announcement_id: int) -> Announcement | None:
-        return await self.session.get(Announcement, announcement_id)
+    async def _change(
+        self, announcement_id: int, *where: ColumnElement[bool], **values: Any
+    ) -> bool:
+        """Set `values` on the announcement if `where` holds: True if this call changed it."""
+        statement = update(Announcement).where(Announcement.id == announcement_id, *where)
+        return bool(await affected_rows(self.session, statement.values(**values)))
 
     async def cancel(self, announcement_id: int) -> bool:
         """Cancel an announcement that is not being sent right now."""
-        return bool(
-            await affected_rows(
-                self.session,
-                update(Announcement)
-                .where(
-                    Announcement.id == announcement_id,
-                    Announcement.status.in_(
-                        (AnnouncementStatus.SCHEDULED, AnnouncementStatus.AWAITING)
-                    ),
-                )
-                .values(status=AnnouncementStatus.CANCELLED, next_run_at=None),
-            )
+        return await self._change(
+            announcement_id,
+            Announcement.status.in_((AnnouncementStatus.SCHEDULED, AnnouncementStatus.AWAITING)),
+            status=AnnouncementStatus.CANCELLED,
+            next_run_at=None,
         )
 
     async def reject(self, announcement_id: int) -> bool:
         """Cancel an announcement that awaits approval (and only such a one)."""
-        return bool(
-            await affected_rows(
-                self.session,
-                update(Announcement)
-                .where(
-                    Announcement.id == announcement_id,
-                    Announcement.status == AnnouncementStatus.AWAITING,
-                )
-                .values(status=AnnouncementStatus.CANCELLED, next_run_at=None),
-            )
+        return await self._change(
+            announcement_id,
+            Announcement.status == AnnouncementStatus.AWAITING,
+            status=AnnouncementStatus.CANCELLED,
+            next_run_at=None,
         )
 
     async def approve(self, announcement_id: int, approver_id: int) -> bool:
         """Schedule an announcement that awaits approval, by someone other than its author."""
-        return bool(
-            await affected_rows(
-                self.session,
-                update(Announcement)
-                .where(
-                    Announcement.id == announcement_id,
-                    Announcement.status == AnnouncementStatus.AWAITING,
-                    Announcement.author_id.is_distinct_from(approver_id),
-                )
-                .values(status=AnnouncementStatus.SCHEDULED, approved_by=approver_id),
-            )
+        return await self._change(
+            announcement_id,
+            Announcement.status == AnnouncementStatus.AWAITING,
+            Announcement.author_id.is_distinct_from(approver_id),
+            status=AnnouncementStatus.SCHEDULED,
+            approved_by=approver_id,
         )
 
     async def due(self, now: datetime) -> Sequence[Announcement]:
@@ -148,22 +130,12 @@ class Announcements:
         self, announcement_id: int, run_at: datetime, following: datetime | None
     ) -> bool:
         """Move a due announcement on to its next run (or to sending); False if another did."""
-        return bool(
-            await affected_rows(
-                self.session,
-                update(Announcement)
-                .where(
-                    Announcement.id == announcement_id,
-                    Announcement.status == AnnouncementStatus.SCHEDULED,
-                    Announcement.next_run_at == run_at,
-                )
-                .values(
-                    next_run_at=following,
-                    status=(
-                        AnnouncementStatus.SCHEDULED if following else AnnouncementStatus.SENDING
-                    ),
-                ),
-            )
+        return await self._change(
+            announcement_id,
+            Announcement.status == AnnouncementStatus.SCHEDULED,
+            Announcement.next_run_at == run_at,
+            next_run_at=following,
+            status=AnnouncementStatus.SCHEDULED if following else AnnouncementStatus.SENDING,
         )
 
     async def recent(self, limit: int = 15) -> list[Announcement]:
@@ -171,26 +143,16 @@ class Announcements:
         return list((await self.session.scalars(query)).all())
 
 
-class Occurrences:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, occurrence: Occurrence) -> Occurrence:
-        self.session.add(occurrence)
-        await self.session.flush()
-        return occurrence
-
-    async def by_id(self, occurrence_id: int) -> Occurrence | None:
-        return await self.session.get(Occurrence, occurrence_id)
+class Occurrences(Rows[Occurrence]):
+    model = Occurrence
 
     async def unreported(self) -> list[Occurrence]:
         query = select(Occurrence).where(Occurrence.reported.is_(False))
         return list((await self.session.scalars(query)).all())
 
 
-class Deliveries:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class Deliveries(Rows[Delivery]):
+    model = Delivery
 
     async def queue(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """One row per chat and occurrence; a row that exists already is left alone."""
@@ -228,6 +190,3 @@ class Deliveries:
             )
         )
         return [(str(s), bool(f), fb) for s, f, fb in rows.all()]
-
-    async def by_id(self, delivery_id: int) -> Delivery | None:
-        return await self.session.get(Delivery, delivery_id)

@@ -5,25 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CapMessage
+from storage.rows import Rows
 
 CANCEL = "Cancel"
 
 
-class CapMessages:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class CapMessages(Rows[CapMessage]):
+    """`add` gives a message its id: the identifier and the XML may use it."""
 
-    async def add(self, message: CapMessage) -> CapMessage:
-        """Store `message` and give it its id (the identifier and the XML may use it)."""
-        self.session.add(message)
-        await self.session.flush()
-        return message
-
-    async def by_id(self, message_id: int) -> CapMessage | None:
-        return await self.session.get(CapMessage, message_id)
+    model = CapMessage
 
     async def of_announcement(self, announcement_id: int) -> list[CapMessage]:
         """The announcement's messages, oldest first."""

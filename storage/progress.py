@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import DeliveryStatus
@@ -51,25 +51,24 @@ class Progresses:
         outstanding, the final report has not come, and the last post or edit is `spacing` old."""
         since = now - spacing
         edited = BroadcastProgress.edited_at
-        return bool(
-            await affected_rows(
-                self.session,
-                update(BroadcastProgress)
-                .where(
-                    BroadcastProgress.occurrence_id == occurrence_id,
-                    BroadcastProgress.message_id.is_not(None),
-                    BroadcastProgress.pending.is_(False),
-                    BroadcastProgress.lost.is_(False),
-                    BroadcastProgress.report.is_(None),
-                    BroadcastProgress.posted_at <= since,
-                    or_(edited.is_(None), edited <= since),
-                )
-                .values(pending=True),
-            )
+        return await self._claim_edit(
+            occurrence_id,
+            BroadcastProgress.report.is_(None),
+            BroadcastProgress.posted_at <= since,
+            or_(edited.is_(None), edited <= since),
         )
 
     async def claim_final_edit(self, occurrence_id: int) -> bool:
         """May the edit that shows the final report be queued now?"""
+        return await self._claim_edit(
+            occurrence_id,
+            BroadcastProgress.report.is_not(None),
+            BroadcastProgress.report_shown.is_(False),
+        )
+
+    async def _claim_edit(self, occurrence_id: int, *when: ColumnElement[bool]) -> bool:
+        """Mark an edit outstanding if the message exists, none is outstanding yet, the live
+        view is not lost, and `when` holds."""
         return bool(
             await affected_rows(
                 self.session,
@@ -79,8 +78,7 @@ class Progresses:
                     BroadcastProgress.message_id.is_not(None),
                     BroadcastProgress.pending.is_(False),
                     BroadcastProgress.lost.is_(False),
-                    BroadcastProgress.report.is_not(None),
-                    BroadcastProgress.report_shown.is_(False),
+                    *when,
                 )
                 .values(pending=True),
             )

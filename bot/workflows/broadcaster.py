@@ -9,9 +9,8 @@ delivery rows and their outbox messages commit together.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from dataclasses import dataclass
 
-from aiogram import Bot
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,13 +18,13 @@ from bot.clock import Clock
 from bot.domain.alerts import engine
 from bot.domain.cap import CapPublisher
 from bot.kinds import AnnouncementStatus, DeliveryStatus
-from bot.network.schema import Network
 from bot.telegram.courier import Call, Failure, Sender, Where
 from bot.telegram.outbox import Outbox
 from bot.ui.alerts import alert_message
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt
 from bot.workflows import progress
+from bot.workflows.timer_jobs import OutboxTimerJob
 from storage.alerts import Announcements, Deliveries, Occurrences
 from storage.models import Citizen, Occurrence, OutboxMessage
 
@@ -34,22 +33,8 @@ logger = logging.getLogger(__name__)
 ALERT = engine.ALERT_EFFECT
 
 
-class Broadcaster:
-    def __init__(
-        self,
-        bot: Bot,
-        session_factory: async_sessionmaker[AsyncSession],
-        i18n: I18n,
-        network: Network,
-        clock: Clock,
-        wake: Callable[[], None] = lambda: None,
-    ) -> None:
-        self.bot = bot
-        self.session_factory = session_factory
-        self.i18n = i18n
-        self.network = network
-        self.clock = clock
-        self.wake = wake
+class Broadcaster(OutboxTimerJob):
+    """The announcements' timer job (every 15 seconds)."""
 
     async def run(self) -> None:
         """One tick: claim due announcements and queue their alerts; report what is done."""
@@ -129,12 +114,12 @@ class Broadcaster:
         await progress.finish(session, outbox, occurrence.id, chat, text, self.clock.now())
 
 
+@dataclass(frozen=True)
 class AlertComposer:
     """The composer of `beatline.alert`: the alert in the subscriber's language, with buttons."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
-        self.session_factory = session_factory
-        self.i18n = i18n
+    session_factory: async_sessionmaker[AsyncSession]
+    i18n: I18n
 
     async def __call__(self, row: OutboxMessage, where: Where | None, send: Sender) -> list[Call]:
         async with self.session_factory() as session:
@@ -160,11 +145,11 @@ class AlertComposer:
         return [Call(message)]
 
 
+@dataclass(frozen=True)
 class AlertDelivered:
     """The effect of an alert: its delivery row says sent, blocked, failed or unknown."""
 
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
+    clock: Clock
 
     async def sent(
         self,

@@ -5,6 +5,7 @@ identified). Everything is queued in the outbox; partner topics are made when se
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from aiogram.methods import CloseForumTopic, CopyMessages, CreateForumTopic, SendMessage
@@ -172,15 +173,13 @@ def open_partner_topic(relay: Relay, partner: Desk, referral: Referral, by: str)
     relay.outbox.compose(PARTNER_TOPIC, partner.chat_id, {"referral_id": referral.id, "by": by})
 
 
+@dataclass(frozen=True)
 class PartnerTopics:
     """The composer of `beatline.partnerTopic`: creates the topic, then posts the card."""
 
-    def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], i18n: I18n, network: Network
-    ) -> None:
-        self.session_factory = session_factory
-        self.i18n = i18n
-        self.network = network
+    session_factory: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    network: Network
 
     async def __call__(self, row: OutboxMessage, where: Where | None, send: Sender) -> list[Call]:
         async with self.session_factory() as session:

@@ -82,16 +82,14 @@ async def resident_edited(
         if in_this_topic and record.target_message_id is not None
         else None
     )
-    for index, piece in enumerate(split_text(f"{head}\n{flattened_html(message)}")):
-        relay.outbox.send(
-            SendMessage(
-                chat_id=case.staff_chat_id,
-                text=piece,
-                reply_parameters=reply if index == 0 else None,
-            ),
-            case=case,
-            into_topic=True,
-        )
+    _send_split(
+        relay,
+        case.staff_chat_id,
+        f"{head}\n{flattened_html(message)}",
+        reply,
+        case,
+        into_topic=True,
+    )
     if on_card:
         case.edited_at = now
         await relay.refresh_card(case)
@@ -125,16 +123,38 @@ async def staff_edited(
         else:
             head = _("✏️ The police corrected a message:")
     reply = ReplyParameters(message_id=record.target_message_id, allow_sending_without_reply=True)
-    for index, piece in enumerate(split_text(f"{head}\n{body}")):
+    _send_split(
+        relay,
+        citizen.chat_id,
+        f"{head}\n{body}",
+        reply,
+        case,
+        effect=TO_RESIDENT,
+        data={"citizen_id": citizen.id},
+    )
+
+
+def _send_split(
+    relay: Relay,
+    chat_id: int,
+    text: str,
+    reply: ReplyParameters | None,
+    case: Case,
+    *,
+    into_topic: bool = False,
+    effect: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """`text` in as many messages as it takes, the first one a reply to `reply`."""
+    for index, piece in enumerate(split_text(text)):
         relay.outbox.send(
             SendMessage(
-                chat_id=citizen.chat_id,
-                text=piece,
-                reply_parameters=reply if index == 0 else None,
+                chat_id=chat_id, text=piece, reply_parameters=reply if index == 0 else None
             ),
             case=case,
-            effect=TO_RESIDENT,
-            data={"citizen_id": citizen.id},
+            into_topic=into_topic,
+            effect=effect,
+            data=data,
         )
 
 

@@ -5,7 +5,9 @@ notes are written exactly when the outcome is known."""
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram.methods import SendMessage, SetMessageReaction
@@ -42,6 +44,10 @@ def _data(row: OutboxMessage) -> dict[str, Any]:
     return row.effect_data or {}
 
 
+async def _case(session: AsyncSession, row: OutboxMessage) -> Case | None:
+    return await session.get(Case, row.case_id) if row.case_id is not None else None
+
+
 async def _map_copies(
     session: AsyncSession,
     row: OutboxMessage,
@@ -51,11 +57,11 @@ async def _map_copies(
 ) -> None:
     """Each record learns where its copy landed (an album: one copy per record); a copy in an
     anonymous resident's chat is recorded under its blind id. The records and the case were
-    read for the whole batch (`_CopiesMapped.prepare`); the changes are written at the commit,
+    read for the whole batch (`_Relayed.prepare`); the changes are written at the commit,
     all in one statement."""
     if not message_ids:
         return
-    case = await Cases(session).by_id(row.case_id) if row.case_id is not None else None
+    case = await _case(session, row)
     for index, record_id in enumerate(records):
         record = await CaseMessages(session).by_id(record_id)
         if record is None:  # erased meanwhile
@@ -65,15 +71,6 @@ async def _map_copies(
             resident_side(session, case, chat_id, target) if case is not None else chat_id
         )
         record.target_message_id = target
-
-
-class _CopiesMapped:
-    """An effect that records where copies landed (`_map_copies`)."""
-
-    async def prepare(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> object:
-        cases = await Cases(session).load({row.case_id for row in rows if row.case_id})
-        records = {int(record) for row in rows for record in _data(row).get("records", [])}
-        return cases, await CaseMessages(session).load(records)
 
 
 def _react(outbox: Outbox, chat_id: int, message_id: int, emoji: str) -> None:
@@ -94,12 +91,19 @@ async def _mark_blocked(session: AsyncSession, citizen_id: int | None) -> None:
         logger.info("citizen %d has blocked the bot", citizen.id)
 
 
-class ToDesk(_CopiesMapped):
-    """A citizen's message copied into the case topic."""
+@dataclass(frozen=True)
+class _Relayed(ABC):
+    """A message passed across the relay: each record learns where its copy landed, then the
+    originals get 👍."""
 
-    def __init__(self, i18n: I18n, network: Network) -> None:
-        self.i18n = i18n
-        self.network = network
+    i18n: I18n
+    network: Network
+
+    async def prepare(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> object:
+        """The cases and records of a whole batch, read at once for `_map_copies`."""
+        cases = await Cases(session).load({row.case_id for row in rows if row.case_id})
+        records = {int(record) for row in rows for record in _data(row).get("records", [])}
+        return cases, await CaseMessages(session).load(records)
 
     async def sent(
         self,
@@ -109,16 +113,28 @@ class ToDesk(_CopiesMapped):
         chat_id: int,
         message_ids: list[int],
     ) -> None:
-        await _map_copies(session, row, _data(row).get("records", []), chat_id, message_ids)
-        react = _data(row).get("react")
-        if react:  # the resident sees their follow-up reached the desk
-            _react(outbox, int(react[0]), int(react[1]), DELIVERED)
+        data = _data(row)
+        await _map_copies(session, row, data.get("records", []), chat_id, message_ids)
+        for source_chat, source_message in self._originals(data):
+            _react(outbox, int(source_chat), int(source_message), DELIVERED)
+
+    @abstractmethod
+    def _originals(self, data: dict[str, Any]) -> list[list[int]]:
+        """The (chat, message) pairs of the originals that get 👍."""
+
+
+class ToDesk(_Relayed):
+    """A citizen's message copied into the case topic."""
+
+    def _originals(self, data: dict[str, Any]) -> list[list[int]]:
+        react = data.get("react")  # the resident sees their follow-up reached the desk
+        return [react] if react else []
 
     async def failed(
         self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
     ) -> None:
         """Staff learn something is missing; the citizen is asked to send it again."""
-        case = await session.get(Case, row.case_id) if row.case_id is not None else None
+        case = await _case(session, row)
         if case is None:
             return
         with speaking(self.i18n, self.network.default_language):
@@ -146,28 +162,13 @@ class ToDesk(_CopiesMapped):
         )
 
 
-class ToCitizen(_CopiesMapped):
+class ToCitizen(_Relayed):
     """A staff message delivered to the citizen: 👍 on the original, or 💔 and the reason
     (also when a further part of it, such as the rest of a long text, was refused)."""
 
-    def __init__(self, i18n: I18n, network: Network) -> None:
-        self.i18n = i18n
-        self.network = network
-
-    async def sent(
-        self,
-        session: AsyncSession,
-        outbox: Outbox,
-        row: OutboxMessage,
-        chat_id: int,
-        message_ids: list[int],
-    ) -> None:
-        data = _data(row)
-        await _map_copies(session, row, data.get("records", []), chat_id, message_ids)
-        if data.get("quiet"):  # a further part: the part that carries the words reacts
-            return
-        for source_chat, source_message in data["sources"]:
-            _react(outbox, source_chat, source_message, DELIVERED)
+    def _originals(self, data: dict[str, Any]) -> list[list[int]]:
+        # A further part: the part that carries the words reacts.
+        return [] if data.get("quiet") else list(data["sources"])
 
     async def failed(
         self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
@@ -218,12 +219,12 @@ class ToResident:
             await _mark_blocked(session, _data(row).get("citizen_id"))
 
 
-class SystemRecord:
+@dataclass(frozen=True)
+class SystemRecord(ToResident):
     """A message of Beatline's own in the citizen's chat that belongs to a case (the receipt),
-    kept so that a reply to it lands in that case."""
+    kept so that a reply to it lands in that case; a 403 means they blocked the bot."""
 
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
+    clock: Clock
 
     async def sent(
         self,
@@ -233,7 +234,7 @@ class SystemRecord:
         chat_id: int,
         message_ids: list[int],
     ) -> None:
-        case = await session.get(Case, row.case_id) if row.case_id is not None else None
+        case = await _case(session, row)
         if case is None or not message_ids:
             return
         await CaseMessages(session).add(
@@ -247,12 +248,6 @@ class SystemRecord:
                 created_at=self.clock.now(),
             )
         )
-
-    async def failed(
-        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
-    ) -> None:
-        if failure.blocked:
-            await _mark_blocked(session, _data(row).get("citizen_id"))
 
 
 def case_effects(i18n: I18n, network: Network, clock: Clock) -> dict[str, Effect]:

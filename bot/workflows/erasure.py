@@ -61,6 +61,7 @@ class Swept:
     sent_messages: int
 
 
+@dataclass(frozen=True)
 class RetentionSweep:
     """Applies the network's `[retention]` periods; APScheduler only calls `run` (hourly).
 
@@ -68,19 +69,11 @@ class RetentionSweep:
     two that overlap, do nothing twice; cases go in batches of `batch`, one transaction each.
     """
 
-    def __init__(
-        self,
-        session_factory: async_sessionmaker[AsyncSession],
-        network: Network,
-        clock: Clock,
-        batch: int = BATCH,
-        max_batches: int = MAX_BATCHES,
-    ) -> None:
-        self.session_factory = session_factory
-        self.network = network
-        self.clock = clock
-        self.batch = batch
-        self.max_batches = max_batches
+    session_factory: async_sessionmaker[AsyncSession]
+    network: Network
+    clock: Clock
+    batch: int = BATCH
+    max_batches: int = MAX_BATCHES
 
     async def run(self) -> Swept:
         now = self.clock.now()

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +30,8 @@ from bot.ui.i18n import speaking
 from storage.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
+
+Drawn = TypeVar("Drawn")
 
 STATS = "stats"
 REPORT = "report"
@@ -74,24 +77,34 @@ def ask_for_report(outbox: Outbox, chat_id: int, request: Request) -> None:
     outbox.compose(REPORT, chat_id, request.payload())
 
 
+@dataclass(frozen=True)
 class _Composer:
     """Reads the figures of the chat's scope in a short session of its own."""
 
-    def __init__(
-        self,
-        session_factory: async_sessionmaker[AsyncSession],
-        i18n: I18n,
-        network: Network,
-        clock: Clock,
-    ) -> None:
-        self.session_factory = session_factory
-        self.i18n = i18n
-        self.network = network
-        self.clock = clock
+    session_factory: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    network: Network
+    clock: Clock
 
-    async def figures(self, scope: Scope, period: Period) -> Figures:
-        async with self.session_factory() as session:
-            return await collect(session, self.network, scope, period, self.clock.now())
+    async def drawn(
+        self,
+        row: OutboxMessage,
+        request: Request,
+        scope: Scope,
+        render: Callable[[Figures, Network, I18n, str], Drawn],
+    ) -> Drawn | None:
+        """The figures of `scope` drawn by `render` in a worker thread (None if that failed)."""
+        try:
+            async with self.session_factory() as session:
+                figures = await collect(
+                    session, self.network, scope, request.period, self.clock.now()
+                )
+            return await asyncio.to_thread(
+                render, figures, self.network, self.i18n, request.language
+            )
+        except Exception:
+            logger.exception("%s for chat %d could not be made", row.method, row.lane)
+            return None
 
     def failed(self, row: OutboxMessage, request: Request) -> list[Call]:
         # Drawing is our code, not Telegram's: a failure here must not leave the row claimed
@@ -109,13 +122,8 @@ class StatsComposer(_Composer):
         scope = scope_for_chat(self.network, row.lane)
         if scope is None:  # the chat left the network file since it asked
             return []
-        try:
-            figures = await self.figures(scope, request.period)
-            report = await asyncio.to_thread(
-                render_stats, figures, self.network, self.i18n, request.language
-            )
-        except Exception:
-            logger.exception("%s for chat %d could not be made", row.method, row.lane)
+        report = await self.drawn(row, request, scope, render_stats)
+        if report is None:
             return self.failed(row, request)
         language = choose_language(self.i18n, self.network, request.language)
         with speaking(self.i18n, language):
@@ -133,13 +141,8 @@ class ReportComposer(_Composer):
         request = Request.of(row.payload, self.network)
         if row.lane != self.network.coordinators_chat_id:
             return []
-        try:
-            figures = await self.figures(Scope(), request.period)
-            report = await asyncio.to_thread(
-                render_report, figures, self.network, self.i18n, request.language
-            )
-        except Exception:
-            logger.exception("%s for chat %d could not be made", row.method, row.lane)
+        report = await self.drawn(row, request, Scope(), render_report)
+        if report is None:
             return self.failed(row, request)
         language = choose_language(self.i18n, self.network, request.language)
         with speaking(self.i18n, language):

@@ -13,6 +13,7 @@ as before the live view existed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -115,20 +116,14 @@ def _progress(occurrence: Occurrence, counts: DeliveryCounts, now: datetime) -> 
     )
 
 
+@dataclass(frozen=True)
 class ProgressComposer:
     """`beatline.progress`: the edit, with the counts as they are when it is sent."""
 
-    def __init__(
-        self,
-        session_factory: async_sessionmaker[AsyncSession],
-        i18n: I18n,
-        network: Network,
-        clock: Clock,
-    ) -> None:
-        self.session_factory = session_factory
-        self.i18n = i18n
-        self.network = network
-        self.clock = clock
+    session_factory: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    network: Network
+    clock: Clock
 
     async def __call__(self, row: OutboxMessage, where: Where | None, send: Sender) -> list[Call]:
         final = bool(row.payload["final"])
@@ -153,11 +148,11 @@ class ProgressComposer:
         return [Call(edit, cosmetic=not final)]
 
 
+@dataclass(frozen=True)
 class ProgressPosted:
     """The effect of the progress message: remember its id (or give the live view up)."""
 
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
+    clock: Clock
 
     async def sent(
         self,
@@ -188,11 +183,11 @@ class ProgressPosted:
             outbox.send(SendMessage(chat_id=progress.chat_id, text=progress.report))
 
 
+@dataclass(frozen=True)
 class ProgressEdited:
     """The effect of an edit: the next one may be queued; the report is queued if it waits."""
 
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
+    clock: Clock
 
     async def sent(
         self,
@@ -234,13 +229,13 @@ async def _of(session: AsyncSession, data: dict[str, Any] | None) -> BroadcastPr
     return await Progresses(session).get(int(data["occurrence_id"]))
 
 
+@dataclass(eq=False)
 class WithProgress:
     """Wraps the alerts' effect: after a delivery is recorded, a progress edit may be due."""
 
-    def __init__(self, inner: Effect, clock: Clock) -> None:
-        self.inner = inner
-        self.clock = clock
-        self._next_try: dict[int, datetime] = {}
+    inner: Effect
+    clock: Clock
+    _next_try: dict[int, datetime] = field(default_factory=dict, init=False)
 
     async def sent(
         self,

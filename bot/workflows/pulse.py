@@ -8,39 +8,19 @@ its question. Answers are taken by handlers.resident.pulse.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
-from aiogram import Bot
-from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from bot.clock import Clock
 from bot.domain import pulse
 from bot.kinds import Priority
-from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import speaking, supported
 from bot.ui.pulse import question_message
+from bot.workflows.timer_jobs import OutboxTimerJob
 
 logger = logging.getLogger(__name__)
 
 
-class PulseAsker:
-    def __init__(
-        self,
-        bot: Bot,
-        session_factory: async_sessionmaker[AsyncSession],
-        i18n: I18n,
-        network: Network,
-        clock: Clock,
-        wake: Callable[[], None] = lambda: None,
-    ) -> None:
-        self.bot = bot
-        self.session_factory = session_factory
-        self.i18n = i18n
-        self.network = network
-        self.clock = clock
-        self.wake = wake
+class PulseAsker(OutboxTimerJob):
+    """The trust pulse's timer job (every 10 minutes)."""
 
     async def run(self) -> int:
         """One tick: ask everyone who is due now; how many were asked."""

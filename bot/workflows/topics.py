@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 
 from aiogram.methods import (
     CloseForumTopic,
@@ -42,14 +43,12 @@ logger = logging.getLogger(__name__)
 CARD_DESCRIPTION_LIMIT = 3300
 
 
+@dataclass(eq=False)
 class TopicKeeper:
-    def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], i18n: I18n, network: Network
-    ) -> None:
-        self.session_factory = session_factory
-        self.i18n = i18n
-        self.network = network
-        self._locks: dict[int, asyncio.Lock] = {}
+    session_factory: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    network: Network
+    _locks: dict[int, asyncio.Lock] = field(default_factory=dict, init=False)
 
     async def ensure(self, case_id: int, send: Sender) -> Where:
         """The case's topic: created, with the card, when it has none; the card posted if

@@ -32,14 +32,12 @@ from bot.ui.texts import (
 )
 from bot.workflows import desks, handling
 from bot.workflows.relay import Relay
-from handlers.filters import Consented, MenuButton
+from handlers.filters import MenuButton, consented_router
 from storage.models import Case, Citizen
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(Consented())
-    router.callback_query.filter(Consented())
+    router = consented_router(__name__)
     router.message.register(cmd_cases, Command("cases"))
     router.message.register(cmd_cases, MenuButton(MENU_CASES))
     router.message.register(cmd_status, Command("status"))
@@ -184,13 +182,9 @@ async def cb_solved(
     relay: Relay,
 ) -> None:
     """ "✅ … is solved": asked once more, since it closes the case."""
-    if _refused_while_banned(query, outbox, citizen, relay.network):
-        return
-    case = await case_service.open_case_by_id(session, citizen, callback_data.case_id)
+    case = await _open_case(query, outbox, session, citizen, relay, callback_data.case_id)
     if case is None:
-        outbox.answer(query.answer(_("That case is closed or no longer yours."), show_alert=True))
         return
-    outbox.answer(query.answer())
     if isinstance(query.message, Message):
         outbox.send(
             query.message.answer(
@@ -210,13 +204,9 @@ async def cb_solved_sure(
     clock: Clock,
 ) -> None:
     """Close the resident's case, or, when an officer has taken it, let the officer close it."""
-    if _refused_while_banned(query, outbox, citizen, relay.network):
-        return
-    case = await case_service.open_case_by_id(session, citizen, callback_data.case_id)
+    case = await _open_case(query, outbox, session, citizen, relay, callback_data.case_id)
     if case is None:
-        outbox.answer(query.answer(_("That case is closed or no longer yours."), show_alert=True))
         return
-    outbox.answer(query.answer())
     if isinstance(query.message, Message):
         outbox.send(query.message.edit_reply_markup(reply_markup=None))
     if callback_data.sure:
@@ -253,6 +243,26 @@ async def cb_referral(
     if isinstance(query.message, Message):
         outbox.send(query.message.edit_reply_markup(reply_markup=None))
     await desks.answer_referral(relay, session, referral, case, citizen, agree, extra, clock.now())
+
+
+async def _open_case(
+    query: CallbackQuery,
+    outbox: Outbox,
+    session: AsyncSession,
+    citizen: Citizen,
+    relay: Relay,
+    case_id: int,
+) -> Case | None:
+    """The resident's open case a button names, the button answered; None (and a notice) for
+    a banned resident or a case that is closed or not theirs."""
+    if _refused_while_banned(query, outbox, citizen, relay.network):
+        return None
+    case = await case_service.open_case_by_id(session, citizen, case_id)
+    if case is None:
+        outbox.answer(query.answer(_("That case is closed or no longer yours."), show_alert=True))
+        return None
+    outbox.answer(query.answer())
+    return case
 
 
 def _refused_while_banned(

@@ -19,14 +19,12 @@ from bot.ui.rights import forget_question, forgotten
 from bot.workflows import erasure
 from bot.workflows.relay import Relay
 from bot.workflows.rights import send_my_data
-from handlers.filters import Consented
+from handlers.filters import consented_router
 from storage.models import Citizen
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(Consented())
-    router.callback_query.filter(Consented())
+    router = consented_router(__name__)
     router.message.register(cmd_mydata, Command("mydata"))
     router.message.register(cmd_forget, Command("forget"))
     router.callback_query.register(cb_forget, keyboards.ForgetCb.filter())

@@ -3,6 +3,9 @@ button, and `/quiet 22-7`), and the "useful / not useful" buttons under each ale
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -19,23 +22,20 @@ from bot.ui.alerts_menu import AlertsAction, AlertsCb, Followed, SubCb, alerts_k
 from bot.ui.i18n import _
 from bot.ui.pulse import pulse_explained
 from bot.ui.texts import MENU_ALERTS, fmt
-from handlers.filters import Consented, MenuButton
+from handlers.filters import MenuButton, consented_router
 from storage.models import Citizen
 
 DEFAULT_QUIET = ("22:00", "07:00")
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(Consented())
-    router.callback_query.filter(Consented())
+    router = consented_router(__name__)
     router.message.register(cmd_alerts, Command("alerts"))
     router.message.register(cmd_alerts, MenuButton(MENU_ALERTS))
     router.message.register(cmd_quiet, Command("quiet"))
     router.callback_query.register(cb_toggle, SubCb.filter())
-    router.callback_query.register(cb_stop_all, AlertsCb.filter(F.action == AlertsAction.STOP_ALL))
-    router.callback_query.register(cb_quiet, AlertsCb.filter(F.action == AlertsAction.QUIET))
-    router.callback_query.register(cb_pulse, AlertsCb.filter(F.action == AlertsAction.PULSE))
+    for action in MENU_ACTIONS:
+        router.callback_query.register(cb_menu, AlertsCb.filter(F.action == action))
     router.callback_query.register(
         cb_alert_feedback, keyboards.AlertCb.filter(F.action.in_({"useful", "not_useful"}))
     )
@@ -117,49 +117,50 @@ async def cb_toggle(
     await _refresh(outbox, query, session, citizen, network, i18n)
 
 
-async def cb_stop_all(
-    query: CallbackQuery,
-    outbox: Outbox,
-    session: AsyncSession,
-    citizen: Citizen,
-    network: Network,
-    i18n: I18n,
-) -> None:
+async def _stop_all(session: AsyncSession, citizen: Citizen, now: datetime) -> str | None:
     await subscriptions.stop_all(session, citizen)
-    await _refresh(outbox, query, session, citizen, network, i18n)
+    return None
 
 
-async def cb_quiet(
-    query: CallbackQuery,
-    outbox: Outbox,
-    session: AsyncSession,
-    citizen: Citizen,
-    network: Network,
-    i18n: I18n,
-) -> None:
-    """The quiet-hours button: off when on; 22:00-07:00 when off."""
+async def _switch_quiet(session: AsyncSession, citizen: Citizen, now: datetime) -> str | None:
+    """Off when on; 22:00-07:00 when off."""
     if citizen.quiet_start:
         citizen.quiet_start = citizen.quiet_end = None
     else:
         citizen.quiet_start, citizen.quiet_end = DEFAULT_QUIET
-    await _refresh(outbox, query, session, citizen, network, i18n)
+    return None
 
 
-async def cb_pulse(
+async def _switch_pulse(session: AsyncSession, citizen: Citizen, now: datetime) -> str | None:
+    """The trust pulse's question, on or off (off by default); switched on, it is explained."""
+    kind = SubscriptionKind.PULSE
+    on = await subscriptions.toggle(session, citizen, kind, kind, now)
+    return pulse_explained() if on else None
+
+
+# What each of the menu's own buttons changes, and what it says about it (if anything).
+MENU_ACTIONS: dict[
+    AlertsAction, Callable[[AsyncSession, Citizen, datetime], Awaitable[str | None]]
+] = {
+    AlertsAction.STOP_ALL: _stop_all,
+    AlertsAction.QUIET: _switch_quiet,
+    AlertsAction.PULSE: _switch_pulse,
+}
+
+
+async def cb_menu(
     query: CallbackQuery,
     outbox: Outbox,
+    callback_data: AlertsCb,
     session: AsyncSession,
     citizen: Citizen,
     network: Network,
     i18n: I18n,
     clock: Clock,
 ) -> None:
-    """The trust pulse's question, on or off (off by default)."""
-    kind = SubscriptionKind.PULSE
-    on = await subscriptions.toggle(session, citizen, kind, kind, clock.now())
-    await _refresh(
-        outbox, query, session, citizen, network, i18n, pulse_explained() if on else None
-    )
+    """Stop all, quiet hours or the trust pulse: the change, then the menu as it is now."""
+    note = await MENU_ACTIONS[callback_data.action](session, citizen, clock.now())
+    await _refresh(outbox, query, session, citizen, network, i18n, note)
 
 
 async def _refresh(

@@ -12,7 +12,7 @@ from bot.ui import keyboards
 from bot.ui.report_wizard import BACK, ReportCb, WizardAction
 from bot.ui.texts import CANCEL, MENU_LABELS, MENU_REPORT, SEND_REPORT, SKIP
 from bot.workflows.relay import RELAYABLE
-from handlers.filters import AnyMenuButton, Consented, Match, MenuButton
+from handlers.filters import AnyMenuButton, Match, MenuButton, consented_router
 from handlers.resident.report.flow import ReportForm
 from handlers.resident.report.leaving import (
     cb_back,
@@ -25,8 +25,7 @@ from handlers.resident.report.leaving import (
 from handlers.resident.report.sending import cb_edit, cb_send, on_summary
 from handlers.resident.report.starting import cb_alert_information, cb_report_this, cmd_report
 from handlers.resident.report.steps import (
-    cb_area,
-    cb_category,
+    cb_choice,
     cb_precision,
     cb_privacy,
     cb_sensitive,
@@ -38,9 +37,7 @@ from handlers.resident.report.steps import (
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(Consented())
-    router.callback_query.filter(Consented())
+    router = consented_router(__name__)
     router.message.register(cmd_report, Command("report"))
     router.message.register(cmd_report, MenuButton(MENU_REPORT))
     router.callback_query.register(cb_report_this, keyboards.ReportThisCb.filter())
@@ -56,10 +53,10 @@ def create_router() -> Router:
         cb_back, ReportCb.filter(F.action == WizardAction.BACK), in_wizard
     )
     steps = (
-        (WizardAction.CATEGORY, ReportForm.category, cb_category),
+        (WizardAction.CATEGORY, ReportForm.category, cb_choice),
         (WizardAction.PRIVACY, ReportForm.privacy, cb_privacy),
         (WizardAction.PRECISION, ReportForm.precision, cb_precision),
-        (WizardAction.AREA, ReportForm.area, cb_area),
+        (WizardAction.AREA, ReportForm.area, cb_choice),
         (WizardAction.SEND, ReportForm.summary, cb_send),
         (WizardAction.EDIT, ReportForm.summary, cb_edit),
     )

@@ -19,7 +19,7 @@ from bot.network.schema import Area, Category, Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards, report_wizard
 from bot.ui.i18n import _
-from bot.ui.report_wizard import ReportCb, Step
+from bot.ui.report_wizard import ReportCb, Step, WizardAction
 from bot.ui.texts import (
     fmt,
 )
@@ -41,7 +41,7 @@ from storage.models import Citizen
 # -- the steps -----------------------------------------------------------------------------
 
 
-async def cb_category(
+async def cb_choice(
     query: CallbackQuery,
     outbox: Outbox,
     callback_data: ReportCb,
@@ -50,11 +50,25 @@ async def cb_category(
     i18n: I18n,
     citizen: Citizen,
 ) -> None:
-    category = network.category(callback_data.value)
-    draft = await _chosen(category, query, outbox, state, network, i18n)
-    if category is not None and draft is not None:
-        draft.category = category.code
-        await ask_next(Step.CATEGORY, outbox, citizen.chat_id, state, draft, network, i18n)
+    """A category or an area picked from the list: the question shows the choice (or a notice,
+    for one the network no longer has), then the next step."""
+    if callback_data.action == WizardAction.CATEGORY:
+        step, label = Step.CATEGORY, _("Category: {name}")
+        item: Category | Area | None = network.category(callback_data.value)
+    else:
+        step, label = Step.AREA, _("Area: {name}")
+        item = network.area(callback_data.value)
+    if item is None:
+        outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
+        return
+    name = item.name(i18n.current_locale, network.default_language)
+    answered(outbox, query, fmt(label, name=name))
+    draft = await draft_of(state)
+    if step is Step.CATEGORY:
+        draft.category = item.code
+    else:
+        draft.area = item.code
+    await ask_next(step, outbox, citizen.chat_id, state, draft, network, i18n)
 
 
 async def cb_privacy(
@@ -154,41 +168,6 @@ async def on_location_note(
     draft.location_note = (message.text or "").strip()[:LOCATION_NOTE_MAX]
     say(outbox, message.chat.id, _("📍 Noted where it happened."), ReplyKeyboardRemove())
     await ask_next(Step.LOCATION, outbox, message.chat.id, state, draft, network, i18n)
-
-
-async def cb_area(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: ReportCb,
-    state: FSMContext,
-    network: Network,
-    i18n: I18n,
-    citizen: Citizen,
-) -> None:
-    area = network.area(callback_data.value)
-    draft = await _chosen(area, query, outbox, state, network, i18n)
-    if area is not None and draft is not None:
-        draft.area = area.code
-        await ask_next(Step.AREA, outbox, citizen.chat_id, state, draft, network, i18n)
-
-
-async def _chosen(
-    item: Category | Area | None,
-    query: CallbackQuery,
-    outbox: Outbox,
-    state: FSMContext,
-    network: Network,
-    i18n: I18n,
-) -> ReportDraft | None:
-    """The draft, once the question is edited to show the choice; None (and a notice) for a
-    choice the network no longer has."""
-    if item is None:
-        outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
-        return None
-    name = item.name(i18n.current_locale, network.default_language)
-    label = _("Category: {name}") if isinstance(item, Category) else _("Area: {name}")
-    answered(outbox, query, fmt(label, name=name))
-    return await draft_of(state)
 
 
 async def on_description(
