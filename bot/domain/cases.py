@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import CaseStatus, Direction, Privacy
 from bot.network.schema import Desk, Network
+from storage.cases import Cases
+from storage.messages import CaseMessages
 from storage.models import Case, CaseMessage, Citizen, MessageVersion, Referral
 from storage.outbox import Outboxes
-from storage.repositories import CaseMessages, Cases, Referrals
+from storage.referrals import Referrals
 from storage.sealing import sealer_of
 from storage.seals import Seals
 

@@ -25,8 +25,9 @@ from bot.ui.referrals import consent_question, partner_card, partner_topic_title
 from bot.ui.texts import fmt, quote
 from bot.workflows import open311
 from bot.workflows.relay import Relay
+from storage.cases import Cases
 from storage.models import Case, Citizen, OutboxMessage, Referral
-from storage.repositories import Cases, Referrals
+from storage.referrals import Referrals
 
 logger = logging.getLogger(__name__)
 

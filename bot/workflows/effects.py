@@ -32,8 +32,8 @@ from bot.workflows.relay import (
     UNDELIVERED,
 )
 from storage.db import affected_rows
+from storage.messages import CaseMessages
 from storage.models import Case, CaseMessage, Citizen, OutboxMessage
-from storage.repositories import CaseMessages
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from bot.workflows import desks
 from bot.workflows.casework import tell_closed
 from bot.workflows.relay import Relay
 from storage.models import Case, Citizen
-from storage.repositories import Referrals
+from storage.referrals import Referrals
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from bot.network.schema import Desk, Network
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import n_, speaking
 from bot.ui.texts import fmt
+from storage.cases import Deadlines
 from storage.models import Case
-from storage.repositories import Deadlines
 
 logger = logging.getLogger(__name__)
 

@@ -32,9 +32,9 @@ from bot.telegram.courier import Call, Sender, TopicGone, Where
 from bot.ui.i18n import speaking
 from bot.ui.long_text import split_plain
 from bot.ui.texts import case_card, quote, topic_title
+from storage.cases import Cases
 from storage.db import affected_rows
 from storage.models import CaseMessage, OutboxMessage
-from storage.repositories import Cases
 
 logger = logging.getLogger(__name__)
 
