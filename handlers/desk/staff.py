@@ -1,6 +1,6 @@
 """A desk's supergroup: what staff write in a case topic reaches the citizen as the bot (and a
 partner's words, from a referral topic); `// notes` stay internal. Case commands are in
-handlers.desk.case_commands."""
+handlers.desk.case_commands, moves and bans."""
 
 from __future__ import annotations
 
