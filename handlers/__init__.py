@@ -10,6 +10,7 @@ from handlers.coordinator import announce, audit, manage
 from handlers.desk import bans, case_commands, members, moves, outsiders, staff
 from handlers.filters import Match, StaffOnly
 from handlers.resident import (
+    case_choice,
     case_views,
     followups,
     language_offer,
@@ -35,6 +36,7 @@ def create_routers(network: Network) -> list[Router]:
         case_views.create_router(),
         rights.create_router(),
         followups.create_router(),
+        case_choice.create_router(),
         language_offer.create_router(),
         followups.create_stale_router(),
     )
