@@ -21,7 +21,8 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.alerts.schedule import ONCE
-from bot.network.schema import Area, Network
+from bot.network.areas import Area
+from bot.network.schema import Network
 from storage.cap import CapMessages
 from storage.models import Announcement, CapMessage, Occurrence
 

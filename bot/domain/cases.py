@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import CaseStatus, Direction, Privacy
-from bot.network.schema import Desk, Network
+from bot.network.desks import Desk
+from bot.network.schema import Network
 from storage.cases import Cases
 from storage.messages import CaseMessages
 from storage.models import Case, CaseMessage, Citizen, MessageVersion, Referral

@@ -16,7 +16,8 @@ from bot.domain import audit, referrals
 from bot.domain import cases as case_service
 from bot.domain.citizens import resident_of_case
 from bot.domain.referrals import partner_view
-from bot.network.schema import Desk, Network
+from bot.network.desks import Desk
+from bot.network.schema import Network
 from bot.telegram.courier import Call, Sender, TopicGone, Where
 from bot.ui import keyboards
 from bot.ui.i18n import _, speaking

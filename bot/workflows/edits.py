@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import cases as case_service
 from bot.kinds import CaseStatus
-from bot.network.schema import DeskKind
+from bot.network.desks import DeskKind
 from bot.ui.i18n import _, speaking
 from bot.ui.long_text import (
     TELEGRAM_CAPTION_LIMIT,

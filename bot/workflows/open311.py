@@ -25,7 +25,8 @@ from bot.domain import audit, open311
 from bot.domain import cases as case_service
 from bot.domain.citizens import resident_of_case
 from bot.domain.open311 import Extra, Facts, Shared
-from bot.network.schema import Desk, Network
+from bot.network.desks import Desk
+from bot.network.schema import Network
 from bot.network.standards import Open311
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _, speaking

@@ -9,7 +9,8 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.network.schema import Desk, DeskKind, Network
+from bot.network.desks import Desk, DeskKind
+from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import desk_keyboards
 from bot.ui.desk_keyboards import Move, MoveCb
