@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import audit
 from bot.domain import cases as case_service
-from bot.domain.cases import NewReport, Relayed, record_message
+from bot.domain.cases import NewReport
+from bot.domain.conversation import Relayed, record_message
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Direction
 from bot.network.schema import Network

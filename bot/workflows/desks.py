@@ -12,7 +12,7 @@ from aiogram.types import ForumTopic
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import audit, referrals
+from bot.domain import audit, conversation, referrals
 from bot.domain import cases as case_service
 from bot.domain.citizens import resident_of_case
 from bot.domain.referrals import partner_view
@@ -47,7 +47,7 @@ async def transfer(
 ) -> None:
     """New topic at `desk`: the card, where the case comes from and why, then the whole
     history; the old topic is closed."""
-    history = await case_service.history_in(session, case, case.staff_chat_id)
+    history = await conversation.history_in(session, case, case.staff_chat_id)
     default = relay.network.default_language
     old_desk = relay.network.desks_by_code().get(case.desk)
     old_chat, old_thread = await case_service.transfer(session, case, desk)

@@ -14,7 +14,7 @@ from aiogram.methods import EditMessageCaption, EditMessageText, SendMessage, Te
 from aiogram.types import Message, ReplyParameters
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import cases as case_service
+from bot.domain import conversation
 from bot.kinds import CaseStatus
 from bot.network.desks import DeskKind
 from bot.ui.i18n import _, speaking
@@ -62,7 +62,7 @@ async def resident_edited(
                 ),
             )
         return
-    await case_service.keep_version(session, record, text, now)
+    await conversation.keep_version(session, record, text, now)
     on_card = (
         record.target_chat_id == case.staff_chat_id
         and record.target_message_id is not None
@@ -112,7 +112,7 @@ async def staff_edited(
     text = _new_text(message)
     if text is None or record.target_message_id is None or record.target_chat_id is None:
         return
-    await case_service.keep_version(session, record, text, now)
+    await conversation.keep_version(session, record, text, now)
     body = f"{header}{flattened_html(message)}"
     correction = _quiet_correction(citizen.chat_id, record, message, body)
     if correction is not None:  # a refusal changes nothing: the visible note follows anyway

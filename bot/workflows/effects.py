@@ -15,8 +15,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.domain.cases import resident_side
 from bot.domain.citizens import resident_of_case
+from bot.domain.conversation import resident_side
 from bot.kinds import Direction
 from bot.network.schema import Network
 from bot.telegram.courier import Effect, Failure

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import cases as case_service
+from bot.domain import conversation
 from bot.domain.triage import EmergencyDetector
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
@@ -72,7 +73,7 @@ async def cb_pick_case(
     fresh = [
         m
         for m in waiting
-        if not await case_service.already_relayed(session, m.chat.id, m.message_id)
+        if not await conversation.already_relayed(session, m.chat.id, m.message_id)
     ]
     for batch in groups(fresh):
         await deliver(batch, case, citizen, state, session, relay, clock, detector)

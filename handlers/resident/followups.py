@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import cases as case_service
+from bot.domain import conversation
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
 from bot.network.schema import Network
@@ -184,7 +185,7 @@ async def on_edit(
     """Show an edit of an already relayed message in the topic (never for a banned resident)."""
     if citizen.banned:
         return
-    record = await case_service.message_by_source(session, message.chat.id, message.message_id)
+    record = await conversation.message_by_source(session, message.chat.id, message.message_id)
     if record is None:
         return
     case = await case_service.case_by_id(session, record.case_id)
