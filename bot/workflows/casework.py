@@ -23,7 +23,8 @@ from bot.ui import keyboards
 from bot.ui.i18n import _
 from bot.ui.texts import fmt, isolate, local_datetime, quote
 from bot.workflows import anonymous
-from bot.workflows.relay import Relay, kind_and_file
+from bot.workflows.media import kind_and_file
+from bot.workflows.relay import Relay
 from storage.models import Case, CaseMessage, Citizen
 
 logger = logging.getLogger(__name__)

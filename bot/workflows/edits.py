@@ -26,7 +26,8 @@ from bot.ui.long_text import (
 )
 from bot.ui.mentions import flattened_html
 from bot.ui.texts import fmt, local_time
-from bot.workflows.relay import CAPTIONED, TO_RESIDENT, Relay
+from bot.workflows.media import CAPTIONED
+from bot.workflows.relay import TO_RESIDENT, Relay
 from storage.models import Case, CaseMessage, Citizen
 
 logger = logging.getLogger(__name__)
