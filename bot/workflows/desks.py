@@ -24,7 +24,7 @@ from bot.ui.i18n import _, speaking
 from bot.ui.long_text import split_text
 from bot.ui.referrals import consent_question, partner_card, partner_topic_title
 from bot.ui.texts import fmt, quote
-from bot.workflows import open311
+from bot.workflows import open311_consent
 from bot.workflows.relay import Relay
 from storage.cases import Cases
 from storage.models import Case, Citizen, OutboxMessage, Referral
@@ -104,9 +104,11 @@ async def ask_consent(
         extra, markup = "", keyboards.referral_consent(referral.id)
         # An Open311 endpoint: its own list of what it receives, and "yes, with …" choices.
         if partner.open311 is not None:
-            facts = await open311.facts(relay.session, case, partner)
-            extra = open311.consent_text(name, facts, in_group=partner.chat_id is not None)
-            markup = keyboards.referral_consent(referral.id, open311.consent_choices(facts))
+            facts = await open311_consent.facts(relay.session, case, partner)
+            extra = open311_consent.consent_text(name, facts, in_group=partner.chat_id is not None)
+            markup = keyboards.referral_consent(
+                referral.id, open311_consent.consent_choices(facts)
+            )
         text = consent_question(
             partner_view(case.privacy, referral.info_only),
             case.ref,
@@ -150,7 +152,7 @@ async def answer_referral(
     if agreed:
         desk = relay.network.desk(case.desk)
         open_partner_topic(relay, partner, referral, desk.name(default, default))
-        await open311.refer(relay, case, citizen, partner, referral, extra, now)
+        await open311_consent.refer(relay, case, citizen, partner, referral, extra, now)
         await relay.refresh_card(case)
         with relay.staff_language():
             note = fmt(
