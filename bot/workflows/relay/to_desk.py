@@ -11,11 +11,12 @@ from aiogram.methods import SendMessage
 from aiogram.types import Message
 
 from bot.kinds import Privacy
+from bot.ui.case_card import resident_label
 from bot.ui.dates import time_of_day
 from bot.ui.i18n import _
 from bot.ui.long_text import split_text
 from bot.ui.mentions import flattened_html
-from bot.ui.texts import quote, resident_label
+from bot.ui.texts import quote
 from bot.workflows.anonymous import Composed, Outgoing, resend, resend_all
 from bot.workflows.media import CAPTIONED, copies
 from bot.workflows.relay.base import TO_DESK
