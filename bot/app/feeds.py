@@ -1,7 +1,7 @@
 """What the bot's HTTP server publishes besides the webhook: the CAP 1.2 alert feed
 (`/cap/alerts.atom`, `/cap/<id>.xml`) and the photo links of Open311 service requests
 (`/open311/media/<token>`). `add_routes` puts them on any aiohttp application: the webhook
-server's, or the small one polling mode starts on FEEDS_LISTEN (see bot.app.runtime)."""
+server's, or the small one polling mode starts on FEEDS_LISTEN (see bot.app.http_server)."""
 
 from __future__ import annotations
 
