@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.seeding_shape import Samples
 from bot.domain import cases as case_service
+from bot.domain import conversation
 from bot.domain import referrals as referral_service
 from bot.domain.citizens import citizen_of_case
 from bot.domain.stats import Scope, collect, last_weeks
 from bot.network.schema import Network
+from storage.citizens import Citizens
 from storage.models import Citizen
-from storage.repositories import Citizens
 
 
 class ProbeError(Exception):
@@ -55,7 +56,7 @@ async def staff_reply(session: AsyncSession, sample: Any) -> None:
     case = await case_service.case_of_topic(session, chat_id, thread_id)
     if case is None:
         raise ProbeError(f"no case in topic {thread_id}")
-    if await case_service.already_relayed(session, chat_id, message_id):
+    if await conversation.already_relayed(session, chat_id, message_id):
         raise ProbeError("a new message is in the map")
     await citizen_of_case(session, case)
 

@@ -50,8 +50,8 @@ from bot.ui.i18n import compile_catalogs
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Case, CaseMessage, ProcessedUpdate
-from storage.repositories import UpdateLog
 from storage.sealing import Sealer
+from storage.updates import UpdateLog
 
 # The set-up walks the same steps as the scenario tests (and so follows the wizard as it changes).
 from tests.conftest import ANONYMITY_KEY, CENTRAL, NETWORK, make_harness

@@ -7,9 +7,10 @@ from aiogram import F, Router
 from bot.network.schema import Network
 from handlers import common, fallback, stats
 from handlers.coordinator import announce, audit, manage
-from handlers.desk import case_commands, members, outsiders, staff
+from handlers.desk import bans, case_commands, members, moves, outsiders, staff
 from handlers.filters import Match, StaffOnly
 from handlers.resident import (
+    case_choice,
     case_views,
     followups,
     language_offer,
@@ -35,6 +36,7 @@ def create_routers(network: Network) -> list[Router]:
         case_views.create_router(),
         rights.create_router(),
         followups.create_router(),
+        case_choice.create_router(),
         language_offer.create_router(),
         followups.create_stale_router(),
     )
@@ -42,7 +44,12 @@ def create_routers(network: Network) -> list[Router]:
     desks.message.filter(Match(F.chat.id.in_(network.staff_chat_ids)), StaffOnly())
     desks.edited_message.filter(Match(F.chat.id.in_(network.staff_chat_ids)), StaffOnly())
     desks.callback_query.filter(Match(F.message.chat.id.in_(network.staff_chat_ids)), StaffOnly())
-    desks.include_routers(case_commands.create_router(), staff.create_router())
+    desks.include_routers(
+        case_commands.create_router(),
+        moves.create_router(),
+        bans.create_router(),
+        staff.create_router(),
+    )
     # Statistics go before the desks' routers, which take every other command in a topic.
     routers = [common.create_router(), stats.create_router(network), citizen, desks]
     staff_groups = set(network.staff_chat_ids)

@@ -28,8 +28,9 @@ from bot.telegram.outbox import Outbox
 from bot.ui.i18n import supported
 from bot.workflows.casework import emergency_advice
 from bot.workflows.relay import Relay
+from storage.citizens import Citizens
 from storage.models import Citizen
-from storage.repositories import Citizens, UpdateLog
+from storage.updates import UpdateLog
 
 logger = logging.getLogger(__name__)
 

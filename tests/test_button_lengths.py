@@ -20,7 +20,7 @@ from bot.ui.announcing import AnnounceStep
 from bot.ui.i18n import speaking
 from bot.ui.report_wizard import WizardAction
 from bot.ui.stats_menu import periods_keyboard
-from bot.workflows.open311 import consent_choices
+from bot.workflows.open311_consent import consent_choices
 from storage.models import Case
 from tests.conftest import ROOT
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.feeds import Feeds, add_routes
-from bot.app.runtime import run_polling, run_webhook
+from bot.app.runtime import run
 from bot.config import Settings
 from bot.network.schema import Network, parse_network
 from bot.ui.announcing import AnnounceStep, Pick, PickCb
@@ -393,7 +393,7 @@ async def test_polling_mode_serves_the_feed_on_feeds_listen(tmp_path: Path, loca
         feeds_listen=f"127.0.0.1:{port}",
         public_url="https://bl.example/",
     )
-    bot_task = asyncio.create_task(run_polling(settings, BOT_TOKEN, locales))
+    bot_task = asyncio.create_task(run(settings, BOT_TOKEN, locales))
     try:
         await server.wait_for("getUpdates")  # the feed server starts before polling does
         async with (
@@ -430,7 +430,7 @@ async def test_the_webhook_server_serves_the_feed_beside_the_hook(
         webhook_secret="a-long-shared-secret-123",
         webhook_listen=f"127.0.0.1:{port}",
     )
-    bot_task = asyncio.create_task(run_webhook(settings, BOT_TOKEN, locales))
+    bot_task = asyncio.create_task(run(settings, BOT_TOKEN, locales))
     try:
         await server.wait_for("setWebhook")
         async with aiohttp.ClientSession() as client:

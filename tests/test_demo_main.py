@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.cli import require_key, require_token
+from bot.app.checks import require_key, require_token
 from bot.config import Settings
 from demo.__main__ import bot_environment, main
 

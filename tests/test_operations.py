@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app.runtime import run_polling
+from bot.app.runtime import run
 from bot.app.startup import Patience, StartupError
 from bot.config import Settings
 from bot.network.schema import Network
@@ -65,9 +65,7 @@ async def get(url: str) -> tuple[int, str]:
 @contextlib.asynccontextmanager
 async def running(settings: Settings, locales: Path) -> AsyncIterator[asyncio.Event]:
     stop = asyncio.Event()
-    task = asyncio.create_task(
-        run_polling(settings, BOT_TOKEN, locales, stop=stop, patience=QUICK)
-    )
+    task = asyncio.create_task(run(settings, BOT_TOKEN, locales, stop=stop, patience=QUICK))
     try:
         yield stop
     finally:
@@ -112,7 +110,7 @@ async def test_a_refused_token_stops_the_start_with_a_plain_reason(
     settings = polling_settings(tmp_path, server, free_port())
 
     with pytest.raises(StartupError, match="Telegram refuses BOT_TOKEN"):
-        await asyncio.wait_for(run_polling(settings, BOT_TOKEN, locales, patience=QUICK), 15)
+        await asyncio.wait_for(run(settings, BOT_TOKEN, locales, patience=QUICK), 15)
 
     assert [c.method for c in server.calls] == ["getMe"]
 
@@ -206,6 +204,6 @@ async def test_a_port_in_use_stops_the_start_with_a_plain_reason(
         settings = polling_settings(tmp_path, server, port)
 
         with pytest.raises(StartupError, match=f"cannot listen on 127.0.0.1:{port}"):
-            await asyncio.wait_for(run_polling(settings, BOT_TOKEN, locales, patience=QUICK), 15)
+            await asyncio.wait_for(run(settings, BOT_TOKEN, locales, patience=QUICK), 15)
 
     assert server.calls == []  # nothing was asked of Telegram

@@ -64,7 +64,7 @@ def test_unknown_area_is_refused_with_the_list(
 
 
 def test_deep_link_format() -> None:
-    from bot.network.schema import Area
+    from bot.network.areas import Area
 
     area = Area(code="oost", names={"nl": "Oost"})
     assert deep_link("@my_bot", area) == "https://t.me/my_bot?start=area-oost"

@@ -11,7 +11,7 @@ import pytest
 from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 
-from bot.app.runtime import run_polling
+from bot.app.runtime import run
 from bot.config import Settings
 from storage.db import create_engine, create_session_factory
 from storage.models import Citizen
@@ -46,7 +46,7 @@ async def test_the_bot_process_migrates_polls_and_answers(tmp_path: Path, locale
             },
         }
     )
-    bot_task = asyncio.create_task(run_polling(settings, BOT_TOKEN, locales))
+    bot_task = asyncio.create_task(run(settings, BOT_TOKEN, locales))
     try:
         greeting = await server.wait_for("sendMessage")
     finally:
@@ -94,7 +94,7 @@ async def webhook_bot(
     tmp_path: Path, locales: Path
 ) -> AsyncIterator[tuple[str, FakeBotApiServer]]:
     """`python -m bot run` in webhook mode; yields the local hook address and the fake API."""
-    from bot.app.runtime import run_webhook
+    from bot.app.runtime import run
 
     server = FakeBotApiServer()
     await server.start()
@@ -112,7 +112,7 @@ async def webhook_bot(
         webhook_secret=SECRET,
         webhook_listen=f"127.0.0.1:{port}",
     )
-    bot_task = asyncio.create_task(run_webhook(settings, BOT_TOKEN, locales))
+    bot_task = asyncio.create_task(run(settings, BOT_TOKEN, locales))
     try:
         await server.wait_for("setWebhook")
         yield f"http://127.0.0.1:{port}/telegram/hook", server

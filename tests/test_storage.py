@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.cases import format_ref
 from storage import migrate
+from storage.cases import Cases
+from storage.citizens import Citizens
 from storage.db import create_engine, create_session_factory
 from storage.models import Base, Citizen
-from storage.repositories import Cases, Citizens, UpdateLog
+from storage.updates import UpdateLog
 
 
 async def table_names(engine: AsyncEngine) -> set[str]:

@@ -29,7 +29,7 @@ from bot.telegram.courier import Courier
 from bot.telegram.lanes import LaneLocks
 from bot.telegram.pacing import Pacer
 from bot.telegram.retry import RetryMiddleware, Sleep
-from bot.workflows.anonymous import SCRUBBED_FILE, ScrubbedFiles
+from bot.workflows.anonymous import SCRUBBED_FILE
 from bot.workflows.broadcaster import ALERT, AlertComposer, AlertDelivered
 from bot.workflows.desks import PARTNER_TOPIC, PartnerTopics
 from bot.workflows.effects import case_effects
@@ -44,6 +44,7 @@ from bot.workflows.progress import (
     WithProgress,
 )
 from bot.workflows.relay import OPEN_TOPIC, REFRESH_CARD
+from bot.workflows.scrubbed_files import ScrubbedFiles
 from bot.workflows.topics import TopicKeeper, nothing
 from bot.workflows.whereami import WHEREAMI, WhereAmI
 from handlers import create_routers

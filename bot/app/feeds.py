@@ -1,7 +1,7 @@
 """What the bot's HTTP server publishes besides the webhook: the CAP 1.2 alert feed
 (`/cap/alerts.atom`, `/cap/<id>.xml`) and the photo links of Open311 service requests
 (`/open311/media/<token>`). `add_routes` puts them on any aiohttp application: the webhook
-server's, or the small one polling mode starts on FEEDS_LISTEN (see bot.app.runtime)."""
+server's, or the small one polling mode starts on FEEDS_LISTEN (see bot.app.http_server)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.domain import cap, open311
+from bot.domain import open311
+from bot.domain.cap import publisher as cap
+from bot.domain.cap.document import CAP_MEDIA_TYPE
+from bot.domain.cap.feed import atom_feed
 from bot.network.schema import Network
 from bot.workflows.open311 import MEDIA_PATH
 
@@ -50,7 +53,7 @@ class Feeds:
         async with self.session_factory() as session:
             messages = await cap.current(session, now)
         title = self.network.cap.sender_name or "Beatline alerts"
-        body = cap.atom_feed(messages, base_url=self._base(request), title=title, now=now)
+        body = atom_feed(messages, base_url=self._base(request), title=title, now=now)
         return web.Response(text=body, content_type=ATOM_TYPE, charset="utf-8")
 
     async def message(self, request: web.Request) -> web.Response:
@@ -62,7 +65,7 @@ class Feeds:
             found = await cap.message(session, number)
         if found is None:
             raise web.HTTPNotFound
-        return web.Response(text=found.xml, content_type=cap.CAP_MEDIA_TYPE, charset="utf-8")
+        return web.Response(text=found.xml, content_type=CAP_MEDIA_TYPE, charset="utf-8")
 
     async def media(self, request: web.Request) -> web.Response:
         """A resident's photo for the partner they agreed to send it to, while the request is

@@ -10,7 +10,8 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from aiogram.utils.i18n import I18n
 
-from bot.network.schema import DeskKind, Network
+from bot.network.desks import DeskKind
+from bot.network.schema import Network
 from bot.ui.i18n import N_
 
 logger = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.audit import AuditLog
 from storage.models import AuditEvent, Case
-from storage.repositories import AuditLog
 
 
 async def log(

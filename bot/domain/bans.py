@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bans import Bans
+from storage.citizens import Citizens
 from storage.models import Case, CaseBan, Citizen
-from storage.repositories import Citizens
 from storage.sealing import sealer_of
 from storage.seals import Seals
 

@@ -1,4 +1,6 @@
-"""Opening cases, their references and routing, and finding which case a message belongs to."""
+"""Opening cases (references, routing, pseudonyms), finding a resident's own cases and the case
+a message belongs to, and a case's changes of state. Its messages are in
+bot.domain.conversation."""
 
 from __future__ import annotations
 
@@ -9,12 +11,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kinds import CaseStatus, Direction, Privacy
-from bot.network.schema import Desk, Network
-from storage.models import Case, CaseMessage, Citizen, MessageVersion, Referral
+from bot.kinds import CaseStatus, Privacy
+from bot.network.desks import Desk
+from bot.network.schema import Network
+from storage.cases import Cases
+from storage.messages import CaseMessages
+from storage.models import Case, Citizen, Referral
 from storage.outbox import Outboxes
-from storage.repositories import CaseMessages, Cases, Referrals
-from storage.sealing import sealer_of
+from storage.referrals import Referrals
 from storage.seals import Seals
 
 
@@ -180,73 +184,6 @@ async def case_of_topic(session: AsyncSession, chat_id: int, thread_id: int) -> 
     return await Cases(session).by_topic(chat_id, thread_id)
 
 
-async def already_relayed(session: AsyncSession, chat_id: int, message_id: int) -> bool:
-    return await CaseMessages(session).exists(chat_id, message_id)
-
-
-@dataclass(frozen=True)
-class Relayed:
-    """One message as it crossed the relay."""
-
-    direction: Direction
-    source_chat_id: int
-    source_message_id: int
-    target_chat_id: int | None
-    target_message_id: int | None
-    kind: str
-    text: str | None = None
-    file_id: str | None = None
-    author_id: int | None = None
-    author_name: str | None = None
-    language: str | None = None
-
-
-async def record_message(
-    session: AsyncSession, case: Case, relayed: Relayed, now: datetime
-) -> CaseMessage:
-    """Keep the message and both its ids; a staff reply also moves a new case to open.
-
-    The resident's side of an anonymous case's message is kept under a blind id, never under
-    the resident's chat (see `resident_side`)."""
-    if relayed.direction is Direction.STAFF:
-        if case.first_reply_at is None:
-            case.first_reply_at = now
-        if case.status == CaseStatus.NEW:
-            case.status = CaseStatus.OPEN
-    return await CaseMessages(session).add(
-        CaseMessage(
-            case_id=case.id,
-            direction=relayed.direction,
-            source_chat_id=resident_side(
-                session, case, relayed.source_chat_id, relayed.source_message_id
-            ),
-            source_message_id=relayed.source_message_id,
-            target_chat_id=(
-                resident_side(session, case, relayed.target_chat_id, relayed.target_message_id)
-                if relayed.target_chat_id is not None and relayed.target_message_id is not None
-                else relayed.target_chat_id
-            ),
-            target_message_id=relayed.target_message_id,
-            kind=relayed.kind,
-            text=relayed.text,
-            file_id=relayed.file_id,
-            author_id=relayed.author_id,
-            author_name=relayed.author_name,
-            language=relayed.language,
-            created_at=now,
-        )
-    )
-
-
-def resident_side(session: AsyncSession, case: Case, chat_id: int, message_id: int) -> int:
-    """The chat id to store for a message at (`chat_id`, `message_id`) in `case`: as it is,
-    except a resident's private chat in an anonymous case, which becomes a blind id that only
-    the key holder can compute again from the same message (storage.sealing)."""
-    if chat_id <= 0 or case.privacy != Privacy.ANONYMOUS:
-        return chat_id
-    return sealer_of(session).blind(chat_id, message_id)
-
-
 def new_case_pseudonym() -> str:
     """A fresh pseudonym per anonymous case, e.g. C-7F3A-91BC-0D2E: 60 random bits, so among a
     million cases the chance that two share one is about one in two million, and two cases of
@@ -294,21 +231,6 @@ def mark_urgent(case: Case) -> bool:
     return True
 
 
-async def message_by_source(
-    session: AsyncSession, chat_id: int, message_id: int
-) -> CaseMessage | None:
-    return await CaseMessages(session).by_source(chat_id, message_id)
-
-
-async def keep_version(
-    session: AsyncSession, record: CaseMessage, text: str, now: datetime
-) -> None:
-    """An edit of a relayed message, kept beside the first version (never instead of it)."""
-    await CaseMessages(session).add_version(
-        MessageVersion(case_message_id=record.id, text=text, edited_at=now)
-    )
-
-
 async def transfer(session: AsyncSession, case: Case, desk: Desk) -> tuple[int, int | None]:
     """Move the case to another desk; returns the old (chat, thread) of its topic."""
     old = (case.staff_chat_id, case.thread_id)
@@ -321,38 +243,6 @@ async def transfer(session: AsyncSession, case: Case, desk: Desk) -> tuple[int, 
     case.sla_reminded_at = None
     case.sla_escalated_at = None
     return old
-
-
-@dataclass(frozen=True)
-class HistoryRun:
-    """Consecutive messages of a case in a staff chat by one author: `author` is the staff
-    member's name, or None for the bot's own copies (they already say who wrote them)."""
-
-    author: str | None
-    message_ids: list[int]
-
-
-async def history_in(session: AsyncSession, case: Case, chat_id: int) -> list[HistoryRun]:
-    """The case's messages in a staff chat, oldest first (the card excluded), in runs by author."""
-    runs: list[HistoryRun] = []
-    seen: set[int] = set()
-    for item in await CaseMessages(session).of_case(case.id):
-        if item.target_chat_id == chat_id and item.target_message_id is not None:
-            if item.target_message_id == case.card_message_id:
-                continue
-            message_id, author = item.target_message_id, None
-        elif item.source_chat_id == chat_id:
-            message_id, author = item.source_message_id, item.author_name or "?"
-        else:
-            continue
-        if message_id in seen:
-            continue
-        seen.add(message_id)
-        if runs and runs[-1].author == author:
-            runs[-1].message_ids.append(message_id)
-        else:
-            runs.append(HistoryRun(author, [message_id]))
-    return runs
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import bans
+from storage.citizens import Citizens
 from storage.models import Case, Citizen
-from storage.repositories import Citizens
 from storage.seals import Seals
 
 

@@ -17,7 +17,7 @@ from bot.network.geometry import round_location
 from storage.erasure import Erasures
 from storage.models import Case, Citizen, Referral
 from storage.outbox import Outboxes
-from storage.repositories import Referrals
+from storage.referrals import Referrals
 from storage.sealing import sealer_of
 from storage.seals import Seals
 

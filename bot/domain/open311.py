@@ -24,7 +24,8 @@ from enum import IntFlag, StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import Direction, Privacy
-from bot.network.schema import Desk, Network
+from bot.network.desks import Desk
+from bot.network.schema import Network
 from storage.models import Case, Citizen, Referral, ServiceRequest
 from storage.open311 import CLOSED, QUEUED, SUBMITTED, ServiceRequests
 

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.cases import own_cases
 from bot.kinds import Direction, Privacy, SubscriptionKind
-from bot.network.schema import DeskKind, Network
+from bot.network.desks import DeskKind
+from bot.network.schema import Network
 from storage.models import Case, CaseMessage, Citizen, MessageVersion
 from storage.personal import PersonalData
 

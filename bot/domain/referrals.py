@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import Direction, Privacy, ReferralStatus
-from bot.network.schema import Desk
+from bot.network.desks import Desk
+from storage.messages import CaseMessages
 from storage.models import Case, Referral
-from storage.repositories import CaseMessages, Referrals
+from storage.referrals import Referrals
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from bot.network.schema import DeskKind, Network
+from bot.network.desks import DeskKind
+from bot.network.schema import Network
 
 
 @dataclass(frozen=True)

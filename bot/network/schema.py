@@ -1,147 +1,25 @@
-"""The contact network (areas, categories, desks) read and validated from network.toml."""
+"""The contact network read and validated from network.toml: the whole file, its cross-checks
+(every code a desk or rule names exists), and the lookups and routing built on it. Its parts
+are in bot.network.areas, desks, duty, safety, standards, pulse and retention."""
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from bot.network.areas import Area, Category, Topic
 from bot.network.base import Code, LanguageCode, Named, NetworkError, Strict
-from bot.network.duty import DutyHours
-from bot.network.geometry import Point, centroid, contains, distance_km
+from bot.network.desks import Desk, DeskKind, Rule
+from bot.network.geometry import contains, distance_km
 from bot.network.pulse import Pulse
 from bot.network.retention import Retention
 from bot.network.safety import Approvals, Emergency, Limits, Staff
-from bot.network.standards import Cap, CapCategory, Open311
-
-
-class Area(Named):
-    """A neighbourhood or district; a polygon or a centre lets a shared location pick it."""
-
-    polygon: tuple[tuple[float, float], ...] | None = None
-    centre: tuple[float, float] | None = None
-    radius_km: float | None = None
-
-    @field_validator("polygon")
-    @classmethod
-    def _real_polygon(
-        cls, value: tuple[tuple[float, float], ...] | None
-    ) -> tuple[tuple[float, float], ...] | None:
-        if value is not None and len(value) < 3:
-            msg = "a polygon needs at least three [lat, lon] points"
-            raise ValueError(msg)
-        return value
-
-    def middle(self) -> Point | None:
-        if self.centre is not None:
-            return self.centre
-        return centroid(self.polygon) if self.polygon else None
-
-
-class Category(Named):
-    """A kind of report (burglary, traffic, ...)."""
-
-
-class Topic(Named):
-    """A kind of alert citizens can follow (burglary wave, traffic, missing person, ...)."""
-
-    cap_category: CapCategory | None = None  # its CAP category (else [cap] category)
-
-
-class DeskKind(StrEnum):
-    POLICE = "police"
-    PARTNER = "partner"
-
-
-class Desk(Named):
-    """A team working in its own staff supergroup (or several: `chat_ids`).
-
-    `categories`/`areas` are shorthand for a routing rule to this desk (see Network.rules).
-    Telegram lets a bot post about 20 messages a minute into one group; a busy desk lists
-    more supergroups in `chat_ids`, and each new case goes to the least busy of them.
-    """
-
-    kind: DeskKind
-    chat_id: int | None  # required, except beside an `open311` endpoint (see _endpoint_only)
-    chat_ids: tuple[int, ...] = ()
-    categories: tuple[Code, ...] = ()
-    areas: tuple[Code, ...] = ()
-    languages: tuple[LanguageCode, ...] = ()
-    duty: DutyHours | None = None  # None: always staffed
-    response_minutes: int | None = Field(default=None, gt=0)
-    escalation_chat_id: int | None = None
-    staff: Staff = Field(default_factory=Staff)
-    open311: Open311 | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _endpoint_only(cls, data: object) -> object:
-        """A desk with an `open311` endpoint may have no group; any other desk still gets
-        pydantic's own "chat_id: Field required"."""
-        if isinstance(data, dict) and "open311" in data and "chat_id" not in data:
-            return {**data, "chat_id": None}
-        return data
-
-    @field_validator("chat_id")
-    @classmethod
-    def _supergroup_id(cls, value: int | None) -> int | None:
-        if value is not None and value >= 0:
-            msg = "must be a supergroup id (negative, e.g. -1001234567890); /whereami shows it"
-            raise ValueError(msg)
-        return value
-
-    @field_validator("chat_ids")
-    @classmethod
-    def _supergroup_ids(cls, value: tuple[int, ...]) -> tuple[int, ...]:
-        for chat in value:
-            cls._supergroup_id(chat)
-        return value
-
-    @property
-    def groups(self) -> tuple[int, ...]:
-        """Every supergroup of the desk, the first (`chat_id`) first (none for a partner that
-        is only an Open311 endpoint)."""
-        first = () if self.chat_id is None else (self.chat_id,)
-        return tuple(dict.fromkeys((*first, *self.chat_ids)))
-
-    def shorthand_rule(self) -> Rule | None:
-        if self.kind is not DeskKind.POLICE or not (self.categories or self.areas):
-            return None
-        return Rule(desk=self.code, categories=self.categories, areas=self.areas)
-
-
-class Rule(Strict):
-    """Reports matching every given list (an empty list matches anything) go to `desk`."""
-
-    desk: Code
-    categories: tuple[Code, ...] = ()
-    areas: tuple[Code, ...] = ()
-    languages: tuple[LanguageCode, ...] = ()
-
-    def matches(self, category: str, area: str, language: str) -> bool:
-        return (
-            (not self.categories or category in self.categories)
-            and (not self.areas or area in self.areas)
-            and (not self.languages or language in self.languages)
-        )
-
-    def describe(self) -> str:
-        parts = [
-            f"{name} in {', '.join(values)}"
-            for name, values in (
-                ("category", self.categories),
-                ("area", self.areas),
-                ("language", self.languages),
-            )
-            if values
-        ]
-        return " and ".join(parts) or "anything"
-
+from bot.network.standards import Cap
 
 # Languages Beatline tells apart by default (issue: interface languages plus frequent others).
 DEFAULT_LANGUAGES: tuple[str, ...] = (

@@ -10,7 +10,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.network.schema import Desk
+from bot.network.desks import Desk
 from bot.ui.fields import RowId
 from bot.ui.i18n import _
 

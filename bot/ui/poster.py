@@ -10,7 +10,7 @@ import qrcode
 from aiogram.utils.i18n import I18n
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.network.schema import Area
+from bot.network.areas import Area
 from bot.ui.i18n import N_
 
 A4_AT_150_DPI = (1240, 1754)

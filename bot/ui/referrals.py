@@ -9,9 +9,10 @@ from babel.lists import format_list
 
 from bot.domain.referrals import PartnerView
 from bot.network.schema import Network
+from bot.ui.case_card import case_facts, staff_names
 from bot.ui.dates import babel_locale
 from bot.ui.i18n import _
-from bot.ui.texts import case_facts, fmt, quote, staff_names
+from bot.ui.texts import fmt, quote
 
 if TYPE_CHECKING:  # the card reads a case, it never queries one
     from storage.models import Case, Citizen

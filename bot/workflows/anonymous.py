@@ -14,23 +14,18 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import PurePosixPath
 from typing import Any
 
-from aiogram import Bot
 from aiogram.enums import ContentType
-from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import (
-    GetFile,
     SendAnimation,
     SendAudio,
     SendContact,
     SendDocument,
     SendLocation,
-    SendMediaGroup,
     SendMessage,
     SendPhoto,
     SendSticker,
@@ -40,25 +35,13 @@ from aiogram.methods import (
     SendVoice,
     TelegramMethod,
 )
-from aiogram.types import (
-    BufferedInputFile,
-    File,
-    InputFile,
-    InputMediaAudio,
-    InputMediaDocument,
-    InputMediaPhoto,
-    InputMediaVideo,
-    Message,
-)
-from aiohttp import ClientError
+from aiogram.types import Message
 
-from bot.domain.metadata import without_metadata
-from bot.telegram.courier import Call, Sender, Where
 from bot.ui.i18n import _
 from bot.ui.long_text import TELEGRAM_CAPTION_LIMIT, split_text, telegram_length
 from bot.ui.mentions import flattened_html
 from bot.ui.texts import fmt, quote
-from storage.models import OutboxMessage
+from bot.workflows.media import kind_and_file, media_group
 
 # Kinds that can tell staff who or where the resident is: asked about before they are sent.
 REVEALING = frozenset({ContentType.CONTACT, ContentType.LOCATION, ContentType.VENUE})
@@ -113,58 +96,6 @@ def resend_all(chat_id: int, messages: Sequence[Message], ref: str) -> list[Outg
     return [outgoing for message in messages for outgoing in resend(chat_id, message, ref)]
 
 
-GROUPED: dict[ContentType, Callable[..., Any]] = {
-    ContentType.PHOTO: InputMediaPhoto,
-    ContentType.VIDEO: InputMediaVideo,
-    ContentType.DOCUMENT: InputMediaDocument,
-    ContentType.AUDIO: InputMediaAudio,
-}
-# Telegram groups photos with videos, but documents and audio files only with their own kind.
-ALONE_IN_A_GROUP = frozenset({ContentType.DOCUMENT, ContentType.AUDIO})
-ALBUM_SIZE = range(2, 11)
-
-
-def media_group(
-    chat_id: int,
-    messages: Sequence[Message],
-    render: Callable[[Message], str],
-    kinds: Collection[ContentType] = frozenset(GROUPED),
-) -> list[TelegramMethod[Any]] | None:
-    """An album sent again by file id as one media group, each caption written by `render`; a
-    caption too long for Telegram follows the album as text. None when the messages cannot
-    form one (a single message, other kinds, or kinds Telegram does not mix)."""
-    found = {ContentType(m.content_type) for m in messages}
-    if (
-        len(messages) not in ALBUM_SIZE
-        or not found <= set(kinds) & set(GROUPED)
-        or (found & ALONE_IN_A_GROUP and len(found) > 1)
-    ):
-        return None
-    media: list[Any] = []
-    after: list[TelegramMethod[Any]] = []
-    for message in messages:
-        kind = ContentType(message.content_type)
-        file_id = _file_id(message)
-        if file_id is None:
-            return None
-        caption = render(message) if message.caption else None
-        if message.caption and telegram_length(message.caption) > TELEGRAM_CAPTION_LIMIT:
-            caption = None
-            after += [
-                SendMessage(chat_id=chat_id, text=piece)
-                for piece in split_text(quote(message.caption))
-            ]
-        media.append(GROUPED[kind](media=file_id, caption=caption))
-    return [SendMediaGroup(chat_id=chat_id, media=media), *after]
-
-
-def _file_id(message: Message) -> str | None:
-    media = getattr(message, ContentType(message.content_type).value, None)
-    if isinstance(media, list):
-        media = media[-1] if media else None
-    return getattr(media, "file_id", None)
-
-
 def resend(chat_id: int, message: Message, ref: str, header: str = "") -> list[Outgoing]:
     """One message's content as new messages from the bot, its words headed by `header` (HTML,
     e.g. who wrote it); a caption too long for the media follows as text."""
@@ -186,10 +117,7 @@ def resend(chat_id: int, message: Message, ref: str, header: str = "") -> list[O
 
 def _content(chat_id: int, message: Message, caption: str | None, ref: str) -> Outgoing:
     kind = ContentType(message.content_type)
-    media = getattr(message, kind.value, None)
-    if isinstance(media, list):
-        media = media[-1]
-    file_id = getattr(media, "file_id", None)
+    _, file_id = kind_and_file(message)
     if kind in NAMED_FILES and file_id is not None and not _too_large(message):
         payload = {
             "kind": kind.value,
@@ -265,46 +193,3 @@ BY_FILE_ID: dict[ContentType, FileSender] = {
     ContentType.VIDEO: lambda c, f, cap: SendVideo(chat_id=c, video=f, caption=cap),
     ContentType.ANIMATION: lambda c, f, cap: SendAnimation(chat_id=c, animation=f, caption=cap),
 }
-
-Uploader = Callable[[int, int, InputFile, str | None], TelegramMethod[Any]]
-
-UPLOADERS: dict[str, Uploader] = {
-    "document": lambda c, t, f, cap: SendDocument(
-        chat_id=c, message_thread_id=t, document=f, caption=cap
-    ),
-    "audio": lambda c, t, f, cap: SendAudio(chat_id=c, message_thread_id=t, audio=f, caption=cap),
-    "video": lambda c, t, f, cap: SendVideo(chat_id=c, message_thread_id=t, video=f, caption=cap),
-    "animation": lambda c, t, f, cap: SendAnimation(
-        chat_id=c, message_thread_id=t, animation=f, caption=cap
-    ),
-}
-
-
-class ScrubbedFiles:
-    """The composer of `beatline.scrubbedFile`: download, clean, upload under a neutral name."""
-
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
-
-    async def __call__(self, row: OutboxMessage, where: Where | None, send: Sender) -> list[Call]:
-        payload = row.payload
-        if where is None:
-            msg = "an anonymous file goes into its case's topic"
-            raise ValueError(msg)
-        file: File = await send(GetFile(file_id=payload["file_id"]))
-        data = await self._download(file)
-        upload = BufferedInputFile(without_metadata(data), filename=str(payload["name"]))
-        uploader = UPLOADERS[str(payload["kind"])]
-        return [Call(uploader(where.chat_id, where.thread_id, upload, payload.get("caption")))]
-
-    async def _download(self, file: File) -> bytes:
-        if file.file_path is None:
-            msg = "Telegram gave no path for the file"
-            raise TelegramNetworkError(GetFile(file_id=file.file_id), msg)
-        buffer = BytesIO()
-        try:
-            await self.bot.download_file(file.file_path, destination=buffer)
-        except (ClientError, TimeoutError) as exc:
-            # Telegram's file server did not answer: the courier tries again later.
-            raise TelegramNetworkError(GetFile(file_id=file.file_id), str(exc)) from exc
-        return buffer.getvalue()

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.domain.alerts import engine
-from bot.domain.cap import CapPublisher
+from bot.domain.cap.publisher import CapPublisher
 from bot.kinds import AnnouncementStatus, DeliveryStatus
 from bot.telegram.courier import Call, Failure, Sender, Where
 from bot.telegram.outbox import Outbox

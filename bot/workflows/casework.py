@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import audit
 from bot.domain import cases as case_service
-from bot.domain.cases import NewReport, Relayed, record_message
+from bot.domain.cases import NewReport
+from bot.domain.conversation import Relayed, record_message
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Direction
 from bot.network.schema import Network
@@ -22,7 +23,8 @@ from bot.ui import keyboards
 from bot.ui.i18n import _
 from bot.ui.texts import fmt, isolate, local_datetime, quote
 from bot.workflows import anonymous
-from bot.workflows.relay import Relay, kind_and_file
+from bot.workflows.media import kind_and_file
+from bot.workflows.relay import Relay
 from storage.models import Case, CaseMessage, Citizen
 
 logger = logging.getLogger(__name__)

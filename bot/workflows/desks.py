@@ -13,21 +13,23 @@ from aiogram.types import ForumTopic
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import audit, referrals
+from bot.domain import audit, conversation, referrals
 from bot.domain import cases as case_service
 from bot.domain.citizens import resident_of_case
 from bot.domain.referrals import partner_view
-from bot.network.schema import Desk, Network
+from bot.network.desks import Desk
+from bot.network.schema import Network
 from bot.telegram.courier import Call, Sender, TopicGone, Where
 from bot.ui import keyboards
 from bot.ui.i18n import _, speaking
 from bot.ui.long_text import split_text
 from bot.ui.referrals import consent_question, partner_card, partner_topic_title
 from bot.ui.texts import fmt, quote
-from bot.workflows import open311
+from bot.workflows import open311_consent
 from bot.workflows.relay import Relay
+from storage.cases import Cases
 from storage.models import Case, Citizen, OutboxMessage, Referral
-from storage.repositories import Cases, Referrals
+from storage.referrals import Referrals
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ async def transfer(
 ) -> None:
     """New topic at `desk`: the card, where the case comes from and why, then the whole
     history; the old topic is closed."""
-    history = await case_service.history_in(session, case, case.staff_chat_id)
+    history = await conversation.history_in(session, case, case.staff_chat_id)
     default = relay.network.default_language
     old_desk = relay.network.desks_by_code().get(case.desk)
     old_chat, old_thread = await case_service.transfer(session, case, desk)
@@ -103,9 +105,11 @@ async def ask_consent(
         extra, markup = "", keyboards.referral_consent(referral.id)
         # An Open311 endpoint: its own list of what it receives, and "yes, with …" choices.
         if partner.open311 is not None:
-            facts = await open311.facts(relay.session, case, partner)
-            extra = open311.consent_text(name, facts, in_group=partner.chat_id is not None)
-            markup = keyboards.referral_consent(referral.id, open311.consent_choices(facts))
+            facts = await open311_consent.facts(relay.session, case, partner)
+            extra = open311_consent.consent_text(name, facts, in_group=partner.chat_id is not None)
+            markup = keyboards.referral_consent(
+                referral.id, open311_consent.consent_choices(facts)
+            )
         text = consent_question(
             partner_view(case.privacy, referral.info_only),
             case.ref,
@@ -149,7 +153,7 @@ async def answer_referral(
     if agreed:
         desk = relay.network.desk(case.desk)
         open_partner_topic(relay, partner, referral, desk.name(default, default))
-        await open311.refer(relay, case, citizen, partner, referral, extra, now)
+        await open311_consent.refer(relay, case, citizen, partner, referral, extra, now)
         await relay.refresh_card(case)
         with relay.staff_language():
             note = fmt(

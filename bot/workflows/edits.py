@@ -14,9 +14,9 @@ from aiogram.methods import EditMessageCaption, EditMessageText, SendMessage, Te
 from aiogram.types import Message, ReplyParameters
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import cases as case_service
+from bot.domain import conversation
 from bot.kinds import CaseStatus
-from bot.network.schema import DeskKind
+from bot.network.desks import DeskKind
 from bot.ui.i18n import _, speaking
 from bot.ui.long_text import (
     TELEGRAM_CAPTION_LIMIT,
@@ -26,7 +26,8 @@ from bot.ui.long_text import (
 )
 from bot.ui.mentions import flattened_html
 from bot.ui.texts import fmt, local_time
-from bot.workflows.relay import CAPTIONED, TO_RESIDENT, Relay
+from bot.workflows.media import CAPTIONED
+from bot.workflows.relay import TO_RESIDENT, Relay
 from storage.models import Case, CaseMessage, Citizen
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ async def resident_edited(
                 ),
             )
         return
-    await case_service.keep_version(session, record, text, now)
+    await conversation.keep_version(session, record, text, now)
     on_card = (
         record.target_chat_id == case.staff_chat_id
         and record.target_message_id is not None
@@ -110,7 +111,7 @@ async def staff_edited(
     text = _new_text(message)
     if text is None or record.target_message_id is None or record.target_chat_id is None:
         return
-    await case_service.keep_version(session, record, text, now)
+    await conversation.keep_version(session, record, text, now)
     body = f"{header}{flattened_html(message)}"
     correction = _quiet_correction(citizen.chat_id, record, message, body)
     if correction is not None:  # a refusal changes nothing: the visible note follows anyway

@@ -16,8 +16,8 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.domain.cases import resident_side
 from bot.domain.citizens import resident_of_case
+from bot.domain.conversation import resident_side
 from bot.kinds import Direction
 from bot.network.schema import Network
 from bot.telegram.courier import Effect, Failure
@@ -32,8 +32,9 @@ from bot.workflows.relay import (
     TO_RESIDENT,
     UNDELIVERED,
 )
+from storage.cases import Cases
+from storage.messages import CaseMessages
 from storage.models import Case, CaseMessage, Citizen, OutboxMessage
-from storage.repositories import CaseMessages, Cases
 
 logger = logging.getLogger(__name__)
 

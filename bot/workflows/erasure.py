@@ -22,7 +22,7 @@ from bot.workflows.relay import Relay
 from storage.erasure import Erasures
 from storage.models import Citizen
 from storage.outbox import Outboxes
-from storage.repositories import UpdateLog
+from storage.updates import UpdateLog
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt
 from bot.workflows.casework import relay_from_citizen
 from bot.workflows.relay import Relay
+from storage.cases import Cases
 from storage.models import Case, Citizen
-from storage.repositories import Cases
 from storage.seals import Seals
 
 

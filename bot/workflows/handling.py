@@ -15,7 +15,7 @@ from bot.domain import audit
 from bot.domain import cases as case_service
 from bot.domain import referrals as referral_service
 from bot.domain.citizens import citizen_of_case
-from bot.network.schema import Desk
+from bot.network.desks import Desk
 from bot.ui import keyboards
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt
@@ -23,7 +23,7 @@ from bot.workflows import desks
 from bot.workflows.casework import tell_closed
 from bot.workflows.relay import Relay
 from storage.models import Case, Citizen
-from storage.repositories import Referrals
+from storage.referrals import Referrals
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
-"""Referrals to partners that run an Open311 GeoReport v2 endpoint: the words of the consent
-question (what their system receives, per privacy tier), queueing the service request when
-the resident agrees, and the worker that posts it after the commit and follows its status.
+"""Referrals to partners that run an Open311 GeoReport v2 endpoint: the worker that posts the
+queued service request after the commit and follows its status (the consent question and the
+queueing are in bot.workflows.open311_consent).
 
 The HTTP calls are never made inside a transaction: a request is claimed and committed as
 `sending`, posted, and the answer recorded in a new transaction. A failure (endpoint down, a
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 from aiogram import Bot
@@ -24,62 +23,19 @@ from bot.clock import Clock
 from bot.domain import audit, open311
 from bot.domain import cases as case_service
 from bot.domain.citizens import resident_of_case
-from bot.domain.open311 import Extra, Facts, Shared
-from bot.network.schema import Desk, Network
+from bot.network.schema import Network
 from bot.network.standards import Open311
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt
 from bot.workflows.georeport import GeoReportClient, GeoReportError, Posted, Status, api_key
 from bot.workflows.relay import Relay
-from storage.models import Case, Citizen, Referral, ServiceRequest
+from storage.models import Case, ServiceRequest
 
 logger = logging.getLogger(__name__)
 
 ClientFactory = Callable[[Open311], GeoReportClient]
 MEDIA_PATH = "/open311/media/"
-
-
-# -- the consent question ------------------------------------------------------------------
-def _location(facts: Facts) -> str:
-    if facts.rounded:
-        return _("the location you shared, rounded to about 500 m")
-    return _("the exact location you shared")
-
-
-def _received(field: Shared, facts: Facts) -> str:
-    texts = {
-        Shared.SERVICE: _("the kind of report (their service code)"),
-        Shared.DESCRIPTION: _("what you wrote in the report, with its kind, area and reference"),
-        Shared.AREA: _("the name of the area, not an exact location"),
-        Shared.LOCATION: _location(facts),
-        Shared.NAME: _("your first name and Telegram username"),
-        Shared.PHOTO: _("a link to your first photo"),
-    }
-    return texts[field]
-
-
-def consent_text(partner_name: str, facts: Facts, in_group: bool = False) -> str:
-    """What the partner's system receives, line by line, in the current language (a partner
-    also `in_group` can write to the resident from there)."""
-    lines = [fmt(_("{partner}'s system (Open311) would receive:"), partner=partner_name)]
-    lines += [f"• {_received(field, facts)}" for field in open311.shared(facts)]
-    if Shared.NAME not in open311.shared(facts):
-        lines.append("• " + _("not your name, your Telegram account or your Telegram id"))
-    offered = open311.offer(facts)
-    if Extra.LOCATION in offered:
-        lines.append(fmt(_("Only if you choose it: {what}."), what=_location(facts)))
-    if Extra.PHOTO in offered:
-        lines.append(
-            fmt(_("Only if you choose it: {what}."), what=_("a link to your first photo"))
-        )
-    if in_group:
-        lines.append(_("Beatline tells you when their system closes the request."))
-    else:
-        lines.append(
-            _("They cannot write to you here; Beatline tells you when they close the request.")
-        )
-    return "\n".join(lines)
 
 
 def request_status_name(status: str) -> str:
@@ -88,41 +44,6 @@ def request_status_name(status: str) -> str:
     return names.get(status, status)
 
 
-def consent_choices(facts: Facts) -> list[tuple[str, int]]:
-    """The extra "yes, with …" buttons: (label, what it adds)."""
-    offered = open311.offer(facts)
-    choices = []
-    if Extra.LOCATION in offered:
-        choices.append((_("✅ Yes, with my location"), int(Extra.LOCATION)))
-    if Extra.PHOTO in offered:
-        choices.append((_("✅ Yes, with my photo"), int(Extra.PHOTO)))
-    if Extra.LOCATION in offered and Extra.PHOTO in offered:
-        choices.append((_("✅ Yes, with location and photo"), int(Extra.LOCATION | Extra.PHOTO)))
-    return choices
-
-
-async def facts(session: AsyncSession, case: Case, partner: Desk) -> Facts:
-    return await open311.facts_of(session, case, partner)
-
-
-async def refer(
-    relay: Relay,
-    case: Case,
-    citizen: Citizen,
-    partner: Desk,
-    referral: Referral,
-    chosen: int,
-    now: datetime,
-) -> None:
-    """The resident agreed: queue the service request (sent after the commit)."""
-    if partner.open311 is None:
-        return
-    await open311.queue(
-        relay.session, case, citizen, partner, referral, relay.network, Extra(chosen), now
-    )
-
-
-# -- the worker ------------------------------------------------------------------------------
 class Open311Worker:
     """Posts queued service requests and follows submitted ones (both woken by a timer)."""
 

@@ -22,8 +22,8 @@ from bot.network.base import spoken_language
 from bot.network.schema import Network
 from bot.workflows.casework import restore, snapshot, submit_report
 from bot.workflows.relay import Relay
+from storage.cases import Cases
 from storage.models import Case, Citizen
-from storage.repositories import Cases
 
 DRAFT = "report"
 MAX_ITEMS = 30

@@ -14,12 +14,13 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.network.schema import Desk, Network
+from bot.network.desks import Desk
+from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import n_, speaking
 from bot.ui.texts import fmt
+from storage.cases import Deadlines
 from storage.models import Case
-from storage.repositories import Deadlines
 
 logger = logging.getLogger(__name__)
 

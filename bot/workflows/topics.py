@@ -30,12 +30,13 @@ from bot.domain.citizens import resident_of_case
 from bot.kinds import CaseStatus, Direction
 from bot.network.schema import Network
 from bot.telegram.courier import Call, Sender, TopicGone, Where
+from bot.ui.case_card import case_card, topic_title
 from bot.ui.i18n import speaking
 from bot.ui.long_text import split_plain
-from bot.ui.texts import case_card, quote, topic_title
+from bot.ui.texts import quote
+from storage.cases import Cases
 from storage.db import affected_rows
 from storage.models import CaseMessage, OutboxMessage
-from storage.repositories import Cases
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.domain.alerts import engine
-from bot.domain.cap import CapPublisher
+from bot.domain.cap.publisher import CapPublisher
 from bot.kinds import AnnouncementStatus
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox

@@ -1,6 +1,6 @@
 """A desk's supergroup: what staff write in a case topic reaches the citizen as the bot (and a
 partner's words, from a referral topic); `// notes` stay internal. Case commands are in
-handlers.desk.case_commands."""
+handlers.desk.case_commands, moves and bans."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import cases as case_service
+from bot.domain import conversation
 from bot.domain import referrals as referral_service
 from bot.domain.citizens import citizen_of_case, resident_of_case
 from bot.kinds import CaseStatus, Direction
@@ -65,7 +66,7 @@ async def on_note(
 ) -> None:
     """`// text` (or a file or album captioned so) stays in the topic as an internal note,
     marked ✍; it never reaches the resident."""
-    if await case_service.already_relayed(session, message.chat.id, message.message_id):
+    if await conversation.already_relayed(session, message.chat.id, message.message_id):
         return
     case = await case_of(message, session)
     if case is None:
@@ -97,7 +98,7 @@ async def on_staff_message(
     if case is None:
         await _from_partner(outbox, messages, session, relay, clock)
         return
-    if await case_service.already_relayed(session, message.chat.id, message.message_id):
+    if await conversation.already_relayed(session, message.chat.id, message.message_id):
         return
     if case.status == CaseStatus.CLOSED:
         outbox.send(message.reply(_("This case is closed; nothing was sent. Use /reopen first.")))
@@ -130,7 +131,7 @@ async def _deliver(
 async def on_staff_edit(
     message: Message, session: AsyncSession, relay: Relay, clock: Clock
 ) -> None:
-    record_ = await case_service.message_by_source(session, message.chat.id, message.message_id)
+    record_ = await conversation.message_by_source(session, message.chat.id, message.message_id)
     if record_ is None or record_.direction != Direction.STAFF:
         return
     case = await case_service.case_by_id(session, record_.case_id)
@@ -157,7 +158,7 @@ async def _from_partner(
     referral = await referral_service.of_topic(
         session, message.chat.id, message.message_thread_id or 0
     )
-    if referral is None or await case_service.already_relayed(
+    if referral is None or await conversation.already_relayed(
         session, message.chat.id, message.message_id
     ):
         return

@@ -1,12 +1,12 @@
 """A consented resident writing outside the wizard: follow-ups copied to their case's desk
 (albums, edits, and in anonymous cases a check before revealing content); with several open
-cases, the question which one; with none, an offer to report it; shortly after a case closed,
-into that case; and nothing at all from a banned resident or a flood."""
+cases, the question which one (answered in handlers.resident.case_choice); with none, an offer
+to report it; shortly after a case closed, into that case; and nothing at all from a banned
+resident or a flood."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -17,30 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import cases as case_service
+from bot.domain import conversation
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import _
-from bot.ui.texts import (
-    CANCEL,
-    SEND_REPORT,
-    SKIP,
-    banned_text,
-    cannot_pass_on,
-    isolate,
-    quote,
-)
+from bot.ui.texts import CANCEL, SEND_REPORT, SKIP, banned_text, cannot_pass_on, isolate, quote
 from bot.workflows import followups
 from bot.workflows.anonymous import asks_first
-from bot.workflows.casework import (
-    ask_before_revealing,
-    groups,
-    relay_from_citizen,
-    restore,
-    snapshot,
-)
+from bot.workflows.casework import ask_before_revealing, relay_from_citizen, snapshot
 from bot.workflows.edits import resident_edited
 from bot.workflows.followups import Hold
 from bot.workflows.relay import RELAYABLE, Relay
@@ -66,8 +53,6 @@ def create_router() -> Router:
     router.message.register(on_followup, StateFilter(None), Match(F.content_type.in_(RELAYABLE)))
     router.message.register(on_unsupported, StateFilter(None))
     router.edited_message.register(on_edit)
-    router.callback_query.register(cb_pick_case, keyboards.PickCaseCb.filter())
-    router.callback_query.register(cb_sensitive, keyboards.SensitiveCb.filter())
     return router
 
 
@@ -138,7 +123,7 @@ async def on_followup(
         return
     if message.reply_to_message is not None:
         await state.update_data({ACTIVE_CASE: target.id})
-    await _deliver(messages, target, citizen, state, session, relay, clock, detector)
+    await deliver(messages, target, citizen, state, session, relay, clock, detector)
 
 
 async def _without_open_case(
@@ -170,7 +155,7 @@ async def _without_open_case(
     )
 
 
-async def _deliver(
+async def deliver(
     messages: list[Message],
     case: Case,
     citizen: Citizen,
@@ -194,93 +179,13 @@ async def _deliver(
     await maybe_offer(languages, citizen, state, relay)
 
 
-async def cb_pick_case(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: keyboards.PickCaseCb,
-    session: AsyncSession,
-    citizen: Citizen,
-    state: FSMContext,
-    relay: Relay,
-    clock: Clock,
-    detector: EmergencyDetector,
-    network: Network,
-    i18n: I18n,
-) -> None:
-    """Send the messages that waited for a case choice, and keep using that case."""
-    pending: list[dict[str, Any]] = (await state.get_data()).get(PENDING, [])
-    case = await case_service.open_case_by_id(session, citizen, callback_data.case_id)
-    if case is None or not isinstance(query.message, Message):
-        outbox.answer(query.answer(_("That case is closed or no longer yours."), show_alert=True))
-        if pending and isinstance(query.message, Message):
-            # Never dropped: the waiting messages are offered the cases still open.
-            open_ones = list(await case_service.open_cases(session, citizen))
-            outbox.send(
-                query.message.edit_text(
-                    _("That case was closed meanwhile. Which report are your messages about?")
-                    if open_ones
-                    else _("That case was closed meanwhile, and no other report is open."),
-                    reply_markup=keyboards.pick_case(open_ones, network, i18n.current_locale)
-                    if open_ones
-                    else keyboards.report_this(),
-                )
-            )
-        return
-    await state.update_data({ACTIVE_CASE: case.id, PENDING: []})
-    waiting = [restore(item) for item in pending]
-    fresh = [
-        m
-        for m in waiting
-        if not await case_service.already_relayed(session, m.chat.id, m.message_id)
-    ]
-    for batch in groups(fresh):
-        await _deliver(batch, case, citizen, state, session, relay, clock, detector)
-    outbox.answer(query.answer())
-    outbox.send(
-        query.message.edit_text(
-            _(
-                "Sent to <b>{ref}</b>. Your next messages go there too; reply to a message of "
-                "another case to write about that one."
-            ).format(ref=isolate(quote(case.ref)))
-        )
-    )
-
-
-async def cb_sensitive(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: keyboards.SensitiveCb,
-    session: AsyncSession,
-    citizen: Citizen,
-    state: FSMContext,
-    relay: Relay,
-    clock: Clock,
-    detector: EmergencyDetector,
-) -> None:
-    """The anonymous resident's answer to "this may identify you — send anyway?"."""
-    pending = (await state.get_data()).get(SENSITIVE)
-    await state.update_data({SENSITIVE: None})
-    outbox.answer(query.answer())
-    if isinstance(query.message, Message):
-        outbox.send(query.message.edit_reply_markup(reply_markup=None))
-    if not pending or not callback_data.send or citizen.banned:
-        if isinstance(query.message, Message):
-            outbox.send(query.message.answer(_("Not sent.")))
-        return
-    case = await case_service.open_case_by_id(session, citizen, pending["case_id"])
-    if case is None:
-        return
-    messages = [restore(item) for item in pending["messages"]]
-    await relay_from_citizen(relay, session, case, citizen, messages, clock.now(), detector)
-
-
 async def on_edit(
     message: Message, session: AsyncSession, citizen: Citizen, relay: Relay, clock: Clock
 ) -> None:
     """Show an edit of an already relayed message in the topic (never for a banned resident)."""
     if citizen.banned:
         return
-    record = await case_service.message_by_source(session, message.chat.id, message.message_id)
+    record = await conversation.message_by_source(session, message.chat.id, message.message_id)
     if record is None:
         return
     case = await case_service.case_by_id(session, record.case_id)

@@ -13,7 +13,8 @@ from bot.clock import Clock
 from bot.domain.alerts import subscriptions
 from bot.domain.citizens import register, set_language
 from bot.kinds import SubscriptionKind
-from bot.network.schema import Area, Network
+from bot.network.areas import Area
+from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import LANGUAGE_NAMES, _, supported

@@ -33,7 +33,7 @@ from storage.models import Announcement, Occurrence
 from storage.outbox import Outboxes
 
 if TYPE_CHECKING:
-    from bot.domain.cap import CapPublisher
+    from bot.domain.cap.publisher import CapPublisher
 
 ALERT_METHOD = "beatline.alert"
 ALERT_EFFECT = "alert"

@@ -25,7 +25,8 @@ from bot.domain.stats.periods import Period
 from bot.domain.stats.pulse import compute_pulse, pulse_areas, trend_months
 from bot.domain.stats.rules import Scope, cells, publishable
 from bot.kinds import DeliveryStatus, Privacy, ReferralStatus
-from bot.network.schema import DeskKind, Network
+from bot.network.desks import DeskKind
+from bot.network.schema import Network
 from storage.statistics import AlertFacts, CaseFacts, ReferralFacts, Statistics
 
 # Bin edges (minutes) of the response-time distribution; desk targets are added as edges.

@@ -11,7 +11,8 @@ from datetime import date
 
 from bot.domain.stats.periods import Period
 from bot.domain.stats.rules import Cell, Scope, publishable
-from bot.network.schema import DeskKind, Network
+from bot.network.desks import DeskKind
+from bot.network.schema import Network
 from storage.statistics import PulseFacts
 
 TREND_MONTHS = 12

@@ -14,8 +14,9 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 
 from bot.kinds import Privacy
+from bot.network.areas import Area, Category
 from bot.network.geometry import round_location
-from bot.network.schema import Area, Category, Network
+from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards, report_wizard
 from bot.ui.i18n import _

@@ -1,32 +1,19 @@
-"""Sent announcements as CAP 1.2 messages (OASIS Common Alerting Protocol), so that other
-alerting systems, websites and apps can take them, and the Atom feed of those still current.
-
-Each sending of an announcement publishes one `<alert>` (`Alert` the first time, `Update` for
-the later sendings of a recurring one) with one `<info>` per language and one `<area>` per
-targeted area; cancelling it publishes a `Cancel` that refers to every earlier message. The
-XML is built with the standard library and stored as published (table `cap_message`), in the
-same transaction as the claim or the cancellation, so the feed says exactly what was decided.
-All times are written in UTC as `+00:00`: CAP forbids `Z`, and a reference to an earlier
-message must repeat its `sent` exactly.
-"""
+"""The XML of one CAP 1.2 message: an `Alert` or `Update` with an `<info>` per language and
+an `<area>` per targeted area, or a `Cancel` of earlier ones; built with the standard library."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.domain.alerts.schedule import ONCE
-from bot.network.schema import Area, Network
-from storage.cap import CapMessages
-from storage.models import Announcement, CapMessage, Occurrence
+from bot.network.areas import Area
+from bot.network.schema import Network
+from storage.models import Announcement, CapMessage
 
 NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
-ATOM = "http://www.w3.org/2005/Atom"
 CAP_MEDIA_TYPE = "application/cap+xml"
 HEADLINE_LIMIT = 160  # CAP asks for headlines short enough for a text message
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -61,10 +48,6 @@ def gravity(urgent: bool) -> Gravity:
 def cap_time(moment: datetime) -> str:
     """A CAP date-time: seconds, and the offset written out (`+00:00`, never `Z`)."""
     return moment.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
-def atom_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _number(value: float) -> str:
@@ -205,133 +188,3 @@ def reference(message: CapMessage) -> str:
     parts = (root.findtext(f"{{{NAMESPACE}}}{name}") or "" for name in ("sender", "identifier"))
     sender, identifier = parts
     return f"{sender},{identifier},{root.findtext(f'{{{NAMESPACE}}}sent') or ''}"
-
-
-def expiry(announcement: Announcement, network: Network, sent: datetime) -> datetime:
-    """A one-off alert stays current for `[cap] hours`; a recurring one until its end."""
-    if announcement.schedule != ONCE and announcement.ends_at is not None:
-        return max(announcement.ends_at, sent)
-    return sent + timedelta(hours=network.cap.hours)
-
-
-class CapPublisher:
-    """Writes the CAP messages of sendings and cancellations, in the caller's transaction."""
-
-    def __init__(self, network: Network) -> None:
-        self.network = network
-
-    async def occurrence(
-        self,
-        session: AsyncSession,
-        announcement: Announcement,
-        occurrence: Occurrence,
-        now: datetime,
-    ) -> CapMessage:
-        """The message of one sending: `Alert` the first time, then `Update`s of it."""
-        repo = CapMessages(session)
-        earlier = await repo.of_announcement(announcement.id)
-        sent = now.replace(microsecond=0)
-        identifier = f"beatline-{announcement.id}-{occurrence.id}"
-        expires = expiry(announcement, self.network, sent)
-        msg_type = MsgType.UPDATE if earlier else MsgType.ALERT
-        xml = alert_xml(
-            announcement,
-            self.network,
-            identifier=identifier,
-            sent=sent,
-            expires=expires,
-            msg_type=msg_type,
-            references=[reference(message) for message in earlier],
-        )
-        texts = announcement.texts
-        first = texts.get(self.network.default_language) or next(iter(texts.values()), "")
-        return await repo.add(
-            CapMessage(
-                announcement_id=announcement.id,
-                occurrence_id=occurrence.id,
-                identifier=identifier,
-                msg_type=msg_type.value,
-                headline=headline(first),
-                sent_at=sent,
-                expires_at=expires,
-                xml=xml,
-            )
-        )
-
-    async def cancelled(
-        self, session: AsyncSession, announcement_id: int, now: datetime
-    ) -> CapMessage | None:
-        """A `Cancel` of the announcement's messages, if one of them is still current."""
-        repo = CapMessages(session)
-        earlier = await repo.of_announcement(announcement_id)
-        last = earlier[-1] if earlier else None
-        if last is None or last.msg_type == MsgType.CANCEL:
-            return None
-        if last.expires_at is not None and last.expires_at <= now:
-            return None  # it has lapsed on its own; nobody shows it any more
-        sent = now.replace(microsecond=0)
-        identifier = f"beatline-{announcement_id}-cancel"
-        xml = cancel_xml(
-            self.network,
-            identifier=identifier,
-            sent=sent,
-            references=[reference(message) for message in earlier],
-            note=f"Announcement {announcement_id} was cancelled.",
-        )
-        return await repo.add(
-            CapMessage(
-                announcement_id=announcement_id,
-                occurrence_id=None,
-                identifier=identifier,
-                msg_type=MsgType.CANCEL.value,
-                headline=last.headline,
-                sent_at=sent,
-                expires_at=None,
-                xml=xml,
-            )
-        )
-
-
-async def current(session: AsyncSession, now: datetime) -> list[CapMessage]:
-    """The messages of alerts in force now (not cancelled, not expired), newest first."""
-    return await CapMessages(session).current(now)
-
-
-async def message(session: AsyncSession, message_id: int) -> CapMessage | None:
-    return await CapMessages(session).by_id(message_id)
-
-
-def _description(message: CapMessage) -> str:
-    root = ET.fromstring(message.xml)
-    return root.findtext(f"{{{NAMESPACE}}}info/{{{NAMESPACE}}}description") or ""
-
-
-def atom_feed(messages: Iterable[CapMessage], *, base_url: str, title: str, now: datetime) -> str:
-    """An Atom feed with an entry per message, each linking to its CAP document."""
-    entries = list(messages)
-
-    def sub(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, name, attrs)
-        if text is not None:
-            element.text = text
-        return element
-
-    feed_url = f"{base_url}/cap/alerts.atom"
-    # Atom's attributes (rel, href) are in no namespace, which ElementTree's default_namespace
-    # refuses; the elements are written unqualified under an explicit xmlns instead.
-    root = ET.Element("feed", {"xmlns": ATOM})
-    sub(root, "id", feed_url)
-    sub(root, "title", title)
-    sub(root, "updated", atom_time(max((m.sent_at for m in entries), default=now)))
-    sub(root, "link", rel="self", href=feed_url, type="application/atom+xml")
-    sub(sub(root, "author"), "name", title)
-    for item in entries:
-        url = f"{base_url}/cap/{item.id}.xml"
-        entry = sub(root, "entry")
-        sub(entry, "id", url)
-        sub(entry, "title", item.headline or item.identifier)
-        sub(entry, "updated", atom_time(item.sent_at))
-        sub(entry, "link", rel="alternate", href=url, type=CAP_MEDIA_TYPE)
-        sub(entry, "summary", _description(item))
-    ET.indent(root)
-    return XML_DECLARATION + ET.tostring(root, encoding="unicode") + "\n"

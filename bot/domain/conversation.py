@@ -1,0 +1,129 @@
+"""A case's conversation: each message kept with its ids on both sides of the relay (an
+anonymous resident's side under a blind id), the versions of edited messages, and a staff
+chat's history of the case in runs by author."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.kinds import CaseStatus, Direction, Privacy
+from storage.messages import CaseMessages
+from storage.models import Case, CaseMessage, MessageVersion
+from storage.sealing import sealer_of
+
+
+async def already_relayed(session: AsyncSession, chat_id: int, message_id: int) -> bool:
+    return await CaseMessages(session).exists(chat_id, message_id)
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """One message as it crossed the relay."""
+
+    direction: Direction
+    source_chat_id: int
+    source_message_id: int
+    target_chat_id: int | None
+    target_message_id: int | None
+    kind: str
+    text: str | None = None
+    file_id: str | None = None
+    author_id: int | None = None
+    author_name: str | None = None
+    language: str | None = None
+
+
+async def record_message(
+    session: AsyncSession, case: Case, relayed: Relayed, now: datetime
+) -> CaseMessage:
+    """Keep the message and both its ids; a staff reply also moves a new case to open.
+
+    The resident's side of an anonymous case's message is kept under a blind id, never under
+    the resident's chat (see `resident_side`)."""
+    if relayed.direction is Direction.STAFF:
+        if case.first_reply_at is None:
+            case.first_reply_at = now
+        if case.status == CaseStatus.NEW:
+            case.status = CaseStatus.OPEN
+    return await CaseMessages(session).add(
+        CaseMessage(
+            case_id=case.id,
+            direction=relayed.direction,
+            source_chat_id=resident_side(
+                session, case, relayed.source_chat_id, relayed.source_message_id
+            ),
+            source_message_id=relayed.source_message_id,
+            target_chat_id=(
+                resident_side(session, case, relayed.target_chat_id, relayed.target_message_id)
+                if relayed.target_chat_id is not None and relayed.target_message_id is not None
+                else relayed.target_chat_id
+            ),
+            target_message_id=relayed.target_message_id,
+            kind=relayed.kind,
+            text=relayed.text,
+            file_id=relayed.file_id,
+            author_id=relayed.author_id,
+            author_name=relayed.author_name,
+            language=relayed.language,
+            created_at=now,
+        )
+    )
+
+
+def resident_side(session: AsyncSession, case: Case, chat_id: int, message_id: int) -> int:
+    """The chat id to store for a message at (`chat_id`, `message_id`) in `case`: as it is,
+    except a resident's private chat in an anonymous case, which becomes a blind id that only
+    the key holder can compute again from the same message (storage.sealing)."""
+    if chat_id <= 0 or case.privacy != Privacy.ANONYMOUS:
+        return chat_id
+    return sealer_of(session).blind(chat_id, message_id)
+
+
+async def message_by_source(
+    session: AsyncSession, chat_id: int, message_id: int
+) -> CaseMessage | None:
+    return await CaseMessages(session).by_source(chat_id, message_id)
+
+
+async def keep_version(
+    session: AsyncSession, record: CaseMessage, text: str, now: datetime
+) -> None:
+    """An edit of a relayed message, kept beside the first version (never instead of it)."""
+    await CaseMessages(session).add_version(
+        MessageVersion(case_message_id=record.id, text=text, edited_at=now)
+    )
+
+
+@dataclass(frozen=True)
+class HistoryRun:
+    """Consecutive messages of a case in a staff chat by one author: `author` is the staff
+    member's name, or None for the bot's own copies (they already say who wrote them)."""
+
+    author: str | None
+    message_ids: list[int]
+
+
+async def history_in(session: AsyncSession, case: Case, chat_id: int) -> list[HistoryRun]:
+    """The case's messages in a staff chat, oldest first (the card excluded), in runs by author."""
+    runs: list[HistoryRun] = []
+    seen: set[int] = set()
+    for item in await CaseMessages(session).of_case(case.id):
+        if item.target_chat_id == chat_id and item.target_message_id is not None:
+            if item.target_message_id == case.card_message_id:
+                continue
+            message_id, author = item.target_message_id, None
+        elif item.source_chat_id == chat_id:
+            message_id, author = item.source_message_id, item.author_name or "?"
+        else:
+            continue
+        if message_id in seen:
+            continue
+        seen.add(message_id)
+        if runs and runs[-1].author == author:
+            runs[-1].message_ids.append(message_id)
+        else:
+            runs.append(HistoryRun(author, [message_id]))
+    return runs

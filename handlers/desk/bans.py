@@ -1,0 +1,88 @@
+"""/ban (after a confirmation button) and /unban in a case topic: the person behind the case is
+banned or let back in, without staff ever learning who it is."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.domain import cases as case_service
+from bot.telegram.outbox import Outbox
+from bot.ui import keyboards
+from bot.ui.i18n import _
+from bot.ui.texts import fmt
+from bot.workflows.bans import ban, unban
+from bot.workflows.relay import Relay
+from handlers.desk.lookups import topic_case
+from handlers.desk.staff import actor, staff_name
+from handlers.filters import WrittenByStaff
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(WrittenByStaff())
+    router.message.register(cmd_ban, Command("ban"))
+    router.message.register(cmd_unban, Command("unban"))
+    router.callback_query.register(cb_ban, keyboards.BanCb.filter())
+    return router
+
+
+async def cmd_ban(message: Message, outbox: Outbox, session: AsyncSession) -> None:
+    """Ask for confirmation before banning the case's reporter."""
+    case = await topic_case(message, outbox, session)
+    if case is None:
+        return
+    outbox.send(
+        message.reply(
+            fmt(
+                _(
+                    "Ban the person behind {ref}? They could send no reports or messages "
+                    "through Beatline until the ban is lifted here."
+                ),
+                ref=case.ref,
+            ),
+            reply_markup=keyboards.ban_confirm(case.id),
+        )
+    )
+
+
+async def cb_ban(
+    query: CallbackQuery,
+    outbox: Outbox,
+    callback_data: keyboards.BanCb,
+    session: AsyncSession,
+    relay: Relay,
+    clock: Clock,
+) -> None:
+    case = await case_service.case_by_id(session, callback_data.case_id)
+    if case is None or not isinstance(query.message, Message):
+        outbox.answer(query.answer())
+        return
+    if query.message.chat.id != case.staff_chat_id:
+        outbox.answer(query.answer(_("This button belongs to another desk."), show_alert=True))
+        return
+    outbox.answer(query.answer())
+    outbox.send(query.message.edit_reply_markup(reply_markup=None))
+    if not callback_data.confirm:
+        outbox.send(query.message.answer(_("Not banned.")))
+        return
+    text = await ban(
+        relay, session, case, query.from_user.id, staff_name(query.from_user), clock.now()
+    )
+    outbox.send(query.message.answer(text))
+
+
+async def cmd_unban(
+    message: Message, outbox: Outbox, session: AsyncSession, relay: Relay, clock: Clock
+) -> None:
+    """Lift the ban made from this case (only this case's: the person stays hidden)."""
+    case = await topic_case(message, outbox, session)
+    if case is None:
+        return
+    actor_id, actor_name = actor(message)
+    outbox.send(
+        message.reply(await unban(relay, session, case, actor_id, actor_name, clock.now()))
+    )

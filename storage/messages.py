@@ -1,0 +1,132 @@
+"""A case's conversation: each relayed message with its ids on both sides, its later versions,
+and lookups from either side of the relay (a private chat's anonymous messages by blind id)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.kinds import Direction
+from storage.models import (
+    CaseMessage,
+    MessageVersion,
+)
+from storage.sealing import optional_sealer
+
+
+class CaseMessages:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, message: CaseMessage) -> CaseMessage:
+        self.session.add(message)
+        await self.session.flush()
+        return message
+
+    async def by_id(self, message_id: int) -> CaseMessage | None:
+        return await self.session.get(CaseMessage, message_id)
+
+    async def load(self, message_ids: Collection[int]) -> Sequence[CaseMessage]:
+        """Read these messages in one query (later `by_id` calls in the session find them)."""
+        if not message_ids:
+            return []
+        query = select(CaseMessage).where(CaseMessage.id.in_(list(message_ids)))
+        return (await self.session.scalars(query)).all()
+
+    async def add_version(self, version: MessageVersion) -> None:
+        self.session.add(version)
+        await self.session.flush()
+
+    async def versions(self, case_message_id: int) -> Sequence[MessageVersion]:
+        query = (
+            select(MessageVersion)
+            .where(MessageVersion.case_message_id == case_message_id)
+            .order_by(MessageVersion.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def attachments(self, case_id: int) -> int:
+        """How many files (photos, videos, voice, documents …) the resident sent in the case."""
+        found = await self.session.scalar(
+            select(func.count(CaseMessage.id)).where(
+                CaseMessage.case_id == case_id,
+                CaseMessage.direction == Direction.CITIZEN,
+                CaseMessage.file_id.is_not(None),
+            )
+        )
+        return int(found or 0)
+
+    def _chats(self, chat_id: int, message_id: int) -> list[int]:
+        """The chat ids a message at (`chat_id`, `message_id`) may be stored under: a private
+        chat's message in an anonymous case is stored under its blind id (storage.sealing)."""
+        sealer = optional_sealer(self.session)
+        if chat_id <= 0 or sealer is None:
+            return [chat_id]
+        return [chat_id, sealer.blind(chat_id, message_id)]
+
+    def _at_source(self, chat_id: int, message_id: int) -> ColumnElement[bool]:
+        return and_(
+            CaseMessage.source_chat_id.in_(self._chats(chat_id, message_id)),
+            CaseMessage.source_message_id == message_id,
+        )
+
+    async def exists(self, source_chat_id: int, source_message_id: int) -> bool:
+        query = select(CaseMessage.id).where(self._at_source(source_chat_id, source_message_id))
+        return await self.session.scalar(query) is not None
+
+    async def case_of_target(self, target_chat_id: int, target_message_id: int) -> int | None:
+        """The case a relayed copy belongs to, found by where the copy landed."""
+        query = select(CaseMessage.case_id).where(
+            CaseMessage.target_chat_id.in_(self._chats(target_chat_id, target_message_id)),
+            CaseMessage.target_message_id == target_message_id,
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def by_target(self, target_chat_id: int, target_message_id: int) -> CaseMessage | None:
+        query = select(CaseMessage).where(
+            CaseMessage.target_chat_id == target_chat_id,
+            CaseMessage.target_message_id == target_message_id,
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def by_source(self, source_chat_id: int, source_message_id: int) -> CaseMessage | None:
+        query = select(CaseMessage).where(self._at_source(source_chat_id, source_message_id))
+        return (await self.session.scalars(query)).first()
+
+    async def case_of_source(self, source_chat_id: int, source_message_id: int) -> int | None:
+        query = select(CaseMessage.case_id).where(
+            self._at_source(source_chat_id, source_message_id)
+        )
+        return (await self.session.scalars(query)).first()
+
+    async def unrelayed(self, case_id: int) -> Sequence[CaseMessage]:
+        """The citizen's messages of a case that never reached the desk, oldest first."""
+        query = (
+            select(CaseMessage)
+            .where(
+                CaseMessage.case_id == case_id,
+                CaseMessage.direction == Direction.CITIZEN,
+                CaseMessage.target_message_id.is_(None),
+            )
+            .order_by(CaseMessage.id)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def last_answer_at(self, case_id: int) -> datetime | None:
+        """When staff (police or a partner) last wrote to the resident in the case."""
+        found: datetime | None = await self.session.scalar(
+            select(func.max(CaseMessage.created_at)).where(
+                CaseMessage.case_id == case_id, CaseMessage.direction == Direction.STAFF
+            )
+        )
+        return found
+
+    async def of_case(self, case_id: int) -> Sequence[CaseMessage]:
+        return (
+            await self.session.scalars(
+                select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)
+            )
+        ).all()
