@@ -18,207 +18,38 @@ Guarantees: an at-least-once message that crashed between the call and the recor
 again and marked `possibly_repeated`; an at-most-once message (alerts) becomes `unknown`.
 A 429 pauses the chat that got it; a 5xx or a network error retries with backoff; a refusal
 (400, 403) is final and its effect tells whoever needs to know. Nothing is dropped silently.
+
+Parts: this module schedules lanes and works through them; bot.telegram.sending makes the
+calls of a batch, bot.telegram.recording writes their outcomes, bot.telegram.letters holds
+the types they pass around and the protocols the workflows implement.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import contextmanager, suppress
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from contextlib import suppress
 from datetime import datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.methods import SendMessage, TelegramMethod
-from aiogram.types import Message, MessageId
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.kinds import Guarantee, OutboxStatus, Priority
 from bot.metrics import Metrics
 from bot.telegram.lanes import InProcessLanes, LaneLocks
-from bot.telegram.outbox import COMPOSED, Outbox, rebuild
+from bot.telegram.letters import SETUP_BACKOFF, Composer, Effect, Outcome, Topics
 from bot.telegram.pacing import Pacer, creates_message
-from storage.models import OutboxMessage
+from bot.telegram.recording import Recorder
+from bot.telegram.sending import Sending
 from storage.outbox import Outboxes
 
 logger = logging.getLogger(__name__)
 
-TEXT_LIMIT = 4096
-MAX_BACKOFF = timedelta(minutes=5)
-SETUP_BACKOFF = timedelta(minutes=1)
 MIN_DEFERRAL_S = 0.001  # a desk group the bot cannot use until someone fixes it
 BUSY_ELSEWHERE = timedelta(milliseconds=500)  # another process works on the lane
 SWEEP_SECONDS = 10.0  # how often lanes a dead process left are looked for
 SCHEDULE_INTERVAL_S = 0.02  # at most this often a new look for due chats
-
-_delivering: ContextVar[bool] = ContextVar("beatline_delivering", default=False)
-
-
-def delivering() -> bool:
-    """True inside the courier's calls (the retry middleware leaves those to the courier)."""
-    return _delivering.get()
-
-
-@contextmanager
-def _as_courier() -> Any:
-    token = _delivering.set(True)
-    try:
-        yield
-    finally:
-        _delivering.reset(token)
-
-
-class TopicGone(Exception):  # noqa: N818 - a state, not an error of ours
-    """The case the message belongs to no longer exists (erased): nothing to deliver to."""
-
-
-@dataclass(frozen=True)
-class Where:
-    chat_id: int
-    thread_id: int
-
-
-class Topics(Protocol):
-    """Keeps each case's forum topic (workflows implement it; the courier only asks)."""
-
-    async def ensure(self, case_id: int, send: Sender) -> Where: ...
-
-    async def located(self, case_ids: set[int]) -> dict[int, Where]:
-        """The topics of those cases that have one with its card, in one look."""
-        ...
-
-    async def lost(self, case_id: int, where: Where) -> None: ...
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Why a message was given up."""
-
-    reason: str
-    blocked: bool = False  # a private chat answered 403: the person blocked the bot
-    unknown: bool = False  # an at-most-once message was interrupted: it may have arrived
-
-
-class Effect(Protocol):
-    """What a message's delivery changes, recorded in the courier's transaction."""
-
-    async def sent(
-        self,
-        session: AsyncSession,
-        outbox: Outbox,
-        row: OutboxMessage,
-        chat_id: int,
-        message_ids: list[int],
-    ) -> None: ...
-
-    async def failed(
-        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
-    ) -> None: ...
-
-
-@runtime_checkable
-class Prepares(Protocol):
-    """An effect that reads what a whole batch needs at once, before its rows' `sent`. It
-    returns what it read: the courier holds that until the commit, since a session keeps
-    only weak references to unchanged objects."""
-
-    async def prepare(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> object: ...
-
-
-@dataclass(frozen=True)
-class Call:
-    method: TelegramMethod[Any]
-    cosmetic: bool = False  # a refusal is logged, not a failure (titles, pins, reactions)
-
-
-Sender = Callable[[TelegramMethod[Any]], Awaitable[Any]]
-# Puts a `beatline.*` message together when it is sent: it may read the database, make
-# preparatory calls with `send` (e.g. create a topic), and returns the calls still to make.
-Composer = Callable[[OutboxMessage, "Where | None", Sender], Awaitable[list[Call]]]
-
-
-@dataclass
-class Letter:
-    """What goes out as one Bot API message: one outbox row, or several merged texts."""
-
-    rows: list[OutboxMessage]
-
-    @property
-    def first(self) -> OutboxMessage:
-        return self.rows[0]
-
-    def merged_text(self) -> str:
-        return "\n\n".join(_merge_part(row) for row in self.rows)
-
-
-def _merge_part(row: OutboxMessage) -> str:
-    part = (row.effect_data or {}).get("merge") or {}
-    return f"<i>{part.get('head', '')}</i>\n{part.get('html', '')}"
-
-
-def mergeable(row: OutboxMessage) -> bool:
-    return bool(row.into_topic and (row.effect_data or {}).get("merge"))
-
-
-@dataclass
-class Outcome:
-    letter: Letter
-    ids: list[int] = field(default_factory=list)
-    chat_id: int = 0
-    retry_at: datetime | None = None
-    error: str | None = None
-    failure: Failure | None = None  # set when the letter is given up
-
-    @property
-    def final(self) -> OutboxStatus | None:
-        if self.failure is None:
-            return None
-        return OutboxStatus.UNKNOWN if self.failure.unknown else OutboxStatus.FAILED
-
-
-def _given_up(letter: Letter, reason: str, **flags: bool) -> Outcome:
-    return Outcome(letter, error=reason, failure=Failure(reason, **flags))
-
-
-def message_ids(result: Any) -> list[int]:
-    if isinstance(result, Message | MessageId):
-        return [result.message_id]
-    if isinstance(result, list):
-        return [item.message_id for item in result if isinstance(item, Message | MessageId)]
-    return []
-
-
-def _backoff(attempts: int) -> timedelta:
-    """2, 4, 8 … seconds after the first, second, third … failed attempt, at most 5 minutes."""
-    return min(MAX_BACKOFF, timedelta(seconds=2 ** min(attempts, 10)))
-
-
-def _setup_problem(error: TelegramAPIError, lane: int) -> bool:
-    """A desk group the bot cannot post in until an admin fixes it: wait, never give up."""
-    if lane > 0:
-        return False
-    text = error.message.lower()
-    return isinstance(error, TelegramForbiddenError | TelegramNotFound) or any(
-        sign in text for sign in ("not enough rights", "chat not found", "chat_admin_required")
-    )
-
-
-def _topic_gone(error: TelegramBadRequest) -> bool:
-    text = error.message.lower()
-    return any(m in text for m in ("thread not found", "topic_deleted", "topic_id_invalid"))
 
 
 class Courier:
@@ -242,14 +73,15 @@ class Courier:
         self.session_factory = session_factory
         self.clock = clock
         self.pacer = pacer
-        self.effects = dict(effects or {})
-        self.composers = dict(composers or {})
-        self.topics = topics
         self.max_lanes = max_lanes
         self.batch = batch
         self.poll_seconds = poll_seconds
         self.schedule_interval = SCHEDULE_INTERVAL_S
         self.metrics = metrics or Metrics()
+        self.sending = Sending(bot, clock, pacer, self.metrics, topics, composers or {})
+        self.recorder = Recorder(
+            bot, session_factory, clock, pacer, self.metrics, effects or {}, self.wake
+        )
         self.lanes = lanes or InProcessLanes()
         self._active: dict[int, asyncio.Task[None]] = {}
         self._deferred: dict[int, datetime] = {}
@@ -258,7 +90,6 @@ class Courier:
         # Per lane, the rows claimed and not yet recorded, and those whose call has begun.
         self._claimed: dict[int, list[int]] = {}
         self._started: dict[int, set[int]] = {}
-        self._courtesies: set[asyncio.Task[None]] = set()  # reactions on their way
 
     # -- running -------------------------------------------------------------------------------
     @property
@@ -290,35 +121,7 @@ class Courier:
         """Called holding the lane: whatever is still `sending` in it was left by a crash."""
         async with self.session_factory() as session:
             rows = await Outboxes(session).sending(lane=lane)
-        return await self._recover_rows([row.id for row in rows])
-
-    async def _recover_rows(self, ids: list[int]) -> tuple[int, int]:
-        if not ids:
-            return 0, 0
-        async with self.session_factory() as session:
-            repo = Outboxes(session)
-            interrupted = [
-                row
-                for row in await repo.sending(ids=ids)
-                if row.guarantee == Guarantee.AT_MOST_ONCE and row.effect
-            ]
-            repeated, unknown = await repo.recover(ids)
-            outbox = Outbox(session, self.bot, self.clock)
-            for row in interrupted:
-                effect = self.effects.get(row.effect or "")
-                if effect is not None:
-                    await effect.failed(session, outbox, row, Failure("interrupted", unknown=True))
-            await session.commit()
-        if repeated or unknown:
-            logger.warning(
-                "outbox: %d interrupted message(s) will be sent again (possibly repeated), "
-                "%d at-most-once message(s) are unknown",
-                repeated,
-                unknown,
-            )
-        if outbox.written:
-            self.wake()
-        return repeated, unknown
+        return await self.recorder.recover_rows([row.id for row in rows])
 
     async def run(self) -> None:
         """Deliver until stopped: start due lanes, then sleep until woken or the next poll."""
@@ -359,9 +162,9 @@ class Courier:
             async with self.session_factory() as session:
                 await Outboxes(session).release(untouched, self.clock.now(), None)
                 await session.commit()
-        await self._recover_rows(begun)
-        if self._courtesies:
-            await asyncio.wait(list(self._courtesies), timeout=1.0)
+        await self.recorder.recover_rows(begun)
+        if self.recorder.courtesies:
+            await asyncio.wait(list(self.recorder.courtesies), timeout=1.0)
         if cut:
             logger.info(
                 "courier stopped: %d lane(s) cut short, %d message(s) given back",
@@ -376,7 +179,7 @@ class Courier:
             started = await self._schedule()
             if not self._active:
                 if not started:
-                    await asyncio.gather(*self._courtesies, return_exceptions=True)
+                    await asyncio.gather(*self.recorder.courtesies, return_exceptions=True)
                     return
                 continue
             await asyncio.gather(*list(self._active.values()))
@@ -452,19 +255,19 @@ class Courier:
             # At least a millisecond: a tiny wait would round to "now" and spin the lane.
             self._defer(lane, now + timedelta(seconds=max(wait, MIN_DEFERRAL_S)))
             return False
-        letters = self._letters(lane, rows, now)
+        letters = self.sending.letters(lane, rows, now)
         async with self.session_factory() as session:
             claimed = set(await Outboxes(session).claim([r.id for x in letters for r in x.rows]))
             await session.commit()
         letters = [x for x in letters if all(r.id in claimed for r in x.rows)]
-        topics = await self._located(letters)
+        topics = await self.sending.located(letters)
         self._claimed[lane] = [r.id for x in letters for r in x.rows]
         begun: set[int] = set()
         self._started[lane] = begun
         outcomes: list[Outcome] = []
         for index, letter in enumerate(letters):
             begun.update(r.id for r in letter.rows)
-            outcome = await self._send(lane, letter, topics)
+            outcome = await self.sending.send(lane, letter, topics)
             outcomes.append(outcome)
             if outcome.retry_at is not None:
                 outcomes += [
@@ -472,223 +275,7 @@ class Courier:
                 ]
                 self._defer(lane, outcome.retry_at)
                 break
-        await self._record(outcomes)
+        await self.recorder.record(outcomes)
         self._claimed.pop(lane, None)
         self._started.pop(lane, None)
         return all(o.retry_at is None for o in outcomes) and bool(letters)
-
-    def _letters(self, lane: int, rows: list[OutboxMessage], now: datetime) -> list[Letter]:
-        """As many letters as the chat may take now; merged texts when it takes fewer than wait."""
-        capacity = self.pacer.chat_capacity(lane)
-        first_later = next((i for i, row in enumerate(rows) if row.not_before > now), len(rows))
-        due = rows[:first_later]
-        merge = lane < 0 and capacity < len(due)
-        letters: list[Letter] = []
-        messages = 0
-        for row in due:
-            last = letters[-1] if letters else None
-            if (
-                merge
-                and last is not None
-                and mergeable(row)
-                and mergeable(last.first)
-                and row.case_id == last.first.case_id
-                and len(last.merged_text()) + len(_merge_part(row)) + 2 <= TEXT_LIMIT
-            ):
-                last.rows.append(row)
-                continue
-            counts = creates_message(row.method) or row.method.startswith(COMPOSED)
-            if counts and messages >= max(capacity, 1):
-                break
-            messages += counts
-            letters.append(Letter([row]))
-        return letters
-
-    async def _located(self, letters: list[Letter]) -> dict[int, Where]:
-        """The topics a batch goes into, looked up once for all its letters (a letter whose
-        case has no topic yet makes it in `_send`)."""
-        cases = {x.first.case_id for x in letters if x.first.into_topic and x.first.case_id}
-        if not cases or self.topics is None:
-            return {}
-        return await self.topics.located({case for case in cases if case is not None})
-
-    async def _send(self, lane: int, letter: Letter, topics: dict[int, Where]) -> Outcome:
-        row = letter.first
-        now = self.clock.now()
-        where: Where | None = None
-        for _attempt in range(2):  # a second time only after a deleted topic was recreated
-            try:
-                if row.into_topic:
-                    if self.topics is None or row.case_id is None:
-                        return _given_up(letter, "no topic keeper")
-                    where = topics.get(row.case_id) or await self.topics.ensure(
-                        row.case_id, self._call_for(row)
-                    )
-                ids = await self._deliver(letter, where)
-                return Outcome(letter, ids=ids, chat_id=where.chat_id if where else lane)
-            except TopicGone:
-                return _given_up(letter, "the case is gone")
-            except TelegramRetryAfter as exc:
-                self.metrics.count(
-                    "flood_waits", "429 answers (flood waits) per kind", kind=row.method
-                )
-                await self.pacer.flooded(lane, exc.retry_after)
-                logger.warning("lane %d: flood wait %ds", lane, exc.retry_after)
-                return Outcome(letter, retry_at=now + timedelta(seconds=exc.retry_after))
-            except TelegramBadRequest as exc:
-                if where is not None and row.case_id is not None and _topic_gone(exc):
-                    assert self.topics is not None
-                    logger.warning("case %d: topic %d was deleted", row.case_id, where.thread_id)
-                    await self.topics.lost(row.case_id, where)
-                    topics.pop(row.case_id, None)
-                    where = None
-                    continue
-                return self._refused(lane, letter, exc, now)
-            except (TelegramServerError, TelegramNetworkError) as exc:
-                if row.guarantee == Guarantee.AT_MOST_ONCE:
-                    # Telegram may have delivered it; an alert is never sent a second time.
-                    unknown = isinstance(exc, TelegramNetworkError)
-                    return _given_up(letter, str(exc), unknown=unknown)
-                logger.warning("lane %d: %s; retrying later", lane, exc)
-                return Outcome(letter, retry_at=now + _backoff(row.attempts + 1), error=str(exc))
-            except TelegramAPIError as exc:
-                return self._refused(lane, letter, exc, now)
-        return Outcome(
-            letter, retry_at=now + _backoff(row.attempts + 1), error="topic deleted twice"
-        )
-
-    def _refused(
-        self, lane: int, letter: Letter, error: TelegramAPIError, now: datetime
-    ) -> Outcome:
-        if _setup_problem(error, lane):
-            logger.error("chat %d refuses the bot (%s): waiting for an admin", lane, error.message)
-            return Outcome(letter, retry_at=now + SETUP_BACKOFF, error=error.message)
-        logger.warning("lane %d: %s refused: %s", lane, letter.first.method, error.message)
-        blocked = lane > 0 and isinstance(error, TelegramForbiddenError)
-        return _given_up(letter, error.message, blocked=blocked)
-
-    async def _deliver(self, letter: Letter, where: Where | None) -> list[int]:
-        row = letter.first
-        if len(letter.rows) > 1:
-            assert where is not None
-            calls = [
-                Call(
-                    SendMessage(
-                        chat_id=where.chat_id,
-                        message_thread_id=where.thread_id,
-                        text=letter.merged_text(),
-                    )
-                )
-            ]
-        elif row.method.startswith(COMPOSED):
-            composer = self.composers[row.method.removeprefix(COMPOSED)]
-            calls = await composer(row, where, self._call_for(row))
-        else:
-            method = rebuild(row)
-            if where is not None:
-                method = method.model_copy(
-                    update={"chat_id": where.chat_id, "message_thread_id": where.thread_id}
-                )
-            calls = [Call(method)]
-        ids: list[int] = []
-        send = self._call_for(row)
-        for call in calls:
-            try:
-                ids += message_ids(await send(call.method))
-            except TelegramBadRequest as exc:
-                if not call.cosmetic or _topic_gone(exc):
-                    raise
-                logger.info("%s refused (cosmetic): %s", call.method.__api_method__, exc.message)
-        return ids
-
-    def _call_for(self, row: OutboxMessage) -> Sender:
-        broadcast = row.priority == Priority.BROADCAST
-
-        async def send(method: TelegramMethod[Any]) -> Any:
-            chat = getattr(method, "chat_id", None)
-            if isinstance(chat, int):
-                await self.pacer.acquire(
-                    chat, broadcast=broadcast, message=creates_message(method.__api_method__)
-                )
-            with _as_courier():
-                return await self.bot(method)
-
-        return send
-
-    # -- recording -----------------------------------------------------------------------------
-    def _count(self, outcome: Outcome) -> None:
-        if outcome.retry_at is not None:
-            result = "retry"
-        elif outcome.final is not None:
-            result = outcome.final.value
-        else:
-            result = OutboxStatus.SENT.value
-        for row in outcome.letter.rows:
-            self.metrics.count(
-                "deliveries",
-                "Outbox messages handed to Telegram, per kind and result",
-                kind=row.method,
-                result=result,
-            )
-
-    async def _record(self, outcomes: Sequence[Outcome]) -> None:
-        """One transaction for a batch: statuses, then each message's effect."""
-        if not outcomes:
-            return
-        now = self.clock.now()
-        async with self.session_factory() as session:
-            repo = Outboxes(session)
-            outbox = Outbox(session, self.bot, self.clock)
-            read = await self._prepare(session, outcomes)
-            sent: list[int] = []
-            for outcome in outcomes:
-                rows = outcome.letter.rows
-                self._count(outcome)
-                if outcome.retry_at is not None:
-                    await repo.release([r.id for r in rows], outcome.retry_at, outcome.error)
-                    continue
-                for row in rows:
-                    effect = self.effects.get(row.effect or "")
-                    if outcome.failure is None:
-                        sent.append(row.id)
-                        if effect is not None:
-                            await effect.sent(session, outbox, row, outcome.chat_id, outcome.ids)
-                        continue
-                    assert outcome.final is not None
-                    await repo.finish(row.id, outcome.final, now, outcome.error)
-                    if effect is not None:
-                        await effect.failed(session, outbox, row, outcome.failure)
-            await repo.finish_sent(sent, now)
-            await session.commit()
-            del read
-        if outbox.written:
-            self.wake()
-        for method in outbox.courtesies:
-            task = asyncio.create_task(self._courtesy(method))
-            self._courtesies.add(task)
-            task.add_done_callback(self._courtesies.discard)
-
-    async def _prepare(self, session: AsyncSession, outcomes: Sequence[Outcome]) -> list[object]:
-        """Let each effect read what its sent rows of this batch need, in one look."""
-        by_effect: dict[str, list[OutboxMessage]] = {}
-        for outcome in outcomes:
-            if outcome.retry_at is None and outcome.failure is None:
-                for row in outcome.letter.rows:
-                    by_effect.setdefault(row.effect or "", []).append(row)
-        read: list[object] = []
-        for name, rows in by_effect.items():
-            effect = self.effects.get(name)
-            if isinstance(effect, Prepares):
-                read.append(await effect.prepare(session, rows))
-        return read
-
-    async def _courtesy(self, method: TelegramMethod[Any]) -> None:
-        """A reaction, paced like any call to its chat, made once; a refusal is only logged."""
-        chat = getattr(method, "chat_id", None)
-        try:
-            if isinstance(chat, int):
-                await self.pacer.acquire(chat, broadcast=False, message=False)
-            with _as_courier():
-                await self.bot(method)
-        except TelegramAPIError as exc:
-            logger.info("%s refused (cosmetic): %s", method.__api_method__, exc.message)

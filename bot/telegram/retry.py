@@ -19,7 +19,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, Telegra
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
-from bot.telegram.courier import delivering
+from bot.telegram.letters import delivering
 
 if TYPE_CHECKING:
     from aiogram import Bot

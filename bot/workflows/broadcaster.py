@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.domain.alerts import engine
 from bot.domain.cap.publisher import CapPublisher
 from bot.kinds import AnnouncementStatus, DeliveryStatus
-from bot.telegram.courier import Call, Failure, Sender, Where
+from bot.telegram.letters import Call, Failure, Sender, Where
 from bot.telegram.outbox import Outbox
 from bot.ui.alerts import alert_message
 from bot.ui.i18n import _, speaking

@@ -19,7 +19,7 @@ from bot.domain.citizens import resident_of_case
 from bot.domain.referrals import partner_view
 from bot.network.desks import Desk
 from bot.network.schema import Network
-from bot.telegram.courier import Call, Sender, TopicGone, Where
+from bot.telegram.letters import Call, Sender, TopicGone, Where
 from bot.ui import keyboards
 from bot.ui.i18n import _, speaking
 from bot.ui.long_text import split_text

@@ -20,7 +20,7 @@ from bot.domain.citizens import resident_of_case
 from bot.domain.conversation import resident_side
 from bot.kinds import Direction
 from bot.network.schema import Network
-from bot.telegram.courier import Effect, Failure
+from bot.telegram.letters import Effect, Failure
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt

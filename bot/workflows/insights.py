@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.domain.stats import Figures, Period, Scope, collect, scope_for_chat
 from bot.network.schema import Network
-from bot.telegram.courier import Call, Sender, Where
+from bot.telegram.letters import Call, Sender, Where
 from bot.telegram.outbox import Outbox
 from bot.ui import stats_menu
 from bot.ui.charts import choose_language, render_report, render_stats

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.kinds import DeliveryStatus
 from bot.network.schema import Network
-from bot.telegram.courier import Call, Effect, Failure, Sender, Where
+from bot.telegram.letters import Call, Effect, Failure, Sender, Where
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import speaking
 from bot.ui.progress import Progress, progress_text

@@ -22,7 +22,7 @@ from aiogram.types import BufferedInputFile, File, InputFile
 from aiohttp import ClientError
 
 from bot.domain.metadata import without_metadata
-from bot.telegram.courier import Call, Sender, Where
+from bot.telegram.letters import Call, Sender, Where
 from storage.models import OutboxMessage
 
 Uploader = Callable[[int, int, InputFile, str | None], TelegramMethod[Any]]

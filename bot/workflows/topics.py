@@ -29,7 +29,7 @@ from bot.domain.cases import card_facts
 from bot.domain.citizens import resident_of_case
 from bot.kinds import CaseStatus, Direction
 from bot.network.schema import Network
-from bot.telegram.courier import Call, Sender, TopicGone, Where
+from bot.telegram.letters import Call, Sender, TopicGone, Where
 from bot.ui.case_card import case_card, topic_title
 from bot.ui.i18n import speaking
 from bot.ui.long_text import split_plain

@@ -11,7 +11,7 @@ from aiogram.types import ChatFullInfo, ChatMemberAdministrator, ChatMemberOwner
 from aiogram.utils.i18n import I18n
 
 from bot.network.schema import Network
-from bot.telegram.courier import Call, Sender, Where
+from bot.telegram.letters import Call, Sender, Where
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt, staff_rule_name
 from storage.models import OutboxMessage
