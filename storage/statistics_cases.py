@@ -273,7 +273,8 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 def _micros(column: Any) -> ColumnElement[int]:
     """A timestamp SQLite stores as text ("YYYY-MM-DD HH:MM:SS.ffffff") in microseconds."""
-    seconds = cast(func.strftime("%s", column), Integer)
+    # strftime would round the fraction into the seconds, so it reads the whole seconds only.
+    seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), Integer)
     return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
 
 
