@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Integer,
+    Interval,
     and_,
     case,
     cast,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, UtcDateTime
@@ -72,21 +74,32 @@ class CaseCounts:
     def _not_by_end(self, column: Any) -> ColumnElement[bool]:
         return or_(column.is_(None), column >= self._at(self.w.end), column > self._at(self.w.now))
 
-    def _seconds(self, later: Any, earlier: Any) -> ColumnElement[Any]:
-        """`later - earlier` in seconds, exact to the microsecond as Python's timedelta."""
+    def _elapsed(self, later: Any, earlier: Any) -> ColumnElement[Any]:
+        """`later - earlier`, exact to the microsecond as Python's timedelta: an interval on
+        PostgreSQL, seconds on SQLite (compare it with `_span`)."""
         if self.postgres:
-            return extract("epoch", later) - extract("epoch", earlier)  # numeric, exact
+            return type_coerce(later - earlier, Interval())
         return type_coerce((_micros(later) - _micros(earlier)), Float) / 1_000_000.0
+
+    def _span(self, minutes: float) -> ColumnElement[Any]:
+        """A number of minutes as `_elapsed` gives them. Comparing exact spans gives what
+        Python's float minutes give, since every microsecond is a different float there."""
+        if self.postgres:
+            return literal(timedelta(minutes=minutes), Interval())
+        return literal(minutes * 60.0, Float)
 
     def _minutes(self, later: Any, earlier: Any) -> ColumnElement[Any]:
         """As Python computes them: float seconds divided by 60."""
-        return cast(self._seconds(later, earlier), Float) / 60.0
+        elapsed = self._elapsed(later, earlier)
+        seconds = extract("epoch", elapsed) if self.postgres else elapsed  # numeric: exact
+        return cast(seconds, Float) / 60.0
 
     def _target(self) -> ColumnElement[Any]:
-        """The case's desk's target in minutes (NULL: none)."""
+        """The case's desk's response target as a span (NULL: none)."""
         if not self.w.targets:
-            return literal(None, Integer)
-        return case(dict(self.w.targets), value=Case.desk)
+            return literal(None, Interval() if self.postgres else Float())
+        spans = {code: self._span(minutes) for code, minutes in self.w.targets.items()}
+        return case(spans, value=Case.desk)
 
     def _deadline_passed(self) -> ColumnElement[bool]:
         """created_at + target <= as_of, as created_at <= as_of - target per desk."""
@@ -125,7 +138,7 @@ class CaseCounts:
         opened = self._is_opened()
         has_reply = self._replied()
         target = self._target()
-        reply_minutes = self._minutes(Case.first_reply_at, Case.created_at)
+        reply = self._elapsed(Case.first_reply_at, Case.created_at)
         late_unanswered = and_(
             opened,
             target.is_not(None),
@@ -133,7 +146,7 @@ class CaseCounts:
             self._deadline_passed(),
             or_(
                 Case.closed_at.is_(None),
-                self._seconds(Case.closed_at, Case.created_at) >= target * 60,
+                self._elapsed(Case.closed_at, Case.created_at) >= target,
             ),
         )
         closed_in = self._inside(Case.closed_at)
@@ -143,7 +156,7 @@ class CaseCounts:
             closed_in,
             has_reply,
             or_(and_(has_reply, target.is_not(None)), late_unanswered),
-            and_(has_reply, reply_minutes <= target),
+            and_(has_reply, reply <= target),
             self._inside(Case.sla_reminded_at),
             self._inside(Case.sla_escalated_at),
             *(and_(closed_in, Case.rating == stars) for stars in range(1, 6)),
@@ -193,16 +206,18 @@ class CaseCounts:
         ]
 
     async def _reply_bins(self) -> dict[tuple[int, str], int]:
-        minutes = self._minutes(Case.first_reply_at, Case.created_at)
+        reply = self._elapsed(Case.first_reply_at, Case.created_at)
         edges = list(self.w.reply_edges)
         # Bins include their upper edge, so a reply exactly on target sits left of the line.
         bin_ = (
-            case(*((minutes <= edge, n) for n, edge in enumerate(edges)), else_=len(edges))
+            case(
+                *((reply <= self._span(edge), n) for n, edge in enumerate(edges)), else_=len(edges)
+            )
             if edges
             else literal(0)
         )
         target = self._target()
-        kind = case((target.is_(None), "no_target"), (minutes <= target, "within"), else_="late")
+        kind = case((target.is_(None), "no_target"), (reply <= target, "within"), else_="late")
         query = (
             select(bin_, kind, func.count())
             .where(*self._matters(), self._replied())
@@ -220,9 +235,9 @@ class CaseCounts:
             return await self._sorted_spreads(reply, closing, replied, closed)
         columns = [
             func.count().filter(replied),
-            *(func.percentile_cont(q).within_group(reply).filter(replied) for q in QUANTILES),
+            _percentiles(reply).filter(replied),
             func.count().filter(closed),
-            *(func.percentile_cont(q).within_group(closing).filter(closed) for q in QUANTILES),
+            _percentiles(closing).filter(closed),
         ]
         query = (
             select(Case.desk, func.grouping(Case.desk), *columns)
@@ -232,10 +247,10 @@ class CaseCounts:
         per_desk: dict[str, Spread] = {}
         everyone = closing_all = Spread()
         for desk, total, *figures in await self.session.execute(query):
-            replies = Spread(int(figures[0]), *_floats(figures[1:3]))
+            replies = Spread(int(figures[0]), *_floats(figures[1]))
             if total:
                 everyone = replies
-                closing_all = Spread(int(figures[3]), *_floats(figures[4:6]))
+                closing_all = Spread(int(figures[2]), *_floats(figures[3]))
             else:
                 per_desk[str(desk)] = replies
         return per_desk, everyone, closing_all
@@ -278,5 +293,14 @@ def _micros(column: Any) -> ColumnElement[int]:
     return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
 
 
-def _floats(values: Sequence[Any]) -> list[float | None]:
+def _percentiles(minutes: ColumnElement[Any]) -> Any:
+    """The median and 90th percentile in one sort (PostgreSQL)."""
+    quantiles = postgresql.array([literal(q, Float) for q in QUANTILES])
+    return func.percentile_cont(quantiles).within_group(minutes)
+
+
+def _floats(values: Sequence[Any] | None) -> list[float | None]:
+    """The percentiles of a group, or None for each when the group had no durations."""
+    if values is None:
+        return [None] * len(QUANTILES)
     return [None if value is None else float(value) for value in values]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.domain.stats import Cell, Figures, Scope, collect, month_period
 from bot.kinds import CaseStatus
 from bot.network.schema import Network
-from storage.models import Case
+from storage.models import Case, Citizen
 from tests.conftest import CENTRAL
 from tests.stats_data import NOW, ZONE, local
 
@@ -49,6 +49,18 @@ async def figures_for(
     factory: async_sessionmaker[AsyncSession], network: Network, cases: list[Case]
 ) -> Figures:
     async with factory() as session:
+        resident = Citizen(
+            telegram_id=900,
+            chat_id=900,
+            first_name="Ria",
+            language="nl",
+            created_at=NOW,
+            last_seen_at=NOW,
+        )
+        session.add(resident)
+        await session.flush()
+        for one in cases:
+            one.citizen_id = resident.id
         session.add_all(cases)
         await session.commit()
     async with factory() as session:
