@@ -145,9 +145,11 @@ class Statistics:
 
     async def subscribers_per_area(self, as_of: datetime) -> dict[str, int]:
         """Residents following each area at `as_of` who can still be reached (consented, not
-        blocked). Unsubscribing deletes the row, so this is today's state for past periods."""
+        blocked). Unsubscribing deletes the row, so this is today's state for past periods.
+        A resident follows an area at most once (unique citizen, kind, code), so rows are
+        counted without the sort a DISTINCT needs."""
         rows = await self.session.execute(
-            select(Subscription.code, func.count(func.distinct(Subscription.citizen_id)))
+            select(Subscription.code, func.count())
             .join(Citizen, Citizen.id == Subscription.citizen_id)
             .where(
                 Subscription.kind == "area",
