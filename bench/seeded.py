@@ -7,11 +7,15 @@ Run it from the project root (it takes a while: the large database is filled fir
     .venv/bin/python -m bench.seeded
         --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
         [--cases 1000000] [--messages-per-case 10] [--small 1000] [--repeat 5] [--keep]
+        [--prefix seeded] [--reuse SMALL_URL LARGE_URL] [--only TEXT]
 
 Both databases are made on that server (named seeded_…), migrated with the project's Alembic
 migrations, filled by bench.seeding, and dropped at the end unless --keep. Each probe calls
 the same domain functions as the handler it stands for, each in a fresh session, on 30
 different samples per pass; the figure is the median over all passes after one warm-up.
+
+--reuse times two databases a --keep run left (their samples are not kept, so only the probes
+that need none run: /stats); --only times the probes whose name contains TEXT.
 """
 
 from __future__ import annotations
@@ -106,6 +110,16 @@ def table(rows: Sequence[tuple[str, float, float]], small: str, large: str) -> l
     return lines
 
 
+def reused(url: str, sealer: Sealer, label: str, stack: AsyncExitStack) -> Database:
+    """A database a --keep run filled; its samples are not kept, so they are empty."""
+    engine = create_engine(url)
+    stack.push_async_callback(engine.dispose)
+    say(f"{label}: reusing {url.rsplit('/', 1)[-1]}")
+    return Database(
+        label, url, create_session_factory(engine, sealer), Samples([], [], [], [], [])
+    )
+
+
 async def run(args: argparse.Namespace) -> int:
     network = parse_network((ROOT / "network.example.toml").read_text(encoding="utf-8"))
     sealer = Sealer.from_text(new_key())
@@ -116,19 +130,27 @@ async def run(args: argparse.Namespace) -> int:
     ]
     async with AsyncExitStack() as stack:
         databases = []
-        for label, shape in shapes:
+        for index, (label, shape) in enumerate(shapes):
+            if args.reuse:
+                databases.append(reused(args.reuse[index], sealer, label, stack))
+                continue
             url = await stack.enter_async_context(
                 scratch_database(
                     args.database_url,
                     Path(f"{shape.cases}.db"),
-                    prefix="seeded",
+                    prefix=args.prefix,
                     keep=args.keep,
                 )
             )
             say(f"{label}: {url.rsplit('/', 1)[-1]}")
             databases.append(await prepare(url, shape, network, sealer, label, stack))
+        chosen = [
+            probe
+            for probe in probes(network, now)
+            if args.only in probe.name and all(probe.samples(d.samples) for d in databases)
+        ]
         rows = []
-        for probe in probes(network, now):
+        for probe in chosen:
             low, high = await measure(databases, probe, args.repeat)
             rows.append((probe.name, low, high))
             say(f"  {probe.name}: {low:.2f} ms / {high:.2f} ms")
@@ -138,12 +160,12 @@ async def run(args: argparse.Namespace) -> int:
         say("")
         for line in table(rows, small, large):
             say(line)
-        for probe, (name, low, high) in zip(probes(network, now), rows, strict=True):
+        for probe, (name, low, high) in zip(chosen, rows, strict=True):
             if high / low > TARGET_RATIO:
                 say(f"\nEXPLAIN ANALYZE of {name} on {large}:")
                 for line in await explain(databases[1].factory, probe, databases[1].samples):
                     say(f"  {line}")
-        if args.keep:
+        if args.keep and not args.reuse:
             say("\nkept: " + ", ".join(database.url for database in databases))
     return 0
 
@@ -156,6 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--small", type=int, default=1_000, help="cases in the baseline")
     parser.add_argument("--repeat", type=int, default=5, help="timed passes per probe")
     parser.add_argument("--keep", action="store_true", help="keep both databases")
+    parser.add_argument("--prefix", default="seeded", help="name prefix of the databases")
+    parser.add_argument(
+        "--reuse", nargs=2, metavar=("SMALL_URL", "LARGE_URL"), help="time two kept databases"
+    )
+    parser.add_argument("--only", default="", help="time only the probes whose name has this")
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgresql"):
         parser.error("--database-url must be a PostgreSQL server (postgresql+asyncpg://…)")

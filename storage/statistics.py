@@ -1,7 +1,8 @@
 """Read-only queries behind /stats and the monthly report.
 
 Only the columns the figures need are read (no descriptions, names, texts or chat ids), so the
-statistics code never holds personal data. Nothing here writes or commits.
+statistics code never holds personal data; cases are only counted (storage.statistics_cases).
+Nothing here writes or commits.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import ReferralStatus
@@ -24,23 +25,8 @@ from storage.models import (
     Referral,
     Subscription,
 )
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    """The figures-relevant columns of one case."""
-
-    desk: str
-    category: str
-    area: str
-    language: str
-    privacy: str
-    created_at: datetime
-    first_reply_at: datetime | None
-    closed_at: datetime | None
-    rating: int | None
-    escalated_at: datetime | None
-    reminded_at: datetime | None
+from storage.statistics_cases import CaseCounts
+from storage.statistics_shapes import CaseTallies, CaseWindow
 
 
 @dataclass(frozen=True)
@@ -80,50 +66,9 @@ class Statistics:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def cases(
-        self, desks: Sequence[str] | None, start: datetime, end: datetime
-    ) -> list[CaseFacts]:
-        """Cases that matter for [start, end): opened in it, closed in it, or open at its end.
-
-        A case opened before `start` is needed when it was still open at `start` (it may be
-        open at the end, closed or escalated inside the period); one closed before `start` is
-        not.
-        """
-        query = select(
-            Case.desk,
-            Case.category,
-            Case.area,
-            Case.language,
-            Case.privacy,
-            Case.created_at,
-            Case.first_reply_at,
-            Case.closed_at,
-            Case.rating,
-            Case.sla_escalated_at,
-            Case.sla_reminded_at,
-        ).where(
-            Case.created_at < end,
-            or_(Case.created_at >= start, Case.closed_at.is_(None), Case.closed_at >= start),
-        )
-        if desks is not None:
-            query = query.where(Case.desk.in_(list(desks)))
-        rows = await self.session.execute(query.order_by(Case.id))
-        return [
-            CaseFacts(
-                desk=row.desk,
-                category=row.category,
-                area=row.area,
-                language=row.language,
-                privacy=str(row.privacy),
-                created_at=row.created_at,
-                first_reply_at=row.first_reply_at,
-                closed_at=row.closed_at,
-                rating=row.rating,
-                escalated_at=row.sla_escalated_at,
-                reminded_at=row.sla_reminded_at,
-            )
-            for row in rows
-        ]
+    async def case_tallies(self, window: CaseWindow) -> CaseTallies:
+        """The cases that matter for the window, counted in the database."""
+        return await CaseCounts(self.session, window).tallies()
 
     async def referrals_made(
         self, desks: Sequence[str] | None, start: datetime, end: datetime
@@ -200,9 +145,11 @@ class Statistics:
 
     async def subscribers_per_area(self, as_of: datetime) -> dict[str, int]:
         """Residents following each area at `as_of` who can still be reached (consented, not
-        blocked). Unsubscribing deletes the row, so this is today's state for past periods."""
+        blocked). Unsubscribing deletes the row, so this is today's state for past periods.
+        A resident follows an area at most once (unique citizen, kind, code), so rows are
+        counted without the sort a DISTINCT needs."""
         rows = await self.session.execute(
-            select(Subscription.code, func.count(func.distinct(Subscription.citizen_id)))
+            select(Subscription.code, func.count())
             .join(Citizen, Citizen.id == Subscription.citizen_id)
             .where(
                 Subscription.kind == "area",

@@ -23,8 +23,6 @@ from bot.domain.stats.figures import (
     ReferralRow,
     ReplyBin,
     TargetShare,
-    durations,
-    quantile,
 )
 from bot.domain.stats.periods import (
     DEFAULT_WEEKS,
@@ -55,6 +53,7 @@ from bot.domain.stats.rules import (
     publishable,
     scope_for_chat,
 )
+from storage.statistics_shapes import quantile
 
 __all__ = [
     "DEFAULT_WEEKS",
@@ -86,7 +85,6 @@ __all__ = [
     "common_periods",
     "compute",
     "compute_pulse",
-    "durations",
     "last_weeks",
     "month_period",
     "parse_period",

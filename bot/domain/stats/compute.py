@@ -1,12 +1,14 @@
-"""Computing the figures from the rows storage.statistics reads: pure functions over a known
-data set, so every median, share and count can be checked by hand."""
+"""Computing the figures from what storage.statistics counts: the database counts the cases
+(per desk, breakdown, chart bar and reply-time bin) and gives their percentiles, so the work
+here does not grow with the number of cases; pure functions, checked by hand on a known data
+set."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +29,8 @@ from bot.domain.stats.rules import Scope, cells, publishable
 from bot.kinds import DeliveryStatus, Privacy, ReferralStatus
 from bot.network.desks import DeskKind
 from bot.network.schema import Network
-from storage.statistics import AlertFacts, CaseFacts, ReferralFacts, Statistics
+from storage.statistics import AlertFacts, ReferralFacts, Statistics
+from storage.statistics_shapes import CaseTallies, CaseWindow, DeskTally, Opened, Spread
 
 # Bin edges (minutes) of the response-time distribution; desk targets are added as edges.
 REPLY_EDGES = (15, 30, 60, 120, 240, 480, 1440)
@@ -41,7 +44,7 @@ async def collect(
     stats = Statistics(session)
     desks = None if scope.desk is None else [scope.desk]
     as_of = min(period.end, now)
-    cases = await stats.cases(desks, period.start, period.end)
+    tallies = await stats.case_tallies(window(network, scope, period, now))
     desk = network.desks_by_code().get(scope.desk or "")
     if desk is not None and desk.kind is DeskKind.PARTNER:
         referrals = await stats.referrals_received(desk.code, period.start, period.end)
@@ -49,7 +52,7 @@ async def collect(
         referrals = await stats.referrals_made(desks, period.start, period.end)
     alerts = await stats.alerts(period.start, period.end) if scope.everything else None
     subscribers = await stats.subscribers_per_area(as_of) if scope.everything else None
-    figures = compute(network, scope, period, now, cases, referrals, alerts, subscribers)
+    figures = compute(network, scope, period, now, tallies, referrals, alerts, subscribers)
     areas = pulse_areas(network, scope)
     if areas is None:
         return figures
@@ -58,50 +61,64 @@ async def collect(
     return replace(figures, pulse=compute_pulse(network, areas, months, answers))
 
 
+def _in_scope_targets(network: Network, scope: Scope) -> list[int]:
+    """The response targets (minutes) of the desks in scope, each once, smallest first."""
+    codes = [scope.desk] if scope.desk is not None else [d.code for d in network.desks]
+    desks = network.desks_by_code()
+    return sorted(
+        {
+            target
+            for code in codes
+            if code in desks and (target := desks[code].response_minutes) is not None
+        }
+    )
+
+
+def window(network: Network, scope: Scope, period: Period, now: datetime) -> CaseWindow:
+    """What the database counts for these figures: the period, the desks' targets, the chart's
+    bars (whole local days) and the reply-time bins (the fixed edges and the targets)."""
+    bars = [
+        datetime.combine(first, time(0), period.zone).astimezone(UTC)
+        for first, _last in period.buckets()[1:]
+    ]
+    return CaseWindow(
+        start=period.start,
+        end=period.end,
+        now=now,
+        desks=None if scope.desk is None else [scope.desk],
+        targets={
+            desk.code: desk.response_minutes
+            for desk in network.desks
+            if desk.response_minutes is not None
+        },
+        bar_starts=bars,
+        reply_edges=[
+            float(edge) for edge in sorted({*REPLY_EDGES, *_in_scope_targets(network, scope)})
+        ],
+    )
+
+
 def compute(
     network: Network,
     scope: Scope,
     period: Period,
     now: datetime,
-    cases: Sequence[CaseFacts],
+    tallies: CaseTallies,
     referrals: Sequence[ReferralFacts],
     alerts: Sequence[AlertFacts] | None,
     subscribers: dict[str, int] | None,
 ) -> Figures:
-    """The figures from the rows (pure, so they can be checked on a known data set)."""
-    if scope.desk is not None:
-        # The query already filters; this keeps the promise even for rows handed in directly.
-        cases = [case for case in cases if case.desk == scope.desk]
-    clock = _Window(period.start, period.end, now)
+    """The figures from what the database counted (pure, so they can be checked by hand)."""
     desk_rows: list[DeskRow] = []
     if scope.everything:
         police = [d.code for d in network.desks if d.kind is DeskKind.POLICE]
-        for code in [*police, *sorted({c.desk for c in cases} - set(police))]:
-            own = [case for case in cases if case.desk == code]
-            figures = _case_figures(network, period, clock, own, [code])
-            desk_rows.append(
-                DeskRow(
-                    desk=code,
-                    new=publishable(figures.new),
-                    open_at_end=publishable(figures.open_at_end),
-                    closed=publishable(figures.closed),
-                    first_reply=figures.first_reply,
-                    target=figures.target,
-                    escalations=figures.escalations,
-                    rating_mean=figures.rating_mean,
-                )
-            )
+        for code in [*police, *sorted(set(tallies.desks) - set(police))]:
+            desk_rows.append(_desk_row(code, tallies))
     return Figures(
         period=period,
         scope=scope,
-        as_of=clock.as_of,
-        cases=_case_figures(
-            network,
-            period,
-            clock,
-            cases,
-            [scope.desk] if scope.desk is not None else [d.code for d in network.desks],
-        ),
+        as_of=min(period.end, now),
+        cases=_case_figures(network, scope, period, tallies),
         desks=desk_rows,
         referrals=_referral_rows(network, referrals),
         alerts=None if alerts is None else [_alert_row(alert) for alert in alerts],
@@ -113,131 +130,81 @@ def compute(
     )
 
 
-@dataclass(frozen=True)
-class _Window:
-    start: datetime
-    end: datetime
-    now: datetime
-
-    @property
-    def as_of(self) -> datetime:
-        return min(self.end, self.now)
-
-    def inside(self, moment: datetime | None) -> bool:
-        return moment is not None and self.start <= moment < self.end and moment <= self.now
-
-    def by_end(self, moment: datetime | None) -> bool:
-        """It had happened when the period ended (or now, for a period still running)."""
-        return moment is not None and moment < self.end and moment <= self.now
+def _desk_row(code: str, tallies: CaseTallies) -> DeskRow:
+    tally = tallies.desks.get(code, DeskTally())
+    return DeskRow(
+        desk=code,
+        new=publishable(tally.new),
+        open_at_end=publishable(tally.open_at_end),
+        closed=publishable(tally.closed),
+        first_reply=durations(tallies.first_reply.get(code, Spread())),
+        target=TargetShare(tally.judged, tally.within),
+        escalations=tally.escalations,
+        rating_mean=_mean(tally.ratings),
+    )
 
 
-def _minutes(later: datetime, earlier: datetime) -> float:
-    return (later - earlier).total_seconds() / 60
+def _mean(ratings: dict[int, int]) -> float | None:
+    rated = sum(ratings.values())
+    return sum(stars * count for stars, count in ratings.items()) / rated if rated else None
 
 
 def _case_figures(
-    network: Network,
-    period: Period,
-    clock: _Window,
-    cases: Sequence[CaseFacts],
-    desks_in_scope: Sequence[str],
+    network: Network, scope: Scope, period: Period, tallies: CaseTallies
 ) -> CaseFigures:
-    desks = network.desks_by_code()
-    opened = [case for case in cases if clock.inside(case.created_at)]
-    targets = {code: desk.response_minutes for code, desk in desks.items()}
-
-    replied = [case for case in opened if clock.by_end(case.first_reply_at)]
-    reply_minutes = [
-        _minutes(case.first_reply_at, case.created_at)
-        for case in replied
-        if case.first_reply_at is not None
-    ]
-    closing_minutes = [
-        _minutes(case.closed_at, case.created_at)
-        for case in opened
-        if case.closed_at is not None and clock.by_end(case.closed_at)
-    ]
-
-    judged = within = 0
-    for case in opened:
-        target = targets.get(case.desk)
-        if target is None:
-            continue
-        deadline = case.created_at + timedelta(minutes=target)
-        if case.first_reply_at is not None and clock.by_end(case.first_reply_at):
-            judged += 1
-            within += _minutes(case.first_reply_at, case.created_at) <= target
-        elif deadline <= clock.as_of and not (
-            case.closed_at is not None and case.closed_at < deadline
-        ):
-            judged += 1  # still waiting after the target: late
-
-    in_scope_targets = sorted(
-        {target for code in desks_in_scope if (target := targets.get(code)) is not None}
-    )
-    closed_in_period = [case for case in cases if clock.inside(case.closed_at)]
+    total = sum(tallies.desks.values(), DeskTally(ratings=dict.fromkeys(range(1, 6), 0)))
+    opened = tallies.opened
     languages = [*network.languages, OTHER_LANGUAGE]
     categories = [c.code for c in network.categories]
-    buckets = [
-        Bucket(
-            first,
-            last,
-            cells(
-                Counter(
-                    case.category
-                    for case in opened
-                    if first <= case.created_at.astimezone(period.zone).date() <= last
-                ),
-                categories,
-            ),
-        )
-        for first, last in period.buckets()
-    ]
+    targets = _in_scope_targets(network, scope)
     return CaseFigures(
-        new=len(opened),
-        open_at_end=sum(
-            1 for case in cases if case.created_at < clock.end and not clock.by_end(case.closed_at)
-        ),
-        closed=len(closed_in_period),
-        by_category=cells(Counter(c.category for c in opened), categories),
-        by_area=cells(Counter(c.area for c in opened), [a.code for a in network.areas]),
-        by_language=cells(Counter(c.language for c in opened), languages, keep_zero=False),
-        by_privacy=cells(Counter(c.privacy for c in opened), [p.value for p in Privacy]),
-        buckets=buckets,
-        first_reply=durations(reply_minutes),
-        unanswered=len(opened) - len(replied),
-        closing=durations(closing_minutes),
-        target=TargetShare(judged, within),
-        reply_bins=_reply_bins(replied, targets, in_scope_targets),
-        targets=tuple(in_scope_targets),
-        reminders=sum(1 for case in cases if clock.inside(case.reminded_at)),
-        escalations=sum(1 for case in cases if clock.inside(case.escalated_at)),
-        ratings={
-            stars: sum(1 for case in closed_in_period if case.rating == stars)
-            for stars in range(1, 6)
-        },
+        new=total.new,
+        open_at_end=total.open_at_end,
+        closed=total.closed,
+        by_category=cells(_sum(opened, lambda o: o.category), categories),
+        by_area=cells(_sum(opened, lambda o: o.area), [a.code for a in network.areas]),
+        by_language=cells(_sum(opened, lambda o: o.language), languages, keep_zero=False),
+        by_privacy=cells(_sum(opened, lambda o: o.privacy), [p.value for p in Privacy]),
+        buckets=[
+            Bucket(
+                first,
+                last,
+                cells(_sum([o for o in opened if o.bar == bar], lambda o: o.category), categories),
+            )
+            for bar, (first, last) in enumerate(period.buckets())
+        ],
+        first_reply=durations(tallies.first_reply_all),
+        unanswered=total.new - total.replied,
+        closing=durations(tallies.closing_all),
+        target=TargetShare(total.judged, total.within),
+        reply_bins=_reply_bins(tallies.reply_bins, targets),
+        targets=tuple(targets),
+        reminders=total.reminders,
+        escalations=total.escalations,
+        ratings=total.ratings,
     )
 
 
-def _reply_bins(
-    replied: Sequence[CaseFacts], targets: dict[str, int | None], extra_edges: Sequence[int]
-) -> list[ReplyBin]:
+def _sum(opened: Sequence[Opened], trait: Callable[[Opened], str]) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for row in opened:
+        found[trait(row)] += row.count
+    return found
+
+
+def _reply_bins(counts: dict[tuple[int, str], int], extra_edges: Sequence[int]) -> list[ReplyBin]:
     edges = sorted({*REPLY_EDGES, *extra_edges})
-    bounds: list[tuple[float, float | None]] = list(
-        zip([0.0, *map(float, edges)], [*map(float, edges), None], strict=True)
-    )
-    counts = {bound: Counter[str]() for bound in bounds}
-    for case in replied:
-        assert case.first_reply_at is not None
-        minutes = _minutes(case.first_reply_at, case.created_at)
-        # Bins include their upper edge, so a reply exactly on target sits left of the line.
-        bound = next(b for b in bounds if b[1] is None or minutes <= b[1])
-        target = targets.get(case.desk)
-        kind = "no_target" if target is None else "within" if minutes <= target else "late"
-        counts[bound][kind] += 1
+    lows = [0.0, *map(float, edges)]
+    highs: list[float | None] = [*map(float, edges), None]
     return [
-        ReplyBin(low, high, count["within"], count["late"], count["no_target"])
-        for (low, high), count in counts.items()
+        ReplyBin(
+            low,
+            high,
+            counts.get((n, "within"), 0),
+            counts.get((n, "late"), 0),
+            counts.get((n, "no_target"), 0),
+        )
+        for n, (low, high) in enumerate(zip(lows, highs, strict=True))
     ]
 
 

@@ -3,14 +3,13 @@ response target, and the rows of each breakdown (counts already through the "< 5
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.stats.periods import Period
 from bot.domain.stats.pulse import PulseFigures
 from bot.domain.stats.rules import Cell, Scope
+from storage.statistics_shapes import Spread
 
 
 @dataclass(frozen=True)
@@ -22,23 +21,8 @@ class Durations:
     p90: float | None
 
 
-def quantile(values: Sequence[float], q: float) -> float:
-    """The q-quantile of sorted `values`, interpolated linearly between the two nearest ranks
-    (rank = q × (n − 1), counted from 0); q = 0.5 is the usual median."""
-    if not values:
-        msg = "no values"
-        raise ValueError(msg)
-    rank = q * (len(values) - 1)
-    low = math.floor(rank)
-    high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (rank - low)
-
-
-def durations(minutes: Iterable[float]) -> Durations:
-    ordered = sorted(minutes)
-    if not ordered:
-        return Durations(0, None, None)
-    return Durations(len(ordered), quantile(ordered, 0.5), quantile(ordered, 0.9))
+def durations(spread: Spread) -> Durations:
+    return Durations(spread.count, spread.median, spread.p90)
 
 
 @dataclass(frozen=True)

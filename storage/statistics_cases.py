@@ -1,0 +1,306 @@
+"""The cases behind /stats counted in the database: per desk, per breakdown and chart bar, per
+reply-time bin, and the median and 90th percentile of the response and closing times.
+
+Only counts and percentiles leave the database (`percentile_cont` on PostgreSQL; on SQLite the
+sorted minutes, interpolated here the same way), so the work in Python no longer grows with the
+number of cases in the period. Every condition is the one the figures are defined by
+(bot.domain.stats.compute), written so that a NULL never counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Interval,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Case, UtcDateTime
+from storage.statistics_shapes import QUANTILES, CaseTallies, CaseWindow, DeskTally, Opened, Spread
+
+
+class CaseCounts:
+    """The counting queries of one window, in the session's SQL dialect."""
+
+    def __init__(self, session: AsyncSession, window: CaseWindow) -> None:
+        self.session = session
+        self.w = window
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+
+    async def tallies(self) -> CaseTallies:
+        first_reply, first_all, closing_all = await self._spreads()
+        return CaseTallies(
+            desks=await self._desks(),
+            opened=await self._opened(),
+            reply_bins=await self._reply_bins(),
+            first_reply=first_reply,
+            first_reply_all=first_all,
+            closing_all=closing_all,
+        )
+
+    # -- conditions ------------------------------------------------------------------------
+
+    def _at(self, moment: datetime) -> ColumnElement[Any]:
+        return literal(moment, UtcDateTime())
+
+    def _inside(self, column: Any) -> ColumnElement[bool]:
+        w = self.w
+        return and_(
+            column >= self._at(w.start), column < self._at(w.end), column <= self._at(w.now)
+        )
+
+    def _by_end(self, column: Any) -> ColumnElement[bool]:
+        """It had happened when the period ended (or now, for a period still running)."""
+        return and_(
+            column.is_not(None), column < self._at(self.w.end), column <= self._at(self.w.now)
+        )
+
+    def _not_by_end(self, column: Any) -> ColumnElement[bool]:
+        return or_(column.is_(None), column >= self._at(self.w.end), column > self._at(self.w.now))
+
+    def _elapsed(self, later: Any, earlier: Any) -> ColumnElement[Any]:
+        """`later - earlier`, exact to the microsecond as Python's timedelta: an interval on
+        PostgreSQL, seconds on SQLite (compare it with `_span`)."""
+        if self.postgres:
+            return type_coerce(later - earlier, Interval())
+        return type_coerce((_micros(later) - _micros(earlier)), Float) / 1_000_000.0
+
+    def _span(self, minutes: float) -> ColumnElement[Any]:
+        """A number of minutes as `_elapsed` gives them. Comparing exact spans gives what
+        Python's float minutes give, since every microsecond is a different float there."""
+        if self.postgres:
+            return literal(timedelta(minutes=minutes), Interval())
+        return literal(minutes * 60.0, Float)
+
+    def _minutes(self, later: Any, earlier: Any) -> ColumnElement[Any]:
+        """As Python computes them: float seconds divided by 60."""
+        elapsed = self._elapsed(later, earlier)
+        seconds = extract("epoch", elapsed) if self.postgres else elapsed  # numeric: exact
+        return cast(seconds, Float) / 60.0
+
+    def _target(self) -> ColumnElement[Any]:
+        """The case's desk's response target as a span (NULL: none)."""
+        if not self.w.targets:
+            return literal(None, Interval() if self.postgres else Float())
+        spans = {code: self._span(minutes) for code, minutes in self.w.targets.items()}
+        return case(spans, value=Case.desk)
+
+    def _deadline_passed(self) -> ColumnElement[bool]:
+        """created_at + target <= as_of, as created_at <= as_of - target per desk."""
+        if not self.w.targets:
+            return literal(False)
+        cutoffs = {
+            code: self._at(self.w.as_of - timedelta(minutes=minutes))
+            for code, minutes in self.w.targets.items()
+        }
+        return Case.created_at <= case(cutoffs, value=Case.desk)
+
+    def _matters(self) -> list[ColumnElement[bool]]:
+        """Opened in the period, or opened before it and not closed before it started."""
+        w = self.w
+        found = [
+            Case.created_at < self._at(w.end),
+            or_(
+                Case.created_at >= self._at(w.start),
+                Case.closed_at.is_(None),
+                Case.closed_at >= self._at(w.start),
+            ),
+        ]
+        if w.desks is not None:
+            found.append(Case.desk.in_(list(w.desks)))
+        return found
+
+    def _is_opened(self) -> ColumnElement[bool]:
+        return self._inside(Case.created_at)
+
+    def _replied(self) -> ColumnElement[bool]:
+        return and_(self._is_opened(), self._by_end(Case.first_reply_at))
+
+    # -- queries ---------------------------------------------------------------------------
+
+    async def _desks(self) -> dict[str, DeskTally]:
+        opened = self._is_opened()
+        has_reply = self._replied()
+        target = self._target()
+        reply = self._elapsed(Case.first_reply_at, Case.created_at)
+        late_unanswered = and_(
+            opened,
+            target.is_not(None),
+            self._not_by_end(Case.first_reply_at),
+            self._deadline_passed(),
+            or_(
+                Case.closed_at.is_(None),
+                self._elapsed(Case.closed_at, Case.created_at) >= target,
+            ),
+        )
+        closed_in = self._inside(Case.closed_at)
+        conditions = [
+            opened,
+            and_(Case.created_at < self._at(self.w.end), self._not_by_end(Case.closed_at)),
+            closed_in,
+            has_reply,
+            or_(and_(has_reply, target.is_not(None)), late_unanswered),
+            and_(has_reply, reply <= target),
+            self._inside(Case.sla_reminded_at),
+            self._inside(Case.sla_escalated_at),
+            *(and_(closed_in, Case.rating == stars) for stars in range(1, 6)),
+        ]
+        query = (
+            select(Case.desk, *(_count(condition) for condition in conditions))
+            .where(*self._matters())
+            .group_by(Case.desk)
+        )
+        found = {}
+        for desk, *counts in await self.session.execute(query):
+            new, open_at_end, closed, replied, judged, within, reminded, escalated, *stars = [
+                int(count or 0) for count in counts
+            ]
+            found[str(desk)] = DeskTally(
+                new=new,
+                open_at_end=open_at_end,
+                closed=closed,
+                replied=replied,
+                judged=judged,
+                within=within,
+                reminders=reminded,
+                escalations=escalated,
+                ratings=dict(zip(range(1, 6), stars, strict=True)),
+            )
+        return found
+
+    async def _opened(self) -> list[Opened]:
+        bars = list(self.w.bar_starts)
+        bar = (
+            case(
+                *((Case.created_at < self._at(moment), n) for n, moment in enumerate(bars)),
+                else_=len(bars),
+            )
+            if bars
+            else literal(0)
+        )
+        traits = (Case.category, Case.area, Case.language, Case.privacy, bar)
+        query = (
+            select(*traits, func.count())
+            .where(*self._matters(), self._is_opened())
+            .group_by(*traits)
+        )
+        return [
+            Opened(str(category), str(area), str(language), str(privacy), int(n), int(count))
+            for category, area, language, privacy, n, count in await self.session.execute(query)
+        ]
+
+    async def _reply_bins(self) -> dict[tuple[int, str], int]:
+        reply = self._elapsed(Case.first_reply_at, Case.created_at)
+        edges = list(self.w.reply_edges)
+        # Bins include their upper edge, so a reply exactly on target sits left of the line.
+        bin_ = (
+            case(
+                *((reply <= self._span(edge), n) for n, edge in enumerate(edges)), else_=len(edges)
+            )
+            if edges
+            else literal(0)
+        )
+        target = self._target()
+        kind = case((target.is_(None), "no_target"), (reply <= target, "within"), else_="late")
+        query = (
+            select(bin_, kind, func.count())
+            .where(*self._matters(), self._replied())
+            .group_by(bin_, kind)
+        )
+        return {(int(n), str(k)): int(count) for n, k, count in await self.session.execute(query)}
+
+    async def _spreads(self) -> tuple[dict[str, Spread], Spread, Spread]:
+        """The first-reply spread per desk and for all, and the closing spread for all."""
+        reply = self._minutes(Case.first_reply_at, Case.created_at)
+        closing = self._minutes(Case.closed_at, Case.created_at)
+        replied = self._replied()
+        closed = and_(self._is_opened(), self._by_end(Case.closed_at))
+        if not self.postgres:
+            return await self._sorted_spreads(reply, closing, replied, closed)
+        columns = [
+            func.count().filter(replied),
+            _percentiles(reply).filter(replied),
+            func.count().filter(closed),
+            _percentiles(closing).filter(closed),
+        ]
+        query = (
+            select(Case.desk, func.grouping(Case.desk), *columns)
+            .where(*self._matters(), self._is_opened())
+            .group_by(func.rollup(Case.desk))
+        )
+        per_desk: dict[str, Spread] = {}
+        everyone = closing_all = Spread()
+        for desk, total, *figures in await self.session.execute(query):
+            replies = Spread(int(figures[0]), *_floats(figures[1]))
+            if total:
+                everyone = replies
+                closing_all = Spread(int(figures[2]), *_floats(figures[3]))
+            else:
+                per_desk[str(desk)] = replies
+        return per_desk, everyone, closing_all
+
+    async def _sorted_spreads(
+        self,
+        reply: ColumnElement[Any],
+        closing: ColumnElement[Any],
+        replied: ColumnElement[bool],
+        closed: ColumnElement[bool],
+    ) -> tuple[dict[str, Spread], Spread, Spread]:
+        """Without percentile_cont (SQLite): the sorted minutes, interpolated here."""
+        rows = await self.session.execute(
+            select(Case.desk, reply).where(*self._matters(), replied).order_by(reply)
+        )
+        everyone: list[float] = []
+        by_desk: dict[str, list[float]] = {}
+        for desk, minutes in rows:
+            everyone.append(float(minutes))
+            by_desk.setdefault(str(desk), []).append(float(minutes))
+        closings = await self.session.scalars(
+            select(closing).where(*self._matters(), closed).order_by(closing)
+        )
+        return (
+            {desk: Spread.of_sorted(values) for desk, values in by_desk.items()},
+            Spread.of_sorted(everyone),
+            Spread.of_sorted([float(minutes) for minutes in closings]),
+        )
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows meet `condition` (a NULL condition counts as not met), in any dialect."""
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _micros(column: Any) -> ColumnElement[int]:
+    """A timestamp SQLite stores as text ("YYYY-MM-DD HH:MM:SS.ffffff") in microseconds."""
+    # strftime would round the fraction into the seconds, so it reads the whole seconds only.
+    seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), Integer)
+    return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
+
+
+def _percentiles(minutes: ColumnElement[Any]) -> Any:
+    """The median and 90th percentile in one sort (PostgreSQL)."""
+    quantiles = postgresql.array([literal(q, Float) for q in QUANTILES])
+    return func.percentile_cont(quantiles).within_group(minutes)
+
+
+def _floats(values: Sequence[Any] | None) -> list[float | None]:
+    """The percentiles of a group, or None for each when the group had no durations."""
+    if values is None:
+        return [None] * len(QUANTILES)
+    return [None if value is None else float(value) for value in values]

@@ -1,0 +1,112 @@
+"""What storage.statistics_cases counts: the window it counts in and the tallies it returns,
+and the percentile interpolation both dialects share."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+QUANTILES = (0.5, 0.9)
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    """The q-quantile of sorted `values`, interpolated linearly between the two nearest ranks
+    (rank = q × (n − 1), counted from 0), as PostgreSQL's percentile_cont; q = 0.5 is the
+    usual median."""
+    if not values:
+        msg = "no values"
+        raise ValueError(msg)
+    rank = q * (len(values) - 1)
+    low = math.floor(rank)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (rank - low)
+
+
+@dataclass(frozen=True)
+class CaseWindow:
+    """What to count: cases of `desks` (None: every desk) for the period [start, end) as seen
+    at `now`, with the desks' response targets, the chart's bars and the reply-time bins."""
+
+    start: datetime
+    end: datetime
+    now: datetime
+    desks: Sequence[str] | None
+    targets: Mapping[str, int]  # minutes, for the desks that have a target
+    bar_starts: Sequence[datetime]  # the first moment of every chart bar but the first
+    reply_edges: Sequence[float]  # upper edges (minutes, included) of all bins but the last
+
+    @property
+    def as_of(self) -> datetime:
+        return min(self.end, self.now)
+
+
+@dataclass(frozen=True)
+class DeskTally:
+    """One desk's counts: opened, open at the end, closed in the period, first replies by the
+    end, cases judged against the target and those within it, reminders, escalations, and the
+    ratings (stars → cases) of the cases closed in the period."""
+
+    new: int = 0
+    open_at_end: int = 0
+    closed: int = 0
+    replied: int = 0
+    judged: int = 0
+    within: int = 0
+    reminders: int = 0
+    escalations: int = 0
+    ratings: dict[int, int] = field(default_factory=dict)
+
+    def __add__(self, other: DeskTally) -> DeskTally:
+        return DeskTally(
+            new=self.new + other.new,
+            open_at_end=self.open_at_end + other.open_at_end,
+            closed=self.closed + other.closed,
+            replied=self.replied + other.replied,
+            judged=self.judged + other.judged,
+            within=self.within + other.within,
+            reminders=self.reminders + other.reminders,
+            escalations=self.escalations + other.escalations,
+            ratings={
+                stars: self.ratings.get(stars, 0) + other.ratings.get(stars, 0)
+                for stars in sorted({*self.ratings, *other.ratings})
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How many durations (minutes), their median and 90th percentile (None: no durations)."""
+
+    count: int = 0
+    median: float | None = None
+    p90: float | None = None
+
+    @classmethod
+    def of_sorted(cls, minutes: Sequence[float]) -> Spread:
+        if not minutes:
+            return cls()
+        return cls(len(minutes), quantile(minutes, 0.5), quantile(minutes, 0.9))
+
+
+@dataclass(frozen=True)
+class Opened:
+    """Cases opened in the period with these traits, in this chart bar (counted from 0)."""
+
+    category: str
+    area: str
+    language: str
+    privacy: str
+    bar: int
+    count: int
+
+
+@dataclass(frozen=True)
+class CaseTallies:
+    desks: dict[str, DeskTally]  # every desk with a case that matters for the period
+    opened: list[Opened]
+    reply_bins: dict[tuple[int, str], int]  # (bin, "within" | "late" | "no_target") → replies
+    first_reply: dict[str, Spread]  # per desk
+    first_reply_all: Spread
+    closing_all: Spread
