@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import Guarantee, OutboxStatus, Priority
 from storage.db import affected_rows
+from storage.locks import held_keys
 from storage.models import OutboxMessage
 
 FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN)
@@ -47,7 +48,11 @@ class Outboxes:
             await self.session.execute(insert(OutboxMessage), list(rows))
 
     async def due_lanes(self, now: datetime, skip: Collection[int], limit: int) -> list[int]:
-        """Chats with a message that may go now: interactive ones first, then oldest first."""
+        """Chats with a message that may go now: interactive ones first, then oldest first.
+
+        On PostgreSQL a chat whose lane lock some worker holds is left out: several processes
+        asking at once would otherwise all get the same oldest chats, and all but one would
+        spend a round trip on the lock to find them taken."""
         query = (
             select(OutboxMessage.lane)
             .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
@@ -57,6 +62,8 @@ class Outboxes:
         )
         if skip:
             query = query.where(OutboxMessage.lane.not_in(list(skip)))
+        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            query = query.where(OutboxMessage.lane.not_in(held_keys()))
         return list((await self.session.scalars(query)).all())
 
     async def head(self, lane: int, limit: int, now: datetime) -> Sequence[OutboxMessage]:

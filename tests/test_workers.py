@@ -24,6 +24,7 @@ from bot.telegram.outbox import Outbox
 from bot.telegram.pacing import Limits, Pacer
 from storage.db import create_engine, create_session_factory
 from storage.models import OutboxMessage
+from storage.outbox import Outboxes
 from tests.fakes import BOT_TOKEN, FakeClock, FakeTelegram
 from tests.postgres import eventually, postgresql_url
 
@@ -183,3 +184,41 @@ async def test_a_worker_killed_mid_chat_leaves_its_claimed_messages_to_the_survi
     per_chat = numbers_per_chat(log)
     assert all(sorted(set(per_chat[chat])) == list(range(PER_CHAT)) for chat in per_chat)
     assert {row.status for row in final} == {OutboxStatus.SENT}
+
+
+async def test_chats_another_worker_holds_are_not_offered_as_due(
+    postgresql: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    await queue_messages(session_factory, clock)
+    other = AdvisoryLanes(create_engine(postgresql_url()))
+    try:
+        assert await other.take([1, 2, 3]) == {1, 2, 3}
+        async with session_factory() as session:
+            due = await Outboxes(session).due_lanes(clock.now(), skip=[], limit=5)
+        # Both workers would otherwise be offered chats 1, 2, 3 first, and one of them would
+        # find each taken only with a round trip to the lock.
+        assert due == [4, 5, 6, 7, 8]
+    finally:
+        await other.close()
+        await other.locks.engine.dispose()
+
+
+async def test_a_chat_taken_again_before_its_unlock_went_out_stays_held(
+    postgresql: AsyncEngine,
+) -> None:
+    mine, theirs = AdvisoryLanes(postgresql), AdvisoryLanes(create_engine(postgresql_url()))
+    try:
+        assert await mine.take([5, 7]) == {5, 7}
+        # Two lanes end together: chat 7's unlock waits for chat 5's round trip to go with
+        # the next one, and the chat is taken again before that one goes out.
+        await asyncio.gather(mine.unlock(5), mine.unlock(7), mine.take([7]))
+        assert await theirs.take([5]) == {5}
+        assert await theirs.take([7]) == set()  # still this worker's
+        await mine.unlock(7)
+        assert await theirs.take([7]) == {7}
+    finally:
+        await mine.close()
+        await theirs.close()
+        await theirs.locks.engine.dispose()
