@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections.abc import Collection
 
-from sqlalchemy import BigInteger, TextualSelect, column, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 logger = logging.getLogger(__name__)
@@ -133,15 +133,6 @@ class LockConnection:
                     await self._connection.close()
                 finally:
                     self._connection = None
-
-
-def held_keys() -> TextualSelect:
-    """The bigint advisory keys some session holds right now (`pg_locks` splits a key into
-    two 32-bit halves), as a subquery for `column.not_in(...)`."""
-    return text(
-        "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks "
-        "WHERE locktype = 'advisory' AND objsubid = 1 AND granted"
-    ).columns(column("key", BigInteger))
 
 
 def is_postgresql(engine: AsyncEngine) -> bool:

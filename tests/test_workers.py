@@ -24,7 +24,6 @@ from bot.telegram.outbox import Outbox
 from bot.telegram.pacing import Limits, Pacer
 from storage.db import create_engine, create_session_factory
 from storage.models import OutboxMessage
-from storage.outbox import Outboxes
 from tests.fakes import BOT_TOKEN, FakeClock, FakeTelegram
 from tests.postgres import eventually, postgresql_url
 
@@ -184,25 +183,6 @@ async def test_a_worker_killed_mid_chat_leaves_its_claimed_messages_to_the_survi
     per_chat = numbers_per_chat(log)
     assert all(sorted(set(per_chat[chat])) == list(range(PER_CHAT)) for chat in per_chat)
     assert {row.status for row in final} == {OutboxStatus.SENT}
-
-
-async def test_chats_another_worker_holds_are_not_offered_as_due(
-    postgresql: AsyncEngine,
-    session_factory: async_sessionmaker[AsyncSession],
-    clock: FakeClock,
-) -> None:
-    await queue_messages(session_factory, clock)
-    other = AdvisoryLanes(create_engine(postgresql_url()))
-    try:
-        assert await other.take([1, 2, 3]) == {1, 2, 3}
-        async with session_factory() as session:
-            due = await Outboxes(session).due_lanes(clock.now(), skip=[], limit=5)
-        # Both workers would otherwise be offered chats 1, 2, 3 first, and one of them would
-        # find each taken only with a round trip to the lock.
-        assert due == [4, 5, 6, 7, 8]
-    finally:
-        await other.close()
-        await other.locks.engine.dispose()
 
 
 async def test_a_chat_taken_again_before_its_unlock_went_out_stays_held(
