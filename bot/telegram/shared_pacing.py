@@ -4,12 +4,11 @@ Each process paces itself (bot.telegram.pacing); with several processes that is 
 two processes at 29.5 messages a second make 59. With REDIS_URL set, every message also takes
 its slot here, in one atomic script per message, so no two processes ever get the same moment:
 
-- the bot-wide rate, as Telegram counts it: never more than 30 slots within 30 / 29.5 s
-  (`per_second` rounded up, within that many `1 / per_second`: the 17 ms over the second are
-  room for a process that sends a little late). The slots are spread evenly, one
-  `1 / per_second` after the other, and slots nobody took for lack of messages a moment ago
-  are made up (up to `catch_up` of them) as far as the window allows: a slot is not lost
-  because the next message came a little late;
+- the bot-wide rate, as Telegram counts it: never more than 30 slots within 30 / 29 s
+  (`per_second` rounded up, within that many slots at `per_second - margin`: the 34 ms over
+  the second are room for a process that sends a little late). The slots are spread evenly,
+  and a slot nobody took for lack of messages a moment ago is made up (`catch_up`) as far as
+  the window allows: a slot is not lost because the next message came a little late;
 - the chat's own limit: a private chat's burst then one a second, a group's 20 a minute;
 - flood waits: a 429 for a chat (or a bot-wide pause) stops every process sending there.
 
@@ -143,13 +142,17 @@ class SharedLimits:
         prefix: str,
         limits: Limits | None = None,
         clock: Callable[[], float] | None = None,
-        catch_up: float = 3.0,
+        catch_up: float = 1.0,
+        margin: float = 0.5,
     ) -> None:
         self.redis = redis
         self.prefix = prefix
         self.limits = limits or Limits()
         self.clock = clock  # None: Redis's own clock (tests pass theirs)
         self.catch_up = catch_up
+        # Processes wake late now and then (a busy event loop): the shared rate runs this much
+        # below the cap, which leaves 34 ms of room in the window at 29.5 - 0.5 a second.
+        self.margin = margin
         self._reserve = redis.register_script(RESERVE)
         self._pause = redis.register_script(PAUSE)
         self._name = uuid.uuid4().hex[:12]  # reservation ids are unique across processes
@@ -163,12 +166,16 @@ class SharedLimits:
         return max(1, math.ceil(self.limits.per_second))
 
     @property
+    def rate(self) -> float:
+        return max(self.limits.per_second - self.margin, self.limits.per_second / 2)
+
+    @property
     def window(self) -> float:
         """Seconds within which at most `window_count` slots lie: a second, plus the room
-        that the rate leaves below the whole number (17 ms at 29.5 a second)."""
+        that the shared rate leaves below the whole number (34 ms at 29 a second)."""
         if self.limits.unlimited:
             return 1.0
-        return self.window_count / self.limits.per_second
+        return self.window_count / self.rate
 
     def _now(self) -> str:
         return "" if self.clock is None else repr(self.clock())
@@ -196,7 +203,7 @@ class SharedLimits:
             f"{self.prefix}:chat:{chat_id}",
             f"{self.prefix}:next",
         ]
-        interval = 1.0 / limits.per_second if message and not limits.unlimited else 0.0
+        interval = 1.0 / self.rate if message and not limits.unlimited else 0.0
         args = [
             self._now(),
             repr(interval),
