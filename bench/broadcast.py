@@ -142,6 +142,9 @@ async def run(workdir: Path, i18n: I18n, setup: Setup) -> None:
 
     broadcaster = Broadcaster(first.bot, factory, i18n, network, SystemClock(), wake_all)
     running = [asyncio.create_task(worker.run()) for worker in workers]
+    lags: list[float] = []
+    watching = asyncio.create_task(_watch_loop(lags))
+    cpu = time.process_time()
     started = time.perf_counter()
     started_loop = asyncio.get_running_loop().time()
     try:
@@ -155,6 +158,8 @@ async def run(workdir: Path, i18n: I18n, setup: Setup) -> None:
             await asyncio.sleep(0.2)
         elapsed = time.perf_counter() - started
     finally:
+        cpu = time.process_time() - cpu
+        watching.cancel()
         for worker in workers:
             await worker.stop()
         for task in running:
@@ -176,7 +181,18 @@ async def run(workdir: Path, i18n: I18n, setup: Setup) -> None:
         f"{latency * 1000:.0f} ms API latency"
     )
     print(f"sent {sent} in {elapsed:.1f} s = {rate:.2f} msg/s = {rate / CAP:.3f} of the 30/s cap")
-    print(f"429 answers: {api.too_many} ({api.too_many / max(sent, 1):.2%})")
+    print(
+        f"429 answers: {api.too_many} ({api.too_many / max(sent, 1):.2%}), "
+        f"{api.too_many_for_the_bot} of them for the bot's 30 in a second"
+    )
+    late = sum(worker.pacer.late for worker in workers)
+    given_back = sum(worker.pacer.given_back for worker in workers)
+    lags.sort()
+    print(
+        f"this process: {cpu / max(sent, 1) * 1000:.1f} ms CPU per message, event loop late "
+        f"by {_at(lags, 0.5) * 1000:.0f} ms (median) / {_at(lags, 0.9) * 1000:.0f} ms (p90); "
+        f"shared slots sent late: {late}, given back after a stall: {given_back}"
+    )
     alerts_sent = [t for t, call in api.accepted if call.chat_id in citizens]
     if alerts_sent:
         print(
@@ -192,6 +208,19 @@ async def run(workdir: Path, i18n: I18n, setup: Setup) -> None:
     ]
     for label, met in verdicts:
         print(f"target {label}: {'met' if met else 'NOT met'}")
+
+
+async def _watch_loop(lags: list[float], every: float = 0.01) -> None:
+    """How late the event loop wakes a sleeper (a busy or starved process sends late)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(every)
+        lags.append(loop.time() - before - every)
+
+
+def _at(ordered: list[float], share: float) -> float:
+    return ordered[int(share * (len(ordered) - 1))] if ordered else 0.0
 
 
 def main(argv: Sequence[str] | None = None) -> None:

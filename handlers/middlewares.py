@@ -28,6 +28,7 @@ from bot.telegram.outbox import Outbox
 from bot.ui.i18n import supported
 from bot.workflows.casework import emergency_advice
 from bot.workflows.relay import Relay
+from handlers.pending_state import PendingStates
 from storage.citizens import Citizens
 from storage.models import Citizen
 from storage.updates import UpdateLog
@@ -76,7 +77,8 @@ def _update_type(event: TelegramObject) -> str:
 
 class DatabaseMiddleware(BaseMiddleware):
     """One transaction per update; what it sends is written to the outbox and leaves after the
-    commit. An update seen before is skipped.
+    commit, and the wizard state it sets is saved after the commit too (nothing of either
+    when it rolls back). An update seen before is skipped.
 
     Handlers never wait for Telegram inside the transaction. The one call made here is the
     callback answer (answerCallbackQuery), after the commit: it is the answer itself and is
@@ -103,12 +105,15 @@ class DatabaseMiddleware(BaseMiddleware):
                 return UNHANDLED
             outbox = Outbox(session, data["bot"], self.clock)
             data["session"], data["outbox"] = session, outbox
+            pending = _pending_state(data)
             try:
                 result = await handler(event, data)
             except BaseException:
                 await session.rollback()
                 raise
             await session.commit()
+        if pending is not None:
+            await _save_state(pending, event)
         if outbox.written:
             self.wake()
         bot: Bot = data["bot"]
@@ -119,6 +124,27 @@ class DatabaseMiddleware(BaseMiddleware):
             except TelegramAPIError as exc:  # too late, already answered, or cosmetic
                 logger.info("%s refused: %s", call.__api_method__, exc.message)
         return result
+
+
+def _pending_state(data: dict[str, Any]) -> PendingStates | None:
+    """The update's wizard state, written only after its commit (see handlers.pending_state)."""
+    state = data.get("state")
+    if not isinstance(state, FSMContext):
+        return None
+    pending = PendingStates(state.storage)
+    data["state"] = FSMContext(pending, state.key)
+    data["fsm_storage"] = pending
+    return pending
+
+
+async def _save_state(pending: PendingStates, event: TelegramObject) -> None:
+    """After the commit: a storage that fails now leaves the conversation a step behind the
+    database (the resident repeats the step), never ahead of it."""
+    try:
+        await pending.flush()
+    except Exception:
+        update_id = event.update_id if isinstance(event, Update) else None
+        logger.exception("update %s: the conversation state could not be saved", update_id)
 
 
 class CitizenMiddleware(BaseMiddleware):

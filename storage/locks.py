@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -53,7 +54,7 @@ class LockConnection:
             self.generation += 1
         return self._connection
 
-    async def _scalar(self, statement: str, **params: int) -> object:
+    async def _scalar(self, statement: str, **params: int | list[int]) -> object:
         async with self._mutex:
             try:
                 connection = await self._open()
@@ -61,6 +62,18 @@ class LockConnection:
                     connection.execute(text(statement), params), STATEMENT_TIMEOUT_S
                 )
                 return result.scalar()
+            except BaseException:
+                await self._drop()
+                raise
+
+    async def _column(self, statement: str, **params: int | list[int]) -> list[object]:
+        async with self._mutex:
+            try:
+                connection = await self._open()
+                result = await asyncio.wait_for(
+                    connection.execute(text(statement), params), STATEMENT_TIMEOUT_S
+                )
+                return list(result.scalars().all())
             except BaseException:
                 await self._drop()
                 raise
@@ -81,8 +94,23 @@ class LockConnection:
     async def try_lock(self, key: int) -> bool:
         return bool(await self._scalar("SELECT pg_try_advisory_lock(CAST(:k AS bigint))", k=key))
 
+    async def try_lock_many(self, keys: Collection[int]) -> set[int]:
+        """Several `try_lock`s in one round trip: the keys this connection got."""
+        got = await self._column(
+            "SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k WHERE pg_try_advisory_lock(k)",
+            keys=list(keys),
+        )
+        return {int(str(key)) for key in got}
+
     async def unlock(self, key: int) -> None:
         await self._scalar("SELECT pg_advisory_unlock(CAST(:k AS bigint))", k=key)
+
+    async def unlock_many(self, keys: Collection[int]) -> None:
+        """Several `unlock`s in one round trip."""
+        await self._scalar(
+            "SELECT count(pg_advisory_unlock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k",
+            keys=list(keys),
+        )
 
     async def alive(self) -> bool:
         """Whether the connection (and so every lock on it) is still there."""

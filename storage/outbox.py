@@ -21,6 +21,7 @@ from storage.db import affected_rows
 from storage.models import OutboxMessage
 
 FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN)
+DUE_ROWS_PER_LANE = 4  # rows read per chat wanted when looking for due chats
 
 
 # What a finished message to a resident (a private chat: a positive lane) keeps: its status and
@@ -81,17 +82,35 @@ class Outboxes:
             await self.session.execute(insert(OutboxMessage), list(rows))
 
     async def due_lanes(self, now: datetime, skip: Collection[int], limit: int) -> list[int]:
-        """Chats with a message that may go now: interactive ones first, then oldest first."""
-        query = (
-            select(OutboxMessage.lane)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
-            .group_by(OutboxMessage.lane)
-            .order_by(func.min(OutboxMessage.priority), func.min(OutboxMessage.id))
-            .limit(limit)
-        )
-        if skip:
-            query = query.where(OutboxMessage.lane.not_in(list(skip)))
-        return list((await self.session.scalars(query)).all())
+        """Chats with a message that may go now, in the order of their first such message
+        (interactive ones first, then oldest first).
+
+        Read as rows in that order, a few times `limit` at a time, rather than grouped by chat:
+        grouping sorts every waiting row on each call (3,000 rows of an alert, many times a
+        second, took more of the database's time than the sending itself)."""
+        lanes: list[int] = []
+        passed = set(skip)
+        while len(lanes) < limit:
+            rows = DUE_ROWS_PER_LANE * (limit - len(lanes))
+            query = (
+                select(OutboxMessage.lane)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.not_before <= now,
+                )
+                .order_by(OutboxMessage.priority, OutboxMessage.id)
+                .limit(rows)
+            )
+            if passed:
+                query = query.where(OutboxMessage.lane.not_in(list(passed)))
+            found = list((await self.session.scalars(query)).all())
+            for lane in found:
+                if lane not in passed and len(lanes) < limit:
+                    lanes.append(lane)
+                passed.add(lane)
+            if len(found) < rows:
+                break  # no more waiting rows
+        return lanes
 
     async def head(self, lane: int, limit: int, now: datetime) -> Sequence[OutboxMessage]:
         """The lane's next messages in the order they must leave (interactive first).

@@ -41,6 +41,7 @@ class LimitedTelegram(FakeTelegram):
         self.groups: dict[int, deque[float]] = {}
         self.flooded_until: dict[int, float] = {}
         self.too_many = 0
+        self.too_many_for_the_bot = 0  # of those, the bot's 30 a second was full
         self.delivered: Counter[int] = Counter()
         self.accepted: list[tuple[float, Call]] = []  # what Telegram took, and when
         self.accepted_count: Counter[int] = Counter()
@@ -69,6 +70,7 @@ class LimitedTelegram(FakeTelegram):
             wait = max(wait, self.edited[edit] + self.edit_interval - now)
         if wait > 0:
             self.too_many += 1
+            self.too_many_for_the_bot += self._bot_wide(now)
             retry = max(1, math.ceil(wait))
             self.fail(
                 name,
@@ -98,6 +100,9 @@ class LimitedTelegram(FakeTelegram):
 
     def accepted_to(self, chat_id: int, after: float = 0.0) -> list[tuple[float, Call]]:
         return [(t, c) for t, c in self.accepted if c.chat_id == chat_id and t >= after]
+
+    def _bot_wide(self, now: float) -> bool:
+        return sum(1 for t in self.window if t > now - 1.0) >= self.per_second
 
     def _wait(self, chat: int, now: float) -> float:
         while self.window and self.window[0] <= now - 1.0:

@@ -183,3 +183,22 @@ async def test_a_worker_killed_mid_chat_leaves_its_claimed_messages_to_the_survi
     per_chat = numbers_per_chat(log)
     assert all(sorted(set(per_chat[chat])) == list(range(PER_CHAT)) for chat in per_chat)
     assert {row.status for row in final} == {OutboxStatus.SENT}
+
+
+async def test_a_chat_taken_again_before_its_unlock_went_out_stays_held(
+    postgresql: AsyncEngine,
+) -> None:
+    mine, theirs = AdvisoryLanes(postgresql), AdvisoryLanes(create_engine(postgresql_url()))
+    try:
+        assert await mine.take([5, 7]) == {5, 7}
+        # Two lanes end together: chat 7's unlock waits for chat 5's round trip to go with
+        # the next one, and the chat is taken again before that one goes out.
+        await asyncio.gather(mine.unlock(5), mine.unlock(7), mine.take([7]))
+        assert await theirs.take([5]) == {5}
+        assert await theirs.take([7]) == set()  # still this worker's
+        await mine.unlock(7)
+        assert await theirs.take([7]) == {7}
+    finally:
+        await mine.close()
+        await theirs.close()
+        await theirs.locks.engine.dispose()

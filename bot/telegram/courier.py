@@ -207,8 +207,9 @@ class Courier:
                 lanes = await Outboxes(session).due_lanes(now, skip, free - started)
             if not lanes:
                 break
+            taken = await self.lanes.take(lanes)
             for lane in lanes:
-                if not await self.lanes.try_lock(lane):
+                if lane not in taken:
                     self._defer(lane, now + BUSY_ELSEWHERE)
                     continue
                 self._active[lane] = asyncio.create_task(self._lane(lane), name=f"lane {lane}")

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 PACED_PREFIXES = ("send", "copy", "forward")
 CATCH_UP = 0.5
+# A message leaving this much after its shared slot is counted from when it left; one this
+# late (the process stalled) takes a new slot instead.
+LATE = 0.002
+GIVE_BACK = 0.1
 
 
 def creates_message(method: str) -> bool:
@@ -77,6 +81,8 @@ class Pacer:
         self._floods: deque[tuple[float, int]] = deque()
         self._interactive_waiting = 0
         self._acquired = 0
+        self.late = 0  # messages that left later than their shared slot
+        self.given_back = 0  # shared slots this process stalled past
 
     # -- what the courier asks ---------------------------------------------------------------
     def chat_delay(self, chat_id: int) -> float:
@@ -147,21 +153,34 @@ class Pacer:
 
     async def _shared_slot(self, shared: SharedLimits, chat_id: int, message: bool) -> None:
         """The slot every process of the bot agrees on; this process's own pacing alone when
-        Redis does not answer."""
+        Redis does not answer. A slot this process woke up late for is counted from when the
+        message left; one it stalled past is given back, once, for the next free one."""
+        given_back = ""
         while True:
             asked = self.clock()
             try:
-                reserved, wait = await shared.reserve(chat_id, message=message)
+                reserved, wait, slot = await shared.reserve(
+                    chat_id, message=message, instead_of=given_back
+                )
             except (RedisError, OSError) as exc:
                 shared.unavailable(exc)
                 return
             # The wait counts from when Redis answered; a reply this process was slow to read
             # must not push the message past its slot (into the next process's).
-            wait -= self.clock() - asked
-            if wait > 0:
-                await self.sleep(wait)
-            if reserved:
-                return
+            due = asked + wait
+            if due > self.clock():
+                await self.sleep(due - self.clock())
+            if not reserved:
+                continue
+            late = self.clock() - due
+            if message and late > GIVE_BACK and not given_back:
+                given_back = slot
+                self.given_back += 1
+                continue
+            if message and late > LATE:
+                shared.left_late(slot, late)
+                self.late += 1
+            return
 
     async def flooded(self, chat_id: int, retry_after: float) -> None:
         """`flood`, and the same pause for every other process of the bot."""

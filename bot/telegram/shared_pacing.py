@@ -2,11 +2,21 @@
 
 Each process paces itself (bot.telegram.pacing); with several processes that is not enough:
 two processes at 29.5 messages a second make 59. With REDIS_URL set, every message also takes
-its slot here, in one atomic script per message:
+its slot here, in one atomic script per message, so no two processes ever get the same moment:
 
-- the bot-wide schedule: slots `1 / per_second` apart for all processes together;
+- the bot-wide rate, as Telegram counts it: never more than 30 slots within 30 / 29 s
+  (`per_second` rounded up, within that many slots at `per_second - margin`: the 34 ms over
+  the second are room for a process that sends a little late). The slots are spread evenly,
+  and a slot nobody took for lack of messages a moment ago is made up (`catch_up`) as far as
+  the window allows: a slot is not lost because the next message came a little late;
 - the chat's own limit: a private chat's burst then one a second, a group's 20 a minute;
 - flood waits: a 429 for a chat (or a bot-wide pause) stops every process sending there.
+
+A process that sends a little later than its slot (it woke up late) says so with its next
+reservation, and the slot is moved to when the message really left: later slots are counted
+against that moment, so a late message does not crowd the ones after it, at no round trip of
+its own. A process that stalled (woke up more than `Pacer`'s GIVE_BACK late) gives its slot
+back and takes the next free one instead: its messages must not all leave at once.
 
 The script uses Redis's clock, so the processes' clocks need not agree. When Redis does not
 answer, a process falls back to its own pacing and says so in the log.
@@ -15,7 +25,9 @@ answer, a process falls back to its own pacing and says so in the log.
 from __future__ import annotations
 
 import logging
+import math
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -23,9 +35,13 @@ from bot.telegram.pacing import Limits
 
 logger = logging.getLogger(__name__)
 
-# KEYS: 1 the bot's next slot, 2 the bot-wide pause, 3 the chat's pause, 4 the chat's state.
-# ARGV: 1 now ("" = Redis's clock), 2 slot interval, 3 catch-up, 4 "private" | "group" |
-# "none", 5 private burst, 6 private interval, 7 group per minute, 8 a unique member id.
+# KEYS: 1 the bot's reserved slots (a sorted set), 2 the bot-wide pause, 3 the chat's pause,
+# 4 the chat's state, 5 the bot's next even slot.
+# ARGV: 1 now ("" = Redis's clock), 2 slot interval (0: no bot-wide rate), 3 slots made up,
+# 4 "private" | "group" | "none", 5 private burst, 6 private interval, 7 group per minute,
+# 8 this reservation's id, 9 slots per window, 10 window seconds, 11 earlier slots of this
+# process that left late, as "id=seconds;id=seconds" ("" = none), 12 the id of a slot given
+# back ("" = none).
 # Returns {reserved (0/1), seconds to wait} as strings (Lua numbers would be truncated).
 RESERVE = """
 local now
@@ -35,6 +51,14 @@ if ARGV[1] == '' then
 else
   now = tonumber(ARGV[1])
 end
+local interval = tonumber(ARGV[2])
+-- slots this process sent in later than given: they count from when the message left
+for member, late in string.gmatch(ARGV[11], '([^=;]+)=([^;]+)') do
+  local at = redis.call('ZSCORE', KEYS[1], member)
+  if at then redis.call('ZADD', KEYS[1], tonumber(at) + tonumber(late), member) end
+end
+-- a slot given back: its process woke up far too late for it and takes the next free one
+if ARGV[12] ~= '' then redis.call('ZREM', KEYS[1], ARGV[12]) end
 local wait = 0
 local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
 if paused - now > wait then wait = paused - now end
@@ -61,11 +85,25 @@ end
 if wait > 0 then
   return {'0', tostring(wait)}
 end
-local interval = tonumber(ARGV[2])
 local slot = now
 if interval > 0 then
-  slot = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now - tonumber(ARGV[3]) * interval)
-  redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', 60000)
+  local count = tonumber(ARGV[9])
+  local window = tonumber(ARGV[10])
+  -- the even schedule, making up for slots nobody took a moment ago
+  local even = tonumber(redis.call('GET', KEYS[5]) or '0')
+  even = math.max(even, now - tonumber(ARGV[3]) * interval)
+  redis.call('SET', KEYS[5], tostring(even + interval), 'PX', 60000)
+  slot = math.max(now, even)
+  -- slots older than a window limit nothing from now on; slots are handed out in order
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. tostring(now - window))
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if last[2] and tonumber(last[2]) > slot then slot = tonumber(last[2]) end
+  if redis.call('ZCARD', KEYS[1]) >= count then
+    local nth = redis.call('ZRANGE', KEYS[1], -count, -count, 'WITHSCORES')
+    if tonumber(nth[2]) + window > slot then slot = tonumber(nth[2]) + window end
+  end
+  redis.call('ZADD', KEYS[1], slot, ARGV[8])
+  redis.call('PEXPIRE', KEYS[1], math.ceil((slot - now + window) * 1000) + 1000)
 end
 if kind == 'private' then
   redis.call('HSET', KEYS[4], 'tokens', tostring(tokens - 1), 'stamp', tostring(now))
@@ -104,7 +142,7 @@ class SharedLimits:
         prefix: str,
         limits: Limits | None = None,
         clock: Callable[[], float] | None = None,
-        catch_up: float = 0.0,
+        catch_up: float = 1.0,
         margin: float = 0.5,
     ) -> None:
         self.redis = redis
@@ -112,21 +150,43 @@ class SharedLimits:
         self.limits = limits or Limits()
         self.clock = clock  # None: Redis's own clock (tests pass theirs)
         self.catch_up = catch_up
-        # Processes wake a little late now and then, and a late message lands in the next
-        # second: the shared schedule runs this much below the cap to absorb it.
+        # Processes wake late now and then (a busy event loop): the shared rate runs this much
+        # below the cap, which leaves 34 ms of room in the window at 29.5 - 0.5 a second.
         self.margin = margin
         self._reserve = redis.register_script(RESERVE)
         self._pause = redis.register_script(PAUSE)
+        self._name = uuid.uuid4().hex[:12]  # reservation ids are unique across processes
         self._counter = 0
+        self._late: list[tuple[str, float]] = []
         self._failing_since: float | None = None
+
+    @property
+    def window_count(self) -> int:
+        """Telegram counts messages per second: at most this many in any one."""
+        return max(1, math.ceil(self.limits.per_second))
+
+    @property
+    def rate(self) -> float:
+        return max(self.limits.per_second - self.margin, self.limits.per_second / 2)
+
+    @property
+    def window(self) -> float:
+        """Seconds within which at most `window_count` slots lie: a second, plus the room
+        that the shared rate leaves below the whole number (34 ms at 29 a second)."""
+        if self.limits.unlimited:
+            return 1.0
+        return self.window_count / self.rate
 
     def _now(self) -> str:
         return "" if self.clock is None else repr(self.clock())
 
-    async def reserve(self, chat_id: int, *, message: bool = True) -> tuple[bool, float]:
-        """(True, wait): a slot is ours, `wait` seconds from now. (False, wait): the chat (or
-        the bot) may not be sent to for `wait` seconds; nothing was reserved. A call that is
-        not a message only honours the pauses."""
+    async def reserve(
+        self, chat_id: int, *, message: bool = True, instead_of: str = ""
+    ) -> tuple[bool, float, str]:
+        """(True, wait, id): a slot is ours, `wait` seconds from now. (False, wait, ""): the
+        chat (or the bot) may not be sent to for `wait` seconds; nothing was reserved. A call
+        that is not a message only honours the pauses. `instead_of`: a slot of this process
+        that it can no longer use, given back."""
         if not message:
             kind = "none"
         elif chat_id > 0:
@@ -134,15 +194,16 @@ class SharedLimits:
         else:
             kind = "group"
         self._counter += 1
+        member = f"{self._name}:{self._counter}"
         limits = self.limits
         keys = [
-            f"{self.prefix}:slot",
+            f"{self.prefix}:slots",
             f"{self.prefix}:paused",
             f"{self.prefix}:paused:{chat_id}",
             f"{self.prefix}:chat:{chat_id}",
+            f"{self.prefix}:next",
         ]
-        rate = limits.per_second - self.margin
-        interval = 1.0 / rate if message and not limits.unlimited else 0.0
+        interval = 1.0 / self.rate if message and not limits.unlimited else 0.0
         args = [
             self._now(),
             repr(interval),
@@ -151,10 +212,22 @@ class SharedLimits:
             str(limits.private_burst),
             repr(limits.private_interval),
             str(limits.group_per_minute),
-            f"{id(self)}:{self._counter}",
+            member,
+            str(self.window_count),
+            repr(self.window),
+            ";".join(f"{slot}={late!r}" for slot, late in self._late),
+            instead_of,
         ]
         reserved, wait = await self._reserve(keys=keys, args=args)
-        return _text(reserved) == "1", float(_text(wait))
+        self._late.clear()  # only once the script ran: on an error they go with the next
+        if _text(reserved) != "1":
+            return False, float(_text(wait)), ""
+        return True, float(_text(wait)), member
+
+    def left_late(self, slot: str, seconds: float) -> None:
+        """The message of `slot` left `seconds` after it (told Redis with the next reserve)."""
+        self._late.append((slot, seconds))
+        del self._late[: -self.window_count]  # older ones no longer limit anything
 
     async def pause(self, chat_id: int | None, seconds: float) -> None:
         """No process sends to `chat_id` (None: to anyone) for `seconds`."""
