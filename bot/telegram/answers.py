@@ -36,8 +36,3 @@ class AnswerModels(BaseRequestMiddleware):
         if returning not in self._held:
             self._held[returning] = Response[returning]  # type: ignore[valid-type]
         return await make_request(bot, method)
-
-    @property
-    def held(self) -> int:
-        """How many answer models are held."""
-        return len(self._held)
