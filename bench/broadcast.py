@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import logging
+import pstats
 import tempfile
 import time
 from collections.abc import Sequence
@@ -64,6 +66,7 @@ class Setup:
     workers: int = 1
     database_url: str | None = None
     redis_url: str | None = None
+    profile: Path | None = None  # cProfile statistics of the timed part, written here
 
 
 async def run(workdir: Path, i18n: I18n, setup: Setup) -> None:
@@ -144,9 +147,12 @@ async def run(workdir: Path, i18n: I18n, setup: Setup) -> None:
     running = [asyncio.create_task(worker.run()) for worker in workers]
     lags: list[float] = []
     watching = asyncio.create_task(_watch_loop(lags))
+    profiler = cProfile.Profile() if setup.profile else None
     cpu = time.process_time()
     started = time.perf_counter()
     started_loop = asyncio.get_running_loop().time()
+    if profiler is not None:
+        profiler.enable()
     try:
         await broadcaster.run()  # claims the announcement and queues one alert each
         while True:
@@ -158,6 +164,8 @@ async def run(workdir: Path, i18n: I18n, setup: Setup) -> None:
             await asyncio.sleep(0.2)
         elapsed = time.perf_counter() - started
     finally:
+        if profiler is not None:
+            profiler.disable()
         cpu = time.process_time() - cpu
         watching.cancel()
         for worker in workers:
@@ -200,6 +208,10 @@ async def run(workdir: Path, i18n: I18n, setup: Setup) -> None:
             f"{(len(alerts_sent) - 1) / (alerts_sent[-1] - alerts_sent[0]):.2f} msg/s"
         )
     print(f"duplicates: {duplicates}, missing: {missing}")
+    if profiler is not None and setup.profile is not None:
+        profiler.dump_stats(setup.profile)
+        calls = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+        print(f"Python calls per message: {calls / max(sent, 1):.0f} (profile in {setup.profile})")
     verdicts = [
         ("≥ 0.95 of the cap", rate / CAP >= 0.95),
         ("≤ 1 % 429s", api.too_many <= 0.01 * sent),
@@ -231,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help="couriers, as processes")
     parser.add_argument("--database-url", help="a scratch PostgreSQL database (emptied)")
     parser.add_argument("--redis-url", help="Redis for the shared limits")
+    parser.add_argument("--profile", type=Path, help="write cProfile statistics here")
     args = parser.parse_args(argv)
     if args.workers > 1 and not (args.database_url and args.redis_url):
         parser.error("--workers > 1 needs --database-url (PostgreSQL) and --redis-url")
@@ -246,6 +259,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.workers,
             args.database_url,
             args.redis_url,
+            args.profile,
         )
         asyncio.run(run(workdir, i18n, setup))
 

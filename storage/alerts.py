@@ -4,10 +4,11 @@ and the delivery rows. Claims are conditional UPDATEs (1: this caller won, 0: an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import AnnouncementStatus, DeliveryStatus, SubscriptionKind
@@ -16,6 +17,44 @@ from storage.models import Announcement, Citizen, Delivery, Occurrence, Subscrip
 from storage.rows import Rows
 
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+
+@dataclass(frozen=True)
+class AlertCopy:
+    """What one delivery's alert is made of: the chat, its language, and the announcement."""
+
+    chat_id: int
+    language: str
+    urgent: bool
+    texts: dict[str, str]
+    photo_file_id: str | None
+
+
+# Run for every alert sent (the courier's composer and effect): built once, read and written
+# without loading ORM objects.
+_COPY = (
+    select(
+        Delivery.chat_id,
+        Delivery.language,
+        Announcement.urgent,
+        Announcement.texts,
+        Announcement.photo_file_id,
+    )
+    .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
+    .join(Announcement, Announcement.id == Occurrence.announcement_id)
+    .where(Delivery.id == bindparam("delivery"))
+)
+_SENT = (
+    update(Delivery)
+    .where(Delivery.id == bindparam("delivery"))
+    .values(
+        status=DeliveryStatus.SENT,
+        message_id=bindparam("message"),
+        sent_at=bindparam("at"),
+        attempts=bindparam("tries"),
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 class Subscriptions:
@@ -163,6 +202,17 @@ class Deliveries(Rows[Delivery]):
             msg = "alerts need SQLite or PostgreSQL (INSERT … ON CONFLICT DO NOTHING)"
             raise NotImplementedError(msg)
         await self.session.execute(insert.values(list(rows)))
+
+    async def copy(self, delivery_id: int) -> AlertCopy | None:
+        """What the alert of `delivery_id` says and where it goes (None: it is gone)."""
+        row = (await self.session.execute(_COPY, {"delivery": delivery_id})).first()
+        return AlertCopy(*row) if row is not None else None
+
+    async def mark_sent(
+        self, delivery_id: int, message_id: int | None, at: datetime, attempts: int
+    ) -> None:
+        values = {"delivery": delivery_id, "message": message_id, "at": at, "tries": attempts}
+        await self.session.execute(_SENT, values)
 
     async def pending(self, occurrence_id: int) -> list[tuple[int, int, datetime]]:
         """(delivery id, chat, not before) of the occurrence's rows still to send."""

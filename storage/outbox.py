@@ -12,9 +12,9 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import bindparam, delete, event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, aliased
 
 from bot.kinds import Guarantee, OutboxStatus, Priority
 from storage.db import affected_rows
@@ -34,6 +34,60 @@ FORGET_RESIDENT: dict[str, object] = {
     "attachment_name": None,
     "effect_data": None,
 }
+
+
+# The courier's statements, run several times for every message: built once (see README).
+_DUE = (
+    select(OutboxMessage.lane)
+    .where(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.not_before <= bindparam("now"),
+        OutboxMessage.lane.not_in(bindparam("skip", expanding=True)),
+    )
+    .order_by(OutboxMessage.priority, OutboxMessage.id)
+    .limit(bindparam("rows"))
+)
+_LEFT = aliased(OutboxMessage)
+_HEAD = (
+    select(
+        OutboxMessage,
+        select(_LEFT.id)
+        .where(_LEFT.lane == bindparam("lane"), _LEFT.status == OutboxStatus.SENDING)
+        .exists(),
+    )
+    .where(
+        OutboxMessage.lane == bindparam("lane"),
+        OutboxMessage.status == OutboxStatus.PENDING,
+        ~(
+            (OutboxMessage.priority == Priority.BROADCAST)
+            & (OutboxMessage.not_before > bindparam("now"))
+        ),
+    )
+    .order_by(OutboxMessage.priority, OutboxMessage.id)
+    .limit(bindparam("limit"))
+)
+_PENDING_IDS = OutboxMessage.id.in_(bindparam("ids", expanding=True)) & (
+    OutboxMessage.status == OutboxStatus.PENDING
+)
+_CLAIM = (
+    update(OutboxMessage)
+    .where(_PENDING_IDS)
+    .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
+    .returning(OutboxMessage.id)
+    .execution_options(synchronize_session=False)
+)
+_CLAIM_LOCKED = _CLAIM.where(
+    OutboxMessage.id.in_(
+        select(OutboxMessage.id).where(_PENDING_IDS).with_for_update(skip_locked=True)
+    )
+)
+_SENT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id.in_(bindparam("ids", expanding=True)))
+    .values(status=OutboxStatus.SENT, sent_at=bindparam("now"), last_error=None, effect_data=None)
+    .execution_options(synchronize_session=False)
+)
+_SENT_TO_RESIDENTS = _SENT.values(FORGET_RESIDENT)
 
 
 QUEUED = "beatline.outbox.queued"  # in Session.info: rows written before the next statement
@@ -92,18 +146,8 @@ class Outboxes:
         passed = set(skip)
         while len(lanes) < limit:
             rows = DUE_ROWS_PER_LANE * (limit - len(lanes))
-            query = (
-                select(OutboxMessage.lane)
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    OutboxMessage.not_before <= now,
-                )
-                .order_by(OutboxMessage.priority, OutboxMessage.id)
-                .limit(rows)
-            )
-            if passed:
-                query = query.where(OutboxMessage.lane.not_in(list(passed)))
-            found = list((await self.session.scalars(query)).all())
+            values = {"now": now, "skip": list(passed), "rows": rows}
+            found = list((await self.session.scalars(_DUE, values)).all())
             for lane in found:
                 if lane not in passed and len(lanes) < limit:
                     lanes.append(lane)
@@ -112,26 +156,17 @@ class Outboxes:
                 break  # no more waiting rows
         return lanes
 
-    async def head(self, lane: int, limit: int, now: datetime) -> Sequence[OutboxMessage]:
-        """The lane's next messages in the order they must leave (interactive first).
+    async def head(self, lane: int, limit: int, now: datetime) -> tuple[list[OutboxMessage], bool]:
+        """The lane's next messages in the order they must leave (interactive first), and
+        whether the lane has rows left `sending` (by a crashed or stopped worker, when the
+        caller holds the lane): one statement for both, as the courier asks before every batch.
 
         Interactive messages keep their order even while the first one waits (a retry);
         broadcasts that wait (quiet hours) let the lane's other broadcasts go.
         """
-        waiting_broadcast = (OutboxMessage.priority == Priority.BROADCAST) & (
-            OutboxMessage.not_before > now
-        )
-        query = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.lane == lane,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                ~waiting_broadcast,
-            )
-            .order_by(OutboxMessage.priority, OutboxMessage.id)
-            .limit(limit)
-        )
-        return (await self.session.scalars(query)).all()
+        values = {"lane": lane, "now": now, "limit": limit}
+        found = (await self.session.execute(_HEAD, values)).all()
+        return [row for row, _ in found], any(left for _, left in found)
 
     async def claim(self, ids: Sequence[int]) -> list[int]:
         """pending → sending for `ids`; the ids this caller got (another may have taken some).
@@ -141,21 +176,10 @@ class Outboxes:
         """
         if not ids:
             return []
-        chosen: Any = list(ids)
-        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
-            chosen = (
-                select(OutboxMessage.id)
-                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
-                .with_for_update(skip_locked=True)
-                .scalar_subquery()
-            )
-        result = await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(chosen), OutboxMessage.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)
-        )
+        bind = self.session.bind
+        locking = bind is not None and bind.dialect.name == "postgresql"
+        statement = _CLAIM_LOCKED if locking else _CLAIM
+        result = await self.session.execute(statement, {"ids": list(ids)})
         return list(result.scalars().all())
 
     async def sending(
@@ -186,16 +210,16 @@ class Outboxes:
         )
         await self._forget_residents([row_id])
 
-    async def finish_sent(self, ids: Sequence[int], now: datetime) -> None:
-        """Many sent rows in one statement (the courier records a batch at once)."""
-        if ids:
-            await affected_rows(
-                self.session,
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .values(status=OutboxStatus.SENT, sent_at=now, last_error=None, effect_data=None),
-            )
-            await self._forget_residents(ids)
+    async def finish_sent(self, rows: Sequence[OutboxMessage], now: datetime) -> None:
+        """Many sent rows at once (the courier records a batch): one statement for those to
+        residents, which forget what they said (FORGET_RESIDENT), one for the others."""
+        residents = [row.id for row in rows if row.lane > 0]
+        others = [row.id for row in rows if row.lane <= 0]
+        values = {"now": now}
+        if residents:
+            await self.session.execute(_SENT_TO_RESIDENTS, values | {"ids": residents})
+        if others:
+            await self.session.execute(_SENT, values | {"ids": others})
 
     async def _forget_residents(self, ids: Sequence[int]) -> None:
         await affected_rows(
@@ -272,16 +296,6 @@ class Outboxes:
         )
         return found is not None
 
-    async def next_due(self, skip: Collection[int]) -> datetime | None:
-        """When the earliest waiting message becomes due (for a sleeping courier)."""
-        query = select(func.min(OutboxMessage.not_before)).where(
-            OutboxMessage.status == OutboxStatus.PENDING
-        )
-        if skip:
-            query = query.where(OutboxMessage.lane.not_in(list(skip)))
-        found: datetime | None = await self.session.scalar(query)
-        return found
-
     async def waiting_per_lane(self, lanes: Sequence[int]) -> dict[int, int]:
         rows = await self.session.execute(
             select(OutboxMessage.lane, func.count())
@@ -289,12 +303,6 @@ class Outboxes:
             .group_by(OutboxMessage.lane)
         )
         return {int(lane): int(count) for lane, count in rows.all()}
-
-    async def depth(self) -> dict[str, int]:
-        rows = await self.session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        )
-        return {str(status): int(count) for status, count in rows.all()}
 
     async def prune(self, before: datetime) -> int:
         """Forget finished messages written before `before`."""

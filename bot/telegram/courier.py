@@ -38,10 +38,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.metrics import Metrics
 from bot.telegram.lanes import InProcessLanes, LaneLocks
-from bot.telegram.letters import SETUP_BACKOFF, Composer, Effect, Outcome, Topics
+from bot.telegram.letters import SETUP_BACKOFF, Composer, Effect, Letter, Outcome, Topics
 from bot.telegram.pacing import Pacer, creates_message
 from bot.telegram.recording import Recorder
 from bot.telegram.sending import Sending
+from storage.models import OutboxMessage
 from storage.outbox import Outboxes
 
 logger = logging.getLogger(__name__)
@@ -223,7 +224,6 @@ class Courier:
     async def _lane(self, lane: int) -> None:
         """Work on a lane this worker holds, then let it go."""
         try:
-            await self._recover_lane(lane)
             while not self._stopping and await self._lane_step(lane):
                 pass
         except Exception:
@@ -240,27 +240,23 @@ class Courier:
     async def _lane_step(self, lane: int) -> bool:
         """Send the lane's next batch; False when the lane has nothing (more) to do now."""
         now = self.clock.now()
+        claimed: set[int] = set()
         async with self.session_factory() as session:
-            rows = list(await Outboxes(session).head(lane, self.batch, now))
-        if not rows:
+            outboxes = Outboxes(session)
+            rows, left_sending = await outboxes.head(lane, self.batch, now)
+            letters = [] if left_sending else self._may_go(lane, rows, now)
+            if letters:
+                claimed = set(await outboxes.claim([r.id for x in letters for r in x.rows]))
+                await session.commit()
+        if left_sending:  # this worker holds the lane: a dead one left them
+            await self._recover_lane(lane)
+            return True
+        if not letters:
             return False
-        if rows[0].not_before > now:
-            self._defer(lane, rows[0].not_before)
-            return False
-        wait = (
-            self.pacer.chat_delay(lane)
-            if creates_message(rows[0].method)
-            else self.pacer.paused(lane)
-        )
-        if wait > 0:
-            # At least a millisecond: a tiny wait would round to "now" and spin the lane.
-            self._defer(lane, now + timedelta(seconds=max(wait, MIN_DEFERRAL_S)))
-            return False
-        letters = self.sending.letters(lane, rows, now)
-        async with self.session_factory() as session:
-            claimed = set(await Outboxes(session).claim([r.id for x in letters for r in x.rows]))
-            await session.commit()
         letters = [x for x in letters if all(r.id in claimed for r in x.rows)]
+        # The lane is done once this batch is: a message written meanwhile wakes the courier,
+        # which finds the lane due again (a second look here cost a query per message).
+        more = len(rows) >= self.batch or sum(len(x.rows) for x in letters) < len(rows)
         topics = await self.sending.located(letters)
         self._claimed[lane] = [r.id for x in letters for r in x.rows]
         begun: set[int] = set()
@@ -279,4 +275,23 @@ class Courier:
         await self.recorder.record(outcomes)
         self._claimed.pop(lane, None)
         self._started.pop(lane, None)
-        return all(o.retry_at is None for o in outcomes) and bool(letters)
+        return more and all(o.retry_at is None for o in outcomes) and bool(letters)
+
+    def _may_go(self, lane: int, rows: list[OutboxMessage], now: datetime) -> list[Letter]:
+        """The letters of `rows` the chat may take now; none (and the lane deferred) when its
+        first message is not due yet or the chat must wait."""
+        if not rows:
+            return []
+        if rows[0].not_before > now:
+            self._defer(lane, rows[0].not_before)
+            return []
+        wait = (
+            self.pacer.chat_delay(lane)
+            if creates_message(rows[0].method)
+            else self.pacer.paused(lane)
+        )
+        if wait > 0:
+            # At least a millisecond: a tiny wait would round to "now" and spin the lane.
+            self._defer(lane, now + timedelta(seconds=max(wait, MIN_DEFERRAL_S)))
+            return []
+        return self.sending.letters(lane, rows, now)

@@ -101,7 +101,7 @@ class Recorder:
             repo = Outboxes(session)
             outbox = Outbox(session, self.bot, self.clock)
             read = await self._prepare(session, outcomes)
-            sent: list[int] = []
+            sent: list[OutboxMessage] = []
             for outcome in outcomes:
                 rows = outcome.letter.rows
                 self._count(outcome)
@@ -111,7 +111,7 @@ class Recorder:
                 for row in rows:
                     effect = self.effects.get(row.effect or "")
                     if outcome.failure is None:
-                        sent.append(row.id)
+                        sent.append(row)
                         if effect is not None:
                             await effect.sent(session, outbox, row, outcome.chat_id, outcome.ids)
                         continue

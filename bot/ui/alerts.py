@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.ui.i18n import _
 from bot.ui.keyboards import AlertCb
@@ -24,20 +23,19 @@ def alert_text(urgent: bool, text: str) -> str:
 
 
 def alert_buttons(delivery_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("ℹ️ I have information"),
-        callback_data=AlertCb(delivery_id=delivery_id, action="info"),
+    """One button above two. Built directly: a keyboard builder deep-copies its buttons, which
+    was a noticeable share of the CPU an alert costs."""
+
+    def button(text: str, action: str) -> InlineKeyboardButton:
+        data = AlertCb(delivery_id=delivery_id, action=action).pack()
+        return InlineKeyboardButton(text=text, callback_data=data)
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(_("ℹ️ I have information"), "info")],
+            [button(_("👍 Useful"), "useful"), button(_("👎 Not useful"), "not_useful")],
+        ]
     )
-    builder.button(
-        text=_("👍 Useful"), callback_data=AlertCb(delivery_id=delivery_id, action="useful")
-    )
-    builder.button(
-        text=_("👎 Not useful"),
-        callback_data=AlertCb(delivery_id=delivery_id, action="not_useful"),
-    )
-    builder.adjust(1, 2)
-    return builder.as_markup()
 
 
 def alert_message(

@@ -25,7 +25,7 @@ from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt
 from bot.workflows import progress
 from bot.workflows.timer_jobs import OutboxTimerJob
-from storage.alerts import Announcements, Deliveries, Occurrences
+from storage.alerts import Announcements, Deliveries
 from storage.models import Citizen, Occurrence, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -122,25 +122,18 @@ class AlertComposer:
     i18n: I18n
 
     async def __call__(self, row: OutboxMessage, where: Where | None, send: Sender) -> list[Call]:
+        delivery_id = int(row.payload["delivery_id"])
         async with self.session_factory() as session:
-            delivery = await Deliveries(session).by_id(int(row.payload["delivery_id"]))
-            if delivery is None:
-                return []
-            occurrence = await Occurrences(session).by_id(delivery.occurrence_id)
-            announcement = (
-                await Announcements(session).by_id(occurrence.announcement_id)
-                if occurrence
-                else None
-            )
-        if announcement is None:
+            copy = await Deliveries(session).copy(delivery_id)
+        if copy is None:
             return []
-        with speaking(self.i18n, delivery.language):
+        with speaking(self.i18n, copy.language):
             message = alert_message(
-                delivery.chat_id,
-                announcement.urgent,
-                announcement.texts[delivery.language],
-                announcement.photo_file_id,
-                delivery.id,
+                copy.chat_id,
+                copy.urgent,
+                copy.texts[copy.language],
+                copy.photo_file_id,
+                delivery_id,
             )
         return [Call(message)]
 
@@ -159,12 +152,12 @@ class AlertDelivered:
         chat_id: int,
         message_ids: list[int],
     ) -> None:
-        delivery = await Deliveries(session).by_id(int(row.payload["delivery_id"]))
-        if delivery is not None:
-            delivery.status = DeliveryStatus.SENT
-            delivery.message_id = message_ids[0] if message_ids else None
-            delivery.sent_at = self.clock.now()
-            delivery.attempts = row.attempts
+        await Deliveries(session).mark_sent(
+            int(row.payload["delivery_id"]),
+            message_ids[0] if message_ids else None,
+            self.clock.now(),
+            row.attempts,
+        )
 
     async def failed(
         self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure

@@ -255,10 +255,13 @@ class WithProgress:
         await self._nudge(session, outbox, row)
 
     async def _nudge(self, session: AsyncSession, outbox: Outbox, row: OutboxMessage) -> None:
-        delivery = await session.get(Delivery, int(row.payload["delivery_id"]))
-        if delivery is None:
-            return
-        occurrence_id, now = delivery.occurrence_id, self.clock.now()
+        occurrence_id = row.payload.get("occurrence_id")
+        if occurrence_id is None:  # queued before alerts carried their occurrence
+            delivery = await session.get(Delivery, int(row.payload["delivery_id"]))
+            if delivery is None:
+                return
+            occurrence_id = delivery.occurrence_id
+        now = self.clock.now()
         if self._next_try.get(occurrence_id, now) > now:
             return
         self._next_try[occurrence_id] = now + NUDGE_EVERY

@@ -174,7 +174,7 @@ async def queue_alerts(session: AsyncSession, occurrence: Occurrence, now: datet
             {
                 "lane": chat_id,
                 "method": ALERT_METHOD,
-                "payload": {"delivery_id": delivery_id},
+                "payload": {"delivery_id": delivery_id, "occurrence_id": occurrence.id},
                 "priority": Priority.BROADCAST,
                 "guarantee": Guarantee.AT_MOST_ONCE,
                 "effect": ALERT_EFFECT,
