@@ -80,6 +80,7 @@ class Pacer:
         self._group: dict[int, deque[float]] = {}
         self._floods: deque[tuple[float, int]] = deque()
         self._interactive_waiting = 0
+        self._broadcasts = asyncio.Lock()  # see _broadcast_turn
         self._acquired = 0
         self.late = 0  # messages that left later than their shared slot
         self.given_back = 0  # shared slots this process stalled past
@@ -119,11 +120,31 @@ class Pacer:
 
     # -- taking a slot -------------------------------------------------------------------------
     async def acquire(self, chat_id: int, *, broadcast: bool, message: bool = True) -> None:
-        """Wait until `chat_id` may be sent to; a message also takes a bot-wide slot.
+        """Wait until `chat_id` may be sent to; a message also takes a bot-wide slot."""
+        if broadcast and message and not self.limits.unlimited:
+            await self._broadcast_turn(chat_id)
+        else:
+            await self._local_slot(chat_id, broadcast=broadcast, message=message)
+        if self.shared is not None:
+            await self._shared_slot(self.shared, chat_id, message)
 
-        Reserving happens without an await after the last check, so concurrent lanes never
-        take the same slot.
-        """
+    async def _broadcast_turn(self, chat_id: int) -> None:
+        """Broadcasts that wait for the bot-wide rate take turns: one sleeps until the next
+        slot, the others wait behind it, rather than all of them waking at every slot (dozens
+        of wake-ups per message). One whose own chat must wait first does so without a turn."""
+        while True:
+            chat_wait = self.chat_delay(chat_id)
+            if chat_wait > 0:
+                await self.sleep(chat_wait)
+                continue
+            async with self._broadcasts:
+                if self.chat_delay(chat_id) <= 0:
+                    await self._local_slot(chat_id, broadcast=True, message=True)
+                    return
+
+    async def _local_slot(self, chat_id: int, *, broadcast: bool, message: bool) -> None:
+        """This process's own pacing. Reserving happens without an await after the last
+        check, so concurrent lanes never take the same slot."""
         ahead = False  # counted among the interactive calls waiting for a bot-wide slot
         try:
             while True:
@@ -143,8 +164,6 @@ class Pacer:
                 if wait <= 0:
                     if message:
                         self._reserve(chat_id, now)
-                    if self.shared is not None:
-                        await self._shared_slot(self.shared, chat_id, message)
                     return
                 await self.sleep(wait)
         finally:
