@@ -20,11 +20,9 @@ OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
 @dataclass(frozen=True)
-class AlertCopy:
-    """What one delivery's alert is made of: the chat, its language, and the announcement."""
+class AlertWords:
+    """What an announcement's alerts say (fixed once it is approved)."""
 
-    chat_id: int
-    language: str
     urgent: bool
     texts: dict[str, str]
     photo_file_id: str | None
@@ -32,17 +30,10 @@ class AlertCopy:
 
 # Run for every alert sent (the courier's composer and effect): built once, read and written
 # without loading ORM objects.
-_COPY = (
-    select(
-        Delivery.chat_id,
-        Delivery.language,
-        Announcement.urgent,
-        Announcement.texts,
-        Announcement.photo_file_id,
-    )
-    .join(Occurrence, Occurrence.id == Delivery.occurrence_id)
-    .join(Announcement, Announcement.id == Occurrence.announcement_id)
-    .where(Delivery.id == bindparam("delivery"))
+_WORDS = (
+    select(Announcement.urgent, Announcement.texts, Announcement.photo_file_id)
+    .join(Occurrence, Occurrence.announcement_id == Announcement.id)
+    .where(Occurrence.id == bindparam("occurrence"))
 )
 _SENT = (
     update(Delivery)
@@ -127,6 +118,11 @@ class Announcements(Rows[Announcement]):
         statement = update(Announcement).where(Announcement.id == announcement_id, *where)
         return bool(await affected_rows(self.session, statement.values(**values)))
 
+    async def words(self, occurrence_id: int) -> AlertWords | None:
+        """What the alerts of `occurrence_id` say (None: it is gone)."""
+        row = (await self.session.execute(_WORDS, {"occurrence": occurrence_id})).first()
+        return AlertWords(*row) if row is not None else None
+
     async def cancel(self, announcement_id: int) -> bool:
         """Cancel an announcement that is not being sent right now."""
         return await self._change(
@@ -203,26 +199,21 @@ class Deliveries(Rows[Delivery]):
             raise NotImplementedError(msg)
         await self.session.execute(insert.values(list(rows)))
 
-    async def copy(self, delivery_id: int) -> AlertCopy | None:
-        """What the alert of `delivery_id` says and where it goes (None: it is gone)."""
-        row = (await self.session.execute(_COPY, {"delivery": delivery_id})).first()
-        return AlertCopy(*row) if row is not None else None
-
     async def mark_sent(
         self, delivery_id: int, message_id: int | None, at: datetime, attempts: int
     ) -> None:
         values = {"delivery": delivery_id, "message": message_id, "at": at, "tries": attempts}
         await self.session.execute(_SENT, values)
 
-    async def pending(self, occurrence_id: int) -> list[tuple[int, int, datetime]]:
-        """(delivery id, chat, not before) of the occurrence's rows still to send."""
+    async def pending(self, occurrence_id: int) -> list[tuple[int, int, datetime, str]]:
+        """(delivery id, chat, not before, language) of the occurrence's rows still to send."""
         rows = await self.session.execute(
-            select(Delivery.id, Delivery.chat_id, Delivery.not_before).where(
+            select(Delivery.id, Delivery.chat_id, Delivery.not_before, Delivery.language).where(
                 Delivery.occurrence_id == occurrence_id,
                 Delivery.status == DeliveryStatus.PENDING,
             )
         )
-        return [(int(i), int(c), n) for i, c, n in rows.all()]
+        return [(int(i), int(c), n, str(lang)) for i, c, n, lang in rows.all()]
 
     async def open_count(self, occurrence_id: int) -> int:
         query = (

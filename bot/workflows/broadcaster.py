@@ -9,7 +9,7 @@ delivery rows and their outbox messages commit together.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,12 +25,13 @@ from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt
 from bot.workflows import progress
 from bot.workflows.timer_jobs import OutboxTimerJob
-from storage.alerts import Announcements, Deliveries
+from storage.alerts import AlertWords, Announcements, Deliveries
 from storage.models import Citizen, Occurrence, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 ALERT = engine.ALERT_EFFECT
+KEPT_SENDINGS = 8  # the words of this many sendings are kept by the alerts' composer
 
 
 class Broadcaster(OutboxTimerJob):
@@ -116,24 +117,35 @@ class Broadcaster(OutboxTimerJob):
 
 @dataclass(frozen=True)
 class AlertComposer:
-    """The composer of `beatline.alert`: the alert in the subscriber's language, with buttons."""
+    """The composer of `beatline.alert`: the alert in the subscriber's language, with buttons.
+
+    The row says which sending and language it is; the words of a sending never change, so
+    they are read once per sending, not once per subscriber."""
 
     session_factory: async_sessionmaker[AsyncSession]
     i18n: I18n
+    _words: dict[int, AlertWords] = field(default_factory=dict, init=False, compare=False)
 
     async def __call__(self, row: OutboxMessage, where: Where | None, send: Sender) -> list[Call]:
         delivery_id = int(row.payload["delivery_id"])
-        async with self.session_factory() as session:
-            copy = await Deliveries(session).copy(delivery_id)
-        if copy is None:
-            return []
-        with speaking(self.i18n, copy.language):
+        language, occurrence_id = row.payload.get("language"), row.payload.get("occurrence_id")
+        words = self._words.get(occurrence_id) if occurrence_id is not None else None
+        if words is None or language is None:
+            async with self.session_factory() as session:
+                if language is None or occurrence_id is None:  # queued before rows said it
+                    delivery = await Deliveries(session).by_id(delivery_id)
+                    if delivery is None:
+                        return []
+                    language, occurrence_id = delivery.language, delivery.occurrence_id
+                words = await Announcements(session).words(occurrence_id)
+            if words is None:
+                return []
+            while len(self._words) >= KEPT_SENDINGS:
+                del self._words[next(iter(self._words))]
+            self._words[occurrence_id] = words
+        with speaking(self.i18n, language):
             message = alert_message(
-                copy.chat_id,
-                copy.urgent,
-                copy.texts[copy.language],
-                copy.photo_file_id,
-                delivery_id,
+                row.lane, words.urgent, words.texts[language], words.photo_file_id, delivery_id
             )
         return [Call(message)]
 

@@ -174,7 +174,12 @@ async def queue_alerts(session: AsyncSession, occurrence: Occurrence, now: datet
             {
                 "lane": chat_id,
                 "method": ALERT_METHOD,
-                "payload": {"delivery_id": delivery_id, "occurrence_id": occurrence.id},
+                # What the composer and the progress need, so neither reads it per message.
+                "payload": {
+                    "delivery_id": delivery_id,
+                    "occurrence_id": occurrence.id,
+                    "language": language,
+                },
                 "priority": Priority.BROADCAST,
                 "guarantee": Guarantee.AT_MOST_ONCE,
                 "effect": ALERT_EFFECT,
@@ -185,7 +190,7 @@ async def queue_alerts(session: AsyncSession, occurrence: Occurrence, now: datet
                 "possibly_repeated": False,
                 "created_at": now,
             }
-            for delivery_id, chat_id, not_before in pending
+            for delivery_id, chat_id, not_before, language in pending
         ]
     )
     return len(pending)
