@@ -15,6 +15,9 @@ fake Bot API. That needs a scratch PostgreSQL database (it is emptied) and Redis
     .venv/bin/python -m bench.broadcast --workers 2 \
         --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench \
         --redis-url redis://127.0.0.1:6379/15
+
+`--profile FILE` writes cProfile statistics of the timed part there and prints the Python
+calls per message: on a busy machine a steadier measure of the work per message than CPU time.
 """
 
 from __future__ import annotations
