@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any, Protocol
 
 from aiogram.filters.callback_data import CallbackData
@@ -10,6 +12,7 @@ from aiogram.types import Update, User
 from bot.ui.keyboards import ConsentCb, LanguageCb
 from bot.ui.report_wizard import ReportCb, WizardAction
 from bot.ui.texts import SEND_REPORT, SKIP
+from tests.conftest import Harness as InProcess
 
 
 class Harness(Protocol):
@@ -76,3 +79,24 @@ async def report(
         await start_report(tg, user, category, area, privacy)
     await tg.send(user, description)
     await send_report(tg, user)
+
+
+async def half_sent(tg: InProcess, user: User, text: str) -> None:
+    """`user` reports a case, then sends `text`; the courier's process is killed after
+    Telegram answered the copy for the desk, before the result was recorded: that outbox row
+    stays `sending`. The courier no longer drains on its own."""
+    await onboard(tg, user)
+    await report(tg, user)
+    tg.auto_drain = False
+    tg.api.clear()
+    await tg.send(user, text)
+    original = tg.api.make_request
+
+    async def dies_after_telegram_answered(*args: object, **kwargs: object) -> object:
+        await original(*args, **kwargs)  # type: ignore[arg-type]
+        raise asyncio.CancelledError  # killed before the result is recorded
+
+    tg.api.make_request = dies_after_telegram_answered  # type: ignore[method-assign,assignment]
+    with contextlib.suppress(asyncio.CancelledError):
+        await tg.courier.drain()
+    tg.api.make_request = original  # type: ignore[method-assign]

@@ -3,9 +3,6 @@ them in the same look as its next messages, and settles them by their guarantee 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from aiogram.types import User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,27 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.kinds import OutboxStatus
 from storage.models import OutboxMessage
 from tests.conftest import CENTRAL, Harness
-from tests.helpers import onboard, report
+from tests.helpers import half_sent
 
 
 async def test_a_chat_taken_again_repeats_the_half_sent_message_before_the_next_one(
     tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    await onboard(tg, alice)
-    await report(tg, alice)
-    tg.auto_drain = False
-    tg.api.clear()
-    await tg.send(alice, "Sent, then the process died")
-    original = tg.api.make_request
-
-    async def dies_after_telegram_answered(*args: object, **kwargs: object) -> object:
-        await original(*args, **kwargs)  # type: ignore[arg-type]
-        raise asyncio.CancelledError  # killed before the result is recorded
-
-    tg.api.make_request = dies_after_telegram_answered  # type: ignore[method-assign,assignment]
-    with contextlib.suppress(asyncio.CancelledError):
-        await tg.courier.drain()
-    tg.api.make_request = original  # type: ignore[method-assign]
+    await half_sent(tg, alice, "Sent, then the process died")
     await tg.send(alice, "Written after the restart")
 
     await tg.courier.drain()  # no sweep for dead workers' rows: the chat's own look finds it

@@ -6,7 +6,6 @@ Bot API that enforces Telegram's limits, so their times are exact and nobody wai
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -28,7 +27,7 @@ from storage.models import OutboxMessage
 from storage.sealing import Sealer
 from tests.conftest import ANONYMITY_KEY, CENTRAL, EAST, NETWORK, Harness, make_harness
 from tests.fakes import Call
-from tests.helpers import onboard, report, send_report
+from tests.helpers import half_sent, onboard, report, send_report
 from tests.limited_api import LimitedTelegram
 from tests.virtual_time import LoopClock, run_virtual, until
 
@@ -226,21 +225,7 @@ async def test_a_crash_between_commit_and_send_loses_nothing(
 async def test_a_crash_between_send_and_record_repeats_only_that_message_and_says_so(
     tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    await onboard(tg, alice)
-    await report(tg, alice)
-    tg.auto_drain = False
-    tg.api.clear()
-    await tg.send(alice, "Sent, then the process died")
-    original = tg.api.make_request
-
-    async def dies_after_telegram_answered(*args: object, **kwargs: object) -> object:
-        await original(*args, **kwargs)  # type: ignore[arg-type]
-        raise asyncio.CancelledError  # killed before the result is recorded
-
-    tg.api.make_request = dies_after_telegram_answered  # type: ignore[method-assign,assignment]
-    with contextlib.suppress(asyncio.CancelledError):
-        await tg.courier.drain()
-    tg.api.make_request = original  # type: ignore[method-assign]
+    await half_sent(tg, alice, "Sent, then the process died")
     assert len(tg.api.sent("sendMessage", CENTRAL)) == 1
 
     repeated, unknown = await tg.courier.recover()  # the next start
