@@ -1,11 +1,7 @@
 """citizens, cases and case messages
 
-Revision ID: 0001
-Revises:
 Create Date: 2026-11-25 12:54:06.668644
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +9,6 @@ from alembic import op
 
 revision: str = '0001'
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,11 +1,7 @@
 """alerts: subscriptions, announcements, occurrences, deliveries
 
-Revision ID: 0005
-Revises: 0004
 Create Date: 2026-11-25 13:49:15.807313
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +9,6 @@ from alembic import op
 
 revision: str = '0005'
 down_revision: str | None = '0004'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,19 +1,13 @@
 """outbox: every Bot API call is written in the update's transaction and sent after commit
 
-Revision ID: 0006
-Revises: 0005a
 Create Date: 2026-11-30 18:30:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
 down_revision: str | None = "0005a"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

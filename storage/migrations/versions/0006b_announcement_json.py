@@ -1,19 +1,13 @@
 """announcement: areas, topics and texts as JSON columns; an end for recurring alerts
 
-Revision ID: 0006b
-Revises: 0006
 Create Date: 2026-11-30 22:00:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006b"
 down_revision: str | None = "0006"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 COLUMNS = ("areas", "topics", "texts")
 

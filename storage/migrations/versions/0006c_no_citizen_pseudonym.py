@@ -1,19 +1,13 @@
 """citizen: no pseudonym of its own (each anonymous case has a long one instead)
 
-Revision ID: 0006c
-Revises: 0006b
 Create Date: 2026-11-30 23:00:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006c"
 down_revision: str | None = "0006b"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

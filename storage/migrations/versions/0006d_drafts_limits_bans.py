@@ -1,19 +1,13 @@
 """case: draft key, location note and rounding; citizen: follow-up flood bucket; bans by case
 
-Revision ID: 0006d
-Revises: 0006c
 Create Date: 2026-11-30 23:30:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006d"
 down_revision: str | None = "0006c"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

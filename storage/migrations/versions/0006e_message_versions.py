@@ -1,20 +1,14 @@
 """message_version: every edit of a relayed message kept; case.edited_at for the card;
 announcement.approved_by for urgent alerts a second coordinator approved; referral.reason
 
-Revision ID: 0006e
-Revises: 0006d
 Create Date: 2026-12-01 01:00:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006e"
 down_revision: str | None = "0006d"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,12 +1,8 @@
 """cap_message: published CAP 1.2 alerts; service_request: referrals to Open311 endpoints;
 referral.partner_chat_id may be empty (a partner that is only an Open311 endpoint)
 
-Revision ID: 0008
-Revises: 0006e
 Create Date: 2026-12-01 12:00:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -14,8 +10,6 @@ from alembic import op
 revision: str = "0008"
 # Written on top of main's head (0006d); the lead re-chains it after 0007.
 down_revision: str | None = "0006e"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

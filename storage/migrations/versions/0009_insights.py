@@ -1,19 +1,13 @@
 """insights: the live broadcast report, and the trust pulse (who was asked; answers counted)
 
-Revision ID: 0009
-Revises: 0008
 Create Date: 2026-12-05 10:00:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
 down_revision: str | None = "0008"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,6 @@
 """residents' rights: the sealed link of anonymous cases, pseudonymised cases and deliveries,
 bans that outlive /forget
 
-Revision ID: 0010r
-Revises: 0010c
 Create Date: 2026-12-08 10:00:00
 
 Anonymous cases made before this version still name their resident in `case.citizen_id`; the
@@ -11,15 +9,11 @@ the key is not the migration's to hold. A downgrade cannot unseal: it fails on a
 has anonymous or pseudonymised cases (case.citizen_id becomes required again).
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010r"
 down_revision: str | None = "0010c"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
