@@ -8,20 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import AnnouncementStatus, DeliveryStatus, SubscriptionKind
 from storage.db import affected_rows, insert_ignoring_duplicates
 from storage.models import Announcement, Citizen, Delivery, Occurrence, Subscription
-from storage.rows import Rows
+from storage.rows import Repository, Rows
 
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
-class Subscriptions:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class Subscriptions(Repository):
     async def of_citizen(self, citizen_id: int) -> dict[SubscriptionKind, set[str]]:
         rows = await self.session.scalars(
             select(Subscription).where(Subscription.citizen_id == citizen_id)
@@ -86,7 +82,7 @@ class Announcements(Rows[Announcement]):
     ) -> bool:
         """Set `values` on the announcement if `where` holds: True if this call changed it."""
         statement = update(Announcement).where(Announcement.id == announcement_id, *where)
-        return bool(await affected_rows(self.session, statement.values(**values)))
+        return await self._won(statement.values(**values))
 
     async def cancel(self, announcement_id: int) -> bool:
         """Cancel an announcement that is not being sent right now."""
