@@ -1,7 +1,4 @@
-"""case: assignee name and per-case pseudonym
-
-Create Date: 2026-11-25 13:10:00
-"""
+"""case: assignee name and per-case pseudonym"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -12,8 +9,8 @@ down_revision: str | None = "0001"
 
 def upgrade() -> None:
     with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("assignee_name", sa.String(length=128), nullable=True))
-        batch_op.add_column(sa.Column("pseudonym", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("assignee_name", sa.String(length=128)))
+        batch_op.add_column(sa.Column("pseudonym", sa.String(length=16)))
 
 
 def downgrade() -> None:

@@ -1,7 +1,4 @@
-"""detected languages on cases and citizen messages
-
-Create Date: 2026-11-25 14:45:00
-"""
+"""detected languages on cases and citizen messages"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -12,9 +9,9 @@ down_revision: str | None = "0003"
 
 def upgrade() -> None:
     with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("language_guess", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("language_guess", sa.String(length=8)))
     with op.batch_alter_table("case_message", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("language", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("language", sa.String(length=8)))
 
 
 def downgrade() -> None:

@@ -1,7 +1,4 @@
-"""delivery.feedback holds "not_useful" (10 characters; PostgreSQL refused it in 8)
-
-Create Date: 2026-11-30 19:40:00.000000
-"""
+"""delivery.feedback holds "not_useful" (10 characters; PostgreSQL refused it in 8)"""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,7 +1,4 @@
-"""announcement: areas, topics and texts as JSON columns; an end for recurring alerts
-
-Create Date: 2026-11-30 22:00:00
-"""
+"""announcement: areas, topics and texts as JSON columns; an end for recurring alerts"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -15,7 +12,7 @@ COLUMNS = ("areas", "topics", "texts")
 def upgrade() -> None:
     # SQLite keeps JSON as text already; PostgreSQL converts the text it holds.
     with op.batch_alter_table("announcement", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("ends_at", sa.DateTime(timezone=True)))
         for column in COLUMNS:
             batch_op.alter_column(
                 column,

@@ -1,7 +1,4 @@
-"""citizen: no pseudonym of its own (each anonymous case has a long one instead)
-
-Create Date: 2026-11-30 23:00:00
-"""
+"""citizen: no pseudonym of its own (each anonymous case has a long one instead)"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,7 +15,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("citizen", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("pseudonym", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("pseudonym", sa.String(length=16)))
     op.execute("UPDATE citizen SET pseudonym = 'C-' || id")
     with op.batch_alter_table("citizen", schema=None) as batch_op:
         batch_op.alter_column("pseudonym", existing_type=sa.String(length=16), nullable=False)

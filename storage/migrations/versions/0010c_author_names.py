@@ -1,7 +1,4 @@
-"""author names: who wrote a staff message, so a transferred case's history can say it
-
-Create Date: 2026-12-06 09:00:00
-"""
+"""author names: who wrote a staff message, so a transferred case's history can say it"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -12,7 +9,7 @@ down_revision: str | None = "0009"
 
 def upgrade() -> None:
     with op.batch_alter_table("case_message") as batch:
-        batch.add_column(sa.Column("author_name", sa.String(length=128), nullable=True))
+        batch.add_column(sa.Column("author_name", sa.String(length=128)))
 
 
 def downgrade() -> None:

@@ -1,8 +1,6 @@
 """lookup indexes: the relayed-message map by where the copy landed, and the time windows of
 /stats, so these lookups stay fast on a city's database (bench.seeded)
 
-Create Date: 2026-12-10 09:00:00
-
 - `case_message (target_chat_id, target_message_id)`: a resident's reply to a relayed copy
   finds its case (and whether a partner wrote it) without reading every message;
 - `case (created_at)`, `case (closed_at)`: /stats reads the cases opened in its period and
