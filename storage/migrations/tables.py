@@ -11,9 +11,17 @@ import sqlalchemy as sa
 from alembic import op
 
 
+def create_table_with_id(table: str, *columns: sa.schema.SchemaItem) -> None:
+    """`table` keyed by an integer `id`, its first column (SERIAL on PostgreSQL), then
+    `columns` and constraints."""
+    op.create_table(
+        table, sa.Column("id", sa.Integer(), nullable=False), *columns, key(table, "id")
+    )
+
+
 def key(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
-    """`table`'s primary key: its `id` column unless `columns` are named."""
-    return sa.PrimaryKeyConstraint(*(columns or ("id",)), name=op.f(f"pk_{table}"))
+    """`table`'s primary key, made of `columns`."""
+    return sa.PrimaryKeyConstraint(*columns, name=op.f(f"pk_{table}"))
 
 
 def cascade(table: str, column: str, referred: str) -> sa.ForeignKeyConstraint:
@@ -24,6 +32,11 @@ def cascade(table: str, column: str, referred: str) -> sa.ForeignKeyConstraint:
         name=op.f(f"fk_{table}_{column}_{referred}"),
         ondelete="CASCADE",
     )
+
+
+def unique(table: str, *columns: str) -> sa.UniqueConstraint:
+    """No two rows of `table` share their values of `columns`."""
+    return sa.UniqueConstraint(*columns, name=op.f(f"uq_{table}_{columns[0]}"))
 
 
 def create_indexes(table: str, *columns: str) -> None:

@@ -3,7 +3,14 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.tables import cascade, create_indexes, drop_indexes, key
+from storage.migrations.tables import (
+    cascade,
+    create_indexes,
+    create_table_with_id,
+    drop_indexes,
+    key,
+    unique,
+)
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -16,9 +23,8 @@ def upgrade() -> None:
         sa.Column("last", sa.Integer(), nullable=False),
         key("case_counter", "year"),
     )
-    op.create_table(
+    create_table_with_id(
         "citizen",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("telegram_id", sa.BigInteger(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("first_name", sa.String(length=128), nullable=False),
@@ -30,9 +36,8 @@ def upgrade() -> None:
         sa.Column("banned", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
-        key("citizen"),
-        sa.UniqueConstraint("pseudonym", name=op.f("uq_citizen_pseudonym")),
-        sa.UniqueConstraint("telegram_id", name=op.f("uq_citizen_telegram_id")),
+        unique("citizen", "pseudonym"),
+        unique("citizen", "telegram_id"),
     )
     op.create_table(
         "processed_update",
@@ -41,9 +46,8 @@ def upgrade() -> None:
         key("processed_update", "update_id"),
     )
     create_indexes("processed_update", "processed_at")
-    op.create_table(
+    create_table_with_id(
         "case",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ref", sa.String(length=20), nullable=False),
         sa.Column("citizen_id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=32), nullable=False),
@@ -66,14 +70,12 @@ def upgrade() -> None:
         sa.Column("first_reply_at", sa.DateTime(timezone=True)),
         sa.Column("closed_at", sa.DateTime(timezone=True)),
         cascade("case", "citizen_id", "citizen"),
-        key("case"),
-        sa.UniqueConstraint("ref", name=op.f("uq_case_ref")),
-        sa.UniqueConstraint("staff_chat_id", "thread_id", name=op.f("uq_case_staff_chat_id")),
+        unique("case", "ref"),
+        unique("case", "staff_chat_id", "thread_id"),
     )
     create_indexes("case", "citizen_id", "status")
-    op.create_table(
+    create_table_with_id(
         "case_message",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("direction", sa.String(length=8), nullable=False),
         sa.Column("source_chat_id", sa.BigInteger(), nullable=False),
@@ -86,10 +88,7 @@ def upgrade() -> None:
         sa.Column("author_id", sa.BigInteger()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         cascade("case_message", "case_id", "case"),
-        key("case_message"),
-        sa.UniqueConstraint(
-            "source_chat_id", "source_message_id", name=op.f("uq_case_message_source_chat_id")
-        ),
+        unique("case_message", "source_chat_id", "source_message_id"),
     )
     create_indexes("case_message", "case_id")
 

@@ -3,7 +3,13 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.tables import cascade, create_indexes, drop_indexes, key
+from storage.migrations.tables import (
+    cascade,
+    create_indexes,
+    create_table_with_id,
+    drop_indexes,
+    unique,
+)
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -15,9 +21,8 @@ def upgrade() -> None:
     with op.batch_alter_table("case", schema=None) as batch_op:
         for column in CASE_TIMES:
             batch_op.add_column(sa.Column(column, sa.DateTime(timezone=True)))
-    op.create_table(
+    create_table_with_id(
         "referral",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("partner", sa.String(length=32), nullable=False),
         sa.Column("partner_chat_id", sa.BigInteger(), nullable=False),
@@ -28,15 +33,11 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("answered_at", sa.DateTime(timezone=True)),
         cascade("referral", "case_id", "case"),
-        key("referral"),
-        sa.UniqueConstraint(
-            "partner_chat_id", "thread_id", name=op.f("uq_referral_partner_chat_id")
-        ),
+        unique("referral", "partner_chat_id", "thread_id"),
     )
     create_indexes("referral", "case_id")
-    op.create_table(
+    create_table_with_id(
         "audit_event",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer()),
         sa.Column("actor_id", sa.BigInteger()),
         sa.Column("actor_name", sa.String(length=128), nullable=False),
@@ -44,7 +45,6 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         cascade("audit_event", "case_id", "case"),
-        key("audit_event"),
     )
     create_indexes("audit_event", "case_id")
 

@@ -3,7 +3,13 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.tables import cascade, create_indexes, drop_indexes, key
+from storage.migrations.tables import (
+    cascade,
+    create_indexes,
+    create_table_with_id,
+    drop_indexes,
+    unique,
+)
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -14,9 +20,8 @@ QUIET_HOURS = ("quiet_start", "quiet_end")
 def upgrade() -> None:
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.add_column(sa.Column("alert_id", sa.Integer()))
-    op.create_table(
+    create_table_with_id(
         "announcement",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.BigInteger()),
         sa.Column("areas", sa.Text(), nullable=False),
         sa.Column("topics", sa.Text(), nullable=False),
@@ -27,41 +32,31 @@ def upgrade() -> None:
         sa.Column("next_run_at", sa.DateTime(timezone=True)),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        key("announcement"),
     )
     create_indexes("announcement", "next_run_at")
-    op.create_table(
+    create_table_with_id(
         "occurrence",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("announcement_id", sa.Integer(), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True)),
         sa.Column("finished_at", sa.DateTime(timezone=True)),
         sa.Column("reported", sa.Boolean(), nullable=False),
         cascade("occurrence", "announcement_id", "announcement"),
-        key("occurrence"),
-        sa.UniqueConstraint(
-            "announcement_id", "due_at", name=op.f("uq_occurrence_announcement_id")
-        ),
+        unique("occurrence", "announcement_id", "due_at"),
     )
     create_indexes("occurrence", "announcement_id")
-    op.create_table(
+    create_table_with_id(
         "subscription",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("citizen_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=8), nullable=False),
         sa.Column("code", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         cascade("subscription", "citizen_id", "citizen"),
-        key("subscription"),
-        sa.UniqueConstraint(
-            "citizen_id", "kind", "code", name=op.f("uq_subscription_citizen_id")
-        ),
+        unique("subscription", "citizen_id", "kind", "code"),
     )
     create_indexes("subscription", "citizen_id")
-    op.create_table(
+    create_table_with_id(
         "delivery",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("occurrence_id", sa.Integer(), nullable=False),
         sa.Column("citizen_id", sa.Integer(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
@@ -76,8 +71,7 @@ def upgrade() -> None:
         sa.Column("feedback", sa.String(length=8)),
         cascade("delivery", "citizen_id", "citizen"),
         cascade("delivery", "occurrence_id", "occurrence"),
-        key("delivery"),
-        sa.UniqueConstraint("occurrence_id", "chat_id", name=op.f("uq_delivery_occurrence_id")),
+        unique("delivery", "occurrence_id", "chat_id"),
     )
     create_indexes("delivery", "occurrence_id", "status")
     with op.batch_alter_table("citizen", schema=None) as batch_op:

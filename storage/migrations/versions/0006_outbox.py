@@ -3,16 +3,15 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.tables import cascade, create_indexes, drop_indexes, key
+from storage.migrations.tables import cascade, create_indexes, create_table_with_id, drop_indexes
 
 revision: str = "0006"
 down_revision: str | None = "0005a"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table_with_id(
         "outbox",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("lane", sa.BigInteger(), nullable=False),
         sa.Column("method", sa.String(length=40), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
@@ -32,7 +31,6 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True)),
         cascade("outbox", "case_id", "case"),
-        key("outbox"),
     )
     op.create_index("ix_outbox_queue", "outbox", ["status", "lane", "priority", "id"])
     create_indexes("outbox", "case_id", "created_at")

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.tables import cascade, create_indexes, drop_indexes, key
+from storage.migrations.tables import cascade, create_indexes, create_table_with_id, drop_indexes
 
 revision: str = "0006d"
 down_revision: str | None = "0006c"
@@ -23,9 +23,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("flood_tokens", sa.Float()))
         batch_op.add_column(sa.Column("flood_at", sa.DateTime(timezone=True)))
         batch_op.add_column(sa.Column("flood_noticed_at", sa.DateTime(timezone=True)))
-    op.create_table(
+    create_table_with_id(
         "case_ban",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("citizen_id", sa.Integer(), nullable=False),
         sa.Column("banned_by", sa.BigInteger()),
@@ -34,7 +33,6 @@ def upgrade() -> None:
         sa.Column("lifted_by", sa.BigInteger()),
         cascade("case_ban", "case_id", "case"),
         cascade("case_ban", "citizen_id", "citizen"),
-        key("case_ban"),
     )
     create_indexes("case_ban", "case_id", "citizen_id")
     # Bans made before this version were on the person: keep them, as made from their cases.

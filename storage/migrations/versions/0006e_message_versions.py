@@ -5,21 +5,19 @@ announcement.approved_by for urgent alerts a second coordinator approved; referr
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.tables import cascade, create_indexes, drop_indexes, key
+from storage.migrations.tables import cascade, create_indexes, create_table_with_id, drop_indexes
 
 revision: str = "0006e"
 down_revision: str | None = "0006d"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table_with_id(
         "message_version",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_message_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("edited_at", sa.DateTime(timezone=True), nullable=False),
         cascade("message_version", "case_message_id", "case_message"),
-        key("message_version"),
     )
     create_indexes("message_version", "case_message_id")
     with op.batch_alter_table("case", schema=None) as batch_op:

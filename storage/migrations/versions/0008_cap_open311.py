@@ -5,7 +5,13 @@ referral.partner_chat_id may be empty (a partner that is only an Open311 endpoin
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.tables import cascade, create_indexes, drop_indexes, key
+from storage.migrations.tables import (
+    cascade,
+    create_indexes,
+    create_table_with_id,
+    drop_indexes,
+    unique,
+)
 
 revision: str = "0008"
 # Written on top of main's head (0006d); the lead re-chains it after 0007.
@@ -13,9 +19,8 @@ down_revision: str | None = "0006e"
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table_with_id(
         "cap_message",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("announcement_id", sa.Integer(), nullable=False),
         sa.Column("occurrence_id", sa.Integer()),
         sa.Column("identifier", sa.String(length=160), nullable=False),
@@ -26,13 +31,11 @@ def upgrade() -> None:
         sa.Column("xml", sa.Text(), nullable=False),
         cascade("cap_message", "announcement_id", "announcement"),
         cascade("cap_message", "occurrence_id", "occurrence"),
-        key("cap_message"),
-        sa.UniqueConstraint("identifier", name=op.f("uq_cap_message_identifier")),
+        unique("cap_message", "identifier"),
     )
     create_indexes("cap_message", "announcement_id")
-    op.create_table(
+    create_table_with_id(
         "service_request",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("referral_id", sa.Integer(), nullable=False),
         sa.Column("desk", sa.String(length=32), nullable=False),
@@ -53,9 +56,8 @@ def upgrade() -> None:
         sa.Column("submitted_at", sa.DateTime(timezone=True)),
         cascade("service_request", "case_id", "case"),
         cascade("service_request", "referral_id", "referral"),
-        key("service_request"),
-        sa.UniqueConstraint("media_token", name=op.f("uq_service_request_media_token")),
-        sa.UniqueConstraint("referral_id", name=op.f("uq_service_request_referral_id")),
+        unique("service_request", "media_token"),
+        unique("service_request", "referral_id"),
     )
     create_indexes("service_request", "case_id", "status")
     with op.batch_alter_table("referral", schema=None) as batch_op:
