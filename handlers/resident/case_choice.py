@@ -24,7 +24,8 @@ from bot.ui.texts import isolate, quote
 from bot.workflows.casework import groups, relay_from_citizen, restore
 from bot.workflows.relay import Relay
 from handlers.filters import Consented
-from handlers.resident.followups import ACTIVE_CASE, PENDING, SENSITIVE, deliver
+from handlers.resident.followups import ACTIVE_CASE, PENDING, deliver
+from handlers.resident.held import refused, take_held
 from storage.models import Citizen
 
 
@@ -100,14 +101,9 @@ async def cb_sensitive(
     detector: EmergencyDetector,
 ) -> None:
     """The anonymous resident's answer to "this may identify you — send anyway?"."""
-    pending = (await state.get_data()).get(SENSITIVE)
-    await state.update_data({SENSITIVE: None})
-    outbox.answer(query.answer())
-    if isinstance(query.message, Message):
-        outbox.send(query.message.edit_reply_markup(reply_markup=None))
+    pending = await take_held(query, outbox, state)
     if not pending or not callback_data.send or citizen.banned:
-        if isinstance(query.message, Message):
-            outbox.send(query.message.answer(_("Not sent.")))
+        refused(query, outbox, _("Not sent."))
         return
     case = await case_service.open_case_by_id(session, citizen, pending["case_id"])
     if case is None:

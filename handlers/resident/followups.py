@@ -32,13 +32,13 @@ from bot.workflows.edits import resident_edited
 from bot.workflows.followups import Hold
 from bot.workflows.relay import RELAYABLE, Relay
 from handlers.filters import Consented, Match, MenuButton
+from handlers.resident.held import SENSITIVE
 from handlers.resident.language_offer import maybe_offer
 from handlers.resident.unsent import keep_unsent, offer_unsent
 from storage.models import Case, Citizen
 
 ACTIVE_CASE = "active_case_id"
 PENDING = "pending_messages"
-SENSITIVE = "sensitive"
 
 
 def create_router() -> Router:
