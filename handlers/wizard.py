@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from aiogram import BaseMiddleware, Router
 from aiogram.fsm.context import FSMContext
@@ -27,6 +27,10 @@ from handlers.middlewares import Handler
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
+class Draft(Protocol):
+    def saved(self) -> dict[str, Any]: ...
+
+
 @dataclass
 class Wizard:
     """One update's view of a wizard's conversation."""
@@ -42,6 +46,10 @@ class Wizard:
         return cls(
             data["outbox"], data["event_chat"].id, data["state"], data["network"], data["i18n"]
         )
+
+    async def keep(self, draft: Draft) -> None:
+        """The draft, kept in the conversation for the next step."""
+        await self.state.update_data(draft.saved())
 
     def say(self, text: str, markup: Markup | None = None) -> None:
         self.outbox.send(SendMessage(chat_id=self.chat_id, text=text, reply_markup=markup))

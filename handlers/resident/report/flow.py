@@ -60,9 +60,6 @@ class ReportWizard(Wizard):
     async def draft(self) -> ReportDraft:
         return ReportDraft.of(await self.state.get_data()) or ReportDraft()
 
-    async def keep(self, draft: ReportDraft) -> None:
-        await self.state.update_data(draft.saved())
-
     async def start(self, session: AsyncSession, citizen: Citizen, draft: ReportDraft) -> None:
         await self.state.clear()
         refused = await reports.refusal(session, citizen, self.network)
