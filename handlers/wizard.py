@@ -1,5 +1,6 @@
 """What a wizard's step handlers share: the chat it runs in, its FSM state, the outbox, the
-network and the language, handed to them as one `wizard` by a router's middleware."""
+update's session, the network, the language and the clock, handed to them as one `wizard` by
+a router's middleware."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from aiogram.types import (
     TelegramObject,
 )
 from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from handlers.middlewares import Handler
@@ -38,13 +41,21 @@ class Wizard:
     outbox: Outbox
     chat_id: int
     state: FSMContext
+    session: AsyncSession
     network: Network
     i18n: I18n
+    clock: Clock
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> Self:
         return cls(
-            data["outbox"], data["event_chat"].id, data["state"], data["network"], data["i18n"]
+            data["outbox"],
+            data["event_chat"].id,
+            data["state"],
+            data["session"],
+            data["network"],
+            data["i18n"],
+            data["clock"],
         )
 
     async def keep(self, draft: Draft) -> None:

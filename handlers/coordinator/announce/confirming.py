@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.kinds import AnnouncementStatus
 from bot.ui import announcing
 from bot.ui.announcing import Pick, PickCb
@@ -15,28 +13,24 @@ from bot.workflows import announcements
 from handlers.coordinator.announce.flow import AnnounceForm, AnnounceWizard
 
 
-async def confirm(wizard: AnnounceWizard, session: AsyncSession) -> None:
+async def confirm(wizard: AnnounceWizard) -> None:
     draft = await wizard.draft()
     await wizard.state.set_state(AnnounceForm.confirm)
-    summary = await announcements.summary(session, draft, wizard.network)
+    summary = await announcements.summary(wizard.session, draft, wizard.network)
     buttons = announcing.confirm_buttons()
     announcements.preview(wizard.outbox, wizard.chat_id, draft, wizard.i18n, summary, buttons)
 
 
-async def cb_confirm(
-    query: CallbackQuery,
-    callback_data: PickCb,
-    wizard: AnnounceWizard,
-    session: AsyncSession,
-    clock: Clock,
-) -> None:
+async def cb_confirm(query: CallbackQuery, callback_data: PickCb, wizard: AnnounceWizard) -> None:
     draft = await wizard.draft()
     await wizard.state.clear()
     if callback_data.value != Pick.YES or draft.first is None:
         wizard.answered(query, _("Announcement discarded."))
         return
     network = wizard.network
-    announcement, recipients = await announcements.save(session, draft, network, clock.now())
+    announcement, recipients = await announcements.save(
+        wizard.session, draft, network, wizard.clock.now()
+    )
     if announcement.status == AnnouncementStatus.AWAITING:
         wizard.answered(query, _("Announcement saved; it waits for a second coordinator."))
         wizard.outbox.send(
@@ -48,7 +42,7 @@ async def cb_confirm(
         )
         return
     schedule = draft.schedule
-    if schedule.first <= clock.now() and not schedule.recurring:
+    if schedule.first <= wizard.clock.now() and not schedule.recurring:
         wizard.answered(query, announcing.sent_now(announcement.id))
         return
     when = announcing.when_text(

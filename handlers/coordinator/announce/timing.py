@@ -6,9 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.domain.alerts.schedule import ScheduleError, ScheduleProblem, parse
 from bot.network.schema import Network
 from bot.ui import announcing
@@ -33,18 +31,12 @@ async def ask_when(message: Message, wizard: AnnounceWizard) -> None:
     )
 
 
-async def cb_when(
-    query: CallbackQuery,
-    callback_data: PickCb,
-    wizard: AnnounceWizard,
-    session: AsyncSession,
-    clock: Clock,
-) -> None:
+async def cb_when(query: CallbackQuery, callback_data: PickCb, wizard: AnnounceWizard) -> None:
     if callback_data.value not in announcing.QUICK_TIMES:
         wizard.refuse(query, _("This button is no longer active."))
         return
     network = wizard.network
-    schedule = announcements.quick_time(callback_data.value, clock.now(), network)
+    schedule = announcements.quick_time(callback_data.value, wizard.clock.now(), network)
     draft = await wizard.draft()
     draft.first, draft.repeat = schedule.first.isoformat(), schedule.repeat
     await wizard.keep(draft)
@@ -52,18 +44,17 @@ async def cb_when(
         schedule.first, schedule.repeat, None, network, network.default_language
     )
     wizard.answered(query, fmt(_("When: {when}"), when=when))
-    await confirm(wizard, session)
+    await confirm(wizard)
 
 
-async def on_when(
-    message: Message, wizard: AnnounceWizard, session: AsyncSession, clock: Clock
-) -> None:
+async def on_when(message: Message, wizard: AnnounceWizard) -> None:
     network = wizard.network
     words = announcing.translate_time_words(
         message.text or "", wizard.i18n, network.default_language
     )
+    now = wizard.clock.now()
     try:
-        schedule = parse(_resolve_days(words, clock.now(), network), clock.now(), network.zone)
+        schedule = parse(_resolve_days(words, now, network), now, network.zone)
     except ScheduleError as error:
         wizard.outbox.send(message.reply(_schedule_problem(error.problem)))
         return
@@ -79,7 +70,7 @@ async def on_when(
             )
         )
         return
-    await confirm(wizard, session)
+    await confirm(wizard)
 
 
 def _resolve_days(words: str, now: datetime, network: Network) -> str:
@@ -105,9 +96,7 @@ def _schedule_problem(problem: ScheduleProblem) -> str:
     )
 
 
-async def cb_until(
-    query: CallbackQuery, callback_data: PickCb, wizard: AnnounceWizard, session: AsyncSession
-) -> None:
+async def cb_until(query: CallbackQuery, callback_data: PickCb, wizard: AnnounceWizard) -> None:
     if callback_data.value not in announcing.QUICK_ENDS:
         wizard.refuse(query, _("This button is no longer active."))
         return
@@ -119,10 +108,10 @@ async def cb_until(
     wizard.answered(
         query, fmt(_("Until: {day}"), day=until.astimezone(wizard.network.zone).date())
     )
-    await confirm(wizard, session)
+    await confirm(wizard)
 
 
-async def on_until(message: Message, wizard: AnnounceWizard, session: AsyncSession) -> None:
+async def on_until(message: Message, wizard: AnnounceWizard) -> None:
     draft = await wizard.draft()
     assert draft.first is not None
     try:
@@ -136,4 +125,4 @@ async def on_until(message: Message, wizard: AnnounceWizard, session: AsyncSessi
         return
     draft.until = until.isoformat()
     await wizard.keep(draft)
-    await confirm(wizard, session)
+    await confirm(wizard)

@@ -5,7 +5,6 @@ starting afresh and the summary."""
 from __future__ import annotations
 
 from aiogram.fsm.state import State, StatesGroup
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import Privacy
 from bot.network.schema import Network
@@ -60,9 +59,9 @@ class ReportWizard(Wizard):
     async def draft(self) -> ReportDraft:
         return ReportDraft.of(await self.state.get_data()) or ReportDraft()
 
-    async def start(self, session: AsyncSession, citizen: Citizen, draft: ReportDraft) -> None:
+    async def start(self, citizen: Citizen, draft: ReportDraft) -> None:
         await self.state.clear()
-        refused = await reports.refusal(session, citizen, self.network)
+        refused = await reports.refusal(self.session, citizen, self.network)
         if refused is not None:
             self.say(refusal_text(refused, self.network), keyboards.main_menu())
             return

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.triage import EmergencyDetector
 from bot.ui import keyboards, report_wizard
@@ -53,10 +51,8 @@ async def cb_edit(query: CallbackQuery, callback_data: ReportCb, wizard: ReportW
 async def cb_send(
     query: CallbackQuery,
     wizard: ReportWizard,
-    session: AsyncSession,
     citizen: Citizen,
     relay: Relay,
-    clock: Clock,
     settings: Settings,
     detector: EmergencyDetector,
 ) -> None:
@@ -65,13 +61,13 @@ async def cb_send(
     draft = await wizard.draft()
     outcome = await reports.send(
         relay,
-        session,
+        wizard.session,
         network,
         citizen,
         draft,
         detector,
         wizard.i18n.current_locale,
-        clock.now(),
+        wizard.clock.now(),
         settings.ref_prefix,
     )
     await wizard.state.clear()

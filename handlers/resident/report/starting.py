@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.alerts import engine
 from bot.ui import keyboards
@@ -16,33 +15,32 @@ from storage.models import Citizen
 # -- starting ------------------------------------------------------------------------------
 
 
-async def cmd_report(
-    message: Message, wizard: ReportWizard, session: AsyncSession, citizen: Citizen
-) -> None:
+async def cmd_report(message: Message, wizard: ReportWizard, citizen: Citizen) -> None:
     """Start the wizard (again, if one was under way)."""
-    await wizard.start(session, citizen, ReportDraft())
+    await wizard.start(citizen, ReportDraft())
 
 
-async def cb_report_this(
-    query: CallbackQuery, wizard: ReportWizard, session: AsyncSession, citizen: Citizen
-) -> None:
+async def cb_report_this(query: CallbackQuery, wizard: ReportWizard, citizen: Citizen) -> None:
     """ "Report this": what the resident wrote before becomes the description."""
     kept = (await wizard.state.get_data()).get(UNSENT, [])
     wizard.outbox.answer(query.answer())
-    await wizard.start(session, citizen, ReportDraft(items=list(kept)))
+    await wizard.start(citizen, ReportDraft(items=list(kept)))
 
 
 async def cb_alert_information(
     query: CallbackQuery,
     callback_data: keyboards.AlertCb,
     wizard: ReportWizard,
-    session: AsyncSession,
     citizen: Citizen,
 ) -> None:
     """ "I have information" under an alert: a report linked to that alert, which names it and
     suggests its area."""
     alert = await engine.alert_context(
-        session, callback_data.delivery_id, citizen.chat_id, citizen.id, wizard.i18n.current_locale
+        wizard.session,
+        callback_data.delivery_id,
+        citizen.chat_id,
+        citizen.id,
+        wizard.i18n.current_locale,
     )
     wizard.outbox.answer(query.answer())
     draft = (
@@ -50,4 +48,4 @@ async def cb_alert_information(
         if alert
         else ReportDraft()
     )
-    await wizard.start(session, citizen, draft)
+    await wizard.start(citizen, draft)
