@@ -1,6 +1,5 @@
-"""What a wizard's step handlers share: the chat it runs in, its FSM state, the outbox, the
-update's session, the network, the language and the clock, handed to them as one `wizard` by
-a router's middleware."""
+"""What a wizard's step handlers share: `ctx` with the chat the wizard runs in and its FSM
+state, handed to them as one `wizard` by a router's middleware."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
-from aiogram import BaseMiddleware, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import SendMessage
 from aiogram.types import (
@@ -17,15 +16,9 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
-    TelegramObject,
 )
-from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
-from handlers.middlewares import Handler
+from handlers.context import Context, provide
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
@@ -35,28 +28,15 @@ class Draft(Protocol):
 
 
 @dataclass
-class Wizard:
+class Wizard(Context):
     """One update's view of a wizard's conversation."""
 
-    outbox: Outbox
     chat_id: int
     state: FSMContext
-    session: AsyncSession
-    network: Network
-    i18n: I18n
-    clock: Clock
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> Self:
-        return cls(
-            data["outbox"],
-            data["event_chat"].id,
-            data["state"],
-            data["session"],
-            data["network"],
-            data["i18n"],
-            data["clock"],
-        )
+        return cls(**cls.parts(data), chat_id=data["event_chat"].id, state=data["state"])
 
     async def keep(self, draft: Draft) -> None:
         """The draft, kept in the conversation for the next step."""
@@ -76,20 +56,6 @@ class Wizard:
         self.outbox.answer(query.answer(text, show_alert=True))
 
 
-class WizardMiddleware(BaseMiddleware):
-    """Puts `make(data)` into `data["wizard"]` for the handlers of one router."""
-
-    def __init__(self, make: Callable[[dict[str, Any]], Wizard]) -> None:
-        self.make = make
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        data["wizard"] = self.make(data)
-        return await handler(event, data)
-
-
 def with_wizard(router: Router, make: Callable[[dict[str, Any]], Wizard]) -> Router:
-    """`router`, its message and button handlers given `wizard` (an inner middleware: only
-    the handler that matched builds one)."""
-    router.message.middleware(WizardMiddleware(make))
-    router.callback_query.middleware(WizardMiddleware(make))
-    return router
+    """`router`, its handlers given `wizard`."""
+    return provide(router, "wizard", make)

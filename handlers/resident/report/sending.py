@@ -13,7 +13,7 @@ from bot.ui.i18n import _
 from bot.ui.report_wizard import ReportCb, Step
 from bot.ui.texts import fmt
 from bot.workflows import reports
-from bot.workflows.relay import SYSTEM_RECORD, Relay
+from bot.workflows.relay import SYSTEM_RECORD
 from bot.workflows.reports import Refusal
 from handlers.resident.report.flow import ReportWizard, refusal_text
 from storage.models import Citizen
@@ -52,7 +52,6 @@ async def cb_send(
     query: CallbackQuery,
     wizard: ReportWizard,
     citizen: Citizen,
-    relay: Relay,
     settings: Settings,
     detector: EmergencyDetector,
 ) -> None:
@@ -60,7 +59,7 @@ async def cb_send(
     network = wizard.network
     draft = await wizard.draft()
     outcome = await reports.send(
-        relay,
+        wizard.relay,
         wizard.session,
         network,
         citizen,
