@@ -67,4 +67,5 @@ def create_routers(network: Network) -> list[Router]:
         routers.append(coordinators)
     routers += [outsiders.create_router(staff_groups), members.create_router(staff_groups)]
     routers.append(fallback.create_router())  # last: answers any button nothing else took
+    # Every message and button handler below these routers gets the update's tools as `ctx`.
     return [provide(router, "ctx", Context.of) for router in routers]
