@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.kinds import Guarantee, OutboxStatus
 from bot.metrics import Metrics
-from bot.telegram.letters import Effect, Failure, Outcome, Prepares, as_courier
+from bot.telegram.letters import Effect, Failed, Failure, Outcome, Prepares, Sent, as_courier
 from bot.telegram.outbox import Outbox
 from bot.telegram.pacing import Pacer
 from storage.models import OutboxMessage
@@ -64,7 +64,8 @@ class Recorder:
             for row in interrupted:
                 effect = self.effects.get(row.effect or "")
                 if effect is not None:
-                    await effect.failed(session, outbox, row, Failure("interrupted", unknown=True))
+                    interruption = Failure("interrupted", unknown=True)
+                    await effect.failed(Failed(session, outbox, row, interruption))
             await session.commit()
         if repeated or unknown:
             logger.warning(
@@ -113,12 +114,14 @@ class Recorder:
                     if outcome.failure is None:
                         sent.append(row.id)
                         if effect is not None:
-                            await effect.sent(session, outbox, row, outcome.chat_id, outcome.ids)
+                            await effect.sent(
+                                Sent(session, outbox, row, outcome.chat_id, outcome.ids)
+                            )
                         continue
                     assert outcome.final is not None
                     await repo.finish(row.id, outcome.final, now, outcome.error)
                     if effect is not None:
-                        await effect.failed(session, outbox, row, outcome.failure)
+                        await effect.failed(Failed(session, outbox, row, outcome.failure))
             await repo.finish_sent(sent, now)
             await session.commit()
             del read
