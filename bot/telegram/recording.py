@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot
@@ -27,27 +28,18 @@ from storage.outbox import Outboxes
 logger = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class Recorder:
     """Writes a courier's outcomes; `wake` is called when an effect queued new messages."""
 
-    def __init__(
-        self,
-        bot: Bot,
-        session_factory: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        pacer: Pacer,
-        metrics: Metrics,
-        effects: Mapping[str, Effect],
-        wake: Callable[[], None],
-    ) -> None:
-        self.bot = bot
-        self.session_factory = session_factory
-        self.clock = clock
-        self.pacer = pacer
-        self.metrics = metrics
-        self.effects = dict(effects)
-        self.wake = wake
-        self.courtesies: set[asyncio.Task[None]] = set()  # reactions on their way
+    bot: Bot
+    session_factory: async_sessionmaker[AsyncSession]
+    clock: Clock
+    pacer: Pacer
+    metrics: Metrics
+    effects: Mapping[str, Effect]
+    wake: Callable[[], None]
+    courtesies: set[asyncio.Task[None]] = field(default_factory=set, init=False)  # on their way
 
     async def recover_rows(self, ids: list[int]) -> tuple[int, int]:
         if not ids:

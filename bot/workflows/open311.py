@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiogram import Bot
@@ -44,32 +45,23 @@ def request_status_name(status: str) -> str:
     return names.get(status, status)
 
 
+@dataclass(eq=False)
 class Open311Worker:
     """Posts queued service requests and follows submitted ones (both woken by a timer)."""
 
-    def __init__(
-        self,
-        bot: Bot,
-        session_factory: async_sessionmaker[AsyncSession],
-        i18n: I18n,
-        network: Network,
-        clock: Clock,
-        public_url: str | None = None,
-        wake: Callable[[], None] = lambda: None,
-        client: ClientFactory | None = None,
-        env_file: Path | None = Path(".env"),
-    ) -> None:
-        self.bot = bot
-        self.session_factory = session_factory
-        self.i18n = i18n
-        self.network = network
-        self.clock = clock
-        self.public_url = public_url
-        self.wake = wake
-        self.env_file = env_file
-        self.client = client or self._client
+    bot: Bot
+    session_factory: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    network: Network
+    clock: Clock
+    public_url: str | None = None
+    wake: Callable[[], None] = lambda: None
+    client: ClientFactory | None = None  # tests pass a fake partner
+    env_file: Path | None = Path(".env")
 
     def _client(self, endpoint: Open311) -> GeoReportClient:
+        if self.client is not None:
+            return self.client(endpoint)
         return GeoReportClient(endpoint, api_key(endpoint, self.env_file))
 
     async def recover(self) -> None:
@@ -101,7 +93,7 @@ class Open311Worker:
         try:
             if desk is None or desk.open311 is None:
                 raise GeoReportError(f"desk {request.desk!r} has no open311 endpoint any more")
-            posted = await self.client(desk.open311).post(fields)
+            posted = await self._client(desk.open311).post(fields)
         except GeoReportError as exc:
             logger.info("service request %s not taken: %s", request_id, exc.reason)
             await self._record(request_id, failure=exc.reason)
@@ -180,7 +172,7 @@ class Open311Worker:
         try:
             if desk is None or desk.open311 is None:
                 raise GeoReportError(f"desk {request.desk!r} has no open311 endpoint any more")
-            client = self.client(desk.open311)
+            client = self._client(desk.open311)
             if number is None and token is not None:
                 number = await client.request_id_of(token)
             if number is not None:

@@ -15,9 +15,10 @@ from bot.ui import keyboards
 from bot.ui.i18n import _
 from bot.ui.texts import fmt
 from bot.workflows.bans import ban, unban
+from bot.workflows.handling import Officer
 from bot.workflows.relay import Relay
-from handlers.desk.lookups import topic_case
-from handlers.desk.staff import actor, staff_name
+from handlers.desk.lookups import officer_of, topic_case
+from handlers.desk.staff import staff_name
 from handlers.filters import WrittenByStaff
 
 
@@ -69,9 +70,8 @@ async def cb_ban(
     if not callback_data.confirm:
         outbox.send(query.message.answer(_("Not banned.")))
         return
-    text = await ban(
-        relay, session, case, query.from_user.id, staff_name(query.from_user), clock.now()
-    )
+    officer = Officer(query.from_user.id, staff_name(query.from_user))
+    text = await ban(relay, session, case, officer, clock.now())
     outbox.send(query.message.answer(text))
 
 
@@ -82,7 +82,4 @@ async def cmd_unban(
     case = await topic_case(message, outbox, session)
     if case is None:
         return
-    actor_id, actor_name = actor(message)
-    outbox.send(
-        message.reply(await unban(relay, session, case, actor_id, actor_name, clock.now()))
-    )
+    outbox.send(message.reply(await unban(relay, session, case, officer_of(message), clock.now())))
