@@ -54,7 +54,9 @@ end
 # process that left late, as "id=seconds;id=seconds" ("" = none), 12 the id of a slot given
 # back ("" = none).
 # Returns {reserved (0/1), seconds to wait} as strings (Lua numbers would be truncated).
-RESERVE = _NOW + """
+RESERVE = (
+    _NOW
+    + """
 local interval = tonumber(ARGV[2])
 -- slots this process sent in later than given: they count from when the message left
 for member, late in string.gmatch(ARGV[11], '([^=;]+)=([^;]+)') do
@@ -118,9 +120,12 @@ elseif kind == 'group' then
 end
 return {'1', tostring(math.max(0, slot - now))}
 """
+)
 
 # KEYS: 1 the pause key. ARGV: 1 now ("" = Redis's clock), 2 seconds.
-PAUSE = _NOW + """
+PAUSE = (
+    _NOW
+    + """
 local untl = now + tonumber(ARGV[2])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if untl > current then
@@ -128,6 +133,7 @@ if untl > current then
 end
 return tostring(untl)
 """
+)
 
 
 class SharedLimits:
