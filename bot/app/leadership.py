@@ -41,7 +41,7 @@ class Alone:
         return True
 
     async def resign(self) -> None:
-        return None
+        """Nothing to let go of: no other process could lead."""
 
 
 class AdvisoryElector:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import audit
 from bot.domain import cases as case_service
 from bot.domain.cases import NewReport
-from bot.domain.conversation import Relayed, record_message
+from bot.domain.conversation import record_message
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Direction
 from bot.network.schema import Network
@@ -105,24 +105,20 @@ async def record(
 ) -> CaseMessage:
     kind, file_id = kind_and_file(message)
     author = message.from_user if direction is not Direction.CITIZEN else None
-    return await record_message(
-        session,
-        case,
-        Relayed(
-            direction=direction,
-            source_chat_id=message.chat.id,
-            source_message_id=message.message_id,
-            target_chat_id=target_chat_id,
-            target_message_id=target_message_id,
-            kind=kind,
-            file_id=file_id,
-            text=message.text or message.caption,
-            author_id=author.id if author else None,
-            author_name=author.full_name[:128] if author else None,
-            language=language,
-        ),
-        now,
+    kept = CaseMessage(
+        direction=direction,
+        source_chat_id=message.chat.id,
+        source_message_id=message.message_id,
+        target_chat_id=target_chat_id,
+        target_message_id=target_message_id,
+        kind=kind,
+        file_id=file_id,
+        text=message.text or message.caption,
+        author_id=author.id if author else None,
+        author_name=author.full_name[:128] if author else None,
+        language=language,
     )
+    return await record_message(session, case, kept, now)
 
 
 NOTED = "✍"  # the reaction that tells staff a note stayed in the topic

@@ -16,8 +16,6 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.domain import cases as case_service
-from bot.domain import conversation
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
 from bot.network.schema import Network
@@ -138,11 +136,7 @@ async def _without_open_case(
     now: datetime,
 ) -> None:
     """Shortly after a case closed: into that case. Otherwise: offered as a new report."""
-    closed = await followups.closed_lately(session, citizen, relay.network, now)
-    if closed is not None:
-        await followups.relay_after_closing(
-            relay, session, closed, citizen, messages, now, detector
-        )
+    if await followups.relay_after_closing(relay, session, citizen, messages, now, detector):
         return
     if await keep_unsent(state, message):
         offer_unsent(outbox, message.chat.id)
@@ -185,13 +179,7 @@ async def on_edit(
     """Show an edit of an already relayed message in the topic (never for a banned resident)."""
     if citizen.banned:
         return
-    record = await conversation.message_by_source(session, message.chat.id, message.message_id)
-    if record is None:
-        return
-    case = await case_service.case_by_id(session, record.case_id)
-    if case is None:
-        return
-    await resident_edited(relay, session, case, citizen, record, message, clock.now())
+    await resident_edited(relay, session, citizen, message, clock.now())
 
 
 async def on_unsupported(message: Message, outbox: Outbox) -> None:
