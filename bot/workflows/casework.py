@@ -105,20 +105,24 @@ async def record(
 ) -> CaseMessage:
     kind, file_id = kind_and_file(message)
     author = message.from_user if direction is not Direction.CITIZEN else None
-    kept = CaseMessage(
-        direction=direction,
-        source_chat_id=message.chat.id,
-        source_message_id=message.message_id,
-        target_chat_id=target_chat_id,
-        target_message_id=target_message_id,
-        kind=kind,
-        file_id=file_id,
-        text=message.text or message.caption,
-        author_id=author.id if author else None,
-        author_name=author.full_name[:128] if author else None,
-        language=language,
+    return await record_message(
+        session,
+        case,
+        CaseMessage(
+            direction=direction,
+            source_chat_id=message.chat.id,
+            source_message_id=message.message_id,
+            target_chat_id=target_chat_id,
+            target_message_id=target_message_id,
+            kind=kind,
+            file_id=file_id,
+            text=message.text or message.caption,
+            author_id=author.id if author else None,
+            author_name=author.full_name[:128] if author else None,
+            language=language,
+        ),
+        now,
     )
-    return await record_message(session, case, kept, now)
 
 
 NOTED = "✍"  # the reaction that tells staff a note stayed in the topic
