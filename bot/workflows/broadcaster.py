@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.domain.alerts import engine
 from bot.domain.cap.publisher import CapPublisher
 from bot.kinds import AnnouncementStatus, DeliveryStatus
-from bot.telegram.letters import Call, Failure, Sender, Where
+from bot.telegram.letters import Call, Failed, Sender, Sent, Where
 from bot.telegram.outbox import Outbox
 from bot.ui.alerts import alert_message
 from bot.ui.i18n import _, speaking
@@ -151,24 +151,16 @@ class AlertDelivered:
 
     clock: Clock
 
-    async def sent(
-        self,
-        session: AsyncSession,
-        outbox: Outbox,
-        row: OutboxMessage,
-        chat_id: int,
-        message_ids: list[int],
-    ) -> None:
-        delivery = await Deliveries(session).by_id(int(row.payload["delivery_id"]))
+    async def sent(self, sent: Sent) -> None:
+        delivery = await Deliveries(sent.session).by_id(int(sent.row.payload["delivery_id"]))
         if delivery is not None:
             delivery.status = DeliveryStatus.SENT
-            delivery.message_id = message_ids[0] if message_ids else None
+            delivery.message_id = sent.message_ids[0] if sent.message_ids else None
             delivery.sent_at = self.clock.now()
-            delivery.attempts = row.attempts
+            delivery.attempts = sent.row.attempts
 
-    async def failed(
-        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
-    ) -> None:
+    async def failed(self, failed: Failed) -> None:
+        session, row, failure = failed.session, failed.row, failed.failure
         delivery = await Deliveries(session).by_id(int(row.payload["delivery_id"]))
         if delivery is None:
             return

@@ -12,9 +12,10 @@ from bot.ui import keyboards
 from bot.ui.i18n import _
 from bot.ui.texts import fmt
 from bot.workflows.bans import ban, unban
+from bot.workflows.handling import Officer
 from handlers.context import Context
-from handlers.desk.lookups import topic_case
-from handlers.desk.staff import actor, staff_name
+from handlers.desk.lookups import officer_of, topic_case
+from handlers.desk.staff import staff_name
 from handlers.filters import WrittenByStaff
 
 
@@ -60,8 +61,8 @@ async def cb_ban(query: CallbackQuery, callback_data: keyboards.BanCb, ctx: Cont
     if not callback_data.confirm:
         outbox.send(query.message.answer(_("Not banned.")))
         return
-    by_id, by_name = query.from_user.id, staff_name(query.from_user)
-    text = await ban(ctx.relay, ctx.session, case, by_id, by_name, ctx.clock.now())
+    officer = Officer(query.from_user.id, staff_name(query.from_user))
+    text = await ban(ctx.relay, ctx.session, case, officer, ctx.clock.now())
     outbox.send(query.message.answer(text))
 
 
@@ -70,6 +71,5 @@ async def cmd_unban(message: Message, ctx: Context) -> None:
     case = await topic_case(message, ctx)
     if case is None:
         return
-    by_id, by_name = actor(message)
-    text = await unban(ctx.relay, ctx.session, case, by_id, by_name, ctx.clock.now())
+    text = await unban(ctx.relay, ctx.session, case, officer_of(message), ctx.clock.now())
     ctx.outbox.send(message.reply(text))

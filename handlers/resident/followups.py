@@ -13,8 +13,6 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.domain import cases as case_service
-from bot.domain import conversation
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
 from bot.network.schema import Network
@@ -126,11 +124,9 @@ async def _without_open_case(
     now: datetime,
 ) -> None:
     """Shortly after a case closed: into that case. Otherwise: offered as a new report."""
-    closed = await followups.closed_lately(ctx.session, citizen, ctx.network, now)
-    if closed is not None:
-        await followups.relay_after_closing(
-            ctx.relay, ctx.session, closed, citizen, messages, now, detector
-        )
+    if await followups.relay_after_closing(
+        ctx.relay, ctx.session, citizen, messages, now, detector
+    ):
         return
     if await keep_unsent(state, message):
         offer_unsent(ctx.outbox, message.chat.id)
@@ -169,13 +165,7 @@ async def on_edit(message: Message, ctx: Context, citizen: Citizen) -> None:
     """Show an edit of an already relayed message in the topic (never for a banned resident)."""
     if citizen.banned:
         return
-    record = await conversation.message_by_source(ctx.session, message.chat.id, message.message_id)
-    if record is None:
-        return
-    case = await case_service.case_by_id(ctx.session, record.case_id)
-    if case is None:
-        return
-    await resident_edited(ctx.relay, ctx.session, case, citizen, record, message, ctx.clock.now())
+    await resident_edited(ctx.relay, ctx.session, citizen, message, ctx.clock.now())
 
 
 async def on_unsupported(message: Message, ctx: Context) -> None:
