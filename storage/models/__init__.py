@@ -3,6 +3,7 @@ share one set of migrations. One module per family of tables; import them from h
 
 from storage.models.alerts import (
     Announcement,
+    AreaFollowers,
     BroadcastProgress,
     CapMessage,
     Delivery,
@@ -27,6 +28,7 @@ from storage.models.transport import OutboxMessage, ProcessedUpdate
 __all__ = [
     "NAMING",
     "Announcement",
+    "AreaFollowers",
     "AuditEvent",
     "Base",
     "BroadcastProgress",

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.kinds import AnnouncementStatus, DeliveryStatus
@@ -25,7 +34,21 @@ class Subscription(Base):
     code: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    __table_args__ = (UniqueConstraint("citizen_id", "kind", "code"),)
+    __table_args__ = (
+        UniqueConstraint("citizen_id", "kind", "code"),
+        Index("ix_subscription_created_at", "created_at"),
+    )
+
+
+class AreaFollowers(Base):
+    """How many residents who can be reached (consented, not blocked) follow each area today:
+    kept by database triggers on `subscription` and `citizen` (migration 0012) in the same
+    transaction as every change, so /stats reads one row per area instead of every resident."""
+
+    __tablename__ = "area_followers"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class Announcement(Base):
