@@ -3,7 +3,6 @@ share one set of migrations. One module per family of tables; import them from h
 
 from storage.models.alerts import (
     Announcement,
-    AreaFollowers,
     BroadcastProgress,
     CapMessage,
     Delivery,
@@ -23,6 +22,7 @@ from storage.models.cases import (
 )
 from storage.models.pulse import PulseAsk, PulseTally
 from storage.models.referrals import Referral, ServiceRequest
+from storage.models.tallies import AreaFollowers, CaseOpen, CaseTally
 from storage.models.transport import OutboxMessage, ProcessedUpdate
 
 __all__ = [
@@ -37,7 +37,9 @@ __all__ = [
     "CaseBan",
     "CaseCounter",
     "CaseMessage",
+    "CaseOpen",
     "CaseSeal",
+    "CaseTally",
     "Citizen",
     "Delivery",
     "MessageVersion",

@@ -28,17 +28,6 @@ class Subscription(Base):
     __table_args__ = (UniqueConstraint("citizen_id", "kind", "code"),)
 
 
-class AreaFollowers(Base):
-    """How many residents who can be reached (consented, not blocked) follow each area today:
-    kept by database triggers on `subscription` and `citizen` (migration 0012) in the same
-    transaction as every change, so /stats reads one row per area instead of every resident."""
-
-    __tablename__ = "area_followers"
-
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer)
-
-
 class Announcement(Base):
     """A coordinator's multilingual alert: texts per language, audience, schedule."""
 

@@ -96,8 +96,8 @@ class Case(Base):
     first_reply_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Response-time bookkeeping, so a restart neither loses nor repeats a reminder.
-    sla_reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    sla_escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sla_reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    sla_escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     # Until when the citizen has been told the desk is off duty (one notice per period).
     off_duty_notice_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # When the link to its resident was removed for good (/forget or the retention period).
