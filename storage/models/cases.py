@@ -56,6 +56,10 @@ class CaseCounter(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
+# What /stats reads of the cases opened in its period, kept in the created_at index (PostgreSQL).
+COVERED = ("desk", "category", "area", "language", "privacy", "first_reply_at", "closed_at")
+
+
 class Case(Base):
     __tablename__ = "case"
 
@@ -107,7 +111,8 @@ class Case(Base):
 
     __table_args__ = (
         UniqueConstraint("staff_chat_id", "thread_id"),
-        Index("ix_case_created_at", "created_at"),
+        # /stats reads the cases opened in its period from this index alone (0012).
+        Index("ix_case_created_at", "created_at", postgresql_include=list(COVERED)),
         Index("ix_case_closed_at", "closed_at"),
     )
 

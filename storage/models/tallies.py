@@ -29,8 +29,8 @@ class CaseTally(Base):
 
     __tablename__ = "case_tally"
 
-    desk: Mapped[str] = mapped_column(String(32), primary_key=True)
     hour: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    desk: Mapped[str] = mapped_column(String(32), primary_key=True)
     opened: Mapped[int] = mapped_column(Integer)
     closed: Mapped[int] = mapped_column(Integer)
     reminded: Mapped[int] = mapped_column(Integer)
