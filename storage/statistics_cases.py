@@ -4,7 +4,9 @@ reply-time bin, and the median and 90th percentile of the response and closing t
 Only counts and percentiles leave the database (`percentile_cont` on PostgreSQL; on SQLite the
 sorted minutes, interpolated here the same way), so the work in Python no longer grows with the
 number of cases in the period. Every condition is the one the figures are defined by
-(bot.domain.stats.compute), written so that a NULL never counts.
+(bot.domain.stats.compute), written so that a NULL never counts. Per desk, what happened to
+the cases (opened, closed, rated, reminded, escalated, open at the end) comes from the tallies
+the database keeps (storage.statistics_tallies) when they cover the window.
 """
 
 from __future__ import annotations
