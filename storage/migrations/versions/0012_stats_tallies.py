@@ -46,26 +46,30 @@ def _can_reach(citizen: str) -> str:
     return f"{citizen}.consent_at IS NOT NULL AND NOT {citizen}.blocked_bot"
 
 
+def _add(table: str, keys: list[str], values: dict[str, str], condition: str) -> str:
+    """Add `values` (keys, then counts) to `table`'s row when `condition` holds (an upsert)."""
+    counts = [name for name in values if name not in keys]
+    added = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in counts)
+    return (
+        f"INSERT INTO {table} ({', '.join(values)}) SELECT {', '.join(values.values())} "
+        f"WHERE {condition} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}"
+    )
+
+
 def _bump_followers(row: str, delta: int) -> list[str]:
     """Count `row`'s subscription on or off when it is an area and its resident reachable."""
     reachable = f"EXISTS (SELECT 1 FROM citizen AS c WHERE c.id = {row}.citizen_id AND "
     counted = f"{row}.kind = 'area' AND {reachable}{_can_reach('c')})"
-    return [
-        f"INSERT INTO area_followers (code, count) SELECT {row}.code, 0 WHERE {counted} "
-        "ON CONFLICT (code) DO NOTHING",
-        f"UPDATE area_followers SET count = count + ({delta}) "
-        f"WHERE code = {row}.code AND {counted}",
-    ]
+    return [_add("area_followers", ["code"], {"code": f"{row}.code", "count": str(delta)}, counted)]
 
 
 def _flip_followers() -> list[str]:
     """A resident became reachable (+1 for each area they follow) or stopped being (−1)."""
-    areas = "SELECT code FROM subscription WHERE citizen_id = NEW.id AND kind = 'area'"
     delta = f"CASE WHEN {_can_reach('NEW')} THEN 1 ELSE -1 END"
     return [
-        f"INSERT INTO area_followers (code, count) SELECT code, 0 FROM ({areas}) AS a "
-        "WHERE true ON CONFLICT (code) DO NOTHING",
-        f"UPDATE area_followers SET count = count + {delta} WHERE code IN ({areas})",
+        f"INSERT INTO area_followers (code, count) SELECT code, {delta} FROM subscription "
+        "WHERE citizen_id = NEW.id AND kind = 'area' "
+        "ON CONFLICT (code) DO UPDATE SET count = area_followers.count + excluded.count"
     ]
 
 
@@ -78,36 +82,24 @@ def _hour(moment: str, postgres: bool) -> str:
 
 def _bump_case(row: str, delta: int, postgres: bool) -> list[str]:
     """Count `row` (OLD or NEW) on or off: the hours of its events, and the open cases."""
-    statements = []
-    events: dict[str, list[str]] = {
-        "created_at": ["opened"],
-        "closed_at": ["closed"],
-        "sla_reminded_at": ["reminded"],
-        "sla_escalated_at": ["escalated"],
+    events = {
+        "created_at": "opened",
+        "closed_at": "closed",
+        "sla_reminded_at": "reminded",
+        "sla_escalated_at": "escalated",
     }
-    for column, counters in events.items():
-        hour = _hour(f"{row}.{column}", postgres)
-        changes = [f"{name} = {name} + ({delta})" for name in counters]
-        if column == "closed_at":
-            changes += [
-                f"rated_{n} = rated_{n} + (CASE WHEN {row}.rating = {n} THEN {delta} ELSE 0 END)"
+    statements = []
+    for column, counter in events.items():
+        values = {"hour": _hour(f"{row}.{column}", postgres), "desk": f"{row}.desk"}
+        values |= {name: str(delta) if name == counter else "0" for name in TALLIES}
+        if counter == "closed":
+            values |= {
+                f"rated_{n}": f"CASE WHEN {row}.rating = {n} THEN {delta} ELSE 0 END"
                 for n in STARS
-            ]
-        zeros = ", ".join("0" for _ in TALLIES)
-        statements += [
-            f"INSERT INTO case_tally (desk, hour, {', '.join(TALLIES)}) "
-            f"SELECT {row}.desk, {hour}, {zeros} WHERE {row}.{column} IS NOT NULL "
-            "ON CONFLICT (hour, desk) DO NOTHING",
-            f"UPDATE case_tally SET {', '.join(changes)} "
-            f"WHERE desk = {row}.desk AND hour = {hour}",
-        ]
-    return [
-        *statements,
-        f"INSERT INTO case_open (desk, count) SELECT {row}.desk, 0 WHERE {row}.closed_at IS NULL "
-        "ON CONFLICT (desk) DO NOTHING",
-        f"UPDATE case_open SET count = count + ({delta}) "
-        f"WHERE desk = {row}.desk AND {row}.closed_at IS NULL",
-    ]
+            }
+        statements.append(_add("case_tally", ["hour", "desk"], values, f"{row}.{column} IS NOT NULL"))
+    values = {"desk": f"{row}.desk", "count": str(delta)}
+    return [*statements, _add("case_open", ["desk"], values, f"{row}.closed_at IS NULL")]
 
 
 FORGET = "DELETE FROM subscription WHERE citizen_id = OLD.id"
