@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from bot.network.schema import Network
 from handlers import common, fallback, stats
+from handlers.context import Context, provide
 from handlers.coordinator import announce, audit, manage
 from handlers.desk import bans, case_commands, members, moves, outsiders, staff
 from handlers.filters import Match, StaffOnly
@@ -66,4 +67,5 @@ def create_routers(network: Network) -> list[Router]:
         routers.append(coordinators)
     routers += [outsiders.create_router(staff_groups), members.create_router(staff_groups)]
     routers.append(fallback.create_router())  # last: answers any button nothing else took
-    return routers
+    # Every message and button handler below these routers gets the update's tools as `ctx`.
+    return [provide(router, "ctx", Context.of) for router in routers]

@@ -6,8 +6,8 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.telegram.outbox import Outbox
 from bot.workflows.whereami import WHEREAMI
+from handlers.context import Context
 from handlers.filters import Match
 
 
@@ -19,10 +19,10 @@ def create_router() -> Router:
     return router
 
 
-async def cmd_whereami(message: Message, outbox: Outbox) -> None:
+async def cmd_whereami(message: Message, ctx: Context) -> None:
     """Print the chat id and whether topics can be used here."""
     chat = message.chat
-    outbox.compose(
+    ctx.outbox.compose(
         WHEREAMI,
         chat.id,
         {

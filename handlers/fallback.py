@@ -6,8 +6,8 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import CallbackQuery
 
-from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _
+from handlers.context import Context
 
 
 def create_router() -> Router:
@@ -16,6 +16,6 @@ def create_router() -> Router:
     return router
 
 
-async def cb_unknown(query: CallbackQuery, outbox: Outbox) -> None:
+async def cb_unknown(query: CallbackQuery, ctx: Context) -> None:
     """Any button no other handler answered."""
-    outbox.answer(query.answer(_("This button is no longer active.")))
+    ctx.outbox.answer(query.answer(_("This button is no longer active.")))

@@ -9,9 +9,7 @@ from datetime import date
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
-from aiogram.utils.i18n import I18n
 
-from bot.clock import Clock
 from bot.domain.stats import (
     Period,
     PeriodError,
@@ -21,12 +19,12 @@ from bot.domain.stats import (
     parse_period,
 )
 from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui.charts import Names, period_problem_text
 from bot.ui.i18n import _
 from bot.ui.stats_menu import StatsCb, StatsChoice, report_usage
 from bot.ui.texts import fmt
 from bot.workflows.insights import Request, ask_for_report, ask_for_stats
+from handlers.context import Context
 from handlers.filters import Match, StaffOnly, WrittenByStaff
 
 
@@ -53,35 +51,21 @@ def _thread(message: Message) -> int | None:
     return message.message_thread_id if message.is_topic_message else None
 
 
-async def cmd_stats(
-    message: Message,
-    outbox: Outbox,
-    command: CommandObject,
-    network: Network,
-    clock: Clock,
-    i18n: I18n,
-) -> None:
+async def cmd_stats(message: Message, command: CommandObject, ctx: Context) -> None:
     """`/stats`, `/stats 2026-11` or `/stats 2026-11-01 2026-11-30`."""
     try:
-        period = parse_period(command.args or "", clock.now(), network.zone)
+        period = parse_period(command.args or "", ctx.clock.now(), ctx.network.zone)
     except PeriodError as error:
-        outbox.send(message.reply(period_problem_text(error)))
+        ctx.outbox.send(message.reply(period_problem_text(error)))
         return
-    request = Request(period, i18n.current_locale, _thread(message), message.message_id)
-    ask_for_stats(outbox, message.chat.id, request)
+    request = Request(period, ctx.i18n.current_locale, _thread(message), message.message_id)
+    ask_for_stats(ctx.outbox, message.chat.id, request)
 
 
-async def cmd_report(
-    message: Message,
-    outbox: Outbox,
-    command: CommandObject,
-    network: Network,
-    clock: Clock,
-    i18n: I18n,
-) -> None:
+async def cmd_report(message: Message, command: CommandObject, ctx: Context) -> None:
     """`/report 2026-11 [language]`: the public PDF of a month (the last one if left out)."""
     words = (command.args or "").split()
-    now = clock.now()
+    now, network, locales = ctx.clock.now(), ctx.network, ctx.i18n.available_locales
     if words:
         try:
             period: Period | None = parse_period(words[0], now, network.zone)
@@ -91,57 +75,48 @@ async def cmd_report(
         _recent, _this_month, period = common_periods(now, network.zone)
     language = words[1] if len(words) > 1 else network.default_language
     if period is None or not period.is_month or len(words) > 2:
-        outbox.send(message.reply(report_usage()))
+        ctx.outbox.send(message.reply(report_usage()))
         return
-    if language not in i18n.available_locales:
-        known = ", ".join(sorted(i18n.available_locales))
+    if language not in locales:
+        known = ", ".join(sorted(locales))
         text = fmt(
             _("There is no translation for {code}. Languages: {known}"), code=language, known=known
         )
-        outbox.send(message.reply(text))
+        ctx.outbox.send(message.reply(text))
         return
     request = Request(period, language, _thread(message), message.message_id)
-    ask_for_report(outbox, message.chat.id, request)
+    ask_for_report(ctx.outbox, message.chat.id, request)
 
 
-def _queue_from_button(
-    query: CallbackQuery, outbox: Outbox, period: Period, network: Network, i18n: I18n
-) -> None:
+async def _queue_from_button(query: CallbackQuery, ctx: Context, period: Period) -> None:
     message = query.message
     if message is None or isinstance(message, InaccessibleMessage):
-        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+        await cb_stale(query, ctx)
         return
-    names = Names(network, i18n.current_locale)
-    outbox.answer(
+    language = ctx.i18n.current_locale
+    names = Names(ctx.network, language)
+    ctx.outbox.answer(
         query.answer(_("Making the figures for {period} …").format(period=names.period(period)))
     )
-    ask_for_stats(outbox, message.chat.id, Request(period, i18n.current_locale, _thread(message)))
+    ask_for_stats(ctx.outbox, message.chat.id, Request(period, language, _thread(message)))
 
 
-async def cb_recent(
-    query: CallbackQuery, outbox: Outbox, network: Network, clock: Clock, i18n: I18n
-) -> None:
+async def cb_recent(query: CallbackQuery, ctx: Context) -> None:
     """*Last 4 weeks*: up to today, whenever the button is pressed."""
-    _queue_from_button(query, outbox, last_weeks(clock.now(), network.zone), network, i18n)
+    await _queue_from_button(query, ctx, last_weeks(ctx.clock.now(), ctx.network.zone))
 
 
-async def cb_month(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: StatsCb,
-    network: Network,
-    clock: Clock,
-    i18n: I18n,
-) -> None:
+async def cb_month(query: CallbackQuery, callback_data: StatsCb, ctx: Context) -> None:
     """A month's button: that calendar month, as its label says."""
     year, month = divmod(callback_data.month, 100)
-    today = clock.now().astimezone(network.zone).date()
+    zone = ctx.network.zone
+    today = ctx.clock.now().astimezone(zone).date()
     if not (2000 <= year <= today.year and 1 <= month <= 12) or date(year, month, 1) > today:
-        await cb_stale(query, outbox)
+        await cb_stale(query, ctx)
         return
-    _queue_from_button(query, outbox, month_period(year, month, network.zone), network, i18n)
+    await _queue_from_button(query, ctx, month_period(year, month, zone))
 
 
-async def cb_stale(query: CallbackQuery, outbox: Outbox) -> None:
+async def cb_stale(query: CallbackQuery, ctx: Context) -> None:
     """A button this version no longer knows (or a month still to come): say so."""
-    outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+    ctx.outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))

@@ -9,12 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import AnnouncementStatus, DeliveryStatus, SubscriptionKind
 from storage.db import affected_rows, insert_ignoring_duplicates
 from storage.models import Announcement, Citizen, Delivery, Occurrence, Subscription
-from storage.rows import Rows
+from storage.rows import Repository, Rows
 
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
@@ -48,10 +47,7 @@ _SENT = (
 )
 
 
-class Subscriptions:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class Subscriptions(Repository):
     async def of_citizen(self, citizen_id: int) -> dict[SubscriptionKind, set[str]]:
         rows = await self.session.scalars(
             select(Subscription).where(Subscription.citizen_id == citizen_id)
@@ -116,7 +112,7 @@ class Announcements(Rows[Announcement]):
     ) -> bool:
         """Set `values` on the announcement if `where` holds: True if this call changed it."""
         statement = update(Announcement).where(Announcement.id == announcement_id, *where)
-        return bool(await affected_rows(self.session, statement.values(**values)))
+        return await self._won(statement.values(**values))
 
     async def words(self, occurrence_id: int) -> AlertWords | None:
         """What the alerts of `occurrence_id` say (None: it is gone)."""

@@ -6,23 +6,17 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import (
-    AuditEvent,
-    Case,
-)
+from storage.models import AuditEvent, Case
+from storage.rows import Rows
+
+IN_ORDER = (AuditEvent.created_at, AuditEvent.id)  # as they happened
 
 
-class AuditLog:
+class AuditLog(Rows[AuditEvent]):
     """Append-only: there is no update or delete here on purpose."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, event: AuditEvent) -> None:
-        self.session.add(event)
-        await self.session.flush()
+    model = AuditEvent
 
     async def between(
         self, start: datetime, end: datetime
@@ -31,14 +25,10 @@ class AuditLog:
             select(AuditEvent, Case)
             .outerjoin(Case, Case.id == AuditEvent.case_id)
             .where(AuditEvent.created_at >= start, AuditEvent.created_at < end)
-            .order_by(AuditEvent.created_at, AuditEvent.id)
+            .order_by(*IN_ORDER)
         )
         return [(event, case) for event, case in (await self.session.execute(query)).all()]
 
     async def of_case(self, case_id: int) -> Sequence[AuditEvent]:
-        query = (
-            select(AuditEvent)
-            .where(AuditEvent.case_id == case_id)
-            .order_by(AuditEvent.created_at, AuditEvent.id)
-        )
+        query = select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(*IN_ORDER)
         return (await self.session.scalars(query)).all()

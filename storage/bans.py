@@ -5,18 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CaseBan
+from storage.rows import Rows
 
 
-class Bans:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, ban: CaseBan) -> None:
-        self.session.add(ban)
-        await self.session.flush()
+class Bans(Rows[CaseBan]):
+    model = CaseBan
 
     async def standing_from(self, case_id: int) -> CaseBan | None:
         found: CaseBan | None = await self.session.scalar(

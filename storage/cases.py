@@ -9,21 +9,15 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import Select, bindparam, func, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import CaseStatus, Direction
-from storage.db import affected_rows
-from storage.models import (
-    Case,
-    CaseCounter,
-    CaseMessage,
-)
+from storage.db import add_once
+from storage.models import Case, CaseCounter, CaseMessage
+from storage.rows import Repository, Rows
 
 
-class Cases:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class Cases(Rows[Case]):
+    model = Case
 
     async def next_number(self, year: int) -> int:
         """The next reference number of `year`, counted in the database."""
@@ -35,12 +29,9 @@ class Cases:
         )
         if bumped is not None:
             return int(bumped)
-        try:
-            async with self.session.begin_nested():
-                self.session.add(CaseCounter(year=year, last=1))
-        except IntegrityError:
-            return await self.next_number(year)
-        return 1
+        if await add_once(self.session, CaseCounter, {"year": year, "last": 1}):
+            return 1
+        return await self.next_number(year)  # another transaction started the year meanwhile
 
     async def waiting_for_desk(self) -> Sequence[int]:
         """Open cases without a topic, or with citizen messages that never reached the desk."""
@@ -59,13 +50,8 @@ class Cases:
 
     async def claim_topic(self, case_id: int) -> bool:
         """Lock the case row while it has no topic; False if another update gave it one."""
-        return bool(
-            await affected_rows(
-                self.session,
-                update(Case)
-                .where(Case.id == case_id, Case.thread_id.is_(None))
-                .values(thread_id=None),
-            )
+        return await self._won(
+            update(Case).where(Case.id == case_id, Case.thread_id.is_(None)).values(thread_id=None)
         )
 
     async def load(self, case_ids: Collection[int]) -> Sequence[Case]:
@@ -87,33 +73,19 @@ class Cases:
 
     async def set_topic(self, case_id: int, chat_id: int, thread_id: int) -> bool:
         """Give the case its new topic; False if it moved to another desk meanwhile."""
-        return bool(
-            await affected_rows(
-                self.session,
-                update(Case)
-                .where(Case.id == case_id, Case.staff_chat_id == chat_id)
-                .values(thread_id=thread_id),
-            )
+        return await self._won(
+            update(Case)
+            .where(Case.id == case_id, Case.staff_chat_id == chat_id)
+            .values(thread_id=thread_id)
         )
 
     async def forget_topic(self, case_id: int, dead_thread_id: int) -> bool:
         """Drop a deleted topic; False if another update already replaced it."""
-        return bool(
-            await affected_rows(
-                self.session,
-                update(Case)
-                .where(Case.id == case_id, Case.thread_id == dead_thread_id)
-                .values(thread_id=None),
-            )
+        return await self._won(
+            update(Case)
+            .where(Case.id == case_id, Case.thread_id == dead_thread_id)
+            .values(thread_id=None)
         )
-
-    async def add(self, case: Case) -> Case:
-        self.session.add(case)
-        await self.session.flush()
-        return case
-
-    async def by_id(self, case_id: int) -> Case | None:
-        return await self.session.get(Case, case_id)
 
     async def by_ref(self, ref: str) -> Case | None:
         return (await self.session.scalars(select(Case).where(Case.ref == ref))).first()
@@ -188,11 +160,8 @@ def _cases_of_citizen(anonymous: bool, open_only: bool, limit: int | None) -> Se
     return query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
 
 
-class Deadlines:
+class Deadlines(Repository):
     """Cases waiting for a first staff reply, for the response-time sweep."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def unanswered(self, desks: Sequence[str]) -> Sequence[Case]:
         query = select(Case).where(
@@ -207,9 +176,6 @@ class Deadlines:
         """Mark the reminder (or, with `escalation`, the escalation) as done; False if another
         run already did."""
         field = Case.sla_escalated_at if escalation else Case.sla_reminded_at
-        return bool(
-            await affected_rows(
-                self.session,
-                update(Case).where(Case.id == case_id, field.is_(None)).values({field: now}),
-            )
+        return await self._won(
+            update(Case).where(Case.id == case_id, field.is_(None)).values({field: now})
         )

@@ -10,6 +10,7 @@ from sqlalchemy import Delete, Insert, Table, Update, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -99,3 +100,18 @@ async def inserted(session: AsyncSession, statement: Insert, values: dict[str, A
     with `insert_ignoring_duplicates`, 1 means this caller won and 0 that another had."""
     result = await session.execute(statement, values)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def add_once(session: AsyncSession, table: type[Any], values: dict[str, Any]) -> bool:
+    """Add a row of `table` with `values` unless a unique key already holds it; True when this
+    call added it. One INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; on other
+    databases, the portable route: a savepoint that the duplicate's IntegrityError rolls back."""
+    insert = insert_ignoring_duplicates(session, table)
+    if insert is not None:
+        return bool(await inserted(session, insert, values))
+    try:
+        async with session.begin_nested():
+            session.add(table(**values))
+    except IntegrityError:
+        return False
+    return True

@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import CaseStatus, DeliveryStatus, Direction, Privacy
 from storage.db import affected_rows
 from storage.models import Case, CaseBan, CaseMessage, Citizen, Delivery, ServiceRequest
+from storage.rows import Repository
 from storage.sealing import scrambled_chat
 
 # GeoReport v2 fields that name a person (bot.domain.open311 sends only first_name today).
@@ -22,10 +22,7 @@ REPORTED_BY = "Reported by "
 UNFINISHED = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
-class Erasures:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class Erasures(Repository):
     async def scramble_resident_side(self, case_id: int) -> None:
         """The resident's chat disappears from the case's messages: one random id, that no key
         recomputes, takes its place (their own messages, receipts, and the copies they got)."""

@@ -7,27 +7,15 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import Direction
-from storage.models import (
-    CaseMessage,
-    MessageVersion,
-)
+from storage.models import CaseMessage, MessageVersion
+from storage.rows import Rows
 from storage.sealing import optional_sealer
 
 
-class CaseMessages:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, message: CaseMessage) -> CaseMessage:
-        self.session.add(message)
-        await self.session.flush()
-        return message
-
-    async def by_id(self, message_id: int) -> CaseMessage | None:
-        return await self.session.get(CaseMessage, message_id)
+class CaseMessages(Rows[CaseMessage]):
+    model = CaseMessage
 
     async def load(self, message_ids: Collection[int]) -> Sequence[CaseMessage]:
         """Read these messages in one query (later `by_id` calls in the session find them)."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import affected_rows
 from storage.models import CaseMessage, ServiceRequest
+from storage.rows import Rows
 
 QUEUED = "queued"
 SENDING = "sending"
@@ -21,15 +21,8 @@ SUBMITTED = "submitted"
 CLOSED = "closed"
 
 
-class ServiceRequests:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, request: ServiceRequest) -> None:
-        self.session.add(request)
-
-    async def by_id(self, request_id: int) -> ServiceRequest | None:
-        return await self.session.get(ServiceRequest, request_id)
+class ServiceRequests(Rows[ServiceRequest]):
+    model = ServiceRequest
 
     async def of_case(self, case_id: int) -> list[ServiceRequest]:
         query = select(ServiceRequest).where(ServiceRequest.case_id == case_id)
@@ -43,23 +36,14 @@ class ServiceRequests:
 
     async def due(self, now: datetime, limit: int = 20) -> list[int]:
         """Queued requests whose next attempt is due, oldest first."""
-        query = (
-            select(ServiceRequest.id)
-            .where(ServiceRequest.status == QUEUED, ServiceRequest.next_attempt_at <= now)
-            .order_by(ServiceRequest.next_attempt_at, ServiceRequest.id)
-            .limit(limit)
-        )
-        return list((await self.session.scalars(query)).all())
+        return await self._next_at(QUEUED, now, limit)
 
     async def claim(self, request_id: int) -> bool:
         """`queued` → `sending`; True when this caller may now post it."""
-        return bool(
-            await affected_rows(
-                self.session,
-                update(ServiceRequest)
-                .where(ServiceRequest.id == request_id, ServiceRequest.status == QUEUED)
-                .values(status=SENDING),
-            )
+        return await self._won(
+            update(ServiceRequest)
+            .where(ServiceRequest.id == request_id, ServiceRequest.status == QUEUED)
+            .values(status=SENDING)
         )
 
     async def recover(self) -> int:
@@ -74,9 +58,13 @@ class ServiceRequests:
 
     async def to_check(self, now: datetime, limit: int = 50) -> list[int]:
         """Submitted requests whose status is due for a look."""
+        return await self._next_at(SUBMITTED, now, limit)
+
+    async def _next_at(self, status: str, now: datetime, limit: int) -> list[int]:
+        """Requests in `status` whose `next_attempt_at` has come, the longest waiting first."""
         query = (
             select(ServiceRequest.id)
-            .where(ServiceRequest.status == SUBMITTED, ServiceRequest.next_attempt_at <= now)
+            .where(ServiceRequest.status == status, ServiceRequest.next_attempt_at <= now)
             .order_by(ServiceRequest.next_attempt_at, ServiceRequest.id)
             .limit(limit)
         )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, aliased
 from bot.kinds import Guarantee, OutboxStatus, Priority
 from storage.db import affected_rows
 from storage.models import OutboxMessage
+from storage.rows import Repository
 
 FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN)
 DUE_ROWS_PER_LANE = 4  # rows read per chat wanted when looking for due chats
@@ -126,10 +127,7 @@ def _after_transaction(session: Session, transaction: SessionTransaction) -> Non
         session.info.pop(QUEUED, None)
 
 
-class Outboxes:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class Outboxes(Repository):
     async def add_many(self, rows: Sequence[dict[str, object]]) -> None:
         """Many messages in one statement (an alert's audience)."""
         if rows:

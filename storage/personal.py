@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import Direction
 from storage.models import (
@@ -18,12 +17,10 @@ from storage.models import (
     Referral,
     Subscription,
 )
+from storage.rows import Repository
 
 
-class PersonalData:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class PersonalData(Repository):
     async def subscriptions(self, citizen_id: int) -> Sequence[Subscription]:
         query = (
             select(Subscription)

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import DeliveryStatus
-from storage.db import affected_rows
 from storage.models import BroadcastProgress, Delivery
+from storage.rows import Repository
 
 
 @dataclass(frozen=True)
@@ -31,10 +30,7 @@ class DeliveryCounts:
         return self.by_status[status.value]
 
 
-class Progresses:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class Progresses(Repository):
     async def add(self, occurrence_id: int, chat_id: int) -> BroadcastProgress:
         progress = BroadcastProgress(occurrence_id=occurrence_id, chat_id=chat_id)
         self.session.add(progress)
@@ -69,19 +65,16 @@ class Progresses:
     async def _claim_edit(self, occurrence_id: int, *when: ColumnElement[bool]) -> bool:
         """Mark an edit outstanding if the message exists, none is outstanding yet, the live
         view is not lost, and `when` holds."""
-        return bool(
-            await affected_rows(
-                self.session,
-                update(BroadcastProgress)
-                .where(
-                    BroadcastProgress.occurrence_id == occurrence_id,
-                    BroadcastProgress.message_id.is_not(None),
-                    BroadcastProgress.pending.is_(False),
-                    BroadcastProgress.lost.is_(False),
-                    *when,
-                )
-                .values(pending=True),
+        return await self._won(
+            update(BroadcastProgress)
+            .where(
+                BroadcastProgress.occurrence_id == occurrence_id,
+                BroadcastProgress.message_id.is_not(None),
+                BroadcastProgress.pending.is_(False),
+                BroadcastProgress.lost.is_(False),
+                *when,
             )
+            .values(pending=True)
         )
 
     async def counts(self, occurrence_id: int, now: datetime) -> DeliveryCounts:

@@ -11,17 +11,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import SubscriptionKind
 from storage.db import affected_rows, insert_ignoring_duplicates
 from storage.models import Citizen, PulseAsk, PulseTally, Subscription
+from storage.rows import Repository
 
 
-class Pulses:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class Pulses(Repository):
     async def due(self, asked_before: datetime) -> list[tuple[Citizen, str | None]]:
         """Residents who opted in, can be reached, and were not asked since `asked_before`;
         with the question they were asked last (None: never asked)."""

@@ -5,25 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import ReferralStatus
-from storage.models import (
-    Referral,
-)
+from storage.models import Referral
+from storage.rows import Rows
 
 
-class Referrals:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, referral: Referral) -> Referral:
-        self.session.add(referral)
-        await self.session.flush()
-        return referral
-
-    async def by_id(self, referral_id: int) -> Referral | None:
-        return await self.session.get(Referral, referral_id)
+class Referrals(Rows[Referral]):
+    model = Referral
 
     async def of_case(self, case_id: int) -> Sequence[Referral]:
         query = select(Referral).where(Referral.case_id == case_id).order_by(Referral.id)

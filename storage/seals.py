@@ -5,10 +5,10 @@ limits, bans and /mydata). Both are sealed with the anonymity key (storage.seali
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import affected_rows
 from storage.models import Case, CaseSeal, Citizen
+from storage.rows import Repository
 from storage.sealing import sealer_of
 
 
@@ -16,10 +16,7 @@ def _where(case_id: int) -> str:
     return f"case:{case_id}"
 
 
-class Seals:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class Seals(Repository):
     def anonymous_case_ids(self, citizen: Citizen) -> set[int]:
         """The resident's anonymous cases (no key is needed for a resident without any)."""
         if citizen.sealed_cases is None:

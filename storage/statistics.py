@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.kinds import ReferralStatus
 from storage.models import (
     Announcement,
+    AreaFollowers,
     Case,
     Citizen,
     Delivery,
@@ -145,21 +146,29 @@ class Statistics:
 
     async def subscribers_per_area(self, as_of: datetime) -> dict[str, int]:
         """Residents following each area at `as_of` who can still be reached (consented, not
-        blocked). Unsubscribing deletes the row, so this is today's state for past periods.
-        A resident follows an area at most once (unique citizen, kind, code), so rows are
-        counted without the sort a DISTINCT needs."""
-        rows = await self.session.execute(
+        blocked). Unsubscribing deletes the row, so this is today's state for past periods:
+        today's count per area (kept by triggers, migration 0012) less the subscriptions
+        made from `as_of` on (none for a period still running)."""
+        found = {
+            code: int(count)
+            for code, count in await self.session.execute(
+                select(AreaFollowers.code, AreaFollowers.count)
+            )
+        }
+        since = await self.session.execute(
             select(Subscription.code, func.count())
             .join(Citizen, Citizen.id == Subscription.citizen_id)
             .where(
                 Subscription.kind == "area",
-                Subscription.created_at < as_of,
+                Subscription.created_at >= as_of,
                 Citizen.consent_at.is_not(None),
                 Citizen.blocked_bot.is_(False),
             )
             .group_by(Subscription.code)
         )
-        return {code: int(count) for code, count in rows}
+        for code, count in since:
+            found[code] = found.get(code, 0) - int(count)
+        return {code: count for code, count in found.items() if count > 0}
 
     async def pulse(self, first_month: date, last_month: date) -> list[PulseFacts]:
         """The trust pulse's counts from `first_month` to `last_month` (first days, inclusive)."""

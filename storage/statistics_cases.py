@@ -4,7 +4,9 @@ reply-time bin, and the median and 90th percentile of the response and closing t
 Only counts and percentiles leave the database (`percentile_cont` on PostgreSQL; on SQLite the
 sorted minutes, interpolated here the same way), so the work in Python no longer grows with the
 number of cases in the period. Every condition is the one the figures are defined by
-(bot.domain.stats.compute), written so that a NULL never counts.
+(bot.domain.stats.compute), written so that a NULL never counts. Per desk, what happened to
+the cases (opened, closed, rated, reminded, escalated, open at the end) comes from the tallies
+the database keeps (storage.statistics_tallies) when they cover the window.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, UtcDateTime
 from storage.statistics_shapes import QUANTILES, CaseTallies, CaseWindow, DeskTally, Opened, Spread
+from storage.statistics_tallies import DeskEvents, count_where
 
 
 class CaseCounts:
@@ -135,6 +138,27 @@ class CaseCounts:
     # -- queries ---------------------------------------------------------------------------
 
     async def _desks(self) -> dict[str, DeskTally]:
+        """Per desk; the event counts from the tallies when they cover the window."""
+        figures = self._desk_figures()
+        where = self._matters()
+        events = DeskEvents(self.session, self.w)
+        found: dict[str, dict[str, int]] = {}
+        if events.applies():
+            found = await events.counts()
+            figures = {name: figures[name] for name in ("replied", "judged", "within")}
+            where.append(self._is_opened())
+        query = (
+            select(Case.desk, *(count_where(condition) for condition in figures.values()))
+            .where(*where)
+            .group_by(Case.desk)
+        )
+        for desk, *counts in await self.session.execute(query):
+            counted = found.setdefault(str(desk), {})
+            counted.update(zip(figures, (int(count or 0) for count in counts), strict=True))
+        return {desk: DeskTally.of(counts) for desk, counts in found.items()}
+
+    def _desk_figures(self) -> dict[str, ColumnElement[bool]]:
+        """Each per-desk figure's condition on a case that matters for the window."""
         opened = self._is_opened()
         has_reply = self._replied()
         target = self._target()
@@ -150,39 +174,19 @@ class CaseCounts:
             ),
         )
         closed_in = self._inside(Case.closed_at)
-        conditions = [
-            opened,
-            and_(Case.created_at < self._at(self.w.end), self._not_by_end(Case.closed_at)),
-            closed_in,
-            has_reply,
-            or_(and_(has_reply, target.is_not(None)), late_unanswered),
-            and_(has_reply, reply <= target),
-            self._inside(Case.sla_reminded_at),
-            self._inside(Case.sla_escalated_at),
-            *(and_(closed_in, Case.rating == stars) for stars in range(1, 6)),
-        ]
-        query = (
-            select(Case.desk, *(_count(condition) for condition in conditions))
-            .where(*self._matters())
-            .group_by(Case.desk)
-        )
-        found = {}
-        for desk, *counts in await self.session.execute(query):
-            new, open_at_end, closed, replied, judged, within, reminded, escalated, *stars = [
-                int(count or 0) for count in counts
-            ]
-            found[str(desk)] = DeskTally(
-                new=new,
-                open_at_end=open_at_end,
-                closed=closed,
-                replied=replied,
-                judged=judged,
-                within=within,
-                reminders=reminded,
-                escalations=escalated,
-                ratings=dict(zip(range(1, 6), stars, strict=True)),
-            )
-        return found
+        return {
+            "new": opened,
+            "open_at_end": and_(
+                Case.created_at < self._at(self.w.end), self._not_by_end(Case.closed_at)
+            ),
+            "closed": closed_in,
+            "replied": has_reply,
+            "judged": or_(and_(has_reply, target.is_not(None)), late_unanswered),
+            "within": and_(has_reply, reply <= target),
+            "reminders": self._inside(Case.sla_reminded_at),
+            "escalations": self._inside(Case.sla_escalated_at),
+            **{f"rated_{stars}": and_(closed_in, Case.rating == stars) for stars in range(1, 6)},
+        }
 
     async def _opened(self) -> list[Opened]:
         bars = list(self.w.bar_starts)
@@ -279,11 +283,6 @@ class CaseCounts:
             Spread.of_sorted(everyone),
             Spread.of_sorted([float(minutes) for minutes in closings]),
         )
-
-
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    """How many rows meet `condition` (a NULL condition counts as not met), in any dialect."""
-    return func.sum(case((condition, 1), else_=0))
 
 
 def _micros(column: Any) -> ColumnElement[int]:

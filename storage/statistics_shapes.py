@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 QUANTILES = (0.5, 0.9)
@@ -57,6 +57,14 @@ class DeskTally:
     reminders: int = 0
     escalations: int = 0
     ratings: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> DeskTally:
+        """From counts by figure name (`rated_1` … `rated_5` for the ratings; missing: 0)."""
+        return cls(
+            **{f.name: counts.get(f.name, 0) for f in fields(cls) if f.name != "ratings"},
+            ratings={stars: counts.get(f"rated_{stars}", 0) for stars in range(1, 6)},
+        )
 
     def __add__(self, other: DeskTally) -> DeskTally:
         return DeskTally(

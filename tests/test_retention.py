@@ -203,7 +203,7 @@ def test_retention_settings_are_checked_and_named(setting: str, message: str) ->
 
 def test_the_defaults_are_the_documented_ones() -> None:
     retention = parse_network(NETWORK).retention
-    assert retention.closed_cases == timedelta(days=180)
-    assert retention.update_proofs == timedelta(days=7)
-    assert retention.alert_deliveries == timedelta(days=30)
+    assert retention.closed_cases_days == 180
+    assert retention.update_proofs_days == 7
+    assert retention.alert_deliveries_days == 30
     assert retention.drafts == timedelta(days=1)

@@ -28,6 +28,7 @@ def case(
     reply: timedelta | None = None,
     closed: datetime | None = None,
     reminded: datetime | None = None,
+    rating: int | None = None,
 ) -> Case:
     return Case(
         ref=f"BL-26-{number:05d}",
@@ -42,12 +43,12 @@ def case(
         first_reply_at=None if reply is None else created + reply,
         closed_at=closed,
         sla_reminded_at=reminded,
+        rating=rating,
     )
 
 
-async def figures_for(
-    factory: async_sessionmaker[AsyncSession], network: Network, cases: list[Case]
-) -> Figures:
+async def store(factory: async_sessionmaker[AsyncSession], cases: list[Case]) -> None:
+    """The cases, reported by one resident."""
     async with factory() as session:
         resident = Citizen(
             telegram_id=900,
@@ -63,6 +64,12 @@ async def figures_for(
             one.citizen_id = resident.id
         session.add_all(cases)
         await session.commit()
+
+
+async def figures_for(
+    factory: async_sessionmaker[AsyncSession], network: Network, cases: list[Case]
+) -> Figures:
+    await store(factory, cases)
     async with factory() as session:
         return await collect(session, network, Scope(), NOVEMBER, NOW)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -27,22 +28,15 @@ ATOM_TYPE = "application/atom+xml"
 PHOTO_TYPE = "image/jpeg"  # Telegram stores photos as JPEG
 
 
+@dataclass(eq=False)
 class Feeds:
     """The request handlers; each reads the database in a short session of its own."""
 
-    def __init__(
-        self,
-        session_factory: async_sessionmaker[AsyncSession],
-        network: Network,
-        clock: Clock,
-        bot: Bot | None = None,
-        public_url: str | None = None,
-    ) -> None:
-        self.session_factory = session_factory
-        self.network = network
-        self.clock = clock
-        self.bot = bot
-        self.public_url = public_url
+    session_factory: async_sessionmaker[AsyncSession]
+    network: Network
+    clock: Clock
+    bot: Bot | None = None
+    public_url: str | None = None
 
     def _base(self, request: web.Request) -> str:
         # Behind a reverse proxy the request's own address is the inner one: PUBLIC_URL wins.

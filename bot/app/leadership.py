@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -40,7 +41,7 @@ class Alone:
         return True
 
     async def resign(self) -> None:
-        return None
+        """Nothing to let go of: no other process could lead."""
 
 
 class AdvisoryElector:
@@ -80,23 +81,18 @@ class Timers(Protocol):
     def resume(self) -> Any: ...
 
 
+@dataclass(eq=False)
 class Leadership:
     """Runs `timers` only while this process leads; `on_elected` runs first each time."""
 
-    def __init__(
-        self,
-        elector: Elector,
-        timers: Timers,
-        metrics: Metrics,
-        on_elected: Callable[[], Awaitable[None]] | None = None,
-        interval: float = ELECTION_INTERVAL_S,
-    ) -> None:
-        self.elector = elector
-        self.timers = timers
-        self.metrics = metrics
-        self.on_elected = on_elected
-        self.interval = interval
-        self.leading = False
+    elector: Elector
+    timers: Timers
+    metrics: Metrics
+    on_elected: Callable[[], Awaitable[None]] | None = None
+    interval: float = ELECTION_INTERVAL_S
+    leading: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
         self._report()
 
     async def step(self) -> bool:

@@ -28,6 +28,7 @@ CITIZEN_COMMANDS = (
     ("help", N_("How Beatline works")),
 )
 STATS = ("stats", N_("Figures and charts: /stats, /stats 2026-11, /stats <first day> <last day>"))
+WHEREAMI = ("whereami", N_("Show this chat's id and topic settings"))
 STAFF_COMMANDS = (
     ("take", N_("Handle this case yourself")),
     ("close", N_("Close the case: /close <outcome for the citizen>")),
@@ -38,9 +39,8 @@ STAFF_COMMANDS = (
     ("ban", N_("Stop the reporter from opening new cases")),
     ("unban", N_("Allow the reporter to open cases again")),
     STATS,
-    ("whereami", N_("Show this chat's id and topic settings")),
+    WHEREAMI,
 )
-WHEREAMI = ("whereami", N_("Show this chat's id and topic settings"))
 # Partners answer residents in their referral topics; the police's case commands are not theirs.
 PARTNER_COMMANDS = (STATS, WHEREAMI)
 COORDINATOR_COMMANDS = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -23,27 +24,19 @@ logger = logging.getLogger(__name__)
 CHECK_TIMEOUT_S = 3.0
 
 
+@dataclass(eq=False)
 class Ops:
     """The three endpoints; `telegram_reached` and `stopping` are set by the runtime."""
 
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        session_factory: async_sessionmaker[AsyncSession],
-        metrics: Metrics,
-        clock: Clock,
-        network: Network,
-        redis_url: str | None = None,
-    ) -> None:
-        self.engine = engine
-        self.session_factory = session_factory
-        self.metrics = metrics
-        self.clock = clock
-        self.network = network
-        self.redis_url = redis_url
-        self.telegram_reached = False
-        self.stopping = False
-        self._redis: Any = None
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    metrics: Metrics
+    clock: Clock
+    network: Network
+    redis_url: str | None = None
+    telegram_reached: bool = field(default=False, init=False)
+    stopping: bool = field(default=False, init=False)
+    _redis: Any = field(default=None, init=False)
 
     async def healthz(self, _request: web.Request) -> web.Response:
         """Alive: the event loop answers. Nothing outside the process is asked."""

@@ -236,12 +236,10 @@ async def transfer(session: AsyncSession, case: Case, desk: Desk) -> tuple[int, 
     old = (case.staff_chat_id, case.thread_id)
     case.desk = desk.code
     case.staff_chat_id = await least_busy_group(session, desk)
-    case.thread_id = None
-    case.card_message_id = None
-    case.assignee_id = None
-    case.assignee_name = None
-    case.sla_reminded_at = None
-    case.sla_escalated_at = None
+    # The old desk's topic, handler and response-time reminders do not move with the case.
+    case.thread_id = case.card_message_id = None
+    case.assignee_id = case.assignee_name = None
+    case.sla_reminded_at = case.sla_escalated_at = None
     return old
 
 

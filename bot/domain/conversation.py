@@ -19,58 +19,29 @@ async def already_relayed(session: AsyncSession, chat_id: int, message_id: int) 
     return await CaseMessages(session).exists(chat_id, message_id)
 
 
-@dataclass(frozen=True)
-class Relayed:
-    """One message as it crossed the relay."""
-
-    direction: Direction
-    source_chat_id: int
-    source_message_id: int
-    target_chat_id: int | None
-    target_message_id: int | None
-    kind: str
-    text: str | None = None
-    file_id: str | None = None
-    author_id: int | None = None
-    author_name: str | None = None
-    language: str | None = None
-
-
 async def record_message(
-    session: AsyncSession, case: Case, relayed: Relayed, now: datetime
+    session: AsyncSession, case: Case, message: CaseMessage, now: datetime
 ) -> CaseMessage:
-    """Keep the message and both its ids; a staff reply also moves a new case to open.
+    """Keep a message of `case` as it crossed the relay, with both its ids; a staff reply also
+    moves a new case to open.
 
     The resident's side of an anonymous case's message is kept under a blind id, never under
     the resident's chat (see `resident_side`)."""
-    if relayed.direction is Direction.STAFF:
+    if message.direction is Direction.STAFF:
         if case.first_reply_at is None:
             case.first_reply_at = now
         if case.status == CaseStatus.NEW:
             case.status = CaseStatus.OPEN
-    return await CaseMessages(session).add(
-        CaseMessage(
-            case_id=case.id,
-            direction=relayed.direction,
-            source_chat_id=resident_side(
-                session, case, relayed.source_chat_id, relayed.source_message_id
-            ),
-            source_message_id=relayed.source_message_id,
-            target_chat_id=(
-                resident_side(session, case, relayed.target_chat_id, relayed.target_message_id)
-                if relayed.target_chat_id is not None and relayed.target_message_id is not None
-                else relayed.target_chat_id
-            ),
-            target_message_id=relayed.target_message_id,
-            kind=relayed.kind,
-            text=relayed.text,
-            file_id=relayed.file_id,
-            author_id=relayed.author_id,
-            author_name=relayed.author_name,
-            language=relayed.language,
-            created_at=now,
-        )
+    message.case_id = case.id
+    message.created_at = now
+    message.source_chat_id = resident_side(
+        session, case, message.source_chat_id, message.source_message_id
     )
+    if message.target_chat_id is not None and message.target_message_id is not None:
+        message.target_chat_id = resident_side(
+            session, case, message.target_chat_id, message.target_message_id
+        )
+    return await CaseMessages(session).add(message)
 
 
 def resident_side(session: AsyncSession, case: Case, chat_id: int, message_id: int) -> int:

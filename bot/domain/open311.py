@@ -159,9 +159,7 @@ async def queue(
         possibly_repeated=False,
         created_at=now,
     )
-    repo.add(request)
-    await session.flush()
-    return request
+    return await repo.add(request)
 
 
 def backoff(attempts: int) -> timedelta:

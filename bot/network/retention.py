@@ -26,17 +26,5 @@ class Retention(Strict):
     drafts_days: int = Field(default=1, ge=1, le=30)
 
     @property
-    def closed_cases(self) -> timedelta:
-        return timedelta(days=self.closed_cases_days)
-
-    @property
-    def update_proofs(self) -> timedelta:
-        return timedelta(days=self.update_proofs_days)
-
-    @property
-    def alert_deliveries(self) -> timedelta:
-        return timedelta(days=self.alert_deliveries_days)
-
-    @property
     def drafts(self) -> timedelta:
         return timedelta(days=self.drafts_days)

@@ -80,21 +80,33 @@ class Failure:
     unknown: bool = False  # an at-most-once message was interrupted: it may have arrived
 
 
+@dataclass(frozen=True)
+class Answered:
+    """A row Telegram answered, as an effect sees it: changes go into `session`, the
+    courier's transaction, and further messages onto `outbox`."""
+
+    session: AsyncSession
+    outbox: Outbox
+    row: OutboxMessage
+
+
+@dataclass(frozen=True)
+class Sent(Answered):
+    chat_id: int
+    message_ids: list[int]
+
+
+@dataclass(frozen=True)
+class Failed(Answered):
+    failure: Failure
+
+
 class Effect(Protocol):
     """What a message's delivery changes, recorded in the courier's transaction."""
 
-    async def sent(
-        self,
-        session: AsyncSession,
-        outbox: Outbox,
-        row: OutboxMessage,
-        chat_id: int,
-        message_ids: list[int],
-    ) -> None: ...
+    async def sent(self, sent: Sent) -> None: ...
 
-    async def failed(
-        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
-    ) -> None: ...
+    async def failed(self, failed: Failed) -> None: ...
 
 
 @runtime_checkable

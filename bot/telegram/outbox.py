@@ -118,16 +118,14 @@ class Outbox:
         *,
         case: Case | None = None,
         into_topic: bool = False,
-        priority: Priority = Priority.INTERACTIVE,
-        guarantee: Guarantee = Guarantee.AT_LEAST_ONCE,
         effect: str | None = None,
         data: dict[str, Any] | None = None,
         not_before: datetime | None = None,
     ) -> None:
         """Queue a message whose content is put together when it is sent (see Courier), at
-        once or at `not_before`."""
-        row = self._row(COMPOSED + name, lane, payload, case, into_topic, priority)
-        row |= {"guarantee": guarantee, "effect": effect, "effect_data": data}
+        once or at `not_before`; interactive, and sent again if a crash leaves it in doubt."""
+        row = self._row(COMPOSED + name, lane, payload, case, into_topic, Priority.INTERACTIVE)
+        row |= {"guarantee": Guarantee.AT_LEAST_ONCE, "effect": effect, "effect_data": data}
         if not_before is not None:
             row["not_before"] = not_before
         self._add(row)

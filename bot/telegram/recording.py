@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.kinds import Guarantee, OutboxStatus
 from bot.metrics import Metrics
-from bot.telegram.letters import Effect, Failure, Outcome, Prepares, as_courier
+from bot.telegram.letters import Effect, Failed, Failure, Outcome, Prepares, Sent, as_courier
 from bot.telegram.outbox import Outbox
 from bot.telegram.pacing import Pacer
 from storage.models import OutboxMessage
@@ -27,27 +28,18 @@ from storage.outbox import Outboxes
 logger = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class Recorder:
     """Writes a courier's outcomes; `wake` is called when an effect queued new messages."""
 
-    def __init__(
-        self,
-        bot: Bot,
-        session_factory: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        pacer: Pacer,
-        metrics: Metrics,
-        effects: Mapping[str, Effect],
-        wake: Callable[[], None],
-    ) -> None:
-        self.bot = bot
-        self.session_factory = session_factory
-        self.clock = clock
-        self.pacer = pacer
-        self.metrics = metrics
-        self.effects = dict(effects)
-        self.wake = wake
-        self.courtesies: set[asyncio.Task[None]] = set()  # reactions on their way
+    bot: Bot
+    session_factory: async_sessionmaker[AsyncSession]
+    clock: Clock
+    pacer: Pacer
+    metrics: Metrics
+    effects: Mapping[str, Effect]
+    wake: Callable[[], None]
+    courtesies: set[asyncio.Task[None]] = field(default_factory=set, init=False)  # on their way
 
     async def recover_rows(self, ids: list[int]) -> tuple[int, int]:
         if not ids:
@@ -64,7 +56,8 @@ class Recorder:
             for row in interrupted:
                 effect = self.effects.get(row.effect or "")
                 if effect is not None:
-                    await effect.failed(session, outbox, row, Failure("interrupted", unknown=True))
+                    interruption = Failure("interrupted", unknown=True)
+                    await effect.failed(Failed(session, outbox, row, interruption))
             await session.commit()
         if repeated or unknown:
             logger.warning(
@@ -113,12 +106,14 @@ class Recorder:
                     if outcome.failure is None:
                         sent.append(row)
                         if effect is not None:
-                            await effect.sent(session, outbox, row, outcome.chat_id, outcome.ids)
+                            await effect.sent(
+                                Sent(session, outbox, row, outcome.chat_id, outcome.ids)
+                            )
                         continue
                     assert outcome.final is not None
                     await repo.finish(row.id, outcome.final, now, outcome.error)
                     if effect is not None:
-                        await effect.failed(session, outbox, row, outcome.failure)
+                        await effect.failed(Failed(session, outbox, row, outcome.failure))
             await repo.finish_sent(sent, now)
             await session.commit()
             del read

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,24 +51,16 @@ from storage.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class Sending:
     """The calls of one courier, made through its pacer."""
 
-    def __init__(
-        self,
-        bot: Bot,
-        clock: Clock,
-        pacer: Pacer,
-        metrics: Metrics,
-        topics: Topics | None,
-        composers: Mapping[str, Composer],
-    ) -> None:
-        self.bot = bot
-        self.clock = clock
-        self.pacer = pacer
-        self.metrics = metrics
-        self.topics = topics
-        self.composers = dict(composers)
+    bot: Bot
+    clock: Clock
+    pacer: Pacer
+    metrics: Metrics
+    topics: Topics | None
+    composers: Mapping[str, Composer]
 
     def letters(self, lane: int, rows: list[OutboxMessage], now: datetime) -> list[Letter]:
         """As many letters as the chat may take now; merged texts when it takes fewer than wait."""

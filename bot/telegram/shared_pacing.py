@@ -35,6 +35,17 @@ from bot.telegram.pacing import Limits
 
 logger = logging.getLogger(__name__)
 
+# ARGV[1] of both scripts: now, or "" for Redis's own clock.
+_NOW = """
+local now
+if ARGV[1] == '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+else
+  now = tonumber(ARGV[1])
+end
+"""
+
 # KEYS: 1 the bot's reserved slots (a sorted set), 2 the bot-wide pause, 3 the chat's pause,
 # 4 the chat's state, 5 the bot's next even slot.
 # ARGV: 1 now ("" = Redis's clock), 2 slot interval (0: no bot-wide rate), 3 slots made up,
@@ -43,14 +54,9 @@ logger = logging.getLogger(__name__)
 # process that left late, as "id=seconds;id=seconds" ("" = none), 12 the id of a slot given
 # back ("" = none).
 # Returns {reserved (0/1), seconds to wait} as strings (Lua numbers would be truncated).
-RESERVE = """
-local now
-if ARGV[1] == '' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-else
-  now = tonumber(ARGV[1])
-end
+RESERVE = (
+    _NOW
+    + """
 local interval = tonumber(ARGV[2])
 -- slots this process sent in later than given: they count from when the message left
 for member, late in string.gmatch(ARGV[11], '([^=;]+)=([^;]+)') do
@@ -114,16 +120,12 @@ elseif kind == 'group' then
 end
 return {'1', tostring(math.max(0, slot - now))}
 """
+)
 
 # KEYS: 1 the pause key. ARGV: 1 now ("" = Redis's clock), 2 seconds.
-PAUSE = """
-local now
-if ARGV[1] == '' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-else
-  now = tonumber(ARGV[1])
-end
+PAUSE = (
+    _NOW
+    + """
 local untl = now + tonumber(ARGV[2])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if untl > current then
@@ -131,6 +133,7 @@ if untl > current then
 end
 return tostring(untl)
 """
+)
 
 
 class SharedLimits:

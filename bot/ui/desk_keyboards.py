@@ -13,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.network.desks import Desk
 from bot.ui.fields import RowId
 from bot.ui.i18n import _
+from bot.ui.keyboards import yes_or_no
 
 
 class TakeOverCb(CallbackData, prefix="takeover"):
@@ -34,12 +35,9 @@ class MoveCb(CallbackData, prefix="move"):
 
 
 def take_over(case_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("Yes, take over"), callback_data=TakeOverCb(case_id=case_id, confirm=True)
+    return yes_or_no(
+        _("Yes, take over"), _("No"), lambda confirm: TakeOverCb(case_id=case_id, confirm=confirm)
     )
-    builder.button(text=_("No"), callback_data=TakeOverCb(case_id=case_id, confirm=False))
-    return builder.as_markup()
 
 
 def desks(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from aiogram.filters.callback_data import CallbackData
@@ -90,6 +90,14 @@ class ForgetCb(CallbackData, prefix="forget"):
     sure: bool
 
 
+def yes_or_no(yes: str, no: str, answer: Callable[[bool], CallbackData]) -> InlineKeyboardMarkup:
+    """Two buttons, `yes` then `no`, whose callback data differ only in the answer."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=yes, callback_data=answer(True))
+    builder.button(text=no, callback_data=answer(False))
+    return builder.as_markup()
+
+
 def forget_sure() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Yes, erase my data"), callback_data=ForgetCb(sure=True))
@@ -99,10 +107,7 @@ def forget_sure() -> InlineKeyboardMarkup:
 
 
 def sensitive() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Send anyway"), callback_data=SensitiveCb(send=True))
-    builder.button(text=_("Do not send"), callback_data=SensitiveCb(send=False))
-    return builder.as_markup()
+    return yes_or_no(_("Send anyway"), _("Do not send"), lambda send: SensitiveCb(send=send))
 
 
 def rating(case_id: int) -> InlineKeyboardMarkup:
@@ -131,10 +136,9 @@ def report_this() -> InlineKeyboardMarkup:
 
 
 def ban_confirm(case_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Yes, ban"), callback_data=BanCb(case_id=case_id, confirm=True))
-    builder.button(text=_("No"), callback_data=BanCb(case_id=case_id, confirm=False))
-    return builder.as_markup()
+    return yes_or_no(
+        _("Yes, ban"), _("No"), lambda confirm: BanCb(case_id=case_id, confirm=confirm)
+    )
 
 
 def main_menu() -> ReplyKeyboardMarkup:
@@ -197,15 +201,11 @@ def referral_consent(
 
 
 def switch_language(code: str) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=f"✅ {LANGUAGE_NAMES.get(code, code)}",
-        callback_data=SwitchLanguageCb(code=code, switch=True),
+    return yes_or_no(
+        f"✅ {LANGUAGE_NAMES.get(code, code)}",
+        _("No, thank you"),
+        lambda switch: SwitchLanguageCb(code=code, switch=switch),
     )
-    builder.button(
-        text=_("No, thank you"), callback_data=SwitchLanguageCb(code=code, switch=False)
-    )
-    return builder.as_markup()
 
 
 class SolvedSureCb(CallbackData, prefix="solvedsure"):
@@ -216,9 +216,6 @@ class SolvedSureCb(CallbackData, prefix="solvedsure"):
 
 
 def solved_sure(case_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("Yes, it is solved"), callback_data=SolvedSureCb(case_id=case_id, sure=True)
+    return yes_or_no(
+        _("Yes, it is solved"), _("No"), lambda sure: SolvedSureCb(case_id=case_id, sure=sure)
     )
-    builder.button(text=_("No"), callback_data=SolvedSureCb(case_id=case_id, sure=False))
-    return builder.as_markup()

@@ -58,13 +58,17 @@ NUMBER = {
 }
 
 
+# The privacy levels as the resident chooses them, in the order the wizard offers them.
+PRIVACY_LABELS = {
+    Privacy.CONFIDENTIAL: N_("🔒 Confidential"),
+    Privacy.IDENTIFIED: N_("👤 With my name"),
+    Privacy.ANONYMOUS: N_("🕶 Anonymous"),
+}
+RECOMMENDED_PRIVACY = N_("🔒 Confidential (recommended)")  # the confidential level's button
+
+
 def privacy_label(privacy: str) -> str:
-    labels = {
-        Privacy.CONFIDENTIAL: _("🔒 Confidential"),
-        Privacy.IDENTIFIED: _("👤 With my name"),
-        Privacy.ANONYMOUS: _("🕶 Anonymous"),
-    }
-    return labels.get(Privacy(privacy), privacy)
+    return _(PRIVACY_LABELS[Privacy(privacy)])
 
 
 def heading(step: Step, privacy: str | None) -> str:
@@ -113,14 +117,11 @@ def choices(
 
 def privacy() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    options = (
-        (Privacy.CONFIDENTIAL, _("🔒 Confidential (recommended)")),
-        (Privacy.IDENTIFIED, _("👤 With my name")),
-        (Privacy.ANONYMOUS, _("🕶 Anonymous")),
-    )
-    for tier, label in options:
+    for tier, label in PRIVACY_LABELS.items():
+        if tier is Privacy.CONFIDENTIAL:
+            label = RECOMMENDED_PRIVACY
         builder.button(
-            text=label, callback_data=ReportCb(action=WizardAction.PRIVACY, value=tier.value)
+            text=_(label), callback_data=ReportCb(action=WizardAction.PRIVACY, value=tier.value)
         )
     builder.adjust(1)
     builder.row(*_nav_row())

@@ -12,11 +12,11 @@ from babel.dates import format_date
 
 from bot.domain.audit import AuditLine
 from bot.domain.personal_data import Summary
-from bot.domain.stats import PeriodError, PeriodProblem
+from bot.domain.stats import PeriodError
 from bot.network.schema import Network
 from bot.ui.dates import babel_locale
 from bot.ui.i18n import LANGUAGE_NAMES, _, n_
-from bot.ui.texts import action_name, fmt, isolate, quote
+from bot.ui.texts import action_name, fmt, isolate, period_problem, quote
 
 if TYPE_CHECKING:
     from storage.models import Citizen
@@ -112,16 +112,11 @@ def forgotten(network: Network) -> str:
 
 def audit_period_problem(error: PeriodError) -> str:
     """Why an /audit_export argument was refused, with the forms that work."""
-    reasons = {
-        PeriodProblem.UNREADABLE: _("I could not read that period."),
-        PeriodProblem.REVERSED: _("The period ends before it starts."),
-        PeriodProblem.TOO_LONG: _("A period can be at most one year."),
-    }
     examples = _(
         "Use /audit_export for the last 30 days, /audit_export 2026-11 for a month, or "
         "/audit_export 2026-11-01 2026-11-30 for a range of days."
     )
-    return f"{reasons[error.problem]} {examples}"
+    return period_problem(error, examples)
 
 
 def audit_csv(lines: Sequence[AuditLine]) -> bytes:

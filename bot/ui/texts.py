@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from aiogram.utils.i18n import I18n
 from aiogram.utils.text_decorations import html_decoration
 
+from bot.domain.stats import PeriodError, PeriodProblem
 from bot.kinds import CaseStatus, Privacy
 from bot.network.schema import Network
 from bot.ui.dates import day_and_time, short_day_and_time
@@ -18,6 +19,17 @@ if TYPE_CHECKING:  # cards and keyboards read cases, they never query them
     from storage.models import Case
 
 quote = html_decoration.quote
+
+
+def period_problem(error: PeriodError, examples: str) -> str:
+    """Why a period argument was refused, followed by `examples` of the forms that work."""
+    reasons = {
+        PeriodProblem.UNREADABLE: _("I could not read that period."),
+        PeriodProblem.REVERSED: _("The period ends before it starts."),
+        PeriodProblem.TOO_LONG: _("A period can be at most one year."),
+    }
+    return f"{reasons[error.problem]} {examples}"
+
 
 # Main-menu button labels, as msgids; recognised in every language (see handlers.filters).
 MENU_REPORT = N_("📝 Report")

@@ -13,6 +13,7 @@ from bot.domain import audit, bans
 from bot.domain.citizens import resident_of_case
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt, isolate, quote
+from bot.workflows.handling import Officer
 from bot.workflows.relay import Relay
 from storage.models import Case
 
@@ -20,12 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 async def ban(
-    relay: Relay,
-    session: AsyncSession,
-    case: Case,
-    actor_id: int | None,
-    actor_name: str,
-    now: datetime,
+    relay: Relay, session: AsyncSession, case: Case, officer: Officer, now: datetime
 ) -> str:
     """Ban the person behind `case`; what the desk is told."""
     citizen = await resident_of_case(session, case)
@@ -37,11 +33,11 @@ async def ban(
             ),
             ref=case.ref,
         )
-    made = await bans.ban(session, case, citizen, actor_id, now)
+    made = await bans.ban(session, case, citizen, officer.id, now)
     if not made:
         return fmt(_("A ban made from {ref} stands already."), ref=case.ref)
     logger.info("case %s: a ban was made from it", case.ref)
-    await audit.log(session, case, actor_id, actor_name, "ban", now)
+    await audit.log(session, case, officer.id, officer.name, "ban", now)
     with speaking(relay.i18n, citizen.language or relay.network.default_language):
         relay.tell_citizen(
             citizen,
@@ -56,23 +52,19 @@ async def ban(
             "nothing through Beatline. /unban in this topic lifts it."
         ),
         ref=case.ref,
-        name=actor_name,
+        name=officer.name,
     )
 
 
 async def unban(
-    relay: Relay,
-    session: AsyncSession,
-    case: Case,
-    actor_id: int | None,
-    actor_name: str,
-    now: datetime,
+    relay: Relay, session: AsyncSession, case: Case, officer: Officer, now: datetime
 ) -> str:
     """Lift the ban made from `case`, if one was; what the desk is told."""
-    lifted = await bans.unban(session, case, await resident_of_case(session, case), actor_id, now)
+    resident = await resident_of_case(session, case)
+    lifted = await bans.unban(session, case, resident, officer.id, now)
     if lifted is None:
         return fmt(_("No ban was made from {ref}."), ref=case.ref)
-    await audit.log(session, case, actor_id, actor_name, "unban", now)
+    await audit.log(session, case, officer.id, officer.name, "unban", now)
     citizen = lifted.citizen
     if citizen is not None and not citizen.banned:
         with speaking(relay.i18n, citizen.language or relay.network.default_language):

@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.domain.alerts import engine
 from bot.domain.cap.publisher import CapPublisher
 from bot.kinds import AnnouncementStatus, DeliveryStatus
-from bot.telegram.letters import Call, Failure, Sender, Where
+from bot.telegram.letters import Call, Failed, Sender, Sent, Where
 from bot.telegram.outbox import Outbox
 from bot.ui.alerts import alert_message
 from bot.ui.i18n import _, speaking
@@ -156,24 +156,16 @@ class AlertDelivered:
 
     clock: Clock
 
-    async def sent(
-        self,
-        session: AsyncSession,
-        outbox: Outbox,
-        row: OutboxMessage,
-        chat_id: int,
-        message_ids: list[int],
-    ) -> None:
-        await Deliveries(session).mark_sent(
-            int(row.payload["delivery_id"]),
-            message_ids[0] if message_ids else None,
+    async def sent(self, sent: Sent) -> None:
+        await Deliveries(sent.session).mark_sent(
+            int(sent.row.payload["delivery_id"]),
+            sent.message_ids[0] if sent.message_ids else None,
             self.clock.now(),
-            row.attempts,
+            sent.row.attempts,
         )
 
-    async def failed(
-        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
-    ) -> None:
+    async def failed(self, failed: Failed) -> None:
+        session, row, failure = failed.session, failed.row, failed.failure
         delivery = await Deliveries(session).by_id(int(row.payload["delivery_id"]))
         if delivery is None:
             return

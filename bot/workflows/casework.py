@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import audit
 from bot.domain import cases as case_service
 from bot.domain.cases import NewReport
-from bot.domain.conversation import Relayed, record_message
+from bot.domain.conversation import record_message
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Direction
 from bot.network.schema import Network
@@ -108,7 +108,7 @@ async def record(
     return await record_message(
         session,
         case,
-        Relayed(
+        CaseMessage(
             direction=direction,
             source_chat_id=message.chat.id,
             source_message_id=message.message_id,

@@ -14,6 +14,7 @@ from aiogram.methods import EditMessageCaption, EditMessageText, SendMessage, Te
 from aiogram.types import Message, ReplyParameters
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import cases as case_service
 from bot.domain import conversation
 from bot.kinds import CaseStatus
 from bot.network.desks import DeskKind
@@ -38,17 +39,16 @@ def _new_text(message: Message) -> str | None:
 
 
 async def resident_edited(
-    relay: Relay,
-    session: AsyncSession,
-    case: Case,
-    citizen: Citizen,
-    record: CaseMessage,
-    message: Message,
-    now: datetime,
+    relay: Relay, session: AsyncSession, citizen: Citizen, message: Message, now: datetime
 ) -> None:
-    """Keep the resident's new version and show it to the desk beside the old one."""
+    """Keep the resident's new version of a relayed message and show it to the desk beside the
+    old one."""
     text = _new_text(message)
-    if text is None:
+    record = await conversation.message_by_source(session, message.chat.id, message.message_id)
+    if text is None or record is None:
+        return
+    case = await case_service.case_by_id(session, record.case_id)
+    if case is None:
         return
     if case.status == CaseStatus.CLOSED:
         with speaking(relay.i18n, citizen.language or relay.network.default_language):

@@ -20,7 +20,7 @@ from bot.domain.citizens import resident_of_case
 from bot.domain.conversation import resident_side
 from bot.kinds import Direction
 from bot.network.schema import Network
-from bot.telegram.letters import Effect, Failure
+from bot.telegram.letters import Effect, Failed, Sent
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt
@@ -49,20 +49,15 @@ async def _case(session: AsyncSession, row: OutboxMessage) -> Case | None:
     return await session.get(Case, row.case_id) if row.case_id is not None else None
 
 
-async def _map_copies(
-    session: AsyncSession,
-    row: OutboxMessage,
-    records: Sequence[int],
-    chat_id: int,
-    message_ids: Sequence[int],
-) -> None:
+async def _map_copies(sent: Sent, records: Sequence[int]) -> None:
     """Each record learns where its copy landed (an album: one copy per record); a copy in an
     anonymous resident's chat is recorded under its blind id. The records and the case were
     read for the whole batch (`_Relayed.prepare`); the changes are written at the commit,
     all in one statement."""
+    session, chat_id, message_ids = sent.session, sent.chat_id, sent.message_ids
     if not message_ids:
         return
-    case = await _case(session, row)
+    case = await _case(session, sent.row)
     for index, record_id in enumerate(records):
         record = await CaseMessages(session).by_id(record_id)
         if record is None:  # erased meanwhile
@@ -106,18 +101,11 @@ class _Relayed(ABC):
         records = {int(record) for row in rows for record in _data(row).get("records", [])}
         return cases, await CaseMessages(session).load(records)
 
-    async def sent(
-        self,
-        session: AsyncSession,
-        outbox: Outbox,
-        row: OutboxMessage,
-        chat_id: int,
-        message_ids: list[int],
-    ) -> None:
-        data = _data(row)
-        await _map_copies(session, row, data.get("records", []), chat_id, message_ids)
+    async def sent(self, sent: Sent) -> None:
+        data = _data(sent.row)
+        await _map_copies(sent, data.get("records", []))
         for source_chat, source_message in self._originals(data):
-            _react(outbox, int(source_chat), int(source_message), DELIVERED)
+            _react(sent.outbox, int(source_chat), int(source_message), DELIVERED)
 
     @abstractmethod
     def _originals(self, data: dict[str, Any]) -> list[list[int]]:
@@ -131,17 +119,16 @@ class ToDesk(_Relayed):
         react = data.get("react")  # the resident sees their follow-up reached the desk
         return [react] if react else []
 
-    async def failed(
-        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
-    ) -> None:
+    async def failed(self, failed: Failed) -> None:
         """Staff learn something is missing; the citizen is asked to send it again."""
-        case = await _case(session, row)
+        session, outbox = failed.session, failed.outbox
+        case = await _case(session, failed.row)
         if case is None:
             return
         with speaking(self.i18n, self.network.default_language):
             note = fmt(
                 _("⚠️ A message from the citizen could not be shown here: {reason}"),
-                reason=failure.reason,
+                reason=failed.failure.reason,
             )
         outbox.send(SendMessage(chat_id=case.staff_chat_id, text=note), case=case, into_topic=True)
         citizen = await resident_of_case(session, case)
@@ -171,13 +158,11 @@ class ToCitizen(_Relayed):
         # A further part: the part that carries the words reacts.
         return [] if data.get("quiet") else list(data["sources"])
 
-    async def failed(
-        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
-    ) -> None:
-        data = _data(row)
+    async def failed(self, failed: Failed) -> None:
+        data, failure = _data(failed.row), failed.failure
         source_chat, source_message = data["sources"][0]
         if failure.blocked:
-            await _mark_blocked(session, data.get("citizen_id"))
+            await _mark_blocked(failed.session, data.get("citizen_id"))
             if data.get("quiet"):  # the part that carries the words said so already
                 return
         with speaking(self.i18n, self.network.default_language):
@@ -187,8 +172,8 @@ class ToCitizen(_Relayed):
                 else fmt(_("Telegram refused it: {reason}"), reason=failure.reason)
             )
             text = _("⚠️ Not delivered: {reason}").format(reason=reason)
-        _react(outbox, source_chat, source_message, UNDELIVERED)
-        outbox.send(
+        _react(failed.outbox, source_chat, source_message, UNDELIVERED)
+        failed.outbox.send(
             SendMessage(
                 chat_id=source_chat,
                 message_thread_id=data.get("thread"),
@@ -203,21 +188,12 @@ class ToCitizen(_Relayed):
 class ToResident:
     """Any message to a resident: a 403 means they blocked the bot."""
 
-    async def sent(
-        self,
-        session: AsyncSession,
-        outbox: Outbox,
-        row: OutboxMessage,
-        chat_id: int,
-        message_ids: list[int],
-    ) -> None:
+    async def sent(self, sent: Sent) -> None:
         return
 
-    async def failed(
-        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
-    ) -> None:
-        if failure.blocked:
-            await _mark_blocked(session, _data(row).get("citizen_id"))
+    async def failed(self, failed: Failed) -> None:
+        if failed.failure.blocked:
+            await _mark_blocked(failed.session, _data(failed.row).get("citizen_id"))
 
 
 @dataclass(frozen=True)
@@ -227,25 +203,19 @@ class SystemRecord(ToResident):
 
     clock: Clock
 
-    async def sent(
-        self,
-        session: AsyncSession,
-        outbox: Outbox,
-        row: OutboxMessage,
-        chat_id: int,
-        message_ids: list[int],
-    ) -> None:
-        case = await _case(session, row)
+    async def sent(self, sent: Sent) -> None:
+        session, message_ids = sent.session, sent.message_ids
+        case = await _case(session, sent.row)
         if case is None or not message_ids:
             return
         await CaseMessages(session).add(
             CaseMessage(
                 case_id=case.id,
                 direction=Direction.SYSTEM,
-                source_chat_id=resident_side(session, case, chat_id, message_ids[0]),
+                source_chat_id=resident_side(session, case, sent.chat_id, message_ids[0]),
                 source_message_id=message_ids[0],
                 kind="text",
-                text=str(row.payload.get("text", ""))[:4096],
+                text=str(sent.row.payload.get("text", ""))[:4096],
                 created_at=self.clock.now(),
             )
         )

@@ -78,19 +78,20 @@ class RetentionSweep:
     async def run(self) -> Swept:
         now = self.clock.now()
         periods = self.network.retention
+        closed_before = now - timedelta(days=periods.closed_cases_days)
+        delivered_before = now - timedelta(days=periods.alert_deliveries_days)
+        handled_before = now - timedelta(days=periods.update_proofs_days)
         cases = 0
         for _batch in range(self.max_batches):
             async with self.session_factory() as session:
-                done = await erasure.pseudonymise_closed(
-                    session, now - periods.closed_cases, now, self.batch
-                )
+                done = await erasure.pseudonymise_closed(session, closed_before, now, self.batch)
                 await session.commit()
             cases += done
             if done < self.batch:
                 break
         async with self.session_factory() as session:
-            deliveries = await Erasures(session).deliveries_due(now - periods.alert_deliveries)
-            proofs = await UpdateLog(session).prune(now - periods.update_proofs)
+            deliveries = await Erasures(session).deliveries_due(delivered_before)
+            proofs = await UpdateLog(session).prune(handled_before)
             sent = await Outboxes(session).prune(now - SENT_MESSAGES_KEPT)
             await session.commit()
         swept = Swept(cases, deliveries, proofs, sent)

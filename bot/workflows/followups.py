@@ -75,13 +75,16 @@ async def closed_lately(
 async def relay_after_closing(
     relay: Relay,
     session: AsyncSession,
-    case: Case,
     citizen: Citizen,
     messages: Sequence[Message],
     now: datetime,
     detector: EmergencyDetector,
-) -> None:
-    """Into the closed case's topic, marked, so the desk can /reopen; the resident is told."""
+) -> bool:
+    """Into the topic of the resident's case closed lately (`closed_lately`), marked, so the
+    desk can /reopen; the resident is told. False if no case closed lately."""
+    case = await closed_lately(session, citizen, relay.network, now)
+    if case is None:
+        return False
     with speaking(relay.i18n, relay.network.default_language):
         relay.note(
             case,
@@ -100,6 +103,7 @@ async def relay_after_closing(
             ),
             case=case,
         )
+    return True
 
 
 async def answer_partner(

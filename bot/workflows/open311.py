@@ -12,7 +12,9 @@ request the resident is told, in their language.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from aiogram import Bot
@@ -44,33 +46,28 @@ def request_status_name(status: str) -> str:
     return names.get(status, status)
 
 
+@dataclass(eq=False)
 class Open311Worker:
     """Posts queued service requests and follows submitted ones (both woken by a timer)."""
 
-    def __init__(
-        self,
-        bot: Bot,
-        session_factory: async_sessionmaker[AsyncSession],
-        i18n: I18n,
-        network: Network,
-        clock: Clock,
-        public_url: str | None = None,
-        wake: Callable[[], None] = lambda: None,
-        client: ClientFactory | None = None,
-        env_file: Path | None = Path(".env"),
-    ) -> None:
-        self.bot = bot
-        self.session_factory = session_factory
-        self.i18n = i18n
-        self.network = network
-        self.clock = clock
-        self.public_url = public_url
-        self.wake = wake
-        self.env_file = env_file
-        self.client = client or self._client
+    bot: Bot
+    session_factory: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    network: Network
+    clock: Clock
+    public_url: str | None = None
+    wake: Callable[[], None] = lambda: None
+    client: ClientFactory | None = None  # tests pass a fake partner
+    env_file: Path | None = Path(".env")
 
-    def _client(self, endpoint: Open311) -> GeoReportClient:
-        return GeoReportClient(endpoint, api_key(endpoint, self.env_file))
+    def _client(self, desk_code: str) -> GeoReportClient:
+        """The partner's endpoint; GeoReportError if its desk has none any more."""
+        desk = self.network.desks_by_code().get(desk_code)
+        if desk is None or desk.open311 is None:
+            raise GeoReportError(f"desk {desk_code!r} has no open311 endpoint any more")
+        if self.client is not None:
+            return self.client(desk.open311)
+        return GeoReportClient(desk.open311, api_key(desk.open311, self.env_file))
 
     async def recover(self) -> None:
         """After a crash, requests caught mid-post go back to the queue."""
@@ -81,27 +78,34 @@ class Open311Worker:
 
     async def send_due(self) -> int:
         """Post every queued request whose time has come; how many the endpoints took."""
+        return await self._each(open311.due, self._send)
+
+    async def check_statuses(self) -> int:
+        """Look up every submitted request that is due; how many changed."""
+        return await self._each(open311.to_check, self._check)
+
+    async def _each(
+        self,
+        due: Callable[[AsyncSession, datetime], Awaitable[list[int]]],
+        step: Callable[[int], Awaitable[int]],
+    ) -> int:
+        """`step` for each request `due` lists now, one after the other; the sum of what they
+        return."""
         async with self.session_factory() as session:
-            due = await open311.due(session, self.clock.now())
-        taken = 0
-        for request_id in due:
-            taken += await self._send(request_id)
-        return taken
+            requests = await due(session, self.clock.now())
+        return sum([await step(request_id) for request_id in requests])
 
     async def _send(self, request_id: int) -> int:
         async with self.session_factory() as session:
             request = await open311.claim(session, request_id)
             if request is None:
                 return 0
-            desk = self.network.desks_by_code().get(request.desk)
             fields = dict(request.fields)
             if request.media_token and self.public_url:
                 fields["media_url"] = f"{self.public_url}{MEDIA_PATH}{request.media_token}"
             await session.commit()
         try:
-            if desk is None or desk.open311 is None:
-                raise GeoReportError(f"desk {request.desk!r} has no open311 endpoint any more")
-            posted = await self.client(desk.open311).post(fields)
+            posted = await self._client(request.desk).post(fields)
         except GeoReportError as exc:
             logger.info("service request %s not taken: %s", request_id, exc.reason)
             await self._record(request_id, failure=exc.reason)
@@ -160,27 +164,15 @@ class Open311Worker:
             text += "\n" + _("It may have arrived twice: Beatline restarted while sending it.")
         return text
 
-    async def check_statuses(self) -> int:
-        """Look up every submitted request that is due; how many changed."""
-        async with self.session_factory() as session:
-            due = await open311.to_check(session, self.clock.now())
-        changed = 0
-        for request_id in due:
-            changed += await self._check(request_id)
-        return changed
-
     async def _check(self, request_id: int) -> int:
         async with self.session_factory() as session:
             request = await open311.by_id(session, request_id)
             if request is None:
                 return 0
-            desk = self.network.desks_by_code().get(request.desk)
             number, token = request.service_request_id, request.token
         status = None
         try:
-            if desk is None or desk.open311 is None:
-                raise GeoReportError(f"desk {request.desk!r} has no open311 endpoint any more")
-            client = self.client(desk.open311)
+            client = self._client(request.desk)
             if number is None and token is not None:
                 number = await client.request_id_of(token)
             if number is not None:

@@ -13,6 +13,7 @@ as before the live view existed.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.kinds import DeliveryStatus
 from bot.network.schema import Network
-from bot.telegram.letters import Call, Effect, Failure, Sender, Where
+from bot.telegram.letters import Answered, Call, Effect, Failed, Sender, Sent, Where
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import speaking
 from bot.ui.progress import Progress, progress_text
@@ -148,85 +149,81 @@ class ProgressComposer:
         return [Call(edit, cosmetic=not final)]
 
 
+async def _of(session: AsyncSession, data: dict[str, Any] | None) -> BroadcastProgress | None:
+    if not data or "occurrence_id" not in data:
+        return None
+    return await Progresses(session).get(int(data["occurrence_id"]))
+
+
 @dataclass(frozen=True)
-class ProgressPosted:
-    """The effect of the progress message: remember its id (or give the live view up)."""
+class _OnProgress(ABC):
+    """An effect on the progress message; nothing to do once its progress row is gone."""
 
     clock: Clock
 
-    async def sent(
-        self,
-        session: AsyncSession,
-        outbox: Outbox,
-        row: OutboxMessage,
-        chat_id: int,
-        message_ids: list[int],
-    ) -> None:
-        progress = await _of(session, row.effect_data)
-        if progress is None:
-            return
-        progress.message_id = message_ids[0] if message_ids else None
+    async def sent(self, sent: Sent) -> None:
+        progress = await _of(sent.session, self._data(sent.row))
+        if progress is not None:
+            await self._sent(sent, progress)
+
+    async def failed(self, failed: Failed) -> None:
+        progress = await _of(failed.session, self._data(failed.row))
+        if progress is not None:
+            self._failed(failed.outbox, progress)
+
+    @abstractmethod
+    def _data(self, row: OutboxMessage) -> dict[str, Any] | None:
+        """Where the row names its occurrence."""
+
+    @abstractmethod
+    async def _sent(self, sent: Sent, progress: BroadcastProgress) -> None: ...
+
+    @abstractmethod
+    def _failed(self, outbox: Outbox, progress: BroadcastProgress) -> None: ...
+
+
+class ProgressPosted(_OnProgress):
+    """The effect of the progress message: remember its id (or give the live view up)."""
+
+    def _data(self, row: OutboxMessage) -> dict[str, Any] | None:
+        return row.effect_data
+
+    async def _sent(self, sent: Sent, progress: BroadcastProgress) -> None:
+        progress.message_id = sent.message_ids[0] if sent.message_ids else None
         progress.lost = progress.message_id is None
         progress.posted_at = self.clock.now()
-        await session.flush()
+        await sent.session.flush()
         if progress.report is not None:  # everything went out before the post was recorded
-            await _queue_report(session, outbox, progress, self.clock.now())
+            await _queue_report(sent.session, sent.outbox, progress, self.clock.now())
 
-    async def failed(
-        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
-    ) -> None:
-        progress = await _of(session, row.effect_data)
-        if progress is None:
-            return
+    def _failed(self, outbox: Outbox, progress: BroadcastProgress) -> None:
         progress.lost = True
         if progress.report is not None:
             outbox.send(SendMessage(chat_id=progress.chat_id, text=progress.report))
 
 
-@dataclass(frozen=True)
-class ProgressEdited:
+class ProgressEdited(_OnProgress):
     """The effect of an edit: the next one may be queued; the report is queued if it waits."""
 
-    clock: Clock
+    def _data(self, row: OutboxMessage) -> dict[str, Any] | None:
+        return row.payload
 
-    async def sent(
-        self,
-        session: AsyncSession,
-        outbox: Outbox,
-        row: OutboxMessage,
-        chat_id: int,
-        message_ids: list[int],
-    ) -> None:
-        progress = await _of(session, row.payload)
-        if progress is None:
-            return
+    async def _sent(self, sent: Sent, progress: BroadcastProgress) -> None:
         now = self.clock.now()
-        edited = bool(message_ids)
         progress.pending = False
-        if edited:
+        if sent.message_ids:  # edited
             progress.edited_at = now
-            progress.report_shown = progress.report_shown or bool(row.payload["final"])
-        await session.flush()
+            progress.report_shown = progress.report_shown or bool(sent.row.payload["final"])
+        await sent.session.flush()
         if progress.report is not None and not progress.report_shown:
-            await _queue_report(session, outbox, progress, now)
+            await _queue_report(sent.session, sent.outbox, progress, now)
 
-    async def failed(
-        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
-    ) -> None:
-        progress = await _of(session, row.payload)
-        if progress is None:
-            return
+    def _failed(self, outbox: Outbox, progress: BroadcastProgress) -> None:
         progress.pending = False
         progress.lost = True  # deleted, or too old to edit: the report goes as a new message
         if progress.report is not None and not progress.report_shown:
             progress.report_shown = True
             outbox.send(SendMessage(chat_id=progress.chat_id, text=progress.report))
-
-
-async def _of(session: AsyncSession, data: dict[str, Any] | None) -> BroadcastProgress | None:
-    if not data or "occurrence_id" not in data:
-        return None
-    return await Progresses(session).get(int(data["occurrence_id"]))
 
 
 @dataclass(eq=False)
@@ -237,24 +234,16 @@ class WithProgress:
     clock: Clock
     _next_try: dict[int, datetime] = field(default_factory=dict, init=False)
 
-    async def sent(
-        self,
-        session: AsyncSession,
-        outbox: Outbox,
-        row: OutboxMessage,
-        chat_id: int,
-        message_ids: list[int],
-    ) -> None:
-        await self.inner.sent(session, outbox, row, chat_id, message_ids)
-        await self._nudge(session, outbox, row)
+    async def sent(self, sent: Sent) -> None:
+        await self.inner.sent(sent)
+        await self._nudge(sent)
 
-    async def failed(
-        self, session: AsyncSession, outbox: Outbox, row: OutboxMessage, failure: Failure
-    ) -> None:
-        await self.inner.failed(session, outbox, row, failure)
-        await self._nudge(session, outbox, row)
+    async def failed(self, failed: Failed) -> None:
+        await self.inner.failed(failed)
+        await self._nudge(failed)
 
-    async def _nudge(self, session: AsyncSession, outbox: Outbox, row: OutboxMessage) -> None:
+    async def _nudge(self, answered: Answered) -> None:
+        session, outbox, row = answered.session, answered.outbox, answered.row
         occurrence_id = row.payload.get("occurrence_id")
         if occurrence_id is None:  # queued before alerts carried their occurrence
             delivery = await session.get(Delivery, int(row.payload["delivery_id"]))

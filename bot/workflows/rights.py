@@ -17,7 +17,7 @@ from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _, n_
 from bot.ui.rights import MYDATA_FILE, audit_csv, mydata_summary
 from bot.ui.texts import fmt
-from bot.workflows.relay import TO_RESIDENT, Relay
+from bot.workflows.relay import Relay
 from storage.models import Citizen
 
 
@@ -28,15 +28,12 @@ async def send_my_data(
     exported = await personal_data.export(session, citizen, relay.network, language, now)
     body = json.dumps(exported.document, ensure_ascii=False, indent=2).encode("utf-8")
     relay.tell_citizen(citizen, mydata_summary(citizen, exported.summary, relay.network, language))
-    relay.outbox.send(
-        SendDocument(
-            chat_id=citizen.chat_id,
-            document=BufferedInputFile(body, filename=MYDATA_FILE),
-            caption=_("Your data in Beatline (JSON)"),
-        ),
-        effect=TO_RESIDENT,
-        data={"citizen_id": citizen.id},
+    document = SendDocument(
+        chat_id=citizen.chat_id,
+        document=BufferedInputFile(body, filename=MYDATA_FILE),
+        caption=_("Your data in Beatline (JSON)"),
     )
+    relay.send_to_citizen(citizen, document)
 
 
 async def send_audit_export(

@@ -7,14 +7,12 @@ from datetime import timedelta
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.domain.stats import Period, PeriodError, parse_period
 from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui.rights import audit_period_problem
 from bot.workflows.rights import send_audit_export
+from handlers.context import Context
 from handlers.filters import Match
 
 DEFAULT_DAYS = 30
@@ -27,24 +25,17 @@ def create_router(network: Network) -> Router:
     return router
 
 
-async def cmd_audit_export(
-    message: Message,
-    outbox: Outbox,
-    command: CommandObject,
-    session: AsyncSession,
-    network: Network,
-    clock: Clock,
-) -> None:
+async def cmd_audit_export(message: Message, command: CommandObject, ctx: Context) -> None:
     """`/audit_export` (the last 30 days), `/audit_export 2026-11` or two dates."""
-    now = clock.now()
+    now = ctx.clock.now()
     try:
         if command.args and command.args.strip():
-            period = parse_period(command.args, now, network.zone)
+            period = parse_period(command.args, now, ctx.network.zone)
         else:
-            today = now.astimezone(network.zone).date()
-            period = Period(today - timedelta(days=DEFAULT_DAYS - 1), today, network.zone)
+            today = now.astimezone(ctx.network.zone).date()
+            period = Period(today - timedelta(days=DEFAULT_DAYS - 1), today, ctx.network.zone)
     except PeriodError as error:
-        outbox.send(message.reply(audit_period_problem(error)))
+        ctx.outbox.send(message.reply(audit_period_problem(error)))
         return
     thread = message.message_thread_id if message.is_topic_message else None
-    await send_audit_export(outbox, session, period, message.chat.id, thread)
+    await send_audit_export(ctx.outbox, ctx.session, period, message.chat.id, thread)

@@ -8,17 +8,16 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.domain.alerts import engine
 from bot.domain.cap.publisher import CapPublisher
 from bot.kinds import AnnouncementStatus
 from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui import announcing
 from bot.ui.announcing import AnnounceStep, Pick, PickCb
 from bot.ui.fields import ROW_ID_MAX
 from bot.ui.i18n import _
 from bot.ui.texts import fmt, local_time
+from handlers.context import Context
 from handlers.filters import Match
 from storage.alerts import Announcements
 
@@ -46,16 +45,14 @@ def _status(status: str) -> str:
     return names.get(AnnouncementStatus(status), status)
 
 
-async def cmd_announcements(
-    message: Message, outbox: Outbox, session: AsyncSession, network: Network
-) -> None:
-    rows = await engine.recent(session)
+async def cmd_announcements(message: Message, ctx: Context) -> None:
+    rows = await engine.recent(ctx.session)
     if not rows:
-        outbox.send(message.answer(_("No announcements yet.")))
+        ctx.outbox.send(message.answer(_("No announcements yet.")))
         return
     lines = [_("<b>Announcements</b>")]
     for row in rows:
-        when = local_time(row.next_run_at, network) if row.next_run_at else "—"
+        when = local_time(row.next_run_at, ctx.network) if row.next_run_at else "—"
         lines.append(
             fmt(
                 "#{number} · {status} · {when} · {text}",
@@ -65,31 +62,25 @@ async def cmd_announcements(
                 text=engine.first_text(row)[:40],
             )
         )
-    outbox.send(message.answer("\n".join(lines)))
+    ctx.outbox.send(message.answer("\n".join(lines)))
 
 
-async def cmd_cancel_announcement(
-    message: Message,
-    outbox: Outbox,
-    command: CommandObject,
-    session: AsyncSession,
-    network: Network,
-) -> None:
+async def cmd_cancel_announcement(message: Message, command: CommandObject, ctx: Context) -> None:
     """Show the announcement and ask before cancelling it."""
     try:
         number = int((command.args or "").strip().lstrip("#"))
     except ValueError:
         number = 0
     if not 1 <= number <= ROW_ID_MAX:  # not a number, or none an announcement could have
-        outbox.send(message.reply(_("Give the number, e.g. /cancel_announcement 12")))
+        ctx.outbox.send(message.reply(_("Give the number, e.g. /cancel_announcement 12")))
         return
-    announcement = await Announcements(session).by_id(number)
+    announcement = await Announcements(ctx.session).by_id(number)
     refusal = _refusal(number, announcement.status if announcement else None)
     if announcement is None or refusal:
-        outbox.send(message.reply(refusal))
+        ctx.outbox.send(message.reply(refusal))
         return
-    when = local_time(announcement.next_run_at, network) if announcement.next_run_at else "—"
-    outbox.send(
+    when = local_time(announcement.next_run_at, ctx.network) if announcement.next_run_at else "—"
+    ctx.outbox.send(
         message.reply(
             fmt(_("Cancel announcement #{number} ({when})?"), number=number, when=when)
             + "\n\n"
@@ -112,63 +103,56 @@ def _refusal(number: int, status: str | None) -> str:
     return ""
 
 
-async def cb_cancel(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: PickCb,
-    session: AsyncSession,
-    network: Network,
-    clock: Clock,
-) -> None:
+async def cb_cancel(query: CallbackQuery, callback_data: PickCb, ctx: Context) -> None:
     number, agreed = callback_data.number, callback_data.value == Pick.YES
-    outbox.answer(query.answer())
-    done = agreed and await engine.cancel(session, number, CapPublisher(network), clock.now())
+    ctx.outbox.answer(query.answer())
+    done = agreed and await engine.cancel(
+        ctx.session, number, CapPublisher(ctx.network), ctx.clock.now()
+    )
     if not agreed:
         text = fmt(_("Announcement #{number} stays as it is."), number=number)
     elif done:
         text = fmt(_("Announcement #{number} is cancelled."), number=number)
     else:
-        announcement = await Announcements(session).by_id(number)
+        announcement = await Announcements(ctx.session).by_id(number)
         text = _refusal(number, announcement.status if announcement else None)
     if query.message is not None and not isinstance(query.message, InaccessibleMessage):
-        outbox.send(query.message.edit_text(text, reply_markup=None))
+        ctx.outbox.send(query.message.edit_text(text, reply_markup=None))
 
 
-async def cb_approve(
-    query: CallbackQuery, outbox: Outbox, callback_data: PickCb, session: AsyncSession
-) -> None:
+async def cb_approve(query: CallbackQuery, callback_data: PickCb, ctx: Context) -> None:
     """Approve (anyone but the author) or reject (anyone) an urgent alert that waits."""
     number, by = callback_data.number, query.from_user
     name = by.full_name
     if callback_data.value != Pick.YES:
-        if await engine.reject(session, number):
+        if await engine.reject(ctx.session, number):
             text = fmt(
                 _("Announcement #{number} was rejected by {name}; it will not be sent."),
                 number=number,
                 name=name,
             )
         else:
-            text = await _not_awaiting(session, number)
-    elif await engine.approve(session, number, by.id):
+            text = await _not_awaiting(ctx.session, number)
+    elif await engine.approve(ctx.session, number, by.id):
         text = fmt(
             _("Announcement #{number} was approved by {name} and goes out as scheduled."),
             number=number,
             name=name,
         )
     else:
-        announcement = await Announcements(session).by_id(number)
+        announcement = await Announcements(ctx.session).by_id(number)
         if announcement is not None and announcement.status == AnnouncementStatus.AWAITING:
-            outbox.answer(
+            ctx.outbox.answer(
                 query.answer(
                     _("You wrote this announcement: another coordinator must approve it."),
                     show_alert=True,
                 )
             )
             return
-        text = await _not_awaiting(session, number)
-    outbox.answer(query.answer())
+        text = await _not_awaiting(ctx.session, number)
+    ctx.outbox.answer(query.answer())
     if query.message is not None and not isinstance(query.message, InaccessibleMessage):
-        outbox.send(query.message.edit_text(text, reply_markup=None))
+        ctx.outbox.send(query.message.edit_text(text, reply_markup=None))
 
 
 async def _not_awaiting(session: AsyncSession, number: int) -> str:
@@ -179,8 +163,8 @@ async def _not_awaiting(session: AsyncSession, number: int) -> str:
     )
 
 
-async def cb_stale(query: CallbackQuery, outbox: Outbox) -> None:
+async def cb_stale(query: CallbackQuery, ctx: Context) -> None:
     """A button of a step that is over: say so, and take the buttons away."""
-    outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+    ctx.outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
     if query.message is not None and not isinstance(query.message, InaccessibleMessage):
-        outbox.send(query.message.edit_reply_markup(reply_markup=None))
+        ctx.outbox.send(query.message.edit_reply_markup(reply_markup=None))

@@ -6,18 +6,16 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.domain import cases as case_service
-from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import _
 from bot.ui.texts import fmt
 from bot.workflows.bans import ban, unban
-from bot.workflows.relay import Relay
-from handlers.desk.lookups import topic_case
-from handlers.desk.staff import actor, staff_name
+from bot.workflows.handling import Officer
+from handlers.context import Context
+from handlers.desk.lookups import officer_of, topic_case
+from handlers.desk.staff import staff_name
 from handlers.filters import WrittenByStaff
 
 
@@ -30,12 +28,12 @@ def create_router() -> Router:
     return router
 
 
-async def cmd_ban(message: Message, outbox: Outbox, session: AsyncSession) -> None:
+async def cmd_ban(message: Message, ctx: Context) -> None:
     """Ask for confirmation before banning the case's reporter."""
-    case = await topic_case(message, outbox, session)
+    case = await topic_case(message, ctx)
     if case is None:
         return
-    outbox.send(
+    ctx.outbox.send(
         message.reply(
             fmt(
                 _(
@@ -49,15 +47,9 @@ async def cmd_ban(message: Message, outbox: Outbox, session: AsyncSession) -> No
     )
 
 
-async def cb_ban(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: keyboards.BanCb,
-    session: AsyncSession,
-    relay: Relay,
-    clock: Clock,
-) -> None:
-    case = await case_service.case_by_id(session, callback_data.case_id)
+async def cb_ban(query: CallbackQuery, callback_data: keyboards.BanCb, ctx: Context) -> None:
+    outbox = ctx.outbox
+    case = await case_service.case_by_id(ctx.session, callback_data.case_id)
     if case is None or not isinstance(query.message, Message):
         outbox.answer(query.answer())
         return
@@ -69,20 +61,15 @@ async def cb_ban(
     if not callback_data.confirm:
         outbox.send(query.message.answer(_("Not banned.")))
         return
-    text = await ban(
-        relay, session, case, query.from_user.id, staff_name(query.from_user), clock.now()
-    )
+    officer = Officer(query.from_user.id, staff_name(query.from_user))
+    text = await ban(ctx.relay, ctx.session, case, officer, ctx.clock.now())
     outbox.send(query.message.answer(text))
 
 
-async def cmd_unban(
-    message: Message, outbox: Outbox, session: AsyncSession, relay: Relay, clock: Clock
-) -> None:
+async def cmd_unban(message: Message, ctx: Context) -> None:
     """Lift the ban made from this case (only this case's: the person stays hidden)."""
-    case = await topic_case(message, outbox, session)
+    case = await topic_case(message, ctx)
     if case is None:
         return
-    actor_id, actor_name = actor(message)
-    outbox.send(
-        message.reply(await unban(relay, session, case, actor_id, actor_name, clock.now()))
-    )
+    text = await unban(ctx.relay, ctx.session, case, officer_of(message), ctx.clock.now())
+    ctx.outbox.send(message.reply(text))

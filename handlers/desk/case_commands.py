@@ -7,26 +7,23 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.config import Settings
 from bot.domain import audit
 from bot.domain import cases as case_service
 from bot.domain.citizens import citizen_of_case
 from bot.kinds import CaseStatus
-from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui import desk_keyboards
 from bot.ui.desk_keyboards import TakeOverCb
 from bot.ui.i18n import _
 from bot.ui.texts import action_name, fmt, local_time, quote
 from bot.workflows import handling
 from bot.workflows.handling import Officer
-from bot.workflows.relay import Relay
+from handlers.context import Context
 from handlers.desk.lookups import button_case, live_case, no_resident, officer_of, topic_case
 from handlers.desk.staff import actor, staff_name
 from handlers.filters import WrittenByStaff
+from storage.models import Case
 
 
 def create_router() -> Router:
@@ -40,23 +37,16 @@ def create_router() -> Router:
     return router
 
 
-async def cmd_take(
-    message: Message,
-    outbox: Outbox,
-    session: AsyncSession,
-    relay: Relay,
-    settings: Settings,
-    clock: Clock,
-) -> None:
+async def cmd_take(message: Message, ctx: Context, settings: Settings) -> None:
     """Assign the case to the officer who sends /take; a colleague's case only after a yes."""
-    case = await live_case(message, outbox, session)
+    case = await live_case(message, ctx)
     if case is None or message.from_user is None:
         return
     if case.assignee_id == message.from_user.id:
-        outbox.send(message.reply(_("You are handling this case already.")))
+        ctx.outbox.send(message.reply(_("You are handling this case already.")))
         return
     if case.assignee_id is not None:
-        outbox.send(
+        ctx.outbox.send(
             message.reply(
                 fmt(
                     _("{name} is handling this case. Take it over?"),
@@ -66,51 +56,38 @@ async def cmd_take(
             )
         )
         return
-    text = await handling.take(
-        relay, session, case, officer_of(message), settings.show_officer_name, clock.now()
-    )
-    outbox.send(message.reply(text))
+    text = await _take(ctx, case, officer_of(message), settings)
+    ctx.outbox.send(message.reply(text))
 
 
 async def cb_take_over(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: TakeOverCb,
-    session: AsyncSession,
-    relay: Relay,
-    settings: Settings,
-    clock: Clock,
+    query: CallbackQuery, callback_data: TakeOverCb, ctx: Context, settings: Settings
 ) -> None:
-    case = await button_case(query, outbox, callback_data.case_id, session)
+    case = await button_case(query, ctx, callback_data.case_id)
     if case is None or not isinstance(query.message, Message):
         return
-    outbox.send(query.message.edit_reply_markup(reply_markup=None))
+    ctx.outbox.send(query.message.edit_reply_markup(reply_markup=None))
     if case.pseudonymised_at is not None:
-        outbox.send(query.message.answer(no_resident()))
+        ctx.outbox.send(query.message.answer(no_resident()))
         return
     if not callback_data.confirm or case.assignee_id == query.from_user.id:
         return
     officer = Officer(query.from_user.id, query.from_user.full_name)
-    text = await handling.take(
-        relay, session, case, officer, settings.show_officer_name, clock.now()
-    )
-    outbox.send(query.message.answer(text))
+    ctx.outbox.send(query.message.answer(await _take(ctx, case, officer, settings)))
 
 
-async def cmd_close(
-    message: Message,
-    outbox: Outbox,
-    command: CommandObject,
-    session: AsyncSession,
-    relay: Relay,
-    clock: Clock,
-) -> None:
+async def _take(ctx: Context, case: Case, officer: Officer, settings: Settings) -> str:
+    show_name, now = settings.show_officer_name, ctx.clock.now()
+    return await handling.take(ctx.relay, ctx.session, case, officer, show_name, now)
+
+
+async def cmd_close(message: Message, command: CommandObject, ctx: Context) -> None:
     """`/close <outcome>`: close the case, tell the citizen the outcome, ask for a rating."""
-    case = await topic_case(message, outbox, session)
+    case = await topic_case(message, ctx)
     if case is None:
         return
     if not command.args or not command.args.strip():
-        outbox.send(
+        ctx.outbox.send(
             message.reply(
                 _(
                     "Write the outcome after the command, for example: "
@@ -120,48 +97,46 @@ async def cmd_close(
         )
         return
     if case.status == CaseStatus.CLOSED:
-        outbox.send(message.reply(_("This case is already closed.")))
+        ctx.outbox.send(message.reply(_("This case is already closed.")))
         return
-    await handling.close(
-        relay, session, case, command.args.strip(), officer_of(message), clock.now()
-    )
-    outbox.send(message.reply(fmt(_("Closed by {name}."), name=staff_name(message.from_user))))
+    outcome, officer = command.args.strip(), officer_of(message)
+    await handling.close(ctx.relay, ctx.session, case, outcome, officer, ctx.clock.now())
+    closed = fmt(_("Closed by {name}."), name=staff_name(message.from_user))
+    ctx.outbox.send(message.reply(closed))
 
 
-async def cmd_reopen(
-    message: Message, outbox: Outbox, session: AsyncSession, relay: Relay, clock: Clock
-) -> None:
-    case = await live_case(message, outbox, session)
+async def cmd_reopen(message: Message, ctx: Context) -> None:
+    case = await live_case(message, ctx)
     if case is None:
         return
     if case.status != CaseStatus.CLOSED:
-        outbox.send(message.reply(_("This case is not closed.")))
+        ctx.outbox.send(message.reply(_("This case is not closed.")))
         return
-    citizen = await citizen_of_case(session, case)
+    relay = ctx.relay
+    citizen = await citizen_of_case(ctx.session, case)
     case_service.reopen(case)
-    await audit.log(session, case, *actor(message), "reopen", clock.now())
+    await audit.log(ctx.session, case, *actor(message), "reopen", ctx.clock.now())
     relay.reopen_topic(case)
     await relay.refresh_card(case)
-    outbox.send(message.reply(fmt(_("Reopened by {name}."), name=staff_name(message.from_user))))
+    reopened = fmt(_("Reopened by {name}."), name=staff_name(message.from_user))
+    ctx.outbox.send(message.reply(reopened))
     with relay.i18n.use_locale(citizen.language or relay.i18n.default_locale):
         relay.tell_citizen(citizen, fmt(_("Your report {ref} has been reopened."), ref=case.ref))
 
 
-async def cmd_history(
-    message: Message, outbox: Outbox, session: AsyncSession, network: Network
-) -> None:
+async def cmd_history(message: Message, ctx: Context) -> None:
     """The case's audit trail, with the actions named in the staff language."""
-    case = await topic_case(message, outbox, session)
+    case = await topic_case(message, ctx)
     if case is None:
         return
-    events = await audit.trail(session, case)
+    events = await audit.trail(ctx.session, case)
     if not events:
-        outbox.send(message.reply(_("No staff actions recorded for this case yet.")))
+        ctx.outbox.send(message.reply(_("No staff actions recorded for this case yet.")))
         return
     lines = [fmt(_("<b>History of {ref}</b>"), ref=case.ref)]
     for event in events:
-        when = local_time(event.created_at, network)
+        when = local_time(event.created_at, ctx.network)
         detail = f" · {quote(event.detail[:80])}" if event.detail else ""
         name = action_name(event.action)
         lines.append(f"{when} · {quote(name)} · {quote(event.actor_name)}{detail}")
-    outbox.send(message.reply("\n".join(lines)))
+    ctx.outbox.send(message.reply("\n".join(lines)))

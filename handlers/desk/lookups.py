@@ -4,12 +4,11 @@ none (outside a topic, a stale button, a case that no longer leads to a resident
 from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import cases as case_service
-from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _
 from bot.workflows.handling import Officer
+from handlers.context import Context
 from handlers.desk.staff import actor, case_of
 from storage.models import Case
 
@@ -18,20 +17,20 @@ def officer_of(message: Message) -> Officer:
     return Officer(*actor(message))
 
 
-async def topic_case(message: Message, outbox: Outbox, session: AsyncSession) -> Case | None:
+async def topic_case(message: Message, ctx: Context) -> Case | None:
     """The case of the topic the command was sent in; outside one, the officer is told."""
-    case = await case_of(message, session)
+    case = await case_of(message, ctx.session)
     if case is None:
-        outbox.send(message.reply(_("Use this inside a case topic.")))
+        ctx.outbox.send(message.reply(_("Use this inside a case topic.")))
     return case
 
 
-async def live_case(message: Message, outbox: Outbox, session: AsyncSession) -> Case | None:
+async def live_case(message: Message, ctx: Context) -> Case | None:
     """The topic's case, if it still leads to a resident (a pseudonymised one cannot be
     taken, reopened, transferred or referred: nobody could be told)."""
-    case = await topic_case(message, outbox, session)
+    case = await topic_case(message, ctx)
     if case is not None and case.pseudonymised_at is not None:
-        outbox.send(message.reply(no_resident()))
+        ctx.outbox.send(message.reply(no_resident()))
         return None
     return case
 
@@ -43,16 +42,14 @@ def no_resident() -> str:
     )
 
 
-async def button_case(
-    query: CallbackQuery, outbox: Outbox, case_id: int, session: AsyncSession
-) -> Case | None:
+async def button_case(query: CallbackQuery, ctx: Context, case_id: int) -> Case | None:
     """The case a button in a topic is about, if the button is in that case's desk group."""
-    case = await case_service.case_by_id(session, case_id)
+    case = await case_service.case_by_id(ctx.session, case_id)
     if case is None or query.message is None:
-        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+        ctx.outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
         return None
     if query.message.chat.id != case.staff_chat_id:
-        outbox.answer(query.answer(_("This button belongs to another desk."), show_alert=True))
+        ctx.outbox.answer(query.answer(_("This button belongs to another desk."), show_alert=True))
         return None
-    outbox.answer(query.answer())
+    ctx.outbox.answer(query.answer())
     return case

@@ -10,9 +10,9 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui.i18n import _
 from bot.ui.texts import staff_rule_name
+from handlers.context import Context
 from handlers.filters import Match, StaffOnly, WrittenByStaff
 
 
@@ -33,10 +33,10 @@ def _refusal(chat_id: int, network: Network) -> str:
     ).format(rule=staff_rule_name(rule.who if rule else "ids"))
 
 
-async def on_message(message: Message, outbox: Outbox, network: Network) -> None:
-    outbox.send(message.reply(_refusal(message.chat.id, network)))
+async def on_message(message: Message, ctx: Context) -> None:
+    ctx.outbox.send(message.reply(_refusal(message.chat.id, ctx.network)))
 
 
-async def on_button(query: CallbackQuery, outbox: Outbox, network: Network) -> None:
+async def on_button(query: CallbackQuery, ctx: Context) -> None:
     assert query.message is not None
-    outbox.answer(query.answer(_refusal(query.message.chat.id, network), show_alert=True))
+    ctx.outbox.answer(query.answer(_refusal(query.message.chat.id, ctx.network), show_alert=True))

@@ -9,22 +9,18 @@ from typing import Any
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.domain import cases as case_service
 from bot.domain import conversation
 from bot.domain.triage import EmergencyDetector
-from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import _
 from bot.ui.texts import isolate, quote
 from bot.workflows.casework import groups, relay_from_citizen, restore
-from bot.workflows.relay import Relay
+from handlers.context import Context
 from handlers.filters import Consented
-from handlers.resident.followups import ACTIVE_CASE, PENDING, SENSITIVE, deliver
+from handlers.resident.followups import ACTIVE_CASE, PENDING, deliver
+from handlers.resident.held import refused, take_held
 from storage.models import Citizen
 
 
@@ -38,31 +34,30 @@ def create_router() -> Router:
 
 async def cb_pick_case(
     query: CallbackQuery,
-    outbox: Outbox,
     callback_data: keyboards.PickCaseCb,
-    session: AsyncSession,
+    ctx: Context,
     citizen: Citizen,
     state: FSMContext,
-    relay: Relay,
-    clock: Clock,
     detector: EmergencyDetector,
-    network: Network,
-    i18n: I18n,
 ) -> None:
     """Send the messages that waited for a case choice, and keep using that case."""
     pending: list[dict[str, Any]] = (await state.get_data()).get(PENDING, [])
-    case = await case_service.open_case_by_id(session, citizen, callback_data.case_id)
+    case = await case_service.open_case_by_id(ctx.session, citizen, callback_data.case_id)
     if case is None or not isinstance(query.message, Message):
-        outbox.answer(query.answer(_("That case is closed or no longer yours."), show_alert=True))
+        ctx.outbox.answer(
+            query.answer(_("That case is closed or no longer yours."), show_alert=True)
+        )
         if pending and isinstance(query.message, Message):
             # Never dropped: the waiting messages are offered the cases still open.
-            open_ones = list(await case_service.open_cases(session, citizen))
-            outbox.send(
+            open_ones = list(await case_service.open_cases(ctx.session, citizen))
+            ctx.outbox.send(
                 query.message.edit_text(
                     _("That case was closed meanwhile. Which report are your messages about?")
                     if open_ones
                     else _("That case was closed meanwhile, and no other report is open."),
-                    reply_markup=keyboards.pick_case(open_ones, network, i18n.current_locale)
+                    reply_markup=keyboards.pick_case(
+                        open_ones, ctx.network, ctx.i18n.current_locale
+                    )
                     if open_ones
                     else keyboards.report_this(),
                 )
@@ -73,12 +68,12 @@ async def cb_pick_case(
     fresh = [
         m
         for m in waiting
-        if not await conversation.already_relayed(session, m.chat.id, m.message_id)
+        if not await conversation.already_relayed(ctx.session, m.chat.id, m.message_id)
     ]
     for batch in groups(fresh):
-        await deliver(batch, case, citizen, state, session, relay, clock, detector)
-    outbox.answer(query.answer())
-    outbox.send(
+        await deliver(batch, case, ctx, citizen, state, detector)
+    ctx.outbox.answer(query.answer())
+    ctx.outbox.send(
         query.message.edit_text(
             _(
                 "Sent to <b>{ref}</b>. Your next messages go there too; reply to a message of "
@@ -90,27 +85,21 @@ async def cb_pick_case(
 
 async def cb_sensitive(
     query: CallbackQuery,
-    outbox: Outbox,
     callback_data: keyboards.SensitiveCb,
-    session: AsyncSession,
+    ctx: Context,
     citizen: Citizen,
     state: FSMContext,
-    relay: Relay,
-    clock: Clock,
     detector: EmergencyDetector,
 ) -> None:
     """The anonymous resident's answer to "this may identify you — send anyway?"."""
-    pending = (await state.get_data()).get(SENSITIVE)
-    await state.update_data({SENSITIVE: None})
-    outbox.answer(query.answer())
-    if isinstance(query.message, Message):
-        outbox.send(query.message.edit_reply_markup(reply_markup=None))
+    pending = await take_held(query, ctx.outbox, state)
     if not pending or not callback_data.send or citizen.banned:
-        if isinstance(query.message, Message):
-            outbox.send(query.message.answer(_("Not sent.")))
+        refused(query, ctx.outbox, _("Not sent."))
         return
-    case = await case_service.open_case_by_id(session, citizen, pending["case_id"])
+    case = await case_service.open_case_by_id(ctx.session, citizen, pending["case_id"])
     if case is None:
         return
     messages = [restore(item) for item in pending["messages"]]
-    await relay_from_citizen(relay, session, case, citizen, messages, clock.now(), detector)
+    await relay_from_citizen(
+        ctx.relay, ctx.session, case, citizen, messages, ctx.clock.now(), detector
+    )

@@ -8,15 +8,11 @@ from collections.abc import Sequence
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.domain import cases as case_service
 from bot.domain import referrals as referral_service
 from bot.kinds import CaseStatus, ReferralStatus
 from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import _
 from bot.ui.texts import (
@@ -31,7 +27,7 @@ from bot.ui.texts import (
     quote,
 )
 from bot.workflows import desks, handling
-from bot.workflows.relay import Relay
+from handlers.context import Context
 from handlers.filters import MenuButton, consented_router
 from storage.models import Case, Citizen
 
@@ -51,47 +47,34 @@ def create_router() -> Router:
     return router
 
 
-async def cmd_cases(
-    message: Message,
-    outbox: Outbox,
-    session: AsyncSession,
-    citizen: Citizen,
-    network: Network,
-    i18n: I18n,
-) -> None:
+async def cmd_cases(message: Message, ctx: Context, citizen: Citizen) -> None:
     """List open and recently closed cases; open ones can be marked solved."""
-    cases = await case_service.recent_cases(session, citizen)
+    cases = await case_service.recent_cases(ctx.session, citizen)
     open_ones = [case for case in cases if case.status != CaseStatus.CLOSED]
-    outbox.send(
+    ctx.outbox.send(
         message.answer(
-            case_list(cases, network, i18n.current_locale),
+            case_list(cases, ctx.network, ctx.i18n.current_locale),
             reply_markup=keyboards.solved(open_ones) or keyboards.main_menu(),
         )
     )
 
 
 async def cmd_status(
-    message: Message,
-    outbox: Outbox,
-    command: CommandObject,
-    session: AsyncSession,
-    citizen: Citizen,
-    network: Network,
-    i18n: I18n,
+    message: Message, command: CommandObject, ctx: Context, citizen: Citizen
 ) -> None:
     """`/status BL-26-00042`: one of the citizen's own cases; `/status` alone shows the one open
     case, or lists them when there are several."""
-    language = i18n.current_locale
+    language = ctx.i18n.current_locale
     if command.args:
-        case = await case_service.find_own_case(session, citizen, command.args)
+        case = await case_service.find_own_case(ctx.session, citizen, command.args)
     else:
-        open_ones = await case_service.open_cases(session, citizen)
+        open_ones = await case_service.open_cases(ctx.session, citizen)
         if len(open_ones) != 1:
-            outbox.send(message.answer(_status_choice(open_ones, network, language)))
+            ctx.outbox.send(message.answer(_status_choice(open_ones, ctx.network, language)))
             return
         case = open_ones[0]
     if case is None:
-        outbox.send(
+        ctx.outbox.send(
             message.answer(
                 fmt(
                     _("No case {ref} was found among your reports."),
@@ -100,8 +83,8 @@ async def cmd_status(
             )
         )
         return
-    answered_at = await case_service.last_answer_at(session, case)
-    outbox.send(message.answer(case_status(case, network, language, answered_at)))
+    answered_at = await case_service.last_answer_at(ctx.session, case)
+    ctx.outbox.send(message.answer(case_status(case, ctx.network, language, answered_at)))
 
 
 def _status_choice(open_ones: Sequence[Case], network: Network, language: str) -> str:
@@ -119,8 +102,8 @@ def _status_choice(open_ones: Sequence[Case], network: Network, language: str) -
     )
 
 
-async def cmd_help(message: Message, outbox: Outbox, network: Network) -> None:
-    outbox.send(
+async def cmd_help(message: Message, ctx: Context) -> None:
+    ctx.outbox.send(
         message.answer(
             _(
                 "<b>Beatline</b> connects you with the police in your neighbourhood.\n\n"
@@ -134,7 +117,7 @@ async def cmd_help(message: Message, outbox: Outbox, network: Network) -> None:
                 "After a report, write here to add information; answers from the police arrive "
                 "here too.\n\n"
                 "This is not an emergency line: in an emergency call {number}."
-            ).format(number=isolate(quote(network.emergency.number)))
+            ).format(number=isolate(quote(ctx.network.emergency.number)))
             + "\n\n"
             + _("🔒 /mydata shows everything Beatline keeps about you; /forget erases it."),
             reply_markup=keyboards.main_menu(),
@@ -143,50 +126,38 @@ async def cmd_help(message: Message, outbox: Outbox, network: Network) -> None:
 
 
 async def cb_rate(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: keyboards.RateCb,
-    session: AsyncSession,
-    citizen: Citizen,
-    relay: Relay,
+    query: CallbackQuery, callback_data: keyboards.RateCb, ctx: Context, citizen: Citizen
 ) -> None:
     """Store the citizen's 1–5 rating, once per case, and show it in the topic."""
-    if _refused_while_banned(query, outbox, citizen, relay.network):
+    if _refused_while_banned(query, ctx, citizen):
         return
-    case = await case_service.find_own_case_by_id(session, citizen, callback_data.case_id)
+    case = await case_service.find_own_case_by_id(ctx.session, citizen, callback_data.case_id)
     if case is None or case.status != CaseStatus.CLOSED:
-        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+        ctx.outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
         return
     if not case_service.rate(case, callback_data.stars):
-        outbox.answer(query.answer(_("You have rated this case already."), show_alert=True))
+        ctx.outbox.answer(query.answer(_("You have rated this case already."), show_alert=True))
         return
-    outbox.answer(query.answer(_("Thank you for your rating.")))
+    ctx.outbox.answer(query.answer(_("Thank you for your rating.")))
     if isinstance(query.message, Message):
-        outbox.send(query.message.edit_reply_markup(reply_markup=None))
-        outbox.send(
+        ctx.outbox.send(query.message.edit_reply_markup(reply_markup=None))
+        ctx.outbox.send(
             query.message.answer(
                 _("Thank you. Your rating: {stars}").format(stars="⭐" * callback_data.stars)
             )
         )
-    with relay.staff_language():
+    with ctx.relay.staff_language():
         text = _("⭐ The citizen rated the handling {stars}/5.").format(stars=callback_data.stars)
-    relay.note_in_closed(case, text)
+    ctx.relay.note_in_closed(case, text)
 
 
 async def cb_solved(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: keyboards.SolvedCb,
-    session: AsyncSession,
-    citizen: Citizen,
-    relay: Relay,
+    query: CallbackQuery, callback_data: keyboards.SolvedCb, ctx: Context, citizen: Citizen
 ) -> None:
     """ "✅ … is solved": asked once more, since it closes the case."""
-    case = await _open_case(query, outbox, session, citizen, relay, callback_data.case_id)
-    if case is None:
-        return
-    if isinstance(query.message, Message):
-        outbox.send(
+    case = await _open_case(query, ctx, citizen, callback_data.case_id)
+    if case is not None and isinstance(query.message, Message):
+        ctx.outbox.send(
             query.message.answer(
                 fmt(_("Is {ref} solved? Then the case will be closed."), ref=case.ref),
                 reply_markup=keyboards.solved_sure(case.id),
@@ -195,81 +166,69 @@ async def cb_solved(
 
 
 async def cb_solved_sure(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: keyboards.SolvedSureCb,
-    session: AsyncSession,
-    citizen: Citizen,
-    relay: Relay,
-    clock: Clock,
+    query: CallbackQuery, callback_data: keyboards.SolvedSureCb, ctx: Context, citizen: Citizen
 ) -> None:
     """Close the resident's case, or, when an officer has taken it, let the officer close it."""
-    case = await _open_case(query, outbox, session, citizen, relay, callback_data.case_id)
+    case = await _open_case(query, ctx, citizen, callback_data.case_id)
     if case is None:
         return
     if isinstance(query.message, Message):
-        outbox.send(query.message.edit_reply_markup(reply_markup=None))
+        ctx.outbox.send(query.message.edit_reply_markup(reply_markup=None))
     if callback_data.sure:
-        await handling.resident_solved(relay, session, case, citizen, clock.now())
+        await handling.resident_solved(ctx.relay, ctx.session, case, citizen, ctx.clock.now())
 
 
 async def cb_referral(
     query: CallbackQuery,
-    outbox: Outbox,
     callback_data: keyboards.ReferralCb | keyboards.ReferralWithCb,
-    session: AsyncSession,
+    ctx: Context,
     citizen: Citizen,
-    relay: Relay,
-    clock: Clock,
 ) -> None:
     """The citizen's yes or no to sharing the case with a partner."""
-    if _refused_while_banned(query, outbox, citizen, relay.network):
+    if _refused_while_banned(query, ctx, citizen):
         return
     # "Yes, with …" (an Open311 partner): agreement that adds what `extra` names.
     if isinstance(callback_data, keyboards.ReferralWithCb):
         agree, extra = True, callback_data.extra
     else:
         agree, extra = callback_data.agree, 0
-    referral = await referral_service.by_id(session, callback_data.referral_id)
+    referral = await referral_service.by_id(ctx.session, callback_data.referral_id)
     case = (
-        await case_service.find_own_case_by_id(session, citizen, referral.case_id)
+        await case_service.find_own_case_by_id(ctx.session, citizen, referral.case_id)
         if referral is not None
         else None
     )
     if referral is None or case is None or referral.status != ReferralStatus.PROPOSED:
-        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+        ctx.outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
         return
-    outbox.answer(query.answer())
+    ctx.outbox.answer(query.answer())
     if isinstance(query.message, Message):
-        outbox.send(query.message.edit_reply_markup(reply_markup=None))
-    await desks.answer_referral(relay, session, referral, case, citizen, agree, extra, clock.now())
+        ctx.outbox.send(query.message.edit_reply_markup(reply_markup=None))
+    await desks.answer_referral(
+        ctx.relay, ctx.session, referral, case, citizen, agree, extra, ctx.clock.now()
+    )
 
 
 async def _open_case(
-    query: CallbackQuery,
-    outbox: Outbox,
-    session: AsyncSession,
-    citizen: Citizen,
-    relay: Relay,
-    case_id: int,
+    query: CallbackQuery, ctx: Context, citizen: Citizen, case_id: int
 ) -> Case | None:
     """The resident's open case a button names, the button answered; None (and a notice) for
     a banned resident or a case that is closed or not theirs."""
-    if _refused_while_banned(query, outbox, citizen, relay.network):
+    if _refused_while_banned(query, ctx, citizen):
         return None
-    case = await case_service.open_case_by_id(session, citizen, case_id)
+    case = await case_service.open_case_by_id(ctx.session, citizen, case_id)
     if case is None:
-        outbox.answer(query.answer(_("That case is closed or no longer yours."), show_alert=True))
+        ctx.outbox.answer(
+            query.answer(_("That case is closed or no longer yours."), show_alert=True)
+        )
         return None
-    outbox.answer(query.answer())
+    ctx.outbox.answer(query.answer())
     return case
 
 
-def _refused_while_banned(
-    query: CallbackQuery, outbox: Outbox, citizen: Citizen, network: Network
-) -> bool:
+def _refused_while_banned(query: CallbackQuery, ctx: Context, citizen: Citizen) -> bool:
     """A banned resident's button reaches no desk; they are told so, with the emergency number."""
     if not citizen.banned:
         return False
-    outbox.answer(query.answer(banned_text(network), show_alert=True))
+    ctx.outbox.answer(query.answer(banned_text(ctx.network), show_alert=True))
     return True

@@ -12,16 +12,10 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.domain import cases as case_service
-from bot.domain import conversation
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
 from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import _
 from bot.ui.texts import CANCEL, SEND_REPORT, SKIP, banned_text, cannot_pass_on, isolate, quote
@@ -30,15 +24,16 @@ from bot.workflows.anonymous import asks_first
 from bot.workflows.casework import ask_before_revealing, relay_from_citizen, snapshot
 from bot.workflows.edits import resident_edited
 from bot.workflows.followups import Hold
-from bot.workflows.relay import RELAYABLE, Relay
+from bot.workflows.relay import RELAYABLE
+from handlers.context import Context
 from handlers.filters import Consented, Match, MenuButton
+from handlers.resident.held import SENSITIVE
 from handlers.resident.language_offer import maybe_offer
 from handlers.resident.unsent import keep_unsent, offer_unsent
 from storage.models import Case, Citizen
 
 ACTIVE_CASE = "active_case_id"
 PENDING = "pending_messages"
-SENSITIVE = "sensitive"
 
 
 def create_router() -> Router:
@@ -56,16 +51,16 @@ def create_router() -> Router:
     return router
 
 
-async def cmd_unknown(message: Message, outbox: Outbox) -> None:
-    outbox.send(
+async def cmd_unknown(message: Message, ctx: Context) -> None:
+    ctx.outbox.send(
         message.answer(
             _("I do not know that command. See /help."), reply_markup=keyboards.main_menu()
         )
     )
 
 
-async def on_leftover_button(message: Message, outbox: Outbox) -> None:
-    outbox.send(
+async def on_leftover_button(message: Message, ctx: Context) -> None:
+    ctx.outbox.send(
         message.answer(_("Choose an option from the menu."), reply_markup=keyboards.main_menu())
     )
 
@@ -84,70 +79,59 @@ def _held_text(reason: Hold, network: Network) -> str | None:
 
 async def on_followup(
     message: Message,
-    outbox: Outbox,
-    session: AsyncSession,
+    ctx: Context,
     citizen: Citizen,
     state: FSMContext,
-    relay: Relay,
-    clock: Clock,
     detector: EmergencyDetector,
-    network: Network,
-    i18n: I18n,
     album: list[Message] | None = None,
 ) -> None:
     """Pass what the resident writes to the case it belongs to."""
     messages = album or [message]
-    now = clock.now()
-    reason = followups.hold(citizen, network, now)
+    now = ctx.clock.now()
+    reason = followups.hold(citizen, ctx.network, now)
     if reason is not None:
-        text = _held_text(reason, network)
+        text = _held_text(reason, ctx.network)
         if text:
-            outbox.send(message.reply(text))
+            ctx.outbox.send(message.reply(text))
         return
     data = await state.get_data()
-    target = await followups.target(session, citizen, message, data.get(ACTIVE_CASE))
+    target = await followups.target(ctx.session, citizen, message, data.get(ACTIVE_CASE))
     if target is None:
-        await _without_open_case(
-            message, messages, outbox, session, citizen, state, relay, detector, now
-        )
+        await _without_open_case(message, messages, ctx, citizen, state, detector, now)
         return
     if isinstance(target, list):
         await state.update_data({PENDING: [*data.get(PENDING, []), *map(snapshot, messages)]})
         # Asked again at every message, so a resident who overlooked the question sees it.
-        outbox.send(
+        ctx.outbox.send(
             message.reply(
                 _("You have more than one open report. Which one is this about?"),
-                reply_markup=keyboards.pick_case(target, network, i18n.current_locale),
+                reply_markup=keyboards.pick_case(target, ctx.network, ctx.i18n.current_locale),
             )
         )
         return
     if message.reply_to_message is not None:
         await state.update_data({ACTIVE_CASE: target.id})
-    await deliver(messages, target, citizen, state, session, relay, clock, detector)
+    await deliver(messages, target, ctx, citizen, state, detector)
 
 
 async def _without_open_case(
     message: Message,
     messages: list[Message],
-    outbox: Outbox,
-    session: AsyncSession,
+    ctx: Context,
     citizen: Citizen,
     state: FSMContext,
-    relay: Relay,
     detector: EmergencyDetector,
     now: datetime,
 ) -> None:
     """Shortly after a case closed: into that case. Otherwise: offered as a new report."""
-    closed = await followups.closed_lately(session, citizen, relay.network, now)
-    if closed is not None:
-        await followups.relay_after_closing(
-            relay, session, closed, citizen, messages, now, detector
-        )
+    if await followups.relay_after_closing(
+        ctx.relay, ctx.session, citizen, messages, now, detector
+    ):
         return
     if await keep_unsent(state, message):
-        offer_unsent(outbox, message.chat.id)
+        offer_unsent(ctx.outbox, message.chat.id)
         return
-    outbox.send(
+    ctx.outbox.send(
         message.answer(
             _("You have no open report. Press “📝 Report” to tell us about something."),
             reply_markup=keyboards.main_menu(),
@@ -158,11 +142,9 @@ async def _without_open_case(
 async def deliver(
     messages: list[Message],
     case: Case,
+    ctx: Context,
     citizen: Citizen,
     state: FSMContext,
-    session: AsyncSession,
-    relay: Relay,
-    clock: Clock,
     detector: EmergencyDetector,
 ) -> None:
     """Relay, unless an anonymous resident should first confirm a contact or location."""
@@ -170,37 +152,29 @@ async def deliver(
         await state.update_data(
             {SENSITIVE: {"case_id": case.id, "messages": [snapshot(m) for m in messages]}}
         )
-        ask_before_revealing(relay.outbox, messages[0])
+        ask_before_revealing(ctx.outbox, messages[0])
         return
     languages = await relay_from_citizen(
-        relay, session, case, citizen, messages, clock.now(), detector
+        ctx.relay, ctx.session, case, citizen, messages, ctx.clock.now(), detector
     )
-    await followups.answer_partner(relay, session, case, messages)
-    await maybe_offer(languages, citizen, state, relay)
+    await followups.answer_partner(ctx.relay, ctx.session, case, messages)
+    await maybe_offer(languages, citizen, state, ctx.relay)
 
 
-async def on_edit(
-    message: Message, session: AsyncSession, citizen: Citizen, relay: Relay, clock: Clock
-) -> None:
+async def on_edit(message: Message, ctx: Context, citizen: Citizen) -> None:
     """Show an edit of an already relayed message in the topic (never for a banned resident)."""
     if citizen.banned:
         return
-    record = await conversation.message_by_source(session, message.chat.id, message.message_id)
-    if record is None:
-        return
-    case = await case_service.case_by_id(session, record.case_id)
-    if case is None:
-        return
-    await resident_edited(relay, session, case, citizen, record, message, clock.now())
+    await resident_edited(ctx.relay, ctx.session, citizen, message, ctx.clock.now())
 
 
-async def on_unsupported(message: Message, outbox: Outbox) -> None:
-    outbox.send(message.answer(cannot_pass_on()))
+async def on_unsupported(message: Message, ctx: Context) -> None:
+    ctx.outbox.send(message.answer(cannot_pass_on()))
 
 
-async def cb_stale(query: CallbackQuery, outbox: Outbox) -> None:
+async def cb_stale(query: CallbackQuery, ctx: Context) -> None:
     """Any button nothing else answers: a wizard or question that is over."""
-    outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+    ctx.outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
 
 
 def create_stale_router() -> Router:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 
 from bot.domain.citizens import set_language
 from bot.network.base import spoken_language
-from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import LANGUAGE_NAMES, _
 from bot.ui.texts import fmt
 from bot.workflows.relay import Relay
+from handlers.context import Context
 from handlers.filters import Consented
 from storage.models import Citizen
 
@@ -59,24 +58,23 @@ async def maybe_offer(
 
 async def cb_switch_language(
     query: CallbackQuery,
-    outbox: Outbox,
     callback_data: keyboards.SwitchLanguageCb,
+    ctx: Context,
     citizen: Citizen,
     state: FSMContext,
-    i18n: I18n,
 ) -> None:
     """Yes: switch the interface; no: never offer that language again."""
-    outbox.answer(query.answer())
+    ctx.outbox.answer(query.answer())
     if isinstance(query.message, Message):
-        outbox.send(query.message.edit_reply_markup(reply_markup=None))
-    if not callback_data.switch or callback_data.code not in i18n.available_locales:
+        ctx.outbox.send(query.message.edit_reply_markup(reply_markup=None))
+    if not callback_data.switch or callback_data.code not in ctx.i18n.available_locales:
         declined = (await state.get_data()).get(DECLINED_LANGUAGES, [])
         await state.update_data({DECLINED_LANGUAGES: [*declined, callback_data.code]})
         return
     set_language(citizen, callback_data.code)
-    with i18n.use_locale(callback_data.code):
+    with ctx.i18n.use_locale(callback_data.code):
         if isinstance(query.message, Message):
-            outbox.send(
+            ctx.outbox.send(
                 query.message.answer(
                     _("Language set to {name}.").format(
                         name=LANGUAGE_NAMES.get(callback_data.code, callback_data.code)

@@ -6,19 +6,16 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
-from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.domain.alerts import subscriptions
 from bot.domain.citizens import register, set_language
 from bot.kinds import SubscriptionKind
 from bot.network.areas import Area
 from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.i18n import LANGUAGE_NAMES, _, supported
 from bot.ui.texts import MENU_LANGUAGE, fmt, isolate, quote
+from handlers.context import Context
 from handlers.filters import Consented, MenuButton
 from handlers.middlewares import CHOSEN_LANGUAGE, profile_of
 from handlers.resident.unsent import UNSENT, keep_unsent, offer_unsent
@@ -57,28 +54,24 @@ def welcome_back() -> str:
     return _("Welcome to Beatline. Choose an option from the menu below.")
 
 
-async def _ask_language(outbox: Outbox, message: Message, i18n: I18n) -> None:
-    outbox.send(
+async def _ask_language(message: Message, ctx: Context) -> None:
+    ctx.outbox.send(
         message.answer(
             _(
                 "Hello! This is Beatline, the contact channel between residents and the "
                 "police.\n\n"
                 "Please choose your language:"
             ),
-            reply_markup=keyboards.languages(i18n.available_locales, i18n.current_locale),
+            reply_markup=keyboards.languages(ctx.i18n.available_locales, ctx.i18n.current_locale),
         )
     )
 
 
 async def cmd_start(
     message: Message,
-    outbox: Outbox,
     command: CommandObject,
-    session: AsyncSession,
-    clock: Clock,
-    i18n: I18n,
+    ctx: Context,
     state: FSMContext,
-    network: Network,
     citizen: Citizen | None,
 ) -> None:
     """Greet, and walk a new resident through language and consent.
@@ -87,18 +80,18 @@ async def cmd_start(
     language they pick and a deep link's area (`?start=area-<code>`, the poster's QR code)
     wait in the conversation state until then.
     """
-    area = _linked_area(command.args, network)
+    area = _linked_area(command.args, ctx.network)
     if citizen is None or citizen.consent_at is None:
         await state.set_data({})
         if area is not None:
             await state.update_data({PENDING_AREA: area.code})
-        await _ask_language(outbox, message, i18n)
+        await _ask_language(message, ctx)
         return
     await state.clear()
     if area is not None:
-        await _subscribe_to(outbox, message, session, citizen, area, clock, i18n)
+        await _subscribe_to(message, ctx, citizen, area)
         return
-    outbox.send(message.answer(welcome_back(), reply_markup=keyboards.main_menu()))
+    ctx.outbox.send(message.answer(welcome_back(), reply_markup=keyboards.main_menu()))
 
 
 def _linked_area(args: str | None, network: Network) -> Area | None:
@@ -107,18 +100,12 @@ def _linked_area(args: str | None, network: Network) -> Area | None:
     return network.area(args.removeprefix(AREA_LINK))
 
 
-async def _subscribe_to(
-    outbox: Outbox,
-    message: Message,
-    session: AsyncSession,
-    citizen: Citizen,
-    area: Area,
-    clock: Clock,
-    i18n: I18n,
-) -> None:
-    await subscriptions.subscribe(session, citizen, SubscriptionKind.AREA, area.code, clock.now())
-    name = area.name(i18n.current_locale, i18n.default_locale)
-    outbox.send(
+async def _subscribe_to(message: Message, ctx: Context, citizen: Citizen, area: Area) -> None:
+    await subscriptions.subscribe(
+        ctx.session, citizen, SubscriptionKind.AREA, area.code, ctx.clock.now()
+    )
+    name = area.name(ctx.i18n.current_locale, ctx.i18n.default_locale)
+    ctx.outbox.send(
         message.answer(
             fmt(_("You will now get alerts for {area}. /alerts changes this."), area=name),
             reply_markup=keyboards.main_menu(),
@@ -128,28 +115,26 @@ async def _subscribe_to(
 
 async def cb_language(
     query: CallbackQuery,
-    outbox: Outbox,
     callback_data: keyboards.LanguageCb,
-    i18n: I18n,
+    ctx: Context,
     state: FSMContext,
-    network: Network,
     citizen: Citizen | None,
 ) -> None:
     """Keep the chosen language, then show the privacy notice (or confirm the change)."""
-    code = supported(i18n, callback_data.code)
+    code = supported(ctx.i18n, callback_data.code)
     if code is None or not isinstance(query.message, Message):
-        outbox.answer(query.answer(_("This language is not available."), show_alert=True))
+        ctx.outbox.answer(query.answer(_("This language is not available."), show_alert=True))
         return
-    with i18n.use_locale(code):
-        outbox.answer(query.answer(LANGUAGE_NAMES.get(code, code)))
+    with ctx.i18n.use_locale(code):
+        ctx.outbox.answer(query.answer(LANGUAGE_NAMES.get(code, code)))
         if citizen is None or citizen.consent_at is None:
             await state.update_data({CHOSEN_LANGUAGE: code})
-            outbox.send(
-                query.message.answer(privacy_notice(network), reply_markup=keyboards.consent())
+            ctx.outbox.send(
+                query.message.answer(privacy_notice(ctx.network), reply_markup=keyboards.consent())
             )
             return
         set_language(citizen, code)
-        outbox.send(
+        ctx.outbox.send(
             query.message.answer(
                 _("Language set to {name}.").format(name=LANGUAGE_NAMES.get(code, code)),
                 reply_markup=keyboards.main_menu(),
@@ -158,64 +143,51 @@ async def cb_language(
 
 
 async def cb_consent(
-    query: CallbackQuery,
-    outbox: Outbox,
-    session: AsyncSession,
-    clock: Clock,
-    i18n: I18n,
-    event_from_user: User,
-    state: FSMContext,
-    network: Network,
+    query: CallbackQuery, ctx: Context, event_from_user: User, state: FSMContext
 ) -> None:
     """Record consent: the resident exists from now on. Then the menu, a pending deep link's
     subscription, and what they wrote before (offered as a report)."""
     if not isinstance(query.message, Message):
-        outbox.answer(query.answer())
+        ctx.outbox.answer(query.answer())
         return
     data = await state.get_data()
-    language = data.get(CHOSEN_LANGUAGE) or i18n.current_locale
+    language = data.get(CHOSEN_LANGUAGE) or ctx.i18n.current_locale
     citizen = await register(
-        session, profile_of(event_from_user, query.message.chat), language, clock.now()
+        ctx.session, profile_of(event_from_user, query.message.chat), language, ctx.clock.now()
     )
-    outbox.answer(query.answer(_("Thank you.")))
-    outbox.send(
+    ctx.outbox.answer(query.answer(_("Thank you.")))
+    ctx.outbox.send(
         query.message.answer(
             _(
                 "Thank you. You can now report something to the police or follow your "
                 "reports.\nIn an emergency always call {number}."
-            ).format(number=isolate(quote(network.emergency.number))),
+            ).format(number=isolate(quote(ctx.network.emergency.number))),
             reply_markup=keyboards.main_menu(),
         )
     )
     await state.set_data({key: data[key] for key in (UNSENT,) if key in data})
-    area = network.area(data[PENDING_AREA]) if data.get(PENDING_AREA) else None
+    area = ctx.network.area(data[PENDING_AREA]) if data.get(PENDING_AREA) else None
     if area is not None:
-        await _subscribe_to(outbox, query.message, session, citizen, area, clock, i18n)
+        await _subscribe_to(query.message, ctx, citizen, area)
     if data.get(UNSENT):
-        offer_unsent(outbox, query.message.chat.id)
+        offer_unsent(ctx.outbox, query.message.chat.id)
 
 
-async def cmd_language(message: Message, outbox: Outbox, i18n: I18n) -> None:
+async def cmd_language(message: Message, ctx: Context) -> None:
     """Offer the languages again."""
-    outbox.send(
+    ctx.outbox.send(
         message.answer(
             _("Choose your language:"),
-            reply_markup=keyboards.languages(i18n.available_locales, i18n.current_locale),
+            reply_markup=keyboards.languages(ctx.i18n.available_locales, ctx.i18n.current_locale),
         )
     )
 
 
-async def on_before_consent(
-    message: Message,
-    outbox: Outbox,
-    i18n: I18n,
-    state: FSMContext,
-    network: Network,
-) -> None:
+async def on_before_consent(message: Message, ctx: Context, state: FSMContext) -> None:
     """Nothing is passed on before consent: say so, keep a text or voice note (in the
     conversation state only) to offer as a report afterwards, and resume the steps."""
     await keep_unsent(state, message)
-    outbox.send(
+    ctx.outbox.send(
         message.answer(
             _(
                 "Before you can send us anything, please choose your language and read the "
@@ -225,10 +197,12 @@ async def on_before_consent(
         )
     )
     if (await state.get_data()).get(CHOSEN_LANGUAGE) is None:
-        await _ask_language(outbox, message, i18n)
+        await _ask_language(message, ctx)
     else:
-        outbox.send(message.answer(privacy_notice(network), reply_markup=keyboards.consent()))
+        ctx.outbox.send(
+            message.answer(privacy_notice(ctx.network), reply_markup=keyboards.consent())
+        )
 
 
-async def on_stale_before_consent(query: CallbackQuery, outbox: Outbox) -> None:
-    outbox.answer(query.answer(_("Please press /start first."), show_alert=True))
+async def on_stale_before_consent(query: CallbackQuery, ctx: Context) -> None:
+    ctx.outbox.answer(query.answer(_("Please press /start first."), show_alert=True))

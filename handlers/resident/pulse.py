@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.types import CallbackQuery, InaccessibleMessage
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.domain import pulse
-from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui.pulse import PulseCb, already_answered, thanks
+from handlers.context import Context
 from handlers.filters import Consented
 from storage.models import Citizen
 
@@ -24,21 +21,20 @@ def create_router() -> Router:
 
 
 async def cb_answer(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: PulseCb,
-    session: AsyncSession,
-    citizen: Citizen,
-    network: Network,
-    clock: Clock,
+    query: CallbackQuery, callback_data: PulseCb, ctx: Context, citizen: Citizen
 ) -> None:
     counted = await pulse.answer(
-        session, network, citizen, callback_data.question, callback_data.score, clock.now()
+        ctx.session,
+        ctx.network,
+        citizen,
+        callback_data.question,
+        callback_data.score,
+        ctx.clock.now(),
     )
     if not counted:
-        outbox.answer(query.answer(already_answered(), show_alert=True))
+        ctx.outbox.answer(query.answer(already_answered(), show_alert=True))
     else:
-        outbox.answer(query.answer())
+        ctx.outbox.answer(query.answer())
     if query.message is not None and not isinstance(query.message, InaccessibleMessage):
         text = thanks() if counted else already_answered()
-        outbox.send(query.message.edit_text(text, reply_markup=None))
+        ctx.outbox.send(query.message.edit_text(text, reply_markup=None))

@@ -9,19 +9,17 @@ from datetime import datetime
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.domain.alerts import engine, subscriptions
 from bot.kinds import SubscriptionKind
 from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
 from bot.ui.alerts_menu import AlertsAction, AlertsCb, Followed, SubCb, alerts_keyboard
 from bot.ui.i18n import _
 from bot.ui.pulse import pulse_explained
 from bot.ui.texts import MENU_ALERTS, fmt
+from handlers.context import Context
 from handlers.filters import MenuButton, consented_router
 from storage.models import Citizen
 
@@ -75,46 +73,31 @@ def _summary(network: Network, chosen: Followed, citizen: Citizen, language: str
     return "\n".join(lines)
 
 
-async def _show(
-    session: AsyncSession, citizen: Citizen, network: Network, language: str
-) -> tuple[str, InlineKeyboardMarkup]:
-    chosen = await subscriptions.followed(session, citizen)
+async def _show(ctx: Context, citizen: Citizen) -> tuple[str, InlineKeyboardMarkup]:
+    language = ctx.i18n.current_locale
+    chosen = await subscriptions.followed(ctx.session, citizen)
     return (
-        _summary(network, chosen, citizen, language),
-        alerts_keyboard(network, chosen, bool(citizen.quiet_start), language),
+        _summary(ctx.network, chosen, citizen, language),
+        alerts_keyboard(ctx.network, chosen, bool(citizen.quiet_start), language),
     )
 
 
-async def cmd_alerts(
-    message: Message,
-    outbox: Outbox,
-    session: AsyncSession,
-    citizen: Citizen,
-    network: Network,
-    i18n: I18n,
-) -> None:
-    text, markup = await _show(session, citizen, network, i18n.current_locale)
-    outbox.send(message.answer(text, reply_markup=markup))
+async def cmd_alerts(message: Message, ctx: Context, citizen: Citizen) -> None:
+    text, markup = await _show(ctx, citizen)
+    ctx.outbox.send(message.answer(text, reply_markup=markup))
 
 
 async def cb_toggle(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: SubCb,
-    session: AsyncSession,
-    citizen: Citizen,
-    network: Network,
-    i18n: I18n,
-    clock: Clock,
+    query: CallbackQuery, callback_data: SubCb, ctx: Context, citizen: Citizen
 ) -> None:
-    known = network.area if callback_data.kind == SubscriptionKind.AREA else network.topic
+    known = ctx.network.area if callback_data.kind == SubscriptionKind.AREA else ctx.network.topic
     if known(callback_data.code) is None:
-        outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
+        ctx.outbox.answer(query.answer(_("This choice is no longer available."), show_alert=True))
         return
     await subscriptions.toggle(
-        session, citizen, callback_data.kind, callback_data.code, clock.now()
+        ctx.session, citizen, callback_data.kind, callback_data.code, ctx.clock.now()
     )
-    await _refresh(outbox, query, session, citizen, network, i18n)
+    await _refresh(query, ctx, citizen)
 
 
 async def _stop_all(session: AsyncSession, citizen: Citizen, now: datetime) -> str | None:
@@ -149,47 +132,34 @@ MENU_ACTIONS: dict[
 
 
 async def cb_menu(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: AlertsCb,
-    session: AsyncSession,
-    citizen: Citizen,
-    network: Network,
-    i18n: I18n,
-    clock: Clock,
+    query: CallbackQuery, callback_data: AlertsCb, ctx: Context, citizen: Citizen
 ) -> None:
     """Stop all, quiet hours or the trust pulse: the change, then the menu as it is now."""
-    note = await MENU_ACTIONS[callback_data.action](session, citizen, clock.now())
-    await _refresh(outbox, query, session, citizen, network, i18n, note)
+    note = await MENU_ACTIONS[callback_data.action](ctx.session, citizen, ctx.clock.now())
+    await _refresh(query, ctx, citizen, note)
 
 
 async def _refresh(
-    outbox: Outbox,
-    query: CallbackQuery,
-    session: AsyncSession,
-    citizen: Citizen,
-    network: Network,
-    i18n: I18n,
-    note: str | None = None,
+    query: CallbackQuery, ctx: Context, citizen: Citizen, note: str | None = None
 ) -> None:
-    text, markup = await _show(session, citizen, network, i18n.current_locale)
-    outbox.answer(query.answer(note, show_alert=True) if note else query.answer())
+    text, markup = await _show(ctx, citizen)
+    ctx.outbox.answer(query.answer(note, show_alert=True) if note else query.answer())
     if isinstance(query.message, Message):
-        outbox.send(query.message.edit_text(text, reply_markup=markup))
+        ctx.outbox.send(query.message.edit_text(text, reply_markup=markup))
 
 
 async def cmd_quiet(
-    message: Message, outbox: Outbox, command: CommandObject, citizen: Citizen
+    message: Message, command: CommandObject, ctx: Context, citizen: Citizen
 ) -> None:
     """`/quiet 22:00-07:00` (or `/quiet 22-7`) holds non-urgent alerts; `/quiet off` ends that."""
     args = (command.args or "").strip().lower()
     if args == "off":
         citizen.quiet_start = citizen.quiet_end = None
-        outbox.send(message.answer(_("Quiet hours are off: alerts arrive at any time.")))
+        ctx.outbox.send(message.answer(_("Quiet hours are off: alerts arrive at any time.")))
         return
     parsed = subscriptions.parse_quiet(args)
     if parsed is None:
-        outbox.send(
+        ctx.outbox.send(
             message.answer(
                 _(
                     "Send the hours like this: /quiet 22:00-07:00 or /quiet 22-7 (or /quiet "
@@ -199,7 +169,7 @@ async def cmd_quiet(
         )
         return
     citizen.quiet_start, citizen.quiet_end = parsed
-    outbox.send(
+    ctx.outbox.send(
         message.answer(
             fmt(
                 _("Quiet hours set: {start}-{end}. Urgent alerts still come through."),
@@ -211,16 +181,12 @@ async def cmd_quiet(
 
 
 async def cb_alert_feedback(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: keyboards.AlertCb,
-    session: AsyncSession,
-    citizen: Citizen,
+    query: CallbackQuery, callback_data: keyboards.AlertCb, ctx: Context, citizen: Citizen
 ) -> None:
     """ "Useful" / "Not useful" under an alert, counted in the delivery report."""
     if await engine.give_feedback(
-        session, callback_data.delivery_id, citizen.chat_id, callback_data.action
+        ctx.session, callback_data.delivery_id, citizen.chat_id, callback_data.action
     ):
-        outbox.answer(query.answer(_("Thank you for your feedback.")))
+        ctx.outbox.answer(query.answer(_("Thank you for your feedback.")))
     else:
-        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+        ctx.outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))

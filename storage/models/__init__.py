@@ -22,11 +22,13 @@ from storage.models.cases import (
 )
 from storage.models.pulse import PulseAsk, PulseTally
 from storage.models.referrals import Referral, ServiceRequest
+from storage.models.tallies import AreaFollowers, CaseOpen, CaseTally
 from storage.models.transport import OutboxMessage, ProcessedUpdate
 
 __all__ = [
     "NAMING",
     "Announcement",
+    "AreaFollowers",
     "AuditEvent",
     "Base",
     "BroadcastProgress",
@@ -35,7 +37,9 @@ __all__ = [
     "CaseBan",
     "CaseCounter",
     "CaseMessage",
+    "CaseOpen",
     "CaseSeal",
+    "CaseTally",
     "Citizen",
     "Delivery",
     "MessageVersion",

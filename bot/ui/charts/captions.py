@@ -3,26 +3,30 @@ period was refused."""
 
 from __future__ import annotations
 
-from bot.domain.stats import SMALL_CELL, CaseFigures, Figures, PeriodError, PeriodProblem
+from bot.domain.stats import SMALL_CELL, CaseFigures, Durations, Figures, PeriodError
 from bot.ui.charts.names import Names
 from bot.ui.i18n import _, n_
-from bot.ui.texts import quote
+from bot.ui.texts import period_problem, quote
 
 CAPTION_LIMIT = 1024  # Telegram's caption limit: the caption must fit under an album
 
 
 def period_problem_text(error: PeriodError) -> str:
     """Why a /stats argument was refused, with the forms that work."""
-    reasons = {
-        PeriodProblem.UNREADABLE: _("I could not read that period."),
-        PeriodProblem.REVERSED: _("The period ends before it starts."),
-        PeriodProblem.TOO_LONG: _("A period can be at most one year."),
-    }
     examples = _(
         "Use /stats for the last 4 weeks, /stats 2026-11 for a month, or "
         "/stats 2026-11-01 2026-11-30 for a range of days."
     )
-    return f"{reasons[error.problem]} {examples}"
+    return period_problem(error, examples)
+
+
+def _spread(durations: Durations, names: Names) -> dict[str, object]:
+    """The {median}, {p90} and {count} of a sentence about durations."""
+    return {
+        "median": names.duration(durations.median),
+        "p90": names.duration(durations.p90),
+        "count": durations.count,
+    }
 
 
 def response_lines(cases: CaseFigures, names: Names) -> list[str]:
@@ -32,11 +36,7 @@ def response_lines(cases: CaseFigures, names: Names) -> list[str]:
             "First staff reply: median {median}, 90% within {p90} ({count} case)",
             "First staff reply: median {median}, 90% within {p90} ({count} cases)",
             cases.first_reply.count,
-        ).format(
-            median=names.duration(cases.first_reply.median),
-            p90=names.duration(cases.first_reply.p90),
-            count=cases.first_reply.count,
-        ),
+        ).format(**_spread(cases.first_reply, names)),
     ]
     if cases.unanswered:
         lines.append(_("No staff reply yet: {count}").format(count=cases.unanswered))
@@ -53,11 +53,7 @@ def response_lines(cases: CaseFigures, names: Names) -> list[str]:
             "Closed: median {median}, 90% within {p90} ({count} case)",
             "Closed: median {median}, 90% within {p90} ({count} cases)",
             cases.closing.count,
-        ).format(
-            median=names.duration(cases.closing.median),
-            p90=names.duration(cases.closing.p90),
-            count=cases.closing.count,
-        ),
+        ).format(**_spread(cases.closing, names)),
         _("Reminders: {reminders} · escalations: {escalations}").format(
             reminders=cases.reminders, escalations=cases.escalations
         ),

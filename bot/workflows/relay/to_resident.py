@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aiogram.methods import SendMessage, SetMessageReaction
+from aiogram.methods import SendMessage, SetMessageReaction, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup, Message, ReactionTypeEmoji, ReplyKeyboardMarkup
 
 from bot.ui.i18n import _
@@ -82,12 +82,14 @@ class ToResident(RelayBase):
         case: Case | None = None,
     ) -> None:
         """A message from Beatline itself; a 403 marks the citizen as having blocked the bot."""
-        self.outbox.send(
-            SendMessage(chat_id=citizen.chat_id, text=text, reply_markup=markup),
-            case=case,
-            effect=TO_RESIDENT,
-            data={"citizen_id": citizen.id},
-        )
+        message = SendMessage(chat_id=citizen.chat_id, text=text, reply_markup=markup)
+        self.send_to_citizen(citizen, message, case)
+
+    def send_to_citizen(
+        self, citizen: Citizen, method: TelegramMethod[Any], case: Case | None = None
+    ) -> None:
+        """Any call of Beatline's own into the citizen's chat, recorded as `tell_citizen`."""
+        self.outbox.send(method, case=case, effect=TO_RESIDENT, data={"citizen_id": citizen.id})
 
     def react(self, chat_id: int, message_id: int, emoji: str) -> None:
         self.outbox.send(

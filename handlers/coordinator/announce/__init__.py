@@ -18,13 +18,14 @@ from handlers.coordinator.announce.content import (
     on_skip_photo,
     on_text,
 )
-from handlers.coordinator.announce.flow import AnnounceForm
+from handlers.coordinator.announce.flow import AnnounceForm, AnnounceWizard
 from handlers.coordinator.announce.timing import cb_until, cb_when, on_until, on_when
 from handlers.filters import Match
+from handlers.wizard import with_wizard
 
 
 def create_router(network: Network) -> Router:
-    router = Router(name=__name__)
+    router = with_wizard(Router(name=__name__), AnnounceWizard.of)
     router.message.filter(Match(F.chat.id == network.coordinators_chat_id))
     router.callback_query.filter(Match(F.message.chat.id == network.coordinators_chat_id))
     router.message.register(cmd_announce, Command("announce"))

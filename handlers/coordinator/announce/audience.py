@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-from aiogram.fsm.context import FSMContext
+from typing import Literal
+
 from aiogram.types import CallbackQuery, Message
 
-from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui import announcing
 from bot.ui.announcing import AnnounceStep, Pick, PickCb
 from bot.ui.i18n import LANGUAGE_NAMES, _
 from bot.ui.texts import fmt
 from bot.workflows.announcements import AnnounceDraft
-from handlers.coordinator.announce.flow import (
-    AnnounceForm,
-    answered,
-    ask,
-    chat_of,
-    draft_of,
-    keep,
-)
+from handlers.coordinator.announce.flow import AnnounceForm, AnnounceWizard
 
 
-async def cmd_announce(
-    message: Message, outbox: Outbox, state: FSMContext, network: Network
-) -> None:
+async def cmd_announce(message: Message, wizard: AnnounceWizard) -> None:
     """Start composing an announcement."""
-    await state.clear()
-    await state.set_state(AnnounceForm.areas)
+    await wizard.state.clear()
+    await wizard.state.set_state(AnnounceForm.areas)
     author = message.from_user.id if message.from_user else None
-    await keep(state, AnnounceDraft(author_id=author))
-    outbox.send(
+    await wizard.keep(AnnounceDraft(author_id=author))
+    network = wizard.network
+    wizard.outbox.send(
         message.answer(
             _(
                 "New announcement. Which areas? Tick them and press “Next ▶”, or press “All”. "
@@ -45,24 +36,23 @@ async def cmd_announce(
 
 async def _toggle_or_move_on(
     query: CallbackQuery,
-    outbox: Outbox,
     callback_data: PickCb,
-    state: FSMContext,
-    network: Network,
-    kind: str,
+    wizard: AnnounceWizard,
+    kind: Literal["areas", "topics"],
 ) -> bool:
     """A tick updates the keyboard (False); *All* or *Next* end the step (True)."""
-    draft = await draft_of(state)
+    draft = await wizard.draft()
+    network = wizard.network
     items = network.areas if kind == "areas" else network.topics
     if callback_data.value == Pick.NEXT and not getattr(draft, kind):
-        outbox.answer(query.answer(_("Tick at least one, or press “All”."), show_alert=True))
+        wizard.refuse(query, _("Tick at least one, or press “All”."))
         return False
     if callback_data.value not in (Pick.ALL, Pick.NEXT):
         chosen = draft.toggle(kind, callback_data.value)
-        await keep(state, draft)
-        outbox.answer(query.answer())
+        await wizard.keep(draft)
+        wizard.outbox.answer(query.answer())
         if isinstance(query.message, Message):
-            outbox.send(
+            wizard.outbox.send(
                 query.message.edit_reply_markup(
                     reply_markup=announcing.toggles(
                         items, chosen, callback_data.step, network.default_language
@@ -72,80 +62,51 @@ async def _toggle_or_move_on(
         return False
     if callback_data.value == Pick.ALL:
         setattr(draft, kind, [])
-        await keep(state, draft)
-    outbox.answer(query.answer())
+        await wizard.keep(draft)
     title = _("Areas: {names}") if kind == "areas" else _("Topics: {names}")
-    answered(
-        outbox,
-        query,
-        fmt(title, names=announcing.names(items, getattr(draft, kind), network.default_language)),
-    )
+    names = announcing.names(items, getattr(draft, kind), network.default_language)
+    wizard.answered(query, fmt(title, names=names))
     return True
 
 
-async def cb_area(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: PickCb,
-    state: FSMContext,
-    network: Network,
-) -> None:
-    if not await _toggle_or_move_on(query, outbox, callback_data, state, network, "areas"):
+async def cb_area(query: CallbackQuery, callback_data: PickCb, wizard: AnnounceWizard) -> None:
+    if not await _toggle_or_move_on(query, callback_data, wizard, "areas"):
         return
+    network = wizard.network
     if network.topics:
-        await state.set_state(AnnounceForm.topics)
-        ask(
-            outbox,
-            chat_of(query),
+        await wizard.state.set_state(AnnounceForm.topics)
+        wizard.say(
             _("Which topics? Tick them and press “Next ▶”, or press “All”."),
             announcing.toggles(network.topics, [], AnnounceStep.TOPICS, network.default_language),
         )
         return
-    await ask_priority(query, outbox, state)
+    await _ask_priority(wizard)
 
 
-async def cb_topic(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: PickCb,
-    state: FSMContext,
-    network: Network,
-) -> None:
-    if await _toggle_or_move_on(query, outbox, callback_data, state, network, "topics"):
-        await ask_priority(query, outbox, state)
+async def cb_topic(query: CallbackQuery, callback_data: PickCb, wizard: AnnounceWizard) -> None:
+    if await _toggle_or_move_on(query, callback_data, wizard, "topics"):
+        await _ask_priority(wizard)
 
 
-async def ask_priority(query: CallbackQuery, outbox: Outbox, state: FSMContext) -> None:
-    await state.set_state(AnnounceForm.priority)
-    ask(
-        outbox,
-        chat_of(query),
+async def _ask_priority(wizard: AnnounceWizard) -> None:
+    await wizard.state.set_state(AnnounceForm.priority)
+    wizard.say(
         _("Priority? Urgent alerts also reach residents during their quiet hours."),
         announcing.priority(),
     )
 
 
-async def cb_priority(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: PickCb,
-    state: FSMContext,
-    network: Network,
-) -> None:
-    draft = await draft_of(state)
+async def cb_priority(query: CallbackQuery, callback_data: PickCb, wizard: AnnounceWizard) -> None:
+    draft = await wizard.draft()
     draft.urgent = callback_data.value == "urgent"
-    await keep(state, draft)
-    await state.set_state(AnnounceForm.texts)
-    outbox.answer(query.answer())
-    answered(
-        outbox,
+    await wizard.keep(draft)
+    await wizard.state.set_state(AnnounceForm.texts)
+    wizard.answered(
         query,
         _("Priority: 🔴 urgent (ignores quiet hours)") if draft.urgent else _("Priority: normal"),
     )
-    language = network.default_language
-    ask(
-        outbox,
-        chat_of(query),
+    language = wizard.network.default_language
+    wizard.say(
         fmt(
             _(
                 "Send the text in each language, one message per language, starting "

@@ -1,17 +1,14 @@
-"""What the /announce wizard's steps share: its states, the draft kept in the conversation,
-asking a step's question and answering a button."""
+"""What the /announce wizard's steps share: its states and the `AnnounceWizard` its handlers
+get, with the draft kept in the conversation."""
 
 from __future__ import annotations
 
 import re
 
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.methods import SendMessage
-from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
 
-from bot.telegram.outbox import Outbox
 from bot.workflows.announcements import AnnounceDraft
+from handlers.wizard import Wizard
 
 TEXT_LINE = re.compile(r"^\s*([a-z]{2,3})\s*:\s*(.+)$", re.DOTALL)
 
@@ -27,27 +24,8 @@ class AnnounceForm(StatesGroup):
     confirm = State()
 
 
-async def draft_of(state: FSMContext) -> AnnounceDraft:
-    return AnnounceDraft.of(await state.get_data())
+class AnnounceWizard(Wizard):
+    """The /announce wizard's conversation in the coordinators' group."""
 
-
-async def keep(state: FSMContext, draft: AnnounceDraft) -> None:
-    await state.update_data(draft.saved())
-
-
-def ask(
-    outbox: Outbox, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    outbox.send(SendMessage(chat_id=chat_id, text=text, reply_markup=markup))
-
-
-def chat_of(event: Message | CallbackQuery) -> int:
-    message = event.message if isinstance(event, CallbackQuery) else event
-    assert message is not None
-    return message.chat.id
-
-
-def answered(outbox: Outbox, query: CallbackQuery, text: str) -> None:
-    """The step is done: its message says what was chosen and loses its buttons."""
-    if query.message is not None and not isinstance(query.message, InaccessibleMessage):
-        outbox.send(query.message.edit_text(text, reply_markup=None))
+    async def draft(self) -> AnnounceDraft:
+        return AnnounceDraft.of(await self.state.get_data())

@@ -5,33 +5,22 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.domain.alerts.schedule import ScheduleError, ScheduleProblem, parse
 from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui import announcing
 from bot.ui.announcing import PickCb
 from bot.ui.i18n import _
 from bot.ui.texts import fmt
 from bot.workflows import announcements
 from handlers.coordinator.announce.confirming import confirm
-from handlers.coordinator.announce.flow import (
-    AnnounceForm,
-    answered,
-    chat_of,
-    draft_of,
-    keep,
-)
+from handlers.coordinator.announce.flow import AnnounceForm, AnnounceWizard
 
 
-async def ask_when(message: Message, outbox: Outbox, state: FSMContext) -> None:
-    await state.set_state(AnnounceForm.when)
-    outbox.send(
+async def ask_when(message: Message, wizard: AnnounceWizard) -> None:
+    await wizard.state.set_state(AnnounceForm.when)
+    wizard.outbox.send(
         message.answer(
             _(
                 "When? Press a button, or send a date and time (“2026-12-01 18:00”, "
@@ -42,59 +31,46 @@ async def ask_when(message: Message, outbox: Outbox, state: FSMContext) -> None:
     )
 
 
-async def cb_when(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: PickCb,
-    state: FSMContext,
-    network: Network,
-    session: AsyncSession,
-    clock: Clock,
-    i18n: I18n,
-) -> None:
+async def cb_when(query: CallbackQuery, callback_data: PickCb, wizard: AnnounceWizard) -> None:
     if callback_data.value not in announcing.QUICK_TIMES:
-        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+        wizard.refuse(query, _("This button is no longer active."))
         return
-    schedule = announcements.quick_time(callback_data.value, clock.now(), network)
-    draft = await draft_of(state)
+    network = wizard.network
+    schedule = announcements.quick_time(callback_data.value, wizard.clock.now(), network)
+    draft = await wizard.draft()
     draft.first, draft.repeat = schedule.first.isoformat(), schedule.repeat
-    await keep(state, draft)
-    outbox.answer(query.answer())
+    await wizard.keep(draft)
     when = announcing.when_text(
         schedule.first, schedule.repeat, None, network, network.default_language
     )
-    answered(outbox, query, fmt(_("When: {when}"), when=when))
-    await confirm(chat_of(query), outbox, state, network, session, i18n)
+    wizard.answered(query, fmt(_("When: {when}"), when=when))
+    await confirm(wizard)
 
 
-async def on_when(
-    message: Message,
-    outbox: Outbox,
-    state: FSMContext,
-    network: Network,
-    session: AsyncSession,
-    clock: Clock,
-    i18n: I18n,
-) -> None:
-    words = announcing.translate_time_words(message.text or "", i18n, network.default_language)
+async def on_when(message: Message, wizard: AnnounceWizard) -> None:
+    network = wizard.network
+    words = announcing.translate_time_words(
+        message.text or "", wizard.i18n, network.default_language
+    )
+    now = wizard.clock.now()
     try:
-        schedule = parse(_resolve_days(words, clock.now(), network), clock.now(), network.zone)
+        schedule = parse(_resolve_days(words, now, network), now, network.zone)
     except ScheduleError as error:
-        outbox.send(message.reply(_schedule_problem(error.problem)))
+        wizard.outbox.send(message.reply(_schedule_problem(error.problem)))
         return
-    draft = await draft_of(state)
+    draft = await wizard.draft()
     draft.first, draft.repeat = schedule.first.isoformat(), schedule.repeat
-    await keep(state, draft)
+    await wizard.keep(draft)
     if schedule.recurring:
-        await state.set_state(AnnounceForm.until)
-        outbox.send(
+        await wizard.state.set_state(AnnounceForm.until)
+        wizard.outbox.send(
             message.answer(
                 _("Until when should it repeat? Press a button or send a date (“2026-12-31”)."),
                 reply_markup=announcing.quick_ends(),
             )
         )
         return
-    await confirm(chat_of(message), outbox, state, network, session, i18n)
+    await confirm(wizard)
 
 
 def _resolve_days(words: str, now: datetime, network: Network) -> str:
@@ -120,47 +96,33 @@ def _schedule_problem(problem: ScheduleProblem) -> str:
     )
 
 
-async def cb_until(
-    query: CallbackQuery,
-    outbox: Outbox,
-    callback_data: PickCb,
-    state: FSMContext,
-    network: Network,
-    session: AsyncSession,
-    i18n: I18n,
-) -> None:
+async def cb_until(query: CallbackQuery, callback_data: PickCb, wizard: AnnounceWizard) -> None:
     if callback_data.value not in announcing.QUICK_ENDS:
-        outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
+        wizard.refuse(query, _("This button is no longer active."))
         return
-    draft = await draft_of(state)
+    draft = await wizard.draft()
     assert draft.first is not None
     until = announcements.end_after(callback_data.value, datetime.fromisoformat(draft.first))
     draft.until = until.isoformat()
-    await keep(state, draft)
-    outbox.answer(query.answer())
-    answered(outbox, query, fmt(_("Until: {day}"), day=until.astimezone(network.zone).date()))
-    await confirm(chat_of(query), outbox, state, network, session, i18n)
+    await wizard.keep(draft)
+    wizard.answered(
+        query, fmt(_("Until: {day}"), day=until.astimezone(wizard.network.zone).date())
+    )
+    await confirm(wizard)
 
 
-async def on_until(
-    message: Message,
-    outbox: Outbox,
-    state: FSMContext,
-    network: Network,
-    session: AsyncSession,
-    i18n: I18n,
-) -> None:
-    draft = await draft_of(state)
+async def on_until(message: Message, wizard: AnnounceWizard) -> None:
+    draft = await wizard.draft()
     assert draft.first is not None
     try:
         day = date.fromisoformat((message.text or "").strip())
     except ValueError:
-        outbox.send(message.reply(_("Send the last day as a date, e.g. “2026-12-31”.")))
+        wizard.outbox.send(message.reply(_("Send the last day as a date, e.g. “2026-12-31”.")))
         return
-    until = datetime.combine(day, time(23, 59), network.zone)
+    until = datetime.combine(day, time(23, 59), wizard.network.zone)
     if until <= datetime.fromisoformat(draft.first):
-        outbox.send(message.reply(_("The last day must come after the first sending.")))
+        wizard.outbox.send(message.reply(_("The last day must come after the first sending.")))
         return
     draft.until = until.isoformat()
-    await keep(state, draft)
-    await confirm(chat_of(message), outbox, state, network, session, i18n)
+    await wizard.keep(draft)
+    await confirm(wizard)

@@ -13,7 +13,7 @@ from bot.ui.report_wizard import BACK, ReportCb, WizardAction
 from bot.ui.texts import CANCEL, MENU_LABELS, MENU_REPORT, SEND_REPORT, SKIP
 from bot.workflows.relay import RELAYABLE
 from handlers.filters import AnyMenuButton, Match, MenuButton, consented_router
-from handlers.resident.report.flow import ReportForm
+from handlers.resident.report.flow import ReportForm, ReportWizard
 from handlers.resident.report.leaving import (
     cb_back,
     cb_cancel,
@@ -34,10 +34,11 @@ from handlers.resident.report.steps import (
     on_location_note,
     on_skip_location,
 )
+from handlers.wizard import with_wizard
 
 
 def create_router() -> Router:
-    router = consented_router(__name__)
+    router = with_wizard(consented_router(__name__), ReportWizard.of)
     router.message.register(cmd_report, Command("report"))
     router.message.register(cmd_report, MenuButton(MENU_REPORT))
     router.callback_query.register(cb_report_this, keyboards.ReportThisCb.filter())

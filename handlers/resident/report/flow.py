@@ -1,24 +1,13 @@
-"""What the report wizard shares between its steps: the states, the draft kept in the
-conversation, asking a step's question, moving on, starting afresh and the summary."""
+"""What the report wizard shares between its steps: the states, and the `ReportWizard` its
+handlers get: the draft kept in the conversation, asking a step's question, moving on,
+starting afresh and the summary."""
 
 from __future__ import annotations
 
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.methods import SendMessage
-from aiogram.types import (
-    CallbackQuery,
-    InaccessibleMessage,
-    InlineKeyboardMarkup,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
-from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import Privacy
 from bot.network.schema import Network
-from bot.telegram.outbox import Outbox
 from bot.ui import keyboards, report_wizard
 from bot.ui.i18n import _, n_
 from bot.ui.report_wizard import Step, WizardAction
@@ -29,9 +18,9 @@ from bot.ui.texts import (
 )
 from bot.workflows import reports
 from bot.workflows.reports import Refusal, ReportDraft
+from handlers.wizard import Wizard
 from storage.models import Citizen
 
-SENSITIVE = "sensitive"
 LOCATION_NOTE_MAX = 500
 
 
@@ -52,112 +41,125 @@ STEP_STATES = {
     Step.AREA: ReportForm.area,
     Step.DESCRIPTION: ReportForm.description,
 }
-PREVIOUS = {
-    Step.PRIVACY: Step.CATEGORY,
-    Step.LOCATION: Step.PRIVACY,
-    Step.AREA: Step.LOCATION,
-    Step.DESCRIPTION: Step.AREA,
+FOLLOWING = {
+    Step.CATEGORY: Step.PRIVACY,
+    Step.PRIVACY: Step.LOCATION,
+    Step.LOCATION: Step.AREA,
+    Step.AREA: Step.DESCRIPTION,
 }
+PREVIOUS = {after: before for before, after in FOLLOWING.items()}
 
 
 # -- the draft and the questions ----------------------------------------------------------
 
 
-async def draft_of(state: FSMContext) -> ReportDraft:
-    return ReportDraft.of(await state.get_data()) or ReportDraft()
+class ReportWizard(Wizard):
+    """The report wizard's conversation: its draft, asking a step's question, moving on."""
 
+    async def draft(self) -> ReportDraft:
+        return ReportDraft.of(await self.state.get_data()) or ReportDraft()
 
-async def keep(state: FSMContext, draft: ReportDraft) -> None:
-    await state.update_data(draft.saved())
+    async def start(self, citizen: Citizen, draft: ReportDraft) -> None:
+        await self.state.clear()
+        refused = await reports.refusal(self.session, citizen, self.network)
+        if refused is not None:
+            self.say(refusal_text(refused, self.network), keyboards.main_menu())
+            return
+        await self.ask(Step.CATEGORY, draft)
 
-
-def say(
-    outbox: Outbox,
-    chat_id: int,
-    text: str,
-    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
-) -> None:
-    outbox.send(SendMessage(chat_id=chat_id, text=text, reply_markup=markup))
-
-
-def answered(outbox: Outbox, query: CallbackQuery, text: str) -> None:
-    """The step's question now shows the answer, without buttons."""
-    outbox.answer(query.answer())
-    if query.message is not None and not isinstance(query.message, InaccessibleMessage):
-        outbox.send(query.message.edit_text(text, reply_markup=None))
-
-
-async def ask(
-    step: Step,
-    outbox: Outbox,
-    chat_id: int,
-    state: FSMContext,
-    draft: ReportDraft,
-    network: Network,
-    i18n: I18n,
-) -> None:
-    await state.set_state(STEP_STATES[step])
-    await keep(state, draft)
-    head = report_wizard.heading(step, draft.privacy)
-    language = i18n.current_locale
-    if step is Step.CATEGORY:
-        markup = report_wizard.choices(
-            network.categories, WizardAction.CATEGORY, network, language, back=False
-        )
-        about = (
-            fmt(_("📢 About the alert: “{text}”"), text=excerpt(draft.alert_text, 120)) + "\n\n"
-            if draft.alert_text
-            else ""
-        )
-        say(outbox, chat_id, head + about + _("What is your report about?"), markup)
-    elif step is Step.PRIVACY:
-        say(outbox, chat_id, head + _privacy_question(), report_wizard.privacy())
-    elif step is Step.LOCATION:
-        say(
-            outbox,
-            chat_id,
-            head
-            + _(
-                "Where exactly did it happen? Share a location with the button below (the "
-                "paperclip → Location picks a place on the map), write the address, or skip "
-                "this step. A location you share may reveal where you are."
-            ),
-            report_wizard.location_keyboard(),
-        )
-    elif step is Step.AREA:
-        suggested = (
-            network.locate(draft.latitude, draft.longitude)
-            if draft.latitude is not None and draft.longitude is not None
-            else network.area(draft.area or "")
-        )
-        question = (
-            fmt(
-                _("That looks like {name}. Please confirm or choose another area:"),
-                name=suggested.name(language, network.default_language),
+    async def ask(self, step: Step, draft: ReportDraft) -> None:
+        await self.state.set_state(STEP_STATES[step])
+        await self.keep(draft)
+        head = report_wizard.heading(step, draft.privacy)
+        network, language = self.network, self.i18n.current_locale
+        if step is Step.CATEGORY:
+            markup = report_wizard.choices(
+                network.categories, WizardAction.CATEGORY, network, language, back=False
             )
-            if suggested
-            else _("In which area did it happen?")
+            about = (
+                fmt(_("📢 About the alert: “{text}”"), text=excerpt(draft.alert_text, 120))
+                + "\n\n"
+                if draft.alert_text
+                else ""
+            )
+            self.say(head + about + _("What is your report about?"), markup)
+        elif step is Step.PRIVACY:
+            self.say(head + _privacy_question(), report_wizard.privacy())
+        elif step is Step.LOCATION:
+            self.say(
+                head
+                + _(
+                    "Where exactly did it happen? Share a location with the button below (the "
+                    "paperclip → Location picks a place on the map), write the address, or skip "
+                    "this step. A location you share may reveal where you are."
+                ),
+                report_wizard.location_keyboard(),
+            )
+        elif step is Step.AREA:
+            suggested = (
+                network.locate(draft.latitude, draft.longitude)
+                if draft.latitude is not None and draft.longitude is not None
+                else network.area(draft.area or "")
+            )
+            question = (
+                fmt(
+                    _("That looks like {name}. Please confirm or choose another area:"),
+                    name=suggested.name(language, network.default_language),
+                )
+                if suggested
+                else _("In which area did it happen?")
+            )
+            markup = report_wizard.choices(
+                network.areas,
+                WizardAction.AREA,
+                network,
+                language,
+                suggested.code if suggested else None,
+            )
+            self.say(head + question, markup)
+        else:
+            self.say(
+                head
+                + _(
+                    "Describe what happened: what, when, where exactly, who was involved. "
+                    "You can send several messages, photos, videos, voice messages and files.\n"
+                    "Press “📨 Send report” when you are done."
+                ),
+                report_wizard.description_keyboard(),
+            )
+
+    async def ask_next(self, step: Step, draft: ReportDraft) -> None:
+        """After answering `step`: the summary when editing from it, else the following step."""
+        if draft.editing:
+            await self.show_summary(draft)
+            return
+        await self.ask(FOLLOWING[step], draft)
+
+    async def show_summary(self, draft: ReportDraft) -> None:
+        if not draft.items:  # an edit reached the summary before there was a description
+            draft.editing = False
+            await self.ask(Step.DESCRIPTION, draft)
+            return
+        draft.editing = False
+        await self.state.set_state(ReportForm.summary)
+        await self.keep(draft)
+        network, language = self.network, self.i18n.current_locale
+        category = network.category(draft.category or "")
+        area = network.area(draft.area or "")
+        if draft.latitude is not None:
+            place = _("yes, about 500 m") if draft.rounded else _("yes, the exact point")
+        else:
+            place = draft.location_note or _("no")
+        texts, attachments = draft.counts()
+        text = report_wizard.summary(
+            category.name(language, network.default_language) if category else "—",
+            area.name(language, network.default_language) if area else "—",
+            draft.privacy or Privacy.CONFIDENTIAL,
+            place,
+            texts,
+            attachments,
         )
-        markup = report_wizard.choices(
-            network.areas,
-            WizardAction.AREA,
-            network,
-            language,
-            suggested.code if suggested else None,
-        )
-        say(outbox, chat_id, head + question, markup)
-    else:
-        say(
-            outbox,
-            chat_id,
-            head
-            + _(
-                "Describe what happened: what, when, where exactly, who was involved. "
-                "You can send several messages, photos, videos, voice messages and files.\n"
-                "Press “📨 Send report” when you are done."
-            ),
-            report_wizard.description_keyboard(),
-        )
+        self.say(text, report_wizard.summary_keyboard())
 
 
 def _privacy_question() -> str:
@@ -168,46 +170,6 @@ def _privacy_question() -> str:
         "contact you more easily.\n"
         "🕶 Anonymous: the police see no name at all. They can still answer you here."
     )
-
-
-async def ask_next(
-    step: Step,
-    outbox: Outbox,
-    chat_id: int,
-    state: FSMContext,
-    draft: ReportDraft,
-    network: Network,
-    i18n: I18n,
-) -> None:
-    """After answering `step`: the summary when editing from it, else the following step."""
-    if draft.editing:
-        await show_summary(outbox, chat_id, state, draft, network, i18n)
-        return
-    following = {
-        Step.CATEGORY: Step.PRIVACY,
-        Step.PRIVACY: Step.LOCATION,
-        Step.LOCATION: Step.AREA,
-        Step.AREA: Step.DESCRIPTION,
-    }[step]
-    await ask(following, outbox, chat_id, state, draft, network, i18n)
-
-
-async def start(
-    outbox: Outbox,
-    chat_id: int,
-    session: AsyncSession,
-    state: FSMContext,
-    network: Network,
-    i18n: I18n,
-    citizen: Citizen,
-    draft: ReportDraft,
-) -> None:
-    await state.clear()
-    refused = await reports.refusal(session, citizen, network)
-    if refused is not None:
-        say(outbox, chat_id, refusal_text(refused, network), keyboards.main_menu())
-        return
-    await ask(Step.CATEGORY, outbox, chat_id, state, draft, network, i18n)
 
 
 def refusal_text(refused: Refusal, network: Network) -> str:
@@ -233,37 +195,3 @@ def refusal_text(refused: Refusal, network: Network) -> str:
     if refused is Refusal.ALREADY_SENT:
         return _("This report has been sent already.")
     return _("Please describe what happened first.")
-
-
-async def show_summary(
-    outbox: Outbox,
-    chat_id: int,
-    state: FSMContext,
-    draft: ReportDraft,
-    network: Network,
-    i18n: I18n,
-) -> None:
-    if not draft.items:  # an edit reached the summary before there was a description
-        draft.editing = False
-        await ask(Step.DESCRIPTION, outbox, chat_id, state, draft, network, i18n)
-        return
-    draft.editing = False
-    await state.set_state(ReportForm.summary)
-    await keep(state, draft)
-    language = i18n.current_locale
-    category = network.category(draft.category or "")
-    area = network.area(draft.area or "")
-    if draft.latitude is not None:
-        place = _("yes, about 500 m") if draft.rounded else _("yes, the exact point")
-    else:
-        place = draft.location_note or _("no")
-    texts, attachments = draft.counts()
-    text = report_wizard.summary(
-        category.name(language, network.default_language) if category else "—",
-        area.name(language, network.default_language) if area else "—",
-        draft.privacy or Privacy.CONFIDENTIAL,
-        place,
-        texts,
-        attachments,
-    )
-    say(outbox, chat_id, text, report_wizard.summary_keyboard())

@@ -1,25 +1,16 @@
-"""case: assignee name and per-case pseudonym
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-25 13:10:00
-"""
-
-from collections.abc import Sequence
+"""case: assignee name and per-case pseudonym"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("assignee_name", sa.String(length=128), nullable=True))
-        batch_op.add_column(sa.Column("pseudonym", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("assignee_name", sa.String(length=128)))
+        batch_op.add_column(sa.Column("pseudonym", sa.String(length=16)))
 
 
 def downgrade() -> None:

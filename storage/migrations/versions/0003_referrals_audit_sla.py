@@ -1,74 +1,59 @@
-"""referrals, audit trail, response-time and off-duty bookkeeping
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-25 14:10:00
-"""
-
-from collections.abc import Sequence
+"""referrals, audit trail, response-time and off-duty bookkeeping"""
 
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations.tables import (
+    cascade,
+    create_indexes,
+    create_table_with_id,
+    drop_indexes,
+    unique,
+)
+
 revision: str = "0003"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+
+CASE_TIMES = ("sla_reminded_at", "sla_escalated_at", "off_duty_notice_until")
 
 
 def upgrade() -> None:
     with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("sla_reminded_at", sa.DateTime(timezone=True)))
-        batch_op.add_column(sa.Column("sla_escalated_at", sa.DateTime(timezone=True)))
-        batch_op.add_column(sa.Column("off_duty_notice_until", sa.DateTime(timezone=True)))
-    op.create_table(
+        for column in CASE_TIMES:
+            batch_op.add_column(sa.Column(column, sa.DateTime(timezone=True)))
+    create_table_with_id(
         "referral",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("partner", sa.String(length=32), nullable=False),
         sa.Column("partner_chat_id", sa.BigInteger(), nullable=False),
         sa.Column("info_only", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("thread_id", sa.BigInteger(), nullable=True),
-        sa.Column("proposed_by", sa.BigInteger(), nullable=True),
+        sa.Column("thread_id", sa.BigInteger()),
+        sa.Column("proposed_by", sa.BigInteger()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["case.id"], name=op.f("fk_referral_case_id_case"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_referral")),
-        sa.UniqueConstraint(
-            "partner_chat_id", "thread_id", name=op.f("uq_referral_partner_chat_id")
-        ),
+        sa.Column("answered_at", sa.DateTime(timezone=True)),
+        cascade("referral", "case_id", "case"),
+        unique("referral", "partner_chat_id", "thread_id"),
     )
-    with op.batch_alter_table("referral", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_referral_case_id"), ["case_id"], unique=False)
-    op.create_table(
+    create_indexes("referral", "case_id")
+    create_table_with_id(
         "audit_event",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("case_id", sa.Integer(), nullable=True),
-        sa.Column("actor_id", sa.BigInteger(), nullable=True),
+        sa.Column("case_id", sa.Integer()),
+        sa.Column("actor_id", sa.BigInteger()),
         sa.Column("actor_name", sa.String(length=128), nullable=False),
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["case.id"], name=op.f("fk_audit_event_case_id_case"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_event")),
+        cascade("audit_event", "case_id", "case"),
     )
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_event_case_id"), ["case_id"], unique=False)
+    create_indexes("audit_event", "case_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_audit_event_case_id"))
+    drop_indexes("audit_event", "case_id")
     op.drop_table("audit_event")
-    with op.batch_alter_table("referral", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_referral_case_id"))
+    drop_indexes("referral", "case_id")
     op.drop_table("referral")
     with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.drop_column("off_duty_notice_until")
-        batch_op.drop_column("sla_escalated_at")
-        batch_op.drop_column("sla_reminded_at")
+        for column in reversed(CASE_TIMES):
+            batch_op.drop_column(column)

@@ -1,26 +1,17 @@
-"""detected languages on cases and citizen messages
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-25 14:45:00
-"""
-
-from collections.abc import Sequence
+"""detected languages on cases and citizen messages"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
 down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("language_guess", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("language_guess", sa.String(length=8)))
     with op.batch_alter_table("case_message", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("language", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("language", sa.String(length=8)))
 
 
 def downgrade() -> None:

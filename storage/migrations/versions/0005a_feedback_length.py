@@ -1,11 +1,4 @@
-"""delivery.feedback holds "not_useful" (10 characters; PostgreSQL refused it in 8)
-
-Revision ID: 0005a
-Revises: 0005
-Create Date: 2026-11-30 19:40:00.000000
-"""
-
-from collections.abc import Sequence
+"""delivery.feedback holds "not_useful" (10 characters; PostgreSQL refused it in 8)"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,8 +6,6 @@ from alembic import op
 
 revision: str = "0005a"
 down_revision: str | None = "0005"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

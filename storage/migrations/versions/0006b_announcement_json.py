@@ -1,43 +1,36 @@
-"""announcement: areas, topics and texts as JSON columns; an end for recurring alerts
-
-Revision ID: 0006b
-Revises: 0006
-Create Date: 2026-11-30 22:00:00
-"""
-
-from collections.abc import Sequence
+"""announcement: areas, topics and texts as JSON columns; an end for recurring alerts"""
 
 import sqlalchemy as sa
 from alembic import op
+from alembic.operations import BatchOperations
 
 revision: str = "0006b"
 down_revision: str | None = "0006"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 COLUMNS = ("areas", "topics", "texts")
 
 
+def _retype(
+    batch_op: BatchOperations, old: sa.types.TypeEngine, new: sa.types.TypeEngine, cast: str
+) -> None:
+    """`COLUMNS` from `old` to `new`: SQLite keeps JSON as text already; PostgreSQL casts the
+    values it holds to `cast`."""
+    for column in COLUMNS:
+        batch_op.alter_column(
+            column,
+            existing_type=old,
+            type_=new,
+            postgresql_using=f"{column}::{cast}",
+        )
+
+
 def upgrade() -> None:
-    # SQLite keeps JSON as text already; PostgreSQL converts the text it holds.
     with op.batch_alter_table("announcement", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True))
-        for column in COLUMNS:
-            batch_op.alter_column(
-                column,
-                existing_type=sa.Text(),
-                type_=sa.JSON(),
-                postgresql_using=f"{column}::json",
-            )
+        batch_op.add_column(sa.Column("ends_at", sa.DateTime(timezone=True)))
+        _retype(batch_op, sa.Text(), sa.JSON(), "json")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("announcement", schema=None) as batch_op:
         batch_op.drop_column("ends_at")
-        for column in COLUMNS:
-            batch_op.alter_column(
-                column,
-                existing_type=sa.JSON(),
-                type_=sa.Text(),
-                postgresql_using=f"{column}::text",
-            )
+        _retype(batch_op, sa.JSON(), sa.Text(), "text")

@@ -1,19 +1,10 @@
-"""citizen: no pseudonym of its own (each anonymous case has a long one instead)
-
-Revision ID: 0006c
-Revises: 0006b
-Create Date: 2026-11-30 23:00:00
-"""
-
-from collections.abc import Sequence
+"""citizen: no pseudonym of its own (each anonymous case has a long one instead)"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006c"
 down_revision: str | None = "0006b"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -24,7 +15,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("citizen", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("pseudonym", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("pseudonym", sa.String(length=16)))
     op.execute("UPDATE citizen SET pseudonym = 'C-' || id")
     with op.batch_alter_table("citizen", schema=None) as batch_op:
         batch_op.alter_column("pseudonym", existing_type=sa.String(length=16), nullable=False)

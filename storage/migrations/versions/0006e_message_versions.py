@@ -1,47 +1,31 @@
 """message_version: every edit of a relayed message kept; case.edited_at for the card;
 announcement.approved_by for urgent alerts a second coordinator approved; referral.reason
-
-Revision ID: 0006e
-Revises: 0006d
-Create Date: 2026-12-01 01:00:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations.tables import cascade, create_indexes, create_table_with_id, drop_indexes
+
 revision: str = "0006e"
 down_revision: str | None = "0006d"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table_with_id(
         "message_version",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_message_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("edited_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_message_id"],
-            ["case_message.id"],
-            name=op.f("fk_message_version_case_message_id_case_message"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_version")),
+        cascade("message_version", "case_message_id", "case_message"),
     )
-    with op.batch_alter_table("message_version", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_message_version_case_message_id"), ["case_message_id"], unique=False
-        )
+    create_indexes("message_version", "case_message_id")
     with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("edited_at", sa.DateTime(timezone=True)))
     with op.batch_alter_table("announcement", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("approved_by", sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column("approved_by", sa.BigInteger()))
     with op.batch_alter_table("referral", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("reason", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("reason", sa.Text()))
 
 
 def downgrade() -> None:
@@ -51,6 +35,5 @@ def downgrade() -> None:
         batch_op.drop_column("approved_by")
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.drop_column("edited_at")
-    with op.batch_alter_table("message_version", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_message_version_case_message_id"))
+    drop_indexes("message_version", "case_message_id")
     op.drop_table("message_version")

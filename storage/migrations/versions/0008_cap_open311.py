@@ -1,94 +1,65 @@
 """cap_message: published CAP 1.2 alerts; service_request: referrals to Open311 endpoints;
 referral.partner_chat_id may be empty (a partner that is only an Open311 endpoint)
-
-Revision ID: 0008
-Revises: 0006e
-Create Date: 2026-12-01 12:00:00
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations.tables import (
+    cascade,
+    create_indexes,
+    create_table_with_id,
+    drop_indexes,
+    unique,
+)
+
 revision: str = "0008"
 # Written on top of main's head (0006d); the lead re-chains it after 0007.
 down_revision: str | None = "0006e"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table_with_id(
         "cap_message",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("announcement_id", sa.Integer(), nullable=False),
-        sa.Column("occurrence_id", sa.Integer(), nullable=True),
+        sa.Column("occurrence_id", sa.Integer()),
         sa.Column("identifier", sa.String(length=160), nullable=False),
         sa.Column("msg_type", sa.String(length=8), nullable=False),
         sa.Column("headline", sa.Text(), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True)),
         sa.Column("xml", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["announcement_id"],
-            ["announcement.id"],
-            name=op.f("fk_cap_message_announcement_id_announcement"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["occurrence_id"],
-            ["occurrence.id"],
-            name=op.f("fk_cap_message_occurrence_id_occurrence"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_cap_message")),
-        sa.UniqueConstraint("identifier", name=op.f("uq_cap_message_identifier")),
+        cascade("cap_message", "announcement_id", "announcement"),
+        cascade("cap_message", "occurrence_id", "occurrence"),
+        unique("cap_message", "identifier"),
     )
-    with op.batch_alter_table("cap_message", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_cap_message_announcement_id"), ["announcement_id"], unique=False
-        )
-    op.create_table(
+    create_indexes("cap_message", "announcement_id")
+    create_table_with_id(
         "service_request",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("referral_id", sa.Integer(), nullable=False),
         sa.Column("desk", sa.String(length=32), nullable=False),
         sa.Column("fields", sa.JSON(), nullable=False),
-        sa.Column("media_file_id", sa.String(length=256), nullable=True),
-        sa.Column("media_token", sa.String(length=64), nullable=True),
+        sa.Column("media_file_id", sa.String(length=256)),
+        sa.Column("media_token", sa.String(length=64)),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("last_error", sa.Text()),
         sa.Column("error_shown", sa.Boolean(), nullable=False),
         sa.Column("possibly_repeated", sa.Boolean(), nullable=False),
-        sa.Column("service_request_id", sa.String(length=64), nullable=True),
-        sa.Column("token", sa.String(length=64), nullable=True),
-        sa.Column("remote_status", sa.String(length=16), nullable=True),
-        sa.Column("status_notes", sa.Text(), nullable=True),
+        sa.Column("service_request_id", sa.String(length=64)),
+        sa.Column("token", sa.String(length=64)),
+        sa.Column("remote_status", sa.String(length=16)),
+        sa.Column("status_notes", sa.Text()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["case.id"], name=op.f("fk_service_request_case_id_case"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["referral_id"],
-            ["referral.id"],
-            name=op.f("fk_service_request_referral_id_referral"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_service_request")),
-        sa.UniqueConstraint("media_token", name=op.f("uq_service_request_media_token")),
-        sa.UniqueConstraint("referral_id", name=op.f("uq_service_request_referral_id")),
+        sa.Column("submitted_at", sa.DateTime(timezone=True)),
+        cascade("service_request", "case_id", "case"),
+        cascade("service_request", "referral_id", "referral"),
+        unique("service_request", "media_token"),
+        unique("service_request", "referral_id"),
     )
-    with op.batch_alter_table("service_request", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_service_request_case_id"), ["case_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_service_request_status"), ["status"], unique=False)
+    create_indexes("service_request", "case_id", "status")
     with op.batch_alter_table("referral", schema=None) as batch_op:
         batch_op.alter_column("partner_chat_id", existing_type=sa.BigInteger(), nullable=True)
 
@@ -98,10 +69,7 @@ def downgrade() -> None:
     op.execute("DELETE FROM referral WHERE partner_chat_id IS NULL")
     with op.batch_alter_table("referral", schema=None) as batch_op:
         batch_op.alter_column("partner_chat_id", existing_type=sa.BigInteger(), nullable=False)
-    with op.batch_alter_table("service_request", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_service_request_status"))
-        batch_op.drop_index(batch_op.f("ix_service_request_case_id"))
+    drop_indexes("service_request", "status", "case_id")
     op.drop_table("service_request")
-    with op.batch_alter_table("cap_message", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cap_message_announcement_id"))
+    drop_indexes("cap_message", "announcement_id")
     op.drop_table("cap_message")

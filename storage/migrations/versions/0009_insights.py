@@ -1,19 +1,12 @@
-"""insights: the live broadcast report, and the trust pulse (who was asked; answers counted)
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-05 10:00:00
-"""
-
-from collections.abc import Sequence
+"""insights: the live broadcast report, and the trust pulse (who was asked; answers counted)"""
 
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations.tables import cascade, key
+
 revision: str = "0009"
 down_revision: str | None = "0008"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -21,20 +14,15 @@ def upgrade() -> None:
         "broadcast_progress",
         sa.Column("occurrence_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
-        sa.Column("message_id", sa.BigInteger(), nullable=True),
-        sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("message_id", sa.BigInteger()),
+        sa.Column("posted_at", sa.DateTime(timezone=True)),
+        sa.Column("edited_at", sa.DateTime(timezone=True)),
         sa.Column("pending", sa.Boolean(), nullable=False),
         sa.Column("lost", sa.Boolean(), nullable=False),
-        sa.Column("report", sa.Text(), nullable=True),
+        sa.Column("report", sa.Text()),
         sa.Column("report_shown", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["occurrence_id"],
-            ["occurrence.id"],
-            name=op.f("fk_broadcast_progress_occurrence_id_occurrence"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("occurrence_id", name=op.f("pk_broadcast_progress")),
+        cascade("broadcast_progress", "occurrence_id", "occurrence"),
+        key("broadcast_progress", "occurrence_id"),
     )
     op.create_table(
         "pulse_ask",
@@ -43,13 +31,8 @@ def upgrade() -> None:
         sa.Column("question", sa.String(length=16), nullable=False),
         sa.Column("area", sa.String(length=32), nullable=False),
         sa.Column("waiting", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["citizen_id"],
-            ["citizen.id"],
-            name=op.f("fk_pulse_ask_citizen_id_citizen"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("citizen_id", name=op.f("pk_pulse_ask")),
+        cascade("pulse_ask", "citizen_id", "citizen"),
+        key("pulse_ask", "citizen_id"),
     )
     op.create_table(
         "pulse_tally",
@@ -58,7 +41,7 @@ def upgrade() -> None:
         sa.Column("question", sa.String(length=16), nullable=False),
         sa.Column("score", sa.SmallInteger(), autoincrement=False, nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("month", "area", "question", "score", name=op.f("pk_pulse_tally")),
+        key("pulse_tally", "month", "area", "question", "score"),
     )
 
 

@@ -1,24 +1,15 @@
-"""author names: who wrote a staff message, so a transferred case's history can say it
-
-Revision ID: 0010c
-Revises: 0009
-Create Date: 2026-12-06 09:00:00
-"""
-
-from collections.abc import Sequence
+"""author names: who wrote a staff message, so a transferred case's history can say it"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010c"
 down_revision: str | None = "0009"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     with op.batch_alter_table("case_message") as batch:
-        batch.add_column(sa.Column("author_name", sa.String(length=128), nullable=True))
+        batch.add_column(sa.Column("author_name", sa.String(length=128)))
 
 
 def downgrade() -> None:

@@ -1,10 +1,6 @@
 """lookup indexes: the relayed-message map by where the copy landed, and the time windows of
 /stats, so these lookups stay fast on a city's database (bench.seeded)
 
-Revision ID: 0011
-Revises: 0010r
-Create Date: 2026-12-10 09:00:00
-
 - `case_message (target_chat_id, target_message_id)`: a resident's reply to a relayed copy
   finds its case (and whether a partner wrote it) without reading every message;
 - `case (created_at)`, `case (closed_at)`: /stats reads the cases opened in its period and
@@ -12,14 +8,10 @@ Create Date: 2026-12-10 09:00:00
 - `referral (created_at)`: the referrals proposed in the period.
 """
 
-from collections.abc import Sequence
-
 from alembic import op
 
 revision: str = "0011"
 down_revision: str | None = "0010r"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,0 +1,51 @@
+"""Counts the database keeps so that /stats reads a few rows per desk, hour or area instead of
+every case or resident (bench.seeded). Triggers (migration 0012) write them in the same
+transaction as every change of the rows they count, whoever makes it; nothing else writes
+them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, UtcDateTime
+
+
+class AreaFollowers(Base):
+    """How many residents who can be reached (consented, not blocked) follow each area today."""
+
+    __tablename__ = "area_followers"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class CaseTally(Base):
+    """What happened to a desk's cases in one UTC hour: opened (created_at), closed
+    (closed_at, with the rating it has by stars), reminded and escalated. A case counts under
+    its current desk, as everywhere in /stats, so a transfer moves its whole history."""
+
+    __tablename__ = "case_tally"
+
+    hour: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    desk: Mapped[str] = mapped_column(String(32), primary_key=True)
+    opened: Mapped[int] = mapped_column(Integer)
+    closed: Mapped[int] = mapped_column(Integer)
+    reminded: Mapped[int] = mapped_column(Integer)
+    escalated: Mapped[int] = mapped_column(Integer)
+    rated_1: Mapped[int] = mapped_column(Integer)
+    rated_2: Mapped[int] = mapped_column(Integer)
+    rated_3: Mapped[int] = mapped_column(Integer)
+    rated_4: Mapped[int] = mapped_column(Integer)
+    rated_5: Mapped[int] = mapped_column(Integer)
+
+
+class CaseOpen(Base):
+    """How many of a desk's cases are open now (no closed_at)."""
+
+    __tablename__ = "case_open"
+
+    desk: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,133 @@
+"""/stats's per-desk event counts from the tallies the database keeps (storage.models.tallies,
+kept by migration 0012's triggers): cases opened, closed, rated, reminded and escalated in the
+period, and those open at its end, read as a few rows per desk and hour instead of every case.
+
+The tallies hold whole UTC hours, so they are used when the period starts and ends on one
+(every zone a whole number of hours from UTC; otherwise storage.statistics_cases counts the
+cases). The hour still running when a period is not over is counted from the cases (indexed
+on each moment), as is what a period still running sees of cases closed after "now".
+"Open at the end" is today's open cases, less those opened since the end, plus those closed
+since (a case is never closed before it was opened)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Case, CaseOpen, CaseTally, UtcDateTime
+from storage.statistics_shapes import CaseWindow
+
+STARS = range(1, 6)
+EVENTS = {  # figure → the case's moment it counts at
+    "new": "created_at",
+    "closed": "closed_at",
+    "reminders": "sla_reminded_at",
+    "escalations": "sla_escalated_at",
+}
+
+Counts = dict[str, dict[str, int]]  # desk → figure → count
+
+
+def whole_hour(moment: datetime) -> bool:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0) == moment
+
+
+class DeskEvents:
+    """The event counts of one window (see the module's docstring)."""
+
+    def __init__(self, session: AsyncSession, window: CaseWindow) -> None:
+        self.session = session
+        self.w = window
+        if window.end <= window.now:
+            self.cut = window.end
+        else:  # the running hour (and anything later) is read from the cases
+            hour = window.now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+            self.cut = min(max(window.start, hour), window.end)
+
+    def applies(self) -> bool:
+        return whole_hour(self.w.start) and whole_hour(self.w.end)
+
+    async def counts(self) -> Counts:
+        found: Counts = {}
+        _add(found, await self._tallied())
+        if self.cut < self.w.end:
+            _add(found, await self._recent())
+        for desk, count in await self.session.execute(
+            self._desks(select(CaseOpen.desk, CaseOpen.count))
+        ):
+            found.setdefault(str(desk), {})["open_at_end"] = int(count)
+        since = self._desks(
+            select(CaseTally.desk, func.sum(CaseTally.opened), func.sum(CaseTally.closed))
+            .where(CaseTally.hour >= self._at(self.w.end))
+            .group_by(CaseTally.desk)
+        )
+        for desk, opened, closed in await self.session.execute(since):
+            counts = found.setdefault(str(desk), {})
+            counts["open_at_end"] = counts.get("open_at_end", 0) - int(opened) + int(closed)
+        if self.w.now < self.w.end:  # closed after now but before the end: still open then
+            later = self._desks(
+                select(Case.desk, func.count())
+                .where(
+                    Case.closed_at > self._at(self.w.now), Case.closed_at < self._at(self.w.end)
+                )
+                .group_by(Case.desk)
+            )
+            for desk, count in await self.session.execute(later):
+                counts = found.setdefault(str(desk), {})
+                counts["open_at_end"] = counts.get("open_at_end", 0) + int(count)
+        return {desk: counts for desk, counts in found.items() if any(counts.values())}
+
+    async def _tallied(self) -> Sequence[Any]:
+        t = CaseTally
+        columns = [t.opened, t.closed, t.reminded, t.escalated, t.rated_1, t.rated_2]
+        columns += [t.rated_3, t.rated_4, t.rated_5]
+        query = (
+            select(t.desk, *(func.sum(column) for column in columns))
+            .where(t.hour >= self._at(self.w.start), t.hour < self._at(self.cut))
+            .group_by(t.desk)
+        )
+        return (await self.session.execute(self._desks(query))).all()
+
+    async def _recent(self) -> Sequence[Any]:
+        """The events from the cut to the end (and by now), counted from the cases."""
+        moments = {name: getattr(Case, column) for name, column in EVENTS.items()}
+        inside = {name: self._inside(moment) for name, moment in moments.items()}
+        rated = [and_(inside["closed"], Case.rating == stars) for stars in STARS]
+        query = (
+            select(Case.desk, *(count_where(c) for c in [*inside.values(), *rated]))
+            .where(or_(*(moment >= self._at(self.cut) for moment in moments.values())))
+            .group_by(Case.desk)
+        )
+        return (await self.session.execute(self._desks(query))).all()
+
+    def _inside(self, column: Any) -> ColumnElement[bool]:
+        w = self.w
+        return and_(
+            column >= self._at(self.cut), column < self._at(w.end), column <= self._at(w.now)
+        )
+
+    def _desks(self, query: Any) -> Any:
+        if self.w.desks is None:
+            return query
+        desk = query.selected_columns[0]
+        return query.where(desk.in_(list(self.w.desks)))
+
+    def _at(self, moment: datetime) -> ColumnElement[Any]:
+        return literal(moment, UtcDateTime())
+
+
+def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows meet `condition` (a NULL condition counts as not met), in any dialect."""
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _add(found: Counts, rows: Sequence[Any]) -> None:
+    names = [*EVENTS, *(f"rated_{n}" for n in STARS)]
+    for desk, *counts in rows:
+        into = found.setdefault(str(desk), {})
+        for name, count in zip(names, counts, strict=True):
+            into[name] = into.get(name, 0) + int(count or 0)
