@@ -1,5 +1,6 @@
 """The cases behind /stats counted in the database: per desk, per breakdown and chart bar, per
-reply-time bin, and the median and 90th percentile of the response and closing times.
+reply-time bin, and the median and 90th percentile of the response and closing times (from
+the histograms the database keeps, storage.statistics_durations, when they cover the window).
 
 Only counts and percentiles leave the database (`percentile_cont` on PostgreSQL; on SQLite the
 sorted minutes, interpolated here the same way), so the work in Python no longer grows with the
@@ -34,6 +35,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, UtcDateTime
+from storage.statistics_durations import DeskDurations, Histogram, reply_bins
 from storage.statistics_shapes import QUANTILES, CaseTallies, CaseWindow, DeskTally, Opened, Spread
 from storage.statistics_tallies import DeskEvents, count_where
 
@@ -47,12 +49,22 @@ class CaseCounts:
         self.postgres = session.get_bind().dialect.name == "postgresql"
 
     async def tallies(self) -> CaseTallies:
-        first_reply, first_all, closing_all = await self._spreads()
+        durations = DeskDurations(self.session, self.w)
+        if durations.applies():
+            found = await durations.histograms()
+            replies = found.of("reply")
+            first_reply = {desk: Spread.of_bins(counts) for desk, counts in replies.items()}
+            first_all = Spread.of_bins(_merged(replies))
+            closing_all = Spread.of_bins(_merged(found.of("closing")))
+            bins = reply_bins(self.w, replies)
+        else:
+            first_reply, first_all, closing_all = await self._spreads()
+            bins = await self._reply_bins()
         return CaseTallies(
             desks=await self._desks(),
             opened=await self._opened(),
-            reply_bins=await self._reply_bins(),
-            first_reply=first_reply,
+            reply_bins=bins,
+            first_reply={desk: spread for desk, spread in first_reply.items() if spread.count},
             first_reply_all=first_all,
             closing_all=closing_all,
         )
@@ -283,6 +295,14 @@ class CaseCounts:
             Spread.of_sorted(everyone),
             Spread.of_sorted([float(minutes) for minutes in closings]),
         )
+
+
+def _merged(histograms: dict[str, Histogram]) -> Histogram:
+    found: Histogram = {}
+    for histogram in histograms.values():
+        for upto, count in histogram.items():
+            found[upto] = found.get(upto, 0) + count
+    return found
 
 
 def _micros(column: Any) -> ColumnElement[int]:

@@ -114,6 +114,8 @@ class Case(Base):
         # /stats reads the cases opened in its period from this index alone (0012).
         Index("ix_case_created_at", "created_at", postgresql_include=list(COVERED)),
         Index("ix_case_closed_at", "closed_at"),
+        # The first replies of the day still running, for /stats (0013).
+        Index("ix_case_first_reply_at", "first_reply_at"),
     )
 
 

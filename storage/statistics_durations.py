@@ -1,0 +1,130 @@
+"""/stats's first-reply and closing times from the histograms the database keeps
+(storage.models.CaseDuration, kept by migration 0013's triggers): a few rows per desk, UTC
+day and bin instead of every case opened in the period, so the percentiles are those of the
+bins (right to within the bin: 1 minute below an hour, 5 below 4 hours, 30 below 2 days, a
+day beyond) and the reply-time bins and targets are counted exactly when their edges are the
+histograms' (storage.statistics_shapes.on_bin_edge).
+
+The histograms hold whole UTC days of openings and of replies or closings. They are used when
+the period starts and ends on whole hours (as storage.statistics_tallies); the cases opened in
+its partial first and last UTC days, and those opened before whose reply or closing came in
+the last one (or in the day still running), are read from the cases and binned here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Case, CaseDuration, UtcDateTime
+from storage.statistics_shapes import CaseWindow, bin_upto, on_bin_edge
+from storage.statistics_tallies import whole_hour
+
+DAY = timedelta(days=1)
+MOMENTS = {"reply": "first_reply_at", "closing": "closed_at"}
+
+Histogram = dict[int, int]  # bin's upper edge (minutes) → durations
+
+
+@dataclass
+class Histograms:
+    """Per measure ("reply", "closing") and desk, the durations of the cases opened in the
+    period that were replied to or closed by its end (and by now)."""
+
+    by_desk: dict[str, dict[str, Histogram]] = field(default_factory=dict)
+
+    def add(self, measure: str, desk: str, upto: int, count: int) -> None:
+        found = self.by_desk.setdefault(measure, {}).setdefault(desk, {})
+        found[upto] = found.get(upto, 0) + count
+
+    def of(self, measure: str) -> dict[str, Histogram]:
+        return self.by_desk.get(measure, {})
+
+
+def _day(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class DeskDurations:
+    """The histograms of one window (see the module's docstring)."""
+
+    def __init__(self, session: AsyncSession, window: CaseWindow) -> None:
+        self.session = session
+        self.w = window
+        start = _day(window.start)
+        self.first = start if start == window.start else start + DAY
+        self.cut = max(self.first, min(_day(window.end), _day(window.now)))
+
+    def applies(self) -> bool:
+        edges = [*self.w.reply_edges, *map(float, self.w.targets.values())]
+        return (
+            whole_hour(self.w.start)
+            and whole_hour(self.w.end)
+            and all(on_bin_edge(edge) for edge in edges)
+        )
+
+    async def histograms(self) -> Histograms:
+        found = Histograms()
+        t = CaseDuration
+        tallied = (
+            select(t.measure, t.desk, t.upto, func.sum(t.count))
+            .where(t.opened_on >= self._at(self.first), t.opened_on < self._at(self.cut))
+            .where(t.done_on < self._at(self.cut))
+            .group_by(t.measure, t.desk, t.upto)
+        )
+        for measure, desk, upto, count in await self.session.execute(self._desks(tallied, t.desk)):
+            found.add(str(measure), str(desk), int(upto), int(count))
+        w = self.w
+        edges = or_(
+            and_(Case.created_at >= self._at(w.start), Case.created_at < self._at(self.first)),
+            and_(Case.created_at >= self._at(self.cut), Case.created_at < self._at(w.end)),
+        )
+        rows = select(Case.desk, Case.created_at, Case.first_reply_at, Case.closed_at).where(
+            edges, Case.created_at <= self._at(w.now)
+        )
+        for desk, opened, *moments in await self.session.execute(self._desks(rows, Case.desk)):
+            for measure, moment in zip(MOMENTS, moments, strict=True):
+                self._add(found, measure, str(desk), opened, moment)
+        for measure, column in MOMENTS.items():
+            moment = getattr(Case, column)
+            later = select(Case.desk, Case.created_at, moment).where(
+                Case.created_at >= self._at(self.first),
+                Case.created_at < self._at(self.cut),
+                moment >= self._at(self.cut),
+                moment < self._at(w.end),
+                moment <= self._at(w.now),
+            )
+            for desk, opened, done in await self.session.execute(self._desks(later, Case.desk)):
+                self._add(found, measure, str(desk), opened, done)
+        return found
+
+    def _add(
+        self, found: Histograms, measure: str, desk: str, opened: datetime, done: datetime | None
+    ) -> None:
+        """Count a case's reply or closing when it came by the end (and by now)."""
+        if done is not None and done < self.w.end and done <= self.w.now:
+            found.add(measure, desk, bin_upto(done - opened), 1)
+
+    def _desks(self, query: Any, desk: Any) -> Any:
+        return query if self.w.desks is None else query.where(desk.in_(list(self.w.desks)))
+
+    def _at(self, moment: datetime) -> ColumnElement[Any]:
+        return literal(moment, UtcDateTime())
+
+
+def reply_bins(window: CaseWindow, replies: dict[str, Histogram]) -> dict[tuple[int, str], int]:
+    """(bin, "within" | "late" | "no_target") → replies, as storage.statistics_cases counts
+    them from the cases (exact when `DeskDurations.applies`)."""
+    edges: Sequence[float] = list(window.reply_edges)
+    found: dict[tuple[int, str], int] = {}
+    for desk, histogram in replies.items():
+        target = window.targets.get(desk)
+        for upto, count in histogram.items():
+            n = next((n for n, edge in enumerate(edges) if upto <= edge), len(edges))
+            kind = "no_target" if target is None else "within" if upto <= target else "late"
+            found[(n, kind)] = found.get((n, kind), 0) + count
+    return {key: count for key, count in found.items() if count}
