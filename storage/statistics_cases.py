@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
-    Integer,
     Interval,
     and_,
     case,
@@ -37,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Case, UtcDateTime
 from storage.statistics_durations import DeskDurations, Histogram, reply_bins
 from storage.statistics_shapes import QUANTILES, CaseTallies, CaseWindow, DeskTally, Opened, Spread
-from storage.statistics_tallies import DeskEvents, count_where
+from storage.statistics_tallies import DeskEvents, count_where, micros
 
 
 class CaseCounts:
@@ -94,7 +93,7 @@ class CaseCounts:
         PostgreSQL, seconds on SQLite (compare it with `_span`)."""
         if self.postgres:
             return type_coerce(later - earlier, Interval())
-        return type_coerce((_micros(later) - _micros(earlier)), Float) / 1_000_000.0
+        return type_coerce((micros(later) - micros(earlier)), Float) / 1_000_000.0
 
     def _span(self, minutes: float) -> ColumnElement[Any]:
         """A number of minutes as `_elapsed` gives them. Comparing exact spans gives what
@@ -303,13 +302,6 @@ def _merged(histograms: dict[str, Histogram]) -> Histogram:
         for upto, count in histogram.items():
             found[upto] = found.get(upto, 0) + count
     return found
-
-
-def _micros(column: Any) -> ColumnElement[int]:
-    """A timestamp SQLite stores as text ("YYYY-MM-DD HH:MM:SS.ffffff") in microseconds."""
-    # strftime would round the fraction into the seconds, so it reads the whole seconds only.
-    seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), Integer)
-    return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
 
 
 def _percentiles(minutes: ColumnElement[Any]) -> Any:

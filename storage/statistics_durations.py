@@ -8,7 +8,7 @@ histograms' (storage.statistics_shapes.on_bin_edge).
 The histograms hold whole UTC days of openings and of replies or closings. They are used when
 the period starts and ends on whole hours (as storage.statistics_tallies); the cases opened in
 its partial first and last UTC days, and those opened before whose reply or closing came in
-the last one (or in the day still running), are read from the cases and binned here."""
+the last one (or in the day still running), are binned from the cases in the database."""
 
 from __future__ import annotations
 
@@ -17,12 +17,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, CaseDuration, UtcDateTime
-from storage.statistics_shapes import CaseWindow, bin_upto, on_bin_edge
-from storage.statistics_tallies import whole_hour
+from storage.statistics_shapes import (
+    BINS,
+    DAY_MINUTES,
+    MICROS_PER_MINUTE,
+    CaseWindow,
+    on_bin_edge,
+)
+from storage.statistics_tallies import micros, whole_hour
 
 DAY = timedelta(days=1)
 MOMENTS = {"reply": "first_reply_at", "closing": "closed_at"}
@@ -55,6 +71,7 @@ class DeskDurations:
     def __init__(self, session: AsyncSession, window: CaseWindow) -> None:
         self.session = session
         self.w = window
+        self.postgres = session.get_bind().dialect.name == "postgresql"
         start = _day(window.start)
         self.first = start if start == window.start else start + DAY
         self.cut = max(self.first, min(_day(window.end), _day(window.now)))
@@ -83,31 +100,40 @@ class DeskDurations:
             and_(Case.created_at >= self._at(w.start), Case.created_at < self._at(self.first)),
             and_(Case.created_at >= self._at(self.cut), Case.created_at < self._at(w.end)),
         )
-        rows = select(Case.desk, Case.created_at, Case.first_reply_at, Case.closed_at).where(
-            edges, Case.created_at <= self._at(w.now)
-        )
-        for desk, opened, *moments in await self.session.execute(self._desks(rows, Case.desk)):
-            for measure, moment in zip(MOMENTS, moments, strict=True):
-                self._add(found, measure, str(desk), opened, moment)
         for measure, column in MOMENTS.items():
             moment = getattr(Case, column)
-            later = select(Case.desk, Case.created_at, moment).where(
+            by_end = [moment < self._at(w.end), moment <= self._at(w.now)]
+            # opened in the partial first or last day (or the day running) …
+            await self._count(found, measure, edges, Case.created_at <= self._at(w.now), *by_end)
+            # … or before, and replied to or closed in the last (or running) day
+            opened = [
                 Case.created_at >= self._at(self.first),
                 Case.created_at < self._at(self.cut),
-                moment >= self._at(self.cut),
-                moment < self._at(w.end),
-                moment <= self._at(w.now),
-            )
-            for desk, opened, done in await self.session.execute(self._desks(later, Case.desk)):
-                self._add(found, measure, str(desk), opened, done)
+            ]
+            await self._count(found, measure, *opened, moment >= self._at(self.cut), *by_end)
         return found
 
-    def _add(
-        self, found: Histograms, measure: str, desk: str, opened: datetime, done: datetime | None
-    ) -> None:
-        """Count a case's reply or closing when it came by the end (and by now)."""
-        if done is not None and done < self.w.end and done <= self.w.now:
-            found.add(measure, desk, bin_upto(done - opened), 1)
+    async def _count(self, found: Histograms, measure: str, *where: ColumnElement[bool]) -> None:
+        """Bin, in the database, the durations of the cases that meet `where`."""
+        upto = self._upto(getattr(Case, MOMENTS[measure]))
+        query = select(Case.desk, upto, func.count()).where(*where).group_by(Case.desk, upto)
+        for desk, edge, count in await self.session.execute(self._desks(query, Case.desk)):
+            found.add(measure, str(desk), int(edge), int(count))
+
+    def _upto(self, moment: Any) -> ColumnElement[int]:
+        """As storage.statistics_shapes.bin_upto, in SQL (NULL without a moment)."""
+        if self.postgres:  # float seconds hold microseconds exactly for spans below 280 years
+            epoch = func.date_part("epoch", moment - Case.created_at)
+            span: Any = cast(epoch * 1_000_000, BigInteger)
+        else:
+            span = micros(moment) - micros(Case.created_at)
+
+        def rounded_up(minutes: int) -> ColumnElement[int]:
+            unit = minutes * MICROS_PER_MINUTE
+            return case((span > 0, (span + (unit - 1)) // unit), else_=span // unit) * minutes
+
+        limbs = [(span <= limit * MICROS_PER_MINUTE, rounded_up(width)) for limit, width in BINS]
+        return case(*limbs, else_=rounded_up(DAY_MINUTES))
 
     def _desks(self, query: Any, desk: Any) -> Any:
         return query if self.w.desks is None else query.where(desk.in_(list(self.w.desks)))

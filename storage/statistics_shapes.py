@@ -12,14 +12,17 @@ QUANTILES = (0.5, 0.9)
 # The bins of the duration tallies (migration 0013): up to (minutes), bins of (minutes); then days.
 BINS = ((60, 1), (240, 5), (2880, 30))
 DAY_MINUTES = 1440
+MICROS_PER_MINUTE = 60_000_000
 
 
 def bin_upto(span: timedelta) -> int:
     """The upper edge (minutes, included) of the tallies' bin `span` falls in, as 0013's
     triggers compute it: exact to the microsecond."""
     micros = span // timedelta(microseconds=1)
-    width = next((width for limit, width in BINS if micros <= limit * 60_000_000), DAY_MINUTES)
-    return -(-micros // (width * 60_000_000)) * width
+    width = next(
+        (width for limit, width in BINS if micros <= limit * MICROS_PER_MINUTE), DAY_MINUTES
+    )
+    return -(-micros // (width * MICROS_PER_MINUTE)) * width
 
 
 def on_bin_edge(minutes: float) -> bool:

@@ -11,7 +11,9 @@ Create Date: 2026-12-13 09:00:00
   bins up to an hour, 5-minute bins up to 4 hours, 30-minute bins up to 2 days, then days.
   A trigger on `case` takes the old row's counts off and adds the new row's on every insert,
   update of a counted column (desk included) and delete, as 0012's do;
-- an index on `case (first_reply_at)` for the replies of the day still running.
+- indexes on `case (first_reply_at)` and `case (closed_at)` (0011's, again) holding the
+  opening and the desk (PostgreSQL), for the replies and closings of the last or running day
+  of cases opened before it, read from the index alone; the tallies' key holds the count.
 
 The triggers are created before the backfill, as in 0012.
 """
@@ -20,8 +22,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-from storage.migrations.tables import key
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -32,6 +32,8 @@ MINUTE = 60_000_000  # microseconds
 BINS = [(60, 1), (240, 5), (2880, 30)]  # up to (minutes): bins of (minutes); then days
 MEASURES = {"reply": "first_reply_at", "closing": "closed_at"}
 COUNTED = "desk, created_at, first_reply_at, closed_at"
+KEY = ["opened_on", "done_on", "desk", "measure", "upto"]
+WITH_OPENING = ["created_at", "desk"]
 
 
 def _micros(moment: str, postgres: bool) -> str:
@@ -139,9 +141,13 @@ def upgrade() -> None:
         sa.Column("measure", sa.String(length=8), nullable=False),
         sa.Column("upto", sa.Integer(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        key("case_duration", "opened_on", "done_on", "desk", "measure", "upto"),
+        sa.PrimaryKeyConstraint(
+            *KEY, name=op.f("pk_case_duration"), postgresql_include=["count"]
+        ),
     )
-    op.create_index("ix_case_first_reply_at", "case", ["first_reply_at"])
+    op.drop_index("ix_case_closed_at", table_name="case")
+    for column in ("first_reply_at", "closed_at"):
+        op.create_index(f"ix_case_{column}", "case", [column], postgresql_include=WITH_OPENING)
     postgres = op.get_bind().dialect.name == "postgresql"
     for name, (when, body) in _triggers(postgres).items():
         _create(name, when, body, postgres)
@@ -155,4 +161,6 @@ def downgrade() -> None:
         if postgres:
             op.execute(f"DROP FUNCTION {name}()")
     op.drop_index("ix_case_first_reply_at", table_name="case")
+    op.drop_index("ix_case_closed_at", table_name="case")
+    op.create_index("ix_case_closed_at", "case", ["closed_at"])
     op.drop_table("case_duration")
