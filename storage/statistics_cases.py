@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, UtcDateTime
-from storage.statistics_durations import DeskDurations, Histogram, reply_bins
+from storage.statistics_durations import DeskDurations, DurationFigures
 from storage.statistics_shapes import QUANTILES, CaseTallies, CaseWindow, DeskTally, Opened, Spread
 from storage.statistics_tallies import DeskEvents, count_where, micros
 
@@ -50,20 +50,18 @@ class CaseCounts:
     async def tallies(self) -> CaseTallies:
         durations = DeskDurations(self.session, self.w)
         if durations.applies():
-            found = await durations.histograms()
-            replies = found.of("reply")
-            first_reply = {desk: Spread.of_bins(counts) for desk, counts in replies.items()}
-            first_all = Spread.of_bins(_merged(replies))
-            closing_all = Spread.of_bins(_merged(found.of("closing")))
-            bins = reply_bins(self.w, replies)
+            found = DurationFigures.of(self.w, await durations.histograms())
+            first_reply, first_all = found.first_reply, found.first_reply_all
+            closing_all, bins = found.closing_all, found.reply_bins
+            desks = await self._desks(found.replies)
         else:
             first_reply, first_all, closing_all = await self._spreads()
-            bins = await self._reply_bins()
+            bins, desks = await self._reply_bins(), await self._desks(None)
         return CaseTallies(
-            desks=await self._desks(),
+            desks=desks,
             opened=await self._opened(),
             reply_bins=bins,
-            first_reply={desk: spread for desk, spread in first_reply.items() if spread.count},
+            first_reply=first_reply,
             first_reply_all=first_all,
             closing_all=closing_all,
         )
@@ -148,8 +146,11 @@ class CaseCounts:
 
     # -- queries ---------------------------------------------------------------------------
 
-    async def _desks(self) -> dict[str, DeskTally]:
-        """Per desk; the event counts from the tallies when they cover the window."""
+    async def _desks(self, replies: dict[str, dict[str, int]] | None) -> dict[str, DeskTally]:
+        """Per desk; the event counts from the tallies when they cover the window, and the
+        replies from the histograms when they do (`replies`; storage.statistics_durations
+        applies only where the tallies do): then only the cases still unanswered when their
+        target passed are counted here."""
         figures = self._desk_figures()
         where = self._matters()
         events = DeskEvents(self.session, self.w)
@@ -158,6 +159,11 @@ class CaseCounts:
             found = await events.counts()
             figures = {name: figures[name] for name in ("replied", "judged", "within")}
             where.append(self._is_opened())
+        if replies is not None:
+            for desk, replied in replies.items():
+                found.setdefault(desk, {}).update(replied)
+            figures = {"late": literal(True)}
+            where.append(self._late_unanswered())
         query = (
             select(Case.desk, *(count_where(condition) for condition in figures.values()))
             .where(*where)
@@ -166,16 +172,16 @@ class CaseCounts:
         for desk, *counts in await self.session.execute(query):
             counted = found.setdefault(str(desk), {})
             counted.update(zip(figures, (int(count or 0) for count in counts), strict=True))
+        for counted in found.values():  # judged late though unanswered (with the histograms)
+            counted["judged"] = counted.get("judged", 0) + counted.pop("late", 0)
         return {desk: DeskTally.of(counts) for desk, counts in found.items()}
 
-    def _desk_figures(self) -> dict[str, ColumnElement[bool]]:
-        """Each per-desk figure's condition on a case that matters for the window."""
-        opened = self._is_opened()
-        has_reply = self._replied()
+    def _late_unanswered(self) -> ColumnElement[bool]:
+        """Opened in the window, unanswered by its end although its desk's target had passed,
+        and not closed before it passed (a case judged late)."""
         target = self._target()
-        reply = self._elapsed(Case.first_reply_at, Case.created_at)
-        late_unanswered = and_(
-            opened,
+        return and_(
+            self._is_opened(),
             target.is_not(None),
             self._not_by_end(Case.first_reply_at),
             self._deadline_passed(),
@@ -184,6 +190,14 @@ class CaseCounts:
                 self._elapsed(Case.closed_at, Case.created_at) >= target,
             ),
         )
+
+    def _desk_figures(self) -> dict[str, ColumnElement[bool]]:
+        """Each per-desk figure's condition on a case that matters for the window."""
+        opened = self._is_opened()
+        has_reply = self._replied()
+        target = self._target()
+        reply = self._elapsed(Case.first_reply_at, Case.created_at)
+        late_unanswered = self._late_unanswered()
         closed_in = self._inside(Case.closed_at)
         return {
             "new": opened,
@@ -294,14 +308,6 @@ class CaseCounts:
             Spread.of_sorted(everyone),
             Spread.of_sorted([float(minutes) for minutes in closings]),
         )
-
-
-def _merged(histograms: dict[str, Histogram]) -> Histogram:
-    found: Histogram = {}
-    for histogram in histograms.values():
-        for upto, count in histogram.items():
-            found[upto] = found.get(upto, 0) + count
-    return found
 
 
 def _percentiles(minutes: ColumnElement[Any]) -> Any:

@@ -36,6 +36,7 @@ from storage.statistics_shapes import (
     DAY_MINUTES,
     MICROS_PER_MINUTE,
     CaseWindow,
+    Spread,
     on_bin_edge,
 )
 from storage.statistics_tallies import micros, whole_hour
@@ -140,6 +141,51 @@ class DeskDurations:
 
     def _at(self, moment: datetime) -> ColumnElement[Any]:
         return literal(moment, UtcDateTime())
+
+
+@dataclass(frozen=True)
+class DurationFigures:
+    """What /stats shows of the histograms: the spreads, the reply-time bins and, per desk,
+    the replies by the end, those judged against a target and those within it (the cases
+    still unanswered when their target passed are added to "judged" from the cases)."""
+
+    first_reply: dict[str, Spread]
+    first_reply_all: Spread
+    closing_all: Spread
+    reply_bins: dict[tuple[int, str], int]
+    replies: dict[str, dict[str, int]]
+
+    @classmethod
+    def of(cls, window: CaseWindow, found: Histograms) -> DurationFigures:
+        replies = found.of("reply")
+        counts: dict[str, dict[str, int]] = {}
+        for desk, histogram in replies.items():
+            target = window.targets.get(desk)
+            replied = sum(histogram.values())
+            within = sum(
+                n for upto, n in histogram.items() if target is not None and upto <= target
+            )
+            judged = replied if target is not None else 0
+            counts[desk] = {"replied": replied, "judged": judged, "within": within}
+        return cls(
+            first_reply={
+                desk: spread
+                for desk, histogram in replies.items()
+                if (spread := Spread.of_bins(histogram)).count
+            },
+            first_reply_all=Spread.of_bins(_merged(replies)),
+            closing_all=Spread.of_bins(_merged(found.of("closing"))),
+            reply_bins=reply_bins(window, replies),
+            replies=counts,
+        )
+
+
+def _merged(histograms: dict[str, Histogram]) -> Histogram:
+    found: Histogram = {}
+    for histogram in histograms.values():
+        for upto, count in histogram.items():
+            found[upto] = found.get(upto, 0) + count
+    return found
 
 
 def reply_bins(window: CaseWindow, replies: dict[str, Histogram]) -> dict[tuple[int, str], int]:
