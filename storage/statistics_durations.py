@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    String,
     and_,
     case,
     cast,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,7 +88,7 @@ class DeskDurations:
         )
 
     async def histograms(self) -> Histograms:
-        found = Histograms()
+        """Everything in one round trip: the tallied days and the cases binned here."""
         t = CaseDuration
         tallied = (
             select(t.measure, t.desk, t.upto, func.sum(t.count))
@@ -94,32 +96,36 @@ class DeskDurations:
             .where(t.done_on < self._at(self.cut))
             .group_by(t.measure, t.desk, t.upto)
         )
-        for measure, desk, upto, count in await self.session.execute(self._desks(tallied, t.desk)):
-            found.add(str(measure), str(desk), int(upto), int(count))
         w = self.w
         edges = or_(
             and_(Case.created_at >= self._at(w.start), Case.created_at < self._at(self.first)),
             and_(Case.created_at >= self._at(self.cut), Case.created_at < self._at(w.end)),
         )
+        opened = [Case.created_at >= self._at(self.first), Case.created_at < self._at(self.cut)]
+        queries = [self._desks(tallied, t.desk)]
         for measure, column in MOMENTS.items():
             moment = getattr(Case, column)
             by_end = [moment < self._at(w.end), moment <= self._at(w.now)]
             # opened in the partial first or last day (or the day running) …
-            await self._count(found, measure, edges, Case.created_at <= self._at(w.now), *by_end)
+            queries.append(
+                self._binned(measure, edges, Case.created_at <= self._at(w.now), *by_end)
+            )
             # … or before, and replied to or closed in the last (or running) day
-            opened = [
-                Case.created_at >= self._at(self.first),
-                Case.created_at < self._at(self.cut),
-            ]
-            await self._count(found, measure, *opened, moment >= self._at(self.cut), *by_end)
+            queries.append(self._binned(measure, *opened, moment >= self._at(self.cut), *by_end))
+        found = Histograms()
+        for measure, desk, upto, count in await self.session.execute(union_all(*queries)):
+            found.add(str(measure), str(desk), int(upto), int(count))
         return found
 
-    async def _count(self, found: Histograms, measure: str, *where: ColumnElement[bool]) -> None:
-        """Bin, in the database, the durations of the cases that meet `where`."""
+    def _binned(self, measure: str, *where: ColumnElement[bool]) -> Any:
+        """The durations of the cases that meet `where`, binned in the database."""
         upto = self._upto(getattr(Case, MOMENTS[measure]))
-        query = select(Case.desk, upto, func.count()).where(*where).group_by(Case.desk, upto)
-        for desk, edge, count in await self.session.execute(self._desks(query, Case.desk)):
-            found.add(measure, str(desk), int(edge), int(count))
+        query = (
+            select(literal(measure, String()), Case.desk, upto, func.count())
+            .where(*where)
+            .group_by(Case.desk, upto)
+        )
+        return self._desks(query, Case.desk)
 
     def _upto(self, moment: Any) -> ColumnElement[int]:
         """As storage.statistics_shapes.bin_upto, in SQL (NULL without a moment)."""
