@@ -1,5 +1,6 @@
 """The cases behind /stats counted in the database: per desk, per breakdown and chart bar, per
-reply-time bin, and the median and 90th percentile of the response and closing times.
+reply-time bin, and the median and 90th percentile of the response and closing times (from
+the histograms the database keeps, storage.statistics_durations, when they cover the window).
 
 Only counts and percentiles leave the database (`percentile_cont` on PostgreSQL; on SQLite the
 sorted minutes, interpolated here the same way), so the work in Python no longer grows with the
@@ -18,7 +19,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
-    Integer,
     Interval,
     and_,
     case,
@@ -34,8 +34,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, UtcDateTime
+from storage.statistics_durations import DeskDurations, DurationFigures
 from storage.statistics_shapes import QUANTILES, CaseTallies, CaseWindow, DeskTally, Opened, Spread
-from storage.statistics_tallies import DeskEvents, count_where
+from storage.statistics_tallies import DeskEvents, count_where, micros
 
 
 class CaseCounts:
@@ -47,11 +48,19 @@ class CaseCounts:
         self.postgres = session.get_bind().dialect.name == "postgresql"
 
     async def tallies(self) -> CaseTallies:
-        first_reply, first_all, closing_all = await self._spreads()
+        durations = DeskDurations(self.session, self.w)
+        if durations.applies():
+            found = DurationFigures.of(self.w, await durations.histograms())
+            first_reply, first_all = found.first_reply, found.first_reply_all
+            closing_all, bins = found.closing_all, found.reply_bins
+            desks = await self._desks(found.replies)
+        else:
+            first_reply, first_all, closing_all = await self._spreads()
+            bins, desks = await self._reply_bins(), await self._desks(None)
         return CaseTallies(
-            desks=await self._desks(),
+            desks=desks,
             opened=await self._opened(),
-            reply_bins=await self._reply_bins(),
+            reply_bins=bins,
             first_reply=first_reply,
             first_reply_all=first_all,
             closing_all=closing_all,
@@ -82,7 +91,7 @@ class CaseCounts:
         PostgreSQL, seconds on SQLite (compare it with `_span`)."""
         if self.postgres:
             return type_coerce(later - earlier, Interval())
-        return type_coerce((_micros(later) - _micros(earlier)), Float) / 1_000_000.0
+        return type_coerce((micros(later) - micros(earlier)), Float) / 1_000_000.0
 
     def _span(self, minutes: float) -> ColumnElement[Any]:
         """A number of minutes as `_elapsed` gives them. Comparing exact spans gives what
@@ -137,8 +146,11 @@ class CaseCounts:
 
     # -- queries ---------------------------------------------------------------------------
 
-    async def _desks(self) -> dict[str, DeskTally]:
-        """Per desk; the event counts from the tallies when they cover the window."""
+    async def _desks(self, replies: dict[str, dict[str, int]] | None) -> dict[str, DeskTally]:
+        """Per desk; the event counts from the tallies when they cover the window, and the
+        replies from the histograms when they do (`replies`; storage.statistics_durations
+        applies only where the tallies do): then only the cases still unanswered when their
+        target passed are counted here."""
         figures = self._desk_figures()
         where = self._matters()
         events = DeskEvents(self.session, self.w)
@@ -147,6 +159,11 @@ class CaseCounts:
             found = await events.counts()
             figures = {name: figures[name] for name in ("replied", "judged", "within")}
             where.append(self._is_opened())
+        if replies is not None:
+            for desk, replied in replies.items():
+                found.setdefault(desk, {}).update(replied)
+            figures = {"late": literal(True)}
+            where.append(self._late_unanswered())
         query = (
             select(Case.desk, *(count_where(condition) for condition in figures.values()))
             .where(*where)
@@ -155,16 +172,16 @@ class CaseCounts:
         for desk, *counts in await self.session.execute(query):
             counted = found.setdefault(str(desk), {})
             counted.update(zip(figures, (int(count or 0) for count in counts), strict=True))
+        for counted in found.values():  # judged late though unanswered (with the histograms)
+            counted["judged"] = counted.get("judged", 0) + counted.pop("late", 0)
         return {desk: DeskTally.of(counts) for desk, counts in found.items()}
 
-    def _desk_figures(self) -> dict[str, ColumnElement[bool]]:
-        """Each per-desk figure's condition on a case that matters for the window."""
-        opened = self._is_opened()
-        has_reply = self._replied()
+    def _late_unanswered(self) -> ColumnElement[bool]:
+        """Opened in the window, unanswered by its end although its desk's target had passed,
+        and not closed before it passed (a case judged late)."""
         target = self._target()
-        reply = self._elapsed(Case.first_reply_at, Case.created_at)
-        late_unanswered = and_(
-            opened,
+        return and_(
+            self._is_opened(),
             target.is_not(None),
             self._not_by_end(Case.first_reply_at),
             self._deadline_passed(),
@@ -173,6 +190,14 @@ class CaseCounts:
                 self._elapsed(Case.closed_at, Case.created_at) >= target,
             ),
         )
+
+    def _desk_figures(self) -> dict[str, ColumnElement[bool]]:
+        """Each per-desk figure's condition on a case that matters for the window."""
+        opened = self._is_opened()
+        has_reply = self._replied()
+        target = self._target()
+        reply = self._elapsed(Case.first_reply_at, Case.created_at)
+        late_unanswered = self._late_unanswered()
         closed_in = self._inside(Case.closed_at)
         return {
             "new": opened,
@@ -283,13 +308,6 @@ class CaseCounts:
             Spread.of_sorted(everyone),
             Spread.of_sorted([float(minutes) for minutes in closings]),
         )
-
-
-def _micros(column: Any) -> ColumnElement[int]:
-    """A timestamp SQLite stores as text ("YYYY-MM-DD HH:MM:SS.ffffff") in microseconds."""
-    # strftime would round the fraction into the seconds, so it reads the whole seconds only.
-    seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), Integer)
-    return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
 
 
 def _percentiles(minutes: ColumnElement[Any]) -> Any:

@@ -6,9 +6,29 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 
 QUANTILES = (0.5, 0.9)
+# The bins of the duration tallies (migration 0013): up to (minutes), bins of (minutes); then days.
+BINS = ((60, 1), (240, 5), (2880, 30))
+DAY_MINUTES = 1440
+MICROS_PER_MINUTE = 60_000_000
+
+
+def bin_upto(span: timedelta) -> int:
+    """The upper edge (minutes, included) of the tallies' bin `span` falls in, as 0013's
+    triggers compute it: exact to the microsecond."""
+    micros = span // timedelta(microseconds=1)
+    width = next(
+        (width for limit, width in BINS if micros <= limit * MICROS_PER_MINUTE), DAY_MINUTES
+    )
+    return -(-micros // (width * MICROS_PER_MINUTE)) * width
+
+
+def on_bin_edge(minutes: float) -> bool:
+    """Whether `minutes` is an upper edge of one of the tallies' bins (so a count of the
+    durations up to it can be read from them)."""
+    return minutes.is_integer() and bin_upto(timedelta(minutes=minutes)) == minutes
 
 
 def quantile(values: Sequence[float], q: float) -> float:
@@ -22,6 +42,22 @@ def quantile(values: Sequence[float], q: float) -> float:
     low = math.floor(rank)
     high = min(low + 1, len(values) - 1)
     return values[low] + (values[high] - values[low]) * (rank - low)
+
+
+def _binned(edges: Sequence[int], counts: Mapping[int, int], rank: float) -> float:
+    """The value at fractional `rank` (from 0) of the sorted durations the histogram stands
+    for, interpolated between the two nearest ranks as `quantile` does."""
+
+    def at(position: int) -> float:
+        seen = 0
+        for edge in edges:
+            seen += counts[edge]
+            if position < seen:
+                return float(edge)
+        return float(edges[-1])
+
+    low = math.floor(rank)
+    return at(low) + (at(low + 1) - at(low)) * (rank - low)
 
 
 @dataclass(frozen=True)
@@ -96,6 +132,16 @@ class Spread:
         if not minutes:
             return cls()
         return cls(len(minutes), quantile(minutes, 0.5), quantile(minutes, 0.9))
+
+    @classmethod
+    def of_bins(cls, counts: Mapping[int, int]) -> Spread:
+        """From a histogram (bin's upper edge in minutes → durations): each duration taken as
+        its bin's upper edge, so the percentiles are right to within their bin."""
+        edges = sorted(edge for edge, count in counts.items() if count)
+        total = sum(counts[edge] for edge in edges)
+        if not total:
+            return cls()
+        return cls(total, *(_binned(edges, counts, q * (total - 1)) for q in QUANTILES))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, CaseOpen, CaseTally, UtcDateTime
@@ -123,6 +123,13 @@ class DeskEvents:
 def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
     """How many rows meet `condition` (a NULL condition counts as not met), in any dialect."""
     return func.sum(case((condition, 1), else_=0))
+
+
+def micros(column: Any) -> ColumnElement[int]:
+    """A timestamp SQLite stores as text ("YYYY-MM-DD HH:MM:SS.ffffff") in microseconds."""
+    # strftime would round the fraction into the seconds, so it reads the whole seconds only.
+    seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), Integer)
+    return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
 
 
 def _add(found: Counts, rows: Sequence[Any]) -> None:

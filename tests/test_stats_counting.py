@@ -1,15 +1,18 @@
 """The figures the database counts for /stats, at their edges: durations exact to the
-microsecond, a reply or a closing right on the response target, a case opened right at a chart
-bar's local midnight, and cases right at the ends of the period. Worked out by hand from the
-moments below (November 2026 in Amsterdam; desk central's target is 30 minutes)."""
+microsecond (from the cases, in a period not on whole UTC hours) or to within their bin (from
+the histograms the database keeps, in a period on whole hours), a reply or a closing right on
+the response target, a case opened right at a chart bar's local midnight, and cases right at
+the ends of the period. Worked out by hand from the moments below (November 2026 in
+Amsterdam; desk central's target is 30 minutes)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.stats import Cell, Figures, Scope, collect, month_period
+from bot.domain.stats import Cell, Figures, Period, Scope, collect, month_period
 from bot.kinds import CaseStatus
 from bot.network.schema import Network
 from storage.models import Case, Citizen
@@ -17,6 +20,8 @@ from tests.conftest import CENTRAL
 from tests.stats_data import NOW, ZONE, local
 
 NOVEMBER = month_period(2026, 11, ZONE)
+# Half an hour off UTC: the duration histograms (whole UTC days) are not used.
+NOVEMBER_OFF_THE_HOUR = month_period(2026, 11, ZoneInfo("Asia/Kolkata"))
 MINUTE = timedelta(minutes=1)
 TICK = timedelta(microseconds=1)
 
@@ -67,30 +72,48 @@ async def store(factory: async_sessionmaker[AsyncSession], cases: list[Case]) ->
 
 
 async def figures_for(
-    factory: async_sessionmaker[AsyncSession], network: Network, cases: list[Case]
+    factory: async_sessionmaker[AsyncSession],
+    network: Network,
+    cases: list[Case],
+    period: Period = NOVEMBER,
 ) -> Figures:
     await store(factory, cases)
     async with factory() as session:
-        return await collect(session, network, Scope(), NOVEMBER, NOW)
+        return await collect(session, network, Scope(), period, NOW)
 
 
-async def test_response_times_are_exact_to_the_microsecond(
+REPLIES = [
+    timedelta(minutes=1, microseconds=1),
+    timedelta(minutes=2, seconds=30, microseconds=7),
+    timedelta(minutes=4),
+]
+
+
+async def test_response_times_are_exact_to_the_microsecond_off_the_hour(
     session_factory: async_sessionmaker[AsyncSession], network: Network
 ) -> None:
-    opened = local(11, 10)
-    replies = [
-        timedelta(minutes=1, microseconds=1),
-        timedelta(minutes=2, seconds=30, microseconds=7),
-        timedelta(minutes=4),
-    ]
-    cases = [case(n, opened, reply=reply) for n, reply in enumerate(replies)]
-    figures = await figures_for(session_factory, network, cases)
+    cases = [case(n, local(11, 10), reply=reply) for n, reply in enumerate(REPLIES)]
+    figures = await figures_for(session_factory, network, cases, NOVEMBER_OFF_THE_HOUR)
     middle, last = 150.000007 / 60, 4.0
     assert figures.cases.first_reply.count == 3
     assert figures.cases.first_reply.median == middle
     # rank 0.9 × 2 = 1.8: eight tenths of the way from the second reply to the third
     assert figures.cases.first_reply.p90 == middle + (last - middle) * (0.9 * 2 - 1)
     assert figures.desks[1].desk == "central"
+    assert figures.desks[1].first_reply == figures.cases.first_reply
+
+
+async def test_response_times_on_whole_hours_are_right_to_within_their_bin(
+    session_factory: async_sessionmaker[AsyncSession], network: Network
+) -> None:
+    """Deliberately not exact: in a period on whole UTC hours the median and 90th percentile
+    come from the 1-minute bins below an hour, each reply taken as its bin's upper edge
+    (1 min 1 µs → 2, 2 min 30 s → 3, 4 min → 4), then interpolated as before."""
+    cases = [case(n, local(11, 10), reply=reply) for n, reply in enumerate(REPLIES)]
+    figures = await figures_for(session_factory, network, cases)
+    assert figures.cases.first_reply.count == 3
+    assert figures.cases.first_reply.median == 3.0
+    assert figures.cases.first_reply.p90 == 3.0 + (4.0 - 3.0) * (0.9 * 2 - 1)
     assert figures.desks[1].first_reply == figures.cases.first_reply
 
 
@@ -112,8 +135,7 @@ async def test_a_reply_or_a_closing_right_on_the_target_is_on_time(
     assert bins[(15, 30)] == (1, 0, 0)
     assert bins[(30, 60)] == (0, 1, 0)
     assert figures.cases.closing.count == 2
-    early, on_time = 1799.999999 / 60, 30.0
-    assert figures.cases.closing.median == early + (on_time - early) * 0.5
+    assert figures.cases.closing.median == 30.0  # both in the bin up to 30 minutes
 
 
 async def test_a_case_opened_at_local_midnight_is_in_the_bar_that_starts_then(

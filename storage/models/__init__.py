@@ -22,7 +22,7 @@ from storage.models.cases import (
 )
 from storage.models.pulse import PulseAsk, PulseTally
 from storage.models.referrals import Referral, ServiceRequest
-from storage.models.tallies import AreaFollowers, CaseOpen, CaseTally
+from storage.models.tallies import AreaFollowers, CaseDuration, CaseOpen, CaseTally
 from storage.models.transport import OutboxMessage, ProcessedUpdate
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Case",
     "CaseBan",
     "CaseCounter",
+    "CaseDuration",
     "CaseMessage",
     "CaseOpen",
     "CaseSeal",

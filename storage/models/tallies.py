@@ -1,5 +1,5 @@
 """Counts the database keeps so that /stats reads a few rows per desk, hour or area instead of
-every case or resident (bench.seeded). Triggers (migration 0012) write them in the same
+every case or resident (bench.seeded). Triggers (migrations 0012, 0013) write them in the same
 transaction as every change of the rows they count, whoever makes it; nothing else writes
 them."""
 
@@ -48,4 +48,19 @@ class CaseOpen(Base):
     __tablename__ = "case_open"
 
     desk: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class CaseDuration(Base):
+    """How many of a desk's cases opened on UTC day `opened_on` had their first reply
+    (`measure` "reply") or were closed ("closing") on UTC day `done_on`, `upto` minutes or
+    less after the opening and more than the bin below (storage.statistics_shapes.bin_upto)."""
+
+    __tablename__ = "case_duration"
+
+    opened_on: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    done_on: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    desk: Mapped[str] = mapped_column(String(32), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)
+    upto: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
