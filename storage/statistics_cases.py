@@ -13,39 +13,29 @@ the database keeps (storage.statistics_tallies) when they cover the window.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Float,
-    Interval,
     and_,
     case,
-    cast,
-    extract,
     func,
     literal,
     or_,
     select,
-    type_coerce,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, UtcDateTime
+from storage.models import Case
 from storage.statistics_durations import DeskDurations, DurationFigures
-from storage.statistics_shapes import QUANTILES, CaseTallies, CaseWindow, DeskTally, Opened, Spread
-from storage.statistics_tallies import DeskEvents, count_where, micros
+from storage.statistics_shapes import QUANTILES, CaseTallies, DeskTally, Opened, Spread
+from storage.statistics_tallies import DeskEvents, count_where
+from storage.statistics_window import WindowConditions
 
 
-class CaseCounts:
+class CaseCounts(WindowConditions):
     """The counting queries of one window, in the session's SQL dialect."""
-
-    def __init__(self, session: AsyncSession, window: CaseWindow) -> None:
-        self.session = session
-        self.w = window
-        self.postgres = session.get_bind().dialect.name == "postgresql"
 
     async def tallies(self) -> CaseTallies:
         durations = DeskDurations(self.session, self.w)
@@ -65,86 +55,6 @@ class CaseCounts:
             first_reply_all=first_all,
             closing_all=closing_all,
         )
-
-    # -- conditions ------------------------------------------------------------------------
-
-    def _at(self, moment: datetime) -> ColumnElement[Any]:
-        return literal(moment, UtcDateTime())
-
-    def _inside(self, column: Any) -> ColumnElement[bool]:
-        w = self.w
-        return and_(
-            column >= self._at(w.start), column < self._at(w.end), column <= self._at(w.now)
-        )
-
-    def _by_end(self, column: Any) -> ColumnElement[bool]:
-        """It had happened when the period ended (or now, for a period still running)."""
-        return and_(
-            column.is_not(None), column < self._at(self.w.end), column <= self._at(self.w.now)
-        )
-
-    def _not_by_end(self, column: Any) -> ColumnElement[bool]:
-        return or_(column.is_(None), column >= self._at(self.w.end), column > self._at(self.w.now))
-
-    def _elapsed(self, later: Any, earlier: Any) -> ColumnElement[Any]:
-        """`later - earlier`, exact to the microsecond as Python's timedelta: an interval on
-        PostgreSQL, seconds on SQLite (compare it with `_span`)."""
-        if self.postgres:
-            return type_coerce(later - earlier, Interval())
-        return type_coerce((micros(later) - micros(earlier)), Float) / 1_000_000.0
-
-    def _span(self, minutes: float) -> ColumnElement[Any]:
-        """A number of minutes as `_elapsed` gives them. Comparing exact spans gives what
-        Python's float minutes give, since every microsecond is a different float there."""
-        if self.postgres:
-            return literal(timedelta(minutes=minutes), Interval())
-        return literal(minutes * 60.0, Float)
-
-    def _minutes(self, later: Any, earlier: Any) -> ColumnElement[Any]:
-        """As Python computes them: float seconds divided by 60."""
-        elapsed = self._elapsed(later, earlier)
-        seconds = extract("epoch", elapsed) if self.postgres else elapsed  # numeric: exact
-        return cast(seconds, Float) / 60.0
-
-    def _target(self) -> ColumnElement[Any]:
-        """The case's desk's response target as a span (NULL: none)."""
-        if not self.w.targets:
-            return literal(None, Interval() if self.postgres else Float())
-        spans = {code: self._span(minutes) for code, minutes in self.w.targets.items()}
-        return case(spans, value=Case.desk)
-
-    def _deadline_passed(self) -> ColumnElement[bool]:
-        """created_at + target <= as_of, as created_at <= as_of - target per desk."""
-        if not self.w.targets:
-            return literal(False)
-        cutoffs = {
-            code: self._at(self.w.as_of - timedelta(minutes=minutes))
-            for code, minutes in self.w.targets.items()
-        }
-        return Case.created_at <= case(cutoffs, value=Case.desk)
-
-    def _matters(self) -> list[ColumnElement[bool]]:
-        """Opened in the period, or opened before it and not closed before it started."""
-        w = self.w
-        found = [
-            Case.created_at < self._at(w.end),
-            or_(
-                Case.created_at >= self._at(w.start),
-                Case.closed_at.is_(None),
-                Case.closed_at >= self._at(w.start),
-            ),
-        ]
-        if w.desks is not None:
-            found.append(Case.desk.in_(list(w.desks)))
-        return found
-
-    def _is_opened(self) -> ColumnElement[bool]:
-        return self._inside(Case.created_at)
-
-    def _replied(self) -> ColumnElement[bool]:
-        return and_(self._is_opened(), self._by_end(Case.first_reply_at))
-
-    # -- queries ---------------------------------------------------------------------------
 
     async def _desks(self, replies: dict[str, dict[str, int]] | None) -> dict[str, DeskTally]:
         """Per desk; the event counts from the tallies when they cover the window, and the
