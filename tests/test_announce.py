@@ -448,9 +448,14 @@ async def test_alerts_show_the_quiet_hours_with_a_button_and_accept_short_hours(
 
     await onboard(tg, alice)
     await tg.send(alice, "/alerts")
-    assert "Quiet hours: off" in tg.api.last("sendMessage", alice.id).text
+    menu = tg.api.last("sendMessage", alice.id)
+    assert "Quiet hours: off" in menu.text
+    # The button says what the text says (the state), like the 🔔/🔕 toggles beside it.
+    assert "🌙 Quiet hours: off" in menu.buttons
 
     await tg.press(alice, AlertsCb(action=AlertsAction.QUIET))
-    assert "Quiet hours: 22:00-07:00" in tg.api.last("editMessageText", alice.id).text
+    edited = tg.api.last("editMessageText", alice.id)
+    assert "Quiet hours: 22:00-07:00" in edited.text
+    assert "🌙 Quiet hours: on" in edited.buttons
     await tg.send(alice, "/quiet 23-6")
     assert "Quiet hours set: 23:00-06:00" in tg.api.last("sendMessage", alice.id).text

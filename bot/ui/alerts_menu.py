@@ -48,7 +48,9 @@ def alerts_keyboard(
                 callback_data=SubCb(kind=kind, code=item.code),
             )
     builder.adjust(2)
-    quiet = _("🌙 Quiet hours: off") if quiet_hours else _("🌙 Quiet hours: on")
+    # Like every toggle in this menu, the button shows the state (as the text above it does);
+    # a tap switches it.
+    quiet = _("🌙 Quiet hours: on") if quiet_hours else _("🌙 Quiet hours: off")
     pulse_on = bool(chosen.get(SubscriptionKind.PULSE))
     builder.row(
         InlineKeyboardButton(text=quiet, callback_data=AlertsCb(action=AlertsAction.QUIET).pack())
