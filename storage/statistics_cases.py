@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql
 from storage.models import Case
 from storage.statistics_durations import DeskDurations, DurationFigures
 from storage.statistics_shapes import QUANTILES, CaseTallies, DeskTally, Opened, Spread
-from storage.statistics_tallies import DeskEvents, count_where
+from storage.statistics_tallies import DeskEvents, at, count_where
 from storage.statistics_window import WindowConditions
 
 
@@ -112,7 +112,7 @@ class CaseCounts(WindowConditions):
         return {
             "new": opened,
             "open_at_end": and_(
-                Case.created_at < self._at(self.w.end), self._not_by_end(Case.closed_at)
+                Case.created_at < at(self.w.end), self._not_by_end(Case.closed_at)
             ),
             "closed": closed_in,
             "replied": has_reply,
@@ -127,7 +127,7 @@ class CaseCounts(WindowConditions):
         bars = list(self.w.bar_starts)
         bar = (
             case(
-                *((Case.created_at < self._at(moment), n) for n, moment in enumerate(bars)),
+                *((Case.created_at < at(moment), n) for n, moment in enumerate(bars)),
                 else_=len(bars),
             )
             if bars

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, CaseDuration, UtcDateTime
+from storage.models import Case, CaseDuration
 from storage.statistics_shapes import (
     BINS,
     DAY_MINUTES,
@@ -41,7 +41,7 @@ from storage.statistics_shapes import (
     Spread,
     on_bin_edge,
 )
-from storage.statistics_tallies import micros, whole_hour
+from storage.statistics_tallies import at, for_desks, micros, whole_hour
 
 DAY = timedelta(days=1)
 MOMENTS = {"reply": "first_reply_at", "closing": "closed_at"}
@@ -92,26 +92,24 @@ class DeskDurations:
         t = CaseDuration
         tallied = (
             select(t.measure, t.desk, t.upto, func.sum(t.count))
-            .where(t.opened_on >= self._at(self.first), t.opened_on < self._at(self.cut))
-            .where(t.done_on < self._at(self.cut))
+            .where(t.opened_on >= at(self.first), t.opened_on < at(self.cut))
+            .where(t.done_on < at(self.cut))
             .group_by(t.measure, t.desk, t.upto)
         )
         w = self.w
         edges = or_(
-            and_(Case.created_at >= self._at(w.start), Case.created_at < self._at(self.first)),
-            and_(Case.created_at >= self._at(self.cut), Case.created_at < self._at(w.end)),
+            and_(Case.created_at >= at(w.start), Case.created_at < at(self.first)),
+            and_(Case.created_at >= at(self.cut), Case.created_at < at(w.end)),
         )
-        opened = [Case.created_at >= self._at(self.first), Case.created_at < self._at(self.cut)]
-        queries = [self._desks(tallied, t.desk)]
+        opened = [Case.created_at >= at(self.first), Case.created_at < at(self.cut)]
+        queries = [for_desks(tallied, t.desk, self.w.desks)]
         for measure, column in MOMENTS.items():
             moment = getattr(Case, column)
-            by_end = [moment < self._at(w.end), moment <= self._at(w.now)]
+            by_end = [moment < at(w.end), moment <= at(w.now)]
             # opened in the partial first or last day (or the day running) …
-            queries.append(
-                self._binned(measure, edges, Case.created_at <= self._at(w.now), *by_end)
-            )
+            queries.append(self._binned(measure, edges, Case.created_at <= at(w.now), *by_end))
             # … or before, and replied to or closed in the last (or running) day
-            queries.append(self._binned(measure, *opened, moment >= self._at(self.cut), *by_end))
+            queries.append(self._binned(measure, *opened, moment >= at(self.cut), *by_end))
         found = Histograms()
         for measure, desk, upto, count in await self.session.execute(union_all(*queries)):
             found.add(str(measure), str(desk), int(upto), int(count))
@@ -125,7 +123,7 @@ class DeskDurations:
             .where(*where)
             .group_by(Case.desk, upto)
         )
-        return self._desks(query, Case.desk)
+        return for_desks(query, Case.desk, self.w.desks)
 
     def _upto(self, moment: Any) -> ColumnElement[int]:
         """As storage.statistics_shapes.bin_upto, in SQL (NULL without a moment)."""
@@ -141,12 +139,6 @@ class DeskDurations:
 
         limbs = [(span <= limit * MICROS_PER_MINUTE, rounded_up(width)) for limit, width in BINS]
         return case(*limbs, else_=rounded_up(DAY_MINUTES))
-
-    def _desks(self, query: Any, desk: Any) -> Any:
-        return query if self.w.desks is None else query.where(desk.in_(list(self.w.desks)))
-
-    def _at(self, moment: datetime) -> ColumnElement[Any]:
-        return literal(moment, UtcDateTime())
 
 
 @dataclass(frozen=True)

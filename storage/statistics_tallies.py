@@ -57,24 +57,26 @@ class DeskEvents:
         if self.cut < self.w.end:
             _add(found, await self._recent())
         for desk, count in await self.session.execute(
-            self._desks(select(CaseOpen.desk, CaseOpen.count))
+            for_desks(select(CaseOpen.desk, CaseOpen.count), CaseOpen.desk, self.w.desks)
         ):
             found.setdefault(str(desk), {})["open_at_end"] = int(count)
-        since = self._desks(
+        since = for_desks(
             select(CaseTally.desk, func.sum(CaseTally.opened), func.sum(CaseTally.closed))
-            .where(CaseTally.hour >= self._at(self.w.end))
-            .group_by(CaseTally.desk)
+            .where(CaseTally.hour >= at(self.w.end))
+            .group_by(CaseTally.desk),
+            CaseTally.desk,
+            self.w.desks,
         )
         for desk, opened, closed in await self.session.execute(since):
             counts = found.setdefault(str(desk), {})
             counts["open_at_end"] = counts.get("open_at_end", 0) - int(opened) + int(closed)
         if self.w.now < self.w.end:  # closed after now but before the end: still open then
-            later = self._desks(
+            later = for_desks(
                 select(Case.desk, func.count())
-                .where(
-                    Case.closed_at > self._at(self.w.now), Case.closed_at < self._at(self.w.end)
-                )
-                .group_by(Case.desk)
+                .where(Case.closed_at > at(self.w.now), Case.closed_at < at(self.w.end))
+                .group_by(Case.desk),
+                Case.desk,
+                self.w.desks,
             )
             for desk, count in await self.session.execute(later):
                 counts = found.setdefault(str(desk), {})
@@ -87,10 +89,10 @@ class DeskEvents:
         columns += [t.rated_3, t.rated_4, t.rated_5]
         query = (
             select(t.desk, *(func.sum(column) for column in columns))
-            .where(t.hour >= self._at(self.w.start), t.hour < self._at(self.cut))
+            .where(t.hour >= at(self.w.start), t.hour < at(self.cut))
             .group_by(t.desk)
         )
-        return (await self.session.execute(self._desks(query))).all()
+        return (await self.session.execute(for_desks(query, t.desk, self.w.desks))).all()
 
     async def _recent(self) -> Sequence[Any]:
         """The events from the cut to the end (and by now), counted from the cases."""
@@ -99,25 +101,24 @@ class DeskEvents:
         rated = [and_(inside["closed"], Case.rating == stars) for stars in STARS]
         query = (
             select(Case.desk, *(count_where(c) for c in [*inside.values(), *rated]))
-            .where(or_(*(moment >= self._at(self.cut) for moment in moments.values())))
+            .where(or_(*(moment >= at(self.cut) for moment in moments.values())))
             .group_by(Case.desk)
         )
-        return (await self.session.execute(self._desks(query))).all()
+        return (await self.session.execute(for_desks(query, Case.desk, self.w.desks))).all()
 
     def _inside(self, column: Any) -> ColumnElement[bool]:
         w = self.w
-        return and_(
-            column >= self._at(self.cut), column < self._at(w.end), column <= self._at(w.now)
-        )
+        return and_(column >= at(self.cut), column < at(w.end), column <= at(w.now))
 
-    def _desks(self, query: Any) -> Any:
-        if self.w.desks is None:
-            return query
-        desk = query.selected_columns[0]
-        return query.where(desk.in_(list(self.w.desks)))
 
-    def _at(self, moment: datetime) -> ColumnElement[Any]:
-        return literal(moment, UtcDateTime())
+def at(moment: datetime) -> ColumnElement[Any]:
+    """A moment as the UTC timestamp the columns hold."""
+    return literal(moment, UtcDateTime())
+
+
+def for_desks(query: Any, desk: Any, desks: Sequence[str] | None) -> Any:
+    """`query` limited to `desks` by its `desk` column (None: every desk)."""
+    return query if desks is None else query.where(desk.in_(list(desks)))
 
 
 def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:

@@ -4,7 +4,7 @@ the desks' response targets, and which cases matter for the period."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -21,9 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, UtcDateTime
+from storage.models import Case
 from storage.statistics_shapes import CaseWindow
-from storage.statistics_tallies import micros
+from storage.statistics_tallies import at, micros
 
 
 class WindowConditions:
@@ -34,23 +34,16 @@ class WindowConditions:
         self.w = window
         self.postgres = session.get_bind().dialect.name == "postgresql"
 
-    def _at(self, moment: datetime) -> ColumnElement[Any]:
-        return literal(moment, UtcDateTime())
-
     def _inside(self, column: Any) -> ColumnElement[bool]:
         w = self.w
-        return and_(
-            column >= self._at(w.start), column < self._at(w.end), column <= self._at(w.now)
-        )
+        return and_(column >= at(w.start), column < at(w.end), column <= at(w.now))
 
     def _by_end(self, column: Any) -> ColumnElement[bool]:
         """It had happened when the period ended (or now, for a period still running)."""
-        return and_(
-            column.is_not(None), column < self._at(self.w.end), column <= self._at(self.w.now)
-        )
+        return and_(column.is_not(None), column < at(self.w.end), column <= at(self.w.now))
 
     def _not_by_end(self, column: Any) -> ColumnElement[bool]:
-        return or_(column.is_(None), column >= self._at(self.w.end), column > self._at(self.w.now))
+        return or_(column.is_(None), column >= at(self.w.end), column > at(self.w.now))
 
     def _elapsed(self, later: Any, earlier: Any) -> ColumnElement[Any]:
         """`later - earlier`, exact to the microsecond as Python's timedelta: an interval on
@@ -84,7 +77,7 @@ class WindowConditions:
         if not self.w.targets:
             return literal(False)
         cutoffs = {
-            code: self._at(self.w.as_of - timedelta(minutes=minutes))
+            code: at(self.w.as_of - timedelta(minutes=minutes))
             for code, minutes in self.w.targets.items()
         }
         return Case.created_at <= case(cutoffs, value=Case.desk)
@@ -93,11 +86,11 @@ class WindowConditions:
         """Opened in the period, or opened before it and not closed before it started."""
         w = self.w
         found = [
-            Case.created_at < self._at(w.end),
+            Case.created_at < at(w.end),
             or_(
-                Case.created_at >= self._at(w.start),
+                Case.created_at >= at(w.start),
                 Case.closed_at.is_(None),
-                Case.closed_at >= self._at(w.start),
+                Case.closed_at >= at(w.start),
             ),
         ]
         if w.desks is not None:
