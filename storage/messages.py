@@ -5,17 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, insert, select
 
 from bot.kinds import Direction
 from storage.models import CaseMessage, MessageVersion
 from storage.rows import Rows
 from storage.sealing import optional_sealer
 
+# Runs for every relayed message: Core, so no unit of work is planned for one row.
+_TABLE = CaseMessage.metadata.tables[CaseMessage.__tablename__]
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+
 
 class CaseMessages(Rows[CaseMessage]):
     model = CaseMessage
+
+    async def insert(self, values: dict[str, Any]) -> int:
+        """Add a message (its columns, `id` aside) and return its id; the session's own objects
+        are not flushed first, so its case must already have been."""
+        return int((await self.session.execute(_INSERT, values)).scalar_one())
 
     async def load(self, message_ids: Collection[int]) -> Sequence[CaseMessage]:
         """Read these messages in one query (later `by_id` calls in the session find them)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import bindparam, delete, event, func, insert, select, update
@@ -105,10 +106,16 @@ def queue(session: AsyncSession, row: dict[str, Any]) -> None:
     session.info.setdefault(QUEUED, []).append(row)
 
 
+# Core, not the ORM's bulk insert: nothing to plan for rows that are never loaded as objects here.
+_INSERT = insert(OutboxMessage.metadata.tables[OutboxMessage.__tablename__])
+
+
 def _write_queued(session: Session) -> None:
     rows = session.info.pop(QUEUED, None)
-    if rows:
-        session.execute(insert(OutboxMessage), rows)
+    # Core compiles one INSERT per set of columns; consecutive runs keep the rows' order (their
+    # ids are the order of delivery within a chat).
+    for _columns, run in groupby(rows or (), key=lambda row: row.keys()):
+        session.execute(_INSERT, list(run))
 
 
 @event.listens_for(Session, "do_orm_execute")

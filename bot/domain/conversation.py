@@ -19,11 +19,28 @@ async def already_relayed(session: AsyncSession, chat_id: int, message_id: int) 
     return await CaseMessages(session).exists(chat_id, message_id)
 
 
+@dataclass(frozen=True)
+class Crossing:
+    """A message as it crossed the relay, to be kept (storage.models.CaseMessage's columns)."""
+
+    direction: Direction
+    source_chat_id: int
+    source_message_id: int
+    target_chat_id: int | None
+    target_message_id: int | None
+    kind: str
+    file_id: str | None
+    text: str | None
+    language: str | None = None
+    author_id: int | None = None
+    author_name: str | None = None
+
+
 async def record_message(
-    session: AsyncSession, case: Case, message: CaseMessage, now: datetime
-) -> CaseMessage:
-    """Keep a message of `case` as it crossed the relay, with both its ids; a staff reply also
-    moves a new case to open.
+    session: AsyncSession, case: Case, message: Crossing, now: datetime
+) -> int:
+    """Keep a message of `case` as it crossed the relay, with both its ids, and return the
+    kept message's id; a staff reply also moves a new case to open.
 
     The resident's side of an anonymous case's message is kept under a blind id, never under
     the resident's chat (see `resident_side`)."""
@@ -32,16 +49,28 @@ async def record_message(
             case.first_reply_at = now
         if case.status == CaseStatus.NEW:
             case.status = CaseStatus.OPEN
-    message.case_id = case.id
-    message.created_at = now
-    message.source_chat_id = resident_side(
-        session, case, message.source_chat_id, message.source_message_id
+    target_chat_id = message.target_chat_id
+    if target_chat_id is not None and message.target_message_id is not None:
+        target_chat_id = resident_side(session, case, target_chat_id, message.target_message_id)
+    return await CaseMessages(session).insert(
+        {
+            "case_id": case.id,
+            "direction": message.direction,
+            "source_chat_id": resident_side(
+                session, case, message.source_chat_id, message.source_message_id
+            ),
+            "source_message_id": message.source_message_id,
+            "target_chat_id": target_chat_id,
+            "target_message_id": message.target_message_id,
+            "kind": message.kind,
+            "file_id": message.file_id,
+            "text": message.text,
+            "language": message.language,
+            "author_id": message.author_id,
+            "author_name": message.author_name,
+            "created_at": now,
+        }
     )
-    if message.target_chat_id is not None and message.target_message_id is not None:
-        message.target_chat_id = resident_side(
-            session, case, message.target_chat_id, message.target_message_id
-        )
-    return await CaseMessages(session).add(message)
 
 
 def resident_side(session: AsyncSession, case: Case, chat_id: int, message_id: int) -> int:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import audit
 from bot.domain import cases as case_service
 from bot.domain.cases import NewReport
-from bot.domain.conversation import record_message
+from bot.domain.conversation import Crossing, record_message
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Direction
 from bot.network.schema import Network
@@ -25,7 +25,7 @@ from bot.ui.texts import fmt, isolate, local_datetime, quote
 from bot.workflows import anonymous
 from bot.workflows.media import kind_and_file
 from bot.workflows.relay import Relay
-from storage.models import Case, CaseMessage, Citizen
+from storage.models import Case, Citizen
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +102,14 @@ async def record(
     target_message_id: int | None,
     now: datetime,
     language: str | None = None,
-) -> CaseMessage:
+) -> int:
+    """Keep `message` of `case` (see bot.domain.conversation.record_message); its record's id."""
     kind, file_id = kind_and_file(message)
     author = message.from_user if direction is not Direction.CITIZEN else None
     return await record_message(
         session,
         case,
-        CaseMessage(
+        Crossing(
             direction=direction,
             source_chat_id=message.chat.id,
             source_message_id=message.message_id,

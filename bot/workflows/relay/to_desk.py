@@ -21,7 +21,7 @@ from bot.workflows.anonymous import Composed, Outgoing, resend, resend_all
 from bot.workflows.media import CAPTIONED, copies
 from bot.workflows.relay.base import TO_DESK
 from bot.workflows.relay.topic import CaseTopic
-from storage.models import Case, CaseMessage, Citizen, Referral
+from storage.models import Case, Citizen, Referral
 
 
 class ToDesk(CaseTopic):
@@ -32,12 +32,12 @@ class ToDesk(CaseTopic):
         case: Case,
         citizen: Citizen,
         messages: Sequence[Message],
-        records: Sequence[CaseMessage],
+        records: Sequence[int],
         react_to: bool = False,
     ) -> None:
         """Relay one message or one album into the case topic, headed by who wrote it
         ("👤 Resident C-7F3A-…" for an anonymous case); `records` get their copies' ids."""
-        data: dict[str, Any] = {"records": [r.id for r in records]}
+        data: dict[str, Any] = {"records": list(records)}
         if react_to:
             data["react"] = [messages[0].chat.id, messages[0].message_id]
         with self.staff_language():

@@ -15,7 +15,7 @@ from bot.ui.mentions import flattened_html
 from bot.ui.texts import quote
 from bot.workflows.media import album_for_resident, copies
 from bot.workflows.relay.base import TO_CITIZEN, TO_RESIDENT, RelayBase
-from storage.models import Case, CaseMessage, Citizen
+from storage.models import Case, Citizen
 
 
 class ToResident(RelayBase):
@@ -26,7 +26,7 @@ class ToResident(RelayBase):
         case: Case,
         citizen: Citizen,
         messages: Sequence[Message],
-        records: Sequence[CaseMessage],
+        records: Sequence[int],
         header: str | None = None,
     ) -> None:
         """Deliver staff messages to the citizen as the bot, headed by who speaks (the police,
@@ -34,7 +34,7 @@ class ToResident(RelayBase):
         header = header or self.police_header(case, citizen)
         source = messages[0]
         data = {
-            "records": [r.id for r in records],
+            "records": list(records),
             "sources": [[m.chat.id, m.message_id] for m in messages],
             "thread": source.message_thread_id,
             "citizen_id": citizen.id,
