@@ -49,6 +49,21 @@ class AnyMenuButton(Filter):
         return message.text in self._labels
 
 
+class CommandOrButton(Filter):
+    """A command (in a text or a caption, as aiogram's `Command` reads it) or one of these
+    menu buttons. On a router whose every message handler needs one, it lets all other
+    messages (a follow-up) pass the router by with one check instead of one per handler."""
+
+    def __init__(self, *msgids: str) -> None:
+        self.buttons = AnyMenuButton(*msgids)
+
+    async def __call__(self, message: Message, i18n: I18n) -> bool:
+        words = message.text or message.caption
+        if words is not None and words.startswith("/"):
+            return True
+        return bool(self.buttons.msgids) and await self.buttons(message, i18n)
+
+
 class Consented(Filter):
     """The citizen has accepted the privacy notice."""
 

@@ -28,12 +28,13 @@ from bot.ui.texts import (
 )
 from bot.workflows import desks, handling
 from handlers.context import Context
-from handlers.filters import MenuButton, consented_router
+from handlers.filters import CommandOrButton, MenuButton, consented_router
 from storage.models import Case, Citizen
 
 
 def create_router() -> Router:
     router = consented_router(__name__)
+    router.message.filter(CommandOrButton(MENU_CASES, MENU_HELP))  # what every handler needs
     router.message.register(cmd_cases, Command("cases"))
     router.message.register(cmd_cases, MenuButton(MENU_CASES))
     router.message.register(cmd_status, Command("status"))

@@ -26,7 +26,7 @@ from bot.workflows.edits import resident_edited
 from bot.workflows.followups import Hold
 from bot.workflows.relay import RELAYABLE
 from handlers.context import Context
-from handlers.filters import Consented, Match, MenuButton
+from handlers.filters import AnyMenuButton, Consented, Match
 from handlers.resident.held import SENSITIVE
 from handlers.resident.language_offer import maybe_offer
 from handlers.resident.unsent import keep_unsent, offer_unsent
@@ -43,8 +43,7 @@ def create_router() -> Router:
     router.callback_query.filter(Consented())
     router.message.register(cmd_unknown, Match(F.text.startswith("/")))
     # Wizard buttons pressed after the wizard ended (a double tap) must not become follow-ups.
-    for label in (SEND_REPORT, CANCEL, SKIP):
-        router.message.register(on_leftover_button, MenuButton(label))
+    router.message.register(on_leftover_button, AnyMenuButton(SEND_REPORT, CANCEL, SKIP))
     router.message.register(on_followup, StateFilter(None), Match(F.content_type.in_(RELAYABLE)))
     router.message.register(on_unsupported, StateFilter(None))
     router.edited_message.register(on_edit)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
 
@@ -16,7 +16,7 @@ from bot.ui import keyboards
 from bot.ui.i18n import LANGUAGE_NAMES, _, supported
 from bot.ui.texts import MENU_LANGUAGE, fmt, isolate, quote
 from handlers.context import Context
-from handlers.filters import Consented, MenuButton
+from handlers.filters import CommandOrButton, Consented, MenuButton
 from handlers.middlewares import CHOSEN_LANGUAGE, profile_of
 from handlers.resident.unsent import UNSENT, keep_unsent, offer_unsent
 from storage.models import Citizen
@@ -27,6 +27,8 @@ PENDING_AREA = "subscribe_area"
 
 def create_router() -> Router:
     router = Router(name=__name__)
+    # What one of the message handlers needs: a follow-up passes the router by at one check.
+    router.message.filter(or_f(CommandOrButton(MENU_LANGUAGE), ~Consented()))
     router.message.register(cmd_start, CommandStart())
     router.callback_query.register(cb_language, keyboards.LanguageCb.filter())
     router.callback_query.register(cb_consent, keyboards.ConsentCb.filter())

@@ -14,12 +14,13 @@ from bot.ui.rights import forget_question, forgotten
 from bot.workflows import erasure
 from bot.workflows.rights import send_my_data
 from handlers.context import Context
-from handlers.filters import consented_router
+from handlers.filters import CommandOrButton, consented_router
 from storage.models import Citizen
 
 
 def create_router() -> Router:
     router = consented_router(__name__)
+    router.message.filter(CommandOrButton())  # commands only
     router.message.register(cmd_mydata, Command("mydata"))
     router.message.register(cmd_forget, Command("forget"))
     router.callback_query.register(cb_forget, keyboards.ForgetCb.filter())

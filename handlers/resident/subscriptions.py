@@ -20,7 +20,7 @@ from bot.ui.i18n import _
 from bot.ui.pulse import pulse_explained
 from bot.ui.texts import MENU_ALERTS, fmt
 from handlers.context import Context
-from handlers.filters import MenuButton, consented_router
+from handlers.filters import CommandOrButton, MenuButton, consented_router
 from storage.models import Citizen
 
 DEFAULT_QUIET = ("22:00", "07:00")
@@ -28,6 +28,7 @@ DEFAULT_QUIET = ("22:00", "07:00")
 
 def create_router() -> Router:
     router = consented_router(__name__)
+    router.message.filter(CommandOrButton(MENU_ALERTS))  # what every message handler needs
     router.message.register(cmd_alerts, Command("alerts"))
     router.message.register(cmd_alerts, MenuButton(MENU_ALERTS))
     router.message.register(cmd_quiet, Command("quiet"))

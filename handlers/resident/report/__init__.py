@@ -6,13 +6,13 @@ exact point) → area → description (text and media, several messages) → sum
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, StateFilter, or_f
 
 from bot.ui import keyboards
 from bot.ui.report_wizard import BACK, ReportCb, WizardAction
 from bot.ui.texts import CANCEL, MENU_LABELS, MENU_REPORT, SEND_REPORT, SKIP
 from bot.workflows.relay import RELAYABLE
-from handlers.filters import AnyMenuButton, Match, MenuButton, consented_router
+from handlers.filters import AnyMenuButton, CommandOrButton, Match, MenuButton, consented_router
 from handlers.resident.report.flow import ReportForm, ReportWizard
 from handlers.resident.report.leaving import (
     cb_back,
@@ -39,13 +39,15 @@ from handlers.wizard import with_wizard
 
 def create_router() -> Router:
     router = with_wizard(consented_router(__name__), ReportWizard.of)
+    in_wizard = StateFilter(ReportForm)
+    # Every message handler needs one of these: a follow-up passes the router by at one check.
+    router.message.filter(or_f(CommandOrButton(MENU_REPORT), in_wizard))
     router.message.register(cmd_report, Command("report"))
     router.message.register(cmd_report, MenuButton(MENU_REPORT))
     router.callback_query.register(cb_report_this, keyboards.ReportThisCb.filter())
     router.callback_query.register(
         cb_alert_information, keyboards.AlertCb.filter(F.action == "info")
     )
-    in_wizard = StateFilter(ReportForm)
     router.message.register(cmd_cancel, Command("cancel"), in_wizard)
     router.message.register(cmd_cancel, MenuButton(CANCEL), in_wizard)
     router.callback_query.register(cb_cancel, ReportCb.filter(F.action == WizardAction.CANCEL))
