@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.network.safety import Limits
@@ -11,19 +12,26 @@ from storage.models import Citizen
 NOTICE_EVERY = timedelta(minutes=1)
 
 
-def take_followup(citizen: Citizen, limits: Limits, now: datetime) -> bool:
-    """Spend one follow-up; False when the resident is over the limit."""
+@dataclass(frozen=True)
+class Bucket:
+    """A resident's follow-up bucket after a follow-up: `allowed` is False when it was over
+    the limit; `tokens` and `at` are what the resident's row keeps."""
+
+    allowed: bool
+    tokens: float
+    at: datetime
+
+
+def take_followup(citizen: Citizen, limits: Limits, now: datetime) -> Bucket:
+    """Spend one follow-up. The resident is left as it is: the caller writes the bucket."""
     capacity = float(limits.followups_per_minute)
     tokens = capacity if citizen.flood_tokens is None else citizen.flood_tokens
     if citizen.flood_at is not None:
         elapsed = (now - citizen.flood_at).total_seconds()
         tokens = min(capacity, tokens + elapsed * capacity / 60)
-    citizen.flood_at = now
     if tokens < 1:
-        citizen.flood_tokens = tokens
-        return False
-    citizen.flood_tokens = tokens - 1
-    return True
+        return Bucket(allowed=False, tokens=tokens, at=now)
+    return Bucket(allowed=True, tokens=tokens - 1, at=now)
 
 
 def should_notice_flood(citizen: Citizen, now: datetime) -> bool:

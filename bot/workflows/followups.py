@@ -20,6 +20,7 @@ from bot.ui.texts import fmt
 from bot.workflows.casework import relay_from_citizen
 from bot.workflows.relay import Relay
 from storage.cases import Cases
+from storage.citizens import Citizens
 from storage.models import Case, Citizen
 from storage.seals import Seals
 
@@ -32,11 +33,15 @@ class Hold(StrEnum):
     FLOODED_QUIETLY = "flooded_quietly"  # over the limit; told a moment ago already
 
 
-def hold(citizen: Citizen, network: Network, now: datetime) -> Hold | None:
+async def hold(
+    session: AsyncSession, citizen: Citizen, network: Network, now: datetime
+) -> Hold | None:
     """None when the follow-up may go; else why not (an emergency was answered already)."""
     if citizen.banned:
         return Hold.BANNED
-    if take_followup(citizen, network.limits, now):
+    bucket = take_followup(citizen, network.limits, now)
+    await Citizens(session).keep_flood_bucket(citizen, bucket.tokens, bucket.at)
+    if bucket.allowed:
         return None
     return Hold.FLOODED if should_notice_flood(citizen, now) else Hold.FLOODED_QUIETLY
 
@@ -51,9 +56,7 @@ async def target(
         )
         if replied is not None:
             return replied
-    # Only cases are read: the resident's flood counter, changed by `hold` just before, is
-    # written together with the message (one flush instead of two).
-    with session.no_autoflush:
+    with session.no_autoflush:  # only cases are read; nothing of the resident's is pending
         candidates = list(await case_service.open_cases(session, citizen))
     if len(candidates) <= 1:
         return candidates[0] if candidates else None

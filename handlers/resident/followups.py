@@ -87,7 +87,7 @@ async def on_followup(
     """Pass what the resident writes to the case it belongs to."""
     messages = album or [message]
     now = ctx.clock.now()
-    reason = followups.hold(citizen, ctx.network, now)
+    reason = await followups.hold(ctx.session, citizen, ctx.network, now)
     if reason is not None:
         text = _held_text(reason, ctx.network)
         if text:
