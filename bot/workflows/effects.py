@@ -57,7 +57,8 @@ async def _map_copies(sent: Sent, records: Sequence[int]) -> None:
     session, chat_id, message_ids = sent.session, sent.chat_id, sent.message_ids
     if not message_ids:
         return
-    case = await _case(session, sent.row)
+    # Only a private chat's ids may need blinding (`resident_side`), so only then the case.
+    case = await _case(session, sent.row) if chat_id > 0 else None
     for index, record_id in enumerate(records):
         record = await CaseMessages(session).by_id(record_id)
         if record is None:  # erased meanwhile
@@ -96,8 +97,11 @@ class _Relayed(ABC):
     network: Network
 
     async def prepare(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> object:
-        """The cases and records of a whole batch, read at once for `_map_copies`."""
-        cases = await Cases(session).load({row.case_id for row in rows if row.case_id})
+        """The cases and records of a whole batch, read at once for `_map_copies` (which
+        needs the case only for a copy in a private chat: a lane above 0)."""
+        cases = await Cases(session).load(
+            {row.case_id for row in rows if row.case_id and row.lane > 0}
+        )
         records = {int(record) for row in rows for record in _data(row).get("records", [])}
         return cases, await CaseMessages(session).load(records)
 
