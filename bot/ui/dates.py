@@ -5,6 +5,7 @@ Arabic its own comma."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
@@ -45,6 +46,13 @@ def short_day_and_time(moment: datetime, zone: ZoneInfo, language: str) -> str:
 
 def time_of_day(moment: datetime, zone: ZoneInfo, language: str) -> str:
     """The time alone, as the locale writes it ("10:30")."""
+    # Every follow-up is headed with its time: Babel is asked once per minute, not per message
+    # (a short time has no seconds in any locale).
+    return _minute(moment.replace(second=0, microsecond=0), zone, language)
+
+
+@lru_cache(maxsize=256)
+def _minute(moment: datetime, zone: ZoneInfo, language: str) -> str:
     return format_time(moment.astimezone(zone), "short", locale=babel_locale(language))
 
 
