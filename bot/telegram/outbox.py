@@ -41,10 +41,12 @@ def serialize(method: TelegramMethod[Any], bot: Bot) -> tuple[dict[str, Any], In
     """The method's fields as JSON, defaults resolved as aiogram would send them; its file."""
     files: dict[str, InputFile] = {}
     payload: dict[str, Any] = {}
+    prepare = bot.session.prepare_value
     for key in type(method).model_fields:
-        value = bot.session.prepare_value(
-            getattr(method, key), bot=bot, files=files, _dumps_json=False
-        )
+        given = getattr(method, key)
+        if given is None:  # most fields of a call: nothing to prepare, nothing stored
+            continue
+        value = prepare(given, bot=bot, files=files, _dumps_json=False)
         if value is not None:
             payload[key] = value
     if len(files) > 1:
