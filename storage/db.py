@@ -3,13 +3,13 @@ storage.sqlite for why that is safe and fast); PostgreSQL uses asyncpg with a no
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Delete, Insert, Table, Update, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.sql.compiler import Compiled
 
 from storage.sealing import SESSION_KEY, Sealer
 from storage.sqlite import connector, database_path
@@ -86,6 +87,11 @@ def insert_ignoring_duplicates(session: AsyncSession, table: type[Any]) -> Inser
     return _ignoring_duplicates(dialect, table.__table__)
 
 
+@lru_cache(maxsize=64)
+def _compiled(insert: Insert, dialect: Dialect, columns: tuple[str, ...]) -> Compiled:
+    return insert.compile(dialect=dialect, column_keys=list(columns))
+
+
 @cache
 def _ignoring_duplicates(dialect: str, table: Table) -> Insert | None:
     if dialect == "sqlite":
@@ -105,10 +111,20 @@ async def inserted(session: AsyncSession, statement: Insert, values: dict[str, A
 async def add_once(session: AsyncSession, table: type[Any], values: dict[str, Any]) -> bool:
     """Add a row of `table` with `values` unless a unique key already holds it; True when this
     call added it. One INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; on other
-    databases, the portable route: a savepoint that the duplicate's IntegrityError rolls back."""
+    databases, the portable route: a savepoint that the duplicate's IntegrityError rolls back.
+
+    The statement runs on the session's connection, compiled once: SQLAlchemy never caches
+    an INSERT … ON CONFLICT (its dialects' Insert is not cacheable) and compiled it for every
+    update's claim. (So it does not write the session's queued outbox rows first; they follow
+    with its next statement or the commit, and no insert here reads them.)"""
     insert = insert_ignoring_duplicates(session, table)
-    if insert is not None:
-        return bool(await inserted(session, insert, values))
+    if insert is not None and session.bind is not None:
+        compiled = _compiled(insert, session.bind.dialect, tuple(values))
+        connection = await session.connection()
+        # A Compiled runs like its statement, minus compiling (Compiled._execute_on_connection);
+        # SQLAlchemy's type stubs name only statements.
+        result = await connection.execute(compiled, values)  # type: ignore[call-overload]
+        return bool(result.rowcount)
     try:
         async with session.begin_nested():
             session.add(table(**values))
