@@ -3,13 +3,15 @@ and lookups from either side of the relay (a private chat's anonymous messages b
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import Direction
+from storage.deferred import defer
 from storage.models import CaseMessage, MessageVersion
 from storage.rows import Rows
 from storage.sealing import optional_sealer
@@ -17,6 +19,18 @@ from storage.sealing import optional_sealer
 # Runs for every relayed message: Core, so no unit of work is planned for one row.
 _TABLE = CaseMessage.metadata.tables[CaseMessage.__tablename__]
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_MAP_COPY = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row"))
+    .values(target_chat_id=bindparam("chat"), target_message_id=bindparam("message"))
+)
+
+
+def map_copy(session: AsyncSession, record_id: int, chat_id: int, message_id: int) -> None:
+    """Record where the copy of message `record_id` landed. Deferred (storage.deferred): the
+    courier records a batch of copies, and they are written in one statement; a message
+    erased meanwhile is simply not there to update."""
+    defer(session, _MAP_COPY, {"row": record_id, "chat": chat_id, "message": message_id})
 
 
 class CaseMessages(Rows[CaseMessage]):
@@ -26,13 +40,6 @@ class CaseMessages(Rows[CaseMessage]):
         """Add a message (its columns, `id` aside) and return its id; the session's own objects
         are not flushed first, so its case must already have been."""
         return int((await self.session.execute(_INSERT, values)).scalar_one())
-
-    async def load(self, message_ids: Collection[int]) -> Sequence[CaseMessage]:
-        """Read these messages in one query (later `by_id` calls in the session find them)."""
-        if not message_ids:
-            return []
-        query = select(CaseMessage).where(CaseMessage.id.in_(list(message_ids)))
-        return (await self.session.scalars(query)).all()
 
     async def add_version(self, version: MessageVersion) -> None:
         self.session.add(version)

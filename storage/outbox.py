@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from itertools import groupby
 from typing import Any
 
-from sqlalchemy import bindparam, delete, event, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, aliased
+from sqlalchemy.orm import aliased
 
 from bot.kinds import Guarantee, OutboxStatus, Priority
 from storage.db import affected_rows
+from storage.deferred import defer
 from storage.models import OutboxMessage
 from storage.rows import Repository
 
@@ -92,46 +92,15 @@ _SENT = (
 _SENT_TO_RESIDENTS = _SENT.values(FORGET_RESIDENT)
 
 
-QUEUED = "beatline.outbox.queued"  # in Session.info: rows written before the next statement
-
-
-def queue(session: AsyncSession, row: dict[str, Any]) -> None:
-    """Add a message (the outbox table's columns) to the session's transaction.
-
-    It is not written at once: the rows queued meanwhile are written in one statement right
-    before the session's next statement or its commit, whichever comes first, so every query
-    sees them, as with an autoflush, at a fraction of the unit of work's cost (a follow-up
-    queues one row and commits). A rollback forgets them with the rest of the transaction.
-    """
-    session.info.setdefault(QUEUED, []).append(row)
-
-
 # Core, not the ORM's bulk insert: nothing to plan for rows that are never loaded as objects here.
 _INSERT = insert(OutboxMessage.metadata.tables[OutboxMessage.__tablename__])
 
 
-def _write_queued(session: Session) -> None:
-    rows = session.info.pop(QUEUED, None)
-    # Core compiles one INSERT per set of columns; consecutive runs keep the rows' order (their
-    # ids are the order of delivery within a chat).
-    for _columns, run in groupby(rows or (), key=lambda row: row.keys()):
-        session.execute(_INSERT, list(run))
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _before_statement(state: ORMExecuteState) -> None:
-    _write_queued(state.session)
-
-
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    _write_queued(session)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _after_transaction(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # rolled back, or closed without a commit
-        session.info.pop(QUEUED, None)
+def queue(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Add a message (the outbox table's columns) to the session's transaction: written with
+    the session's next statement or its commit (storage.deferred; a follow-up queues one row
+    and commits), in the order queued."""
+    defer(session, _INSERT, row)
 
 
 class Outboxes(Repository):

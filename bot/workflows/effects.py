@@ -33,7 +33,7 @@ from bot.workflows.relay import (
     UNDELIVERED,
 )
 from storage.cases import Cases
-from storage.messages import CaseMessages
+from storage.messages import CaseMessages, map_copy
 from storage.models import Case, CaseMessage, Citizen, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -51,23 +51,18 @@ async def _case(session: AsyncSession, row: OutboxMessage) -> Case | None:
 
 async def _map_copies(sent: Sent, records: Sequence[int]) -> None:
     """Each record learns where its copy landed (an album: one copy per record); a copy in an
-    anonymous resident's chat is recorded under its blind id. The records and the case were
-    read for the whole batch (`_Relayed.prepare`); the changes are written at the commit,
-    all in one statement."""
+    anonymous resident's chat is recorded under its blind id. The cases were read for the
+    whole batch (`_Relayed.prepare`); the records are written at the commit, all in one
+    statement (`map_copy`)."""
     session, chat_id, message_ids = sent.session, sent.chat_id, sent.message_ids
     if not message_ids:
         return
     # Only a private chat's ids may need blinding (`resident_side`), so only then the case.
     case = await _case(session, sent.row) if chat_id > 0 else None
     for index, record_id in enumerate(records):
-        record = await CaseMessages(session).by_id(record_id)
-        if record is None:  # erased meanwhile
-            continue
         target = message_ids[min(index, len(message_ids) - 1)]
-        record.target_chat_id = (
-            resident_side(session, case, chat_id, target) if case is not None else chat_id
-        )
-        record.target_message_id = target
+        where = resident_side(session, case, chat_id, target) if case is not None else chat_id
+        map_copy(session, int(record_id), where, target)
 
 
 def _react(outbox: Outbox, chat_id: int, message_id: int, emoji: str) -> None:
@@ -97,13 +92,11 @@ class _Relayed(ABC):
     network: Network
 
     async def prepare(self, session: AsyncSession, rows: Sequence[OutboxMessage]) -> object:
-        """The cases and records of a whole batch, read at once for `_map_copies` (which
-        needs the case only for a copy in a private chat: a lane above 0)."""
-        cases = await Cases(session).load(
+        """The cases of a whole batch, read at once for `_map_copies` (which needs a case
+        only for a copy in a private chat: a lane above 0)."""
+        return await Cases(session).load(
             {row.case_id for row in rows if row.case_id and row.lane > 0}
         )
-        records = {int(record) for row in rows for record in _data(row).get("records", [])}
-        return cases, await CaseMessages(session).load(records)
 
     async def sent(self, sent: Sent) -> None:
         data = _data(sent.row)
