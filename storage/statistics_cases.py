@@ -1,13 +1,14 @@
-"""The cases behind /stats counted in the database: per desk, per breakdown and chart bar, per
-reply-time bin, and the median and 90th percentile of the response and closing times (from
-the histograms the database keeps, storage.statistics_durations, when they cover the window).
+"""The cases behind /stats counted in the database: per desk, per reply-time bin, and the
+median and 90th percentile of the response and closing times (from the histograms the database
+keeps, storage.statistics_durations, when they cover the window).
 
 Only counts and percentiles leave the database (`percentile_cont` on PostgreSQL; on SQLite the
 sorted minutes, interpolated here the same way), so the work in Python no longer grows with the
 number of cases in the period. Every condition is the one the figures are defined by
 (bot.domain.stats.compute), written so that a NULL never counts. Per desk, what happened to
 the cases (opened, closed, rated, reminded, escalated, open at the end) comes from the tallies
-the database keeps (storage.statistics_tallies) when they cover the window.
+the database keeps (storage.statistics_tallies) when they cover the window; the breakdowns and
+chart bars of the cases opened come from storage.statistics_opened.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from sqlalchemy.dialects import postgresql
 
 from storage.models import Case
 from storage.statistics_durations import DeskDurations, DurationFigures
-from storage.statistics_shapes import QUANTILES, CaseTallies, DeskTally, Opened, Spread
+from storage.statistics_opened import OpenedCounts
+from storage.statistics_shapes import QUANTILES, CaseTallies, DeskTally, Spread
 from storage.statistics_tallies import DeskEvents, at, count_where
 from storage.statistics_window import WindowConditions
 
@@ -49,7 +51,7 @@ class CaseCounts(WindowConditions):
             bins, desks = await self._reply_bins(), await self._desks(None)
         return CaseTallies(
             desks=desks,
-            opened=await self._opened(),
+            opened=await OpenedCounts(self.session, self.w).read(),
             reply_bins=bins,
             first_reply=first_reply,
             first_reply_all=first_all,
@@ -122,27 +124,6 @@ class CaseCounts(WindowConditions):
             "escalations": self._inside(Case.sla_escalated_at),
             **{f"rated_{stars}": and_(closed_in, Case.rating == stars) for stars in range(1, 6)},
         }
-
-    async def _opened(self) -> list[Opened]:
-        bars = list(self.w.bar_starts)
-        bar = (
-            case(
-                *((Case.created_at < at(moment), n) for n, moment in enumerate(bars)),
-                else_=len(bars),
-            )
-            if bars
-            else literal(0)
-        )
-        traits = (Case.category, Case.area, Case.language, Case.privacy, bar)
-        query = (
-            select(*traits, func.count())
-            .where(*self._matters(), self._is_opened())
-            .group_by(*traits)
-        )
-        return [
-            Opened(str(category), str(area), str(language), str(privacy), int(n), int(count))
-            for category, area, language, privacy, n, count in await self.session.execute(query)
-        ]
 
     async def _reply_bins(self) -> dict[tuple[int, str], int]:
         reply = self._elapsed(Case.first_reply_at, Case.created_at)

@@ -22,7 +22,13 @@ from storage.models.cases import (
 )
 from storage.models.pulse import PulseAsk, PulseTally
 from storage.models.referrals import Referral, ServiceRequest
-from storage.models.tallies import AreaFollowers, CaseDuration, CaseOpen, CaseTally
+from storage.models.tallies import (
+    AreaFollowers,
+    CaseDuration,
+    CaseOpen,
+    CaseOpened,
+    CaseTally,
+)
 from storage.models.transport import OutboxMessage, ProcessedUpdate
 
 __all__ = [
@@ -39,6 +45,7 @@ __all__ = [
     "CaseDuration",
     "CaseMessage",
     "CaseOpen",
+    "CaseOpened",
     "CaseSeal",
     "CaseTally",
     "Citizen",
