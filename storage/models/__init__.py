@@ -28,6 +28,7 @@ from storage.models.tallies import (
     CaseOpen,
     CaseOpened,
     CaseTally,
+    ReferralTally,
 )
 from storage.models.transport import OutboxMessage, ProcessedUpdate
 
@@ -57,6 +58,7 @@ __all__ = [
     "PulseAsk",
     "PulseTally",
     "Referral",
+    "ReferralTally",
     "ServiceRequest",
     "Subscription",
     "UtcDateTime",

@@ -1,5 +1,5 @@
 """Counts the database keeps so that /stats reads a few rows per desk, hour or area instead of
-every case or resident (bench.seeded). Triggers (migrations 0012 to 0014) write them in the same
+every case or resident (bench.seeded). Triggers (migrations 0012 to 0015) write them in the same
 transaction as every change of the rows they count, whoever makes it; nothing else writes
 them."""
 
@@ -76,4 +76,17 @@ class CaseOpened(Base):
     desk: Mapped[str] = mapped_column(String(32), primary_key=True)
     trait: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class ReferralTally(Base):
+    """How many referrals proposed on UTC day `day` on cases now of `desk` went to `partner`
+    and have `status` now (a transfer of the case moves them to its new desk)."""
+
+    __tablename__ = "referral_tally"
+
+    day: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    desk: Mapped[str] = mapped_column(String(32), primary_key=True)
+    partner: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)

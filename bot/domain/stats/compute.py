@@ -30,7 +30,8 @@ from bot.domain.stats.rules import Scope, cells, publishable
 from bot.kinds import DeliveryStatus, Privacy, ReferralStatus
 from bot.network.desks import DeskKind
 from bot.network.schema import Network
-from storage.statistics import AlertFacts, ReferralFacts, Statistics
+from storage.statistics import AlertFacts, Statistics
+from storage.statistics_referrals import ReferralCounts
 from storage.statistics_shapes import CaseTallies, CaseWindow, DeskTally, Spread
 
 # Bin edges (minutes) of the response-time distribution; desk targets are added as edges.
@@ -105,7 +106,7 @@ def compute(
     period: Period,
     now: datetime,
     tallies: CaseTallies,
-    referrals: Sequence[ReferralFacts],
+    referrals: ReferralCounts,
     alerts: Sequence[AlertFacts] | None,
     subscribers: dict[str, int] | None,
 ) -> Figures:
@@ -202,11 +203,11 @@ def _reply_bins(counts: dict[tuple[int, str], int], extra_edges: Sequence[int]) 
     ]
 
 
-def _referral_rows(network: Network, referrals: Sequence[ReferralFacts]) -> list[ReferralRow]:
+def _referral_rows(network: Network, referrals: ReferralCounts) -> list[ReferralRow]:
     partners = [d.code for d in network.desks if d.kind is DeskKind.PARTNER]
     by_partner: dict[str, Counter[str]] = {}
-    for referral in referrals:
-        by_partner.setdefault(referral.partner, Counter())[referral.status] += 1
+    for (partner, status), count in referrals.items():
+        by_partner.setdefault(partner, Counter())[status] += count
     ordered = [p for p in partners if p in by_partner]
     ordered += sorted(set(by_partner) - set(ordered))
     return [
