@@ -6,18 +6,15 @@ per day and trait instead of every case opened in the period."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, CaseOpened
 from storage.statistics_shapes import CaseWindow, Opened
-from storage.statistics_slices import Cuts
+from storage.statistics_slices import TICK, Cuts
 from storage.statistics_tallies import at, for_desks
 
 TRAITS = ("category", "area", "language", "privacy")
-TICK = timedelta(microseconds=1)
 
 
 class OpenedCounts:
