@@ -193,7 +193,9 @@ class Deliveries(Rows[Delivery]):
         if insert is None:
             msg = "alerts need SQLite or PostgreSQL (INSERT … ON CONFLICT DO NOTHING)"
             raise NotImplementedError(msg)
-        await self.session.execute(insert.values(list(rows)))
+        # Executemany, not one VALUES clause: that one is compiled afresh for every audience
+        # (3,000 rows: 24,000 bound parameters, 1.2 s); this one is cached and batched.
+        await self.session.execute(insert, list(rows))
 
     async def mark_sent(
         self, delivery_id: int, message_id: int | None, at: datetime, attempts: int

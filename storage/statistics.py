@@ -18,23 +18,15 @@ from bot.kinds import ReferralStatus
 from storage.models import (
     Announcement,
     AreaFollowers,
-    Case,
     Citizen,
     Delivery,
     Occurrence,
     PulseTally,
-    Referral,
     Subscription,
 )
 from storage.statistics_cases import CaseCounts
+from storage.statistics_referrals import ReferralCounts, referral_counts
 from storage.statistics_shapes import CaseTallies, CaseWindow
-
-
-@dataclass(frozen=True)
-class ReferralFacts:
-    partner: str
-    status: str
-    case_desk: str
 
 
 @dataclass(frozen=True)
@@ -73,35 +65,18 @@ class Statistics:
 
     async def referrals_made(
         self, desks: Sequence[str] | None, start: datetime, end: datetime
-    ) -> list[ReferralFacts]:
-        """Referrals proposed in [start, end) on cases of `desks`."""
-        query = (
-            select(Referral.partner, Referral.status, Case.desk)
-            .join(Case, Case.id == Referral.case_id)
-            .where(Referral.created_at >= start, Referral.created_at < end)
-        )
-        if desks is not None:
-            query = query.where(Case.desk.in_(list(desks)))
-        rows = await self.session.execute(query.order_by(Referral.id))
-        return [ReferralFacts(partner, str(status), desk) for partner, status, desk in rows]
+    ) -> ReferralCounts:
+        """Referrals proposed in [start, end) on cases of `desks`, per partner and status."""
+        return await referral_counts(self.session, start, end, desks)
 
     async def referrals_received(
         self, partner: str, start: datetime, end: datetime
-    ) -> list[ReferralFacts]:
+    ) -> ReferralCounts:
         """Referrals a partner received in [start, end): only those the resident agreed to,
         since the partner never saw the others."""
-        query = (
-            select(Referral.partner, Referral.status, Case.desk)
-            .join(Case, Case.id == Referral.case_id)
-            .where(
-                Referral.partner == partner,
-                Referral.status == ReferralStatus.ACCEPTED,
-                Referral.created_at >= start,
-                Referral.created_at < end,
-            )
+        return await referral_counts(
+            self.session, start, end, None, partner, ReferralStatus.ACCEPTED.value
         )
-        rows = await self.session.execute(query.order_by(Referral.id))
-        return [ReferralFacts(partner, str(status), desk) for partner, status, desk in rows]
 
     async def alerts(self, start: datetime, end: datetime) -> list[AlertFacts]:
         """Every sending that started in [start, end), oldest first, with its delivery counts."""

@@ -1,13 +1,14 @@
-"""The cases behind /stats counted in the database: per desk, per breakdown and chart bar, per
-reply-time bin, and the median and 90th percentile of the response and closing times (from
-the histograms the database keeps, storage.statistics_durations, when they cover the window).
+"""The cases behind /stats counted in the database: per desk, per reply-time bin, and the
+median and 90th percentile of the response and closing times (from the histograms the database
+keeps, storage.statistics_durations, when they cover the window).
 
 Only counts and percentiles leave the database (`percentile_cont` on PostgreSQL; on SQLite the
 sorted minutes, interpolated here the same way), so the work in Python no longer grows with the
 number of cases in the period. Every condition is the one the figures are defined by
 (bot.domain.stats.compute), written so that a NULL never counts. Per desk, what happened to
 the cases (opened, closed, rated, reminded, escalated, open at the end) comes from the tallies
-the database keeps (storage.statistics_tallies) when they cover the window.
+the database keeps (storage.statistics_tallies) when they cover the window; the breakdowns and
+chart bars of the cases opened come from storage.statistics_opened.
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.dialects import postgresql
 
 from storage.models import Case
 from storage.statistics_durations import DeskDurations, DurationFigures
-from storage.statistics_shapes import QUANTILES, CaseTallies, DeskTally, Opened, Spread
-from storage.statistics_tallies import DeskEvents, at, count_where
+from storage.statistics_opened import OpenedCounts
+from storage.statistics_shapes import QUANTILES, CaseTallies, DeskTally, Spread
+from storage.statistics_slices import TICK
+from storage.statistics_tallies import DeskEvents, at, count_where, for_desks
 from storage.statistics_window import WindowConditions
 
 
@@ -49,7 +53,7 @@ class CaseCounts(WindowConditions):
             bins, desks = await self._reply_bins(), await self._desks(None)
         return CaseTallies(
             desks=desks,
-            opened=await self._opened(),
+            opened=await OpenedCounts(self.session, self.w).read(),
             reply_bins=bins,
             first_reply=first_reply,
             first_reply_all=first_all,
@@ -72,8 +76,10 @@ class CaseCounts(WindowConditions):
         if replies is not None:
             for desk, replied in replies.items():
                 found.setdefault(desk, {}).update(replied)
-            figures = {"late": literal(True)}
-            where.append(self._late_unanswered())
+            for desk, late in (await self._late_unanswered_counts()).items():
+                counted = found.setdefault(desk, {})  # judged late though unanswered
+                counted["judged"] = counted.get("judged", 0) + late
+            return {desk: DeskTally.of(counts) for desk, counts in found.items()}
         query = (
             select(Case.desk, *(count_where(condition) for condition in figures.values()))
             .where(*where)
@@ -82,18 +88,40 @@ class CaseCounts(WindowConditions):
         for desk, *counts in await self.session.execute(query):
             counted = found.setdefault(str(desk), {})
             counted.update(zip(figures, (int(count or 0) for count in counts), strict=True))
-        for counted in found.values():  # judged late though unanswered (with the histograms)
-            counted["judged"] = counted.get("judged", 0) + counted.pop("late", 0)
         return {desk: DeskTally.of(counts) for desk, counts in found.items()}
+
+    async def _late_unanswered_counts(self) -> dict[str, int]:
+        """Per desk, the cases judged late though unanswered (`_late_unanswered`), in two parts
+        each read from an index that holds little else: those still unanswered (0016's partial
+        index) and those answered only after the period's end or after now (the index on the
+        first reply)."""
+        after = min(self.w.end, self.w.now + TICK)
+        late = self._late_unless_answered()
+        queries = [
+            for_desks(
+                select(Case.desk, func.count()).where(late, unanswered).group_by(Case.desk),
+                Case.desk,
+                self.w.desks,
+            )
+            for unanswered in (Case.first_reply_at.is_(None), Case.first_reply_at >= at(after))
+        ]
+        found: dict[str, int] = {}
+        for desk, count in await self.session.execute(union_all(*queries)):
+            found[str(desk)] = found.get(str(desk), 0) + int(count)
+        return found
 
     def _late_unanswered(self) -> ColumnElement[bool]:
         """Opened in the window, unanswered by its end although its desk's target had passed,
         and not closed before it passed (a case judged late)."""
+        return and_(self._late_unless_answered(), self._not_by_end(Case.first_reply_at))
+
+    def _late_unless_answered(self) -> ColumnElement[bool]:
+        """Opened in the window, its desk's target passed by its end (or now), and not closed
+        before it passed: judged late unless it was answered by the end."""
         target = self._target()
         return and_(
             self._is_opened(),
             target.is_not(None),
-            self._not_by_end(Case.first_reply_at),
             self._deadline_passed(),
             or_(
                 Case.closed_at.is_(None),
@@ -122,27 +150,6 @@ class CaseCounts(WindowConditions):
             "escalations": self._inside(Case.sla_escalated_at),
             **{f"rated_{stars}": and_(closed_in, Case.rating == stars) for stars in range(1, 6)},
         }
-
-    async def _opened(self) -> list[Opened]:
-        bars = list(self.w.bar_starts)
-        bar = (
-            case(
-                *((Case.created_at < at(moment), n) for n, moment in enumerate(bars)),
-                else_=len(bars),
-            )
-            if bars
-            else literal(0)
-        )
-        traits = (Case.category, Case.area, Case.language, Case.privacy, bar)
-        query = (
-            select(*traits, func.count())
-            .where(*self._matters(), self._is_opened())
-            .group_by(*traits)
-        )
-        return [
-            Opened(str(category), str(area), str(language), str(privacy), int(n), int(count))
-            for category, area, language, privacy, n, count in await self.session.execute(query)
-        ]
 
     async def _reply_bins(self) -> dict[tuple[int, str], int]:
         reply = self._elapsed(Case.first_reply_at, Case.created_at)

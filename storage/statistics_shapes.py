@@ -146,20 +146,37 @@ class Spread:
 
 @dataclass(frozen=True)
 class Opened:
-    """Cases opened in the period with these traits, in this chart bar (counted from 0)."""
+    """Cases opened in the period: per trait ("category", "area", "language", "privacy") the
+    cases with each value, and per chart bar (counted from 0) those of each category."""
 
-    category: str
-    area: str
-    language: str
-    privacy: str
-    bar: int
-    count: int
+    traits: dict[str, dict[str, int]] = field(default_factory=dict)
+    bars: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, bar: int, trait: str, value: str, count: int) -> None:
+        _add(self.traits.setdefault(trait, {}), value, count)
+        if trait == "category":
+            _add(self.bars.setdefault(bar, {}), value, count)
+
+    def without_zeros(self) -> Opened:
+        """The same without the values no case has (a count the tallies took back to 0)."""
+        return Opened(
+            {trait: _nonzero(counts) for trait, counts in self.traits.items()},
+            {bar: _nonzero(counts) for bar, counts in self.bars.items()},
+        )
+
+
+def _add(counts: dict[str, int], value: str, count: int) -> None:
+    counts[value] = counts.get(value, 0) + count
+
+
+def _nonzero(counts: dict[str, int]) -> dict[str, int]:
+    return {value: count for value, count in counts.items() if count}
 
 
 @dataclass(frozen=True)
 class CaseTallies:
     desks: dict[str, DeskTally]  # every desk with a case that matters for the period
-    opened: list[Opened]
+    opened: Opened
     reply_bins: dict[tuple[int, str], int]  # (bin, "within" | "late" | "no_target") → replies
     first_reply: dict[str, Spread]  # per desk
     first_reply_all: Spread

@@ -11,28 +11,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import Bot
-from aiogram.client.session.middlewares.base import (
-    BaseRequestMiddleware,
-    NextRequestMiddlewareType,
-)
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from bot.telegram.requests import Call, RequestMiddleware
 
-class AnswerModels(BaseRequestMiddleware):
+
+class AnswerModels(RequestMiddleware):
     """A request middleware that holds `Response[T]` for every T it has seen."""
 
     def __init__(self) -> None:
         self._held: dict[Any, type[Any]] = {}
 
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
+    async def around(
+        self, method: TelegramMethod[TelegramType], call: Call[TelegramType]
     ) -> Response[TelegramType]:
         returning = method.__returning__
         if returning not in self._held:
             self._held[returning] = Response[returning]  # type: ignore[valid-type]
-        return await make_request(bot, method)
+        return await call()

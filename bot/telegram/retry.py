@@ -9,20 +9,14 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aiogram.client.session.middlewares.base import (
-    BaseRequestMiddleware,
-    NextRequestMiddlewareType,
-)
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 from bot.telegram.letters import delivering
-
-if TYPE_CHECKING:
-    from aiogram import Bot
+from bot.telegram.requests import Call, RequestMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +35,7 @@ def without_retries() -> Iterator[None]:
         _direct.reset(token)
 
 
-class RetryMiddleware(BaseRequestMiddleware):
+class RetryMiddleware(RequestMiddleware):
     """Retries the same call: after `retry_after` on 429, with backoff on 5xx/network errors."""
 
     def __init__(
@@ -56,18 +50,15 @@ class RetryMiddleware(BaseRequestMiddleware):
         self.max_server_retries = max_server_retries
         self.base_delay = base_delay
 
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
+    async def around(
+        self, method: TelegramMethod[TelegramType], call: Call[TelegramType]
     ) -> Response[TelegramType]:
         if delivering() or _direct.get():
-            return await make_request(bot, method)
+            return await call()
         flood_waits = server_retries = 0
         while True:
             try:
-                return await make_request(bot, method)
+                return await call()
             except TelegramRetryAfter as exc:
                 flood_waits += 1
                 if flood_waits > self.max_flood_waits:

@@ -5,7 +5,7 @@ two processes at 29.5 messages a second make 59. With REDIS_URL set, every messa
 its slot here, in one atomic script per message, so no two processes ever get the same moment:
 
 - the bot-wide rate, as Telegram counts it: never more than 30 slots within 30 / 29 s
-  (`per_second` rounded up, within that many slots at `per_second - margin`: the 34 ms over
+  (`per_second` rounded up, within that many slots at `per_second - margin`: the 26 ms over
   the second are room for a process that sends a little late). The slots are spread evenly,
   and a slot nobody took for lack of messages a moment ago is made up (`catch_up`) as far as
   the window allows: a slot is not lost because the next message came a little late;
@@ -146,7 +146,7 @@ class SharedLimits:
         limits: Limits | None = None,
         clock: Callable[[], float] | None = None,
         catch_up: float = 1.0,
-        margin: float = 0.5,
+        margin: float = 0.25,
     ) -> None:
         self.redis = redis
         self.prefix = prefix
@@ -154,7 +154,9 @@ class SharedLimits:
         self.clock = clock  # None: Redis's own clock (tests pass theirs)
         self.catch_up = catch_up
         # Processes wake late now and then (a busy event loop): the shared rate runs this much
-        # below the cap, which leaves 34 ms of room in the window at 29.5 - 0.5 a second.
+        # below the cap, which leaves 26 ms of room in the window at 29.5 - 0.25 a second.
+        # (With 0.5, two processes held 28.9-29.0 a second and got as few 429s: 1 in 3,000;
+        # bench.broadcast --workers 2, four runs alternating, README "Beyond one process".)
         self.margin = margin
         self._reserve = redis.register_script(RESERVE)
         self._pause = redis.register_script(PAUSE)
@@ -175,7 +177,7 @@ class SharedLimits:
     @property
     def window(self) -> float:
         """Seconds within which at most `window_count` slots lie: a second, plus the room
-        that the shared rate leaves below the whole number (34 ms at 29 a second)."""
+        that the shared rate leaves below the whole number (26 ms at 29.25 a second)."""
         if self.limits.unlimited:
             return 1.0
         return self.window_count / self.rate

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.domain.citizens import resident_of_case
-from bot.domain.conversation import resident_side
+from bot.domain.conversation import Crossing, record_message, resident_side
 from bot.kinds import Direction
 from bot.network.schema import Network
 from bot.telegram.letters import Effect, Failed, Sent
@@ -33,8 +33,8 @@ from bot.workflows.relay import (
     UNDELIVERED,
 )
 from storage.cases import Cases
-from storage.messages import CaseMessages, map_copy
-from storage.models import Case, CaseMessage, Citizen, OutboxMessage
+from storage.messages import map_copy
+from storage.models import Case, Citizen, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -205,17 +205,17 @@ class SystemRecord(ToResident):
         case = await _case(session, sent.row)
         if case is None or not message_ids:
             return
-        await CaseMessages(session).add(
-            CaseMessage(
-                case_id=case.id,
-                direction=Direction.SYSTEM,
-                source_chat_id=resident_side(session, case, sent.chat_id, message_ids[0]),
-                source_message_id=message_ids[0],
-                kind="text",
-                text=str(sent.row.payload.get("text", ""))[:4096],
-                created_at=self.clock.now(),
-            )
+        receipt = Crossing(
+            direction=Direction.SYSTEM,
+            source_chat_id=sent.chat_id,
+            source_message_id=message_ids[0],
+            target_chat_id=None,
+            target_message_id=None,
+            kind="text",
+            file_id=None,
+            text=str(sent.row.payload.get("text", ""))[:4096],
         )
+        await record_message(session, case, receipt, self.clock.now())
 
 
 def case_effects(i18n: I18n, network: Network, clock: Clock) -> dict[str, Effect]:

@@ -22,7 +22,14 @@ from storage.models.cases import (
 )
 from storage.models.pulse import PulseAsk, PulseTally
 from storage.models.referrals import Referral, ServiceRequest
-from storage.models.tallies import AreaFollowers, CaseDuration, CaseOpen, CaseTally
+from storage.models.tallies import (
+    AreaFollowers,
+    CaseDuration,
+    CaseOpen,
+    CaseOpened,
+    CaseTally,
+    ReferralTally,
+)
 from storage.models.transport import OutboxMessage, ProcessedUpdate
 
 __all__ = [
@@ -39,6 +46,7 @@ __all__ = [
     "CaseDuration",
     "CaseMessage",
     "CaseOpen",
+    "CaseOpened",
     "CaseSeal",
     "CaseTally",
     "Citizen",
@@ -50,6 +58,7 @@ __all__ = [
     "PulseAsk",
     "PulseTally",
     "Referral",
+    "ReferralTally",
     "ServiceRequest",
     "Subscription",
     "UtcDateTime",

@@ -1,5 +1,5 @@
 """Counts the database keeps so that /stats reads a few rows per desk, hour or area instead of
-every case or resident (bench.seeded). Triggers (migrations 0012, 0013) write them in the same
+every case or resident (bench.seeded). Triggers (migrations 0012 to 0015) write them in the same
 transaction as every change of the rows they count, whoever makes it; nothing else writes
 them."""
 
@@ -63,4 +63,30 @@ class CaseDuration(Base):
     desk: Mapped[str] = mapped_column(String(32), primary_key=True)
     measure: Mapped[str] = mapped_column(String(8), primary_key=True)
     upto: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class CaseOpened(Base):
+    """How many of a desk's cases opened on UTC day `day` have `value` as their `trait`
+    ("category", "area", "language" or "privacy"): each case counts once per trait."""
+
+    __tablename__ = "case_opened"
+
+    day: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    desk: Mapped[str] = mapped_column(String(32), primary_key=True)
+    trait: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class ReferralTally(Base):
+    """How many referrals proposed on UTC day `day` on cases now of `desk` went to `partner`
+    and have `status` now (a transfer of the case moves them to its new desk)."""
+
+    __tablename__ = "referral_tally"
+
+    day: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    desk: Mapped[str] = mapped_column(String(32), primary_key=True)
+    partner: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)

@@ -88,13 +88,13 @@ def _document(root: ET.Element) -> str:
     return XML_DECLARATION + body + "\n"
 
 
-def _head(network: Network, identifier: str, sent: datetime, msg_type: MsgType) -> ET.Element:
+def _head(network: Network, message: CapMessage) -> ET.Element:
     root = ET.Element(f"{{{NAMESPACE}}}alert")
-    _sub(root, "identifier", identifier)
+    _sub(root, "identifier", message.identifier)
     _sub(root, "sender", network.cap.sender)
-    _sub(root, "sent", cap_time(sent))
+    _sub(root, "sent", cap_time(message.sent_at))
     _sub(root, "status", network.cap.status.value)
-    _sub(root, "msgType", msg_type.value)
+    _sub(root, "msgType", message.msg_type)
     _sub(root, "scope", "Public")
     return root
 
@@ -139,15 +139,12 @@ def _area(info: ET.Element, code: str, area: Area | None, language: str, network
 def alert_xml(
     announcement: Announcement,
     network: Network,
-    *,
-    identifier: str,
-    sent: datetime,
-    expires: datetime | None,
-    msg_type: MsgType = MsgType.ALERT,
+    message: CapMessage,
     references: Sequence[str] = (),
 ) -> str:
-    """One `<alert>` with an `<info>` per language of the announcement."""
-    root = _head(network, identifier, sent, msg_type)
+    """One `<alert>` with an `<info>` per language of the announcement; its identifier, times
+    and type are those of `message`, the row it is stored in."""
+    root = _head(network, message)
     if references:
         _sub(root, "references", " ".join(references))
     weight = gravity(announcement.urgent)
@@ -160,9 +157,9 @@ def alert_xml(
         _sub(info, "urgency", weight.urgency)
         _sub(info, "severity", weight.severity)
         _sub(info, "certainty", weight.certainty)
-        _sub(info, "effective", cap_time(sent))
-        if expires is not None:
-            _sub(info, "expires", cap_time(expires))
+        _sub(info, "effective", cap_time(message.sent_at))
+        if message.expires_at is not None:
+            _sub(info, "expires", cap_time(message.expires_at))
         if network.cap.sender_name:
             _sub(info, "senderName", network.cap.sender_name)
         _sub(info, "headline", headline(text))
@@ -172,11 +169,10 @@ def alert_xml(
     return _document(root)
 
 
-def cancel_xml(
-    network: Network, *, identifier: str, sent: datetime, references: Sequence[str], note: str
-) -> str:
-    """A `Cancel` of the messages in `references` ("sender,identifier,sent" each)."""
-    root = _head(network, identifier, sent, MsgType.CANCEL)
+def cancel_xml(network: Network, message: CapMessage, references: Sequence[str], note: str) -> str:
+    """A `Cancel` (`message`, the row it is stored in) of the messages in `references`
+    ("sender,identifier,sent" each)."""
+    root = _head(network, message)
     _sub(root, "note", note)
     _sub(root, "references", " ".join(references))
     return _document(root)

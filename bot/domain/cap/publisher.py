@@ -38,32 +38,20 @@ class CapPublisher:
         repo = CapMessages(session)
         earlier = await repo.of_announcement(announcement.id)
         sent = now.replace(microsecond=0)
-        identifier = f"beatline-{announcement.id}-{occurrence.id}"
-        expires = expiry(announcement, self.network, sent)
-        msg_type = MsgType.UPDATE if earlier else MsgType.ALERT
-        xml = alert_xml(
-            announcement,
-            self.network,
-            identifier=identifier,
-            sent=sent,
-            expires=expires,
-            msg_type=msg_type,
-            references=[reference(message) for message in earlier],
-        )
         texts = announcement.texts
         first = texts.get(self.network.default_language) or next(iter(texts.values()), "")
-        return await repo.add(
-            CapMessage(
-                announcement_id=announcement.id,
-                occurrence_id=occurrence.id,
-                identifier=identifier,
-                msg_type=msg_type.value,
-                headline=headline(first),
-                sent_at=sent,
-                expires_at=expires,
-                xml=xml,
-            )
+        message = CapMessage(
+            announcement_id=announcement.id,
+            occurrence_id=occurrence.id,
+            identifier=f"beatline-{announcement.id}-{occurrence.id}",
+            msg_type=(MsgType.UPDATE if earlier else MsgType.ALERT).value,
+            headline=headline(first),
+            sent_at=sent,
+            expires_at=expiry(announcement, self.network, sent),
         )
+        references = [reference(before) for before in earlier]
+        message.xml = alert_xml(announcement, self.network, message, references)
+        return await repo.add(message)
 
     async def cancelled(
         self, session: AsyncSession, announcement_id: int, now: datetime
@@ -76,27 +64,19 @@ class CapPublisher:
             return None
         if last.expires_at is not None and last.expires_at <= now:
             return None  # it has lapsed on its own; nobody shows it any more
-        sent = now.replace(microsecond=0)
-        identifier = f"beatline-{announcement_id}-cancel"
-        xml = cancel_xml(
-            self.network,
-            identifier=identifier,
-            sent=sent,
-            references=[reference(message) for message in earlier],
-            note=f"Announcement {announcement_id} was cancelled.",
+        message = CapMessage(
+            announcement_id=announcement_id,
+            occurrence_id=None,
+            identifier=f"beatline-{announcement_id}-cancel",
+            msg_type=MsgType.CANCEL.value,
+            headline=last.headline,
+            sent_at=now.replace(microsecond=0),
+            expires_at=None,
         )
-        return await repo.add(
-            CapMessage(
-                announcement_id=announcement_id,
-                occurrence_id=None,
-                identifier=identifier,
-                msg_type=MsgType.CANCEL.value,
-                headline=last.headline,
-                sent_at=sent,
-                expires_at=None,
-                xml=xml,
-            )
-        )
+        references = [reference(before) for before in earlier]
+        note = f"Announcement {announcement_id} was cancelled."
+        message.xml = cancel_xml(self.network, message, references, note)
+        return await repo.add(message)
 
 
 async def current(session: AsyncSession, now: datetime) -> list[CapMessage]:

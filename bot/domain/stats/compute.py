@@ -6,9 +6,10 @@ set."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, time
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,8 +30,9 @@ from bot.domain.stats.rules import Scope, cells, publishable
 from bot.kinds import DeliveryStatus, Privacy, ReferralStatus
 from bot.network.desks import DeskKind
 from bot.network.schema import Network
-from storage.statistics import AlertFacts, ReferralFacts, Statistics
-from storage.statistics_shapes import CaseTallies, CaseWindow, DeskTally, Opened, Spread
+from storage.statistics import AlertFacts, Statistics
+from storage.statistics_referrals import ReferralCounts
+from storage.statistics_shapes import CaseTallies, CaseWindow, DeskTally, Spread
 
 # Bin edges (minutes) of the response-time distribution; desk targets are added as edges.
 REPLY_EDGES = (15, 30, 60, 120, 240, 480, 1440)
@@ -104,7 +106,7 @@ def compute(
     period: Period,
     now: datetime,
     tallies: CaseTallies,
-    referrals: Sequence[ReferralFacts],
+    referrals: ReferralCounts,
     alerts: Sequence[AlertFacts] | None,
     subscribers: dict[str, int] | None,
 ) -> Figures:
@@ -161,16 +163,12 @@ def _case_figures(
         new=total.new,
         open_at_end=total.open_at_end,
         closed=total.closed,
-        by_category=cells(_sum(opened, lambda o: o.category), categories),
-        by_area=cells(_sum(opened, lambda o: o.area), [a.code for a in network.areas]),
-        by_language=cells(_sum(opened, lambda o: o.language), languages, keep_zero=False),
-        by_privacy=cells(_sum(opened, lambda o: o.privacy), [p.value for p in Privacy]),
+        by_category=cells(_counts(opened.traits, "category"), categories),
+        by_area=cells(_counts(opened.traits, "area"), [a.code for a in network.areas]),
+        by_language=cells(_counts(opened.traits, "language"), languages, keep_zero=False),
+        by_privacy=cells(_counts(opened.traits, "privacy"), [p.value for p in Privacy]),
         buckets=[
-            Bucket(
-                first,
-                last,
-                cells(_sum([o for o in opened if o.bar == bar], lambda o: o.category), categories),
-            )
+            Bucket(first, last, cells(_counts(opened.bars, bar), categories))
             for bar, (first, last) in enumerate(period.buckets())
         ],
         first_reply=durations(tallies.first_reply_all),
@@ -185,11 +183,8 @@ def _case_figures(
     )
 
 
-def _sum(opened: Sequence[Opened], trait: Callable[[Opened], str]) -> Counter[str]:
-    found: Counter[str] = Counter()
-    for row in opened:
-        found[trait(row)] += row.count
-    return found
+def _counts(counted: Mapping[Any, dict[str, int]], key: object) -> Counter[str]:
+    return Counter(counted.get(key, {}))
 
 
 def _reply_bins(counts: dict[tuple[int, str], int], extra_edges: Sequence[int]) -> list[ReplyBin]:
@@ -208,11 +203,11 @@ def _reply_bins(counts: dict[tuple[int, str], int], extra_edges: Sequence[int]) 
     ]
 
 
-def _referral_rows(network: Network, referrals: Sequence[ReferralFacts]) -> list[ReferralRow]:
+def _referral_rows(network: Network, referrals: ReferralCounts) -> list[ReferralRow]:
     partners = [d.code for d in network.desks if d.kind is DeskKind.PARTNER]
     by_partner: dict[str, Counter[str]] = {}
-    for referral in referrals:
-        by_partner.setdefault(referral.partner, Counter())[referral.status] += 1
+    for (partner, status), count in referrals.items():
+        by_partner.setdefault(partner, Counter())[status] += count
     ordered = [p for p in partners if p in by_partner]
     ordered += sorted(set(by_partner) - set(ordered))
     return [
