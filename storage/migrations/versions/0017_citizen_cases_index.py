@@ -2,7 +2,7 @@
 in its order instead of every case of theirs, sorted (bench.seeded)
 
 - `ix_case_citizen_created`: `case (citizen_id, created_at, id)`, in place of `case
-  (citizen_id)`. A resident with 586 cases took 2.1 to 2.4 times as long on the 1,000,000-case
+  (citizen_id)`. A resident with 586 cases took 2.1 to 2.7 times as long on the 1,000,000-case
   database as one with 2 on the 1,000-case one; the lookups by `citizen_id` alone (erasure's
   SET NULL) use the new index as they used the old.
 """
