@@ -79,10 +79,13 @@ async def referrals(connection: asyncpg.Connection, network: Network, shape: Sha
                CASE c.id % 5 WHEN 0 THEN 'proposed' WHEN 1 THEN 'declined' ELSE 'accepted' END,
                CASE WHEN c.id % 5 > 1 THEN 500000 + c.id END,
                c.assignee_id, 'Noise from the flat above, for the housing association.',
-               c.first_reply_at + interval '1 hour',
-               CASE WHEN c.id % 5 > 0 THEN c.first_reply_at + interval '5 hours' END
-        FROM "case" c
+               -- a case replied to within the last hours was not referred in the future
+               c.first_reply_at + least(interval '1 hour', (n.now - c.first_reply_at) / 3),
+               CASE WHEN c.id % 5 > 0 THEN c.first_reply_at
+                 + least(interval '5 hours', (n.now - c.first_reply_at) * 2 / 3) END
+        FROM "case" c CROSS JOIN (SELECT $1::timestamptz AS now) AS n
         JOIN (VALUES {values}) AS p (n, code, chat) ON p.n = c.id % {len(partners)}
         WHERE c.status = 'referred' OR (c.status = 'closed' AND c.id % 31 = 0)
-        """
+        """,
+        shape.now,
     )

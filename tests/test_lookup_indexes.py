@@ -1,5 +1,6 @@
 """The migrated database (SQLite, or PostgreSQL with TEST_DATABASE_URL) has the indexes that
-keep the bot's lookups fast on a city's database (migration 0011; figures: bench.seeded)."""
+keep the bot's lookups fast on a city's database (migrations 0011 and 0017; figures:
+bench.seeded)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ async def indexes(engine: AsyncEngine, table: str) -> dict[str, list[str]]:
         ("case", "ix_case_created_at", ["created_at"]),
         ("case", "ix_case_closed_at", ["closed_at"]),
         ("referral", "ix_referral_created_at", ["created_at"]),
+        ("case", "ix_case_citizen_created", ["citizen_id", "created_at", "id"]),
     ],
 )
 async def test_the_migrations_make_the_lookup_indexes(
