@@ -66,27 +66,30 @@ class CaseDuration(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
-class CaseOpened(Base):
+class DailyDeskTally:
+    """A count per UTC day and desk, and per the two columns a subclass adds between them
+    and the count (the key is the day, the desk and those)."""
+
+    day: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True, sort_order=-1)
+    desk: Mapped[str] = mapped_column(String(32), primary_key=True, sort_order=-1)
+    count: Mapped[int] = mapped_column(Integer, sort_order=1)
+
+
+class CaseOpened(DailyDeskTally, Base):
     """How many of a desk's cases opened on UTC day `day` have `value` as their `trait`
     ("category", "area", "language" or "privacy"): each case counts once per trait."""
 
     __tablename__ = "case_opened"
 
-    day: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
-    desk: Mapped[str] = mapped_column(String(32), primary_key=True)
     trait: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(32), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer)
 
 
-class ReferralTally(Base):
+class ReferralTally(DailyDeskTally, Base):
     """How many referrals proposed on UTC day `day` on cases now of `desk` went to `partner`
     and have `status` now (a transfer of the case moves them to its new desk)."""
 
     __tablename__ = "referral_tally"
 
-    day: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
-    desk: Mapped[str] = mapped_column(String(32), primary_key=True)
     partner: Mapped[str] = mapped_column(String(32), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer)

@@ -29,6 +29,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations import triggers
+
 revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
@@ -46,21 +48,11 @@ def _can_reach(citizen: str) -> str:
     return f"{citizen}.consent_at IS NOT NULL AND NOT {citizen}.blocked_bot"
 
 
-def _add(table: str, keys: list[str], values: dict[str, str], condition: str) -> str:
-    """Add `values` (keys, then counts) to `table`'s row when `condition` holds (an upsert)."""
-    counts = [name for name in values if name not in keys]
-    added = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in counts)
-    return (
-        f"INSERT INTO {table} ({', '.join(values)}) SELECT {', '.join(values.values())} "
-        f"WHERE {condition} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}"
-    )
-
-
 def _bump_followers(row: str, delta: int) -> list[str]:
     """Count `row`'s subscription on or off when it is an area and its resident reachable."""
     reachable = f"EXISTS (SELECT 1 FROM citizen AS c WHERE c.id = {row}.citizen_id AND "
     counted = f"{row}.kind = 'area' AND {reachable}{_can_reach('c')})"
-    return [_add("area_followers", ["code"], {"code": f"{row}.code", "count": str(delta)}, counted)]
+    return [triggers.upsert("area_followers", ["code"], {"code": f"{row}.code", "count": str(delta)}, counted)]
 
 
 def _flip_followers() -> list[str]:
@@ -97,9 +89,9 @@ def _bump_case(row: str, delta: int, postgres: bool) -> list[str]:
                 f"rated_{n}": f"CASE WHEN {row}.rating = {n} THEN {delta} ELSE 0 END"
                 for n in STARS
             }
-        statements.append(_add("case_tally", ["hour", "desk"], values, f"{row}.{column} IS NOT NULL"))
+        statements.append(triggers.upsert("case_tally", ["hour", "desk"], values, f"{row}.{column} IS NOT NULL"))
     values = {"desk": f"{row}.desk", "count": str(delta)}
-    return [*statements, _add("case_open", ["desk"], values, f"{row}.closed_at IS NULL")]
+    return [*statements, triggers.upsert("case_open", ["desk"], values, f"{row}.closed_at IS NULL")]
 
 
 FORGET = "DELETE FROM subscription WHERE citizen_id = OLD.id"
@@ -176,29 +168,6 @@ def _backfill(postgres: bool) -> list[str]:
     ]
 
 
-def _create_postgresql(name: str, when: str, table: str, body: list[str], condition: str) -> None:
-    statements = "".join(f"  {statement};\n" for statement in body)
-    if condition:
-        statements = f"  IF {condition} THEN\n{statements}  END IF;\n"
-    result = "OLD" if when.startswith("BEFORE") else "NULL"
-    op.execute(
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
-        f"{statements}  RETURN {result};\nEND $$"
-    )
-    op.execute(
-        f'CREATE TRIGGER {name} {when} ON "{table}" FOR EACH ROW EXECUTE FUNCTION {name}()'
-    )
-
-
-def _create_sqlite(name: str, when: str, table: str, body: list[str], condition: str) -> None:
-    statements = "".join(f"  {statement};\n" for statement in body)
-    guard = f" WHEN {condition}" if condition else ""
-    op.execute(
-        f'CREATE TRIGGER {name} {when} ON "{table}" FOR EACH ROW{guard}\n'
-        f"BEGIN\n{statements}END"
-    )
-
-
 def upgrade() -> None:
     op.create_table(
         "area_followers",
@@ -225,9 +194,8 @@ def upgrade() -> None:
     op.create_index("ix_case_created_at", "case", ["created_at"], postgresql_include=COVERED)
     op.create_index("ix_case_sla_escalated_at", "case", ["sla_escalated_at"])
     postgres = op.get_bind().dialect.name == "postgresql"
-    create = _create_postgresql if postgres else _create_sqlite
     for name, (when, table, body, condition) in _triggers(postgres).items():
-        create(name, when, table, body, condition)
+        triggers.create_trigger(name, when, table, body, postgres, condition)
     for statement in _backfill(postgres):
         op.execute(statement)
 
@@ -235,9 +203,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for name, (_when, table, _body, _condition) in _triggers(postgres).items():
-        op.execute(f'DROP TRIGGER {name} ON "{table}"' if postgres else f"DROP TRIGGER {name}")
-        if postgres:
-            op.execute(f"DROP FUNCTION {name}()")
+        triggers.drop_trigger(name, table, postgres)
     op.drop_index("ix_case_sla_escalated_at", table_name="case")
     op.drop_index("ix_case_sla_reminded_at", table_name="case")
     op.drop_index("ix_case_created_at", table_name="case")

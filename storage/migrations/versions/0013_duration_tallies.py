@@ -19,9 +19,12 @@ The triggers are created before the backfill, as in 0012.
 """
 
 from collections.abc import Sequence
+from functools import partial
 
 import sqlalchemy as sa
 from alembic import op
+
+from storage.migrations import triggers
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -32,7 +35,7 @@ MINUTE = 60_000_000  # microseconds
 BINS = [(60, 1), (240, 5), (2880, 30)]  # up to (minutes): bins of (minutes); then days
 MEASURES = {"reply": "first_reply_at", "closing": "closed_at"}
 COUNTED = "desk, created_at, first_reply_at, closed_at"
-KEY = ["opened_on", "done_on", "desk", "measure", "upto"]
+NAMES = ("case_duration_opened", "case_duration_deleted", "case_duration_changed")
 WITH_OPENING = ["created_at", "desk"]
 
 
@@ -63,103 +66,58 @@ def _upto(later: str, earlier: str, postgres: bool) -> str:
     return f"CASE {limbs} ELSE {rounded_up(1440)} END"
 
 
-def _day(moment: str, postgres: bool) -> str:
-    """The UTC day `moment` falls in, as the column stores it."""
-    if postgres:
-        return f"date_trunc('day', {moment}, 'UTC')"
-    return f"substr({moment}, 1, 10) || ' 00:00:00.000000'"
-
-
 def _bump(row: str, delta: int, postgres: bool) -> list[str]:
     """Count `row` (OLD or NEW) on or off: its first reply and its closing."""
     statements = []
     for measure, column in MEASURES.items():
-        values = ", ".join(
-            [
-                _day(f"{row}.created_at", postgres),
-                _day(f"{row}.{column}", postgres),
-                f"{row}.desk",
-                f"'{measure}'",
-                _upto(f"{row}.{column}", f"{row}.created_at", postgres),
-                str(delta),
-            ]
-        )
-        statements.append(
-            "INSERT INTO case_duration (opened_on, done_on, desk, measure, upto, count) "
-            f"SELECT {values} WHERE {row}.{column} IS NOT NULL "
-            "ON CONFLICT (opened_on, done_on, desk, measure, upto) "
-            "DO UPDATE SET count = case_duration.count + excluded.count"
-        )
+        values = {
+            "opened_on": triggers.utc_day(f"{row}.created_at", postgres),
+            "done_on": triggers.utc_day(f"{row}.{column}", postgres),
+            "desk": f"{row}.desk",
+            "measure": f"'{measure}'",
+            "upto": _upto(f"{row}.{column}", f"{row}.created_at", postgres),
+            "count": str(delta),
+        }
+        key = [name for name in values if name != "count"]
+        condition = f"{row}.{column} IS NOT NULL"
+        statements.append(triggers.upsert("case_duration", key, values, condition))
     return statements
 
 
 def _triggers(postgres: bool) -> dict[str, tuple[str, list[str]]]:
     """name → (timing and event on `case`, statements)."""
-    return {
-        "case_duration_opened": ("AFTER INSERT", _bump("NEW", 1, postgres)),
-        "case_duration_deleted": ("AFTER DELETE", _bump("OLD", -1, postgres)),
-        "case_duration_changed": (
-            f"AFTER UPDATE OF {COUNTED}",
-            [*_bump("OLD", -1, postgres), *_bump("NEW", 1, postgres)],
-        ),
-    }
+    return triggers.counting_cases(NAMES, COUNTED, partial(_bump, postgres=postgres))
 
 
 def _backfill(postgres: bool) -> str:
     """The tallies of the cases already there, summed."""
     selects = " UNION ALL ".join(
-        f"SELECT {_day('created_at', postgres)} AS opened_on, {_day(column, postgres)} AS done_on, "
+        f"SELECT {triggers.utc_day('created_at', postgres)} AS opened_on, {triggers.utc_day(column, postgres)} AS done_on, "
         f"desk, '{measure}' AS measure, {_upto(column, 'created_at', postgres)} AS upto "
         f'FROM "case" WHERE {column} IS NOT NULL'
         for measure, column in MEASURES.items()
     )
-    return (
-        "INSERT INTO case_duration (opened_on, done_on, desk, measure, upto, count) "
-        f"SELECT opened_on, done_on, desk, measure, upto, count(*) FROM ({selects}) AS d "
-        "GROUP BY opened_on, done_on, desk, measure, upto"
-    )
-
-
-def _create(name: str, when: str, body: list[str], postgres: bool) -> None:
-    statements = "".join(f"  {statement};\n" for statement in body)
-    if postgres:
-        op.execute(
-            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
-            f"{statements}  RETURN NULL;\nEND $$"
-        )
-        op.execute(f'CREATE TRIGGER {name} {when} ON "case" FOR EACH ROW EXECUTE FUNCTION {name}()')
-    else:
-        op.execute(f'CREATE TRIGGER {name} {when} ON "case" FOR EACH ROW\nBEGIN\n{statements}END')
+    return triggers.summed("case_duration", "opened_on, done_on, desk, measure, upto", selects, "d")
 
 
 def upgrade() -> None:
-    op.create_table(
+    triggers.create_tally(
         "case_duration",
         sa.Column("opened_on", sa.DateTime(timezone=True), nullable=False),
         sa.Column("done_on", sa.DateTime(timezone=True), nullable=False),
         sa.Column("desk", sa.String(length=32), nullable=False),
         sa.Column("measure", sa.String(length=8), nullable=False),
         sa.Column("upto", sa.Integer(), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            *KEY, name=op.f("pk_case_duration"), postgresql_include=["count"]
-        ),
     )
     op.drop_index("ix_case_closed_at", table_name="case")
     for column in ("first_reply_at", "closed_at"):
         op.create_index(f"ix_case_{column}", "case", [column], postgresql_include=WITH_OPENING)
-    postgres = op.get_bind().dialect.name == "postgresql"
-    for name, (when, body) in _triggers(postgres).items():
-        _create(name, when, body, postgres)
-    op.execute(_backfill(postgres))
+    triggers.create_all("case", _triggers)
+    op.execute(_backfill(triggers.on_postgresql()))
 
 
 def downgrade() -> None:
-    postgres = op.get_bind().dialect.name == "postgresql"
-    for name in _triggers(postgres):
-        op.execute(f'DROP TRIGGER {name} ON "case"' if postgres else f"DROP TRIGGER {name}")
-        if postgres:
-            op.execute(f"DROP FUNCTION {name}()")
+    triggers.drop_all("case", _triggers)
     op.drop_index("ix_case_first_reply_at", table_name="case")
     op.drop_index("ix_case_closed_at", table_name="case")
     op.create_index("ix_case_closed_at", "case", ["closed_at"])

@@ -19,9 +19,12 @@ The triggers are created before the backfill, as in 0012.
 """
 
 from collections.abc import Sequence
+from functools import partial
 
 import sqlalchemy as sa
 from alembic import op
+
+from storage.migrations import triggers
 
 revision: str = "0014"
 down_revision: str | None = "0013"
@@ -31,14 +34,8 @@ depends_on: str | Sequence[str] | None = None
 TRAITS = ["category", "area", "language", "privacy"]
 COUNTED = "desk, created_at, category, area, language, privacy"
 KEY = ["day", "desk", "trait", "value"]
+NAMES = ("case_opened_inserted", "case_opened_deleted", "case_opened_changed")
 MOVED = "OLD.desk <> NEW.desk OR OLD.created_at <> NEW.created_at"  # every trait's row moves
-
-
-def _day(moment: str, postgres: bool) -> str:
-    """The UTC day `moment` falls in, as the column stores it."""
-    if postgres:
-        return f"date_trunc('day', {moment}, 'UTC')"
-    return f"substr({moment}, 1, 10) || ' 00:00:00.000000'"
 
 
 def _bump(row: str, delta: int, postgres: bool, changed: bool = False) -> list[str]:
@@ -47,75 +44,40 @@ def _bump(row: str, delta: int, postgres: bool, changed: bool = False) -> list[s
     statements = []
     for trait in TRAITS:
         moved = f"{MOVED} OR OLD.{trait} <> NEW.{trait}"
-        values = f"{_day(f'{row}.created_at', postgres)}, {row}.desk, '{trait}', {row}.{trait}"
-        statements.append(
-            f"INSERT INTO case_opened (day, desk, trait, value, count) SELECT {values}, {delta} "
-            f"WHERE {moved if changed else 'true'} ON CONFLICT (day, desk, trait, value) "
-            "DO UPDATE SET count = case_opened.count + excluded.count"
-        )
+        values = {
+            "day": triggers.utc_day(f"{row}.created_at", postgres),
+            "desk": f"{row}.desk",
+            "trait": f"'{trait}'",
+            "value": f"{row}.{trait}",
+            "count": str(delta),
+        }
+        condition = moved if changed else "true"
+        statements.append(triggers.upsert("case_opened", KEY, values, condition))
     return statements
 
 
 def _triggers(postgres: bool) -> dict[str, tuple[str, list[str]]]:
     """name → (timing and event on `case`, statements)."""
-    return {
-        "case_opened_inserted": ("AFTER INSERT", _bump("NEW", 1, postgres)),
-        "case_opened_deleted": ("AFTER DELETE", _bump("OLD", -1, postgres)),
-        "case_opened_changed": (
-            f"AFTER UPDATE OF {COUNTED}",
-            [*_bump("OLD", -1, postgres, changed=True), *_bump("NEW", 1, postgres, changed=True)],
-        ),
-    }
+    bump = partial(_bump, postgres=postgres)
+    return triggers.counting_cases(NAMES, COUNTED, bump, partial(bump, changed=True))
 
 
 def _backfill(postgres: bool) -> str:
     """The tallies of the cases already there, summed."""
     selects = " UNION ALL ".join(
-        f"SELECT {_day('created_at', postgres)} AS day, desk, '{trait}' AS trait, "
+        f"SELECT {triggers.utc_day('created_at', postgres)} AS day, desk, '{trait}' AS trait, "
         f'{trait} AS value FROM "case"'
         for trait in TRAITS
     )
-    return (
-        "INSERT INTO case_opened (day, desk, trait, value, count) "
-        f"SELECT day, desk, trait, value, count(*) FROM ({selects}) AS o "
-        "GROUP BY day, desk, trait, value"
-    )
-
-
-def _create(name: str, when: str, body: list[str], postgres: bool) -> None:
-    statements = "".join(f"  {statement};\n" for statement in body)
-    if postgres:
-        op.execute(
-            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
-            f"{statements}  RETURN NULL;\nEND $$"
-        )
-        op.execute(
-            f'CREATE TRIGGER {name} {when} ON "case" FOR EACH ROW EXECUTE FUNCTION {name}()'
-        )
-    else:
-        op.execute(f'CREATE TRIGGER {name} {when} ON "case" FOR EACH ROW\nBEGIN\n{statements}END')
+    return triggers.summed("case_opened", "day, desk, trait, value", selects, "o")
 
 
 def upgrade() -> None:
-    op.create_table(
-        "case_opened",
-        sa.Column("day", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("desk", sa.String(length=32), nullable=False),
-        sa.Column("trait", sa.String(length=16), nullable=False),
-        sa.Column("value", sa.String(length=32), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(*KEY, name=op.f("pk_case_opened"), postgresql_include=["count"]),
-    )
-    postgres = op.get_bind().dialect.name == "postgresql"
-    for name, (when, body) in _triggers(postgres).items():
-        _create(name, when, body, postgres)
-    op.execute(_backfill(postgres))
+    triggers.create_tally("case_opened", *triggers.daily_desk_key(("trait", 16), ("value", 32)))
+    triggers.create_all("case", _triggers)
+    op.execute(_backfill(triggers.on_postgresql()))
 
 
 def downgrade() -> None:
-    postgres = op.get_bind().dialect.name == "postgresql"
-    for name in _triggers(postgres):
-        op.execute(f'DROP TRIGGER {name} ON "case"' if postgres else f"DROP TRIGGER {name}")
-        if postgres:
-            op.execute(f"DROP FUNCTION {name}()")
+    triggers.drop_all("case", _triggers)
     op.drop_table("case_opened")

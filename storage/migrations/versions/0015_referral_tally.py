@@ -22,6 +22,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations import triggers
+
 revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
@@ -34,25 +36,18 @@ ADD = (
 )
 
 
-def _day(moment: str, postgres: bool) -> str:
-    """The UTC day `moment` falls in, as the column stores it."""
-    if postgres:
-        return f"date_trunc('day', {moment}, 'UTC')"
-    return f"substr({moment}, 1, 10) || ' 00:00:00.000000'"
-
-
 def _bump(row: str, delta: int, postgres: bool) -> str:
     """Count the referral `row` (OLD or NEW) on or off under its case's desk."""
     return (
         f"INSERT INTO referral_tally ({KEY}, count) "
-        f"SELECT {_day(f'{row}.created_at', postgres)}, c.desk, {row}.partner, {row}.status, "
+        f"SELECT {triggers.utc_day(f'{row}.created_at', postgres)}, c.desk, {row}.partner, {row}.status, "
         f'{delta} FROM "case" AS c WHERE c.id = {row}.case_id {ADD}'
     )
 
 
 def _move(desk: str, sign: str, postgres: bool) -> str:
     """Count the referrals of the case being transferred on (+) or off (-) under `desk`."""
-    day = _day("r.created_at", postgres)
+    day = triggers.utc_day("r.created_at", postgres)
     return (
         f"INSERT INTO referral_tally ({KEY}, count) "
         f"SELECT {day}, {desk}, r.partner, r.status, {sign}count(*) FROM referral AS r "
@@ -86,7 +81,7 @@ def _triggers(postgres: bool) -> dict[str, tuple[str, str, list[str], str]]:
 
 def _backfill(postgres: bool) -> str:
     """The tallies of the referrals already there."""
-    day = _day("r.created_at", postgres)
+    day = triggers.utc_day("r.created_at", postgres)
     return (
         f"INSERT INTO referral_tally ({KEY}, count) "
         f"SELECT {day}, c.desk, r.partner, r.status, count(*) FROM referral AS r "
@@ -94,54 +89,16 @@ def _backfill(postgres: bool) -> str:
     )
 
 
-def _create(name: str, when: str, table: str, body: list[str], condition: str) -> None:
-    statements = "".join(f"  {statement};\n" for statement in body)
-    if op.get_bind().dialect.name == "postgresql":
-        result = "OLD" if when.startswith("BEFORE") else "NULL"
-        guard = f" WHEN ({condition})" if condition else ""
-        op.execute(
-            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
-            f"{statements}  RETURN {result};\nEND $$"
-        )
-        op.execute(
-            f'CREATE TRIGGER {name} {when} ON "{table}" FOR EACH ROW{guard} '
-            f"EXECUTE FUNCTION {name}()"
-        )
-    else:
-        guard = f" WHEN {condition}" if condition else ""
-        op.execute(
-            f'CREATE TRIGGER {name} {when} ON "{table}" FOR EACH ROW{guard}\n'
-            f"BEGIN\n{statements}END"
-        )
-
-
 def upgrade() -> None:
-    op.create_table(
-        "referral_tally",
-        sa.Column("day", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("desk", sa.String(length=32), nullable=False),
-        sa.Column("partner", sa.String(length=32), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "day",
-            "desk",
-            "partner",
-            "status",
-            name=op.f("pk_referral_tally"),
-            postgresql_include=["count"],
-        ),
-    )
+    triggers.create_tally("referral_tally", *triggers.daily_desk_key(("partner", 32), ("status", 16)))
     postgres = op.get_bind().dialect.name == "postgresql"
     for name, (when, table, body, condition) in _triggers(postgres).items():
-        _create(name, when, table, body, condition)
+        triggers.create_trigger(name, when, table, body, postgres, condition)
     op.execute(_backfill(postgres))
 
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for name, (_when, table, _body, _condition) in _triggers(postgres).items():
-        op.execute(f'DROP TRIGGER {name} ON "{table}"' if postgres else f"DROP TRIGGER {name}")
-        if postgres:
-            op.execute(f"DROP FUNCTION {name}()")
+        triggers.drop_trigger(name, table, postgres)
     op.drop_table("referral_tally")
