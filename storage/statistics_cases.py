@@ -33,7 +33,6 @@ from storage.models import Case
 from storage.statistics_durations import DeskDurations, DurationFigures
 from storage.statistics_opened import OpenedCounts
 from storage.statistics_shapes import QUANTILES, CaseTallies, DeskTally, Spread
-from storage.statistics_slices import TICK
 from storage.statistics_tallies import DeskEvents, at, count_where, for_desks
 from storage.statistics_window import WindowConditions
 
@@ -95,7 +94,7 @@ class CaseCounts(WindowConditions):
         each read from an index that holds little else: those still unanswered (0016's partial
         index) and those answered only after the period's end or after now (the index on the
         first reply)."""
-        after = min(self.w.end, self.w.now + TICK)
+        after = self.w.seen_before
         late = self._late_unless_answered()
         queries = [
             for_desks(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, CaseOpened
 from storage.statistics_shapes import CaseWindow, Opened
-from storage.statistics_slices import TICK, Cuts
+from storage.statistics_slices import Cuts
 from storage.statistics_tallies import at, for_desks
 
 TRAITS = ("category", "area", "language", "privacy")
@@ -23,8 +23,7 @@ class OpenedCounts:
     def __init__(self, session: AsyncSession, window: CaseWindow) -> None:
         self.session = session
         self.w = window
-        # Opened in the period and by now: before the end and before the moment after now.
-        end = min(window.end, window.now + TICK)
+        end = window.seen_before  # opened in the period and by now
         self.cuts = Cuts.of(window.start, end, window.bar_starts, now=end < window.end)
 
     async def read(self) -> Opened:

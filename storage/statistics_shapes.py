@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
+TICK = timedelta(microseconds=1)  # the columns' resolution: t <= now is t < now + TICK
+
 QUANTILES = (0.5, 0.9)
 # The bins of the duration tallies (migration 0013): up to (minutes), bins of (minutes); then days.
 BINS = ((60, 1), (240, 5), (2880, 30))
@@ -76,6 +78,12 @@ class CaseWindow:
     @property
     def as_of(self) -> datetime:
         return min(self.end, self.now)
+
+    @property
+    def seen_before(self) -> datetime:
+        """The first moment not counted: the end, or for a period still running the moment
+        after now (what happened at `now` has happened)."""
+        return min(self.end, self.now + TICK)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from sqlalchemy import ColumnElement, case, literal
 from storage.statistics_tallies import at
 
 DAY = timedelta(days=1)
-TICK = timedelta(microseconds=1)  # the columns' resolution: t <= now is t < now + TICK
 
 
 def midnight_near(moment: datetime, *, later: bool = False) -> datetime:
