@@ -82,7 +82,7 @@ async def affected_rows(session: AsyncSession, statement: Insert | Update | Dele
 def insert_ignoring_duplicates(session: AsyncSession, table: type[Any]) -> Insert | None:
     """INSERT … ON CONFLICT DO NOTHING into `table`'s rows on SQLite and PostgreSQL; None on
     other databases. Built once per table and dialect (some run for every update): run it
-    with `inserted`, or give it `.values(…)`."""
+    with parameters, or give it `.values(…)`."""
     dialect = session.bind.dialect.name if session.bind else ""
     return _ignoring_duplicates(dialect, table.__table__)
 
@@ -99,13 +99,6 @@ def _ignoring_duplicates(dialect: str, table: Table) -> Insert | None:
     if dialect == "postgresql":
         return postgresql_insert(table).on_conflict_do_nothing()
     return None
-
-
-async def inserted(session: AsyncSession, statement: Insert, values: dict[str, Any]) -> int:
-    """Run a built INSERT with `values` as parameters (no new statement is made); rows added:
-    with `insert_ignoring_duplicates`, 1 means this caller won and 0 that another had."""
-    result = await session.execute(statement, values)
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def add_once(session: AsyncSession, table: type[Any], values: dict[str, Any]) -> bool:
