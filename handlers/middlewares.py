@@ -15,6 +15,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Chat, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -30,6 +31,7 @@ from bot.workflows.casework import emergency_advice
 from bot.workflows.relay import Relay
 from handlers.pending_state import PendingStates
 from storage.citizens import Citizens
+from storage.db import lost_connection
 from storage.models import Citizen
 from storage.updates import UpdateLog
 
@@ -96,6 +98,24 @@ class DatabaseMiddleware(BaseMiddleware):
         self.wake = wake
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        # What the first try wraps (the wizard state, see _pending_state) is put back for a second.
+        unwrapped: dict[str, Any] = {k: data[k] for k in ("state", "fsm_storage") if k in data}
+        try:
+            return await self._handle(handler, event, data)
+        except DBAPIError as exc:
+            if not lost_connection(exc):
+                raise
+        # The connection died (a server restart, a killed backend): the transaction went with
+        # it, and SQLAlchemy has renewed the pool. Nothing of the first try was committed,
+        # sent or saved, so the update is handled again from the start, once. A COMMIT that
+        # reached the server before the connection broke is caught by the update's claim.
+        logger.warning(
+            "update %s: the database connection was lost; handling it again", _id(event)
+        )
+        data.update(unwrapped)
+        return await self._handle(handler, event, data)
+
+    async def _handle(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.session_factory() as session:
             if isinstance(event, Update) and not await UpdateLog(session).claim(
                 event.update_id, self.clock.now()
@@ -143,8 +163,11 @@ async def _save_state(pending: PendingStates, event: TelegramObject) -> None:
     try:
         await pending.flush()
     except Exception:
-        update_id = event.update_id if isinstance(event, Update) else None
-        logger.exception("update %s: the conversation state could not be saved", update_id)
+        logger.exception("update %s: the conversation state could not be saved", _id(event))
+
+
+def _id(event: TelegramObject) -> int | None:
+    return event.update_id if isinstance(event, Update) else None
 
 
 class CitizenMiddleware(BaseMiddleware):

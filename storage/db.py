@@ -10,7 +10,7 @@ from sqlalchemy import Delete, Insert, Table, Update, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,6 +33,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
     Statement parameters are never put into error messages or logs (`hide_parameters`): they
     hold residents' names, ids and words.
+
+    PostgreSQL connections are not pinged before each transaction (that round trip was a
+    quarter of a follow-up's time): a connection found dead fails its transaction with a
+    disconnect error, SQLAlchemy renews the pool, and the work runs again (`lost_connection`).
     """
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     is_sqlite = url.startswith("sqlite")
@@ -44,12 +48,17 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             "max_overflow": 0,
             "pool_timeout": SQLITE_POOL_TIMEOUT_S,
         }
-    else:
-        kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """`exc` cost the database connection (the server restarted, the backend was killed): the
+    transaction is gone, nothing of it committed unless COMMIT itself was under way, and the
+    pool has been renewed, so the same work may simply run again."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

@@ -42,10 +42,15 @@ from bot.telegram.letters import SETUP_BACKOFF, Composer, Effect, Letter, Outcom
 from bot.telegram.pacing import Pacer, creates_message
 from bot.telegram.recording import Recorder
 from bot.telegram.sending import Sending
+from storage.db import lost_connection
 from storage.models import OutboxMessage
 from storage.outbox import Outboxes
 
 logger = logging.getLogger(__name__)
+
+# A lane whose database connection broke tries again this soon (a minute when the database
+# is down for a while would be too slow after a mere restart, and at once would spin).
+RECONNECT = timedelta(seconds=1)
 
 MIN_DEFERRAL_S = 0.001  # a desk group the bot cannot use until someone fixes it
 BUSY_ELSEWHERE = timedelta(milliseconds=500)  # another process works on the lane
@@ -226,9 +231,13 @@ class Courier:
         try:
             while not self._stopping and await self._lane_step(lane):
                 pass
-        except Exception:
-            logger.exception("courier: lane %d failed; it is retried in a minute", lane)
-            self._defer(lane, self.clock.now() + SETUP_BACKOFF)
+        except Exception as exc:
+            if lost_connection(exc):  # the pool is renewed; rows left mid-send are recovered
+                logger.warning("courier: lane %d lost its database connection", lane)
+                self._defer(lane, self.clock.now() + RECONNECT)
+            else:
+                logger.exception("courier: lane %d failed; it is retried in a minute", lane)
+                self._defer(lane, self.clock.now() + SETUP_BACKOFF)
         finally:
             self._active.pop(lane, None)
             self._wake.set()
