@@ -24,22 +24,20 @@ from aiogram.types import (
 from hypothesis import strategies as st
 
 from bot.ui.announcing import AnnounceStep, Pick, PickCb
-from bot.ui.desk_keyboards import Move, MoveCb, TakeOverCb
+from bot.ui.desk_keyboards import BanCb, Move, MoveCb, TakeOverCb
 from bot.ui.keyboards import (
     AlertCb,
-    BanCb,
     ConsentCb,
     LanguageCb,
     PickCaseCb,
     RateCb,
-    ReferralCb,
-    ReferralWithCb,
     SensitiveCb,
     SolvedCb,
     SolvedSureCb,
     SwitchLanguageCb,
 )
 from bot.ui.pulse import PulseCb
+from bot.ui.referrals import ReferralCb, ReferralWithCb
 from bot.ui.report_wizard import ReportCb, WizardAction
 from bot.ui.stats_menu import StatsCb, StatsChoice
 from bot.ui.texts import CANCEL, MENU_LABELS, SEND_REPORT, SHARE_LOCATION, SKIP
@@ -411,7 +409,7 @@ def callback_data(world: World) -> st.SearchStrategy[str]:
         st.builds(lambda c, s: RateCb(case_id=c, stars=s).pack(), ids, score),
         st.builds(lambda c: PickCaseCb(case_id=c).pack(), ids),
         st.builds(lambda c: SolvedCb(case_id=c).pack(), ids),
-        st.builds(lambda c, b: SolvedSureCb(case_id=c, sure=b).pack(), ids, st.booleans()),
+        st.builds(lambda c, b: SolvedSureCb(case_id=c, yes=b).pack(), ids, st.booleans()),
         st.builds(lambda r, b: ReferralCb(referral_id=r, agree=b).pack(), ids, st.booleans()),
         st.builds(
             lambda r, e: ReferralWithCb(referral_id=r, extra=e).pack(), ids, st.integers(0, 3)
@@ -421,8 +419,8 @@ def callback_data(world: World) -> st.SearchStrategy[str]:
             ids,
             st.sampled_from(["info", "useful", "not_useful"]),
         ),
-        st.builds(lambda c, b: BanCb(case_id=c, confirm=b).pack(), ids, st.booleans()),
-        st.builds(lambda c, b: TakeOverCb(case_id=c, confirm=b).pack(), ids, st.booleans()),
+        st.builds(lambda c, b: BanCb(case_id=c, yes=b).pack(), ids, st.booleans()),
+        st.builds(lambda c, b: TakeOverCb(case_id=c, yes=b).pack(), ids, st.booleans()),
         st.builds(
             lambda c, m, d: MoveCb(case_id=c, move=m, desk=d).pack(),
             ids,

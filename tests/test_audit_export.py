@@ -56,7 +56,7 @@ async def test_the_audit_trail_of_a_period_arrives_as_csv_without_the_resident(
     await tg.staff(CENTRAL, anonymous.thread_id, officer, "/take")
     await tg.staff(CENTRAL, anonymous.thread_id, officer, "// looks like the same van")
     await tg.press(zoe, SolvedCb(case_id=named.id))
-    await tg.press(zoe, SolvedSureCb(case_id=named.id, sure=True))
+    await tg.press(zoe, SolvedSureCb(case_id=named.id, yes=True))
 
     await tg.staff(COORDINATORS, None, coordinator, "/audit_export")
 

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import I18n
 from bot.domain.open311 import Facts
 from bot.kinds import Privacy, PulseQuestion, SubscriptionKind
 from bot.network.schema import Network
-from bot.ui import alerts, announcing, desk_keyboards, keyboards, pulse, report_wizard
+from bot.ui import alerts, announcing, desk_keyboards, keyboards, pulse, referrals, report_wizard
 from bot.ui.alerts_menu import alerts_keyboard
 from bot.ui.announcing import AnnounceStep
 from bot.ui.i18n import speaking
@@ -80,7 +80,7 @@ def every_keyboard(network: Network, language: str) -> Iterator[tuple[str, Marku
         "report this": keyboards.report_this,
         "pick case": lambda: keyboards.pick_case([case], network, language),
         "switch language": lambda: keyboards.switch_language("nl"),
-        "referral": lambda: keyboards.referral_consent(1),
+        "referral": lambda: referrals.consent_buttons(1),
         "alert": lambda: alerts.alert_buttons(1),
         "pulse": lambda: pulse.answers(PulseQuestion.SAFETY),
         "wizard categories": lambda: report_wizard.choices(
@@ -98,13 +98,13 @@ def every_keyboard(network: Network, language: str) -> Iterator[tuple[str, Marku
     }
     yield from ((name, build()) for name, build in resident.items())
     facts = Facts(Privacy.ANONYMOUS, has_location=True, has_photo=True, takes_media=True)
-    yield "referral with choices", keyboards.referral_consent(1, consent_choices(facts))
+    yield "referral with choices", referrals.consent_buttons(1, consent_choices(facts))
     for quiet in (False, True):
         chosen = {SubscriptionKind.AREA: {network.areas[0].code}, SubscriptionKind.PULSE: {"on"}}
         yield "alerts", alerts_keyboard(network, chosen, quiet, language)
         yield "alerts, none chosen", alerts_keyboard(network, {}, quiet, language)
     staff: dict[str, Callable[[], Markup]] = {
-        "ban": lambda: keyboards.ban_confirm(1),
+        "ban": lambda: desk_keyboards.ban_confirm(1),
         "take over": lambda: desk_keyboards.take_over(1),
         "announce areas": lambda: announcing.toggles(
             network.areas, [network.areas[0].code], AnnounceStep.AREAS, language

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.kinds import CaseStatus
 from bot.network.schema import Network
-from bot.ui.desk_keyboards import Move, MoveCb
-from bot.ui.keyboards import BanCb, ReferralCb
+from bot.ui.desk_keyboards import BanCb, Move, MoveCb
+from bot.ui.referrals import ReferralCb
 from bot.ui.report_wizard import ReportCb, WizardAction
 from bot.workflows.response_times import check_response_times
 from storage.models import Case, CaseMessage, Referral
@@ -507,7 +507,7 @@ async def test_a_referral_answered_after_a_ban_reaches_no_partner(
     await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
     await tg.staff(CENTRAL, case.thread_id, officer, "/ban")
     await tg.feed(
-        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, confirm=True).pack())
+        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, yes=True).pack())
     )
 
     await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))

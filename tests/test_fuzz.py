@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.network.schema import Network, parse_network
-from bot.ui.keyboards import ReferralCb
+from bot.ui.referrals import ReferralCb
 from storage.models import Case, Delivery, Referral
 from tests.conftest import CENTRAL, COORDINATORS, EAST, NETWORK, PARTNER, Harness
 from tests.fakes import FakeClock

@@ -24,7 +24,7 @@ from bot.app.feeds import Feeds, add_routes
 from bot.domain import open311 as requests_service
 from bot.network.base import NetworkError
 from bot.network.schema import Network, parse_network
-from bot.ui.keyboards import ReferralCb, ReferralWithCb
+from bot.ui.referrals import ReferralCb, ReferralWithCb
 from bot.ui.report_wizard import ReportCb, WizardAction
 from bot.ui.texts import SKIP
 from bot.workflows.open311 import Open311Worker

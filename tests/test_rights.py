@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.menus import set_commands
 from bot.network.schema import Network, parse_network
-from bot.ui.keyboards import BanCb, ForgetCb, RateCb
+from bot.ui.desk_keyboards import BanCb
+from bot.ui.keyboards import ForgetCb, RateCb
 from bot.ui.report_wizard import ReportCb, WizardAction
 from storage.models import Base, Case, CaseBan, CaseSeal, Citizen, Subscription
 from tests.conftest import CENTRAL, COORDINATORS, NETWORK, PARTNER, Harness
@@ -211,7 +212,7 @@ async def test_a_ban_outlives_forget_and_is_lifted_from_its_case(
     [case] = await cases(session_factory)
     await tg.staff(CENTRAL, case.thread_id, officer, "/ban")
     await tg.feed(
-        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, confirm=True).pack())
+        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, yes=True).pack())
     )
     await tg.send(zoe, "/forget")
     await tg.press(zoe, ForgetCb(sure=True))

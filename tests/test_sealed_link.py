@@ -13,7 +13,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.kinds import Direction
-from bot.ui.keyboards import BanCb, RateCb
+from bot.ui.desk_keyboards import BanCb
+from bot.ui.keyboards import RateCb
 from bot.workflows.erasure import seal_legacy
 from storage.models import Base, Case, CaseMessage, CaseSeal, Citizen
 from storage.sealing import SealBroken, Sealer, new_key
@@ -202,7 +203,7 @@ async def test_a_ban_from_an_anonymous_case_stops_its_resident_and_lifts_there(
 
     await tg.staff(CENTRAL, case.thread_id, officer, "/ban")
     await tg.feed(
-        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, confirm=True).pack())
+        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, yes=True).pack())
     )
     assert (await resident(session_factory, zoe)).banned
     tg.api.clear()

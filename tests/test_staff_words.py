@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.kinds import Direction
-from bot.ui.keyboards import ReferralCb
+from bot.ui.referrals import ReferralCb
 from storage.models import AuditEvent, Case, CaseMessage, Referral
 from tests.conftest import CENTRAL, PARTNER, Harness
 from tests.fakes import Call

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.kinds import CaseStatus
-from bot.ui.desk_keyboards import TakeOverCb
-from bot.ui.keyboards import BanCb, RateCb, SolvedCb, SolvedSureCb
+from bot.ui.desk_keyboards import BanCb, TakeOverCb
+from bot.ui.keyboards import RateCb, SolvedCb, SolvedSureCb
 from storage.models import Case, Citizen
 from tests.conftest import CENTRAL, Harness
 from tests.fakes import FakeClock
@@ -44,7 +44,7 @@ async def opened(tg: Harness, user: User, factory: async_sessionmaker[AsyncSessi
 async def solve(tg: Harness, user: User, case: Case) -> None:
     """ "✅ … is solved", then "Yes, it is solved"."""
     await tg.press(user, SolvedCb(case_id=case.id))
-    await tg.press(user, SolvedSureCb(case_id=case.id, sure=True))
+    await tg.press(user, SolvedSureCb(case_id=case.id, yes=True))
 
 
 async def test_take_assigns_the_officer_without_naming_them_to_the_citizen(
@@ -173,7 +173,7 @@ async def test_ban_needs_confirmation_survives_restart_and_can_be_undone(
     assert not (await citizen(session_factory, alice)).banned
 
     await tg.feed(
-        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, confirm=True).pack())
+        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, yes=True).pack())
     )
     assert (await citizen(session_factory, alice)).banned  # stored, so it survives a restart
     neutral = tg.api.last("sendMessage", alice.id).text
@@ -193,7 +193,7 @@ async def ban_from(tg: Harness, officer: User, case: Case) -> str:
     """/ban and Yes in the case's topic; what the desk is told."""
     await tg.staff(CENTRAL, case.thread_id, officer, "/ban")
     await tg.feed(
-        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, confirm=True).pack())
+        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, yes=True).pack())
     )
     return tg.api.last("sendMessage", CENTRAL).text
 
@@ -305,7 +305,7 @@ async def test_ban_declined_changes_nothing(
     case = await opened(tg, alice, session_factory)
     await tg.staff(CENTRAL, case.thread_id, officer, "/ban")
     await tg.feed(
-        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, confirm=False).pack())
+        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, yes=False).pack())
     )
 
     assert not (await citizen(session_factory, alice)).banned
@@ -322,7 +322,7 @@ async def test_citizen_can_close_their_own_case(
     await tg.press(alice, SolvedCb(case_id=case.id))
     assert tg.api.last("sendMessage", alice.id).buttons == ["Yes, it is solved", "No"]
     assert (await only_case(session_factory)).status != CaseStatus.CLOSED
-    await tg.press(alice, SolvedSureCb(case_id=case.id, sure=True))
+    await tg.press(alice, SolvedSureCb(case_id=case.id, yes=True))
 
     closed = await only_case(session_factory)
     assert closed.status == CaseStatus.CLOSED
@@ -532,7 +532,7 @@ async def test_taking_a_colleagues_case_asks_first_and_tells_them(
     assert question.text == "Officer is handling this case. Take it over?"
     assert (await only_case(session_factory)).assignee_id == officer.id
     await tg.feed(
-        tg.updates.staff_callback(sanne, CENTRAL, TakeOverCb(case_id=case.id, confirm=True).pack())
+        tg.updates.staff_callback(sanne, CENTRAL, TakeOverCb(case_id=case.id, yes=True).pack())
     )
 
     assert (await only_case(session_factory)).assignee_id == sanne.id

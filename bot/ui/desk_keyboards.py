@@ -1,5 +1,5 @@
-"""Buttons staff press in a case topic: taking a case over, and choosing the desk or partner
-for /transfer and /refer typed without one."""
+"""Buttons staff press in a case topic: taking a case over, choosing the desk or partner for
+/transfer and /refer typed without one, and confirming /ban."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.network.desks import Desk
 from bot.ui.fields import RowId
 from bot.ui.i18n import _
-from bot.ui.keyboards import yes_or_no
+from bot.ui.keyboards import CaseQuestionCb
 
 
-class TakeOverCb(CallbackData, prefix="takeover"):
-    case_id: RowId
-    confirm: bool
+class TakeOverCb(CaseQuestionCb, prefix="takeover"):
+    """The answer to "… is handling this case. Take it over?" (/take on a colleague's case)."""
 
 
 class Move(StrEnum):
@@ -34,10 +33,12 @@ class MoveCb(CallbackData, prefix="move"):
     desk: str
 
 
+class BanCb(CaseQuestionCb, prefix="ban"):
+    """The answer to "Ban the person behind …?" (/ban)."""
+
+
 def take_over(case_id: int) -> InlineKeyboardMarkup:
-    return yes_or_no(
-        _("Yes, take over"), _("No"), lambda confirm: TakeOverCb(case_id=case_id, confirm=confirm)
-    )
+    return TakeOverCb.buttons(case_id, _("Yes, take over"), _("No"))
 
 
 def desks(
@@ -51,3 +52,7 @@ def desks(
         )
     builder.adjust(1)
     return builder.as_markup()
+
+
+def ban_confirm(case_id: int) -> InlineKeyboardMarkup:
+    return BanCb.buttons(case_id, _("Yes, ban"), _("No"))

@@ -14,7 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
 from bot.network.schema import Network
 from bot.ui.dates import short_day
-from bot.ui.fields import Flags, RowId, RowIdOrNone, Score
+from bot.ui.fields import RowId, RowIdOrNone, Score
 from bot.ui.i18n import LANGUAGE_NAMES, _
 from bot.ui.texts import (
     MENU_ALERTS,
@@ -59,18 +59,6 @@ class SolvedCb(CallbackData, prefix="solved"):
     case_id: RowId
 
 
-class ReferralCb(CallbackData, prefix="refer"):
-    referral_id: RowId
-    agree: bool
-
-
-class ReferralWithCb(CallbackData, prefix="referx"):
-    """ "Yes, with …": agreement that adds what `extra` names (see bot.domain.open311.Extra)."""
-
-    referral_id: RowId
-    extra: Flags
-
-
 class SwitchLanguageCb(CallbackData, prefix="switch"):
     code: str
     switch: bool
@@ -79,11 +67,6 @@ class SwitchLanguageCb(CallbackData, prefix="switch"):
 class AlertCb(CallbackData, prefix="alert"):
     delivery_id: RowIdOrNone  # 0 under a preview
     action: str  # info | useful | not_useful
-
-
-class BanCb(CallbackData, prefix="ban"):
-    case_id: RowId
-    confirm: bool
 
 
 class ForgetCb(CallbackData, prefix="forget"):
@@ -96,6 +79,19 @@ def yes_or_no(yes: str, no: str, answer: Callable[[bool], CallbackData]) -> Inli
     builder.button(text=yes, callback_data=answer(True))
     builder.button(text=no, callback_data=answer(False))
     return builder.as_markup()
+
+
+class CaseQuestionCb(CallbackData, prefix="case"):
+    """The answer to a yes-or-no question about one case. Each question is a subclass with its
+    own prefix (this one is never sent), so its buttons read `<prefix>:<case id>:<1 or 0>`."""
+
+    case_id: RowId
+    yes: bool
+
+    @classmethod
+    def buttons(cls, case_id: int, yes: str, no: str) -> InlineKeyboardMarkup:
+        """`yes` then `no`, answering this question about the case `case_id`."""
+        return yes_or_no(yes, no, lambda answer: cls(case_id=case_id, yes=answer))
 
 
 def forget_sure() -> InlineKeyboardMarkup:
@@ -133,12 +129,6 @@ def report_this() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("📝 Report this"), callback_data=ReportThisCb())
     return builder.as_markup()
-
-
-def ban_confirm(case_id: int) -> InlineKeyboardMarkup:
-    return yes_or_no(
-        _("Yes, ban"), _("No"), lambda confirm: BanCb(case_id=case_id, confirm=confirm)
-    )
 
 
 def main_menu() -> ReplyKeyboardMarkup:
@@ -181,25 +171,6 @@ def pick_case(cases: Sequence[Case], network: Network, language: str) -> InlineK
     return builder.as_markup()
 
 
-def referral_consent(
-    referral_id: int, choices: Sequence[tuple[str, int]] = ()
-) -> InlineKeyboardMarkup:
-    """Yes, then any "yes, with …" `choices` (label, extra), then No; one button a row when
-    there are choices."""
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("✅ Yes, pass it on"), callback_data=ReferralCb(referral_id=referral_id, agree=True)
-    )
-    for label, extra in choices:
-        builder.button(
-            text=label, callback_data=ReferralWithCb(referral_id=referral_id, extra=extra)
-        )
-    builder.button(text=_("✖ No"), callback_data=ReferralCb(referral_id=referral_id, agree=False))
-    if choices:
-        builder.adjust(1)
-    return builder.as_markup()
-
-
 def switch_language(code: str) -> InlineKeyboardMarkup:
     return yes_or_no(
         f"✅ {LANGUAGE_NAMES.get(code, code)}",
@@ -208,14 +179,9 @@ def switch_language(code: str) -> InlineKeyboardMarkup:
     )
 
 
-class SolvedSureCb(CallbackData, prefix="solvedsure"):
+class SolvedSureCb(CaseQuestionCb, prefix="solvedsure"):
     """The answer to "Is … solved?" after "✅ … is solved"."""
-
-    case_id: RowId
-    sure: bool
 
 
 def solved_sure(case_id: int) -> InlineKeyboardMarkup:
-    return yes_or_no(
-        _("Yes, it is solved"), _("No"), lambda sure: SolvedSureCb(case_id=case_id, sure=sure)
-    )
+    return SolvedSureCb.buttons(case_id, _("Yes, it is solved"), _("No"))

@@ -1,21 +1,39 @@
-"""What a referral shows: the question the resident answers and the card the partner gets, both
-written from one `PartnerView`, so the resident is never told less than the partner sees."""
+"""What a referral shows: the question the resident answers (its text and its buttons) and the
+card the partner gets, both written from one `PartnerView`, so the resident is never told less
+than the partner sees."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.lists import format_list
 
 from bot.domain.referrals import PartnerView
 from bot.network.schema import Network
 from bot.ui.case_card import case_facts, staff_names
 from bot.ui.dates import babel_locale
+from bot.ui.fields import Flags, RowId
 from bot.ui.i18n import _
 from bot.ui.texts import fmt, quote
 
 if TYPE_CHECKING:  # the card reads a case, it never queries one
     from storage.models import Case, Citizen
+
+
+class ReferralCb(CallbackData, prefix="refer"):
+    referral_id: RowId
+    agree: bool
+
+
+class ReferralWithCb(CallbackData, prefix="referx"):
+    """ "Yes, with …": agreement that adds what `extra` names (see bot.domain.open311.Extra)."""
+
+    referral_id: RowId
+    extra: Flags
 
 
 def consent_question(
@@ -65,6 +83,25 @@ def consent_question(
         rows.append(extra)
     rows += ["", _("Do you agree?")]
     return "\n".join(rows)
+
+
+def consent_buttons(
+    referral_id: int, choices: Sequence[tuple[str, int]] = ()
+) -> InlineKeyboardMarkup:
+    """Yes, then any "yes, with …" `choices` (label, extra), then No; one button a row when
+    there are choices."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ Yes, pass it on"), callback_data=ReferralCb(referral_id=referral_id, agree=True)
+    )
+    for label, extra in choices:
+        builder.button(
+            text=label, callback_data=ReferralWithCb(referral_id=referral_id, extra=extra)
+        )
+    builder.button(text=_("✖ No"), callback_data=ReferralCb(referral_id=referral_id, agree=False))
+    if choices:
+        builder.adjust(1)
+    return builder.as_markup()
 
 
 def partner_card(

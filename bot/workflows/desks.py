@@ -20,10 +20,9 @@ from bot.domain.referrals import partner_view
 from bot.network.desks import Desk
 from bot.network.schema import Network
 from bot.telegram.letters import Call, Sender, TopicGone, Where
-from bot.ui import keyboards
 from bot.ui.i18n import _, speaking
 from bot.ui.long_text import split_text
-from bot.ui.referrals import consent_question, partner_card, partner_topic_title
+from bot.ui.referrals import consent_buttons, consent_question, partner_card, partner_topic_title
 from bot.ui.texts import fmt, quote
 from bot.workflows import open311_consent
 from bot.workflows.relay import Relay
@@ -102,14 +101,12 @@ async def ask_consent(
     language = citizen.language or relay.i18n.default_locale
     with relay.i18n.use_locale(language):
         name = partner.name(language, relay.network.default_language)
-        extra, markup = "", keyboards.referral_consent(referral.id)
+        extra, markup = "", consent_buttons(referral.id)
         # An Open311 endpoint: its own list of what it receives, and "yes, with …" choices.
         if partner.open311 is not None:
             facts = await open311_consent.facts(relay.session, case, partner)
             extra = open311_consent.consent_text(name, facts, in_group=partner.chat_id is not None)
-            markup = keyboards.referral_consent(
-                referral.id, open311_consent.consent_choices(facts)
-            )
+            markup = consent_buttons(referral.id, open311_consent.consent_choices(facts))
         text = consent_question(
             partner_view(case.privacy, referral.info_only),
             case.ref,

@@ -8,7 +8,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain import cases as case_service
-from bot.ui import keyboards
+from bot.ui import desk_keyboards
 from bot.ui.i18n import _
 from bot.ui.texts import fmt
 from bot.workflows.bans import ban, unban
@@ -24,7 +24,7 @@ def create_router() -> Router:
     router.message.filter(WrittenByStaff())
     router.message.register(cmd_ban, Command("ban"))
     router.message.register(cmd_unban, Command("unban"))
-    router.callback_query.register(cb_ban, keyboards.BanCb.filter())
+    router.callback_query.register(cb_ban, desk_keyboards.BanCb.filter())
     return router
 
 
@@ -42,12 +42,12 @@ async def cmd_ban(message: Message, ctx: Context) -> None:
                 ),
                 ref=case.ref,
             ),
-            reply_markup=keyboards.ban_confirm(case.id),
+            reply_markup=desk_keyboards.ban_confirm(case.id),
         )
     )
 
 
-async def cb_ban(query: CallbackQuery, callback_data: keyboards.BanCb, ctx: Context) -> None:
+async def cb_ban(query: CallbackQuery, callback_data: desk_keyboards.BanCb, ctx: Context) -> None:
     outbox = ctx.outbox
     case = await case_service.case_by_id(ctx.session, callback_data.case_id)
     if case is None or not isinstance(query.message, Message):
@@ -58,7 +58,7 @@ async def cb_ban(query: CallbackQuery, callback_data: keyboards.BanCb, ctx: Cont
         return
     outbox.answer(query.answer())
     outbox.send(query.message.edit_reply_markup(reply_markup=None))
-    if not callback_data.confirm:
+    if not callback_data.yes:
         outbox.send(query.message.answer(_("Not banned.")))
         return
     officer = Officer(query.from_user.id, staff_name(query.from_user))

@@ -70,7 +70,7 @@ async def cb_take_over(
     if case.pseudonymised_at is not None:
         ctx.outbox.send(query.message.answer(no_resident()))
         return
-    if not callback_data.confirm or case.assignee_id == query.from_user.id:
+    if not callback_data.yes or case.assignee_id == query.from_user.id:
         return
     officer = Officer(query.from_user.id, query.from_user.full_name)
     ctx.outbox.send(query.message.answer(await _take(ctx, case, officer, settings)))

@@ -15,6 +15,7 @@ from bot.kinds import CaseStatus, ReferralStatus
 from bot.network.schema import Network
 from bot.ui import keyboards
 from bot.ui.i18n import _
+from bot.ui.referrals import ReferralCb, ReferralWithCb
 from bot.ui.texts import (
     MENU_CASES,
     MENU_HELP,
@@ -43,8 +44,8 @@ def create_router() -> Router:
     router.callback_query.register(cb_rate, keyboards.RateCb.filter())
     router.callback_query.register(cb_solved, keyboards.SolvedCb.filter())
     router.callback_query.register(cb_solved_sure, keyboards.SolvedSureCb.filter())
-    router.callback_query.register(cb_referral, keyboards.ReferralCb.filter())
-    router.callback_query.register(cb_referral, keyboards.ReferralWithCb.filter())
+    router.callback_query.register(cb_referral, ReferralCb.filter())
+    router.callback_query.register(cb_referral, ReferralWithCb.filter())
     return router
 
 
@@ -175,13 +176,13 @@ async def cb_solved_sure(
         return
     if isinstance(query.message, Message):
         ctx.outbox.send(query.message.edit_reply_markup(reply_markup=None))
-    if callback_data.sure:
+    if callback_data.yes:
         await handling.resident_solved(ctx.relay, ctx.session, case, citizen, ctx.clock.now())
 
 
 async def cb_referral(
     query: CallbackQuery,
-    callback_data: keyboards.ReferralCb | keyboards.ReferralWithCb,
+    callback_data: ReferralCb | ReferralWithCb,
     ctx: Context,
     citizen: Citizen,
 ) -> None:
@@ -189,7 +190,7 @@ async def cb_referral(
     if _refused_while_banned(query, ctx, citizen):
         return
     # "Yes, with …" (an Open311 partner): agreement that adds what `extra` names.
-    if isinstance(callback_data, keyboards.ReferralWithCb):
+    if isinstance(callback_data, ReferralWithCb):
         agree, extra = True, callback_data.extra
     else:
         agree, extra = callback_data.agree, 0

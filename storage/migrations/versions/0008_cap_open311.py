@@ -14,7 +14,6 @@ from storage.migrations.tables import (
 )
 
 revision: str = "0008"
-# Written on top of main's head (0006d); the lead re-chains it after 0007.
 down_revision: str | None = "0006e"
 
 

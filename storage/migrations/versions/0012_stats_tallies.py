@@ -24,8 +24,6 @@ runs. They are created before the backfill, so a writer waiting on their locks i
 them, never twice.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -33,8 +31,6 @@ from storage.migrations import triggers
 
 revision: str = "0012"
 down_revision: str | None = "0011"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 STARS = range(1, 6)
 # What /stats reads of the cases opened in its period, kept in the created_at index

@@ -18,7 +18,6 @@ Create Date: 2026-12-13 09:00:00
 The triggers are created before the backfill, as in 0012.
 """
 
-from collections.abc import Sequence
 from functools import partial
 
 import sqlalchemy as sa
@@ -28,8 +27,6 @@ from storage.migrations import triggers
 
 revision: str = "0013"
 down_revision: str | None = "0012"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 MINUTE = 60_000_000  # microseconds
 BINS = [(60, 1), (240, 5), (2880, 30)]  # up to (minutes): bins of (minutes); then days

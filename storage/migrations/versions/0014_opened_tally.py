@@ -18,7 +18,6 @@ Create Date: 2026-12-14 09:00:00
 The triggers are created before the backfill, as in 0012.
 """
 
-from collections.abc import Sequence
 from functools import partial
 
 import sqlalchemy as sa
@@ -28,8 +27,6 @@ from storage.migrations import triggers
 
 revision: str = "0014"
 down_revision: str | None = "0013"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 TRAITS = ["category", "area", "language", "privacy"]
 COUNTED = "desk, created_at, category, area, language, privacy"

@@ -17,8 +17,6 @@ Create Date: 2026-12-15 09:00:00
 The triggers are created before the backfill, as in 0012.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,8 +24,6 @@ from storage.migrations import triggers
 
 revision: str = "0015"
 down_revision: str | None = "0014"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 KEY = "day, desk, partner, status"
 COUNTED = "case_id, partner, status, created_at"
