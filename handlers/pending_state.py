@@ -5,7 +5,8 @@ aiogram writes `state.set_state` / `set_data` / `update_data` straight into the 
 (Redis in production) while the handler runs. Were the commit to fail after that, or the
 process to die before it, the conversation would have moved on while the database had not.
 `PendingStates` holds a handler's writes instead; reads within the update see them; the
-DatabaseMiddleware hands them to the real storage once the commit succeeded.
+DatabaseMiddleware (handlers.transaction) hands them to the real storage once the commit
+succeeded.
 """
 
 from __future__ import annotations

@@ -51,12 +51,12 @@ from handlers import create_routers
 from handlers.middlewares import (
     AlbumMiddleware,
     CitizenMiddleware,
-    DatabaseMiddleware,
     EmergencyMiddleware,
     LocaleMiddleware,
     RelayMiddleware,
     UpdateMetrics,
 )
+from handlers.transaction import DatabaseMiddleware
 
 logger = logging.getLogger(__name__)
 
