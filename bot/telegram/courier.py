@@ -47,10 +47,7 @@ from storage.models import OutboxMessage
 from storage.outbox import Outboxes
 
 logger = logging.getLogger(__name__)
-
-# A lane whose database connection broke tries again this soon (a minute when the database
-# is down for a while would be too slow after a mere restart, and at once would spin).
-RECONNECT = timedelta(seconds=1)
+RECONNECT = timedelta(seconds=1)  # after a lost connection: soon, but no spin while it is down
 
 MIN_DEFERRAL_S = 0.001  # a desk group the bot cannot use until someone fixes it
 BUSY_ELSEWHERE = timedelta(milliseconds=500)  # another process works on the lane
