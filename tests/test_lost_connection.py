@@ -1,21 +1,26 @@
 """PostgreSQL connections are not pinged before each transaction: one that died meanwhile (the
 server restarted, an administrator killed the backend) fails its transaction, the pool is
 renewed, and the update is handled again on a fresh connection, once, with nothing lost or
-doubled. SQLite has no server connection to lose, so these run on PostgreSQL only."""
+doubled. Killing the server's backends needs PostgreSQL; the courier's part runs on both."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from aiogram.types import User
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from bot.kinds import Direction
 from storage.models import CaseMessage
 from tests.conftest import CENTRAL, Harness
+from tests.fakes import FakeClock
 from tests.helpers import onboard, report
 
 
@@ -43,6 +48,36 @@ async def kill_connections(engine: AsyncEngine) -> int:
     return int(killed or 0)
 
 
+def relayed(tg: Harness, words: str) -> list[str]:
+    return [str(c.text) for c in tg.api.sent("sendMessage", CENTRAL) if words in str(c.text)]
+
+
+@contextmanager
+def connection_dies_reading_a_lane(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The connection breaks under the courier's first look at a lane's messages (its one
+    statement with EXISTS on the outbox), as it would when the server restarts just then."""
+    broken: list[str] = []
+    dbapi = engine.dialect.loaded_dbapi
+
+    def execute(_cursor: Any, statement: str, *_args: Any) -> bool:
+        if not broken and "EXISTS" in statement and "FROM outbox" in statement:
+            broken.append(statement)
+            raise dbapi.OperationalError("the server closed the connection")
+        return False  # not handled here: the driver runs it
+
+    def as_disconnect(context: ExceptionContext) -> None:
+        if broken and context.statement == broken[0]:
+            context.is_disconnect = True
+
+    event.listen(engine.sync_engine, "do_execute", execute)
+    event.listen(engine.sync_engine, "handle_error", as_disconnect)
+    try:
+        yield broken
+    finally:
+        event.remove(engine.sync_engine, "do_execute", execute)
+        event.remove(engine.sync_engine, "handle_error", as_disconnect)
+
+
 async def citizen_rows(engine: AsyncEngine, words: str) -> int:
     async with engine.connect() as connection:
         count = await connection.scalar(
@@ -64,11 +99,24 @@ async def test_a_follow_up_after_the_connections_died_is_handled_once_on_a_new_o
     with caplog.at_level(logging.WARNING):
         await tg.send(alice, "The car came back at nine.")
 
-    relayed = [
-        call
-        for call in tg.api.sent("sendMessage", CENTRAL)
-        if "The car came back at nine." in str(call.text)
-    ]
-    assert len(relayed) == 1
+    assert len(relayed(tg, "The car came back at nine.")) == 1
     assert await citizen_rows(postgresql, "The car came back at nine.") == 1
     assert "database connection was lost; handling it again" in caplog.text
+
+
+async def test_a_lane_that_lost_its_connection_delivers_a_second_later_once(
+    tg: Harness, alice: User, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    tg.api.clear()
+    tg.auto_drain = False
+    await tg.send(alice, "Seen again by the school.")
+
+    with connection_dies_reading_a_lane(engine) as broken:
+        await tg.courier.drain()
+    assert broken and not relayed(tg, "Seen again by the school.")
+
+    clock.advance(seconds=1)  # not a minute, as for a lane that failed for another reason
+    await tg.courier.drain()
+    assert len(relayed(tg, "Seen again by the school.")) == 1
