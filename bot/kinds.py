@@ -8,6 +8,10 @@ from enum import IntEnum, StrEnum
 
 
 class CaseStatus(StrEnum):
+    """Where a case stands (`case.status`): NEW until an officer takes or answers it, OPEN while
+    the desk works on it, CLOSED with an outcome (/reopen makes it OPEN again). REFERRED is no
+    longer set, a referral has a status of its own; rows from before may still hold it."""
+
     NEW = "new"
     OPEN = "open"
     REFERRED = "referred"
@@ -15,12 +19,20 @@ class CaseStatus(StrEnum):
 
 
 class Privacy(StrEnum):
+    """How much of the resident the desk sees (`case.privacy`, chosen in the report wizard):
+    IDENTIFIED their name, @username and Telegram id; CONFIDENTIAL their first name; ANONYMOUS
+    nothing (a pseudonym per case, the link to the resident sealed, content re-sent, never
+    copied from their chat)."""
+
     ANONYMOUS = "anonymous"
     CONFIDENTIAL = "confidential"
     IDENTIFIED = "identified"
 
 
 class Direction(StrEnum):
+    """Who wrote a `case_message`: the resident, staff to the resident, staff's `//` note (never
+    shown to the resident), or the bot itself to the resident about the case (a receipt)."""
+
     CITIZEN = "citizen"
     STAFF = "staff"
     NOTE = "note"
@@ -28,6 +40,9 @@ class Direction(StrEnum):
 
 
 class ReferralStatus(StrEnum):
+    """A referral to a partner: PROPOSED while the resident is asked, then ACCEPTED (the partner
+    gets the case) or DECLINED (by the resident, or when they erased their data)."""
+
     PROPOSED = "proposed"
     ACCEPTED = "accepted"
     DECLINED = "declined"
