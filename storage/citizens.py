@@ -53,7 +53,7 @@ class Citizens(Rows[Citizen]):
 
 
 _BY_TELEGRAM_ID = select(Citizen).where(Citizen.telegram_id == bindparam("telegram_id"))
-_TABLE = Citizen.metadata.tables[Citizen.__tablename__]
+_TABLE = Citizen.core_table()
 _FLOOD = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("row"))

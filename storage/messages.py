@@ -17,7 +17,7 @@ from storage.rows import Rows
 from storage.sealing import optional_sealer
 
 # Runs for every relayed message: Core, so no unit of work is planned for one row.
-_TABLE = CaseMessage.metadata.tables[CaseMessage.__tablename__]
+_TABLE = CaseMessage.core_table()
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
 _MAP_COPY = (
     update(_TABLE)

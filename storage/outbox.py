@@ -93,7 +93,7 @@ _SENT_TO_RESIDENTS = _SENT.values(FORGET_RESIDENT)
 
 
 # Core, not the ORM's bulk insert: nothing to plan for rows that are never loaded as objects here.
-_INSERT = insert(OutboxMessage.metadata.tables[OutboxMessage.__tablename__])
+_INSERT = insert(OutboxMessage.core_table())
 
 
 def queue(session: AsyncSession, row: dict[str, Any]) -> None:

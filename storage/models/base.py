@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -40,3 +40,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+    @classmethod
+    def core_table(cls) -> Table:
+        """The model's table, typed as a Table (`__table__` is typed as any FROM clause), for
+        the Core statements that keep hot rows out of the ORM's unit of work."""
+        return cls.metadata.tables[cls.__tablename__]
