@@ -52,22 +52,15 @@ async def record_message(
     target_chat_id = message.target_chat_id
     if target_chat_id is not None and message.target_message_id is not None:
         target_chat_id = resident_side(session, case, target_chat_id, message.target_message_id)
+    source_chat_id = resident_side(
+        session, case, message.source_chat_id, message.source_message_id
+    )
     return await CaseMessages(session).insert(
-        {
+        vars(message)
+        | {
             "case_id": case.id,
-            "direction": message.direction,
-            "source_chat_id": resident_side(
-                session, case, message.source_chat_id, message.source_message_id
-            ),
-            "source_message_id": message.source_message_id,
+            "source_chat_id": source_chat_id,
             "target_chat_id": target_chat_id,
-            "target_message_id": message.target_message_id,
-            "kind": message.kind,
-            "file_id": message.file_id,
-            "text": message.text,
-            "language": message.language,
-            "author_id": message.author_id,
-            "author_name": message.author_name,
             "created_at": now,
         }
     )
