@@ -56,8 +56,7 @@ async def target(
         )
         if replied is not None:
             return replied
-    with session.no_autoflush:  # only cases are read; nothing of the resident's is pending
-        candidates = list(await case_service.open_cases(session, citizen))
+    candidates = list(await case_service.open_cases(session, citizen))
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     active = next((case for case in candidates if case.id == active_case), None)
