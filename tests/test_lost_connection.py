@@ -1,7 +1,8 @@
 """PostgreSQL connections are not pinged before each transaction: one that died meanwhile (the
 server restarted, an administrator killed the backend) fails its transaction, the pool is
 renewed, and the update is handled again on a fresh connection, once, with nothing lost or
-doubled. Killing the server's backends needs PostgreSQL; the courier's part runs on both."""
+doubled; a timer's run is repeated at once. Killing the server's backends needs PostgreSQL;
+the courier's part runs on both."""
 
 from __future__ import annotations
 
@@ -12,16 +13,28 @@ from typing import Any
 
 import pytest
 from aiogram.types import User
+from aiogram.utils.i18n import I18n
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import NullPool
 
+from bot.app.composition import Services
+from bot.app.timers import add_leader_timers
+from bot.config import Settings
 from bot.kinds import Direction
+from bot.network.schema import Network
 from storage.models import CaseMessage
-from tests.conftest import CENTRAL, Harness
-from tests.fakes import FakeClock
+from tests.conftest import CENTRAL, Harness, make_harness
+from tests.fakes import FakeClock, FakeTelegram
 from tests.helpers import onboard, report
+from tests.test_alerts_engine import announce, citizens
 
 
 @pytest.fixture
@@ -120,3 +133,32 @@ async def test_a_lane_that_lost_its_connection_delivers_a_second_later_once(
     clock.advance(seconds=1)  # not a minute, as for a lane that failed for another reason
     await tg.courier.drain()
     assert len(relayed(tg, "Seen again by the school.")) == 1
+
+
+async def test_a_timer_whose_connection_died_runs_again_at_once(
+    postgresql: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    network: Network,
+    i18n: I18n,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The alert timer's first statement meets a connection the server killed: the run is
+    repeated at once, and the alert due now goes out now, not at the next tick."""
+    people = await citizens(session_factory, 3, clock.now())
+    await announce(session_factory, clock.now())
+    services = Services(settings, network, session_factory, i18n, clock)
+    harness = make_harness(services, FakeTelegram())
+    scheduler = AsyncIOScheduler()
+    add_leader_timers(scheduler, harness.bot, services, harness.courier)
+    alert_timer = next(job for job in scheduler.get_jobs() if job.name == "Broadcaster.run")
+    assert await kill_connections(postgresql) >= 1
+
+    with caplog.at_level(logging.WARNING):
+        await alert_timer.func()
+    await harness.courier.drain()
+
+    alerted = {call.chat_id for call in harness.api.sent("sendMessage")}
+    assert alerted >= {person.chat_id for person in people}
+    assert "timer Broadcaster.run: the database connection was lost" in caplog.text

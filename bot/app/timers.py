@@ -5,10 +5,14 @@ is always read from the database, so a restart or a new leader repeats nothing."
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import DBAPIError
 
 from bot.app.composition import Services
 from bot.telegram.courier import Courier
@@ -17,9 +21,44 @@ from bot.workflows.erasure import RetentionSweep
 from bot.workflows.open311 import Open311Worker
 from bot.workflows.pulse import PulseAsker
 from bot.workflows.response_times import check_response_times
+from storage.db import lost_connection
 from storage.sqlite import checkpoint, database_path
 
 logger = logging.getLogger(__name__)
+
+
+Job = Callable[[], Awaitable[Any]]
+
+
+def again_if_connection_lost(job: Job) -> Job:
+    """`job`, run once more at once when its database connection was lost (a PostgreSQL
+    restart): its transaction went with the connection and the pool is renewed, and what is
+    due is read again, so the run is repeated now instead of at the next interval (an hour
+    for retention). Any other failure is left to the scheduler, which logs it."""
+
+    @functools.wraps(job)
+    async def run() -> Any:
+        try:
+            return await job()
+        except DBAPIError as exc:
+            if not lost_connection(exc):
+                raise
+        logger.warning("timer %s: the database connection was lost; running it again", _name(job))
+        return await job()
+
+    return run
+
+
+def every(scheduler: AsyncIOScheduler, job: Job, **interval: int) -> None:
+    """`job` on `scheduler` every `interval` (`minutes=5`): one run at a time, runs missed
+    meanwhile folded into one, and run again at once when its database connection was lost."""
+    scheduler.add_job(
+        again_if_connection_lost(job), "interval", max_instances=1, coalesce=True, **interval
+    )
+
+
+def _name(job: Job) -> str:
+    return str(getattr(job, "__qualname__", job))
 
 
 def add_local_timers(
@@ -30,14 +69,14 @@ def add_local_timers(
     async def read_admins() -> None:
         await services.admins.refresh(bot, services.network.admin_ruled_chats)
 
-    scheduler.add_job(read_admins, "interval", minutes=5, max_instances=1, coalesce=True)
+    every(scheduler, read_admins, minutes=5)
     if database_url.startswith("sqlite"):
         path = database_path(database_url)
 
         async def fold_log() -> None:
             await asyncio.to_thread(checkpoint, path)
 
-        scheduler.add_job(fold_log, "interval", seconds=30, max_instances=1, coalesce=True)
+        every(scheduler, fold_log, seconds=30)
 
 
 def add_leader_timers(
@@ -61,12 +100,12 @@ def add_leader_timers(
     asker = PulseAsker(
         bot, services.session_factory, services.i18n, network, services.clock, courier.wake
     )
-    scheduler.add_job(sender.run, "interval", seconds=15, max_instances=1, coalesce=True)
+    every(scheduler, sender.run, seconds=15)
     # The trust pulse: who is due is read from the database, so a restart repeats nothing.
-    scheduler.add_job(asker.run, "interval", minutes=10, max_instances=1, coalesce=True)
-    scheduler.add_job(response_times, "interval", minutes=1, max_instances=1, coalesce=True)
+    every(scheduler, asker.run, minutes=10)
+    every(scheduler, response_times, minutes=1)
     # The [retention] periods (update proofs among them): what is due is read on every run.
-    scheduler.add_job(retention.run, "interval", hours=1, max_instances=1, coalesce=True)
+    every(scheduler, retention.run, hours=1)
 
 
 def add_referral_timers(
@@ -85,10 +124,6 @@ def add_referral_timers(
     )
     if any(desk.open311 for desk in network.desks):
         # The HTTP calls to partners' endpoints run here, never in an update's transaction.
-        scheduler.add_job(
-            referrals.send_due, "interval", seconds=15, max_instances=1, coalesce=True
-        )
-        scheduler.add_job(
-            referrals.check_statuses, "interval", minutes=1, max_instances=1, coalesce=True
-        )
+        every(scheduler, referrals.send_due, seconds=15)
+        every(scheduler, referrals.check_statuses, minutes=1)
     return referrals
