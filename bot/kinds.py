@@ -9,12 +9,11 @@ from enum import IntEnum, StrEnum
 
 class CaseStatus(StrEnum):
     """Where a case stands (`case.status`): NEW until an officer takes or answers it, OPEN while
-    the desk works on it, CLOSED with an outcome (/reopen makes it OPEN again). REFERRED is no
-    longer set, a referral has a status of its own; rows from before may still hold it."""
+    the desk works on it, CLOSED with an outcome (/reopen makes it OPEN again). A referral to a
+    partner has a status of its own (`ReferralStatus`); the case stays with its desk."""
 
     NEW = "new"
     OPEN = "open"
-    REFERRED = "referred"
     CLOSED = "closed"
 
 

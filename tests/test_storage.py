@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.cases import format_ref
@@ -15,7 +15,7 @@ from storage import migrate
 from storage.cases import Cases
 from storage.citizens import Citizens
 from storage.db import create_engine, create_session_factory
-from storage.models import Base, Citizen
+from storage.models import Base, Case, Citizen
 from storage.updates import UpdateLog
 
 
@@ -56,6 +56,45 @@ async def test_migrations_match_the_models(scratch_engine: AsyncEngine) -> None:
         )
     await scratch_engine.dispose()
     assert diff == []
+
+
+async def test_cases_an_early_version_left_referred_are_open_after_the_upgrade(
+    scratch_engine: AsyncEngine,
+) -> None:
+    case = Case.core_table()
+    moment = datetime(2025, 3, 1, tzinfo=UTC)
+    try:
+        await migrate.upgrade(scratch_engine)
+        await migrate.downgrade(scratch_engine, "0017")
+        async with scratch_engine.begin() as connection:
+            await connection.execute(
+                insert(case),
+                [
+                    {
+                        "ref": ref,
+                        "category": "burglary",
+                        "area": "centre",
+                        "language": "nl",
+                        "privacy": "confidential",
+                        "status": status,
+                        "desk": "central",
+                        "location_rounded": False,
+                        "staff_chat_id": -100,
+                        "created_at": moment,
+                    }
+                    for ref, status in (("BL-25-09001", "referred"), ("BL-25-09002", "closed"))
+                ],
+            )
+        await migrate.upgrade(scratch_engine)
+        async with scratch_engine.connect() as connection:
+            rows = await connection.execute(
+                select(case.c.ref, case.c.status).where(case.c.ref.like("BL-25-090%"))
+            )
+            assert sorted(rows.tuples()) == [("BL-25-09001", "open"), ("BL-25-09002", "closed")]
+    finally:
+        async with scratch_engine.begin() as connection:
+            await connection.execute(delete(case).where(case.c.ref.like("BL-25-090%")))
+        await scratch_engine.dispose()
 
 
 async def test_repositories_do_not_commit(engine: AsyncEngine) -> None:

@@ -47,7 +47,6 @@ SHARE_LOCATION = N_("📍 Share location")
 STATUS_ICONS = {
     CaseStatus.NEW: "🆕",
     CaseStatus.OPEN: "🟢",
-    CaseStatus.REFERRED: "🤝",
     CaseStatus.CLOSED: "✅",
 }
 
@@ -89,7 +88,6 @@ def status_name(status: str) -> str:
     names = {
         CaseStatus.NEW: _("received, waiting for an officer"),
         CaseStatus.OPEN: _("in progress"),
-        CaseStatus.REFERRED: _("passed to a partner organisation"),
         CaseStatus.CLOSED: _("closed"),
     }
     return names.get(CaseStatus(status), status)
