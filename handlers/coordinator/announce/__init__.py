@@ -30,17 +30,17 @@ def create_router(network: Network) -> Router:
     router.callback_query.filter(Match(F.message.chat.id == network.coordinators_chat_id))
     router.message.register(cmd_announce, Command("announce"))
     router.message.register(cmd_stop, Command("cancel"), StateFilter(AnnounceForm))
-    steps = (
-        (AnnounceStep.AREAS, AnnounceForm.areas, cb_area),
-        (AnnounceStep.TOPICS, AnnounceForm.topics, cb_topic),
-        (AnnounceStep.PRIORITY, AnnounceForm.priority, cb_priority),
-        (AnnounceStep.WHEN, AnnounceForm.when, cb_when),
-        (AnnounceStep.UNTIL, AnnounceForm.until, cb_until),
-        (AnnounceStep.CONFIRM, AnnounceForm.confirm, cb_confirm),
-    )
-    for step, form_state, handler in steps:
+    buttons = {
+        AnnounceStep.AREAS: cb_area,
+        AnnounceStep.TOPICS: cb_topic,
+        AnnounceStep.PRIORITY: cb_priority,
+        AnnounceStep.WHEN: cb_when,
+        AnnounceStep.UNTIL: cb_until,
+        AnnounceStep.CONFIRM: cb_confirm,
+    }
+    for step, handler in buttons.items():
         router.callback_query.register(
-            handler, PickCb.filter(F.step == step), StateFilter(form_state)
+            handler, PickCb.filter(F.step == step), StateFilter(AnnounceForm.at(step))
         )
     router.message.register(on_done, Command("done"), StateFilter(AnnounceForm.texts))
     router.message.register(on_text, StateFilter(AnnounceForm.texts))

@@ -7,6 +7,7 @@ import re
 
 from aiogram.fsm.state import State, StatesGroup
 
+from bot.ui.announcing import AnnounceStep
 from bot.workflows.announcements import AnnounceDraft
 from handlers.wizard import Wizard
 
@@ -14,14 +15,23 @@ TEXT_LINE = re.compile(r"^\s*([a-z]{2,3})\s*:\s*(.+)$", re.DOTALL)
 
 
 class AnnounceForm(StatesGroup):
-    areas = State()
-    topics = State()
-    priority = State()
+    """A step answered with buttons waits in the state named after its `AnnounceStep`; the texts
+    and the photo are answered with messages."""
+
+    areas = State(AnnounceStep.AREAS)
+    topics = State(AnnounceStep.TOPICS)
+    priority = State(AnnounceStep.PRIORITY)
     texts = State()
     photo = State()
-    when = State()
-    until = State()
-    confirm = State()
+    when = State(AnnounceStep.WHEN)
+    until = State(AnnounceStep.UNTIL)
+    confirm = State(AnnounceStep.CONFIRM)
+
+    @classmethod
+    def at(cls, step: AnnounceStep) -> State:
+        """The state in which the buttons of `step` are live."""
+        name = f"{cls.__full_group_name__}:{step}"
+        return next(state for state in cls.__states__ if state.state == name)
 
 
 class AnnounceWizard(Wizard):
