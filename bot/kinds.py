@@ -56,8 +56,11 @@ class AnnouncementStatus(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
+    """What became of one alert to one resident (`delivery.status`): PENDING until its outbox
+    message is sent (the outbox row carries the in-flight state), then SENT, FAILED, BLOCKED
+    (they blocked the bot), or UNKNOWN (a crash interrupted the call: counted, never re-sent)."""
+
     PENDING = "pending"
-    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"

@@ -15,8 +15,6 @@ from storage.db import affected_rows, insert_ignoring_duplicates
 from storage.models import Announcement, Citizen, Delivery, Occurrence, Subscription
 from storage.rows import Repository, Rows
 
-OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
-
 
 @dataclass(frozen=True)
 class AlertWords:
@@ -217,7 +215,9 @@ class Deliveries(Rows[Delivery]):
         query = (
             select(func.count())
             .select_from(Delivery)
-            .where(Delivery.occurrence_id == occurrence_id, Delivery.status.in_(OPEN))
+            .where(
+                Delivery.occurrence_id == occurrence_id, Delivery.status == DeliveryStatus.PENDING
+            )
         )
         return int(await self.session.scalar(query) or 0)
 

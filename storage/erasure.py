@@ -19,7 +19,6 @@ from storage.sealing import scrambled_chat
 # GeoReport v2 fields that name a person (bot.domain.open311 sends only first_name today).
 PERSONAL_FORM_FIELDS = ("first_name", "last_name", "email", "phone", "device_id", "account_id")
 REPORTED_BY = "Reported by "
-UNFINISHED = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
 class Erasures(Repository):
@@ -73,7 +72,7 @@ class Erasures(Repository):
         await affected_rows(
             self.session,
             delete(Delivery).where(
-                Delivery.citizen_id == citizen_id, Delivery.status.in_(UNFINISHED)
+                Delivery.citizen_id == citizen_id, Delivery.status == DeliveryStatus.PENDING
             ),
         )
         await self.pseudonymise_deliveries(Delivery.citizen_id == citizen_id)
@@ -90,7 +89,7 @@ class Erasures(Repository):
     async def deliveries_due(self, before: datetime) -> int:
         """Finished deliveries older than `before` lose their resident."""
         return await self.pseudonymise_deliveries(
-            Delivery.not_before < before, Delivery.status.not_in(UNFINISHED)
+            Delivery.not_before < before, Delivery.status != DeliveryStatus.PENDING
         )
 
     async def closed_cases_due(self, before: datetime, limit: int) -> Sequence[Case]:

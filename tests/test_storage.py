@@ -15,8 +15,9 @@ from storage import migrate
 from storage.cases import Cases
 from storage.citizens import Citizens
 from storage.db import create_engine, create_session_factory
-from storage.models import Base, Case, Citizen
+from storage.models import Announcement, Base, Case, Citizen, Delivery, Occurrence
 from storage.updates import UpdateLog
+from tests.test_alerts_engine import announce
 
 
 async def table_names(engine: AsyncEngine) -> set[str]:
@@ -58,15 +59,25 @@ async def test_migrations_match_the_models(scratch_engine: AsyncEngine) -> None:
     assert diff == []
 
 
-async def test_cases_an_early_version_left_referred_are_open_after_the_upgrade(
+async def test_statuses_early_versions_left_are_current_ones_after_the_upgrade(
     scratch_engine: AsyncEngine,
 ) -> None:
-    case = Case.core_table()
+    """Migration 0018: a case "referred" is "open", an alert delivery "sending" is "unknown"."""
+    factory = create_session_factory(scratch_engine)
     moment = datetime(2025, 3, 1, tzinfo=UTC)
+    case, delivery = Case.core_table(), Delivery.core_table()
     try:
         await migrate.upgrade(scratch_engine)
         await migrate.downgrade(scratch_engine, "0017")
+        announcement_id = await announce(factory, moment)
         async with scratch_engine.begin() as connection:
+            occurrence_id = (
+                await connection.execute(
+                    insert(Occurrence.core_table())
+                    .values(announcement_id=announcement_id, due_at=moment, reported=False)
+                    .returning(Occurrence.core_table().c.id)
+                )
+            ).scalar_one()
             await connection.execute(
                 insert(case),
                 [
@@ -85,15 +96,37 @@ async def test_cases_an_early_version_left_referred_are_open_after_the_upgrade(
                     for ref, status in (("BL-25-09001", "referred"), ("BL-25-09002", "closed"))
                 ],
             )
+            await connection.execute(
+                insert(delivery),
+                [
+                    {
+                        "occurrence_id": occurrence_id,
+                        "chat_id": chat,
+                        "language": "nl",
+                        "fallback": False,
+                        "not_before": moment,
+                        "status": status,
+                        "attempts": 1,
+                    }
+                    for chat, status in ((-1, "sending"), (-2, "sent"))
+                ],
+            )
         await migrate.upgrade(scratch_engine)
         async with scratch_engine.connect() as connection:
-            rows = await connection.execute(
+            cases = await connection.execute(
                 select(case.c.ref, case.c.status).where(case.c.ref.like("BL-25-090%"))
             )
-            assert sorted(rows.tuples()) == [("BL-25-09001", "open"), ("BL-25-09002", "closed")]
+            deliveries = await connection.execute(
+                select(delivery.c.chat_id, delivery.c.status).where(
+                    delivery.c.occurrence_id == occurrence_id
+                )
+            )
+            assert sorted(cases.tuples()) == [("BL-25-09001", "open"), ("BL-25-09002", "closed")]
+            assert sorted(deliveries.tuples()) == [(-2, "sent"), (-1, "unknown")]
     finally:
         async with scratch_engine.begin() as connection:
             await connection.execute(delete(case).where(case.c.ref.like("BL-25-090%")))
+            await connection.execute(delete(Announcement.core_table()))
         await scratch_engine.dispose()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,36 @@ SEND_REPORT = N_("📨 Send report")
 CANCEL = N_("✖ Cancel")
 SKIP = N_("⏭ Skip")
 SHARE_LOCATION = N_("📍 Share location")
+
+# What residents and staff read for stored values (`named` translates them when shown).
+STATUS_NAMES: dict[str, str] = {
+    CaseStatus.NEW: N_("received, waiting for an officer"),
+    CaseStatus.OPEN: N_("in progress"),
+    CaseStatus.CLOSED: N_("closed"),
+}
+PRIVACY_NAMES: dict[str, str] = {
+    Privacy.IDENTIFIED: N_("identified (name and Telegram account visible)"),
+    Privacy.CONFIDENTIAL: N_("confidential (first name only)"),
+    Privacy.ANONYMOUS: N_("anonymous (no personal data)"),
+}
+STAFF_RULE_NAMES = {
+    "members": N_("every member"),
+    "admins": N_("the group's administrators"),
+    "ids": N_("the people listed in network.toml"),
+}
+ACTION_NAMES = {
+    "take": N_("taken"),
+    "note": N_("internal note"),
+    "refer": N_("referral proposed"),
+    "referral": N_("referral answered"),
+    "close": N_("closed"),
+    "reopen": N_("reopened"),
+    "transfer": N_("transferred"),
+    "ban": N_("ban made"),
+    "unban": N_("ban lifted"),
+    "erased": N_("the resident erased their data"),
+    "pseudonymised": N_("the link to the resident removed (retention period)"),
+}
 
 STATUS_ICONS = {
     CaseStatus.NEW: "🆕",
@@ -85,12 +115,7 @@ def cannot_pass_on() -> str:
 
 
 def status_name(status: str) -> str:
-    names = {
-        CaseStatus.NEW: _("received, waiting for an officer"),
-        CaseStatus.OPEN: _("in progress"),
-        CaseStatus.CLOSED: _("closed"),
-    }
-    return names.get(CaseStatus(status), status)
+    return named(STATUS_NAMES, status)
 
 
 def language_label(code: str, guess: str | None = None) -> str:
@@ -164,40 +189,22 @@ def case_list(cases: Sequence[Case], network: Network, language: str) -> str:
 
 
 def privacy_name(privacy: str) -> str:
-    names = {
-        Privacy.IDENTIFIED: _("identified (name and Telegram account visible)"),
-        Privacy.CONFIDENTIAL: _("confidential (first name only)"),
-        Privacy.ANONYMOUS: _("anonymous (no personal data)"),
-    }
-    return names.get(Privacy(privacy), privacy)
+    return named(PRIVACY_NAMES, privacy)
 
 
 def staff_rule_name(who: str) -> str:
     """A staff rule of network.toml as staff read it."""
-    names = {
-        "members": _("every member"),
-        "admins": _("the group's administrators"),
-        "ids": _("the people listed in network.toml"),
-    }
-    return names.get(who, who)
+    return named(STAFF_RULE_NAMES, who)
 
 
 def action_name(action: str) -> str:
     """An audit-trail action as staff read it."""
-    names = {
-        "take": _("taken"),
-        "note": _("internal note"),
-        "refer": _("referral proposed"),
-        "referral": _("referral answered"),
-        "close": _("closed"),
-        "reopen": _("reopened"),
-        "transfer": _("transferred"),
-        "ban": _("ban made"),
-        "unban": _("ban lifted"),
-        "erased": _("the resident erased their data"),
-        "pseudonymised": _("the link to the resident removed (retention period)"),
-    }
-    return names.get(action, action)
+    return named(ACTION_NAMES, action)
+
+
+def named(names: Mapping[str, str], value: str) -> str:
+    """`value`'s name from `names` (marked with N_), translated now; an unknown one as it is."""
+    return _(names[value]) if value in names else value
 
 
 def banned_text(network: Network) -> str:

@@ -1,7 +1,8 @@
 """Response-time targets: a reminder in the topic after the desk's target, an escalation after
 twice the target. APScheduler only wakes this up; the database says what is due and what was
-done. The claim and the outbox message commit together, so a restart neither loses a reminder
-nor sends one twice."""
+done. The claim and the outbox message commit together, so a restart never loses a reminder
+and never claims one twice; like every conversation message it is sent at least once (a crash
+between Telegram's answer and the mark may repeat it, and the row says so)."""
 
 from __future__ import annotations
 

@@ -53,7 +53,11 @@ class TopicKeeper:
 
     async def ensure(self, case_id: int, send: Sender) -> Where:
         """The case's topic: created, with the card, when it has none; the card posted if
-        it is missing."""
+        it is missing.
+
+        At least once, like the relay: the topic and the card are recorded after Telegram
+        made them, so a crash (or a call that fails for good) in between makes the next try
+        open another topic or post the card again; the first stays, unrecorded."""
         lock = self._locks.setdefault(case_id, asyncio.Lock())
         async with lock:
             try:

@@ -234,8 +234,7 @@ def _alert_row(alert: AlertFacts) -> AlertRow:
         failed=status.get(DeliveryStatus.FAILED.value, 0),
         blocked=status.get(DeliveryStatus.BLOCKED.value, 0),
         unknown=status.get(DeliveryStatus.UNKNOWN.value, 0),
-        pending=status.get(DeliveryStatus.PENDING.value, 0)
-        + status.get(DeliveryStatus.SENDING.value, 0),
+        pending=status.get(DeliveryStatus.PENDING.value, 0),
         useful=alert.by_feedback.get("useful", 0),
         not_useful=alert.by_feedback.get("not_useful", 0),
     )
