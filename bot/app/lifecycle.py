@@ -15,12 +15,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app.composition import (
@@ -52,6 +52,9 @@ from bot.workflows.erasure import seal_legacy
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.sealing import AnonymityKeyError, Sealer
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +130,7 @@ async def started(
     )
     bot = create_bot(token, settings.bot_api_url)
     add_retries(bot)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = _redis(settings.redis_url)
     shared = SharedLimits(redis, f"beatline:{bot.id}:pace") if redis is not None else None
     courier = create_courier(bot, services, Pacer(shared=shared), lanes_for(engine))
     dp = create_dispatcher(
@@ -225,3 +228,13 @@ async def _close(
     await engine.dispose()
     if redis is not None:
         await redis.aclose()
+
+
+def _redis(url: str | None) -> Redis | None:
+    """A client for REDIS_URL, if set. Imported only then: Redis is an optional part of the
+    install (`beatline[redis]`), and the SQLite default runs without it."""
+    if not url:
+        return None
+    from redis.asyncio import Redis
+
+    return Redis.from_url(url)

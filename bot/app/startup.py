@@ -59,9 +59,12 @@ class Patience:
 
 
 def _database_unavailable() -> tuple[type[BaseException], ...]:
-    """Errors that mean "not there yet" (refused, starting up), not "misconfigured"."""
-    from asyncpg.exceptions import CannotConnectNowError, TooManyConnectionsError
-
+    """Errors that mean "not there yet" (refused, starting up), not "misconfigured". PostgreSQL's
+    own kinds only where its driver is installed (`beatline[postgres]`): SQLite needs none."""
+    try:
+        from asyncpg.exceptions import CannotConnectNowError, TooManyConnectionsError
+    except ModuleNotFoundError:
+        return (OSError,)
     return (OSError, CannotConnectNowError, TooManyConnectionsError)
 
 

@@ -15,8 +15,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from redis.exceptions import RedisError
-
 if TYPE_CHECKING:
     from bot.telegram.shared_pacing import SharedLimits
 
@@ -181,7 +179,7 @@ class Pacer:
                 reserved, wait, slot = await shared.reserve(
                     chat_id, message=message, instead_of=given_back
                 )
-            except (RedisError, OSError) as exc:
+            except shared.errors as exc:
                 shared.unavailable(exc)
                 return
             # The wait counts from when Redis answered; a reply this process was slow to read
@@ -210,7 +208,7 @@ class Pacer:
             await self.shared.pause(chat_id, retry_after)
             if bot_wide:
                 await self.shared.pause(None, retry_after)
-        except (RedisError, OSError) as exc:
+        except self.shared.errors as exc:
             self.shared.unavailable(exc)
 
     def flood(self, chat_id: int, retry_after: float) -> bool:

@@ -148,7 +148,12 @@ class SharedLimits:
         catch_up: float = 1.0,
         margin: float = 0.25,
     ) -> None:
+        # Imported here, not with the module: Redis is an optional part of the install
+        # (`beatline[redis]`), and these limits exist only when REDIS_URL is set.
+        from redis.exceptions import RedisError
+
         self.redis = redis
+        self.errors: tuple[type[Exception], ...] = (RedisError, OSError)  # Redis did not answer
         self.prefix = prefix
         self.limits = limits or Limits()
         self.clock = clock  # None: Redis's own clock (tests pass theirs)
