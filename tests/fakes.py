@@ -24,6 +24,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
@@ -93,6 +94,11 @@ class Call:
 
     def dump(self) -> str:
         return json.dumps({"method": self.method, **self.params}, ensure_ascii=False, default=str)
+
+
+# `fail(..., status=NO_ANSWER)`: the request reached Telegram, and its answer never came back (a
+# timeout or a dropped connection), so the bot cannot know whether it was done.
+NO_ANSWER = 0
 
 
 @dataclass
@@ -213,6 +219,8 @@ class FakeTelegram(BaseSession):
         call = Call(name, params, files)
         self.calls.append(call)
         failure = self._take_failure(call) or self._refusal(call)
+        if failure is not None and failure.status == NO_ANSWER:
+            raise TelegramNetworkError(method=method, message=failure.description)
         if failure is not None:
             body: dict[str, Any] = {
                 "ok": False,

@@ -15,7 +15,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app.composition import Services
+from bot.app.composition import Services, add_retries
 from bot.config import Settings
 from bot.domain.alerts import engine, subscriptions
 from bot.domain.alerts.schedule import ONCE, Schedule
@@ -23,7 +23,7 @@ from bot.kinds import DeliveryStatus, SubscriptionKind
 from bot.network.schema import Network, parse_network
 from storage.models import Citizen, Delivery
 from tests.conftest import COORDINATORS, NETWORK, Harness, make_harness
-from tests.fakes import BOT_TOKEN, FakeClock, FakeTelegram
+from tests.fakes import BOT_TOKEN, NO_ANSWER, FakeClock, FakeTelegram
 
 LANGUAGES = ["en", "nl", "ar", "pl"]  # pl has no text in the announcements below: fallback
 
@@ -349,3 +349,43 @@ async def test_an_alert_with_a_photo_is_sent_as_a_photo_with_the_text(
     assert photo.params["photo"] == "bike-photo"
     assert "Have you seen this bike?" in photo.text
     assert photo.buttons[0] == "ℹ️ I have information"
+
+
+@pytest.mark.parametrize(
+    ("status", "description"),
+    [(NO_ANSWER, "Request timeout error"), (502, "Bad Gateway")],
+    ids=["timeout", "bad-gateway"],
+)
+async def test_an_alert_whose_answer_was_lost_is_unknown_and_never_sent_again(
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    network: Network,
+    clock: FakeClock,
+    status: int,
+    description: str,
+) -> None:
+    """Telegram may have delivered an alert whose call timed out or got a 502: with the retry
+    layer in place, as in production, it is not sent again, now or on later ticks."""
+    people = await citizens(session_factory, 3, clock.now())
+    await announce(session_factory, clock.now())
+    api = FakeTelegram()
+    sender = broadcaster(api, session_factory, i18n, network, clock)
+    pauses: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        pauses.append(seconds)
+
+    add_retries(sender.harness.bot, sleep=no_wait)
+    unlucky = people[1].chat_id
+    api.fail("sendMessage", chat_id=unlucky, status=status, description=description)
+
+    await sender.run()
+    clock.advance(minutes=30)
+    await sender.run()
+
+    assert len(api.sent("sendMessage", unlucky)) == 1
+    statuses = {r.chat_id: r.status for r in await rows(session_factory)}
+    assert statuses[unlucky] == DeliveryStatus.UNKNOWN
+    assert [s for chat, s in statuses.items() if chat != unlucky] == [DeliveryStatus.SENT] * 2
+    report = api.last(chat_id=COORDINATORS).text
+    assert "Sent: 2" in report and "Unknown (interrupted): 1" in report

@@ -131,9 +131,9 @@ class Sending:
                 return self._refused(lane, letter, exc, now)
             except (TelegramServerError, TelegramNetworkError) as exc:
                 if row.guarantee == Guarantee.AT_MOST_ONCE:
-                    # Telegram may have delivered it; an alert is never sent a second time.
-                    unknown = isinstance(exc, TelegramNetworkError)
-                    return given_up(letter, str(exc), unknown=unknown)
+                    # Telegram may have delivered it (a 502 or a timeout can come after the
+                    # message went out): unknown, and an alert is never sent a second time.
+                    return given_up(letter, str(exc), unknown=True)
                 logger.warning("lane %d: %s; retrying later", lane, exc)
                 return Outcome(letter, retry_at=now + backoff(row.attempts + 1), error=str(exc))
             except TelegramAPIError as exc:
