@@ -188,7 +188,9 @@ class Harness:
         api: FakeTelegram,
         courier: Courier,
         broadcaster: Broadcaster,
+        services: Services,
     ) -> None:
+        self.services = services
         self.dp = dp
         self.bot = bot
         self.api = api
@@ -205,6 +207,11 @@ class Harness:
         await self.courier.drain()
 
     auto_drain = True  # scenarios with a running courier turn this off
+
+    def restarted(self) -> Harness:
+        """A new bot process on the same database (and settings), with its own Bot API
+        connection: what runs after this one was killed."""
+        return make_harness(self.services, FakeTelegram())
 
     async def feed(self, update: Update) -> Any:
         result = await self.dp.feed_update(self.bot, update)
@@ -261,7 +268,7 @@ def make_harness(
         courier.wake,
     )
     dp = create_dispatcher(services, storage, courier=courier)
-    return Harness(dp, bot, api, courier, broadcaster)
+    return Harness(dp, bot, api, courier, broadcaster, services)
 
 
 @pytest.fixture

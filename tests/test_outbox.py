@@ -214,11 +214,13 @@ async def test_a_crash_between_commit_and_send_loses_nothing(
     await tg.send(alice, "Committed, not yet sent")  # the process dies here
     assert tg.api.sent("sendMessage", CENTRAL) == []
 
-    repeated, unknown = await tg.courier.recover()  # the next start
-    await tg.courier.drain()
+    restarted = tg.restarted()
+    repeated, unknown = await restarted.courier.recover()
+    await restarted.courier.drain()
 
     assert (repeated, unknown) == (0, 0)
-    assert len(tg.api.sent("sendMessage", CENTRAL)) == 1
+    [relayed] = restarted.api.sent("sendMessage", CENTRAL)
+    assert "Committed, not yet sent" in str(relayed.text)
     assert not any(row.possibly_repeated for row in await outbox_rows(session_factory))
 
 
@@ -228,11 +230,13 @@ async def test_a_crash_between_send_and_record_repeats_only_that_message_and_say
     await half_sent(tg, alice, "Sent, then the process died")
     assert len(tg.api.sent("sendMessage", CENTRAL)) == 1
 
-    repeated, unknown = await tg.courier.recover()  # the next start
-    await tg.courier.drain()
+    restarted = tg.restarted()
+    repeated, unknown = await restarted.courier.recover()
+    await restarted.courier.drain()
 
     assert (repeated, unknown) == (1, 0)
-    assert len(tg.api.sent("sendMessage", CENTRAL)) == 2
+    [again] = restarted.api.sent("sendMessage", CENTRAL)
+    assert "Sent, then the process died" in str(again.text)
     [flagged] = [r for r in await outbox_rows(session_factory) if r.possibly_repeated]
     assert flagged.method == "sendMessage" and flagged.status == OutboxStatus.SENT
 
