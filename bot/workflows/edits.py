@@ -14,7 +14,6 @@ from aiogram.methods import EditMessageCaption, EditMessageText, SendMessage, Te
 from aiogram.types import Message, ReplyParameters
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import conversation
 from bot.domain.citizens import resident_of_case
 from bot.kinds import CaseStatus, Direction
 from bot.network.desks import DeskKind
@@ -67,7 +66,7 @@ async def resident_edited(
                 ),
             )
         return
-    await conversation.keep_version(session, record, text, now)
+    await CaseMessages(session).add_version(record.id, text, now)
     on_card = (
         record.target_chat_id == case.staff_chat_id
         and record.target_message_id is not None
@@ -123,7 +122,7 @@ async def staff_edited(
         if referral is not None
         else relay.police_header(case, citizen)
     )
-    await conversation.keep_version(session, record, text, now)
+    await CaseMessages(session).add_version(record.id, text, now)
     body = f"{header}\n{flattened_html(message)}"
     correction = _quiet_correction(citizen.chat_id, record, message, body)
     if correction is not None:  # a refusal changes nothing: the visible note follows anyway
