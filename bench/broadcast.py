@@ -51,6 +51,7 @@ from bot.telegram.shared_pacing import SharedLimits
 from bot.ui.i18n import compile_catalogs
 from bot.workflows.broadcaster import Broadcaster
 from storage import migrate
+from storage.alerts import Deliveries, Occurrences
 from storage.db import create_engine, create_session_factory
 from storage.models import Citizen, Subscription
 from tests.conftest import NETWORK
@@ -160,8 +161,8 @@ async def run(workdir: Path, i18n: I18n, setup: Setup) -> None:
         await broadcaster.run()  # claims the announcement and queues one alert each
         while True:
             async with factory() as session:
-                occurrences = await alerts.unfinished(session)
-                waiting = sum([await alerts.open_count(session, o.id) for o in occurrences])
+                occurrences = await Occurrences(session).unreported()
+                waiting = sum([await Deliveries(session).open_count(o.id) for o in occurrences])
             if not waiting:
                 break
             await asyncio.sleep(0.2)

@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.seeding_shape import Samples
 from bot.domain import cases as case_service
-from bot.domain import conversation
 from bot.domain import referrals as referral_service
 from bot.domain.citizens import citizen_of_case
 from bot.domain.stats import Scope, collect, last_weeks
 from bot.network.schema import Network
+from storage.cases import Cases
 from storage.citizens import Citizens
+from storage.messages import CaseMessages
 from storage.models import Citizen
 
 
@@ -40,7 +41,7 @@ async def status(session: AsyncSession, sample: Any) -> None:
     case = await case_service.find_own_case(session, await resident(session, citizen_id), ref)
     if case is None:
         raise ProbeError(f"/status {ref}: not found")
-    await case_service.last_answer_at(session, case)
+    await CaseMessages(session).last_answer_at(case.id)
 
 
 async def my_cases(session: AsyncSession, sample: Any) -> None:
@@ -53,10 +54,10 @@ async def staff_reply(session: AsyncSession, sample: Any) -> None:
     """A staff message in a case topic (handlers.desk.staff.on_staff_message): the topic's
     case, whether this message was relayed already, the resident to send it to."""
     chat_id, thread_id, message_id = sample
-    case = await case_service.case_of_topic(session, chat_id, thread_id)
+    case = await Cases(session).by_topic(chat_id, thread_id)
     if case is None:
         raise ProbeError(f"no case in topic {thread_id}")
-    if await conversation.already_relayed(session, chat_id, message_id):
+    if await CaseMessages(session).exists(chat_id, message_id):
         raise ProbeError("a new message is in the map")
     await citizen_of_case(session, case)
 

@@ -136,7 +136,8 @@ class Announcements(Rows[Announcement]):
         )
 
     async def approve(self, announcement_id: int, approver_id: int) -> bool:
-        """Schedule an announcement that awaits approval, by someone other than its author."""
+        """Schedule an announcement that awaits approval, by someone other than its author; False
+        if it awaits nothing or `approver_id` wrote it."""
         return await self._change(
             announcement_id,
             Announcement.status == AnnouncementStatus.AWAITING,

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, upd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import Direction
+from storage.db import affected_rows
 from storage.deferred import defer
 from storage.models import CaseMessage, MessageVersion
 from storage.rows import Rows
@@ -41,9 +42,30 @@ class CaseMessages(Rows[CaseMessage]):
         are not flushed first, so its case must already have been."""
         return int((await self.session.execute(_INSERT, values)).scalar_one())
 
-    async def add_version(self, version: MessageVersion) -> None:
-        self.session.add(version)
+    async def add_version(self, case_message_id: int, text: str, edited_at: datetime) -> None:
+        """An edit of a relayed message, kept beside its first version (never instead of it)."""
+        self.session.add(
+            MessageVersion(case_message_id=case_message_id, text=text, edited_at=edited_at)
+        )
         await self.session.flush()
+
+    async def move_to_card(
+        self, case_id: int, chat_id: int, old_card_id: int | None, card_id: int
+    ) -> None:
+        """The report's own words are shown on the case card, so their copy is the card: the
+        resident's text messages of the case in `chat_id` not delivered yet, or shown on the
+        old card, now point at the card `card_id`."""
+        on_card: ColumnElement[bool] = CaseMessage.target_message_id.is_(None)
+        if old_card_id is not None:
+            on_card |= CaseMessage.target_message_id == old_card_id
+        texts_in_chat = (
+            CaseMessage.case_id == case_id,
+            CaseMessage.direction == Direction.CITIZEN,
+            CaseMessage.kind == "text",
+            CaseMessage.target_chat_id == chat_id,
+        )
+        moved = update(CaseMessage).where(*texts_in_chat, on_card)
+        await affected_rows(self.session, moved.values(target_message_id=card_id))
 
     async def versions(self, case_message_id: int) -> Sequence[MessageVersion]:
         query = (

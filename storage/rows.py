@@ -1,5 +1,5 @@
 """What every repository starts from: the session it works in (it never commits); and for a
-repository of one kind of row, adding a row and reading one by its id."""
+repository of one kind of row, adding a row, deleting one and reading one by its id."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ class Rows(Repository, Generic[Row]):
         self.session.add(row)
         await self.session.flush()
         return row
+
+    async def delete(self, row: Row) -> None:
+        """Delete `row`; flushed, so later statements no longer see it."""
+        await self.session.delete(row)
+        await self.session.flush()
 
     async def by_id(self, row_id: int) -> Row | None:
         return await self.session.get(self.model, row_id)

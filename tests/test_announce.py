@@ -16,6 +16,7 @@ from bot.kinds import SubscriptionKind
 from bot.network.schema import Network, parse_network
 from bot.ui.announcing import AnnounceStep, Pick, PickCb
 from bot.ui.keyboards import AlertCb
+from storage.alerts import Subscriptions
 from storage.models import Announcement, Case, Delivery
 from tests.conftest import CENTRAL, COORDINATORS, NETWORK, Harness
 from tests.fakes import FakeClock
@@ -405,7 +406,6 @@ async def test_alerts_toggles_show_the_choice_and_stop_all_clears_it(
 async def test_deep_link_subscribes_a_new_citizen_after_consent(
     tg: Harness, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    from bot.domain.alerts import subscriptions
     from bot.ui.keyboards import ConsentCb, LanguageCb
     from storage.models import Citizen
 
@@ -419,7 +419,7 @@ async def test_deep_link_subscribes_a_new_citizen_after_consent(
     async with session_factory() as session:
         citizen = await session.scalar(select(Citizen).where(Citizen.telegram_id == 8080))
         assert citizen is not None
-        followed = await subscriptions.followed(session, citizen)
+        followed = await Subscriptions(session).of_citizen(citizen.id)
         assert followed[SubscriptionKind.AREA] == {"east"}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiogram.types import User
+from aiogram.types import Update, User
 from aiogram.utils.i18n import I18n
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -159,6 +159,50 @@ async def test_partners_hear_when_the_case_closes(
     note = tg.api.last("sendMessage", PARTNER)
     assert note.thread_id == (await referral(session_factory)).thread_id
     assert note.text == "✅ The police closed BL-26-00001. Outcome: Lock replaced"
+
+
+async def test_a_partners_message_after_the_case_closed_reaches_nobody(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    partner_worker = User(id=950, is_bot=False, first_name="Petra")
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
+    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+    await tg.staff(CENTRAL, case.thread_id, officer, "/close Lock replaced")
+    ref = await referral(session_factory)
+    tg.api.clear()
+
+    await tg.staff(PARTNER, ref.thread_id, partner_worker, "One more question")
+
+    assert tg.api.sent(chat_id=alice.id) == []
+    # A partner cannot reopen the case, so the police's /reopen hint is not offered.
+    assert tg.api.last("sendMessage", PARTNER).text == "This case is closed; nothing was sent."
+
+
+async def test_a_partners_edit_reaches_the_resident_as_the_partners_correction(
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    partner_worker = User(id=950, is_bot=False, first_name="Petra")
+    await onboard(tg, alice)
+    await report(tg, alice)
+    case = await the_case(session_factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
+    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+    ref = await referral(session_factory)
+    sent = await tg.staff(PARTNER, ref.thread_id, partner_worker, "Locksmith at 3 pm")
+    assert sent.message is not None
+    tg.api.clear()
+
+    edited = sent.message.model_copy(update={"text": "Locksmith at 4 pm"})
+    await tg.feed(Update(update_id=5005, edited_message=edited))
+
+    header = "<b>🏢 Housing corporation via Beatline</b> · BL-26-00001"
+    assert tg.api.last("editMessageText", alice.id).text == f"{header}\nLocksmith at 4 pm"
+    assert tg.api.last("sendMessage", alice.id).text == (
+        f"✏️ Housing corporation corrected a message:\n{header}\nLocksmith at 4 pm"
+    )
 
 
 async def test_case_commands_outside_a_topic_say_where_they_work(

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.domain import open311
-from bot.domain.cap import publisher as cap
 from bot.domain.cap.document import CAP_MEDIA_TYPE
 from bot.domain.cap.feed import atom_feed
 from bot.network.schema import Network
 from bot.workflows.open311 import MEDIA_PATH
+from storage.cap import CapMessages
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class Feeds:
     async def alerts(self, request: web.Request) -> web.Response:
         now = self.clock.now()
         async with self.session_factory() as session:
-            messages = await cap.current(session, now)
+            messages = await CapMessages(session).current(now)
         title = self.network.cap.sender_name or "Beatline alerts"
         body = atom_feed(messages, base_url=self._base(request), title=title, now=now)
         return web.Response(text=body, content_type=ATOM_TYPE, charset="utf-8")
@@ -56,7 +56,7 @@ class Feeds:
         except ValueError as exc:
             raise web.HTTPNotFound from exc
         async with self.session_factory() as session:
-            found = await cap.message(session, number)
+            found = await CapMessages(session).by_id(number)
         if found is None:
             raise web.HTTPNotFound
         return web.Response(text=found.xml, content_type=CAP_MEDIA_TYPE, charset="utf-8")

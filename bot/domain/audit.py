@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,10 +30,6 @@ async def log(
             created_at=now,
         )
     )
-
-
-async def trail(session: AsyncSession, case: Case) -> Sequence[AuditEvent]:
-    return await AuditLog(session).of_case(case.id)
 
 
 @dataclass(frozen=True)

@@ -145,11 +145,6 @@ async def own_cases(
     return await Cases(session).of_citizen(citizen.id, anonymous, open_only=open_only, limit=limit)
 
 
-async def last_answer_at(session: AsyncSession, case: Case) -> datetime | None:
-    """When the police or a partner last wrote to the resident in `case`."""
-    return await CaseMessages(session).last_answer_at(case.id)
-
-
 async def case_replied_to(
     session: AsyncSession, citizen: Citizen, chat_id: int, message_id: int
 ) -> Case | None:
@@ -160,10 +155,6 @@ async def case_replied_to(
     if case_id is None:
         return None
     return await open_case_by_id(session, citizen, case_id)
-
-
-async def case_by_id(session: AsyncSession, case_id: int) -> Case | None:
-    return await Cases(session).by_id(case_id)
 
 
 async def find_own_case_by_id(
@@ -178,10 +169,6 @@ async def open_case_by_id(session: AsyncSession, citizen: Citizen, case_id: int)
     if case is None or case.status == CaseStatus.CLOSED:
         return None
     return case
-
-
-async def case_of_topic(session: AsyncSession, chat_id: int, thread_id: int) -> Case | None:
-    return await Cases(session).by_topic(chat_id, thread_id)
 
 
 def new_case_pseudonym() -> str:

@@ -11,12 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import CaseStatus, Direction, Privacy
 from storage.messages import CaseMessages
-from storage.models import Case, CaseMessage, MessageVersion
+from storage.models import Case
 from storage.sealing import sealer_of
-
-
-async def already_relayed(session: AsyncSession, chat_id: int, message_id: int) -> bool:
-    return await CaseMessages(session).exists(chat_id, message_id)
 
 
 @dataclass(frozen=True)
@@ -73,21 +69,6 @@ def resident_side(session: AsyncSession, case: Case, chat_id: int, message_id: i
     if chat_id <= 0 or case.privacy != Privacy.ANONYMOUS:
         return chat_id
     return sealer_of(session).blind(chat_id, message_id)
-
-
-async def message_by_source(
-    session: AsyncSession, chat_id: int, message_id: int
-) -> CaseMessage | None:
-    return await CaseMessages(session).by_source(chat_id, message_id)
-
-
-async def keep_version(
-    session: AsyncSession, record: CaseMessage, text: str, now: datetime
-) -> None:
-    """An edit of a relayed message, kept beside the first version (never instead of it)."""
-    await CaseMessages(session).add_version(
-        MessageVersion(case_message_id=record.id, text=text, edited_at=now)
-    )
 
 
 @dataclass(frozen=True)

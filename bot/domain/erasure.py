@@ -14,6 +14,7 @@ from bot.domain.cases import own_cases
 from bot.domain.citizens import resident_of_case
 from bot.kinds import CaseStatus, ReferralStatus
 from bot.network.geometry import round_location
+from storage.citizens import Citizens
 from storage.erasure import Erasures
 from storage.models import Case, Citizen, Referral
 from storage.outbox import Outboxes
@@ -71,8 +72,7 @@ async def forget(session: AsyncSession, citizen: Citizen, now: datetime) -> list
             _withdraw(referral, now)
     await Erasures(session).forget_deliveries(citizen.id)
     await Outboxes(session).drop_pending_to(citizen.chat_id)
-    await session.delete(citizen)
-    await session.flush()
+    await Citizens(session).delete(citizen)
     return cases
 
 

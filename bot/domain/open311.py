@@ -169,10 +169,6 @@ def backoff(attempts: int) -> timedelta:
     return min(wait, LONGEST_WAIT)
 
 
-async def due(session: AsyncSession, now: datetime) -> list[int]:
-    return await ServiceRequests(session).due(now)
-
-
 async def claim(session: AsyncSession, request_id: int) -> ServiceRequest | None:
     """The request, now `sending`, if this caller got it."""
     repo = ServiceRequests(session)
@@ -231,22 +227,6 @@ def observe(
     if closed:
         request.status = CLOSED
     return Change(status, notes, closed)
-
-
-async def to_check(session: AsyncSession, now: datetime) -> list[int]:
-    return await ServiceRequests(session).to_check(now)
-
-
-async def recover(session: AsyncSession) -> int:
-    return await ServiceRequests(session).recover()
-
-
-async def by_id(session: AsyncSession, request_id: int) -> ServiceRequest | None:
-    return await ServiceRequests(session).by_id(request_id)
-
-
-async def of_case(session: AsyncSession, case_id: int) -> list[ServiceRequest]:
-    return await ServiceRequests(session).of_case(case_id)
 
 
 async def media(session: AsyncSession, token: str) -> str | None:

@@ -75,10 +75,6 @@ async def due(session: AsyncSession, network: Network, now: datetime) -> list[As
     ]
 
 
-async def asked(session: AsyncSession, asking: Asking, now: datetime) -> None:
-    await Pulses(session).asked(asking.citizen.id, asking.question, asking.area, now)
-
-
 def month_of(now: datetime, network: Network) -> date:
     return now.astimezone(network.zone).date().replace(day=1)
 

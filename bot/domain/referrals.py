@@ -63,14 +63,6 @@ def answer(referral: Referral, agreed: bool, now: datetime) -> None:
     referral.answered_at = now
 
 
-async def by_id(session: AsyncSession, referral_id: int) -> Referral | None:
-    return await Referrals(session).by_id(referral_id)
-
-
-async def of_topic(session: AsyncSession, chat_id: int, thread_id: int) -> Referral | None:
-    return await Referrals(session).by_topic(chat_id, thread_id)
-
-
 async def partner_replied_to(
     session: AsyncSession, case: Case, chat_id: int, message_id: int
 ) -> Referral | None:

@@ -26,7 +26,8 @@ from bot.ui.texts import fmt
 from bot.workflows import progress
 from bot.workflows.timer_jobs import OutboxTimerJob
 from storage.alerts import AlertWords, Announcements, Deliveries
-from storage.models import Citizen, Occurrence, OutboxMessage
+from storage.citizens import Citizens
+from storage.models import Occurrence, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +176,8 @@ class AlertDelivered:
             delivery.status = DeliveryStatus.UNKNOWN
         elif failure.blocked:
             delivery.status = DeliveryStatus.BLOCKED
-            citizen = await session.get(Citizen, delivery.citizen_id)
+            citizen_id = delivery.citizen_id  # None once the resident was erased
+            citizen = await Citizens(session).by_id(citizen_id) if citizen_id is not None else None
             if citizen is not None:
                 citizen.blocked_bot = True
         else:

@@ -13,7 +13,7 @@ from aiogram.types import ForumTopic
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import audit, conversation, referrals
+from bot.domain import audit, conversation, open311, referrals
 from bot.domain import cases as case_service
 from bot.domain.citizens import resident_of_case
 from bot.domain.referrals import partner_view
@@ -104,7 +104,7 @@ async def ask_consent(
         extra, markup = "", consent_buttons(referral.id)
         # An Open311 endpoint: its own list of what it receives, and "yes, with …" choices.
         if partner.open311 is not None:
-            facts = await open311_consent.facts(relay.session, case, partner)
+            facts = await open311.facts_of(relay.session, case, partner)
             extra = open311_consent.consent_text(name, facts, in_group=partner.chat_id is not None)
             markup = consent_buttons(referral.id, open311_consent.consent_choices(facts))
         text = consent_question(

@@ -14,9 +14,8 @@ from aiogram.methods import EditMessageCaption, EditMessageText, SendMessage, Te
 from aiogram.types import Message, ReplyParameters
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import cases as case_service
-from bot.domain import conversation
-from bot.kinds import CaseStatus
+from bot.domain.citizens import resident_of_case
+from bot.kinds import CaseStatus, Direction
 from bot.network.desks import DeskKind
 from bot.ui.i18n import _, speaking
 from bot.ui.long_text import (
@@ -27,9 +26,13 @@ from bot.ui.long_text import (
 )
 from bot.ui.mentions import flattened_html
 from bot.ui.texts import fmt, local_time
+from bot.workflows.desks import partner_header
 from bot.workflows.media import CAPTIONED
 from bot.workflows.relay import TO_RESIDENT, Relay
+from storage.cases import Cases
+from storage.messages import CaseMessages
 from storage.models import Case, CaseMessage, Citizen
+from storage.referrals import Referrals
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +47,10 @@ async def resident_edited(
     """Keep the resident's new version of a relayed message and show it to the desk beside the
     old one."""
     text = _new_text(message)
-    record = await conversation.message_by_source(session, message.chat.id, message.message_id)
+    record = await CaseMessages(session).by_source(message.chat.id, message.message_id)
     if text is None or record is None:
         return
-    case = await case_service.case_by_id(session, record.case_id)
+    case = await Cases(session).by_id(record.case_id)
     if case is None:
         return
     if case.status == CaseStatus.CLOSED:
@@ -63,7 +66,7 @@ async def resident_edited(
                 ),
             )
         return
-    await conversation.keep_version(session, record, text, now)
+    await CaseMessages(session).add_version(record.id, text, now)
     on_card = (
         record.target_chat_id == case.staff_chat_id
         and record.target_message_id is not None
@@ -97,22 +100,30 @@ async def resident_edited(
 
 
 async def staff_edited(
-    relay: Relay,
-    session: AsyncSession,
-    case: Case,
-    citizen: Citizen,
-    record: CaseMessage,
-    message: Message,
-    header: str,
-    now: datetime,
+    relay: Relay, session: AsyncSession, message: Message, now: datetime
 ) -> None:
-    """Correct the resident's copy and tell them, visibly, what it says now. The copy is in the
-    resident's chat (recorded under a blind id in an anonymous case, so found from `citizen`)."""
+    """Correct the resident's copy of an officer's (or a partner's) relayed message and tell
+    them, visibly, what it says now. The copy is in the resident's chat (recorded under a
+    blind id in an anonymous case, so found from the resident); a pseudonymised case has
+    nobody to correct."""
     text = _new_text(message)
-    if text is None or record.target_message_id is None or record.target_chat_id is None:
+    record = await CaseMessages(session).by_source(message.chat.id, message.message_id)
+    if text is None or record is None or record.direction != Direction.STAFF:
         return
-    await conversation.keep_version(session, record, text, now)
-    body = f"{header}{flattened_html(message)}"
+    if record.target_message_id is None or record.target_chat_id is None:
+        return
+    case = await Cases(session).by_id(record.case_id)
+    citizen = await resident_of_case(session, case) if case is not None else None
+    if case is None or citizen is None:
+        return
+    referral = await Referrals(session).by_topic(message.chat.id, message.message_thread_id or 0)
+    header = (
+        partner_header(relay, case, citizen, relay.network.desk(referral.partner))
+        if referral is not None
+        else relay.police_header(case, citizen)
+    )
+    await CaseMessages(session).add_version(record.id, text, now)
+    body = f"{header}\n{flattened_html(message)}"
     correction = _quiet_correction(citizen.chat_id, record, message, body)
     if correction is not None:  # a refusal changes nothing: the visible note follows anyway
         relay.outbox.send(correction)

@@ -33,8 +33,9 @@ from bot.workflows.relay import (
     UNDELIVERED,
 )
 from storage.cases import Cases
+from storage.citizens import Citizens
 from storage.messages import map_copy
-from storage.models import Case, Citizen, OutboxMessage
+from storage.models import Case, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def _data(row: OutboxMessage) -> dict[str, Any]:
 
 
 async def _case(session: AsyncSession, row: OutboxMessage) -> Case | None:
-    return await session.get(Case, row.case_id) if row.case_id is not None else None
+    return await Cases(session).by_id(row.case_id) if row.case_id is not None else None
 
 
 async def _map_copies(sent: Sent, records: Sequence[int]) -> None:
@@ -77,7 +78,7 @@ def _react(outbox: Outbox, chat_id: int, message_id: int, emoji: str) -> None:
 async def _mark_blocked(session: AsyncSession, citizen_id: int | None) -> None:
     if citizen_id is None:
         return
-    citizen = await session.get(Citizen, citizen_id)
+    citizen = await Citizens(session).by_id(citizen_id)
     if citizen is not None and not citizen.blocked_bot:
         citizen.blocked_bot = True
         logger.info("citizen %d has blocked the bot", citizen.id)

@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.domain import audit, open311
-from bot.domain import cases as case_service
 from bot.domain.citizens import resident_of_case
 from bot.network.schema import Network
 from bot.network.standards import Open311
@@ -32,7 +31,9 @@ from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt
 from bot.workflows.georeport import GeoReportClient, GeoReportError, Posted, Status, api_key
 from bot.workflows.relay import Relay
+from storage.cases import Cases
 from storage.models import Case, ServiceRequest
+from storage.open311 import ServiceRequests
 
 logger = logging.getLogger(__name__)
 
@@ -72,27 +73,27 @@ class Open311Worker:
     async def recover(self) -> None:
         """After a crash, requests caught mid-post go back to the queue."""
         async with self.session_factory() as session:
-            if await open311.recover(session):
+            if await ServiceRequests(session).recover():
                 logger.warning("service requests interrupted mid-post are queued again")
             await session.commit()
 
     async def send_due(self) -> int:
         """Post every queued request whose time has come; how many the endpoints took."""
-        return await self._each(open311.due, self._send)
+        return await self._each(ServiceRequests.due, self._send)
 
     async def check_statuses(self) -> int:
         """Look up every submitted request that is due; how many changed."""
-        return await self._each(open311.to_check, self._check)
+        return await self._each(ServiceRequests.to_check, self._check)
 
     async def _each(
         self,
-        due: Callable[[AsyncSession, datetime], Awaitable[list[int]]],
+        due: Callable[[ServiceRequests, datetime], Awaitable[list[int]]],
         step: Callable[[int], Awaitable[int]],
     ) -> int:
         """`step` for each request `due` lists now, one after the other; the sum of what they
         return."""
         async with self.session_factory() as session:
-            requests = await due(session, self.clock.now())
+            requests = await due(ServiceRequests(session), self.clock.now())
         return sum([await step(request_id) for request_id in requests])
 
     async def _send(self, request_id: int) -> int:
@@ -118,10 +119,10 @@ class Open311Worker:
     ) -> None:
         now = self.clock.now()
         async with self.session_factory() as session:
-            request = await open311.by_id(session, request_id)
+            request = await ServiceRequests(session).by_id(request_id)
             if request is None:
                 return
-            case = await case_service.case_by_id(session, request.case_id)
+            case = await Cases(session).by_id(request.case_id)
             relay = self._relay(session)
             name = self._partner_name(request.desk)
             with relay.staff_language():
@@ -166,7 +167,7 @@ class Open311Worker:
 
     async def _check(self, request_id: int) -> int:
         async with self.session_factory() as session:
-            request = await open311.by_id(session, request_id)
+            request = await ServiceRequests(session).by_id(request_id)
             if request is None:
                 return 0
             number, token = request.service_request_id, request.token
@@ -184,11 +185,11 @@ class Open311Worker:
     async def _observe(self, request_id: int, number: str | None, status: Status | None) -> int:
         now = self.clock.now()
         async with self.session_factory() as session:
-            request = await open311.by_id(session, request_id)
+            request = await ServiceRequests(session).by_id(request_id)
             if request is None:
                 return 0
             request.next_attempt_at = now + open311.STATUS_EVERY
-            case = await case_service.case_by_id(session, request.case_id)
+            case = await Cases(session).by_id(request.case_id)
             relay = self._relay(session)
             name = self._partner_name(request.desk)
             lines: list[str] = []

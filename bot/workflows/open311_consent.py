@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.domain import open311
 from bot.domain.open311 import Extra, Facts, Shared
 from bot.network.desks import Desk
@@ -69,10 +67,6 @@ def consent_choices(facts: Facts) -> list[tuple[str, int]]:
     if Extra.LOCATION in offered and Extra.PHOTO in offered:
         choices.append((_("✅ Yes, with location and photo"), int(Extra.LOCATION | Extra.PHOTO)))
     return choices
-
-
-async def facts(session: AsyncSession, case: Case, partner: Desk) -> Facts:
-    return await open311.facts_of(session, case, partner)
 
 
 async def refer(

@@ -29,7 +29,8 @@ from bot.telegram.letters import Answered, Call, Effect, Failed, Sender, Sent, W
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import speaking
 from bot.ui.progress import Progress, progress_text
-from storage.models import BroadcastProgress, Delivery, Occurrence, OutboxMessage
+from storage.alerts import Deliveries, Occurrences
+from storage.models import BroadcastProgress, Occurrence, OutboxMessage
 from storage.progress import DeliveryCounts, Progresses
 
 PROGRESS = "progress"  # the composed edit
@@ -132,7 +133,7 @@ class ProgressComposer:
         async with self.session_factory() as session:
             repo = Progresses(session)
             progress = await repo.get(int(row.payload["occurrence_id"]))
-            occurrence = await session.get(Occurrence, int(row.payload["occurrence_id"]))
+            occurrence = await Occurrences(session).by_id(int(row.payload["occurrence_id"]))
             if progress is None or occurrence is None or progress.message_id is None:
                 return []
             if final:
@@ -246,7 +247,7 @@ class WithProgress:
         session, outbox, row = answered.session, answered.outbox, answered.row
         occurrence_id = row.payload.get("occurrence_id")
         if occurrence_id is None:  # queued before alerts carried their occurrence
-            delivery = await session.get(Delivery, int(row.payload["delivery_id"]))
+            delivery = await Deliveries(session).by_id(int(row.payload["delivery_id"]))
             if delivery is None:
                 return
             occurrence_id = delivery.occurrence_id

@@ -15,6 +15,7 @@ from bot.telegram.outbox import Outbox
 from bot.ui.i18n import speaking, supported
 from bot.ui.pulse import question_message
 from bot.workflows.timer_jobs import OutboxTimerJob
+from storage.pulse import Pulses
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class PulseAsker(OutboxTimerJob):
             outbox = Outbox(session, self.bot, self.clock)
             askings = await pulse.due(session, self.network, now)
             for asking in askings:
-                await pulse.asked(session, asking, now)
+                await Pulses(session).asked(asking.citizen.id, asking.question, asking.area, now)
                 language = (
                     supported(self.i18n, asking.citizen.language) or self.network.default_language
                 )

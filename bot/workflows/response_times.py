@@ -20,7 +20,7 @@ from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui.i18n import n_, speaking
 from bot.ui.texts import fmt
-from storage.cases import Deadlines
+from storage.cases import Cases, Deadlines
 from storage.models import Case
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ async def check_response_times(
     for case_id, desk_code in waiting:
         desk = desks[desk_code]
         async with session_factory() as session:
-            case = await session.get(Case, case_id)
+            case = await Cases(session).by_id(case_id)
             if case is None or case.first_reply_at is not None:
                 continue
             target = timedelta(minutes=desk.response_minutes or 0)

@@ -22,12 +22,11 @@ from aiogram.methods import (
 )
 from aiogram.types import ForumTopic, Message
 from aiogram.utils.i18n import I18n
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.cases import card_facts
 from bot.domain.citizens import resident_of_case
-from bot.kinds import CaseStatus, Direction
+from bot.kinds import CaseStatus
 from bot.network.schema import Network
 from bot.telegram.letters import Call, Sender, TopicGone, Where
 from bot.ui.case_card import case_card, topic_title
@@ -35,8 +34,8 @@ from bot.ui.i18n import speaking
 from bot.ui.long_text import split_plain
 from bot.ui.texts import quote
 from storage.cases import Cases
-from storage.db import affected_rows
-from storage.models import CaseMessage, OutboxMessage
+from storage.messages import CaseMessages
+from storage.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -118,24 +117,7 @@ class TopicKeeper:
             return
         old = case.card_message_id
         case.card_message_id = card_id
-        # The report's own words are shown on the card: their copy is the card.
-        on_card = (
-            (CaseMessage.target_message_id.is_(None) | (CaseMessage.target_message_id == old))
-            if old is not None
-            else CaseMessage.target_message_id.is_(None)
-        )
-        await affected_rows(
-            session,
-            update(CaseMessage)
-            .where(
-                CaseMessage.case_id == case_id,
-                CaseMessage.direction == Direction.CITIZEN,
-                CaseMessage.kind == "text",
-                CaseMessage.target_chat_id == chat,
-                on_card,
-            )
-            .values(target_message_id=card_id),
-        )
+        await CaseMessages(session).move_to_card(case_id, chat, old, card_id)
 
     async def lost(self, case_id: int, where: Where) -> None:
         """Staff deleted the topic: forget it, so the next message makes a new one."""

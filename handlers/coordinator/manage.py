@@ -46,7 +46,7 @@ def _status(status: str) -> str:
 
 
 async def cmd_announcements(message: Message, ctx: Context) -> None:
-    rows = await engine.recent(ctx.session)
+    rows = await Announcements(ctx.session).recent()
     if not rows:
         ctx.outbox.send(message.answer(_("No announcements yet.")))
         return
@@ -125,7 +125,7 @@ async def cb_approve(query: CallbackQuery, callback_data: PickCb, ctx: Context) 
     number, by = callback_data.number, query.from_user
     name = by.full_name
     if callback_data.value != Pick.YES:
-        if await engine.reject(ctx.session, number):
+        if await Announcements(ctx.session).reject(number):
             text = fmt(
                 _("Announcement #{number} was rejected by {name}; it will not be sent."),
                 number=number,
@@ -133,7 +133,7 @@ async def cb_approve(query: CallbackQuery, callback_data: PickCb, ctx: Context) 
             )
         else:
             text = await _not_awaiting(ctx.session, number)
-    elif await engine.approve(ctx.session, number, by.id):
+    elif await Announcements(ctx.session).approve(number, by.id):
         text = fmt(
             _("Announcement #{number} was approved by {name} and goes out as scheduled."),
             number=number,

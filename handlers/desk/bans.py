@@ -7,7 +7,6 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.domain import cases as case_service
 from bot.ui import desk_keyboards
 from bot.ui.i18n import _
 from bot.ui.texts import fmt
@@ -17,6 +16,7 @@ from handlers.context import Context
 from handlers.desk.lookups import officer_of, topic_case
 from handlers.desk.staff import staff_name
 from handlers.filters import WrittenByStaff
+from storage.cases import Cases
 
 
 def create_router() -> Router:
@@ -49,7 +49,7 @@ async def cmd_ban(message: Message, ctx: Context) -> None:
 
 async def cb_ban(query: CallbackQuery, callback_data: desk_keyboards.BanCb, ctx: Context) -> None:
     outbox = ctx.outbox
-    case = await case_service.case_by_id(ctx.session, callback_data.case_id)
+    case = await Cases(ctx.session).by_id(callback_data.case_id)
     if case is None or not isinstance(query.message, Message):
         outbox.answer(query.answer())
         return

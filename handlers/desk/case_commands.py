@@ -23,6 +23,7 @@ from handlers.context import Context
 from handlers.desk.lookups import button_case, live_case, no_resident, officer_of, topic_case
 from handlers.desk.staff import actor, staff_name
 from handlers.filters import WrittenByStaff
+from storage.audit import AuditLog
 from storage.models import Case
 
 
@@ -129,7 +130,7 @@ async def cmd_history(message: Message, ctx: Context) -> None:
     case = await topic_case(message, ctx)
     if case is None:
         return
-    events = await audit.trail(ctx.session, case)
+    events = await AuditLog(ctx.session).of_case(case.id)
     if not events:
         ctx.outbox.send(message.reply(_("No staff actions recorded for this case yet.")))
         return

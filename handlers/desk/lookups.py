@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Message
 
-from bot.domain import cases as case_service
 from bot.ui.i18n import _
 from bot.workflows.handling import Officer
 from handlers.context import Context
-from handlers.desk.staff import actor, case_of
+from handlers.desk.staff import actor
+from storage.cases import Cases
 from storage.models import Case
 
 
@@ -19,7 +19,7 @@ def officer_of(message: Message) -> Officer:
 
 async def topic_case(message: Message, ctx: Context) -> Case | None:
     """The case of the topic the command was sent in; outside one, the officer is told."""
-    case = await case_of(message, ctx.session)
+    case = await Cases(ctx.session).by_topic(message.chat.id, message.message_thread_id or 0)
     if case is None:
         ctx.outbox.send(message.reply(_("Use this inside a case topic.")))
     return case
@@ -44,7 +44,7 @@ def no_resident() -> str:
 
 async def button_case(query: CallbackQuery, ctx: Context, case_id: int) -> Case | None:
     """The case a button in a topic is about, if the button is in that case's desk group."""
-    case = await case_service.case_by_id(ctx.session, case_id)
+    case = await Cases(ctx.session).by_id(case_id)
     if case is None or query.message is None:
         ctx.outbox.answer(query.answer(_("This button is no longer active."), show_alert=True))
         return None

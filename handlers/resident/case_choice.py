@@ -11,7 +11,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain import cases as case_service
-from bot.domain import conversation
 from bot.domain.triage import EmergencyDetector
 from bot.ui import keyboards
 from bot.ui.i18n import _
@@ -21,6 +20,7 @@ from handlers.context import Context
 from handlers.filters import Consented
 from handlers.resident.followups import ACTIVE_CASE, PENDING, deliver
 from handlers.resident.held import refused, take_held
+from storage.messages import CaseMessages
 from storage.models import Citizen
 
 
@@ -66,9 +66,7 @@ async def cb_pick_case(
     await state.update_data({ACTIVE_CASE: case.id, PENDING: []})
     waiting = [restore(item) for item in pending]
     fresh = [
-        m
-        for m in waiting
-        if not await conversation.already_relayed(ctx.session, m.chat.id, m.message_id)
+        m for m in waiting if not await CaseMessages(ctx.session).exists(m.chat.id, m.message_id)
     ]
     for batch in groups(fresh):
         await deliver(batch, case, ctx, citizen, state, detector)

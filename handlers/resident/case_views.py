@@ -10,7 +10,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain import cases as case_service
-from bot.domain import referrals as referral_service
 from bot.kinds import CaseStatus, ReferralStatus
 from bot.network.schema import Network
 from bot.ui import keyboards
@@ -30,7 +29,9 @@ from bot.ui.texts import (
 from bot.workflows import desks, handling
 from handlers.context import Context
 from handlers.filters import CommandOrButton, MenuButton, consented_router
+from storage.messages import CaseMessages
 from storage.models import Case, Citizen
+from storage.referrals import Referrals
 
 
 def create_router() -> Router:
@@ -85,7 +86,7 @@ async def cmd_status(
             )
         )
         return
-    answered_at = await case_service.last_answer_at(ctx.session, case)
+    answered_at = await CaseMessages(ctx.session).last_answer_at(case.id)
     ctx.outbox.send(message.answer(case_status(case, ctx.network, language, answered_at)))
 
 
@@ -194,7 +195,7 @@ async def cb_referral(
         agree, extra = True, callback_data.extra
     else:
         agree, extra = callback_data.agree, 0
-    referral = await referral_service.by_id(ctx.session, callback_data.referral_id)
+    referral = await Referrals(ctx.session).by_id(callback_data.referral_id)
     case = (
         await case_service.find_own_case_by_id(ctx.session, citizen, referral.case_id)
         if referral is not None

@@ -21,6 +21,7 @@ from bot.ui.pulse import pulse_explained
 from bot.ui.texts import MENU_ALERTS, fmt
 from handlers.context import Context
 from handlers.filters import CommandOrButton, MenuButton, consented_router
+from storage.alerts import Subscriptions
 from storage.models import Citizen
 
 DEFAULT_QUIET = ("22:00", "07:00")
@@ -76,7 +77,7 @@ def _summary(network: Network, chosen: Followed, citizen: Citizen, language: str
 
 async def _show(ctx: Context, citizen: Citizen) -> tuple[str, InlineKeyboardMarkup]:
     language = ctx.i18n.current_locale
-    chosen = await subscriptions.followed(ctx.session, citizen)
+    chosen = await Subscriptions(ctx.session).of_citizen(citizen.id)
     return (
         _summary(ctx.network, chosen, citizen, language),
         alerts_keyboard(ctx.network, chosen, bool(citizen.quiet_start), language),
@@ -102,7 +103,7 @@ async def cb_toggle(
 
 
 async def _stop_all(session: AsyncSession, citizen: Citizen, now: datetime) -> str | None:
-    await subscriptions.stop_all(session, citizen)
+    await Subscriptions(session).remove_all(citizen.id)
     return None
 
 

@@ -83,15 +83,6 @@ def needs_approval(urgent: bool, recipients: int, urgent_above: int) -> bool:
     return urgent and recipients > urgent_above
 
 
-async def approve(session: AsyncSession, announcement_id: int, approver_id: int) -> bool:
-    """Let an awaiting announcement go; False if it awaits nothing or `approver_id` wrote it."""
-    return await Announcements(session).approve(announcement_id, approver_id)
-
-
-async def reject(session: AsyncSession, announcement_id: int) -> bool:
-    return await Announcements(session).reject(announcement_id)
-
-
 async def cancel(
     session: AsyncSession,
     announcement_id: int,
@@ -205,14 +196,6 @@ async def finished(session: AsyncSession) -> list[Occurrence]:
     return done
 
 
-async def open_count(session: AsyncSession, occurrence_id: int) -> int:
-    return await Deliveries(session).open_count(occurrence_id)
-
-
-async def unfinished(session: AsyncSession) -> list[Occurrence]:
-    return await Occurrences(session).unreported()
-
-
 @dataclass(frozen=True)
 class DeliveryReport:
     recipients: int
@@ -289,10 +272,6 @@ async def give_feedback(session: AsyncSession, delivery_id: int, chat_id: int, v
         return False
     delivery.feedback = value
     return True
-
-
-async def recent(session: AsyncSession, limit: int = 15) -> list[Announcement]:
-    return await Announcements(session).recent(limit)
 
 
 def first_text(announcement: Announcement) -> str:

@@ -12,10 +12,6 @@ from storage.alerts import Subscriptions
 from storage.models import Citizen, Subscription
 
 
-async def followed(session: AsyncSession, citizen: Citizen) -> dict[SubscriptionKind, set[str]]:
-    return await Subscriptions(session).of_citizen(citizen.id)
-
-
 async def toggle(
     session: AsyncSession, citizen: Citizen, kind: SubscriptionKind, code: str, now: datetime
 ) -> bool:
@@ -35,10 +31,6 @@ async def subscribe(
     """Follow `code` (doing nothing if the resident already does)."""
     if await Subscriptions(session).find(citizen.id, kind, code) is None:
         await toggle(session, citizen, kind, code, now)
-
-
-async def stop_all(session: AsyncSession, citizen: Citizen) -> None:
-    await Subscriptions(session).remove_all(citizen.id)
 
 
 def parse_quiet(text: str) -> tuple[str, str] | None:

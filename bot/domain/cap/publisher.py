@@ -77,12 +77,3 @@ class CapPublisher:
         note = f"Announcement {announcement_id} was cancelled."
         message.xml = cancel_xml(self.network, message, references, note)
         return await repo.add(message)
-
-
-async def current(session: AsyncSession, now: datetime) -> list[CapMessage]:
-    """The messages of alerts in force now (not cancelled, not expired), newest first."""
-    return await CapMessages(session).current(now)
-
-
-async def message(session: AsyncSession, message_id: int) -> CapMessage | None:
-    return await CapMessages(session).by_id(message_id)
