@@ -31,7 +31,6 @@ from bot.telegram.pacing import Pacer
 from bot.telegram.retry import RetryMiddleware, Sleep
 from bot.workflows.anonymous import SCRUBBED_FILE
 from bot.workflows.broadcaster import ALERT, AlertComposer, AlertDelivered
-from bot.workflows.desks import PARTNER_TOPIC, PartnerTopics
 from bot.workflows.effects import case_effects
 from bot.workflows.insights import REPORT, STATS, ReportComposer, StatsComposer
 from bot.workflows.progress import (
@@ -43,6 +42,7 @@ from bot.workflows.progress import (
     ProgressPosted,
     WithProgress,
 )
+from bot.workflows.referrals import PARTNER_TOPIC, PartnerTopics
 from bot.workflows.relay import OPEN_TOPIC, REFRESH_CARD
 from bot.workflows.scrubbed_files import ScrubbedFiles
 from bot.workflows.topics import TopicKeeper, nothing

@@ -26,8 +26,8 @@ from bot.ui.long_text import (
 )
 from bot.ui.mentions import flattened_html
 from bot.ui.texts import fmt, local_time
-from bot.workflows.desks import partner_header
 from bot.workflows.media import CAPTIONED
+from bot.workflows.referrals import partner_header
 from bot.workflows.relay import TO_RESIDENT, Relay
 from storage.cases import Cases
 from storage.messages import CaseMessages

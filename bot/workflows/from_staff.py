@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.citizens import citizen_of_case
 from bot.kinds import CaseStatus, Direction
 from bot.workflows.casework import NOTED, keep_note, record
-from bot.workflows.desks import partner_header
+from bot.workflows.referrals import partner_header
 from bot.workflows.relay import Relay
 from storage.cases import Cases
 from storage.messages import CaseMessages

@@ -19,7 +19,7 @@ from bot.network.desks import Desk
 from bot.ui import keyboards
 from bot.ui.i18n import _, speaking
 from bot.ui.texts import fmt
-from bot.workflows import desks
+from bot.workflows import referrals, transfers
 from bot.workflows.casework import tell_closed
 from bot.workflows.relay import Relay
 from storage.models import Case, Citizen
@@ -153,7 +153,7 @@ async def transfer(
     citizen = await citizen_of_case(session, case)
     detail = f"{case.desk} → {desk.code}" + (f": {reason}" if reason else "")
     await audit.log(session, case, officer.id, officer.name, "transfer", now, detail)
-    await desks.transfer(relay, session, case, citizen, desk, officer.name, reason)
+    await transfers.transfer(relay, session, case, citizen, desk, officer.name, reason)
 
 
 async def refer(
@@ -175,7 +175,7 @@ async def refer(
     await audit.log(
         session, case, officer.id, officer.name, "refer", now, f"{partner.code}{kind}: proposed"
     )
-    return await desks.ask_consent(relay, case, citizen, partner, referral)
+    return await referrals.ask_consent(relay, case, citizen, partner, referral)
 
 
 def reason_of(words: list[str]) -> str | None:

@@ -26,7 +26,7 @@ from bot.ui.texts import (
     isolate,
     quote,
 )
-from bot.workflows import desks, handling
+from bot.workflows import handling, referrals
 from handlers.context import Context
 from handlers.filters import CommandOrButton, MenuButton, consented_router
 from storage.messages import CaseMessages
@@ -207,7 +207,7 @@ async def cb_referral(
     ctx.outbox.answer(query.answer())
     if isinstance(query.message, Message):
         ctx.outbox.send(query.message.edit_reply_markup(reply_markup=None))
-    await desks.answer_referral(
+    await referrals.answer_referral(
         ctx.relay, ctx.session, referral, case, citizen, agree, extra, ctx.clock.now()
     )
 
