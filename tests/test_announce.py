@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.alerts.schedule import ScheduleError, ScheduleProblem, crontab_days, parse
-from bot.kinds import SubscriptionKind
+from bot.kinds import AlertFeedback, SubscriptionKind
 from bot.network.schema import Network, parse_network
 from bot.ui.announcing import AnnounceStep, Pick, PickCb
 from bot.ui.keyboards import AlertCb
@@ -164,8 +164,8 @@ async def test_alert_buttons_count_feedback_and_open_a_linked_report(
     async with session_factory() as session:
         delivery = (await session.scalars(select(Delivery))).one()
 
-    await tg.press(alice, AlertCb(delivery_id=delivery.id, action="useful"))
-    await tg.press(alice, AlertCb(delivery_id=delivery.id, action="info"))
+    await tg.press(alice, AlertCb(delivery_id=delivery.id, action=AlertFeedback.USEFUL))
+    await tg.press(alice, AlertCb(delivery_id=delivery.id, action=AlertFeedback.INFO))
     first_step = tg.api.last("sendMessage", alice.id).text
     assert "About the alert: “Missing person near the station.”" in first_step
     await report(tg, alice, "I saw him at the bus stop", already_started=True)
@@ -202,7 +202,7 @@ async def test_a_not_useful_press_is_stored(
     async with session_factory() as session:
         delivery = (await session.scalars(select(Delivery))).one()
 
-    await tg.press(alice, AlertCb(delivery_id=delivery.id, action="not_useful"))
+    await tg.press(alice, AlertCb(delivery_id=delivery.id, action=AlertFeedback.NOT_USEFUL))
 
     assert tg.api.last("answerCallbackQuery").params["text"] == "Thank you for your feedback."
     async with session_factory() as session:
