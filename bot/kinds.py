@@ -90,6 +90,11 @@ class Priority(IntEnum):
 
 
 class CasePriority(StrEnum):
+    """How pressing a case is (`case.priority`): URGENT once the resident's words suggest an
+    emergency (its topic and card are marked 🔴 and the card pinned), NORMAL otherwise. The
+    /announce wizard's priority buttons use the same values for an alert that ignores quiet
+    hours."""
+
     NORMAL = "normal"
     URGENT = "urgent"
 
@@ -98,6 +103,25 @@ class SubscriptionKind(StrEnum):
     AREA = "area"
     TOPIC = "topic"
     PULSE = "pulse"  # the resident agreed to the trust pulse's occasional question
+
+
+class AlertFeedback(StrEnum):
+    """What a resident pressed under an alert (`AlertCb.action`). USEFUL and NOT_USEFUL are
+    kept in `delivery.feedback` and counted in the delivery report; INFO is never stored: it
+    starts a report linked to the alert."""
+
+    INFO = "info"
+    USEFUL = "useful"
+    NOT_USEFUL = "not_useful"
+
+
+class ResponseAction(StrEnum):
+    """What the response-time sweep does about a case still waiting for a first reply: REMIND
+    in its topic once the desk's target has passed (`case.sla_reminded_at`), ESCALATE to the
+    escalation chat at twice the target (`case.sla_escalated_at`). Each is done once a case."""
+
+    REMIND = "remind"
+    ESCALATE = "escalate"
 
 
 class PulseQuestion(StrEnum):

@@ -10,7 +10,7 @@ from functools import cache
 
 from sqlalchemy import Select, bindparam, func, select, update
 
-from bot.kinds import CaseStatus, Direction
+from bot.kinds import CaseStatus, Direction, ResponseAction
 from storage.db import add_once
 from storage.models import Case, CaseCounter, CaseMessage
 from storage.rows import Repository, Rows
@@ -172,10 +172,14 @@ class Deadlines(Repository):
         )
         return (await self.session.scalars(query.order_by(Case.id))).all()
 
-    async def claim(self, case_id: int, escalation: bool, now: datetime) -> bool:
-        """Mark the reminder (or, with `escalation`, the escalation) as done; False if another
-        run already did."""
-        field = Case.sla_escalated_at if escalation else Case.sla_reminded_at
+    async def claim(self, case_id: int, action: ResponseAction, now: datetime) -> bool:
+        """Mark the reminder or the escalation of the case as done; False if another run
+        already did."""
+        match action:
+            case ResponseAction.REMIND:
+                field = Case.sla_reminded_at
+            case ResponseAction.ESCALATE:
+                field = Case.sla_escalated_at
         return await self._won(
             update(Case).where(Case.id == case_id, field.is_(None)).values({field: now})
         )

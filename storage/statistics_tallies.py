@@ -23,10 +23,10 @@ from storage.statistics_shapes import CaseWindow
 
 STARS = range(1, 6)
 EVENTS = {  # figure → the case's moment it counts at
-    "new": "created_at",
-    "closed": "closed_at",
-    "reminders": "sla_reminded_at",
-    "escalations": "sla_escalated_at",
+    "new": Case.created_at,
+    "closed": Case.closed_at,
+    "reminders": Case.sla_reminded_at,
+    "escalations": Case.sla_escalated_at,
 }
 
 Counts = dict[str, dict[str, int]]  # desk → figure → count
@@ -96,12 +96,11 @@ class DeskEvents:
 
     async def _recent(self) -> Sequence[Any]:
         """The events from the cut to the end (and by now), counted from the cases."""
-        moments = {name: getattr(Case, column) for name, column in EVENTS.items()}
-        inside = {name: self._inside(moment) for name, moment in moments.items()}
+        inside = {name: self._inside(moment) for name, moment in EVENTS.items()}
         rated = [and_(inside["closed"], Case.rating == stars) for stars in STARS]
         query = (
             select(Case.desk, *(count_where(c) for c in [*inside.values(), *rated]))
-            .where(or_(*(moment >= at(self.cut) for moment in moments.values())))
+            .where(or_(*(moment >= at(self.cut) for moment in EVENTS.values())))
             .group_by(Case.desk)
         )
         return (await self.session.execute(for_desks(query, Case.desk, self.w.desks))).all()

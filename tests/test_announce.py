@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.alerts.schedule import ScheduleError, ScheduleProblem, crontab_days, parse
-from bot.kinds import SubscriptionKind
+from bot.kinds import AlertFeedback, SubscriptionKind
 from bot.network.schema import Network, parse_network
 from bot.ui.announcing import AnnounceStep, Pick, PickCb
 from bot.ui.keyboards import AlertCb
@@ -60,8 +60,11 @@ async def press(tg: Harness, coordinator: User, step: AnnounceStep, value: str) 
     )
 
 
-async def compose(tg: Harness, coordinator: User, *texts: str, when: str = "now") -> None:
-    """The wizard up to the preview: centre, all topics, urgent, the texts, no photo, `when`."""
+async def compose(
+    tg: Harness, coordinator: User, *texts: str, when: str = "now", typed: bool = False
+) -> None:
+    """The wizard up to the preview: centre, all topics, urgent, the texts, no photo, `when`
+    (pressed if it names a button, unless `typed`)."""
 
     async def say(text: str) -> None:
         await tg.staff(COORDINATORS, None, coordinator, text)
@@ -75,7 +78,7 @@ async def compose(tg: Harness, coordinator: User, *texts: str, when: str = "now"
         await say(text)
     await say("/done")
     await say("/skip")
-    if when in ("now", "tonight", "tomorrow"):
+    if not typed and when in ("now", "tonight", "tomorrow"):
         await press(tg, coordinator, AnnounceStep.WHEN, when)
     else:
         await say(when)
@@ -165,8 +168,8 @@ async def test_alert_buttons_count_feedback_and_open_a_linked_report(
     async with session_factory() as session:
         delivery = (await session.scalars(select(Delivery))).one()
 
-    await tg.press(alice, AlertCb(delivery_id=delivery.id, action="useful"))
-    await tg.press(alice, AlertCb(delivery_id=delivery.id, action="info"))
+    await tg.press(alice, AlertCb(delivery_id=delivery.id, action=AlertFeedback.USEFUL))
+    await tg.press(alice, AlertCb(delivery_id=delivery.id, action=AlertFeedback.INFO))
     first_step = tg.api.last("sendMessage", alice.id).text
     assert "About the alert: “Missing person near the station.”" in first_step
     await report(tg, alice, "I saw him at the bus stop", already_started=True)
@@ -203,7 +206,7 @@ async def test_a_not_useful_press_is_stored(
     async with session_factory() as session:
         delivery = (await session.scalars(select(Delivery))).one()
 
-    await tg.press(alice, AlertCb(delivery_id=delivery.id, action="not_useful"))
+    await tg.press(alice, AlertCb(delivery_id=delivery.id, action=AlertFeedback.NOT_USEFUL))
 
     assert tg.api.last("answerCallbackQuery").params["text"] == "Thank you for your feedback."
     async with session_factory() as session:
@@ -320,6 +323,100 @@ async def test_the_summary_says_how_an_alert_repeats_in_words(
     assert said in tg.api.last("sendMessage", COORDINATORS).text
 
 
+# The clock stands at Thursday, 5 March 2026, 10:30 in the network's zone.
+@pytest.mark.parametrize(
+    ("when", "said"),
+    [
+        ("cron 0 9 * * 0-6", "Friday, 6 March 2026, 09:00, then every day at 09:00 until"),
+        (
+            "cron 0 9 * * */2",
+            "Saturday, 7 March 2026, 09:00, then every week "
+            "(Tuesday, Thursday, Saturday and Sunday, 09:00) until",
+        ),
+        ("cron 0 9 * * 7-7", "Sunday, 8 March 2026, 09:00, then every week (Sunday, 09:00)"),
+        # crontab fires on the 10th OR on a Monday: the first is Monday the 9th, not the
+        # first Monday that is a 10th (in August)
+        ("cron 0 9 10 * 1", "Monday, 9 March 2026, 09:00, then again on the schedule"),
+    ],
+)
+async def test_a_crontab_line_is_shown_with_its_first_sending_as_crontab_reads_it(
+    tg: Harness, coordinator: User, when: str, said: str
+) -> None:
+    await compose(tg, coordinator, "en: Lock your bike.", when=when)
+    await press(tg, coordinator, AnnounceStep.UNTIL, "4w")
+
+    assert said in tg.api.last("sendMessage", COORDINATORS).text
+
+
+async def test_a_crontab_line_with_both_day_fields_runs_on_either(
+    tg: Harness,
+    coordinator: User,
+    alice: User,
+    clock: FakeClock,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await onboard(tg, alice)
+    await subscribe(tg, alice, "centre")
+    await compose(tg, coordinator, "en: Bins out.", when="cron 0 9 10 * 1")
+    await press(tg, coordinator, AnnounceStep.UNTIL, "4w")
+    await confirm(tg, coordinator)
+
+    runs = []
+    for _ in range(3):
+        announcement = await only_announcement(session_factory)
+        assert announcement.next_run_at is not None
+        runs.append(announcement.next_run_at.astimezone(UTC).strftime("%a %d %H:%M"))
+        clock.current = announcement.next_run_at
+        await tg.run_alerts()
+    assert runs == ["Mon 09 08:00", "Tue 10 08:00", "Mon 16 08:00"]
+    assert sum("Bins out." in c.text for c in tg.api.sent("sendMessage", alice.id)) == 3
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("today 18:00", "Thursday, 5 March 2026, 18:00"),
+        ("tonight", "Thursday, 5 March 2026, 18:00"),
+        ("tonight 20:00", "Thursday, 5 March 2026, 20:00"),
+        ("tomorrow 09:00", "Friday, 6 March 2026, 09:00"),
+    ],
+)
+async def test_typed_day_words_are_read_in_the_network_time_zone(
+    tg: Harness, coordinator: User, typed: str, said: str
+) -> None:
+    await compose(tg, coordinator, "en: Lock your bike.", when=typed, typed=True)
+
+    assert f"When: {said}" in tg.api.last("sendMessage", COORDINATORS).text
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("soon", "Send the last day as a date, e.g. “2026-12-31”."),
+        ("2026-03-01", "The last day must come after the first sending."),
+    ],
+)
+async def test_a_last_day_that_is_no_date_or_too_early_is_refused(
+    tg: Harness, coordinator: User, typed: str, answer: str
+) -> None:
+    await compose(tg, coordinator, "en: Lock your bike.", when="daily 18:00")
+    await tg.staff(COORDINATORS, None, coordinator, typed)
+
+    assert tg.api.last("sendMessage", COORDINATORS).text == answer
+
+
+async def test_a_typed_last_day_ends_the_alert_at_its_end(
+    tg: Harness, coordinator: User, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await compose(tg, coordinator, "en: Lock your bike.", when="daily 18:00")
+    await tg.staff(COORDINATORS, None, coordinator, "2026-03-31")
+    assert "until Tuesday, 31 March 2026, 23:59" in tg.api.last("sendMessage", COORDINATORS).text
+    await confirm(tg, coordinator)
+
+    ends = (await only_announcement(session_factory)).ends_at
+    assert ends is not None and ends.astimezone(UTC) == datetime(2026, 3, 31, 21, 59, tzinfo=UTC)
+
+
 async def test_an_alert_every_few_minutes_is_refused(tg: Harness, coordinator: User) -> None:
     await compose(tg, coordinator, "en: Spam.", when="cron */5 * * * *")
 
@@ -359,6 +456,9 @@ def test_schedules_are_read_in_the_network_time_zone(
         ("1-5/2", "mon,wed,fri"),
         ("sat,sun", "sun,sat"),
         ("5-7", "sun,fri,sat"),
+        ("7-7", "sun"),
+        ("7/2", "sun"),
+        ("fri-sun", "sun,fri,sat"),
     ],
 )
 def test_crontab_days_mean_what_crontab_means(field: str, days: str) -> None:

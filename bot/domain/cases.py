@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kinds import CaseStatus, Privacy
+from bot.kinds import CasePriority, CaseStatus, Privacy
 from bot.network.desks import Desk
 from bot.network.schema import Network
 from storage.cases import Cases
@@ -97,7 +97,7 @@ async def open_case(
             status=CaseStatus.NEW,
             desk=desk.code,
             staff_chat_id=group,
-            priority="urgent" if report.urgent else "normal",
+            priority=CasePriority.URGENT if report.urgent else CasePriority.NORMAL,
             alert_id=report.alert_id,
             description=report.description,
             created_at=now,
@@ -212,9 +212,9 @@ def rate(case: Case, stars: int) -> bool:
 
 def mark_urgent(case: Case) -> bool:
     """Flag the case urgent; False if it already was."""
-    if case.priority == "urgent":
+    if case.priority == CasePriority.URGENT:
         return False
-    case.priority = "urgent"
+    case.priority = CasePriority.URGENT
     return True
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.kinds import AlertFeedback
 from bot.ui.i18n import _
 from bot.ui.keyboards import AlertCb
 from bot.ui.long_text import TELEGRAM_CAPTION_LIMIT, shown_length
@@ -26,14 +27,17 @@ def alert_buttons(delivery_id: int) -> InlineKeyboardMarkup:
     """One button above two. Built directly: a keyboard builder deep-copies its buttons, which
     was a noticeable share of the CPU an alert costs."""
 
-    def button(text: str, action: str) -> InlineKeyboardButton:
+    def button(text: str, action: AlertFeedback) -> InlineKeyboardButton:
         data = AlertCb(delivery_id=delivery_id, action=action).pack()
         return InlineKeyboardButton(text=text, callback_data=data)
 
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button(_("ℹ️ I have information"), "info")],
-            [button(_("👍 Useful"), "useful"), button(_("👎 Not useful"), "not_useful")],
+            [button(_("ℹ️ I have information"), AlertFeedback.INFO)],
+            [
+                button(_("👍 Useful"), AlertFeedback.USEFUL),
+                button(_("👎 Not useful"), AlertFeedback.NOT_USEFUL),
+            ],
         ]
     )
 

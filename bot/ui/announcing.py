@@ -15,6 +15,7 @@ from babel.dates import format_time, get_day_names
 from babel.lists import format_list
 
 from bot.domain.alerts.schedule import WEEKDAYS, ScheduleError, crontab_days
+from bot.kinds import CasePriority
 from bot.network.base import Named
 from bot.network.schema import Network
 from bot.ui.dates import babel_locale
@@ -89,12 +90,11 @@ def toggles(
 
 def priority() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("Normal"), callback_data=PickCb(step=AnnounceStep.PRIORITY, value="normal")
-    )
-    builder.button(
-        text=_("🔴 Urgent"), callback_data=PickCb(step=AnnounceStep.PRIORITY, value="urgent")
-    )
+    for label, value in (
+        (_("Normal"), CasePriority.NORMAL),
+        (_("🔴 Urgent"), CasePriority.URGENT),
+    ):
+        builder.button(text=label, callback_data=PickCb(step=AnnounceStep.PRIORITY, value=value))
     return builder.as_markup()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.kinds import CaseStatus, Privacy, ReferralStatus
+from bot.kinds import CasePriority, CaseStatus, Privacy, ReferralStatus
 from bot.network.base import spoken_language
 from bot.network.schema import Network
 from bot.ui.i18n import _
@@ -75,7 +75,7 @@ def case_facts(case: Case, network: Network) -> list[str]:
 
 def topic_title(case: Case, network: Network) -> str:
     """Forum topic name: status icon, reference, category and area (Telegram allows 128 chars)."""
-    urgent = URGENT_ICON if case.priority == "urgent" else ""
+    urgent = URGENT_ICON if case.priority == CasePriority.URGENT else ""
     head = f"{urgent}{STATUS_ICONS.get(CaseStatus(case.status), '')} {case.ref}"
     return " · ".join([head, *staff_names(case, network)])[:128]
 
@@ -85,7 +85,7 @@ def case_card(
 ) -> str:
     """The card posted at the top of a case topic, in the staff language (`citizen` None: the
     case was pseudonymised)."""
-    urgent = URGENT_ICON if case.priority == "urgent" else ""
+    urgent = URGENT_ICON if case.priority == CasePriority.URGENT else ""
     rows = [
         f"{urgent}{STATUS_ICONS.get(CaseStatus(case.status), '')} <b>{quote(case.ref)}</b>",
         fmt(_("Status: {status}"), status=status_name(case.status)),
@@ -114,7 +114,7 @@ def case_card(
         rows.append(fmt(_("Officer: {name}"), name=case.assignee_name))
     if case.alert_id is not None:
         rows.append(fmt(_("📢 In reply to alert #{number}"), number=case.alert_id))
-    if case.priority == "urgent":
+    if case.priority == CasePriority.URGENT:
         rows.append(_("🔴 Possible emergency: check at once."))
     if case.edited_at is not None:
         rows.append(

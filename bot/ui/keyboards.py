@@ -12,6 +12,7 @@ from aiogram.types import (
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
+from bot.kinds import AlertFeedback
 from bot.network.schema import Network
 from bot.ui.dates import short_day
 from bot.ui.fields import RowId, RowIdOrNone, Score
@@ -66,7 +67,7 @@ class SwitchLanguageCb(CallbackData, prefix="switch"):
 
 class AlertCb(CallbackData, prefix="alert"):
     delivery_id: RowIdOrNone  # 0 under a preview
-    action: str  # info | useful | not_useful
+    action: AlertFeedback
 
 
 class ForgetCb(CallbackData, prefix="forget"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardMarkup
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.alerts import engine
 from bot.domain.alerts.schedule import ONCE, Schedule
+from bot.kinds import SubscriptionKind
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import announcing
@@ -22,6 +23,7 @@ from storage.alerts import Subscriptions
 from storage.models import Announcement
 
 QUICK_ENDS = {"4w": timedelta(weeks=4), "3m": timedelta(days=91)}
+AimedBy = Literal[SubscriptionKind.AREA, SubscriptionKind.TOPIC]  # what an alert is aimed at
 
 
 @dataclass
@@ -60,8 +62,17 @@ class AnnounceDraft:
             photo_file_id=self.photo,
         )
 
-    def toggle(self, kind: str, code: str) -> list[str]:
-        chosen: list[str] = getattr(self, kind)
+    def chosen(self, kind: AimedBy) -> list[str]:
+        """The areas or topics ticked so far (empty: all of them)."""
+        match kind:
+            case SubscriptionKind.AREA:
+                return self.areas
+            case SubscriptionKind.TOPIC:
+                return self.topics
+
+    def toggle(self, kind: AimedBy, code: str) -> list[str]:
+        """Tick `code` of this kind, or untick it if it was; returns what is ticked now."""
+        chosen = self.chosen(kind)
         if code in chosen:
             chosen.remove(code)
         else:

@@ -15,6 +15,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.kinds import ResponseAction
 from bot.network.desks import Desk
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
@@ -57,25 +58,25 @@ async def check_response_times(
             action = _due(case, target, now)
             if action is None:
                 continue
-            if not await Deadlines(session).claim(case.id, action == "escalated", now):
+            if not await Deadlines(session).claim(case.id, action, now):
                 continue
-            if action == "escalated" and case.sla_reminded_at is None:
+            if action == ResponseAction.ESCALATE and case.sla_reminded_at is None:
                 case.sla_reminded_at = now
             with speaking(i18n, network.default_language):
                 _announce(
                     Outbox(session, bot, clock), network, desk, case, action, now - case.created_at
                 )
             await session.commit()
-            done.append(f"{'escalate' if action == 'escalated' else 'remind'} {case.ref}")
+            done.append(f"{action} {case.ref}")
     return done
 
 
-def _due(case: Case, target: timedelta, now: datetime) -> str | None:
+def _due(case: Case, target: timedelta, now: datetime) -> ResponseAction | None:
     waited = now - case.created_at
     if waited >= 2 * target and case.sla_escalated_at is None:
-        return "escalated"
+        return ResponseAction.ESCALATE
     if waited >= target and case.sla_reminded_at is None:
-        return "reminded"
+        return ResponseAction.REMIND
     return None
 
 
@@ -90,10 +91,15 @@ def target_text(desk: Desk) -> str:
 
 
 def _announce(
-    outbox: Outbox, network: Network, desk: Desk, case: Case, action: str, waited: timedelta
+    outbox: Outbox,
+    network: Network,
+    desk: Desk,
+    case: Case,
+    action: ResponseAction,
+    waited: timedelta,
 ) -> None:
     minutes = int(waited.total_seconds() // 60)
-    if action == "reminded":
+    if action == ResponseAction.REMIND:
         outbox.send(
             SendMessage(
                 chat_id=case.staff_chat_id,

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.cases import card_facts
 from bot.domain.citizens import resident_of_case
-from bot.kinds import CaseStatus
+from bot.kinds import CasePriority, CaseStatus
 from bot.network.schema import Network
 from bot.telegram.letters import Call, Sender, TopicGone, Where
 from bot.ui.case_card import case_card, topic_title
@@ -89,7 +89,7 @@ class TopicKeeper:
                     pieces[0],
                     await card_facts(session, case, self.network),
                 )
-            urgent = case.priority == "urgent"
+            urgent = case.priority == CasePriority.URGENT
         if thread is None:
             topic: ForumTopic = await send(CreateForumTopic(chat_id=chat, name=title))
             thread = topic.message_thread_id
@@ -163,7 +163,7 @@ class TopicKeeper:
                     cosmetic=True,
                 )
             )
-            if case.priority == "urgent":
+            if case.priority == CasePriority.URGENT:
                 calls.append(
                     Call(
                         PinChatMessage(chat_id=where.chat_id, message_id=case.card_message_id),

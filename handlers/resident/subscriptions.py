@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.alerts import engine, subscriptions
-from bot.kinds import SubscriptionKind
+from bot.kinds import AlertFeedback, SubscriptionKind
 from bot.network.schema import Network
 from bot.ui import keyboards
 from bot.ui.alerts_menu import AlertsAction, AlertsCb, Followed, SubCb, alerts_keyboard
@@ -37,7 +37,8 @@ def create_router() -> Router:
     for action in MENU_ACTIONS:
         router.callback_query.register(cb_menu, AlertsCb.filter(F.action == action))
     router.callback_query.register(
-        cb_alert_feedback, keyboards.AlertCb.filter(F.action.in_({"useful", "not_useful"}))
+        cb_alert_feedback,
+        keyboards.AlertCb.filter(F.action.in_({AlertFeedback.USEFUL, AlertFeedback.NOT_USEFUL})),
     )
     return router
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.kinds import AnnouncementStatus, DeliveryStatus
+from bot.kinds import AlertFeedback, AnnouncementStatus, DeliveryStatus
 from storage.models.base import Base, UtcDateTime
 
 
@@ -89,7 +89,7 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    feedback: Mapped[str | None] = mapped_column(String(16))  # useful | not_useful
+    feedback: Mapped[AlertFeedback | None] = mapped_column(String(16))  # never INFO
 
     __table_args__ = (UniqueConstraint("occurrence_id", "chat_id"),)
 

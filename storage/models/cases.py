@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.kinds import CaseStatus, Direction, Privacy
+from bot.kinds import CasePriority, CaseStatus, Direction, Privacy
 from storage.models.base import Base, UtcDateTime
 
 
@@ -90,7 +90,7 @@ class Case(Base):
     staff_chat_id: Mapped[int] = mapped_column(BigInteger)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
-    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    priority: Mapped[CasePriority] = mapped_column(String(16), default=CasePriority.NORMAL)
     alert_id: Mapped[int | None] = mapped_column(Integer)  # the alert the report answers
     # The wizard's draft this case was opened from: a second "Send" of it opens nothing.
     draft_key: Mapped[str | None] = mapped_column(String(32), unique=True)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.alerts.schedule import Schedule, next_fire
 from bot.domain.alerts.subscriptions import quiet_until
 from bot.kinds import (
+    AlertFeedback,
     AnnouncementStatus,
     DeliveryStatus,
     Guarantee,
@@ -216,8 +217,8 @@ async def report(session: AsyncSession, occurrence: Occurrence) -> DeliveryRepor
         recipients=len(rows),
         by_status=Counter(status for status, _fallback, _feedback in rows),
         fallback=sum(1 for _status, fallback, _feedback in rows if fallback),
-        useful=feedback.get("useful", 0),
-        not_useful=feedback.get("not_useful", 0),
+        useful=feedback.get(AlertFeedback.USEFUL, 0),
+        not_useful=feedback.get(AlertFeedback.NOT_USEFUL, 0),
         seconds=seconds,
     )
 
@@ -266,7 +267,11 @@ async def alert_context(
     )
 
 
-async def give_feedback(session: AsyncSession, delivery_id: int, chat_id: int, value: str) -> bool:
+async def give_feedback(
+    session: AsyncSession, delivery_id: int, chat_id: int, value: AlertFeedback
+) -> bool:
+    """Keep the resident's USEFUL or NOT_USEFUL for their delivery (their last answer counts);
+    False if the delivery is gone or was not theirs."""
     delivery = await Deliveries(session).by_id(delivery_id)
     if delivery is None or delivery.chat_id != chat_id:
         return False

@@ -27,7 +27,7 @@ from bot.domain.stats.figures import (
 from bot.domain.stats.periods import Period
 from bot.domain.stats.pulse import compute_pulse, pulse_areas, trend_months
 from bot.domain.stats.rules import Scope, cells, publishable
-from bot.kinds import DeliveryStatus, Privacy, ReferralStatus
+from bot.kinds import AlertFeedback, DeliveryStatus, Privacy, ReferralStatus
 from bot.network.desks import DeskKind
 from bot.network.schema import Network
 from storage.statistics import AlertFacts, Statistics
@@ -235,6 +235,6 @@ def _alert_row(alert: AlertFacts) -> AlertRow:
         blocked=status.get(DeliveryStatus.BLOCKED.value, 0),
         unknown=status.get(DeliveryStatus.UNKNOWN.value, 0),
         pending=status.get(DeliveryStatus.PENDING.value, 0),
-        useful=alert.by_feedback.get("useful", 0),
-        not_useful=alert.by_feedback.get("not_useful", 0),
+        useful=alert.by_feedback.get(AlertFeedback.USEFUL, 0),
+        not_useful=alert.by_feedback.get(AlertFeedback.NOT_USEFUL, 0),
     )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from aiogram.types import CallbackQuery, Message
 
+from bot.kinds import CasePriority, SubscriptionKind
 from bot.ui import announcing
 from bot.ui.announcing import AnnounceStep, Pick, PickCb
 from bot.ui.i18n import LANGUAGE_NAMES, _
 from bot.ui.texts import fmt
-from bot.workflows.announcements import AnnounceDraft
+from bot.workflows.announcements import AimedBy, AnnounceDraft
 from handlers.coordinator.announce.flow import AnnounceForm, AnnounceWizard
 
 
@@ -38,13 +37,13 @@ async def _toggle_or_move_on(
     query: CallbackQuery,
     callback_data: PickCb,
     wizard: AnnounceWizard,
-    kind: Literal["areas", "topics"],
+    kind: AimedBy,
 ) -> bool:
     """A tick updates the keyboard (False); *All* or *Next* end the step (True)."""
     draft = await wizard.draft()
     network = wizard.network
-    items = network.areas if kind == "areas" else network.topics
-    if callback_data.value == Pick.NEXT and not getattr(draft, kind):
+    items = network.areas if kind == SubscriptionKind.AREA else network.topics
+    if callback_data.value == Pick.NEXT and not draft.chosen(kind):
         wizard.refuse(query, _("Tick at least one, or press “All”."))
         return False
     if callback_data.value not in (Pick.ALL, Pick.NEXT):
@@ -61,16 +60,16 @@ async def _toggle_or_move_on(
             )
         return False
     if callback_data.value == Pick.ALL:
-        setattr(draft, kind, [])
+        draft.chosen(kind).clear()
         await wizard.keep(draft)
-    title = _("Areas: {names}") if kind == "areas" else _("Topics: {names}")
-    names = announcing.names(items, getattr(draft, kind), network.default_language)
+    title = _("Areas: {names}") if kind == SubscriptionKind.AREA else _("Topics: {names}")
+    names = announcing.names(items, draft.chosen(kind), network.default_language)
     wizard.answered(query, fmt(title, names=names))
     return True
 
 
 async def cb_area(query: CallbackQuery, callback_data: PickCb, wizard: AnnounceWizard) -> None:
-    if not await _toggle_or_move_on(query, callback_data, wizard, "areas"):
+    if not await _toggle_or_move_on(query, callback_data, wizard, SubscriptionKind.AREA):
         return
     network = wizard.network
     if network.topics:
@@ -84,7 +83,7 @@ async def cb_area(query: CallbackQuery, callback_data: PickCb, wizard: AnnounceW
 
 
 async def cb_topic(query: CallbackQuery, callback_data: PickCb, wizard: AnnounceWizard) -> None:
-    if await _toggle_or_move_on(query, callback_data, wizard, "topics"):
+    if await _toggle_or_move_on(query, callback_data, wizard, SubscriptionKind.TOPIC):
         await _ask_priority(wizard)
 
 
@@ -98,7 +97,7 @@ async def _ask_priority(wizard: AnnounceWizard) -> None:
 
 async def cb_priority(query: CallbackQuery, callback_data: PickCb, wizard: AnnounceWizard) -> None:
     draft = await wizard.draft()
-    draft.urgent = callback_data.value == "urgent"
+    draft.urgent = callback_data.value == CasePriority.URGENT
     await wizard.keep(draft)
     await wizard.state.set_state(AnnounceForm.texts)
     wizard.answered(

@@ -3,12 +3,11 @@ until when a recurring alert runs."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 
 from aiogram.types import CallbackQuery, Message
 
-from bot.domain.alerts.schedule import ScheduleError, ScheduleProblem, parse
-from bot.network.schema import Network
+from bot.domain.alerts.schedule import ScheduleError, ScheduleProblem, last_day, parse
 from bot.ui import announcing
 from bot.ui.announcing import PickCb
 from bot.ui.i18n import _
@@ -52,9 +51,8 @@ async def on_when(message: Message, wizard: AnnounceWizard) -> None:
     words = announcing.translate_time_words(
         message.text or "", wizard.i18n, network.default_language
     )
-    now = wizard.clock.now()
     try:
-        schedule = parse(_resolve_days(words, now, network), now, network.zone)
+        schedule = parse(words, wizard.clock.now(), network.zone)
     except ScheduleError as error:
         wizard.outbox.send(message.reply(_schedule_problem(error.problem)))
         return
@@ -73,23 +71,15 @@ async def on_when(message: Message, wizard: AnnounceWizard) -> None:
     await confirm(wizard)
 
 
-def _resolve_days(words: str, now: datetime, network: Network) -> str:
-    """ "today 18:00" / "tomorrow 09:00" / "tonight" as a date and time the parser reads."""
-    local = now.astimezone(network.zone).date()
-    parts = words.split()
-    if parts[:1] == ["tonight"]:
-        return f"{local.isoformat()} 18:00"
-    if parts[:1] in (["today"], ["tomorrow"]) and len(parts) == 2:
-        day = local if parts[0] == "today" else date.fromordinal(local.toordinal() + 1)
-        return f"{day.isoformat()} {parts[1]}"
-    return words
-
-
 def _schedule_problem(problem: ScheduleProblem) -> str:
     if problem == ScheduleProblem.PASSED:
         return _("That moment has passed. Send a time in the future.")
     if problem == ScheduleProblem.TOO_OFTEN:
         return _("A recurring alert may go out at most once an hour.")
+    if problem == ScheduleProblem.NOT_A_DAY:
+        return _("Send the last day as a date, e.g. “2026-12-31”.")
+    if problem == ScheduleProblem.ENDS_TOO_EARLY:
+        return _("The last day must come after the first sending.")
     return _(
         "I did not understand that time. Try “now”, “2026-12-01 18:00”, “tomorrow 09:00”, "
         "“daily 18:00”, “weekly mon 09:00” or “cron 0 9 * * 1”."
@@ -113,15 +103,10 @@ async def cb_until(query: CallbackQuery, callback_data: PickCb, wizard: Announce
 
 async def on_until(message: Message, wizard: AnnounceWizard) -> None:
     draft = await wizard.draft()
-    assert draft.first is not None
     try:
-        day = date.fromisoformat((message.text or "").strip())
-    except ValueError:
-        wizard.outbox.send(message.reply(_("Send the last day as a date, e.g. “2026-12-31”.")))
-        return
-    until = datetime.combine(day, time(23, 59), wizard.network.zone)
-    if until <= datetime.fromisoformat(draft.first):
-        wizard.outbox.send(message.reply(_("The last day must come after the first sending.")))
+        until = last_day(message.text or "", draft.schedule.first, wizard.network.zone)
+    except ScheduleError as error:
+        wizard.outbox.send(message.reply(_schedule_problem(error.problem)))
         return
     draft.until = until.isoformat()
     await wizard.keep(draft)

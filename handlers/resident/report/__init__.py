@@ -8,6 +8,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter, or_f
 
+from bot.kinds import AlertFeedback
 from bot.ui import keyboards
 from bot.ui.report_wizard import BACK, ReportCb, WizardAction
 from bot.ui.texts import CANCEL, MENU_LABELS, MENU_REPORT, SEND_REPORT, SKIP
@@ -46,7 +47,7 @@ def create_router() -> Router:
     router.message.register(cmd_report, MenuButton(MENU_REPORT))
     router.callback_query.register(cb_report_this, keyboards.ReportThisCb.filter())
     router.callback_query.register(
-        cb_alert_information, keyboards.AlertCb.filter(F.action == "info")
+        cb_alert_information, keyboards.AlertCb.filter(F.action == AlertFeedback.INFO)
     )
     router.message.register(cmd_cancel, Command("cancel"), in_wizard)
     router.message.register(cmd_cancel, MenuButton(CANCEL), in_wizard)
