@@ -15,6 +15,25 @@ from aiohttp import web
 from tests.fakes import Call, FakeTelegram
 
 
+def private_text(
+    update_id: int, user_id: int, first_name: str, text: str, language: str | None = None
+) -> dict[str, Any]:
+    """An update as getUpdates or a webhook carries it: `text` written in a private chat."""
+    sender: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language is not None:
+        sender["language_code"] = language
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 1_772_700_000,
+            "chat": {"id": user_id, "type": "private", "first_name": first_name},
+            "from": sender,
+            "text": text,
+        },
+    }
+
+
 class FakeBotApiServer:
     def __init__(self) -> None:
         self.answers = FakeTelegram()

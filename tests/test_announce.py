@@ -305,6 +305,8 @@ async def test_a_recurring_alert_needs_an_end(
     assert (announcement.ends_at - announcement.next_run_at).days == 28
 
 
+# The clock stands at Thursday, 5 March 2026, 10:30 in the network's zone. A crontab line is
+# read as crontab reads it (days 0-7, both day fields restricted: either one).
 @pytest.mark.parametrize(
     ("when", "said"),
     [
@@ -312,21 +314,6 @@ async def test_a_recurring_alert_needs_an_end(
         ("weekly mon 09:00", "then every week (Monday, 09:00) until"),
         ("cron 0 9 * * 1,4", "then every week (Monday and Thursday, 09:00) until"),
         ("cron 0 9 1 * *", "then again on the schedule “0 9 1 * *” until"),
-    ],
-)
-async def test_the_summary_says_how_an_alert_repeats_in_words(
-    tg: Harness, coordinator: User, when: str, said: str
-) -> None:
-    await compose(tg, coordinator, "en: Lock your bike.", when=when)
-    await press(tg, coordinator, AnnounceStep.UNTIL, "4w")
-
-    assert said in tg.api.last("sendMessage", COORDINATORS).text
-
-
-# The clock stands at Thursday, 5 March 2026, 10:30 in the network's zone.
-@pytest.mark.parametrize(
-    ("when", "said"),
-    [
         ("cron 0 9 * * 0-6", "Friday, 6 March 2026, 09:00, then every day at 09:00 until"),
         (
             "cron 0 9 * * */2",
@@ -334,12 +321,11 @@ async def test_the_summary_says_how_an_alert_repeats_in_words(
             "(Tuesday, Thursday, Saturday and Sunday, 09:00) until",
         ),
         ("cron 0 9 * * 7-7", "Sunday, 8 March 2026, 09:00, then every week (Sunday, 09:00)"),
-        # crontab fires on the 10th OR on a Monday: the first is Monday the 9th, not the
-        # first Monday that is a 10th (in August)
+        # the 10th OR a Monday: the first is Monday the 9th, not a Monday the 10th (August)
         ("cron 0 9 10 * 1", "Monday, 9 March 2026, 09:00, then again on the schedule"),
     ],
 )
-async def test_a_crontab_line_is_shown_with_its_first_sending_as_crontab_reads_it(
+async def test_the_summary_says_how_and_from_when_an_alert_repeats_in_words(
     tg: Harness, coordinator: User, when: str, said: str
 ) -> None:
     await compose(tg, coordinator, "en: Lock your bike.", when=when)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ANONYMITY_KEY, NETWORK
-from tests.fake_http import FakeBotApiServer
+from tests.fake_http import FakeBotApiServer, private_text
 from tests.fakes import BOT_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,18 +38,7 @@ async def test_the_bot_runs_on_sqlite_without_the_optional_packages(tmp_path: Pa
     await server.start()
     network_file = tmp_path / "network.toml"
     network_file.write_text(NETWORK)
-    await server.updates.put(
-        {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 1_772_700_000,
-                "chat": {"id": 4711, "type": "private", "first_name": "Mia"},
-                "from": {"id": 4711, "is_bot": False, "first_name": "Mia", "language_code": "en"},
-                "text": "/start",
-            },
-        }
-    )
+    await server.updates.put(private_text(1, 4711, "Mia", "/start", "en"))
     environment = {
         key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "DATABASE_URL"}
     } | {

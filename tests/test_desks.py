@@ -35,6 +35,23 @@ async def referral(factory: async_sessionmaker[AsyncSession]) -> Referral:
         return (await session.scalars(select(Referral))).one()
 
 
+async def referred(
+    tg: Harness,
+    alice: User,
+    officer: User,
+    factory: async_sessionmaker[AsyncSession],
+    description: str = "Someone is trying car doors in my street.",
+    privacy: str = "confidential",
+) -> tuple[Case, Referral]:
+    """Alice reports a case, an officer refers it to the housing partner, and she agrees."""
+    await onboard(tg, alice)
+    await report(tg, alice, description, privacy=privacy)
+    case = await the_case(factory)
+    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
+    await tg.press(alice, ReferralCb(referral_id=(await referral(factory)).id, agree=True))
+    return case, await referral(factory)
+
+
 async def test_transfer_moves_the_case_with_its_history(
     tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -148,11 +165,7 @@ async def test_refer_without_a_partner_offers_the_partners_as_buttons(
 async def test_partners_hear_when_the_case_closes(
     tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    await onboard(tg, alice)
-    await report(tg, alice)
-    case = await the_case(session_factory)
-    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
-    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+    case, _ = await referred(tg, alice, officer, session_factory)
 
     await tg.staff(CENTRAL, case.thread_id, officer, "/close Lock replaced")
 
@@ -165,11 +178,7 @@ async def test_a_partners_message_after_the_case_closed_reaches_nobody(
     tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     partner_worker = User(id=950, is_bot=False, first_name="Petra")
-    await onboard(tg, alice)
-    await report(tg, alice)
-    case = await the_case(session_factory)
-    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
-    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+    case, _ = await referred(tg, alice, officer, session_factory)
     await tg.staff(CENTRAL, case.thread_id, officer, "/close Lock replaced")
     ref = await referral(session_factory)
     tg.api.clear()
@@ -185,12 +194,7 @@ async def test_a_partners_edit_reaches_the_resident_as_the_partners_correction(
     tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     partner_worker = User(id=950, is_bot=False, first_name="Petra")
-    await onboard(tg, alice)
-    await report(tg, alice)
-    case = await the_case(session_factory)
-    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
-    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
-    ref = await referral(session_factory)
+    _case, ref = await referred(tg, alice, officer, session_factory)
     sent = await tg.staff(PARTNER, ref.thread_id, partner_worker, "Locksmith at 3 pm")
     assert sent.message is not None
     tg.api.clear()
@@ -261,12 +265,9 @@ async def test_a_reply_to_the_partner_reaches_the_partners_topic_and_the_police_
     tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     partner_worker = User(id=950, is_bot=False, first_name="Petra")
-    await onboard(tg, alice)
-    await report(tg, alice, "Mould and a broken lock at Elm Street 3")
-    case = await the_case(session_factory)
-    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
-    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
-    ref = await referral(session_factory)
+    case, ref = await referred(
+        tg, alice, officer, session_factory, "Mould and a broken lock at Elm Street 3"
+    )
     await tg.staff(PARTNER, ref.thread_id, partner_worker, "When are you at home?")
     await tg.staff(CENTRAL, case.thread_id, officer, "Did the partner reach you?")
     async with session_factory() as session:
@@ -309,11 +310,7 @@ async def test_identified_referral_shares_the_name(
 async def test_anonymous_case_referral_stays_anonymous(
     tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    await onboard(tg, alice)
-    await report(tg, alice, privacy="anonymous")
-    case = await the_case(session_factory)
-    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
-    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
+    case, _ = await referred(tg, alice, officer, session_factory, privacy="anonymous")
 
     dumps = " ".join(c.dump() for c in tg.api.sent(chat_id=PARTNER))
     assert "Reporter: not shared" in dumps
@@ -515,12 +512,7 @@ async def test_a_partners_album_reaches_the_citizen_whole(
     from aiogram.types import Chat
 
     partner_worker = User(id=952, is_bot=False, first_name="Pia")
-    await onboard(tg, alice)
-    await report(tg, alice)
-    case = await the_case(session_factory)
-    await tg.staff(CENTRAL, case.thread_id, officer, "/refer housing")
-    await tg.press(alice, ReferralCb(referral_id=(await referral(session_factory)).id, agree=True))
-    ref = await referral(session_factory)
+    _case, ref = await referred(tg, alice, officer, session_factory)
     tg.api.clear()
     group = Chat(id=PARTNER, type="supergroup", title="Partner", is_forum=True)
     album = [

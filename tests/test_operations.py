@@ -17,22 +17,13 @@ from bot.app.startup import Patience, StartupError
 from bot.config import Settings
 from bot.network.schema import Network
 from tests.conftest import ANONYMITY_KEY, NETWORK
-from tests.fake_http import FakeBotApiServer
+from tests.fake_http import FakeBotApiServer, private_text
 from tests.fakes import BOT_TOKEN
 from tests.test_run import free_port
 
 QUICK = Patience(first=0.01, longest=0.05)
 
-START = {
-    "update_id": 1,
-    "message": {
-        "message_id": 1,
-        "date": 1_772_700_000,
-        "chat": {"id": 31337, "type": "private", "first_name": "Eve"},
-        "from": {"id": 31337, "is_bot": False, "first_name": "Eve", "language_code": "en"},
-        "text": "/start",
-    },
-}
+START = private_text(1, 31337, "Eve", "/start", "en")
 
 
 @pytest.fixture

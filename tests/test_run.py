@@ -16,7 +16,7 @@ from bot.config import Settings
 from storage.db import create_engine, create_session_factory
 from storage.models import Citizen
 from tests.conftest import ANONYMITY_KEY, NETWORK
-from tests.fake_http import FakeBotApiServer
+from tests.fake_http import FakeBotApiServer, private_text
 from tests.fakes import BOT_TOKEN
 
 
@@ -34,18 +34,7 @@ async def test_the_bot_process_migrates_polls_and_answers(tmp_path: Path, locale
         database_url=database,
         network_file=network_file,
     )
-    await server.updates.put(
-        {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 1_772_700_000,
-                "chat": {"id": 31337, "type": "private", "first_name": "Eve"},
-                "from": {"id": 31337, "is_bot": False, "first_name": "Eve", "language_code": "nl"},
-                "text": "/start",
-            },
-        }
-    )
+    await server.updates.put(private_text(1, 31337, "Eve", "/start", "nl"))
     bot_task = asyncio.create_task(run(settings, BOT_TOKEN, locales))
     try:
         greeting = await server.wait_for("sendMessage")
@@ -77,16 +66,7 @@ def free_port() -> int:
 
 
 SECRET = "a-long-shared-secret-123"
-HOOK_UPDATE = {
-    "update_id": 7,
-    "message": {
-        "message_id": 1,
-        "date": 1_772_700_000,
-        "chat": {"id": 4242, "type": "private", "first_name": "Ola"},
-        "from": {"id": 4242, "is_bot": False, "first_name": "Ola", "language_code": "pl"},
-        "text": "/start",
-    },
-}
+HOOK_UPDATE = private_text(7, 4242, "Ola", "/start", "pl")
 
 
 @contextlib.asynccontextmanager

@@ -15,7 +15,7 @@ from bot.kinds import OutboxStatus
 from storage.db import create_engine, create_session_factory
 from storage.models import OutboxMessage
 from tests.conftest import ANONYMITY_KEY, NETWORK, ROOT
-from tests.fake_http import FakeBotApiServer
+from tests.fake_http import FakeBotApiServer, private_text
 from tests.fakes import BOT_TOKEN
 
 STOP_WITHIN_S = 10
@@ -56,18 +56,7 @@ async def test_sigterm_releases_the_message_being_sent_and_exits_within_ten_seco
     await server.start()
     server.hanging.add("sendMessage")  # Telegram does not answer the greeting
     database = f"sqlite+aiosqlite:///{tmp_path / 'stop.db'}"
-    await server.updates.put(
-        {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 1_772_700_000,
-                "chat": {"id": 31337, "type": "private", "first_name": "Eve"},
-                "from": {"id": 31337, "is_bot": False, "first_name": "Eve"},
-                "text": "/start",
-            },
-        }
-    )
+    await server.updates.put(private_text(1, 31337, "Eve", "/start"))
     process = await bot_process(tmp_path, server, database)
     try:
         await server.wait_for("sendMessage", START_WITHIN_S)  # the courier is mid-call
