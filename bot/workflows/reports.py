@@ -35,7 +35,7 @@ class ReportDraft:
 
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
     category: str | None = None
-    privacy: str | None = None
+    privacy: Privacy | None = None
     latitude: float | None = None
     longitude: float | None = None
     rounded: bool = False
@@ -49,7 +49,12 @@ class ReportDraft:
     @classmethod
     def of(cls, data: dict[str, Any]) -> ReportDraft | None:
         saved = data.get(DRAFT)
-        return cls(**saved) if saved else None
+        if not saved:
+            return None
+        draft = cls(**saved)
+        if draft.privacy is not None:  # kept as its word in the conversation storage
+            draft.privacy = Privacy(draft.privacy)
+        return draft
 
     def saved(self) -> dict[str, Any]:
         return {DRAFT: asdict(self)}
@@ -124,7 +129,7 @@ async def send(
         description=description,
         language=detection.code if detection else spoken_language(language),
         language_guess=detection.guess if detection else None,
-        privacy=Privacy(draft.privacy or Privacy.CONFIDENTIAL),
+        privacy=draft.privacy or Privacy.CONFIDENTIAL,
         latitude=draft.latitude,
         longitude=draft.longitude,
         location_rounded=draft.rounded,
