@@ -1,15 +1,24 @@
 """The sealed link between anonymous cases and their residents, both ways: `case_seal` says who
 is behind one case, `citizen.sealed_cases` which anonymous cases a resident has (for /cases,
-limits, bans and /mydata). Both are sealed with the anonymity key (storage.sealing)."""
+limits, bans and /mydata). Both are sealed with the anonymity key (storage.sealing).
+
+Whenever a resident's list changes, the lists of up to `DECOYS` other residents are sealed
+again in the same transaction (same content, a new nonce, so a new value): two backups taken
+around an anonymous report then differ in many residents' lists, not only the reporter's."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, delete, func, select
 
 from storage.db import affected_rows
 from storage.models import Case, CaseSeal, Citizen
 from storage.rows import Repository
 from storage.sealing import sealer_of
+
+DECOYS = 20
 
 
 def _where(case_id: int) -> str:
@@ -38,6 +47,7 @@ class Seals(Repository):
         await self._lock(citizen)
         ids = self.anonymous_case_ids(citizen) | {case.id}
         citizen.sealed_cases = sealer.seal_case_ids(ids, citizen.id)
+        await self._reseal_others(citizen)
         await self.session.flush()
 
     async def citizen_id_of(self, case_id: int) -> int | None:
@@ -57,6 +67,35 @@ class Seals(Repository):
         await self._lock(citizen)
         ids = self.anonymous_case_ids(citizen) - {case_id}
         citizen.sealed_cases = sealer_of(self.session).seal_case_ids(ids, citizen.id)
+        await self._reseal_others(citizen)
+
+    async def _reseal_others(self, citizen: Citizen) -> None:
+        """Seal the lists of up to DECOYS other residents again, unchanged: from a random
+        place in the table, skipping rows another transaction holds (PostgreSQL; so two
+        reports at once never wait for each other's residents), which also keeps a list
+        another transaction is changing from being written back stale."""
+        last = await self.session.scalar(select(func.max(Citizen.id)))
+        if not last:
+            return
+        start = secrets.randbelow(int(last))
+        others = list(await self._others(citizen, Citizen.id > start, DECOYS))
+        if len(others) < DECOYS:  # from the start of the table for the rest
+            others += await self._others(citizen, Citizen.id <= start, DECOYS - len(others))
+        sealer = sealer_of(self.session)
+        for other in others:
+            other.sealed_cases = sealer.seal_case_ids(self.anonymous_case_ids(other), other.id)
+
+    async def _others(
+        self, citizen: Citizen, where: ColumnElement[bool], limit: int
+    ) -> Sequence[Citizen]:
+        query = (
+            select(Citizen)
+            .where(where, Citizen.id != citizen.id, Citizen.sealed_cases.is_not(None))
+            .order_by(Citizen.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.scalars(query)).all()
 
     async def _lock(self, citizen: Citizen) -> None:
         """Read the resident's list under a row lock (PostgreSQL), so two anonymous reports at
