@@ -51,7 +51,7 @@ async def my_cases(session: AsyncSession, sample: Any) -> None:
 
 
 async def staff_reply(session: AsyncSession, sample: Any) -> None:
-    """A staff message in a case topic (handlers.desk.staff.on_staff_message): the topic's
+    """A staff message in a case topic (bot.workflows.from_staff.relay_from_staff): the topic's
     case, whether this message was relayed already, the resident to send it to."""
     chat_id, thread_id, message_id = sample
     case = await Cases(session).by_topic(chat_id, thread_id)

@@ -141,13 +141,11 @@ def _case_select(shape: Shape) -> str:
       SELECT p.*,
         CASE
           WHEN {age} > interval '60 days' THEN
-            CASE WHEN r_status < 0.96 THEN 'closed' WHEN r_status < 0.99 THEN 'open'
-                 ELSE 'referred' END
+            CASE WHEN r_status < 0.96 THEN 'closed' ELSE 'open' END
           WHEN {age} > interval '7 days' THEN
-            CASE WHEN r_status < 0.70 THEN 'closed' WHEN r_status < 0.92 THEN 'open'
-                 ELSE 'referred' END
-          ELSE CASE WHEN r_status < 0.30 THEN 'closed' WHEN r_status < 0.70 THEN 'open'
-                    WHEN r_status < 0.80 THEN 'referred' ELSE 'new' END
+            CASE WHEN r_status < 0.70 THEN 'closed' ELSE 'open' END
+          ELSE CASE WHEN r_status < 0.30 THEN 'closed' WHEN r_status < 0.80 THEN 'open'
+                    ELSE 'new' END
         END AS status,
         least(exp(r_reply * 8), extract(epoch FROM {age}) / 120) AS reply_minutes,
         p.owner > {HEAVY_RESIDENTS} AND r_privacy < 0.12 AS anonymous

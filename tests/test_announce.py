@@ -444,6 +444,8 @@ def test_schedules_are_read_in_the_network_time_zone(
         ("5-7", "sun,fri,sat"),
         ("7-7", "sun"),
         ("7/2", "sun"),
+        ("1/2", "sun,mon,wed,fri"),  # cronie's "1-7/2"
+        ("2/3", "tue,fri"),
         ("fri-sun", "sun,fri,sat"),
     ],
 )

@@ -34,7 +34,11 @@ def again_if_connection_lost(job: Job) -> Job:
     """`job`, run once more at once when its database connection was lost (a PostgreSQL
     restart): its transaction went with the connection and the pool is renewed, and what is
     due is read again, so the run is repeated now instead of at the next interval (an hour
-    for retention). Any other failure is left to the scheduler, which logs it."""
+    for retention). Any other failure is left to the scheduler, which logs it.
+
+    So a timer job must be safe to run twice in a row: each of today's claims what it does in
+    the database before it acts, and what it claimed in a transaction that died is not
+    claimed."""
 
     @functools.wraps(job)
     async def run() -> Any:

@@ -88,8 +88,8 @@ def crontab_days(field: str) -> str:
                 last = 7
         else:
             first = last = _day_number(body)
-            if step_text:  # "2/3": Tuesday, then every third day up to Saturday
-                last = max(first, 6)
+            if step_text:  # "1/2" is "1-7/2", as cronie reads it: Mon, Wed, Fri and Sun
+                last = 7
         if last < first:
             msg = f"day range {body!r} runs backwards"
             raise ScheduleError(msg)
