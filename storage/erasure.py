@@ -83,7 +83,7 @@ class Erasures(Repository):
             self.session,
             update(Delivery)
             .where(Delivery.citizen_id.is_not(None), *where)
-            .values(citizen_id=None, chat_id=-Delivery.id, message_id=None, last_error=None),
+            .values(citizen_id=None, chat_id=-Delivery.id, last_error=None),
         )
 
     async def deliveries_due(self, before: datetime) -> int:
