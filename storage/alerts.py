@@ -37,7 +37,6 @@ _SENT = (
     .where(Delivery.id == bindparam("delivery"))
     .values(
         status=DeliveryStatus.SENT,
-        message_id=bindparam("message"),
         sent_at=bindparam("at"),
         attempts=bindparam("tries"),
     )
@@ -196,10 +195,8 @@ class Deliveries(Rows[Delivery]):
         # (3,000 rows: 24,000 bound parameters, 1.2 s); this one is cached and batched.
         await self.session.execute(insert, list(rows))
 
-    async def mark_sent(
-        self, delivery_id: int, message_id: int | None, at: datetime, attempts: int
-    ) -> None:
-        values = {"delivery": delivery_id, "message": message_id, "at": at, "tries": attempts}
+    async def mark_sent(self, delivery_id: int, at: datetime, attempts: int) -> None:
+        values = {"delivery": delivery_id, "at": at, "tries": attempts}
         await self.session.execute(_SENT, values)
 
     async def pending(self, occurrence_id: int) -> list[tuple[int, int, datetime, str]]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 
 from bot.kinds import CaseStatus, DeliveryStatus, Direction, Privacy
 from storage.db import affected_rows
@@ -19,32 +19,38 @@ from storage.sealing import scrambled_chat
 # GeoReport v2 fields that name a person (bot.domain.open311 sends only first_name today).
 PERSONAL_FORM_FIELDS = ("first_name", "last_name", "email", "phone", "device_id", "account_id")
 REPORTED_BY = "Reported by "
+_MESSAGES = CaseMessage.core_table()
+_SCRAMBLE = {
+    side: update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("row"))
+    .values({f"{side}_chat_id": bindparam("chat"), f"{side}_message_id": 0})
+    for side in ("source", "target")
+}
 
 
 class Erasures(Repository):
     async def scramble_resident_side(self, case_id: int) -> None:
-        """The resident's chat disappears from the case's messages: one random id, that no key
-        recomputes, takes its place (their own messages, receipts, and the copies they got)."""
-        scrambled = scrambled_chat()
-        await affected_rows(
-            self.session,
-            update(CaseMessage)
-            .where(
-                CaseMessage.case_id == case_id,
-                CaseMessage.direction.in_([Direction.CITIZEN, Direction.SYSTEM]),
-            )
-            .values(source_chat_id=scrambled),
+        """The resident's side disappears from the case's messages (their own messages,
+        receipts, and the copies they got): each keeps a random chat id of its own, that no key
+        recomputes, and no message id. One chat for all, or the ids as they were, would still
+        show where the messages fit in the sequence of one resident's chat."""
+        resident_side = (
+            ("source", CaseMessage.direction.in_([Direction.CITIZEN, Direction.SYSTEM])),
+            (
+                "target",
+                and_(
+                    CaseMessage.direction == Direction.STAFF,
+                    CaseMessage.target_chat_id.is_not(None),
+                ),
+            ),
         )
-        await affected_rows(
-            self.session,
-            update(CaseMessage)
-            .where(
-                CaseMessage.case_id == case_id,
-                CaseMessage.direction == Direction.STAFF,
-                CaseMessage.target_chat_id.is_not(None),
+        for side, on_resident_side in resident_side:
+            rows = await self.session.scalars(
+                select(CaseMessage.id).where(CaseMessage.case_id == case_id, on_resident_side)
             )
-            .values(target_chat_id=scrambled),
-        )
+            scrambled = [{"row": row, "chat": scrambled_chat()} for row in rows]
+            if scrambled:
+                await self.session.execute(_SCRAMBLE[side], scrambled)
 
     async def strip_service_requests(
         self, case_id: int, rounded: tuple[float, float] | None
@@ -83,7 +89,7 @@ class Erasures(Repository):
             self.session,
             update(Delivery)
             .where(Delivery.citizen_id.is_not(None), *where)
-            .values(citizen_id=None, chat_id=-Delivery.id, message_id=None, last_error=None),
+            .values(citizen_id=None, chat_id=-Delivery.id, last_error=None),
         )
 
     async def deliveries_due(self, before: datetime) -> int:

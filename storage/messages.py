@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from bot.kinds import Direction
 from storage.db import affected_rows
@@ -86,18 +87,31 @@ class CaseMessages(Rows[CaseMessage]):
         )
         return int(found or 0)
 
-    def _chats(self, chat_id: int, message_id: int) -> list[int]:
-        """The chat ids a message at (`chat_id`, `message_id`) may be stored under: a private
-        chat's message in an anonymous case is stored under its blind id (storage.sealing)."""
+    def _at(
+        self,
+        chat: QueryableAttribute[int | None],
+        message: QueryableAttribute[int | None],
+        chat_id: int,
+        message_id: int,
+    ) -> ColumnElement[bool]:
+        """The message at (`chat_id`, `message_id`) on one side of the relay (`chat`,
+        `message`). A private chat's message in an anonymous case is stored under its blind id
+        with its id masked (storage.sealing): the blind id alone finds it, as it is computed
+        from both the chat and the message."""
+        plain = and_(chat == chat_id, message == message_id)
         sealer = optional_sealer(self.session)
         if chat_id <= 0 or sealer is None:
-            return [chat_id]
-        return [chat_id, sealer.blind(chat_id, message_id)]
+            return plain
+        return or_(plain, chat == sealer.blind(chat_id, message_id))
 
     def _at_source(self, chat_id: int, message_id: int) -> ColumnElement[bool]:
-        return and_(
-            CaseMessage.source_chat_id.in_(self._chats(chat_id, message_id)),
-            CaseMessage.source_message_id == message_id,
+        return self._at(
+            CaseMessage.source_chat_id, CaseMessage.source_message_id, chat_id, message_id
+        )
+
+    def _at_target(self, chat_id: int, message_id: int) -> ColumnElement[bool]:
+        return self._at(
+            CaseMessage.target_chat_id, CaseMessage.target_message_id, chat_id, message_id
         )
 
     async def exists(self, source_chat_id: int, source_message_id: int) -> bool:
@@ -107,16 +121,12 @@ class CaseMessages(Rows[CaseMessage]):
     async def case_of_target(self, target_chat_id: int, target_message_id: int) -> int | None:
         """The case a relayed copy belongs to, found by where the copy landed."""
         query = select(CaseMessage.case_id).where(
-            CaseMessage.target_chat_id.in_(self._chats(target_chat_id, target_message_id)),
-            CaseMessage.target_message_id == target_message_id,
+            self._at_target(target_chat_id, target_message_id)
         )
         return (await self.session.scalars(query)).first()
 
     async def by_target(self, target_chat_id: int, target_message_id: int) -> CaseMessage | None:
-        query = select(CaseMessage).where(
-            CaseMessage.target_chat_id == target_chat_id,
-            CaseMessage.target_message_id == target_message_id,
-        )
+        query = select(CaseMessage).where(self._at_target(target_chat_id, target_message_id))
         return (await self.session.scalars(query)).first()
 
     async def by_source(self, source_chat_id: int, source_message_id: int) -> CaseMessage | None:

@@ -12,7 +12,10 @@ onto another row does not open.
 
 In an anonymous case's messages the resident's chat id is never stored: the message is keyed by
 a blind id instead, a keyed hash of (chat, message) that the bot can compute from an incoming
-update but that tells a reader of the database nothing and differs for every message.
+update but that tells a reader of the database nothing and differs for every message. Its
+message id is not stored as it is either (message ids count per chat, so a resident's other
+messages would show where theirs fit): it is masked with a keyed pad drawn from the blind id,
+and the bot unmasks it where it needs it (to correct its copy in the resident's chat).
 
 Every session of the bot carries the key (`create_session_factory(engine, sealer)` puts it in
 `session.info`), so repositories reach it where they need it.
@@ -87,6 +90,7 @@ class Sealer:
             raise AnonymityKeyError(msg)
         self._aead = AESGCM(_derive(key, b"seal"))
         self._blind_key = _derive(key, b"blind")
+        self._mask_key = _derive(key, b"mask")
 
     @classmethod
     def from_text(cls, text: str) -> Sealer:
@@ -140,9 +144,26 @@ class Sealer:
         ).digest()
         return -(BLIND_BASE + int.from_bytes(digest[:8], "big") % BLIND_SPAN)
 
+    def mask(self, blind_id: int, message_id: int) -> int:
+        """The message id stored beside `blind_id`: below zero (where no message id is), and
+        without the key as good as random, since every blind id draws another pad."""
+        return -1 - (message_id ^ self._pad(blind_id))
+
+    def unmask(self, blind_id: int, masked: int) -> int:
+        """The message id `mask` hid beside `blind_id`."""
+        return (-1 - masked) ^ self._pad(blind_id)
+
+    def _pad(self, blind_id: int) -> int:
+        digest = hmac.new(self._mask_key, str(blind_id).encode("ascii"), hashlib.sha256).digest()
+        return int.from_bytes(digest[:8], "big") >> 2  # 62 bits: the mask fits a BIGINT
+
 
 def is_blind(chat_id: int | None) -> bool:
     return chat_id is not None and chat_id <= -BLIND_BASE
+
+
+def is_masked(message_id: int | None) -> bool:
+    return message_id is not None and message_id < 0
 
 
 def scrambled_chat() -> int:

@@ -12,6 +12,7 @@ from aiogram.types import Update, User
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.conversation import copy_in_residents_chat
 from bot.kinds import Direction
 from bot.ui.desk_keyboards import BanCb
 from bot.ui.keyboards import RateCb
@@ -83,12 +84,14 @@ def edit_of(update: Update, text: str, update_id: int) -> Update:
 
 
 async def copies_in_resident_chat(factory: async_sessionmaker[AsyncSession]) -> list[int]:
-    """Where staff messages landed in the resident's chat (the ids, not the chat)."""
+    """Where staff messages landed in the resident's chat (the ids, not the chat), as the bot
+    reads them with its key (an anonymous case keeps them masked)."""
     async with factory() as session:
         found = await session.scalars(
-            select(CaseMessage.target_message_id).where(CaseMessage.direction == Direction.STAFF)
+            select(CaseMessage).where(CaseMessage.direction == Direction.STAFF)
         )
-        return [int(message_id) for message_id in found if message_id is not None]
+        copies = [copy_in_residents_chat(session, record) for record in found]
+        return [message_id for message_id in copies if message_id is not None]
 
 
 async def test_a_database_dump_does_not_lead_from_an_anonymous_case_to_its_resident(

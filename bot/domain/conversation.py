@@ -1,6 +1,6 @@
 """A case's conversation: each message kept with its ids on both sides of the relay (an
-anonymous resident's side under a blind id), the versions of edited messages, and a staff
-chat's history of the case in runs by author."""
+anonymous resident's side under a blind id and a masked message id), the versions of edited
+messages, and a staff chat's history of the case in runs by author."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kinds import CaseStatus, Direction, Privacy
 from storage.messages import CaseMessages
-from storage.models import Case
-from storage.sealing import sealer_of
+from storage.models import Case, CaseMessage
+from storage.sealing import is_blind, is_masked, sealer_of
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,12 @@ async def record_message(
             case.first_reply_at = now
         if case.status == CaseStatus.NEW:
             case.status = CaseStatus.OPEN
-    target_chat_id = message.target_chat_id
-    if target_chat_id is not None and message.target_message_id is not None:
-        target_chat_id = resident_side(session, case, target_chat_id, message.target_message_id)
-    source_chat_id = resident_side(
+    target_chat_id, target_message_id = message.target_chat_id, message.target_message_id
+    if target_chat_id is not None and target_message_id is not None:
+        target_chat_id, target_message_id = resident_side(
+            session, case, target_chat_id, target_message_id
+        )
+    source_chat_id, source_message_id = resident_side(
         session, case, message.source_chat_id, message.source_message_id
     )
     return await CaseMessages(session).insert(
@@ -56,19 +58,37 @@ async def record_message(
         | {
             "case_id": case.id,
             "source_chat_id": source_chat_id,
+            "source_message_id": source_message_id,
             "target_chat_id": target_chat_id,
+            "target_message_id": target_message_id,
             "created_at": now,
         }
     )
 
 
-def resident_side(session: AsyncSession, case: Case, chat_id: int, message_id: int) -> int:
-    """The chat id to store for a message at (`chat_id`, `message_id`) in `case`: as it is,
-    except a resident's private chat in an anonymous case, which becomes a blind id that only
-    the key holder can compute again from the same message (storage.sealing)."""
+def resident_side(
+    session: AsyncSession, case: Case, chat_id: int, message_id: int
+) -> tuple[int, int]:
+    """The (chat, message) ids to store for a message at (`chat_id`, `message_id`) in `case`:
+    as they are, except in a resident's private chat in an anonymous case. There the chat
+    becomes a blind id, which only the key holder can compute again from the same message, and
+    the message id is masked (storage.sealing): message ids count per chat, so a raw one would
+    show whose sequence it fits."""
     if chat_id <= 0 or case.privacy != Privacy.ANONYMOUS:
-        return chat_id
-    return sealer_of(session).blind(chat_id, message_id)
+        return chat_id, message_id
+    sealer = sealer_of(session)
+    blind = sealer.blind(chat_id, message_id)
+    return blind, sealer.mask(blind, message_id)
+
+
+def copy_in_residents_chat(session: AsyncSession, record: CaseMessage) -> int | None:
+    """The message id of `record`'s copy in the resident's chat (a staff message), unmasked
+    when it is kept under a blind id; None while (or if) it was not delivered."""
+    if record.target_chat_id is None or record.target_message_id is None:
+        return None
+    if is_blind(record.target_chat_id) and is_masked(record.target_message_id):
+        return sealer_of(session).unmask(record.target_chat_id, record.target_message_id)
+    return record.target_message_id
 
 
 @dataclass(frozen=True)

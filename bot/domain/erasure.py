@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import audit, bans
 from bot.domain.cases import own_cases
 from bot.domain.citizens import resident_of_case
+from bot.domain.conversation import resident_side
 from bot.kinds import CaseStatus, ReferralStatus
 from bot.network.geometry import round_location
 from storage.citizens import Citizens
@@ -19,7 +20,6 @@ from storage.erasure import Erasures
 from storage.models import Case, Citizen, Referral
 from storage.outbox import Outboxes
 from storage.referrals import Referrals
-from storage.sealing import sealer_of
 from storage.seals import Seals
 
 SYSTEM_ACTOR = "Beatline"
@@ -100,9 +100,9 @@ async def pseudonymise_closed(
 
 async def seal_legacy(session: AsyncSession, limit: int) -> int:
     """One batch of anonymous cases from before the sealed link: sealed now, their messages
-    moved to blind ids and their bans no longer naming the resident. Residents without a
-    sealed list get an empty one. Returns how many cases (and residents) were done."""
-    sealer = sealer_of(session)
+    moved to blind ids (their message ids masked) and their bans no longer naming the
+    resident. Residents without a sealed list get an empty one. Returns how many cases (and
+    residents) were done."""
     erasures = Erasures(session)
     done = 0
     for unlisted in await erasures.unlisted_citizens(limit):
@@ -114,9 +114,13 @@ async def seal_legacy(session: AsyncSession, limit: int) -> int:
             continue
         for message in await erasures.messages_in_chat(case.id, citizen.chat_id):
             if message.source_chat_id == citizen.chat_id:
-                message.source_chat_id = sealer.blind(citizen.chat_id, message.source_message_id)
+                message.source_chat_id, message.source_message_id = resident_side(
+                    session, case, citizen.chat_id, message.source_message_id
+                )
             if message.target_chat_id == citizen.chat_id and message.target_message_id:
-                message.target_chat_id = sealer.blind(citizen.chat_id, message.target_message_id)
+                message.target_chat_id, message.target_message_id = resident_side(
+                    session, case, citizen.chat_id, message.target_message_id
+                )
         for ban in await erasures.bans_naming(case.id, citizen.id):
             ban.citizen_id = None
         case.citizen_id = None

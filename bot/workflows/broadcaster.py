@@ -159,10 +159,7 @@ class AlertDelivered:
 
     async def sent(self, sent: Sent) -> None:
         await Deliveries(sent.session).mark_sent(
-            int(sent.row.payload["delivery_id"]),
-            sent.message_ids[0] if sent.message_ids else None,
-            self.clock.now(),
-            sent.row.attempts,
+            int(sent.row.payload["delivery_id"]), self.clock.now(), sent.row.attempts
         )
 
     async def failed(self, failed: Failed) -> None:

@@ -15,6 +15,7 @@ from aiogram.types import Message, ReplyParameters
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.citizens import resident_of_case
+from bot.domain.conversation import copy_in_residents_chat
 from bot.kinds import CaseStatus, Direction
 from bot.network.desks import DeskKind
 from bot.ui.i18n import _, speaking
@@ -104,13 +105,14 @@ async def staff_edited(
 ) -> None:
     """Correct the resident's copy of an officer's (or a partner's) relayed message and tell
     them, visibly, what it says now. The copy is in the resident's chat (recorded under a
-    blind id in an anonymous case, so found from the resident); a pseudonymised case has
-    nobody to correct."""
+    blind id and a masked id in an anonymous case, so found from the resident and unmasked);
+    a pseudonymised case has nobody to correct."""
     text = _new_text(message)
     record = await CaseMessages(session).by_source(message.chat.id, message.message_id)
     if text is None or record is None or record.direction != Direction.STAFF:
         return
-    if record.target_message_id is None or record.target_chat_id is None:
+    copy_id = copy_in_residents_chat(session, record)
+    if copy_id is None:
         return
     case = await Cases(session).by_id(record.case_id)
     citizen = await resident_of_case(session, case) if case is not None else None
@@ -124,7 +126,7 @@ async def staff_edited(
     )
     await CaseMessages(session).add_version(record.id, text, now)
     body = f"{header}\n{flattened_html(message)}"
-    correction = _quiet_correction(citizen.chat_id, record, message, body)
+    correction = _quiet_correction(citizen.chat_id, copy_id, record, message, body)
     if correction is not None:  # a refusal changes nothing: the visible note follows anyway
         relay.outbox.send(correction)
     desk = relay.network.desk_for_chat(message.chat.id)
@@ -134,7 +136,7 @@ async def staff_edited(
             head = fmt(_("✏️ {partner} corrected a message:"), partner=name)
         else:
             head = _("✏️ The police corrected a message:")
-    reply = ReplyParameters(message_id=record.target_message_id, allow_sending_without_reply=True)
+    reply = ReplyParameters(message_id=copy_id, allow_sending_without_reply=True)
     _send_split(
         relay,
         citizen.chat_id,
@@ -171,18 +173,15 @@ def _send_split(
 
 
 def _quiet_correction(
-    chat_id: int, record: CaseMessage, message: Message, body: str
+    chat_id: int, copy_id: int, record: CaseMessage, message: Message, body: str
 ) -> TelegramMethod[Any] | None:
-    assert record.target_message_id is not None
     # A version too long for the copy's place is shown in the visible note only.
     if message.text is not None and record.kind == "text":
         if shown_length(body) > TELEGRAM_TEXT_LIMIT:
             return None
-        return EditMessageText(chat_id=chat_id, message_id=record.target_message_id, text=body)
+        return EditMessageText(chat_id=chat_id, message_id=copy_id, text=body)
     if message.content_type in CAPTIONED and record.kind == message.content_type:
         if shown_length(body) > TELEGRAM_CAPTION_LIMIT:
             return None
-        return EditMessageCaption(
-            chat_id=chat_id, message_id=record.target_message_id, caption=body
-        )
+        return EditMessageCaption(chat_id=chat_id, message_id=copy_id, caption=body)
     return None  # Telegram cannot turn one kind of message into another

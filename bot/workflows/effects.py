@@ -52,9 +52,9 @@ async def _case(session: AsyncSession, row: OutboxMessage) -> Case | None:
 
 async def _map_copies(sent: Sent, records: Sequence[int]) -> None:
     """Each record learns where its copy landed (an album: one copy per record); a copy in an
-    anonymous resident's chat is recorded under its blind id. The cases were read for the
-    whole batch (`_Relayed.prepare`); the records are written at the commit, all in one
-    statement (`map_copy`)."""
+    anonymous resident's chat is recorded under its blind id, its message id masked. The cases
+    were read for the whole batch (`_Relayed.prepare`); the records are written at the
+    commit, all in one statement (`map_copy`)."""
     session, chat_id, message_ids = sent.session, sent.chat_id, sent.message_ids
     if not message_ids:
         return
@@ -62,8 +62,12 @@ async def _map_copies(sent: Sent, records: Sequence[int]) -> None:
     case = await _case(session, sent.row) if chat_id > 0 else None
     for index, record_id in enumerate(records):
         target = message_ids[min(index, len(message_ids) - 1)]
-        where = resident_side(session, case, chat_id, target) if case is not None else chat_id
-        map_copy(session, int(record_id), where, target)
+        chat, message = (
+            resident_side(session, case, chat_id, target)
+            if case is not None
+            else (chat_id, target)
+        )
+        map_copy(session, int(record_id), chat, message)
 
 
 def _react(outbox: Outbox, chat_id: int, message_id: int, emoji: str) -> None:

@@ -87,7 +87,7 @@ class Delivery(Base):
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # No message id: ids count per chat, so they would show where a resident's chat stood (0019).
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     feedback: Mapped[AlertFeedback | None] = mapped_column(String(16))  # never INFO
 
