@@ -200,12 +200,12 @@ async def test_without_redis_a_process_counts_alone_and_logs_it_once(
 async def test_the_upgrade_drops_the_bucket_and_keeps_last_seen_to_the_day(
     tmp_path: Path,
 ) -> None:
-    """Migration 0019, on SQLite (PostgreSQL's date_trunc runs in the suite's upgrade)."""
+    """Migration 0020, on SQLite (PostgreSQL's date_trunc runs in the suite's upgrade)."""
     engine: AsyncEngine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'upgrade.db'}")
     seen = datetime(2026, 3, 5, 17, 42, 13, 314159, tzinfo=UTC)
     try:
         await migrate.upgrade(engine)
-        await migrate.downgrade(engine, "0018")
+        await migrate.downgrade(engine, "0019")
         async with engine.begin() as connection:
             await connection.execute(
                 insert(Citizen.core_table()).values(

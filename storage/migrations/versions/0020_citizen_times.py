@@ -9,8 +9,8 @@ times last_seen_at lost are not restored.
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019"
-down_revision: str | None = "0018"
+revision: str = "0020"
+down_revision: str | None = "0019"
 
 
 def upgrade() -> None:
