@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, select
 
 from storage.db import add_once
 from storage.models import Citizen
@@ -28,6 +27,7 @@ class Citizens(Rows[Citizen]):
         username: str | None,
         language: str,
         now: datetime,
+        seen_on: datetime,
     ) -> bool:
         """Create the resident unless they exist; True when this call created them."""
         values = {
@@ -39,23 +39,9 @@ class Citizens(Rows[Citizen]):
             "blocked_bot": False,
             "banned": False,
             "created_at": now,
-            "last_seen_at": now,
+            "last_seen_at": seen_on,
         }
         return await add_once(self.session, Citizen, values)
 
-    async def keep_flood_bucket(self, citizen: Citizen, tokens: float, at: datetime) -> None:
-        """Write the resident's follow-up bucket (`flood_tokens`, `flood_at`) with one Core
-        UPDATE, and set it on `citizen` as written: every follow-up changes it, and the unit
-        of work would cost several times this statement to find and write it."""
-        await self.session.execute(_FLOOD, {"row": citizen.id, "tokens": tokens, "at": at})
-        set_committed_value(citizen, "flood_tokens", tokens)
-        set_committed_value(citizen, "flood_at", at)
-
 
 _BY_TELEGRAM_ID = select(Citizen).where(Citizen.telegram_id == bindparam("telegram_id"))
-_TABLE = Citizen.core_table()
-_FLOOD = (
-    update(_TABLE)
-    .where(_TABLE.c.id == bindparam("row"))
-    .values(flood_tokens=bindparam("tokens"), flood_at=bindparam("at"))
-)

@@ -1,4 +1,4 @@
-"""The follow-up limit (`[limits] followups_per_minute`, a token bucket on the resident's row):
+"""The follow-up limit (`[limits] followups_per_minute`, a token bucket per resident in memory):
 a flood is not passed on, the resident is told once a minute, and the bucket refills."""
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.domain.followup_limit import FollowupLimit, LocalBuckets
 from bot.domain.language.identifier import LanguageIdentifier
 from bot.domain.triage import EmergencyDetector
 from bot.metrics import Metrics
@@ -91,6 +92,8 @@ class Services:
     album_delay: float = 1.0
     admins: GroupAdmins = field(default_factory=GroupAdmins)
     metrics: Metrics = field(default_factory=Metrics)
+    # In memory for one process; shared in Redis (SharedBuckets) when REDIS_URL is set.
+    followup_limit: FollowupLimit = field(default_factory=LocalBuckets)
 
 
 def create_courier(
@@ -140,6 +143,7 @@ def create_dispatcher(
         clock=services.clock,
         detector=detector,
         admins=services.admins,
+        followup_limit=services.followup_limit,
     )
     dp.update.outer_middleware(UpdateMetrics(services.metrics))
     dp.update.outer_middleware(AlbumMiddleware(services.album_delay))

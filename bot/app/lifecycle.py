@@ -40,6 +40,7 @@ from bot.app.startup import Patience, Sleep, StartupError, napping, with_databas
 from bot.app.timers import add_leader_timers, add_local_timers, add_referral_timers
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.domain.followup_limit import LocalBuckets, SharedBuckets
 from bot.domain.language.identifier import LanguageIdentifier
 from bot.metrics import Metrics
 from bot.network.schema import load_network
@@ -116,6 +117,9 @@ async def started(
     sealer = anonymity_sealer(settings)
     engine = create_engine(settings.database_url)
     metrics = Metrics()
+    bot = create_bot(token, settings.bot_api_url)
+    add_retries(bot)
+    redis = _redis(settings.redis_url)
     services = Services(
         settings=settings,
         network=network,
@@ -124,13 +128,15 @@ async def started(
         clock=SystemClock(),
         langid=LanguageIdentifier(network.languages),
         metrics=metrics,
+        followup_limit=(
+            SharedBuckets(redis, f"beatline:{bot.id}:followups")
+            if redis is not None
+            else LocalBuckets()
+        ),
     )
     ops = Ops(
         engine, services.session_factory, metrics, services.clock, network, settings.redis_url
     )
-    bot = create_bot(token, settings.bot_api_url)
-    add_retries(bot)
-    redis = _redis(settings.redis_url)
     shared = SharedLimits(redis, f"beatline:{bot.id}:pace") if redis is not None else None
     courier = create_courier(bot, services, Pacer(shared=shared), lanes_for(engine))
     dp = create_dispatcher(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +36,7 @@ async def register(
         username=profile.username,
         language=language,
         now=now,
+        seen_on=seen_on(now),
     )
     citizen = await repo.by_telegram_id(profile.telegram_id)
     assert citizen is not None
@@ -49,14 +50,17 @@ async def register(
     return citizen
 
 
-LAST_SEEN_RESOLUTION = timedelta(minutes=15)
+def seen_on(now: datetime) -> datetime:
+    """ "Last seen" as stored: the day only (midnight UTC), so that it cannot be matched
+    with the time of an anonymous case's message."""
+    return datetime.combine(now.astimezone(UTC).date(), time(), UTC)
 
 
 def touch(citizen: Citizen, profile: Profile, now: datetime) -> None:
     """Keep name and chat current; a message from the citizen also proves they did not block us.
 
-    Only what changed is assigned, and "last seen" only every quarter of an hour, so an
-    ordinary message costs no UPDATE of the citizen row.
+    Only what changed is assigned, and "last seen" changes once a day, so an ordinary message
+    costs no UPDATE of the citizen row.
     """
     fresh = {
         "chat_id": profile.chat_id,
@@ -67,8 +71,9 @@ def touch(citizen: Citizen, profile: Profile, now: datetime) -> None:
     for field, value in fresh.items():
         if getattr(citizen, field) != value:
             setattr(citizen, field, value)
-    if now - citizen.last_seen_at >= LAST_SEEN_RESOLUTION:
-        citizen.last_seen_at = now
+    day = seen_on(now)
+    if citizen.last_seen_at != day:
+        citizen.last_seen_at = day
 
 
 def set_language(citizen: Citizen, language: str) -> None:

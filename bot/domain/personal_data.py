@@ -147,7 +147,6 @@ async def export(
             ),
             "has_blocked_the_bot": citizen.blocked_bot,
             "may_send_messages": not citizen.banned,
-            "follow_up_allowance": citizen.flood_tokens,
         },
         "subscriptions": [
             {

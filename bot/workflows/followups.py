@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import cases as case_service
 from bot.domain import referrals as referral_service
-from bot.domain.limits import should_notice_flood, take_followup
+from bot.domain.followup_limit import FollowupLimit, Verdict
 from bot.domain.triage import EmergencyDetector
 from bot.network.schema import Network
 from bot.ui.i18n import _, speaking
@@ -20,7 +20,6 @@ from bot.ui.texts import fmt
 from bot.workflows.casework import relay_from_citizen
 from bot.workflows.relay import Relay
 from storage.cases import Cases
-from storage.citizens import Citizens
 from storage.models import Case, Citizen
 from storage.seals import Seals
 
@@ -34,16 +33,15 @@ class Hold(StrEnum):
 
 
 async def hold(
-    session: AsyncSession, citizen: Citizen, network: Network, now: datetime
+    citizen: Citizen, network: Network, buckets: FollowupLimit, now: datetime
 ) -> Hold | None:
     """None when the follow-up may go; else why not (an emergency was answered already)."""
     if citizen.banned:
         return Hold.BANNED
-    bucket = take_followup(citizen, network.limits, now)
-    await Citizens(session).keep_flood_bucket(citizen, bucket.tokens, bucket.at)
-    if bucket.allowed:
+    verdict = await buckets.take(citizen.id, network.limits.followups_per_minute, now)
+    if verdict is Verdict.PASS:
         return None
-    return Hold.FLOODED if should_notice_flood(citizen, now) else Hold.FLOODED_QUIETLY
+    return Hold.FLOODED if verdict is Verdict.REFUSE else Hold.FLOODED_QUIETLY
 
 
 async def target(

@@ -13,6 +13,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.followup_limit import FollowupLimit
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
 from bot.network.schema import Network
@@ -82,12 +83,13 @@ async def on_followup(
     citizen: Citizen,
     state: FSMContext,
     detector: EmergencyDetector,
+    followup_limit: FollowupLimit,
     album: list[Message] | None = None,
 ) -> None:
     """Pass what the resident writes to the case it belongs to."""
     messages = album or [message]
     now = ctx.clock.now()
-    reason = await followups.hold(ctx.session, citizen, ctx.network, now)
+    reason = await followups.hold(citizen, ctx.network, followup_limit, now)
     if reason is not None:
         text = _held_text(reason, ctx.network)
         if text:

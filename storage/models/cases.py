@@ -37,14 +37,11 @@ class Citizen(Base):
     # Quiet hours for non-urgent alerts, local "HH:MM" in the network's time zone.
     quiet_start: Mapped[str | None] = mapped_column(String(5))
     quiet_end: Mapped[str | None] = mapped_column(String(5))
-    # Follow-ups allowed right now (a token bucket refilled over time), so a flood is refused.
-    flood_tokens: Mapped[float | None] = mapped_column(Float)
-    flood_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    flood_noticed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The ids of this resident's anonymous cases, sealed with the anonymity key and padded, so
     # a database dump cannot tell whose they are, or whether someone has any (storage.sealing).
     sealed_cases: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The day only (midnight UTC): a finer time could be matched with an anonymous message's.
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
