@@ -19,19 +19,13 @@ class Bans(Rows[CaseBan]):
         )
         return found
 
-    async def standing_against(self, citizen_id: int, case_ids: Collection[int] = ()) -> bool:
-        """A standing ban names the resident, or was made from one of `case_ids`."""
-        against = CaseBan.citizen_id == citizen_id
+    async def standing_for(
+        self, citizen_ids: Collection[int], case_ids: Collection[int]
+    ) -> Sequence[CaseBan]:
+        """Standing bans that name one of `citizen_ids`, were made from one of `case_ids`, or
+        keep their person sealed (few rows): whom they are against is the caller's to say."""
+        against = CaseBan.citizen_id.in_(list(citizen_ids)) | CaseBan.sealed_person.is_not(None)
         if case_ids:
             against = against | CaseBan.case_id.in_(list(case_ids))
-        found = await self.session.scalar(
-            select(CaseBan.id).where(against, CaseBan.lifted_at.is_(None)).limit(1)
-        )
-        return found is not None
-
-    async def standing_kept(self) -> Sequence[CaseBan]:
-        """Standing bans whose case lost its resident: the person is kept sealed (few rows)."""
-        query = select(CaseBan).where(
-            CaseBan.sealed_person.is_not(None), CaseBan.lifted_at.is_(None)
-        )
+        query = select(CaseBan).where(against, CaseBan.lifted_at.is_(None))
         return (await self.session.scalars(query)).all()

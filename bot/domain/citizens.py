@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import bans
 from storage.citizens import Citizens
 from storage.models import Case, Citizen
 from storage.seals import Seals
@@ -29,7 +28,7 @@ async def register(
     """The resident who has just accepted the privacy notice: created now (two consents racing
     create one row), consent and language recorded, the profile kept current."""
     repo = Citizens(session)
-    created = await repo.add_if_missing(
+    await repo.add_if_missing(
         telegram_id=profile.telegram_id,
         chat_id=profile.chat_id,
         first_name=profile.first_name[:128],
@@ -44,8 +43,6 @@ async def register(
         citizen.language = language
     give_consent(citizen, now)
     Seals(session).start_list(citizen)
-    if created:  # someone banned who erased their data and came back is banned again
-        citizen.banned = await bans.standing_against(session, citizen)
     return citizen
 
 

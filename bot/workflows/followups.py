@@ -10,6 +10,7 @@ from enum import StrEnum
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import bans
 from bot.domain import cases as case_service
 from bot.domain import referrals as referral_service
 from bot.domain.limits import should_notice_flood, take_followup
@@ -37,7 +38,7 @@ async def hold(
     session: AsyncSession, citizen: Citizen, network: Network, now: datetime
 ) -> Hold | None:
     """None when the follow-up may go; else why not (an emergency was answered already)."""
-    if citizen.banned:
+    if await bans.standing_against(session, citizen):
         return Hold.BANNED
     bucket = take_followup(citizen, network.limits, now)
     await Citizens(session).keep_flood_bucket(citizen, bucket.tokens, bucket.at)

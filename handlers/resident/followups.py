@@ -13,6 +13,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain import bans
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
 from bot.network.schema import Network
@@ -162,7 +163,7 @@ async def deliver(
 
 async def on_edit(message: Message, ctx: Context, citizen: Citizen) -> None:
     """Show an edit of an already relayed message in the topic (never for a banned resident)."""
-    if citizen.banned:
+    if await bans.standing_against(ctx.session, citizen):
         return
     await resident_edited(ctx.relay, ctx.session, citizen, message, ctx.clock.now())
 
