@@ -86,9 +86,15 @@ async def resident_of_case(session: AsyncSession, case: Case) -> Citizen | None:
     return await Citizens(session).by_id(citizen_id) if citizen_id is not None else None
 
 
+async def leads_to_resident(session: AsyncSession, case: Case) -> bool:
+    """Whether someone can still be told about `case`: False once it was pseudonymised, and
+    for an anonymous case whose resident erased their data before the sweep finished it."""
+    return case.pseudonymised_at is None and await resident_of_case(session, case) is not None
+
+
 async def citizen_of_case(session: AsyncSession, case: Case) -> Citizen:
-    """The citizen who reported `case`; LookupError for a pseudonymised case (callers reach
-    one only through a closed case, which cannot be reopened)."""
+    """The citizen who reported `case`; LookupError for one that no longer leads to a resident
+    (callers check leads_to_resident first, or reach only cases that do)."""
     citizen = await resident_of_case(session, case)
     if citizen is None:
         msg = f"case {case.ref} has no resident any more"
