@@ -24,8 +24,8 @@ from storage.sealing import sealer_of
 from storage.seals import Seals
 
 
-def _where(ban: CaseBan) -> str:
-    return f"ban:{ban.id}"
+def _where(ban_id: int) -> str:
+    return f"ban:{ban_id}"
 
 
 async def ban(session: AsyncSession, case: Case, by: int | None, now: datetime) -> bool:
@@ -59,7 +59,7 @@ async def unban(
         return None
     standing.lifted_at, standing.lifted_by = now, by
     if citizen is None and standing.sealed_person is not None:
-        telegram_id = sealer_of(session).unseal_int(standing.sealed_person, _where(standing))
+        telegram_id = sealer_of(session).unseal_int(standing.sealed_person, _where(standing.id))
         citizen = await Citizens(session).by_telegram_id(telegram_id)
     if citizen is not None and await standing_against(session, citizen):
         citizen = None
@@ -80,14 +80,15 @@ async def banned_among(session: AsyncSession, citizens: Sequence[Citizen]) -> se
     seals = Seals(session)
     anonymous = {case_id: c.id for c in citizens for case_id in seals.anonymous_case_ids(c)}
     by_telegram_id = {c.telegram_id: c.id for c in citizens}
+    ids = {c.id for c in citizens}
     banned: set[int] = set()
-    for standing in await Bans(session).standing_for([c.id for c in citizens], anonymous):
-        if standing.citizen_id is not None:
+    for standing in await Bans(session).standing_for(ids, anonymous):
+        if standing.citizen_id in ids:
             banned.add(standing.citizen_id)
         elif standing.case_id in anonymous:
             banned.add(anonymous[standing.case_id])
         elif standing.sealed_person is not None:
-            person = sealer_of(session).unseal_int(standing.sealed_person, _where(standing))
+            person = sealer_of(session).unseal_int(standing.sealed_person, _where(standing.id))
             if person in by_telegram_id:
                 banned.add(by_telegram_id[person])
     return banned
@@ -99,4 +100,4 @@ async def keep_past_resident(session: AsyncSession, case: Case, citizen: Citizen
     if standing is None:
         return
     standing.citizen_id = None
-    standing.sealed_person = sealer_of(session).seal_int(citizen.telegram_id, _where(standing))
+    standing.sealed_person = sealer_of(session).seal_int(citizen.telegram_id, _where(standing.id))
