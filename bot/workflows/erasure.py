@@ -100,7 +100,7 @@ class RetentionSweep:
         swept = Swept(cases, deliveries, proofs, sent)
         if cases or deliveries:
             logger.info(
-                "retention: %d closed case(s) pseudonymised, %d alert deliveries",
+                "retention: %d case(s) pseudonymised, %d alert deliveries",
                 cases,
                 deliveries,
             )
