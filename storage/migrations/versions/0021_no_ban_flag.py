@@ -10,8 +10,8 @@ the older code lets those residents write until a ban is made or lifted again.
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019"
-down_revision: str | None = "0018"
+revision: str = "0021"
+down_revision: str | None = "0020"
 
 
 def upgrade() -> None:
