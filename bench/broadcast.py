@@ -94,7 +94,6 @@ async def run(workdir: Path, i18n: I18n, setup: Setup) -> None:
                     "language": ("en", "nl", "ar")[n % 3],
                     "consent_at": now,
                     "blocked_bot": False,
-                    "banned": False,
                     "created_at": now,
                     "last_seen_at": now,
                 }

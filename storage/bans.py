@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 
 from storage.models import CaseBan
 from storage.rows import Rows
@@ -19,19 +19,24 @@ class Bans(Rows[CaseBan]):
         )
         return found
 
-    async def standing_against(self, citizen_id: int, case_ids: Collection[int] = ()) -> bool:
-        """A standing ban names the resident, or was made from one of `case_ids`."""
-        against = CaseBan.citizen_id == citizen_id
-        if case_ids:
-            against = against | CaseBan.case_id.in_(list(case_ids))
-        found = await self.session.scalar(
-            select(CaseBan.id).where(against, CaseBan.lifted_at.is_(None)).limit(1)
+    async def standing_for(
+        self, citizen_ids: Collection[int], case_ids: Collection[int]
+    ) -> Sequence[Row[tuple[int, int | None, int, str | None]]]:
+        """Standing bans (id, citizen_id, case_id, sealed_person) that name one of
+        `citizen_ids`, were made from one of `case_ids`, or keep their person sealed (few rows):
+        whom they are against is the caller's to say. (Asked for every message a resident
+        sends: the statement is built once.)"""
+        found = await self.session.execute(
+            _STANDING_FOR, {"citizens": list(citizen_ids), "cases": list(case_ids)}
         )
-        return found is not None
+        return found.all()
 
-    async def standing_kept(self) -> Sequence[CaseBan]:
-        """Standing bans whose case lost its resident: the person is kept sealed (few rows)."""
-        query = select(CaseBan).where(
-            CaseBan.sealed_person.is_not(None), CaseBan.lifted_at.is_(None)
-        )
-        return (await self.session.scalars(query)).all()
+
+_STANDING_FOR = select(
+    CaseBan.id, CaseBan.citizen_id, CaseBan.case_id, CaseBan.sealed_person
+).where(
+    CaseBan.lifted_at.is_(None),
+    CaseBan.citizen_id.in_(bindparam("citizens", expanding=True))
+    | CaseBan.case_id.in_(bindparam("cases", expanding=True))
+    | CaseBan.sealed_person.is_not(None),
+)

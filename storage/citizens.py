@@ -37,7 +37,6 @@ class Citizens(Rows[Citizen]):
             "username": username,
             "language": language,
             "blocked_bot": False,
-            "banned": False,
             "created_at": now,
             "last_seen_at": seen_on,
         }

@@ -12,7 +12,15 @@ from sqlalchemy import and_, bindparam, delete, select, update
 
 from bot.kinds import CaseStatus, DeliveryStatus, Direction, Privacy
 from storage.db import affected_rows
-from storage.models import Case, CaseBan, CaseMessage, Citizen, Delivery, ServiceRequest
+from storage.models import (
+    Case,
+    CaseBan,
+    CaseMessage,
+    CaseSeal,
+    Citizen,
+    Delivery,
+    ServiceRequest,
+)
 from storage.rows import Repository
 from storage.sealing import scrambled_chat
 
@@ -108,6 +116,23 @@ class Erasures(Repository):
                 Case.pseudonymised_at.is_(None),
             )
             .order_by(Case.closed_at, Case.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+    async def unlinked_anonymous(self, limit: int) -> Sequence[Case]:
+        """Anonymous cases that lead to nobody (no resident, no seal) but are not pseudonymised
+        yet: their resident erased their data (bot.domain.erasure.forget). Nothing says when."""
+        sealed = select(CaseSeal.case_id).where(CaseSeal.case_id == Case.id)
+        query = (
+            select(Case)
+            .where(
+                Case.privacy == Privacy.ANONYMOUS,
+                Case.citizen_id.is_(None),
+                Case.pseudonymised_at.is_(None),
+                ~sealed.exists(),
+            )
+            .order_by(Case.id)
             .limit(limit)
         )
         return (await self.session.scalars(query)).all()

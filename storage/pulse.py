@@ -21,7 +21,8 @@ from storage.rows import Repository
 class Pulses(Repository):
     async def due(self, asked_before: datetime) -> list[tuple[Citizen, str | None]]:
         """Residents who opted in, can be reached, and were not asked since `asked_before`;
-        with the question they were asked last (None: never asked)."""
+        with the question they were asked last (None: never asked). Banned ones are among
+        them: a ban is not stored on the resident (bot.domain.bans)."""
         opted_in = select(Subscription.citizen_id).where(
             Subscription.kind == SubscriptionKind.PULSE
         )
@@ -32,7 +33,6 @@ class Pulses(Repository):
                 Citizen.id.in_(opted_in),
                 Citizen.consent_at.is_not(None),
                 Citizen.blocked_bot.is_(False),
-                Citizen.banned.is_(False),
                 PulseAsk.asked_at.is_(None) | (PulseAsk.asked_at <= asked_before),
             )
             .order_by(Citizen.id)

@@ -115,7 +115,6 @@ async def seed(factory: async_sessionmaker[AsyncSession]) -> dict[str, list[int]
                 language="en",
                 consent_at=None if n == 10 else local(9, 1),
                 blocked_bot=n == 9,
-                banned=False,
                 created_at=local(9, 1),
                 last_seen_at=local(9, 1),
             )

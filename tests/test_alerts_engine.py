@@ -46,7 +46,6 @@ async def citizens(
                 language=LANGUAGES[n % len(LANGUAGES)],
                 consent_at=now,
                 blocked_bot=False,
-                banned=False,
                 created_at=now,
                 last_seen_at=now,
             )

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiogram.types import User
 from aiogram.utils.i18n import I18n
-from sqlalchemy import insert, select
+from sqlalchemy import Boolean, column, insert, select, table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app.composition import Services
@@ -206,9 +206,16 @@ async def test_the_upgrade_drops_the_bucket_and_keeps_last_seen_to_the_day(
     try:
         await migrate.upgrade(engine)
         await migrate.downgrade(engine, "0019")
+        # The citizen table as it was then: with the ban flag that 0021 drops.
+        model = Citizen.core_table()
+        then = table(
+            "citizen",
+            *(column(c.name, c.type) for c in model.columns),
+            column("banned", Boolean()),
+        )
         async with engine.begin() as connection:
             await connection.execute(
-                insert(Citizen.core_table()).values(
+                insert(then).values(
                     telegram_id=7,
                     chat_id=7,
                     first_name="Zoë",
@@ -220,7 +227,7 @@ async def test_the_upgrade_drops_the_bucket_and_keeps_last_seen_to_the_day(
             )
         await migrate.upgrade(engine)
         async with engine.connect() as connection:
-            row = (await connection.execute(select(Citizen.core_table()))).mappings().one()
+            row = (await connection.execute(select(model))).mappings().one()
     finally:
         await engine.dispose()
 

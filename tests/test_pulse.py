@@ -19,11 +19,12 @@ from bot.network.base import NetworkError
 from bot.network.schema import Network, parse_network
 from bot.ui.alerts_menu import AlertsAction, AlertsCb, SubCb
 from bot.workflows.pulse import PulseAsker
-from storage.models import OutboxMessage, PulseAsk, PulseTally
+from storage.models import Case, OutboxMessage, PulseAsk, PulseTally
 from storage.pulse import Pulses
 from tests.conftest import COORDINATORS, EAST, NETWORK, PARTNER, Harness
 from tests.fakes import FakeClock
-from tests.helpers import onboard
+from tests.helpers import onboard, report
+from tests.test_staff_workflow import ban_from
 
 SAFETY = "How safe do you feel in your neighbourhood"
 POLICE = "How much do you trust the local police?"
@@ -126,6 +127,28 @@ async def test_nobody_is_asked_in_their_quiet_hours(
     clock.advance(hours=2)  # 12:30
     await tick(tg, asker)
     assert len(questions_to(tg, alice)) == 1
+
+
+async def test_nobody_banned_is_asked_not_even_from_an_anonymous_case(
+    tg: Harness,
+    asker: PulseAsker,
+    alice: User,
+    bram: User,
+    officer: User,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await opt_in(tg, alice)
+    await opt_in(tg, bram)
+    await report(tg, alice, privacy="anonymous")
+    async with session_factory() as session:
+        case = await session.scalar(select(Case))
+        assert case is not None
+    await ban_from(tg, officer, case)
+
+    await tick(tg, asker)
+
+    assert questions_to(tg, alice) == []
+    assert len(questions_to(tg, bram)) == 1
 
 
 async def test_nobody_is_asked_outside_the_asking_hours(

@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.kinds import CaseStatus
+from bot.ui.desk_keyboards import BanCb
 from bot.ui.report_wizard import BACK, ReportCb, WizardAction
 from bot.ui.texts import CANCEL, SEND_REPORT, SKIP
-from storage.models import Case, Citizen
+from storage.models import Case
 from tests.conftest import CENTRAL, EAST, Harness
 from tests.fakes import FakeClock
 from tests.helpers import onboard, report, send_report, start_report
@@ -285,14 +286,17 @@ async def test_poll_in_description_cannot_be_sent(tg: Harness, alice: User) -> N
 
 
 async def test_banned_citizen_cannot_open_a_case(
-    tg: Harness, alice: User, session_factory: async_sessionmaker[AsyncSession]
+    tg: Harness, alice: User, officer: User, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     await onboard(tg, alice)
+    await report(tg, alice)
     async with session_factory() as session:
-        citizen = await session.scalar(select(Citizen).where(Citizen.telegram_id == alice.id))
-        assert citizen is not None
-        citizen.banned = True
-        await session.commit()
+        case = await session.scalar(select(Case))
+        assert case is not None
+    await tg.staff(CENTRAL, case.thread_id, officer, "/ban")
+    await tg.feed(
+        tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, yes=True).pack())
+    )
 
     await tg.send(alice, "/report")
 

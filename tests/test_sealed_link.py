@@ -21,6 +21,7 @@ from storage.models import Base, Case, CaseMessage, CaseSeal, Citizen
 from storage.sealing import SealBroken, Sealer, new_key
 from tests.conftest import CENTRAL, Harness
 from tests.helpers import onboard, report
+from tests.test_staff_workflow import banned
 
 PHOTO = [{"file_id": "photo-anon", "file_unique_id": "pa", "width": 10, "height": 10}]
 # Tables of the case and of what was sent about it; `citizen` is the resident's own row.
@@ -208,13 +209,13 @@ async def test_a_ban_from_an_anonymous_case_stops_its_resident_and_lifts_there(
     await tg.feed(
         tg.updates.staff_callback(officer, CENTRAL, BanCb(case_id=case.id, yes=True).pack())
     )
-    assert (await resident(session_factory, zoe)).banned
+    assert await banned(session_factory, zoe)
     tg.api.clear()
     await tg.send(zoe, "one more thing")
     assert tg.api.sent(chat_id=CENTRAL) == []
 
     await tg.staff(CENTRAL, case.thread_id, officer, "/unban")
-    assert not (await resident(session_factory, zoe)).banned
+    assert not await banned(session_factory, zoe)
     await tg.send(zoe, "one more thing")
     assert "one more thing" in tg.api.last("sendMessage", CENTRAL).text
 

@@ -140,7 +140,6 @@ async def test_repositories_do_not_commit(engine: AsyncEngine) -> None:
                 chat_id=1,
                 first_name="A",
                 blocked_bot=False,
-                banned=False,
                 created_at=now,
                 last_seen_at=now,
             )
@@ -179,7 +178,6 @@ async def test_datetimes_come_back_timezone_aware(engine: AsyncEngine) -> None:
                 chat_id=2,
                 first_name="B",
                 blocked_bot=False,
-                banned=False,
                 created_at=moment,
                 last_seen_at=moment,
             )
@@ -218,7 +216,6 @@ async def test_datetimes_in_other_zones_are_stored_as_the_same_instant(
                 chat_id=3,
                 first_name="Z",
                 blocked_bot=False,
-                banned=False,
                 created_at=local,
                 last_seen_at=local,
             )

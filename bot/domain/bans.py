@@ -1,6 +1,8 @@
 """Bans by case. A ban is made from one case and hides who it concerns: staff learn nothing
 about the person behind a case from /ban or /unban, whatever that person's state. The resident
-is banned while any ban made from one of their cases stands.
+is banned while any ban made from one of their cases stands; that is worked out from the bans
+each time it is asked, never stored on the resident (a flag there would name, in a dump, the
+person an anonymous case's ban was made against).
 
 A ban row names the resident only for a named case; for an anonymous case the case's seal says
 who it is. A ban that stands when its case loses its resident (/forget, or the retention period)
@@ -9,6 +11,7 @@ starts again is still banned."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,13 +24,11 @@ from storage.sealing import sealer_of
 from storage.seals import Seals
 
 
-def _where(ban: CaseBan) -> str:
-    return f"ban:{ban.id}"
+def _where(ban_id: int) -> str:
+    return f"ban:{ban_id}"
 
 
-async def ban(
-    session: AsyncSession, case: Case, citizen: Citizen, by: int | None, now: datetime
-) -> bool:
+async def ban(session: AsyncSession, case: Case, by: int | None, now: datetime) -> bool:
     """Ban the resident behind `case`; False if a ban from this case stood already."""
     repo = Bans(session)
     if await repo.standing_from(case.id) is not None:
@@ -35,15 +36,15 @@ async def ban(
     await repo.add(
         CaseBan(case_id=case.id, citizen_id=case.citizen_id, banned_by=by, created_at=now)
     )
-    citizen.banned = True
     return True
 
 
 @dataclass(frozen=True)
 class Lifted:
-    """A ban was lifted; `citizen` is the person it was against, if they are a resident now."""
+    """A ban was lifted; `freed` is the person it was against, if they are a resident now and
+    no other ban stands against them."""
 
-    citizen: Citizen | None
+    freed: Citizen | None
 
 
 async def unban(
@@ -58,25 +59,39 @@ async def unban(
         return None
     standing.lifted_at, standing.lifted_by = now, by
     if citizen is None and standing.sealed_person is not None:
-        telegram_id = sealer_of(session).unseal_int(standing.sealed_person, _where(standing))
+        telegram_id = sealer_of(session).unseal_int(standing.sealed_person, _where(standing.id))
         citizen = await Citizens(session).by_telegram_id(telegram_id)
-    if citizen is not None:
-        citizen.banned = await standing_against(session, citizen)
+    if citizen is not None and await standing_against(session, citizen):
+        citizen = None
     return Lifted(citizen)
 
 
 async def standing_against(session: AsyncSession, citizen: Citizen) -> bool:
     """Whether a ban stands against `citizen`: from a named case, one of their anonymous cases,
-    or one kept (sealed) from before they erased their data."""
-    repo = Bans(session)
-    anonymous = Seals(session).anonymous_case_ids(citizen)
-    if await repo.standing_against(citizen.id, anonymous):
-        return True
-    return any(
-        sealer_of(session).unseal_int(kept.sealed_person, _where(kept)) == citizen.telegram_id
-        for kept in await repo.standing_kept()
-        if kept.sealed_person is not None
-    )
+    or one kept (sealed) from before they erased their data. (Asked for every message a
+    resident sends: one query, on an index, and an unsealing per kept ban.)"""
+    return bool(await banned_among(session, [citizen]))
+
+
+async def banned_among(session: AsyncSession, citizens: Sequence[Citizen]) -> set[int]:
+    """The ids of those of `citizens` against whom a ban stands (see standing_against)."""
+    if not citizens:
+        return set()
+    seals = Seals(session)
+    anonymous = {case_id: c.id for c in citizens for case_id in seals.anonymous_case_ids(c)}
+    by_telegram_id = {c.telegram_id: c.id for c in citizens}
+    ids = {c.id for c in citizens}
+    banned: set[int] = set()
+    for standing in await Bans(session).standing_for(ids, anonymous):
+        if standing.citizen_id in ids:
+            banned.add(standing.citizen_id)
+        elif standing.case_id in anonymous:
+            banned.add(anonymous[standing.case_id])
+        elif standing.sealed_person is not None:
+            person = sealer_of(session).unseal_int(standing.sealed_person, _where(standing.id))
+            if person in by_telegram_id:
+                banned.add(by_telegram_id[person])
+    return banned
 
 
 async def keep_past_resident(session: AsyncSession, case: Case, citizen: Citizen) -> None:
@@ -85,4 +100,4 @@ async def keep_past_resident(session: AsyncSession, case: Case, citizen: Citizen
     if standing is None:
         return
     standing.citizen_id = None
-    standing.sealed_person = sealer_of(session).seal_int(citizen.telegram_id, _where(standing))
+    standing.sealed_person = sealer_of(session).seal_int(citizen.telegram_id, _where(standing.id))

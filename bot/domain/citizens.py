@@ -7,7 +7,6 @@ from datetime import UTC, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import bans
 from storage.citizens import Citizens
 from storage.models import Case, Citizen
 from storage.seals import Seals
@@ -29,7 +28,7 @@ async def register(
     """The resident who has just accepted the privacy notice: created now (two consents racing
     create one row), consent and language recorded, the profile kept current."""
     repo = Citizens(session)
-    created = await repo.add_if_missing(
+    await repo.add_if_missing(
         telegram_id=profile.telegram_id,
         chat_id=profile.chat_id,
         first_name=profile.first_name[:128],
@@ -45,8 +44,6 @@ async def register(
         citizen.language = language
     give_consent(citizen, now)
     Seals(session).start_list(citizen)
-    if created:  # someone banned who erased their data and came back is banned again
-        citizen.banned = await bans.standing_against(session, citizen)
     return citizen
 
 
@@ -94,9 +91,15 @@ async def resident_of_case(session: AsyncSession, case: Case) -> Citizen | None:
     return await Citizens(session).by_id(citizen_id) if citizen_id is not None else None
 
 
+async def leads_to_resident(session: AsyncSession, case: Case) -> bool:
+    """Whether someone can still be told about `case`: False once it was pseudonymised, and
+    for an anonymous case whose resident erased their data before the sweep finished it."""
+    return case.pseudonymised_at is None and await resident_of_case(session, case) is not None
+
+
 async def citizen_of_case(session: AsyncSession, case: Case) -> Citizen:
-    """The citizen who reported `case`; LookupError for a pseudonymised case (callers reach
-    one only through a closed case, which cannot be reopened)."""
+    """The citizen who reported `case`; LookupError for one that no longer leads to a resident
+    (callers check leads_to_resident first, or reach only cases that do)."""
     citizen = await resident_of_case(session, case)
     if citizen is None:
         msg = f"case {case.ref} has no resident any more"

@@ -13,7 +13,7 @@ from bot.domain import audit, bans
 from bot.domain.cases import own_cases
 from bot.domain.citizens import resident_of_case
 from bot.domain.conversation import resident_side
-from bot.kinds import CaseStatus, ReferralStatus
+from bot.kinds import CaseStatus, Privacy, ReferralStatus
 from bot.network.geometry import round_location
 from storage.citizens import Citizens
 from storage.erasure import Erasures
@@ -40,6 +40,15 @@ async def pseudonymise(
     """
     if case.pseudonymised_at is not None:
         return False
+    await _cut(session, case, citizen)
+    case.pseudonymised_at = now
+    await audit.log(session, case, None, SYSTEM_ACTOR, action, now)
+    return True
+
+
+async def _cut(session: AsyncSession, case: Case, citizen: Citizen | None) -> None:
+    """What pseudonymise removes, without recording when (it writes no time): may be done
+    again."""
     if citizen is not None:
         await bans.keep_past_resident(session, case, citizen)
     await Seals(session).unlink(case.id, citizen)
@@ -55,25 +64,47 @@ async def pseudonymise(
     await erasures.scramble_resident_side(case.id)
     await erasures.strip_service_requests(case.id, rounded)
     await Outboxes(session).forget_case(case.id)
-    case.pseudonymised_at = now
-    await audit.log(session, case, None, SYSTEM_ACTOR, action, now)
-    return True
 
 
 async def forget(session: AsyncSession, citizen: Citizen, now: datetime) -> list[Case]:
     """Erase the resident: every case of theirs pseudonymised, questions they were asked
     withdrawn, their alerts only counted, what still waited for their chat dropped, and their
-    row (Telegram id, names, language, subscriptions, pulse) deleted. Returns their cases (the
-    workflow closes the open ones and tells the desks)."""
-    cases = list(await own_cases(session, citizen, limit=None))
-    for case in cases:
+    row (Telegram id, names, language, subscriptions, pulse) deleted. Returns their named cases
+    (the workflow closes the open ones and tells the desks).
+
+    An anonymous case loses its link now too, but nothing else happens to it at this moment:
+    no time, no audit row, no note, no closing. A note or a time shared with the named cases
+    would tell who reported it; the retention sweep finishes it (pseudonymise_unlinked)."""
+    named: list[Case] = []
+    for case in await own_cases(session, citizen, limit=None):
+        if case.privacy == Privacy.ANONYMOUS:
+            await _cut(session, case, citizen)
+            continue
         await pseudonymise(session, case, citizen, now, ERASED)
-        for referral in await Referrals(session).of_case(case.id):
-            _withdraw(referral, now)
+        await _withdraw_all(session, case, now)
+        named.append(case)
     await Erasures(session).forget_deliveries(citizen.id)
     await Outboxes(session).drop_pending_to(citizen.chat_id)
     await Citizens(session).delete(citizen)
-    return cases
+    return named
+
+
+async def pseudonymise_unlinked(session: AsyncSession, now: datetime, limit: int) -> int:
+    """One batch of anonymous cases whose resident erased their data (their link is gone, see
+    forget): pseudonymised now, like a case whose retention period ended, and the questions
+    about them withdrawn. An open one stays open: staff who answer it are told it no longer
+    leads to a resident, and close it. How many were done."""
+    done = 0
+    for case in await Erasures(session).unlinked_anonymous(limit):
+        await pseudonymise(session, case, None, now, PSEUDONYMISED)
+        await _withdraw_all(session, case, now)
+        done += 1
+    return done
+
+
+async def _withdraw_all(session: AsyncSession, case: Case, now: datetime) -> None:
+    for referral in await Referrals(session).of_case(case.id):
+        _withdraw(referral, now)
 
 
 def _withdraw(referral: Referral, now: datetime) -> None:

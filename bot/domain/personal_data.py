@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import bans
 from bot.domain.cases import own_cases
 from bot.kinds import Direction, Privacy, SubscriptionKind
 from bot.network.desks import DeskKind
@@ -62,6 +63,7 @@ async def export(
     subscriptions = await data.subscriptions(citizen.id)
     deliveries = await data.deliveries(citizen.id)
     pulse = await data.pulse(citizen.id)
+    banned = await bans.standing_against(session, citizen)
 
     edits: dict[int, list[MessageVersion]] = defaultdict(list)
     for version in versions:
@@ -146,7 +148,7 @@ async def export(
                 else None
             ),
             "has_blocked_the_bot": citizen.blocked_bot,
-            "may_send_messages": not citizen.banned,
+            "may_send_messages": not banned,
         },
         "subscriptions": [
             {

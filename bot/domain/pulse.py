@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import bans
 from bot.domain.alerts.subscriptions import quiet_until
 from bot.kinds import PulseQuestion
 from bot.network.duty import span_times
@@ -61,10 +62,11 @@ async def due(session: AsyncSession, network: Network, now: datetime) -> list[As
         return []
     repo = Pulses(session)
     candidates = await repo.due(now - timedelta(days=network.pulse.every_days))
+    banned = await bans.banned_among(session, [citizen for citizen, _last in candidates])
     awake = [
         (citizen, last)
         for citizen, last in candidates
-        if quiet_until(citizen, now, network.zone) is None
+        if citizen.id not in banned and quiet_until(citizen, now, network.zone) is None
     ][:BATCH]
     areas = await repo.areas_followed([citizen.id for citizen, _last in awake])
     return [

@@ -207,6 +207,14 @@ def named(names: Mapping[str, str], value: str) -> str:
     return _(names[value]) if value in names else value
 
 
+def no_resident() -> str:
+    """Staff tried to answer, take or move a case nobody can be told about any more."""
+    return _(
+        "This case no longer leads to a resident (their data was erased, or the retention "
+        "period passed); it can no longer be answered."
+    )
+
+
 def banned_text(network: Network) -> str:
     """What a banned resident is told when they write or press a button: nothing was passed on."""
     return _(

@@ -33,7 +33,7 @@ async def ban(
             ),
             ref=case.ref,
         )
-    made = await bans.ban(session, case, citizen, officer.id, now)
+    made = await bans.ban(session, case, officer.id, now)
     if not made:
         return fmt(_("A ban made from {ref} stands already."), ref=case.ref)
     logger.info("case %s: a ban was made from it", case.ref)
@@ -65,8 +65,8 @@ async def unban(
     if lifted is None:
         return fmt(_("No ban was made from {ref}."), ref=case.ref)
     await audit.log(session, case, officer.id, officer.name, "unban", now)
-    citizen = lifted.citizen
-    if citizen is not None and not citizen.banned:
+    citizen = lifted.freed
+    if citizen is not None:
         with speaking(relay.i18n, citizen.language or relay.network.default_language):
             relay.tell_citizen(citizen, _("You can use Beatline again."))
     return fmt(

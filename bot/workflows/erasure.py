@@ -1,11 +1,13 @@
 """The residents' right to be forgotten and the retention periods, with their Telegram side:
-/forget erases a resident at once and tells the desks of their open cases; the hourly sweep
-pseudonymises what the `[retention]` periods make due, in batches; at start-up, anonymous
-cases from before the sealed link are sealed."""
+/forget erases a resident at once and tells the desks of their open named cases; the hourly
+sweep pseudonymises what the `[retention]` periods make due, and the anonymous cases of
+residents who erased their data, in batches; at start-up, anonymous cases from before the
+sealed link are sealed."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,9 +34,11 @@ SENT_MESSAGES_KEPT = timedelta(days=7)  # finished outbox rows (what a resident 
 
 
 async def forget(relay: Relay, session: AsyncSession, citizen: Citizen, now: datetime) -> int:
-    """Erase the resident (bot.domain.erasure.forget) and tell the desks: each open case gets
-    a neutral note and is closed (partners that have it are told), every card is refreshed so
-    it names nobody. Returns how many cases were pseudonymised."""
+    """Erase the resident (bot.domain.erasure.forget) and tell the desks: each open named case
+    gets a neutral note and is closed (partners that have it are told), every named card is
+    refreshed so it names nobody. Their anonymous cases are not touched in any chat now: a
+    note there at the same moment would tell the desk who reported them (the retention sweep
+    finishes them). Returns how many named cases were pseudonymised."""
     cases = await erasure.forget(session, citizen, now)
     for case in cases:
         if case.status != CaseStatus.CLOSED:
@@ -47,7 +51,7 @@ async def forget(relay: Relay, session: AsyncSession, citizen: Citizen, now: dat
             await tell_partners_closed(relay, session, case)
         if case.thread_id is not None:
             await relay.refresh_card(case)
-    logger.info("a resident erased their data: %d case(s) pseudonymised", len(cases))
+    logger.info("a resident erased their data: %d named case(s) pseudonymised", len(cases))
     return len(cases)
 
 
@@ -63,7 +67,8 @@ class Swept:
 
 @dataclass(frozen=True)
 class RetentionSweep:
-    """Applies the network's `[retention]` periods; APScheduler only calls `run` (hourly).
+    """Applies the network's `[retention]` periods, and pseudonymises the anonymous cases
+    /forget left without a resident; APScheduler only calls `run` (hourly).
 
     Every step is a conditional statement on what is due now, so a run that is interrupted, or
     two that overlap, do nothing twice; cases go in batches of `batch`, one transaction each.
@@ -81,14 +86,12 @@ class RetentionSweep:
         closed_before = now - timedelta(days=periods.closed_cases_days)
         delivered_before = now - timedelta(days=periods.alert_deliveries_days)
         handled_before = now - timedelta(days=periods.update_proofs_days)
-        cases = 0
-        for _batch in range(self.max_batches):
-            async with self.session_factory() as session:
-                done = await erasure.pseudonymise_closed(session, closed_before, now, self.batch)
-                await session.commit()
-            cases += done
-            if done < self.batch:
-                break
+        cases = await self._in_batches(
+            lambda session: erasure.pseudonymise_closed(session, closed_before, now, self.batch)
+        )
+        cases += await self._in_batches(
+            lambda session: erasure.pseudonymise_unlinked(session, now, self.batch)
+        )
         async with self.session_factory() as session:
             deliveries = await Erasures(session).deliveries_due(delivered_before)
             proofs = await UpdateLog(session).prune(handled_before)
@@ -97,11 +100,24 @@ class RetentionSweep:
         swept = Swept(cases, deliveries, proofs, sent)
         if cases or deliveries:
             logger.info(
-                "retention: %d closed case(s) pseudonymised, %d alert deliveries",
+                "retention: %d case(s) pseudonymised, %d alert deliveries",
                 cases,
                 deliveries,
             )
         return swept
+
+    async def _in_batches(self, step: Callable[[AsyncSession], Awaitable[int]]) -> int:
+        """Run `step` (one batch of cases) in its own transactions until it does less than a
+        batch; how many cases it did."""
+        total = 0
+        for _batch in range(self.max_batches):
+            async with self.session_factory() as session:
+                done = await step(session)
+                await session.commit()
+            total += done
+            if done < self.batch:
+                break
+        return total
 
 
 async def seal_legacy(session_factory: async_sessionmaker[AsyncSession]) -> int:

@@ -10,6 +10,7 @@ from enum import StrEnum
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import bans
 from bot.domain import cases as case_service
 from bot.domain import referrals as referral_service
 from bot.domain.followup_limit import FollowupLimit, Verdict
@@ -33,10 +34,14 @@ class Hold(StrEnum):
 
 
 async def hold(
-    citizen: Citizen, network: Network, buckets: FollowupLimit, now: datetime
+    session: AsyncSession,
+    citizen: Citizen,
+    network: Network,
+    buckets: FollowupLimit,
+    now: datetime,
 ) -> Hold | None:
     """None when the follow-up may go; else why not (an emergency was answered already)."""
-    if citizen.banned:
+    if await bans.standing_against(session, citizen):
         return Hold.BANNED
     verdict = await buckets.take(citizen.id, network.limits.followups_per_minute, now)
     if verdict is Verdict.PASS:

@@ -11,7 +11,7 @@ from enum import StrEnum
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.citizens import citizen_of_case
+from bot.domain.citizens import resident_of_case
 from bot.kinds import CaseStatus, Direction
 from bot.workflows.casework import NOTED, keep_note, record
 from bot.workflows.referrals import partner_header
@@ -30,6 +30,7 @@ class FromStaff(StrEnum):
     CASE_CLOSED = "case_closed"  # nothing sent: the case topic's case is closed (/reopen)
     REFERRAL_CLOSED = "referral_closed"  # nothing sent: the referred case is closed
     INFO_ONLY = "info_only"  # nothing sent: the referral is for information only
+    NO_RESIDENT = "no_resident"  # nothing sent: the resident erased their data
 
 
 async def relay_from_staff(
@@ -46,7 +47,9 @@ async def relay_from_staff(
         return FromStaff.IGNORED
     if case.status == CaseStatus.CLOSED:
         return FromStaff.CASE_CLOSED
-    citizen = await citizen_of_case(session, case)
+    citizen = await resident_of_case(session, case)
+    if citizen is None:
+        return FromStaff.NO_RESIDENT
     was_new = case.status == CaseStatus.NEW
     await _deliver(relay, session, messages, case, citizen, now)
     if was_new:
@@ -66,7 +69,9 @@ async def _from_partner(
     case = await Cases(session).by_id(referral.case_id)
     if case is None or case.status == CaseStatus.CLOSED:
         return FromStaff.REFERRAL_CLOSED
-    citizen = await citizen_of_case(session, case)
+    citizen = await resident_of_case(session, case)
+    if citizen is None:
+        return FromStaff.NO_RESIDENT
     header = partner_header(relay, case, citizen, relay.network.desk(referral.partner))
     await _deliver(relay, session, messages, case, citizen, now, header)
     return FromStaff.QUEUED

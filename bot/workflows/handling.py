@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import audit
 from bot.domain import cases as case_service
 from bot.domain import referrals as referral_service
-from bot.domain.citizens import citizen_of_case
+from bot.domain.citizens import citizen_of_case, resident_of_case
 from bot.network.desks import Desk
 from bot.ui import keyboards
 from bot.ui.i18n import _, speaking
@@ -85,12 +85,14 @@ async def close(
     officer: Officer,
     now: datetime,
 ) -> None:
-    """Close with an outcome: the resident gets it with the rating buttons, partners a note."""
-    citizen = await citizen_of_case(session, case)
+    """Close with an outcome: the resident gets it with the rating buttons (if the case still
+    leads to one: not an anonymous case whose resident erased their data), partners a note."""
+    citizen = await resident_of_case(session, case)
     case_service.close(case, outcome, now)
     await audit.log(session, case, officer.id, officer.name, "close", now, outcome)
     await relay.refresh_card(case)
-    await tell_closed(relay, case, citizen, citizen.language or relay.i18n.default_locale)
+    if citizen is not None:
+        await tell_closed(relay, case, citizen, citizen.language or relay.i18n.default_locale)
     await tell_partners_closed(relay, session, case)
 
 

@@ -13,6 +13,7 @@ from aiogram.types import Message
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import bans
 from bot.domain import cases as case_service
 from bot.domain.cases import NewReport
 from bot.domain.limits import may_open_another
@@ -92,7 +93,7 @@ async def open_case_count(session: AsyncSession, citizen: Citizen) -> int:
 
 async def refusal(session: AsyncSession, citizen: Citizen, network: Network) -> Refusal | None:
     """Why the resident may not start a report now (None: they may)."""
-    if citizen.banned:
+    if await bans.standing_against(session, citizen):
         return Refusal.BANNED
     if not may_open_another(await open_case_count(session, citizen), network.limits):
         return Refusal.TOO_MANY_OPEN

@@ -11,16 +11,16 @@ from aiogram.types import CallbackQuery, Message
 from bot.config import Settings
 from bot.domain import audit
 from bot.domain import cases as case_service
-from bot.domain.citizens import citizen_of_case
+from bot.domain.citizens import citizen_of_case, leads_to_resident
 from bot.kinds import CaseStatus
 from bot.ui import desk_keyboards
 from bot.ui.desk_keyboards import TakeOverCb
 from bot.ui.i18n import _
-from bot.ui.texts import action_name, fmt, local_time, quote
+from bot.ui.texts import action_name, fmt, local_time, no_resident, quote
 from bot.workflows import handling
 from bot.workflows.handling import Officer
 from handlers.context import Context
-from handlers.desk.lookups import button_case, live_case, no_resident, officer_of, topic_case
+from handlers.desk.lookups import button_case, live_case, officer_of, topic_case
 from handlers.desk.staff import actor, staff_name
 from handlers.filters import WrittenByStaff
 from storage.audit import AuditLog
@@ -68,7 +68,7 @@ async def cb_take_over(
     if case is None or not isinstance(query.message, Message):
         return
     ctx.outbox.send(query.message.edit_reply_markup(reply_markup=None))
-    if case.pseudonymised_at is not None:
+    if not await leads_to_resident(ctx.session, case):
         ctx.outbox.send(query.message.answer(no_resident()))
         return
     if not callback_data.yes or case.assignee_id == query.from_user.id:

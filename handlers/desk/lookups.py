@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.citizens import leads_to_resident
 from bot.ui.i18n import _
+from bot.ui.texts import no_resident
 from bot.workflows.handling import Officer
 from handlers.context import Context
 from handlers.desk.staff import actor
@@ -29,17 +31,10 @@ async def live_case(message: Message, ctx: Context) -> Case | None:
     """The topic's case, if it still leads to a resident (a pseudonymised one cannot be
     taken, reopened, transferred or referred: nobody could be told)."""
     case = await topic_case(message, ctx)
-    if case is not None and case.pseudonymised_at is not None:
+    if case is not None and not await leads_to_resident(ctx.session, case):
         ctx.outbox.send(message.reply(no_resident()))
         return None
     return case
-
-
-def no_resident() -> str:
-    return _(
-        "This case no longer leads to a resident (their data was erased, or the retention "
-        "period passed); it can no longer be answered."
-    )
 
 
 async def button_case(query: CallbackQuery, ctx: Context, case_id: int) -> Case | None:

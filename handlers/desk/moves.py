@@ -7,16 +7,17 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.citizens import leads_to_resident
 from bot.network.desks import Desk, DeskKind
 from bot.network.schema import Network
 from bot.ui import desk_keyboards
 from bot.ui.desk_keyboards import Move, MoveCb
 from bot.ui.i18n import _
-from bot.ui.texts import fmt, quote
+from bot.ui.texts import fmt, no_resident, quote
 from bot.workflows import handling
 from bot.workflows.handling import Officer
 from handlers.context import Context
-from handlers.desk.lookups import button_case, live_case, no_resident, officer_of
+from handlers.desk.lookups import button_case, live_case, officer_of
 from handlers.filters import WrittenByStaff
 from storage.models import Case
 
@@ -103,7 +104,7 @@ async def cb_move(query: CallbackQuery, callback_data: MoveCb, ctx: Context) -> 
     if case is None or target is None or not isinstance(query.message, Message):
         return
     ctx.outbox.send(query.message.edit_reply_markup(reply_markup=None))
-    if case.pseudonymised_at is not None:
+    if not await leads_to_resident(ctx.session, case):
         ctx.outbox.send(query.message.answer(no_resident()))
         return
     if target not in _choices(ctx.network, case, callback_data.move):

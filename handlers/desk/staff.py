@@ -10,6 +10,7 @@ from aiogram import F, Router
 from aiogram.types import Message, User
 
 from bot.ui.i18n import _
+from bot.ui.texts import no_resident
 from bot.workflows.edits import staff_edited
 from bot.workflows.from_staff import FromStaff, note_from_staff, relay_from_staff
 from bot.workflows.relay import RELAYABLE
@@ -66,6 +67,8 @@ async def on_staff_message(
         refusal = _("This case is closed; nothing was sent.")
     elif outcome is FromStaff.INFO_ONLY:
         refusal = _("This referral is for information only; nothing was sent.")
+    elif outcome is FromStaff.NO_RESIDENT:
+        refusal = no_resident()
     else:
         return
     ctx.outbox.send(message.reply(refusal))

@@ -10,6 +10,7 @@ from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain import bans
 from bot.domain import cases as case_service
 from bot.domain.triage import EmergencyDetector
 from bot.ui import keyboards
@@ -91,7 +92,7 @@ async def cb_sensitive(
 ) -> None:
     """The anonymous resident's answer to "this may identify you — send anyway?"."""
     pending = await take_held(query, ctx.outbox, state)
-    if not pending or not callback_data.send or citizen.banned:
+    if not pending or not callback_data.send or await bans.standing_against(ctx.session, citizen):
         refused(query, ctx.outbox, _("Not sent."))
         return
     case = await case_service.open_case_by_id(ctx.session, citizen, pending["case_id"])

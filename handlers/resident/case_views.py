@@ -9,6 +9,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain import bans
 from bot.domain import cases as case_service
 from bot.kinds import CaseStatus, ReferralStatus
 from bot.network.schema import Network
@@ -132,7 +133,7 @@ async def cb_rate(
     query: CallbackQuery, callback_data: keyboards.RateCb, ctx: Context, citizen: Citizen
 ) -> None:
     """Store the citizen's 1–5 rating, once per case, and show it in the topic."""
-    if _refused_while_banned(query, ctx, citizen):
+    if await _refused_while_banned(query, ctx, citizen):
         return
     case = await case_service.find_own_case_by_id(ctx.session, citizen, callback_data.case_id)
     if case is None or case.status != CaseStatus.CLOSED:
@@ -188,7 +189,7 @@ async def cb_referral(
     citizen: Citizen,
 ) -> None:
     """The citizen's yes or no to sharing the case with a partner."""
-    if _refused_while_banned(query, ctx, citizen):
+    if await _refused_while_banned(query, ctx, citizen):
         return
     # "Yes, with …" (an Open311 partner): agreement that adds what `extra` names.
     if isinstance(callback_data, ReferralWithCb):
@@ -217,7 +218,7 @@ async def _open_case(
 ) -> Case | None:
     """The resident's open case a button names, the button answered; None (and a notice) for
     a banned resident or a case that is closed or not theirs."""
-    if _refused_while_banned(query, ctx, citizen):
+    if await _refused_while_banned(query, ctx, citizen):
         return None
     case = await case_service.open_case_by_id(ctx.session, citizen, case_id)
     if case is None:
@@ -229,9 +230,9 @@ async def _open_case(
     return case
 
 
-def _refused_while_banned(query: CallbackQuery, ctx: Context, citizen: Citizen) -> bool:
+async def _refused_while_banned(query: CallbackQuery, ctx: Context, citizen: Citizen) -> bool:
     """A banned resident's button reaches no desk; they are told so, with the emergency number."""
-    if not citizen.banned:
+    if not await bans.standing_against(ctx.session, citizen):
         return False
     ctx.outbox.answer(query.answer(banned_text(ctx.network), show_alert=True))
     return True

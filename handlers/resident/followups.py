@@ -13,6 +13,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain import bans
 from bot.domain.followup_limit import FollowupLimit
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
@@ -89,7 +90,7 @@ async def on_followup(
     """Pass what the resident writes to the case it belongs to."""
     messages = album or [message]
     now = ctx.clock.now()
-    reason = await followups.hold(citizen, ctx.network, followup_limit, now)
+    reason = await followups.hold(ctx.session, citizen, ctx.network, followup_limit, now)
     if reason is not None:
         text = _held_text(reason, ctx.network)
         if text:
@@ -164,7 +165,7 @@ async def deliver(
 
 async def on_edit(message: Message, ctx: Context, citizen: Citizen) -> None:
     """Show an edit of an already relayed message in the topic (never for a banned resident)."""
-    if citizen.banned:
+    if await bans.standing_against(ctx.session, citizen):
         return
     await resident_edited(ctx.relay, ctx.session, citizen, message, ctx.clock.now())
 

@@ -33,7 +33,6 @@ class Citizen(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     blocked_bot: Mapped[bool] = mapped_column(default=False)
-    banned: Mapped[bool] = mapped_column(default=False)
     # Quiet hours for non-urgent alerts, local "HH:MM" in the network's time zone.
     quiet_start: Mapped[str | None] = mapped_column(String(5))
     quiet_end: Mapped[str | None] = mapped_column(String(5))
