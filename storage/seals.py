@@ -59,6 +59,15 @@ class Seals(Repository):
             return None
         return sealer_of(self.session).unseal_int(sealed, _where(case_id))
 
+    def seal_message_id(self, case_id: int, message_id: int) -> str:
+        """A message of the resident's chat that a waiting outbox row of an anonymous case
+        must find again (to react to it), sealed: the id counts per chat, so in clear it would
+        help tell whose chat it came from."""
+        return sealer_of(self.session).seal_int(message_id, f"{_where(case_id)}:message")
+
+    def open_message_id(self, case_id: int, sealed: str) -> int:
+        return sealer_of(self.session).unseal_int(sealed, f"{_where(case_id)}:message")
+
     async def unlink(self, case_id: int, citizen: Citizen | None) -> None:
         """Remove the link for good: the seal, and the case from the resident's list."""
         await affected_rows(self.session, delete(CaseSeal).where(CaseSeal.case_id == case_id))

@@ -36,6 +36,7 @@ from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.logcontext import chat_for_log
 from bot.metrics import Metrics
 from bot.telegram.lanes import InProcessLanes, LaneLocks
 from bot.telegram.letters import SETUP_BACKOFF, Composer, Effect, Letter, Outcome, Topics
@@ -230,10 +231,12 @@ class Courier:
                 pass
         except Exception as exc:
             if lost_connection(exc):  # the pool is renewed; rows left mid-send are recovered
-                logger.warning("courier: lane %d lost its database connection", lane)
+                logger.warning("courier: %s lost its database connection", chat_for_log(lane))
                 self._defer(lane, self.clock.now() + RECONNECT)
             else:
-                logger.exception("courier: lane %d failed; it is retried in a minute", lane)
+                logger.exception(
+                    "courier: %s failed; it is retried in a minute", chat_for_log(lane)
+                )
                 self._defer(lane, self.clock.now() + SETUP_BACKOFF)
         finally:
             self._active.pop(lane, None)
@@ -241,7 +244,9 @@ class Courier:
             try:
                 await self.lanes.unlock(lane)
             except Exception as exc:  # the lock connection is gone, and the lock with it
-                logger.warning("lane %d: could not be let go (%s)", lane, type(exc).__name__)
+                logger.warning(
+                    "%s: could not be let go (%s)", chat_for_log(lane), type(exc).__name__
+                )
 
     async def _lane_step(self, lane: int) -> bool:
         """Send the lane's next batch; False when the lane has nothing (more) to do now."""

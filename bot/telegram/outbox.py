@@ -21,9 +21,10 @@ from aiogram.types import BufferedInputFile, InputFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.kinds import Guarantee, OutboxStatus, Priority
+from bot.kinds import Guarantee, OutboxStatus, Priority, Privacy
 from storage.models import Case, OutboxMessage
-from storage.outbox import queue
+from storage.outbox import queue, seal_for_resident
+from storage.sealing import sealer_of
 
 COMPOSED = "beatline."
 ATTACHED = "attach://"
@@ -110,7 +111,7 @@ class Outbox:
                 "attachment": _bytes_of(file),
                 "attachment_name": getattr(file, "filename", None),
             }
-        self._add(row)
+        self._add(row, case)
 
     def compose(
         self,
@@ -130,7 +131,7 @@ class Outbox:
         row |= {"guarantee": Guarantee.AT_LEAST_ONCE, "effect": effect, "effect_data": data}
         if not_before is not None:
             row["not_before"] = not_before
-        self._add(row)
+        self._add(row, case)
 
     def answer(self, method: TelegramMethod[Any]) -> None:
         """A callback answer: made right after the commit, never stored."""
@@ -167,6 +168,9 @@ class Outbox:
             "created_at": now,
         }
 
-    def _add(self, row: dict[str, Any]) -> None:
+    def _add(self, row: dict[str, Any], case: Case | None) -> None:
+        if case is not None and case.privacy == Privacy.ANONYMOUS and row["lane"] > 0:
+            # To an anonymous case's resident: no row at rest names both their chat and the case.
+            seal_for_resident(sealer_of(self.session), row)
         queue(self.session, row)
         self.written += 1

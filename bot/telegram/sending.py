@@ -23,6 +23,7 @@ from aiogram.methods import SendMessage, TelegramMethod
 
 from bot.clock import Clock
 from bot.kinds import Guarantee, Priority
+from bot.logcontext import chat_for_log
 from bot.metrics import Metrics
 from bot.telegram.letters import (
     SETUP_BACKOFF,
@@ -118,7 +119,7 @@ class Sending:
                     "flood_waits", "429 answers (flood waits) per kind", kind=row.method
                 )
                 await self.pacer.flooded(lane, exc.retry_after)
-                logger.warning("lane %d: flood wait %ds", lane, exc.retry_after)
+                logger.warning("%s: flood wait %ds", chat_for_log(lane), exc.retry_after)
                 return Outcome(letter, retry_at=now + timedelta(seconds=exc.retry_after))
             except TelegramBadRequest as exc:
                 if where is not None and row.case_id is not None and topic_gone(exc):
@@ -134,7 +135,7 @@ class Sending:
                     # Telegram may have delivered it (a 502 or a timeout can come after the
                     # message went out): unknown, and an alert is never sent a second time.
                     return given_up(letter, str(exc), unknown=True)
-                logger.warning("lane %d: %s; retrying later", lane, exc)
+                logger.warning("%s: %s; retrying later", chat_for_log(lane), exc)
                 return Outcome(letter, retry_at=now + backoff(row.attempts + 1), error=str(exc))
             except TelegramAPIError as exc:
                 return self._refused(lane, letter, exc, now)
@@ -148,7 +149,9 @@ class Sending:
         if setup_problem(error, lane):
             logger.error("chat %d refuses the bot (%s): waiting for an admin", lane, error.message)
             return Outcome(letter, retry_at=now + SETUP_BACKOFF, error=error.message)
-        logger.warning("lane %d: %s refused: %s", lane, letter.first.method, error.message)
+        logger.warning(
+            "%s: %s refused: %s", chat_for_log(lane), letter.first.method, error.message
+        )
         blocked = lane > 0 and isinstance(error, TelegramForbiddenError)
         return given_up(letter, error.message, blocked=blocked)
 

@@ -36,6 +36,7 @@ from storage.cases import Cases
 from storage.citizens import Citizens
 from storage.messages import map_copy
 from storage.models import Case, OutboxMessage
+from storage.seals import Seals
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ async def _mark_blocked(session: AsyncSession, citizen_id: int | None) -> None:
     citizen = await Citizens(session).by_id(citizen_id)
     if citizen is not None and not citizen.blocked_bot:
         citizen.blocked_bot = True
-        logger.info("citizen %d has blocked the bot", citizen.id)
+        logger.info("a resident has blocked the bot")  # never who: it may be a case's
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,18 @@ class _Relayed(ABC):
 
 class ToDesk(_Relayed):
     """A citizen's message copied into the case topic."""
+
+    async def sent(self, sent: Sent) -> None:
+        await super().sent(sent)
+        sealed = _data(sent.row).get("react_sealed")
+        case = await _case(sent.session, sent.row) if sealed else None
+        if case is None:
+            return
+        # An anonymous case: the resident's chat is found through the seal, now.
+        citizen = await resident_of_case(sent.session, case)
+        if citizen is not None:
+            message_id = Seals(sent.session).open_message_id(case.id, str(sealed))
+            _react(sent.outbox, citizen.chat_id, message_id, DELIVERED)
 
     def _originals(self, data: dict[str, Any]) -> list[list[int]]:
         react = data.get("react")  # the resident sees their follow-up reached the desk

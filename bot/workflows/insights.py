@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.domain.stats import Figures, Period, Scope, collect, scope_for_chat
+from bot.logcontext import chat_for_log
 from bot.network.schema import Network
 from bot.telegram.letters import Call, Sender, Where
 from bot.telegram.outbox import Outbox
@@ -103,7 +104,7 @@ class _Composer:
                 render, figures, self.network, self.i18n, request.language
             )
         except Exception:
-            logger.exception("%s for chat %d could not be made", row.method, row.lane)
+            logger.exception("%s for %s could not be made", row.method, chat_for_log(row.lane))
             return None
 
     def failed(self, row: OutboxMessage, request: Request) -> list[Call]:

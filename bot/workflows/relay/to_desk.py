@@ -22,6 +22,7 @@ from bot.workflows.media import CAPTIONED, copies
 from bot.workflows.relay.base import TO_DESK
 from bot.workflows.relay.topic import CaseTopic
 from storage.models import Case, Citizen, Referral
+from storage.seals import Seals
 
 
 class ToDesk(CaseTopic):
@@ -38,7 +39,12 @@ class ToDesk(CaseTopic):
         """Relay one message or one album into the case topic, headed by who wrote it
         ("👤 Resident C-7F3A-…" for an anonymous case); `records` get their copies' ids."""
         data: dict[str, Any] = {"records": list(records)}
-        if react_to:
+        if react_to and case.privacy == Privacy.ANONYMOUS:
+            # A desk group without rights keeps this row waiting: it names no chat, and the
+            # effect finds the resident through the case's seal.
+            sealed = Seals(self.session).seal_message_id(case.id, messages[0].message_id)
+            data["react_sealed"] = sealed
+        elif react_to:
             data["react"] = [messages[0].chat.id, messages[0].message_id]
         with self.staff_language():
             who = resident_label(case, citizen)
