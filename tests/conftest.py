@@ -316,6 +316,25 @@ def bram() -> User:
 
 
 @pytest.fixture
+def zoe() -> User:
+    """A resident with a Telegram id, name and @username worth hiding (the privacy tests)."""
+    return User(
+        id=7391046285,
+        is_bot=False,
+        first_name="Zoë",
+        last_name="Quistelbaum",
+        username="zq_secret",
+        language_code="en",
+    )
+
+
+@pytest.fixture
+def coordinator() -> User:
+    """Someone in the coordinators' group."""
+    return User(id=777, is_bot=False, first_name="Coco")
+
+
+@pytest.fixture
 def officer() -> User:
     return User(id=900, is_bot=False, first_name="Officer", username="agent_k")
 

@@ -38,11 +38,6 @@ def network() -> Network:
     return parse_network(NETWORK + TOPICS)
 
 
-@pytest.fixture
-def coordinator() -> User:
-    return User(id=777, is_bot=False, first_name="Coco")
-
-
 async def only_announcement(factory: async_sessionmaker[AsyncSession]) -> Announcement:
     """Ids keep counting across tests on PostgreSQL, so tests look theirs up."""
     async with factory() as session:

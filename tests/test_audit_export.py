@@ -22,11 +22,6 @@ LISTED_COORDINATOR = 778
 
 
 @pytest.fixture
-def coordinator() -> User:
-    return User(id=777, is_bot=False, first_name="Coco")
-
-
-@pytest.fixture
 def zoe() -> User:
     return User(id=7391046285, is_bot=False, first_name="Zoë", username="zq_secret")
 

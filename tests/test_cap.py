@@ -50,11 +50,6 @@ def network() -> Network:
     return parse_network(NETWORK + CAP_SETTINGS)
 
 
-@pytest.fixture
-def coordinator() -> User:
-    return User(id=777, is_bot=False, first_name="Coco")
-
-
 async def press(tg: Harness, coordinator: User, step: AnnounceStep, value: str) -> None:
     data = PickCb(step=step, value=value).pack()
     await tg.feed(tg.updates.staff_callback(coordinator, COORDINATORS, data))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -20,22 +19,12 @@ from bot.ui.texts import SKIP
 from tests.conftest import CENTRAL, Harness, make_harness
 from tests.fakes import FakeClock, FakeTelegram
 from tests.helpers import onboard, send_report
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.redis_server import REDIS_URL, skip_without_redis
 
 
 @pytest.fixture
 async def redis_settings(settings: Settings) -> AsyncIterator[Settings]:
-    from redis.asyncio import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        await client.ping()
-    except (RedisConnectionError, OSError) as exc:
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
-    finally:
-        await client.aclose()
+    await skip_without_redis()
     yield settings.model_copy(update={"redis_url": REDIS_URL})
 
 

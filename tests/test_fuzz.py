@@ -43,11 +43,6 @@ def zoe() -> User:
     return User(id=7391, is_bot=False, first_name="Zoë", language_code="en")
 
 
-@pytest.fixture
-def coordinator() -> User:
-    return User(id=777, is_bot=False, first_name="Coco")
-
-
 async def build_world(
     tg: Harness,
     factory: async_sessionmaker[AsyncSession],

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from aiogram.types import User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,11 +31,6 @@ def seen(calls: list[Call]) -> list[str]:
         edited = "(edited) " if call.method == "editMessageText" else ""
         lines.append(f"{edited}{first}{buttons}")
     return lines
-
-
-@pytest.fixture
-def coordinator() -> User:
-    return User(id=777, is_bot=False, first_name="Coco")
 
 
 async def the_case(factory: async_sessionmaker[AsyncSession]) -> Case:

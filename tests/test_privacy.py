@@ -25,18 +25,6 @@ STAFF_CHATS = {CENTRAL, EAST, PARTNER}
 PHOTO = [{"file_id": "photo-anon", "file_unique_id": "pa", "width": 10, "height": 10}]
 
 
-@pytest.fixture
-def zoe() -> User:
-    return User(
-        id=7391046285,
-        is_bot=False,
-        first_name="Zoë",
-        last_name="Quistelbaum",
-        username="zq_secret",
-        language_code="en",
-    )
-
-
 async def cases(factory: async_sessionmaker[AsyncSession]) -> list[Case]:
     async with factory() as session:
         return list((await session.scalars(select(Case).order_by(Case.id))).all())

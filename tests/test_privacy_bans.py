@@ -3,7 +3,6 @@ the database does not say whom it was made against (nothing of a ban is kept on 
 
 from __future__ import annotations
 
-import pytest
 from aiogram.types import User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,13 +12,6 @@ from storage.models import Case
 from tests.conftest import CENTRAL, Harness
 from tests.helpers import onboard, report
 from tests.test_sealed_link import dump
-
-
-@pytest.fixture
-def zoe() -> User:
-    return User(
-        id=7391046285, is_bot=False, first_name="Zoë", username="zq_secret", language_code="en"
-    )
 
 
 async def ban_from(tg: Harness, officer: User, case: Case) -> None:

@@ -4,7 +4,6 @@ resident: the bucket lives in memory (or Redis, shared by processes), "last seen
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -27,10 +26,10 @@ from storage.models import Citizen
 from tests.conftest import CENTRAL, Harness, make_harness
 from tests.fakes import FakeClock, FakeTelegram
 from tests.helpers import onboard, report
+from tests.redis_server import redis_or_skip
 from tests.test_sealed_link import dump, resident
 
 LIMIT = 20  # the default of followups_per_minute
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def relayed(tg: Harness, marker: str) -> list[str]:
@@ -129,19 +128,6 @@ async def test_buckets_left_alone_for_a_minute_are_forgotten(
 
     assert len(buckets) == 1
     assert relayed(tg, "two")
-
-
-async def redis_or_skip() -> Any:
-    from redis.asyncio import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        await client.ping()
-    except (RedisConnectionError, OSError) as exc:
-        await client.aclose()
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
-    return client
 
 
 async def test_processes_sharing_redis_share_one_follow_up_bucket(

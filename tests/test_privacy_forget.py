@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 from aiogram.types import User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,13 +20,6 @@ from tests.fakes import FakeClock
 from tests.helpers import onboard, report
 
 ERASED_NOTE = "The resident erased their data; this case can no longer be answered."
-
-
-@pytest.fixture
-def zoe() -> User:
-    return User(
-        id=7391046285, is_bot=False, first_name="Zoë", username="zq_secret", language_code="en"
-    )
 
 
 async def cases(factory: async_sessionmaker[AsyncSession]) -> list[Case]:

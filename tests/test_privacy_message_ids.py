@@ -31,18 +31,6 @@ def network() -> Network:
     return parse_network(NETWORK + TOPICS)
 
 
-@pytest.fixture
-def coordinator() -> User:
-    return User(id=777, is_bot=False, first_name="Coco")
-
-
-@pytest.fixture
-def zoe() -> User:
-    return User(
-        id=7391046285, is_bot=False, first_name="Zoë", username="zq_secret", language_code="en"
-    )
-
-
 async def the_case(factory: async_sessionmaker[AsyncSession], privacy: str) -> Case:
     async with factory() as session:
         found = await session.scalar(

@@ -21,13 +21,6 @@ from tests.helpers import onboard, report
 from tests.test_sealed_link import as_text, dump
 
 
-@pytest.fixture
-def zoe() -> User:
-    return User(
-        id=7391046285, is_bot=False, first_name="Zoë", username="zq_secret", language_code="en"
-    )
-
-
 async def anonymous_case(factory: async_sessionmaker[AsyncSession]) -> Case:
     async with factory() as session:
         found = await session.scalar(select(Case).where(Case.privacy == "anonymous"))

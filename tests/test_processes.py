@@ -39,9 +39,9 @@ from tests.fake_http import FakeBotApiServer
 from tests.fakes import BOT_TOKEN, Updates
 from tests.helpers import onboard, report, start_report
 from tests.postgres import postgresql_url
+from tests.redis_server import REDIS_URL, skip_without_redis
 from tests.test_run import free_port
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SECRET = "a-long-shared-secret-123"
 RESIDENTS = 30
 START_WITHIN_S = 120
@@ -150,16 +150,7 @@ class Proxy:
 
 @pytest.fixture
 async def redis_reachable() -> AsyncIterator[None]:
-    from redis.asyncio import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        await client.ping()
-    except (RedisConnectionError, OSError) as exc:
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
-    finally:
-        await client.aclose()
+    await skip_without_redis()
     yield
 
 

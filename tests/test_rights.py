@@ -32,18 +32,6 @@ def network() -> Network:
 
 
 @pytest.fixture
-def zoe() -> User:
-    return User(
-        id=7391046285,
-        is_bot=False,
-        first_name="Zoë",
-        last_name="Quistelbaum",
-        username="zq_secret",
-        language_code="en",
-    )
-
-
-@pytest.fixture
 def kowalczyk() -> User:
     """An officer whose name and id must not reach a resident's data export."""
     return User(id=987654321, is_bot=False, first_name="Kowalczyk", username="agent_kowal")

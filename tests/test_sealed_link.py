@@ -38,18 +38,6 @@ CASE_TABLES = (
 )
 
 
-@pytest.fixture
-def zoe() -> User:
-    return User(
-        id=7391046285,
-        is_bot=False,
-        first_name="Zoë",
-        last_name="Quistelbaum",
-        username="zq_secret",
-        language_code="en",
-    )
-
-
 async def dump(factory: async_sessionmaker[AsyncSession]) -> dict[str, list[dict[str, Any]]]:
     """Every row of every table, as a backup would hold it."""
     async with factory() as session:

@@ -5,7 +5,6 @@ chat's own limit and a flood wait are shared through Redis. Time is a clock the 
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,8 +13,8 @@ import pytest
 
 from bot.telegram.pacing import Limits, Pacer
 from bot.telegram.shared_pacing import SharedLimits
+from tests.redis_server import redis_or_skip
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 START = 1_800_000_000.0  # a wall-clock time, as Redis's own clock would give
 
 
@@ -35,15 +34,7 @@ class SharedTime:
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Any]:
-    from redis.asyncio import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        await client.ping()
-    except (RedisConnectionError, OSError) as exc:
-        await client.aclose()
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    client = await redis_or_skip()
     yield client
     await client.aclose()
 

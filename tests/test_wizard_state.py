@@ -4,7 +4,6 @@ memory and in Redis (skipped, saying so, when Redis is not reachable)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -27,8 +26,7 @@ from bot.ui.texts import SKIP
 from tests.conftest import CENTRAL, Harness, make_harness
 from tests.fakes import FakeClock, FakeTelegram
 from tests.helpers import onboard, send_report
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.redis_server import REDIS_URL, skip_without_redis
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -38,16 +36,7 @@ async def storage(
     if request.param == "memory":
         yield MemoryStorage()
         return
-    from redis.asyncio import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        await client.ping()
-    except (RedisConnectionError, OSError) as exc:
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc} (the Redis half is NOT tested)")
-    finally:
-        await client.aclose()
+    await skip_without_redis(" (the Redis half is NOT tested)")
     redis = await fsm_storage(settings.model_copy(update={"redis_url": REDIS_URL}))
     yield redis
     await redis.close()

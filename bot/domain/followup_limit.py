@@ -8,12 +8,13 @@ A bucket left alone for a minute is full again and is forgotten, and a restart r
 from __future__ import annotations
 
 import logging
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
+
+from bot.logcontext import OutageLog
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class SharedBuckets:
         self.prefix = prefix
         self.fallback = LocalBuckets()
         self._take = redis.register_script(TAKE)
-        self._failing_since: float | None = None
+        self._unavailable = OutageLog(logger, "follow-up limit", "counting in this process alone")
 
     async def take(self, resident: int, per_minute: int, now: datetime) -> Verdict:
         args = [
@@ -129,12 +130,3 @@ class SharedBuckets:
             self._unavailable(exc)
             return await self.fallback.take(resident, per_minute, now)
         return Verdict(verdict.decode() if isinstance(verdict, bytes) else str(verdict))
-
-    def _unavailable(self, error: Exception) -> None:
-        now = time.monotonic()
-        if self._failing_since is None or now - self._failing_since > 60:
-            self._failing_since = now
-            logger.warning(
-                "follow-up limit: Redis did not answer (%s); counting in this process alone",
-                type(error).__name__,
-            )

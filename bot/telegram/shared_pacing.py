@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from bot.logcontext import OutageLog
 from bot.telegram.pacing import Limits
 
 logger = logging.getLogger(__name__)
@@ -168,7 +168,8 @@ class SharedLimits:
         self._name = uuid.uuid4().hex[:12]  # reservation ids are unique across processes
         self._counter = 0
         self._late: list[tuple[str, float]] = []
-        self._failing_since: float | None = None
+        # Redis did not answer: logged once a minute while it lasts.
+        self.unavailable = OutageLog(logger, "shared rate limits", "pacing this process alone")
 
     @property
     def window_count(self) -> int:
@@ -243,16 +244,6 @@ class SharedLimits:
         """No process sends to `chat_id` (None: to anyone) for `seconds`."""
         key = f"{self.prefix}:paused" if chat_id is None else f"{self.prefix}:paused:{chat_id}"
         await self._pause(keys=[key], args=[self._now(), repr(seconds)])
-
-    def unavailable(self, error: Exception) -> None:
-        """Redis did not answer: log once a minute while it lasts."""
-        now = time.monotonic()
-        if self._failing_since is None or now - self._failing_since > 60:
-            self._failing_since = now
-            logger.warning(
-                "shared rate limits: Redis did not answer (%s); pacing this process alone",
-                type(error).__name__,
-            )
 
 
 def _text(value: Any) -> str:
