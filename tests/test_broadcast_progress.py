@@ -119,14 +119,14 @@ async def test_the_report_arrives_as_a_new_message_when_the_live_one_cannot_be_e
     tg: Harness, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock
 ) -> None:
     await citizens(session_factory, 3, clock.now())
-    await announce(session_factory, clock.now())
+    number = await announce(session_factory, clock.now())
     tg.api.fail("editMessageText", description="Bad Request: message to edit not found")
 
     await tg.run_alerts()
     await tg.courier.drain()
 
     post, report = tg.api.sent("sendMessage", COORDINATORS)
-    assert "Sending announcement #1" in post.text
+    assert f"Sending announcement #{number}" in post.text
     assert "Recipients: 3" in report.text and "Sent: 3" in report.text
     [refused] = tg.api.sent("editMessageText", COORDINATORS)
     assert "Delivery report" in refused.text
