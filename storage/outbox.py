@@ -8,7 +8,6 @@ message goes back to the queue marked `possibly_repeated`, an at-most-once one b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,14 +15,14 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.kinds import Guarantee, OutboxStatus, Priority
 from storage.db import affected_rows
 from storage.deferred import defer
 from storage.models import OutboxMessage
+from storage.outbox_sealing import opened
 from storage.rows import Repository
-from storage.sealing import Sealer, sealer_of
+from storage.sealing import sealer_of
 
 FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN)
 DUE_ROWS_PER_LANE = 4  # rows read per chat wanted when looking for due chats
@@ -39,36 +38,6 @@ FORGET_RESIDENT: dict[str, object] = {
     "attachment_name": None,
     "effect_data": None,
 }
-
-
-# A message to an anonymous case's resident (a private chat) waits with its case, words and
-# effect sealed in one value (`seal_for_resident`), so that a dump taken while it waits holds
-# no row naming both the resident's chat and their case; the courier opens it when it reads
-# the row (`Outboxes.head`, `sending`), in memory only.
-SEALED = "sealed"
-_SEALED_PARTS = ("payload", "effect_data", "case_id")
-
-
-def _where(lane: int) -> str:
-    return f"outbox:{lane}"
-
-
-def seal_for_resident(sealer: Sealer, row: dict[str, Any]) -> None:
-    """Seal the case, payload and effect data of `row` (the table's columns), bound to its chat."""
-    parts = {name: row[name] for name in _SEALED_PARTS}
-    token = sealer.seal(json.dumps(parts, separators=(",", ":")).encode(), _where(row["lane"]))
-    row |= {"payload": {SEALED: token}, "effect_data": None, "case_id": None}
-
-
-def _open(session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
-    """Sealed rows as they were queued, in memory only (nothing is written back)."""
-    for row in rows:
-        token = row.payload.get(SEALED) if row.payload else None
-        if not isinstance(token, str):
-            continue
-        parts = json.loads(sealer_of(session).unseal(token, _where(row.lane)))
-        for name in _SEALED_PARTS:
-            set_committed_value(row, name, parts[name])
 
 
 # The courier's statements, run several times for every message: built once (see README).
@@ -176,7 +145,7 @@ class Outboxes(Repository):
         values = {"lane": lane, "now": now, "limit": limit}
         found = (await self.session.execute(_HEAD, values)).all()
         rows = [row for row, _ in found]
-        _open(self.session, rows)
+        opened(sealer_of(self.session), rows)
         return rows, any(left for _, left in found)
 
     async def claim(self, ids: Sequence[int]) -> list[int]:
@@ -204,7 +173,7 @@ class Outboxes(Repository):
         if ids is not None:
             query = query.where(OutboxMessage.id.in_(ids))
         rows = (await self.session.scalars(query.order_by(OutboxMessage.id))).all()
-        _open(self.session, rows)
+        opened(sealer_of(self.session), rows)
         return rows
 
     async def sending_lanes(self) -> list[int]:

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.kinds import Guarantee, OutboxStatus, Priority, Privacy
 from storage.models import Case, OutboxMessage
-from storage.outbox import queue, seal_for_resident
+from storage.outbox import queue
+from storage.outbox_sealing import seal_for_resident
 from storage.sealing import sealer_of
 
 COMPOSED = "beatline."
