@@ -22,7 +22,6 @@ from storage.deferred import defer
 from storage.models import OutboxMessage
 from storage.outbox_sealing import opened
 from storage.rows import Repository
-from storage.sealing import sealer_of
 
 FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN)
 DUE_ROWS_PER_LANE = 4  # rows read per chat wanted when looking for due chats
@@ -145,7 +144,7 @@ class Outboxes(Repository):
         values = {"lane": lane, "now": now, "limit": limit}
         found = (await self.session.execute(_HEAD, values)).all()
         rows = [row for row, _ in found]
-        opened(sealer_of(self.session), rows)
+        opened(self.session, rows)
         return rows, any(left for _, left in found)
 
     async def claim(self, ids: Sequence[int]) -> list[int]:
@@ -173,7 +172,7 @@ class Outboxes(Repository):
         if ids is not None:
             query = query.where(OutboxMessage.id.in_(ids))
         rows = (await self.session.scalars(query.order_by(OutboxMessage.id))).all()
-        opened(sealer_of(self.session), rows)
+        opened(self.session, rows)
         return rows
 
     async def sending_lanes(self) -> list[int]:

@@ -12,10 +12,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import OutboxMessage
-from storage.sealing import Sealer
+from storage.sealing import Sealer, sealer_of
 
 SEALED = "sealed"
 _SEALED_PARTS = ("payload", "effect_data", "case_id")
@@ -32,12 +33,13 @@ def seal_for_resident(sealer: Sealer, row: dict[str, Any]) -> None:
     row |= {"payload": {SEALED: token}, "effect_data": None, "case_id": None}
 
 
-def opened(sealer: Sealer, rows: Sequence[OutboxMessage]) -> None:
-    """Sealed rows as they were queued, in memory only (nothing is written back)."""
+def opened(session: AsyncSession, rows: Sequence[OutboxMessage]) -> None:
+    """Sealed rows as they were queued, in memory only (nothing is written back). The key is
+    asked for only where a row is sealed: a bot without anonymous cases may have none."""
     for row in rows:
         token = row.payload.get(SEALED) if row.payload else None
         if not isinstance(token, str):
             continue
-        parts = json.loads(sealer.unseal(token, _where(row.lane)))
+        parts = json.loads(sealer_of(session).unseal(token, _where(row.lane)))
         for name in _SEALED_PARTS:
             set_committed_value(row, name, parts[name])
