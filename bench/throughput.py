@@ -1,12 +1,15 @@
 """Follow-up throughput: the full citizen path against a bare aiogram echo, on the fake Bot API.
 
 The full path is Beatline's own Dispatcher (middlewares, database, case lookup, case_message and
-outbox inserts, commit) plus its courier, which delivers every follow-up into the case topic
+outbox inserts, commit: for these plain follow-ups, its express lane, bot.workflows.express) plus
+its courier, which delivers every follow-up into the case topic
 (headed by who wrote it), records the copy's id and puts 👍 on the resident's message; the clock
 stops when the last one is done. The
 baseline is a Dispatcher with one handler that only calls copyMessage. Both get the same private
 text messages, fed one by one through `dp.feed_update`, and the work done is checked afterwards.
-It prints updates per second for both and their ratio (target: full path ≥ 0.20 of the echo).
+It prints updates per second for both and their ratio (target: full path ≥ 0.20 of the echo), and
+in the same rounds the same bot with its express lane off (every follow-up through the routers
+and a session) and the echo with one INSERT and COMMIT (the database's floor).
 
 Run it from the project root:
 
@@ -47,6 +50,7 @@ from bot.config import Settings
 from bot.kinds import CaseStatus, Direction
 from bot.network.schema import parse_network
 from bot.ui.i18n import compile_catalogs
+from handlers.express import EXPRESS_UPDATES
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Case, CaseMessage, ProcessedUpdate
@@ -200,7 +204,9 @@ async def open_cases_with_topics(engine: AsyncEngine) -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
-async def full_path(url: str, i18n: I18n, messages: int, users: Sequence[User]) -> Run:
+async def full_path(
+    url: str, i18n: I18n, messages: int, users: Sequence[User], express: bool = True
+) -> Run:
     engine = create_engine(url)
     api = FakeTelegram()
     try:
@@ -212,6 +218,7 @@ async def full_path(url: str, i18n: I18n, messages: int, users: Sequence[User]) 
             session_factory=create_session_factory(engine, Sealer.from_text(ANONYMITY_KEY)),
             i18n=i18n,
             clock=SystemClock(),
+            express_lane=express,
         )
         tg = make_harness(services, api)
         bot = tg.bot
@@ -246,9 +253,13 @@ async def full_path(url: str, i18n: I18n, messages: int, users: Sequence[User]) 
             {call.method for call in api.calls} - {"sendMessage", "setMessageReaction"}
         )
         added = await citizen_rows(engine) - rows_before
+        expressed = services.metrics.value(f"{EXPRESS_UPDATES}_total")
     finally:
         await api.close()
         await engine.dispose()
+    if expressed != (messages if express else 0):
+        msg = f"full path: the express lane took {expressed:.0f} of {messages} follow-ups"
+        raise BenchError(msg)
     wrong = len(into_topics) != messages or len(reactions) != messages or others
     if wrong or added != messages or mapped != added:
         msg = (
@@ -295,6 +306,19 @@ def print_floor(bare: Sequence[Run], floor: Sequence[Run]) -> None:
     )
 
 
+def print_general(bare: Sequence[Run], full: Sequence[Run], general: Sequence[Run]) -> None:
+    """The same bot with its express lane off (EXPRESS_LANE=false): every follow-up through
+    the routers and a session."""
+    bare_median = statistics.median(run.rate for run in bare)
+    full_median = statistics.median(run.rate for run in full)
+    general_median = statistics.median(run.rate for run in general)
+    print(
+        f"general route only (express lane off): {general_median:,.0f} upd/s = "
+        f"{general_median / bare_median:.2f} of bare echo; the express lane is "
+        f"{full_median / general_median:.1f}x that"
+    )
+
+
 def print_table(bare: Sequence[Run], full: Sequence[Run]) -> None:
     """Per-round rates, their medians, and the ratio of the medians (full / bare)."""
     print(f"{'round':<8}{'bare echo upd/s':>18}{'full path upd/s':>18}{'full/bare':>12}")
@@ -322,18 +346,21 @@ async def bench(
     users = citizens(citizen_count)
     bare: list[Run] = []
     full: list[Run] = []
+    general: list[Run] = []
     floor: list[Run] = []
     for number in range(1, rounds + 1):
-        # Alternating spreads the machine's slow spells over both sides; each full-path round
+        # Alternating spreads the machine's slow spells over all sides; each full-path round
         # starts from its own fresh database.
         bare.append(await bare_echo(messages, users))
         async with scratch_database(database, workdir / f"round-{number}.db") as url:
             full.append(await full_path(url, i18n, messages, users))
+        async with scratch_database(database, workdir / f"general-{number}.db") as url:
+            general.append(await full_path(url, i18n, messages, users, express=False))
         async with scratch_database(database, workdir / f"floor-{number}.db") as url:
             floor.append(await db_echo(url, messages, users))
         print(
             f"round {number}/{rounds}: bare {bare[-1].rate:,.0f} upd/s, "
-            f"full {full[-1].rate:,.0f} upd/s"
+            f"full {full[-1].rate:,.0f} upd/s, general route only {general[-1].rate:,.0f} upd/s"
         )
     print()
     kind = "SQLite file" if database == "sqlite" else "PostgreSQL"
@@ -344,6 +371,7 @@ async def bench(
     print_versions()
     print()
     print_table(bare, full)
+    print_general(bare, full, general)
     print_floor(bare, floor)
 
 

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # Encrypts the link from an anonymous case to its resident (storage.sealing); 32 random
     # bytes in URL-safe base64, made by `python -m bot new-key`. The bot refuses to run without.
     anonymity_key: SecretStr | None = None
+    # Plain follow-ups on the database driver (bot.workflows.express); false: the full path.
+    express_lane: bool = True
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"  # json: one JSON object per line
 

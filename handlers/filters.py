@@ -16,12 +16,22 @@ from bot.telegram.admins import GroupAdmins
 from bot.ui.i18n import translate_all
 from storage.models import Citizen
 
+# Every button label a filter here recognises (msgids), for handlers.express: a text that is
+# none of them, nor a command, reaches no handler before the follow-up's.
+KNOWN_BUTTONS: set[str] = set()
+
+
+def button_labels(i18n: I18n) -> frozenset[str]:
+    """The labels of every button any router was built to recognise, in every language."""
+    return frozenset(label for msgid in KNOWN_BUTTONS for label in translate_all(i18n, msgid))
+
 
 class MenuButton(Filter):
     """A main-menu button, recognised in any language (the keyboard may predate a switch)."""
 
     def __init__(self, msgid: str) -> None:
         self.msgid = msgid
+        KNOWN_BUTTONS.add(msgid)
         self._labels: frozenset[str] | None = None
 
     async def __call__(self, message: Message, i18n: I18n) -> bool:
@@ -37,6 +47,7 @@ class AnyMenuButton(Filter):
 
     def __init__(self, *msgids: str) -> None:
         self.msgids = msgids
+        KNOWN_BUTTONS.update(msgids)
         self._labels: frozenset[str] | None = None
 
     async def __call__(self, message: Message, i18n: I18n) -> bool:

@@ -82,17 +82,20 @@ class DatabaseMiddleware(BaseMiddleware):
                 raise
             await session.commit()
         if pending is not None:
-            await _save_state(pending, event)
+            await save_state(pending, event)
         if outbox.written:
             self.wake()
-        bot: Bot = data["bot"]
-        # Made once after the commit and never stored: callback answers, and courtesy calls.
-        for call in [*outbox.callback_answers, *outbox.courtesies]:
-            try:
-                await bot(call)
-            except TelegramAPIError as exc:  # too late, already answered, or cosmetic
-                logger.info("%s refused: %s", call.__api_method__, exc.message)
+        await after_commit(data["bot"], outbox)
         return result
+
+
+async def after_commit(bot: Bot, outbox: Outbox) -> None:
+    """Made once after the commit and never stored: callback answers, and courtesy calls."""
+    for call in [*outbox.callback_answers, *outbox.courtesies]:
+        try:
+            await bot(call)
+        except TelegramAPIError as exc:  # too late, already answered, or cosmetic
+            logger.info("%s refused: %s", call.__api_method__, exc.message)
 
 
 def _pending_state(data: dict[str, Any]) -> PendingStates | None:
@@ -106,7 +109,7 @@ def _pending_state(data: dict[str, Any]) -> PendingStates | None:
     return pending
 
 
-async def _save_state(pending: PendingStates, event: TelegramObject) -> None:
+async def save_state(pending: PendingStates, event: TelegramObject) -> None:
     """After the commit: a storage that fails now leaves the conversation a step behind the
     database (the resident repeats the step), never ahead of it."""
     try:

@@ -78,6 +78,21 @@ def create_session_factory(
     return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
+def engine_of(factory: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The engine `factory`'s sessions are bound to."""
+    engine = factory.kw.get("bind")
+    if not isinstance(engine, AsyncEngine):
+        msg = "this session factory is not bound to an engine"
+        raise TypeError(msg)
+    return engine
+
+
+def factory_sealer(factory: async_sessionmaker[AsyncSession]) -> Sealer | None:
+    """The anonymity key `factory`'s sessions carry (create_session_factory), if any."""
+    sealer = factory.kw.get("info", {}).get(SESSION_KEY)
+    return sealer if isinstance(sealer, Sealer) else None
+
+
 async def affected_rows(session: AsyncSession, statement: Insert | Update | Delete) -> int:
     """Run a bulk statement (ORM objects in the session are left alone); rows it changed.
 
@@ -93,7 +108,7 @@ def insert_ignoring_duplicates(session: AsyncSession, table: type[Any]) -> Inser
     other databases. Built once per table and dialect (some run for every update): run it
     with parameters, or give it `.values(…)`."""
     dialect = session.bind.dialect.name if session.bind else ""
-    return _ignoring_duplicates(dialect, table.__table__)
+    return ignoring_duplicates(dialect, table.__table__)
 
 
 @lru_cache(maxsize=64)
@@ -102,7 +117,8 @@ def _compiled(insert: Insert, dialect: Dialect, columns: tuple[str, ...]) -> Com
 
 
 @cache
-def _ignoring_duplicates(dialect: str, table: Table) -> Insert | None:
+def ignoring_duplicates(dialect: str, table: Table) -> Insert | None:
+    """INSERT … ON CONFLICT DO NOTHING into `table` for the dialect named; built once."""
     if dialect == "sqlite":
         return sqlite_insert(table).on_conflict_do_nothing()
     if dialect == "postgresql":

@@ -89,6 +89,11 @@ class Connection:
         self._tx = _Immediate()
 
     @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself (storage.express runs statements on it directly)."""
+        return self._conn
+
+    @property
     def isolation_level(self) -> str | None:
         return self._conn.isolation_level
 

@@ -33,6 +33,7 @@ from bot.telegram.retry import RetryMiddleware, Sleep
 from bot.workflows.anonymous import SCRUBBED_FILE
 from bot.workflows.broadcaster import ALERT, AlertComposer, AlertDelivered
 from bot.workflows.effects import case_effects
+from bot.workflows.express import Express
 from bot.workflows.insights import REPORT, STATS, ReportComposer, StatsComposer
 from bot.workflows.progress import (
     EDITED,
@@ -49,6 +50,8 @@ from bot.workflows.scrubbed_files import ScrubbedFiles
 from bot.workflows.topics import TopicKeeper, nothing
 from bot.workflows.whereami import WHEREAMI, WhereAmI
 from handlers import create_routers
+from handlers.express import ExpressLane
+from handlers.filters import button_labels
 from handlers.middlewares import (
     AlbumMiddleware,
     CitizenMiddleware,
@@ -58,6 +61,8 @@ from handlers.middlewares import (
     UpdateMetrics,
 )
 from handlers.transaction import DatabaseMiddleware
+from storage.db import engine_of, factory_sealer
+from storage.express import ExpressRows
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +99,8 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     # In memory for one process; shared in Redis (SharedBuckets) when REDIS_URL is set.
     followup_limit: FollowupLimit = field(default_factory=LocalBuckets)
+    # Plain follow-ups on the database driver (bot.workflows.express); off: all the full path.
+    express_lane: bool = True
 
 
 def create_courier(
@@ -145,9 +152,13 @@ def create_dispatcher(
         admins=services.admins,
         followup_limit=services.followup_limit,
     )
-    dp.update.outer_middleware(UpdateMetrics(services.metrics))
-    dp.update.outer_middleware(AlbumMiddleware(services.album_delay))
+    routers = create_routers(services.network)  # first: they name the buttons (express)
     wake = courier.wake if courier is not None else (lambda: None)
+    dp.update.outer_middleware(UpdateMetrics(services.metrics))
+    if services.express_lane:
+        lane = ExpressLane(express(services, detector), wake, services.metrics)
+        dp.update.outer_middleware(lane)
+    dp.update.outer_middleware(AlbumMiddleware(services.album_delay))
     dp.update.outer_middleware(DatabaseMiddleware(services.session_factory, services.clock, wake))
     dp.update.outer_middleware(RelayMiddleware(services.i18n, services.network, services.langid))
     citizen_loader = CitizenMiddleware(services.clock)
@@ -159,8 +170,24 @@ def create_dispatcher(
     emergency = EmergencyMiddleware(detector, services.i18n, services.network)
     dp.message.outer_middleware(emergency)
     dp.edited_message.outer_middleware(emergency)
-    dp.include_routers(*create_routers(services.network))
+    dp.include_routers(*routers)
     return dp
+
+
+def express(services: Services, detector: EmergencyDetector) -> Express:
+    """The express lane for plain follow-ups (bot.workflows.express)."""
+    factory = services.session_factory
+    return Express(
+        rows=ExpressRows(engine_of(factory)),
+        i18n=services.i18n,
+        network=services.network,
+        clock=services.clock,
+        detector=detector,
+        followup_limit=services.followup_limit,
+        sealer=factory_sealer(factory),
+        langid=services.langid,
+        labels=button_labels(services.i18n),
+    )
 
 
 async def fsm_storage(settings: Settings, expiry: timedelta | None = None) -> BaseStorage:

@@ -133,6 +133,7 @@ async def started(
             if redis is not None
             else LocalBuckets()
         ),
+        express_lane=settings.express_lane,
     )
     ops = Ops(
         engine, services.session_factory, metrics, services.clock, network, settings.redis_url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,18 +60,20 @@ def touch(citizen: Citizen, profile: Profile, now: datetime) -> None:
     Only what changed is assigned, and "last seen" changes once a day, so an ordinary message
     costs no UPDATE of the citizen row.
     """
+    for field, value in changes(citizen, profile, now).items():
+        setattr(citizen, field, value)
+
+
+def changes(citizen: Citizen, profile: Profile, now: datetime) -> dict[str, Any]:
+    """What `touch` would assign: usually nothing."""
     fresh = {
         "chat_id": profile.chat_id,
         "first_name": profile.first_name[:128],
         "username": profile.username,
         "blocked_bot": False,
+        "last_seen_at": seen_on(now),
     }
-    for field, value in fresh.items():
-        if getattr(citizen, field) != value:
-            setattr(citizen, field, value)
-    day = seen_on(now)
-    if citizen.last_seen_at != day:
-        citizen.last_seen_at = day
+    return {field: value for field, value in fresh.items() if getattr(citizen, field) != value}
 
 
 def set_language(citizen: Citizen, language: str) -> None:

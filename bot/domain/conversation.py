@@ -4,8 +4,9 @@ messages, and a staff chat's history of the case in runs by author."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,17 +54,19 @@ async def record_message(
     source_chat_id, source_message_id = resident_side(
         session, case, message.source_chat_id, message.source_message_id
     )
-    return await CaseMessages(session).insert(
-        vars(message)
-        | {
-            "case_id": case.id,
-            "source_chat_id": source_chat_id,
-            "source_message_id": source_message_id,
-            "target_chat_id": target_chat_id,
-            "target_message_id": target_message_id,
-            "created_at": now,
-        }
+    kept = replace(
+        message,
+        source_chat_id=source_chat_id,
+        source_message_id=source_message_id,
+        target_chat_id=target_chat_id,
+        target_message_id=target_message_id,
     )
+    return await CaseMessages(session).insert(message_row(case, kept, now))
+
+
+def message_row(case: Case, message: Crossing, now: datetime) -> dict[str, Any]:
+    """The case_message row of `message` (its ids as they are to be stored)."""
+    return vars(message) | {"case_id": case.id, "created_at": now}
 
 
 def resident_side(

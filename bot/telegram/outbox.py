@@ -75,14 +75,16 @@ def _bytes_of(file: InputFile) -> bytes:
 
 
 class Outbox:
-    """The messages the current transaction decided to send."""
+    """The messages the current transaction decided to send: queued in `session`, or without
+    one kept in `rows` for a transaction that writes them itself (bot.workflows.express)."""
 
-    def __init__(self, session: AsyncSession, bot: Bot, clock: Clock) -> None:
+    def __init__(self, session: AsyncSession | None, bot: Bot, clock: Clock) -> None:
         self.session = session
         self.bot = bot
         self.clock = clock
         self.callback_answers: list[TelegramMethod[Any]] = []
         self.courtesies: list[TelegramMethod[Any]] = []
+        self.rows: list[dict[str, Any]] = []
         self.written = 0
 
     def send(
@@ -170,8 +172,15 @@ class Outbox:
         }
 
     def _add(self, row: dict[str, Any], case: Case | None) -> None:
-        if case is not None and case.privacy == Privacy.ANONYMOUS and row["lane"] > 0:
-            # To an anonymous case's resident: no row at rest names both their chat and the case.
-            seal_for_resident(sealer_of(self.session), row)
-        queue(self.session, row)
+        anonymous = case is not None and case.privacy == Privacy.ANONYMOUS
+        if self.session is None:
+            if anonymous:
+                msg = "an anonymous case's messages are sealed in a session's outbox"
+                raise ValueError(msg)
+            self.rows.append(row)
+        else:
+            if anonymous and row["lane"] > 0:
+                # To an anonymous case's resident: no row at rest names their chat and the case.
+                seal_for_resident(sealer_of(self.session), row)
+            queue(self.session, row)
         self.written += 1

@@ -104,25 +104,32 @@ async def record(
     language: str | None = None,
 ) -> int:
     """Keep `message` of `case` (see bot.domain.conversation.record_message); its record's id."""
+    crossed = crossing(message, direction, target_chat_id, target_message_id, language)
+    return await record_message(session, case, crossed, now)
+
+
+def crossing(
+    message: Message,
+    direction: Direction,
+    target_chat_id: int | None,
+    target_message_id: int | None,
+    language: str | None = None,
+) -> Crossing:
+    """`message` as it crosses the relay in `direction` (what `record` keeps of it)."""
     kind, file_id = kind_and_file(message)
     author = message.from_user if direction is not Direction.CITIZEN else None
-    return await record_message(
-        session,
-        case,
-        Crossing(
-            direction=direction,
-            source_chat_id=message.chat.id,
-            source_message_id=message.message_id,
-            target_chat_id=target_chat_id,
-            target_message_id=target_message_id,
-            kind=kind,
-            file_id=file_id,
-            text=message.text or message.caption,
-            author_id=author.id if author else None,
-            author_name=author.full_name[:128] if author else None,
-            language=language,
-        ),
-        now,
+    return Crossing(
+        direction=direction,
+        source_chat_id=message.chat.id,
+        source_message_id=message.message_id,
+        target_chat_id=target_chat_id,
+        target_message_id=target_message_id,
+        kind=kind,
+        file_id=file_id,
+        text=message.text or message.caption,
+        author_id=author.id if author else None,
+        author_name=author.full_name[:128] if author else None,
+        language=language,
     )
 
 
@@ -200,11 +207,17 @@ def _card_chat(case: Case, message: Message) -> int | None:
     return case.staff_chat_id if message.text is not None else None
 
 
+def off_duty(network: Network, case: Case, now: datetime) -> bool:
+    """The case's desk keeps duty hours, and `now` is outside them."""
+    desk = network.desks_by_code().get(case.desk)
+    return desk is not None and desk.duty is not None and not desk.duty.on_duty(now, network.zone)
+
+
 def off_duty_notice(relay: Relay, case: Case, citizen: Citizen, now: datetime) -> None:
     """Outside the desk's duty hours, say when it is back: once per case per off-duty spell."""
     desk = relay.network.desks_by_code().get(case.desk)
     zone = relay.network.zone
-    if desk is None or desk.duty is None or desk.duty.on_duty(now, zone):
+    if desk is None or desk.duty is None or not off_duty(relay.network, case, now):
         return
     if case.off_duty_notice_until is not None and now < case.off_duty_notice_until:
         return

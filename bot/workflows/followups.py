@@ -17,7 +17,7 @@ from bot.domain.followup_limit import FollowupLimit, Verdict
 from bot.domain.triage import EmergencyDetector
 from bot.network.schema import Network
 from bot.ui.i18n import _, speaking
-from bot.ui.texts import fmt
+from bot.ui.texts import banned_text, fmt, isolate, quote
 from bot.workflows.casework import relay_from_citizen
 from bot.workflows.relay import Relay
 from storage.cases import Cases
@@ -43,7 +43,23 @@ async def hold(
     """None when the follow-up may go; else why not (an emergency was answered already)."""
     if await bans.standing_against(session, citizen):
         return Hold.BANNED
-    verdict = await buckets.take(citizen.id, network.limits.followups_per_minute, now)
+    return verdict_hold(await buckets.take(citizen.id, network.limits.followups_per_minute, now))
+
+
+def held_text(reason: Hold, network: Network) -> str | None:
+    """What the resident is told when a follow-up is held (nothing for a quiet refusal)."""
+    if reason is Hold.BANNED:
+        return banned_text(network)
+    if reason is Hold.FLOODED:
+        return _(
+            "That is a lot of messages at once: please wait a minute, then send the last ones "
+            "again. They were not passed on. In an emergency call {number}."
+        ).format(number=isolate(quote(network.emergency.number)))
+    return None
+
+
+def verdict_hold(verdict: Verdict) -> Hold | None:
+    """The follow-up limit's verdict as a reason to hold (None: it may go)."""
     if verdict is Verdict.PASS:
         return None
     return Hold.FLOODED if verdict is Verdict.REFUSE else Hold.FLOODED_QUIETLY

@@ -82,5 +82,5 @@ async def refer(
     if partner.open311 is None:
         return
     await open311.queue(
-        relay.session, case, citizen, partner, referral, relay.network, Extra(chosen), now
+        relay.transaction(), case, citizen, partner, referral, relay.network, Extra(chosen), now
     )

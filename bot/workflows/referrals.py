@@ -46,7 +46,7 @@ async def ask_consent(
         extra, markup = "", consent_buttons(referral.id)
         # An Open311 endpoint: its own list of what it receives, and "yes, with …" choices.
         if partner.open311 is not None:
-            facts = await open311.facts_of(relay.session, case, partner)
+            facts = await open311.facts_of(relay.transaction(), case, partner)
             extra = open311_consent.consent_text(name, facts, in_group=partner.chat_id is not None)
             markup = consent_buttons(referral.id, open311_consent.consent_choices(facts))
         text = consent_question(

@@ -17,20 +17,18 @@ from bot.domain import bans
 from bot.domain.followup_limit import FollowupLimit
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Privacy
-from bot.network.schema import Network
 from bot.ui import keyboards
 from bot.ui.i18n import _
-from bot.ui.texts import CANCEL, SEND_REPORT, SKIP, banned_text, cannot_pass_on, isolate, quote
+from bot.ui.texts import CANCEL, SEND_REPORT, SKIP, cannot_pass_on
 from bot.workflows import followups
 from bot.workflows.anonymous import asks_first
 from bot.workflows.casework import ask_before_revealing, relay_from_citizen, snapshot
 from bot.workflows.edits import resident_edited
-from bot.workflows.followups import Hold
+from bot.workflows.language_offer import maybe_offer
 from bot.workflows.relay import RELAYABLE
 from handlers.context import Context
 from handlers.filters import AnyMenuButton, Consented, Match
 from handlers.resident.held import SENSITIVE
-from handlers.resident.language_offer import maybe_offer
 from handlers.resident.unsent import keep_unsent, offer_unsent
 from storage.models import Case, Citizen
 
@@ -66,18 +64,6 @@ async def on_leftover_button(message: Message, ctx: Context) -> None:
     )
 
 
-def _held_text(reason: Hold, network: Network) -> str | None:
-    number = isolate(quote(network.emergency.number))
-    if reason is Hold.BANNED:
-        return banned_text(network)
-    if reason is Hold.FLOODED:
-        return _(
-            "That is a lot of messages at once: please wait a minute, then send the last ones "
-            "again. They were not passed on. In an emergency call {number}."
-        ).format(number=number)
-    return None
-
-
 async def on_followup(
     message: Message,
     ctx: Context,
@@ -92,7 +78,7 @@ async def on_followup(
     now = ctx.clock.now()
     reason = await followups.hold(ctx.session, citizen, ctx.network, followup_limit, now)
     if reason is not None:
-        text = _held_text(reason, ctx.network)
+        text = followups.held_text(reason, ctx.network)
         if text:
             ctx.outbox.send(message.reply(text))
         return

@@ -50,11 +50,18 @@ REFRESH_CARD = "refreshCard"
 class RelayBase:
     """The Telegram side of a case for one transaction: queues messages, never sends them."""
 
-    session: AsyncSession
+    session: AsyncSession | None  # None: the express lane's relay (named cases, no reads)
     outbox: Outbox
     i18n: I18n
     network: Network
     langid: LanguageIdentifier | None = None
+
+    def transaction(self) -> AsyncSession:
+        """The update's session, for the few relay steps that read or seal."""
+        if self.session is None:
+            msg = "this relay has no session (the express lane relays named cases only)"
+            raise RuntimeError(msg)
+        return self.session
 
     def staff_language(self) -> AbstractContextManager[None]:
         """Texts for staff chats, also outside an update (e.g. from a timer)."""

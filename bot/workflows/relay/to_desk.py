@@ -42,7 +42,7 @@ class ToDesk(CaseTopic):
         if react_to and case.privacy == Privacy.ANONYMOUS:
             # A desk group without rights keeps this row waiting: it names no chat, and the
             # effect finds the resident through the case's seal.
-            sealed = Seals(self.session).seal_message_id(case.id, messages[0].message_id)
+            sealed = Seals(self.transaction()).seal_message_id(case.id, messages[0].message_id)
             data["react_sealed"] = sealed
         elif react_to:
             data["react"] = [messages[0].chat.id, messages[0].message_id]

@@ -23,7 +23,8 @@ class CaseTopic(RelayBase):
 
     async def refresh_card(self, case: Case) -> None:
         """Show the case's current state in the topic title and on the card (once queued)."""
-        if await Outboxes(self.session).pending_for_case(case.id, f"beatline.{REFRESH_CARD}"):
+        waiting = Outboxes(self.transaction())
+        if await waiting.pending_for_case(case.id, f"beatline.{REFRESH_CARD}"):
             return  # the waiting refresh reads the case when it is sent
         self.outbox.compose(REFRESH_CARD, case.staff_chat_id, {}, case=case, into_topic=True)
 

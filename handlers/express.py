@@ -1,0 +1,57 @@
+"""The express lane's place in the dispatcher: first after the metrics, it hands a plain
+follow-up to bot.workflows.express and everything else (or anything that turns out not to be
+plain) to the full path, as if it had not been there."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.types import TelegramObject, Update
+
+from bot.metrics import Metrics
+from bot.workflows.express import Express
+from handlers.middlewares import Handler
+from handlers.pending_state import PendingStates
+from handlers.transaction import after_commit, save_state
+from storage.express import ConnectionLostError
+
+logger = logging.getLogger(__name__)
+
+EXPRESS_UPDATES = "express_updates"
+
+
+class ExpressLane(BaseMiddleware):
+    """Plain follow-ups through the express lane; the rest on to the full path."""
+
+    def __init__(self, express: Express, wake: Callable[[], None], metrics: Metrics) -> None:
+        self.express = express
+        self.wake = wake
+        self.metrics = metrics
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        message = self.express.plain(event) if isinstance(event, Update) else None
+        state = data.get("state")
+        if message is None or not isinstance(state, FSMContext):
+            return await handler(event, data)
+        assert isinstance(event, Update)
+        bot: Bot = data["bot"]
+        pending = PendingStates(state.storage)
+        try:
+            outbox = await self.express.handle(event, message, bot, FSMContext(pending, state.key))
+        except ConnectionLostError:
+            logger.warning(
+                "update %s: the database connection was lost; full path", event.update_id
+            )
+            outbox = None
+        if outbox is None:
+            return await handler(event, data)
+        self.metrics.count(EXPRESS_UPDATES, "Plain follow-ups handled by the express lane")
+        await save_state(pending, event)
+        if outbox.written:
+            self.wake()
+        await after_commit(bot, outbox)
+        return None

@@ -1,0 +1,183 @@
+"""The express lane (bot.workflows.express): plain follow-ups on the database driver.
+
+It must be invisible: the same conversation, run once with the lane and once without, makes
+the same Bot API requests and leaves the same rows; and whatever is not a plain follow-up
+still takes the full path (the lane's counter says which way each update went)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram.types import Update, User
+from aiogram.utils.i18n import I18n
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app.composition import Services
+from bot.config import Settings
+from bot.domain.language.identifier import LanguageIdentifier
+from bot.network.schema import Network, parse_network
+from bot.ui.texts import MENU_CASES
+from handlers.express import EXPRESS_UPDATES
+from storage.models import Base, CaseMessage, OutboxMessage
+from tests.conftest import CENTRAL, NETWORK, Harness, make_harness
+from tests.fakes import FakeClock, FakeTelegram
+from tests.helpers import onboard, report
+
+DUTCH = "De auto stond de hele nacht voor de deur met draaiende motor en niemand deed open."
+LIMITED = parse_network(NETWORK + "\n[limits]\nfollowups_per_minute = 6\n")
+
+
+def harness(
+    services_from: dict[str, Any], network: Network, express: bool
+) -> tuple[Harness, FakeClock]:
+    clock = FakeClock()
+    services = Services(**services_from, network=network, clock=clock, express_lane=express)
+    return make_harness(services, FakeTelegram()), clock
+
+
+@pytest.fixture
+def services_from(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    langid: LanguageIdentifier,
+) -> dict[str, Any]:
+    return {
+        "settings": settings,
+        "session_factory": session_factory,
+        "i18n": i18n,
+        "langid": langid,
+        "album_delay": 0.05,
+    }
+
+
+async def conversation(tg: Harness, alice: User) -> list[Update]:
+    """A resident's follow-ups of every plain kind, and a few that are not plain."""
+    await onboard(tg, alice)
+    await report(tg, alice)
+    sent = [
+        await tg.send(alice, "The car was blue, plate unknown."),
+        await tg.send(alice, "<b>not bold</b> & 'quoted' <script>"),
+        await tg.send(alice, "x" * 5000),  # split into two messages in the topic
+    ]
+    sent += [await tg.send(alice, DUTCH) for _ in range(3)]  # the third: the language offer
+    sent.append(await tg.send(alice, "/unknown"))  # not plain: the full path
+    sent.append(await tg.send(alice, "Help, there is a fire!"))  # not plain: 112 first
+    await tg.feed(sent[0])  # a redelivery: skipped by the full path
+    sent += [await tg.send(alice, f"more {n}") for n in range(4)]  # over the limit of 6
+    return sent
+
+
+def requests(api: FakeTelegram) -> list[tuple[str, dict[str, Any]]]:
+    return [(call.method, call.params) for call in api.calls]
+
+
+async def rows(engine: AsyncEngine) -> tuple[list[Any], list[Any]]:
+    """The conversation's rows, without their ids (which only count)."""
+    async with engine.connect() as connection:
+        messages = (
+            await connection.execute(
+                select(
+                    CaseMessage.direction,
+                    CaseMessage.kind,
+                    CaseMessage.text,
+                    CaseMessage.language,
+                    CaseMessage.source_chat_id,
+                    CaseMessage.source_message_id,
+                    CaseMessage.target_chat_id,
+                    CaseMessage.target_message_id,
+                ).order_by(CaseMessage.id)
+            )
+        ).all()
+        outbox = (
+            await connection.execute(
+                select(
+                    OutboxMessage.lane,
+                    OutboxMessage.method,
+                    OutboxMessage.payload,
+                    OutboxMessage.priority,
+                    OutboxMessage.guarantee,
+                    OutboxMessage.into_topic,
+                    OutboxMessage.effect,
+                    OutboxMessage.status,
+                    OutboxMessage.possibly_repeated,
+                ).order_by(OutboxMessage.id)
+            )
+        ).all()
+    return list(messages), list(outbox)
+
+
+async def wipe(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            await connection.execute(delete(table))
+
+
+async def test_the_express_lane_changes_nothing_anyone_can_see(
+    services_from: dict[str, Any], engine: AsyncEngine, alice: User
+) -> None:
+    seen = {}
+    for express in (True, False):
+        await wipe(engine)
+        tg, _ = harness(services_from, LIMITED, express)
+        await conversation(tg, alice)
+        seen[express] = (requests(tg.api), await rows(engine), tg.services.metrics)
+        await tg.bot.session.close()
+    with_lane, without = seen[True], seen[False]
+    assert with_lane[0] == without[0]
+    assert with_lane[1] == without[1]
+    # The lane took the plain ones: three, three in Dutch, and the four over the limit.
+    assert with_lane[2].value(f"{EXPRESS_UPDATES}_total") == 10
+    assert without[2].value(f"{EXPRESS_UPDATES}_total") == 0
+    # And what the resident saw: the copies in the topic, the offer, 112, the limit.
+    texts = [params.get("text", "") for method, params in with_lane[0] if method == "sendMessage"]
+    assert any("&lt;b&gt;not bold&lt;/b&gt; &amp; 'quoted' &lt;script&gt;" in t for t in texts)
+    assert any("Nederlands" in t for t in texts)  # the offer, in Dutch
+    assert any("112" in t for t in texts)
+    assert any("That is a lot of messages at once" in t for t in texts)
+    topic = [
+        params
+        for method, params in with_lane[0]
+        if method == "sendMessage" and params.get("chat_id") == CENTRAL
+    ]
+    assert any(params["text"].endswith("The car was blue, plate unknown.") for params in topic)
+
+
+def express_count(tg: Harness) -> float:
+    return tg.services.metrics.value(f"{EXPRESS_UPDATES}_total")
+
+
+async def test_anonymous_cases_never_take_the_express_lane(tg: Harness, zoe: User) -> None:
+    await onboard(tg, zoe)
+    await report(tg, zoe, privacy="anonymous")
+    tg.api.clear()
+
+    await tg.send(zoe, "The van is back, same place.")
+
+    assert express_count(tg) == 0
+    [copy] = tg.api.sent("sendMessage", CENTRAL)
+    assert "The van is back" in copy.text and "Zoë" not in copy.text
+
+
+async def test_what_is_not_plain_takes_the_full_path(tg: Harness, alice: User, i18n: I18n) -> None:
+    await onboard(tg, alice)
+    await report(tg, alice)
+    plain = await tg.send(alice, "plain")
+    assert express_count(tg) == 1 and plain.message is not None
+
+    # A reply, a button label in another language than the resident's, a new @username.
+    await tg.send(alice, "about that", reply_to=plain.message.message_id)
+    await tg.send(alice, i18n.gettext(MENU_CASES, locale="nl"))
+    renamed = alice.model_copy(update={"username": "alice_renamed"})
+    await tg.send(renamed, "new name")
+    assert express_count(tg) == 1
+    assert "BL-" in tg.api.last("sendMessage", alice.id).text  # the list of cases
+
+    # A second open case: which one is it about?
+    await report(tg, alice, "Another thing.")
+    tg.api.clear()
+    await tg.send(alice, "which?")
+    assert express_count(tg) == 1
+    assert "Which one is this about?" in tg.api.last("sendMessage", alice.id).text
