@@ -30,7 +30,7 @@ class Prepared:
     binds: tuple[Processor, ...]
     defaults: Mapping[str, Any]
     columns: tuple[str, ...]
-    results: tuple[Processor, ...]
+    converted: tuple[tuple[str, Callable[[Any], Any]], ...]  # the result columns to convert
 
     @classmethod
     def of(
@@ -54,12 +54,15 @@ class Prepared:
                 if isinstance(default, ScalarElementColumnDefault):
                     defaults[name] = default.arg
         columns: tuple[str, ...] = ()
-        results: tuple[Processor, ...] = ()
+        converted: list[tuple[str, Callable[[Any], Any]]] = []
         if isinstance(statement, Select):
             selected = list(statement.selected_columns)
             columns = tuple(str(column.key) for column in selected)
-            results = tuple(_result(column, dialect) for column in selected)
-        return cls(compiled.string, names, binds, defaults, columns, results)
+            for name, column in zip(columns, selected, strict=True):
+                convert = _result(column, dialect)
+                if convert is not None:
+                    converted.append((name, convert))
+        return cls(compiled.string, names, binds, defaults, columns, tuple(converted))
 
     def parameters(self, values: Mapping[str, Any]) -> list[Any]:
         """The driver's positional parameters for `values` (missing ones: the column default,
@@ -72,10 +75,12 @@ class Prepared:
 
     def record(self, row: Sequence[Any]) -> dict[str, Any]:
         """A result row as {column: value}, converted as SQLAlchemy would."""
-        return {
-            name: (convert(value) if convert is not None and value is not None else value)
-            for name, convert, value in zip(self.columns, self.results, row, strict=True)
-        }
+        record = dict(zip(self.columns, row, strict=True))
+        for name, convert in self.converted:
+            value = record[name]
+            if value is not None:
+                record[name] = convert(value)
+        return record
 
 
 def _bind(kind: Any, dialect: Dialect) -> Processor:

@@ -117,19 +117,22 @@ def _read(dialect: Dialect) -> Select[Any]:
     )
 
 
+_CITIZEN_KEYS = tuple(c.key for c in Citizen.core_table().columns)
+_CASE_KEYS = tuple((CASE + c.key, c.key) for c in Case.core_table().columns)
+
+
 def _found(records: list[dict[str, Any]]) -> tuple[Found, int | None] | None:
     """The read's rows as what they say, and the message id drawn (PostgreSQL)."""
     if not records:
         return None
     first = records[0]
-    resident = {k: v for k, v in first.items() if not k.startswith(CASE)}
-    banned, next_id = bool(resident.pop(BANNED)), resident.pop(NEXT_ID, None)
     cases = [
-        untracked(Case, {k.removeprefix(CASE): v for k, v in record.items() if k.startswith(CASE)})
+        untracked(Case, {key: record[label] for label, key in _CASE_KEYS})
         for record in records
         if record[CASE + "id"] is not None
     ]
-    return Found(untracked(Citizen, resident), banned, cases), next_id
+    citizen = untracked(Citizen, {key: first[key] for key in _CITIZEN_KEYS})
+    return Found(citizen, bool(first[BANNED]), cases), first.get(NEXT_ID)
 
 
 class Unit(Protocol):
