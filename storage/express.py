@@ -66,6 +66,7 @@ OUTBOX_KEYS = (
 MESSAGE_KEYS = tuple(c.key for c in CaseMessage.core_table().columns if c.key != "id")
 BANNED = "banned_"  # the read's extra columns
 NEXT_ID = "next_message_id_"
+SEEN = "seen_"
 CASE = "case__"  # the prefix of the case's columns in the read
 Model = TypeVar("Model", Case, Citizen)
 
@@ -105,8 +106,12 @@ def _read(dialect: Dialect) -> Select[Any]:
     )
     extra = [banned.label(BANNED)]
     if dialect.name == "postgresql":
+        # Whether the update was handled before (so a redelivery takes nothing, not even a
+        # follow-up of the limit; the write's claim still settles a race), and the message's id.
+        updates = ProcessedUpdate.core_table()
+        seen = exists().where(updates.c.update_id == bindparam("update_id"))
         sequence = func.pg_get_serial_sequence(CaseMessage.__tablename__, "id")
-        extra.append(func.nextval(sequence).label(NEXT_ID))
+        extra += [seen.label(SEEN), func.nextval(sequence).label(NEXT_ID)]
     open_case = and_(case.c.citizen_id == citizen.c.id, case.c.status != CaseStatus.CLOSED)
     return (
         select(*citizen.columns, *extra, *(c.label(CASE + c.key) for c in case.columns))
@@ -139,8 +144,8 @@ class Unit(Protocol):
     """One update's work in the express lane; nothing is written before `write`."""
 
     async def read(self, update_id: int, telegram_id: int, now: datetime) -> Found | None:
-        """The resident and their cases; None for an unknown resident, or (SQLite) an update
-        handled before."""
+        """The resident and their cases; None for an unknown resident or an update handled
+        before."""
 
     async def add_message(self, values: dict[str, Any]) -> int:
         """A case_message row to write; its id."""
@@ -220,11 +225,11 @@ class AsyncpgUnit:
     async def read(self, update_id: int, telegram_id: int, now: datetime) -> Found | None:
         self.update_id, self.now = update_id, now
         read = _postgresql_read(self.dialect)
-        rows = await self.connection.fetch(
-            read.sql, *read.parameters({"telegram_id": telegram_id})
-        )
-        found = _found([read.record(row) for row in rows])
-        if found is None:
+        keys = {"telegram_id": telegram_id, "update_id": update_id}
+        rows = await self.connection.fetch(read.sql, *read.parameters(keys))
+        records = [read.record(row) for row in rows]
+        found = _found(records)
+        if found is None or records[0][SEEN]:
             return None
         result, self.next_id = found
         return result

@@ -57,15 +57,15 @@ async def conversation(tg: Harness, alice: User) -> list[Update]:
     """A resident's follow-ups of every plain kind, and a few that are not plain."""
     await onboard(tg, alice)
     await report(tg, alice)
-    sent = [
-        await tg.send(alice, "The car was blue, plate unknown."),
+    sent = [await tg.send(alice, "The car was blue, plate unknown.")]
+    await tg.feed(sent[0])  # a redelivery: skipped, and no follow-up counted for it
+    sent += [
         await tg.send(alice, "<b>not bold</b> & 'quoted' <script>"),
         await tg.send(alice, "x" * 5000),  # split into two messages in the topic
     ]
     sent += [await tg.send(alice, DUTCH) for _ in range(3)]  # the third: the language offer
     sent.append(await tg.send(alice, "/unknown"))  # not plain: the full path
     sent.append(await tg.send(alice, "Help, there is a fire!"))  # not plain: 112 first
-    await tg.feed(sent[0])  # a redelivery: skipped by the full path
     sent += [await tg.send(alice, f"more {n}") for n in range(4)]  # over the limit of 6
     return sent
 
