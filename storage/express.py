@@ -21,123 +21,28 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from sqlalchemy import (
-    Integer,
-    Select,
-    and_,
-    bindparam,
-    exists,
-    func,
-    insert,
-    literal_column,
-    select,
-    values,
-)
+from sqlalchemy import insert
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.orm import class_mapper
-from sqlalchemy.sql.expression import column
 from sqlalchemy.util import greenlet_spawn
 
-from bot.kinds import CaseStatus
 from storage.db import ignoring_duplicates
 from storage.driver import Prepared
-from storage.models import Case, CaseBan, CaseMessage, Citizen, OutboxMessage, ProcessedUpdate
-
-# The outbox row's columns as bot.telegram.outbox.Outbox writes them for a text message.
-OUTBOX_KEYS = (
-    "lane",
-    "method",
-    "payload",
-    "priority",
-    "case_id",
-    "into_topic",
-    "status",
-    "attempts",
-    "not_before",
-    "possibly_repeated",
-    "created_at",
-    "guarantee",
-    "effect",
-    "effect_data",
+from storage.express_postgresql import (
+    AsyncpgUnit,
+    connection_error,
+    postgresql_read,
+    postgresql_write,
 )
-MESSAGE_KEYS = tuple(c.key for c in CaseMessage.core_table().columns if c.key != "id")
-BANNED = "banned_"  # the read's extra columns
-NEXT_ID = "next_message_id_"
-SEEN = "seen_"
-CASE = "case__"  # the prefix of the case's columns in the read
-Model = TypeVar("Model", Case, Citizen)
-
-
-@dataclass(frozen=True)
-class Found:
-    """What the read found: the resident (untracked), whether a ban stands that names them or
-    is kept sealed, and up to two of their named open cases, newest first (untracked)."""
-
-    citizen: Citizen
-    banned: bool
-    cases: list[Case]
-
-
-def untracked(model: type[Model], record: dict[str, Any]) -> Model:
-    """A `model` object holding `record`, as a loaded one would, that no session tracks: its
-    columns are read as usual, and nothing of it is ever written back. (Through the model's
-    constructor, each column would be an instrumented assignment: a fifth of the lane's time.)"""
-    instance: Model = class_mapper(model).class_manager.new_instance()
-    instance.__dict__.update(record)
-    return instance
+from storage.express_read import MESSAGE_KEYS, OUTBOX_KEYS, Found, found_in, read_statement
+from storage.models import CaseMessage, OutboxMessage, ProcessedUpdate
 
 
 class ConnectionLostError(Exception):
     """The database connection broke under the express lane (a server restart): nothing was
     written, and the pool will connect afresh."""
-
-
-def _read(dialect: Dialect) -> Select[Any]:
-    """The resident by Telegram id, whether a ban stands that names them or is kept sealed
-    (whom a sealed one names takes the key and the full path: bot.domain.bans), and their
-    named open cases as in storage.cases.Cases.of_citizen: one row per case (at most two)."""
-    citizen, case, bans = Citizen.core_table(), Case.core_table(), CaseBan.core_table()
-    banned = exists().where(
-        bans.c.lifted_at.is_(None),
-        (bans.c.citizen_id == citizen.c.id) | bans.c.sealed_person.is_not(None),
-    )
-    extra = [banned.label(BANNED)]
-    if dialect.name == "postgresql":
-        # Whether the update was handled before (so a redelivery takes nothing, not even a
-        # follow-up of the limit; the write's claim still settles a race), and the message's id.
-        updates = ProcessedUpdate.core_table()
-        seen = exists().where(updates.c.update_id == bindparam("update_id"))
-        sequence = func.pg_get_serial_sequence(CaseMessage.__tablename__, "id")
-        extra += [seen.label(SEEN), func.nextval(sequence).label(NEXT_ID)]
-    open_case = and_(case.c.citizen_id == citizen.c.id, case.c.status != CaseStatus.CLOSED)
-    return (
-        select(*citizen.columns, *extra, *(c.label(CASE + c.key) for c in case.columns))
-        .select_from(citizen.outerjoin(case, open_case))
-        .where(citizen.c.telegram_id == bindparam("telegram_id"))
-        .order_by(case.c.created_at.desc(), case.c.id.desc())
-        .limit(2)
-    )
-
-
-_CITIZEN_KEYS = tuple(c.key for c in Citizen.core_table().columns)
-_CASE_KEYS = tuple((CASE + c.key, c.key) for c in Case.core_table().columns)
-
-
-def _found(records: list[dict[str, Any]]) -> tuple[Found, int | None] | None:
-    """The read's rows as what they say, and the message id drawn (PostgreSQL)."""
-    if not records:
-        return None
-    first = records[0]
-    cases = [
-        untracked(Case, {key: record[label] for label, key in _CASE_KEYS})
-        for record in records
-        if record[CASE + "id"] is not None
-    ]
-    citizen = untracked(Citizen, {key: first[key] for key in _CITIZEN_KEYS})
-    return Found(citizen, bool(first[BANNED]), cases), first.get(NEXT_ID)
 
 
 class Unit(Protocol):
@@ -170,7 +75,7 @@ class SqliteUnit:
             return None
         read = self.s.read
         rows = self.connection.execute(read.sql, read.parameters({"telegram_id": telegram_id}))
-        found = _found([read.record(row) for row in rows.fetchall()])
+        found = found_in([read.record(row) for row in rows.fetchall()])
         return None if found is None else found[0]
 
     async def add_message(self, values: dict[str, Any]) -> int:
@@ -205,96 +110,10 @@ def _sqlite_statements(dialect: Dialect) -> _SqliteStatements:
     assert claim is not None
     return _SqliteStatements(
         claim=Prepared.of(claim, dialect, ("update_id", "processed_at")),
-        read=Prepared.of(_read(dialect), dialect),
+        read=Prepared.of(read_statement(dialect), dialect),
         message=Prepared.of(insert(messages).returning(messages.c.id), dialect, MESSAGE_KEYS),
         outbox=Prepared.of(insert(OutboxMessage.core_table()), dialect, OUTBOX_KEYS),
     )
-
-
-class AsyncpgUnit:
-    """Two round trips on the connection's asyncpg driver, each statement on its own."""
-
-    def __init__(self, connection: Any, dialect: Dialect) -> None:
-        self.connection = connection
-        self.dialect = dialect
-        self.update_id = 0
-        self.now: datetime | None = None
-        self.next_id: int | None = None
-        self.message: dict[str, Any] | None = None
-
-    async def read(self, update_id: int, telegram_id: int, now: datetime) -> Found | None:
-        self.update_id, self.now = update_id, now
-        read = _postgresql_read(self.dialect)
-        keys = {"telegram_id": telegram_id, "update_id": update_id}
-        rows = await self.connection.fetch(read.sql, *read.parameters(keys))
-        records = [read.record(row) for row in rows]
-        found = _found(records)
-        if found is None or records[0][SEEN]:
-            return None
-        result, self.next_id = found
-        return result
-
-    async def add_message(self, values: dict[str, Any]) -> int:
-        assert self.next_id is not None
-        self.message = values | {"id": self.next_id}
-        return self.next_id
-
-    async def write(self, outbox: Sequence[dict[str, Any]]) -> bool:
-        statement = _postgresql_write(self.dialect, self.message is not None, len(outbox))
-        parameters: dict[str, Any] = {"update_id": self.update_id, "processed_at": self.now}
-        for key, value in (self.message or {}).items():
-            parameters[f"m_{key}"] = value
-        for number, row in enumerate(outbox):
-            for key in OUTBOX_KEYS:
-                parameters[f"o{number}_{key}"] = row.get(key)
-        claimed = await self.connection.fetchval(statement.sql, *statement.parameters(parameters))
-        return bool(claimed)
-
-    async def abandon(self) -> None:
-        """Nothing to undo: nothing is written before `write`, which is one statement."""
-
-
-@cache
-def _postgresql_read(dialect: Dialect) -> Prepared:
-    return Prepared.of(_read(dialect), dialect)
-
-
-@cache
-def _postgresql_write(dialect: Dialect, with_message: bool, rows: int) -> Prepared:
-    """Claim the update; only if the claim is new, add the message and `rows` outbox rows (in
-    their order: they are numbered, and inserted sorted by number, so their ids follow it)."""
-    updates = ProcessedUpdate.core_table()
-    claim = ignoring_duplicates("postgresql", updates)
-    assert claim is not None
-    claimed = (
-        claim.values(update_id=bindparam("update_id"), processed_at=bindparam("processed_at"))
-        .returning(updates.c.update_id)
-        .cte("claim")
-    )
-    ctes = []
-    if with_message:
-        messages = CaseMessage.core_table()
-        keys = ("id", *MESSAGE_KEYS)
-        message = select(*(bindparam(f"m_{k}", type_=messages.c[k].type) for k in keys))
-        ctes.append(
-            insert(messages).from_select(keys, message.select_from(claimed)).cte("message")
-        )
-    if rows:
-        table = OutboxMessage.core_table()
-        typed = [column(key, table.c[key].type) for key in OUTBOX_KEYS]
-        listed = values(*typed, column("number_", Integer), name="listed").data(
-            [
-                (*(bindparam(f"o{n}_{key}", type_=table.c[key].type) for key in OUTBOX_KEYS), n)
-                for n in range(rows)
-            ]
-        )
-        chosen = (
-            select(*(listed.c[key] for key in OUTBOX_KEYS))
-            .where(exists(select(literal_column("1")).select_from(claimed)))
-            .order_by(listed.c.number_)
-        )
-        ctes.append(insert(table).from_select(OUTBOX_KEYS, chosen).cte("outbox"))
-    return Prepared.of(select(func.count()).select_from(claimed).add_cte(*ctes), dialect)
 
 
 class ExpressRows:
@@ -310,8 +129,8 @@ class ExpressRows:
         if self.sqlite:
             _sqlite_statements(engine.dialect)
         else:
-            _postgresql_read(engine.dialect)
-            _postgresql_write(engine.dialect, True, 1)
+            postgresql_read(engine.dialect)
+            postgresql_write(engine.dialect, True, 1)
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Unit]:
@@ -327,17 +146,9 @@ class ExpressRows:
             finally:
                 await unit.abandon()
         except Exception as exc:
-            if not self.sqlite and _connection_error(exc):
+            if not self.sqlite and connection_error(exc):
                 await greenlet_spawn(pooled.invalidate)
                 raise ConnectionLostError from exc
             raise
         finally:
             await greenlet_spawn(pooled.close)  # back to the pool
-
-
-def _connection_error(exc: Exception) -> bool:
-    """asyncpg's errors for a connection that is gone (imported only on PostgreSQL)."""
-    import asyncpg
-
-    lost = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
-    return isinstance(exc, lost)

@@ -47,7 +47,8 @@ from bot.workflows.casework import crossing, detected_language, off_duty
 from bot.workflows.followups import held_text, verdict_hold
 from bot.workflows.language_offer import DECLINED_LANGUAGES, FOREIGN_STREAK, maybe_offer
 from bot.workflows.relay import Relay
-from storage.express import ExpressRows, Found, Unit
+from storage.express import ExpressRows, Unit
+from storage.express_read import Found
 from storage.models import Case, Citizen
 from storage.sealing import Sealer
 
