@@ -50,7 +50,7 @@ from bot.config import Settings
 from bot.kinds import CaseStatus, Direction
 from bot.network.schema import parse_network
 from bot.ui.i18n import compile_catalogs
-from handlers.express import EXPRESS_UPDATES
+from handlers.express import EXPRESS_LANE
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Case, CaseMessage, ProcessedUpdate
@@ -253,12 +253,13 @@ async def full_path(
             {call.method for call in api.calls} - {"sendMessage", "setMessageReaction"}
         )
         added = await citizen_rows(engine) - rows_before
-        expressed = services.metrics.value(f"{EXPRESS_UPDATES}_total")
+        lane = tg.dp.workflow_data.get(EXPRESS_LANE)
+        expressed = lane.handled if lane is not None else 0
     finally:
         await api.close()
         await engine.dispose()
     if expressed != (messages if express else 0):
-        msg = f"full path: the express lane took {expressed:.0f} of {messages} follow-ups"
+        msg = f"full path: the express lane took {expressed} of {messages} follow-ups"
         raise BenchError(msg)
     wrong = len(into_topics) != messages or len(reactions) != messages or others
     if wrong or added != messages or mapped != added:

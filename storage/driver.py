@@ -70,7 +70,8 @@ class Prepared:
         out = []
         for name, bind in zip(self.names, self.binds, strict=True):
             value = values[name] if name in values else self.defaults.get(name)
-            out.append(bind(value) if bind is not None and value is not None else value)
+            # None too, as SQLAlchemy does: a JSON column stores it as JSON null, not NULL.
+            out.append(bind(value) if bind is not None else value)
         return out
 
     def record(self, row: Sequence[Any]) -> dict[str, Any]:

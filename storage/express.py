@@ -6,10 +6,12 @@ taken, and why).
 
 - SQLite: one transaction on the event loop's connection: the claim (which starts it), the
   read, the message, the outbox rows, COMMIT. Statements cost microseconds there.
-- PostgreSQL: each statement is a round trip to the server, so there are two: the read (which
-  also draws the message's id from its sequence), then one statement that claims the update and,
-  only if that claim is new, inserts the message and the outbox rows. A single statement is
-  atomic on its own: no BEGIN and COMMIT round trips.
+- PostgreSQL: each statement is a round trip to the server, so there are three: the read, the
+  message's id drawn from its sequence once the lane relays it (drawn earlier, a fallback would
+  leave a gap in the ids beside the general route's message, and gaps would mark residents the
+  lane turns away, such as those with anonymous cases), then one statement that claims the
+  update and, only if that claim is new, inserts the message and the outbox rows. A single
+  statement is atomic on its own: no BEGIN and COMMIT round trips.
 
 Like every repository this module never decides to commit: `Unit.write` is the caller's, and
 nothing is written before it."""
@@ -75,8 +77,7 @@ class SqliteUnit:
             return None
         read = self.s.read
         rows = self.connection.execute(read.sql, read.parameters({"telegram_id": telegram_id}))
-        found = found_in([read.record(row) for row in rows.fetchall()])
-        return None if found is None else found[0]
+        return found_in([read.record(row) for row in rows.fetchall()])
 
     async def add_message(self, values: dict[str, Any]) -> int:
         message = self.s.message

@@ -1,7 +1,7 @@
-"""The express lane on PostgreSQL (storage.express): two round trips, each statement on its own:
-the read, which also draws the message's id and says whether the update was handled before, and
-one statement that claims the update and, only if that claim is new, inserts the message and
-the outbox rows (atomic by itself: no BEGIN or COMMIT round trip)."""
+"""The express lane on PostgreSQL (storage.express), each statement on its own: the read, which
+also says whether the update was handled before; the message's id, drawn once the lane relays
+it; and one statement that claims the update and, only if that claim is new, inserts the message
+and the outbox rows (atomic by itself: no BEGIN or COMMIT round trip)."""
 
 from __future__ import annotations
 
@@ -37,14 +37,13 @@ from storage.models import CaseMessage, OutboxMessage, ProcessedUpdate
 
 
 class AsyncpgUnit:
-    """Two round trips on the connection's asyncpg driver, each statement on its own."""
+    """Round trips on the connection's asyncpg driver, each statement on its own."""
 
     def __init__(self, connection: Any, dialect: Dialect) -> None:
         self.connection = connection
         self.dialect = dialect
         self.update_id = 0
         self.now: datetime | None = None
-        self.next_id: int | None = None
         self.message: dict[str, Any] | None = None
 
     async def read(self, update_id: int, telegram_id: int, now: datetime) -> Found | None:
@@ -54,15 +53,15 @@ class AsyncpgUnit:
         rows = await self.connection.fetch(read.sql, *read.parameters(keys))
         records = [read.record(row) for row in rows]
         found = found_in(records)
-        if found is None or records[0][SEEN]:
-            return None
-        result, self.next_id = found
-        return result
+        return None if found is None or records[0][SEEN] else found
 
     async def add_message(self, values: dict[str, Any]) -> int:
-        assert self.next_id is not None
-        self.message = values | {"id": self.next_id}
-        return self.next_id
+        """Its id, drawn now (never for an update the lane turns away); the row is written
+        with the rest."""
+        next_id = postgresql_next_id(self.dialect)
+        drawn = int(await self.connection.fetchval(next_id.sql, *next_id.parameters({})))
+        self.message = values | {"id": drawn}
+        return drawn
 
     async def write(self, outbox: Sequence[dict[str, Any]]) -> bool:
         statement = postgresql_write(self.dialect, self.message is not None, len(outbox))
@@ -82,6 +81,12 @@ class AsyncpgUnit:
 @cache
 def postgresql_read(dialect: Dialect) -> Prepared:
     return Prepared.of(read_statement(dialect), dialect)
+
+
+@cache
+def postgresql_next_id(dialect: Dialect) -> Prepared:
+    sequence = func.pg_get_serial_sequence(CaseMessage.__tablename__, "id")
+    return Prepared.of(select(func.nextval(sequence)), dialect)
 
 
 @cache

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, exists, func, select
+from sqlalchemy import Select, and_, bindparam, exists, select
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.orm import class_mapper
 
@@ -33,7 +33,6 @@ OUTBOX_KEYS = (
 )
 MESSAGE_KEYS = tuple(c.key for c in CaseMessage.core_table().columns if c.key != "id")
 BANNED = "banned_"  # the read's extra columns
-NEXT_ID = "next_message_id_"
 SEEN = "seen_"
 CASE = "case__"  # the prefix of the case's columns in the read
 Model = TypeVar("Model", Case, Citizen)
@@ -69,12 +68,11 @@ def read_statement(dialect: Dialect) -> Select[Any]:
     )
     extra = [banned.label(BANNED)]
     if dialect.name == "postgresql":
-        # Whether the update was handled before (so a redelivery takes nothing, not even a
-        # follow-up of the limit; the write's claim still settles a race), and the message's id.
+        # Whether the update was handled before, so a redelivery takes nothing, not even a
+        # follow-up of the limit (the write's claim still settles a race).
         updates = ProcessedUpdate.core_table()
         seen = exists().where(updates.c.update_id == bindparam("update_id"))
-        sequence = func.pg_get_serial_sequence(CaseMessage.__tablename__, "id")
-        extra += [seen.label(SEEN), func.nextval(sequence).label(NEXT_ID)]
+        extra.append(seen.label(SEEN))
     open_case = and_(case.c.citizen_id == citizen.c.id, case.c.status != CaseStatus.CLOSED)
     return (
         select(*citizen.columns, *extra, *(c.label(CASE + c.key) for c in case.columns))
@@ -89,8 +87,8 @@ _CITIZEN_KEYS = tuple(c.key for c in Citizen.core_table().columns)
 _CASE_KEYS = tuple((CASE + c.key, c.key) for c in Case.core_table().columns)
 
 
-def found_in(records: list[dict[str, Any]]) -> tuple[Found, int | None] | None:
-    """The read's rows as what they say, and the message id drawn (PostgreSQL)."""
+def found_in(records: list[dict[str, Any]]) -> Found | None:
+    """The read's rows as what they say."""
     if not records:
         return None
     first = records[0]
@@ -100,4 +98,4 @@ def found_in(records: list[dict[str, Any]]) -> tuple[Found, int | None] | None:
         if record[CASE + "id"] is not None
     ]
     citizen = untracked(Citizen, {key: first[key] for key in _CITIZEN_KEYS})
-    return Found(citizen, bool(first[BANNED]), cases), first.get(NEXT_ID)
+    return Found(citizen, bool(first[BANNED]), cases)

@@ -50,7 +50,7 @@ from bot.workflows.scrubbed_files import ScrubbedFiles
 from bot.workflows.topics import TopicKeeper, nothing
 from bot.workflows.whereami import WHEREAMI, WhereAmI
 from handlers import create_routers
-from handlers.express import ExpressLane
+from handlers.express import EXPRESS_LANE, ExpressLane
 from handlers.filters import button_labels
 from handlers.middlewares import (
     AlbumMiddleware,
@@ -156,8 +156,9 @@ def create_dispatcher(
     wake = courier.wake if courier is not None else (lambda: None)
     dp.update.outer_middleware(UpdateMetrics(services.metrics))
     if services.express_lane:
-        lane = ExpressLane(express(services, detector), wake, services.metrics)
+        lane = ExpressLane(express(services, detector), wake)
         dp.update.outer_middleware(lane)
+        dp[EXPRESS_LANE] = lane
     dp.update.outer_middleware(AlbumMiddleware(services.album_delay))
     dp.update.outer_middleware(DatabaseMiddleware(services.session_factory, services.clock, wake))
     dp.update.outer_middleware(RelayMiddleware(services.i18n, services.network, services.langid))

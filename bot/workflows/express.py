@@ -108,7 +108,10 @@ class Express:
             with self.i18n.context(), self.i18n.use_locale(citizen.language or ""):
                 await self._followup(unit, relay, citizen, case, message, state)
             if not await unit.write(outbox.rows):
-                return None  # handled before: the full path says so in the log
+                # Handled before after all: the full path says so in the log. (On PostgreSQL
+                # a redelivery racing the first delivery in another process gets this far and
+                # has taken a follow-up of the limit; the general route would not have.)
+                return None
         return outbox
 
     def _plain_case(

@@ -42,5 +42,4 @@ async def maybe_offer(
                     language=name,
                 )
                 relay.tell_citizen(citizen, offer, keyboards.switch_language(language))
-    if streak != data.get(FOREIGN_STREAK):
-        await state.update_data({FOREIGN_STREAK: streak})
+    await state.update_data({FOREIGN_STREAK: streak})
