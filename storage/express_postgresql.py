@@ -10,29 +10,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import (
-    Integer,
-    bindparam,
-    exists,
-    func,
-    insert,
-    literal_column,
-    select,
-    values,
-)
+from sqlalchemy import Integer, bindparam, exists, func, insert, literal_column, select, values
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql.expression import column
 
 from storage.db import ignoring_duplicates
 from storage.driver import Prepared
-from storage.express_read import (
-    MESSAGE_KEYS,
-    OUTBOX_KEYS,
-    SEEN,
-    Found,
-    found_in,
-    read_statement,
-)
+from storage.express_read import MESSAGE_KEYS, OUTBOX_KEYS, SEEN, Found, found_in, read_statement
 from storage.models import CaseMessage, OutboxMessage, ProcessedUpdate
 
 
