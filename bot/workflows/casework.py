@@ -17,6 +17,7 @@ from bot.domain.cases import NewReport
 from bot.domain.conversation import Crossing, record_message
 from bot.domain.triage import EmergencyDetector
 from bot.kinds import Direction
+from bot.network.desks import Desk
 from bot.network.schema import Network
 from bot.telegram.outbox import Outbox
 from bot.ui import keyboards
@@ -207,21 +208,22 @@ def _card_chat(case: Case, message: Message) -> int | None:
     return case.staff_chat_id if message.text is not None else None
 
 
-def off_duty(network: Network, case: Case, now: datetime) -> bool:
-    """The case's desk keeps duty hours, and `now` is outside them."""
+def off_duty(network: Network, case: Case, now: datetime) -> Desk | None:
+    """The case's desk, when it keeps duty hours and `now` is outside them."""
     desk = network.desks_by_code().get(case.desk)
-    return desk is not None and desk.duty is not None and not desk.duty.on_duty(now, network.zone)
+    if desk is None or desk.duty is None or desk.duty.on_duty(now, network.zone):
+        return None
+    return desk
 
 
 def off_duty_notice(relay: Relay, case: Case, citizen: Citizen, now: datetime) -> None:
     """Outside the desk's duty hours, say when it is back: once per case per off-duty spell."""
-    desk = relay.network.desks_by_code().get(case.desk)
-    zone = relay.network.zone
-    if desk is None or desk.duty is None or not off_duty(relay.network, case, now):
+    desk = off_duty(relay.network, case, now)
+    if desk is None or desk.duty is None:  # (the second: off_duty saw to it; for the types)
         return
     if case.off_duty_notice_until is not None and now < case.off_duty_notice_until:
         return
-    back = desk.duty.next_start(now, zone)
+    back = desk.duty.next_start(now, relay.network.zone)
     case.off_duty_notice_until = back or now + timedelta(days=1)
     language = citizen.language or relay.i18n.default_locale
     with relay.i18n.use_locale(language):
