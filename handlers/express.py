@@ -14,7 +14,7 @@ from aiogram.types import TelegramObject, Update
 
 from bot.workflows.express import Express
 from handlers.middlewares import Handler
-from handlers.pending_state import PendingStates
+from handlers.pending_state import held_back
 from handlers.transaction import after_commit, save_state
 from storage.express import ConnectionLostError
 
@@ -41,9 +41,9 @@ class ExpressLane(BaseMiddleware):
             return await handler(event, data)
         assert isinstance(event, Update)
         bot: Bot = data["bot"]
-        pending = PendingStates(state.storage)
+        pending, held = held_back(state)
         try:
-            outbox = await self.express.handle(event, message, bot, FSMContext(pending, state.key))
+            outbox = await self.express.handle(event, message, bot, held)
         except ConnectionLostError:
             logger.warning(
                 "update %s: the database connection was lost; full path", event.update_id

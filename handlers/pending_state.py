@@ -15,6 +15,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 
@@ -61,3 +62,10 @@ class PendingStates(BaseStorage):
 
     async def close(self) -> None:
         """The storage underneath belongs to the Dispatcher, which closes it."""
+
+
+def held_back(state: FSMContext) -> tuple[PendingStates, FSMContext]:
+    """`state` for a handler whose writes wait for its update's commit: the writes held, and
+    the context that holds them."""
+    pending = PendingStates(state.storage)
+    return pending, FSMContext(pending, state.key)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.telegram.outbox import Outbox
 from handlers.middlewares import Handler
-from handlers.pending_state import PendingStates
+from handlers.pending_state import PendingStates, held_back
 from storage.db import lost_connection
 from storage.updates import UpdateLog
 
@@ -103,8 +103,7 @@ def _pending_state(data: dict[str, Any]) -> PendingStates | None:
     state = data.get("state")
     if not isinstance(state, FSMContext):
         return None
-    pending = PendingStates(state.storage)
-    data["state"] = FSMContext(pending, state.key)
+    pending, data["state"] = held_back(state)
     data["fsm_storage"] = pending
     return pending
 
