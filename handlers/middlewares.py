@@ -87,7 +87,7 @@ class CitizenMiddleware(BaseMiddleware):
             session: AsyncSession = data["session"]
             citizen = await Citizens(session).by_telegram_id(user.id)
             if citizen is not None:
-                touch(citizen, profile_of(user, chat), self.clock.now())
+                touch(citizen, Profile.of(user, chat), self.clock.now())
             data["citizen"] = citizen
         return await handler(event, data)
 
@@ -99,12 +99,6 @@ async def chosen_language(data: dict[str, Any]) -> str | None:
         return None
     chosen = (await state.get_data()).get(CHOSEN_LANGUAGE)
     return str(chosen) if chosen else None
-
-
-def profile_of(user: User, chat: Chat) -> Profile:
-    return Profile(
-        telegram_id=user.id, chat_id=chat.id, first_name=user.first_name, username=user.username
-    )
 
 
 class AlbumMiddleware(BaseMiddleware):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,34 @@ class Profile:
     chat_id: int
     first_name: str
     username: str | None
+
+    @classmethod
+    def of(cls, user: Sender, chat: ChatLike) -> Profile:
+        """The profile of `user` writing in `chat` (aiogram's User and Chat)."""
+        return cls(
+            telegram_id=user.id,
+            chat_id=chat.id,
+            first_name=user.first_name,
+            username=user.username,
+        )
+
+
+class Sender(Protocol):
+    """A Telegram user as far as a profile reads it."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def first_name(self) -> str: ...
+
+    @property
+    def username(self) -> str | None: ...
+
+
+class ChatLike(Protocol):
+    @property
+    def id(self) -> int: ...
 
 
 async def register(

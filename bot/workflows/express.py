@@ -123,20 +123,14 @@ class Express:
             return None
         if citizen.language not in self.i18n.available_locales:
             return None
-        user = message.from_user
-        assert user is not None
-        profile = Profile(
-            telegram_id=user.id,
-            chat_id=message.chat.id,
-            first_name=user.first_name,
-            username=user.username,
-        )
+        assert message.from_user is not None
+        profile = Profile.of(message.from_user, message.chat)
         if changes(citizen, profile, now) or self._has_anonymous_cases(citizen):
             return None
         if len(found.cases) != 1:
             return None
         [case] = found.cases
-        if case.privacy == Privacy.ANONYMOUS or off_duty(self.network, case, now):
+        if case.privacy == Privacy.ANONYMOUS or off_duty(self.network, case, now) is not None:
             return None
         return citizen, case
 

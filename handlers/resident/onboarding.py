@@ -8,7 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
 
 from bot.domain.alerts import subscriptions
-from bot.domain.citizens import register, set_language
+from bot.domain.citizens import Profile, register, set_language
 from bot.kinds import SubscriptionKind
 from bot.network.areas import Area
 from bot.network.schema import Network
@@ -17,7 +17,7 @@ from bot.ui.i18n import LANGUAGE_NAMES, _, supported
 from bot.ui.texts import MENU_LANGUAGE, fmt, isolate, quote
 from handlers.context import Context
 from handlers.filters import CommandOrButton, Consented, MenuButton
-from handlers.middlewares import CHOSEN_LANGUAGE, profile_of
+from handlers.middlewares import CHOSEN_LANGUAGE
 from handlers.resident.unsent import UNSENT, keep_unsent, offer_unsent
 from storage.models import Citizen
 
@@ -155,7 +155,7 @@ async def cb_consent(
     data = await state.get_data()
     language = data.get(CHOSEN_LANGUAGE) or ctx.i18n.current_locale
     citizen = await register(
-        ctx.session, profile_of(event_from_user, query.message.chat), language, ctx.clock.now()
+        ctx.session, Profile.of(event_from_user, query.message.chat), language, ctx.clock.now()
     )
     ctx.outbox.answer(query.answer(_("Thank you.")))
     ctx.outbox.send(
