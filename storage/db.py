@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlalchemy.sql.compiler import Compiled
 
-from storage.sealing import SESSION_KEY, Sealer
+from storage.sealing import SESSION_KEY, Sealer, sealer_in
 from storage.sqlite import connector, database_path
 
 # Transactions wait for the single SQLite connection in asyncio; none holds it across a Bot
@@ -89,8 +89,7 @@ def engine_of(factory: async_sessionmaker[AsyncSession]) -> AsyncEngine:
 
 def factory_sealer(factory: async_sessionmaker[AsyncSession]) -> Sealer | None:
     """The anonymity key `factory`'s sessions carry (create_session_factory), if any."""
-    sealer = factory.kw.get("info", {}).get(SESSION_KEY)
-    return sealer if isinstance(sealer, Sealer) else None
+    return sealer_in(factory.kw.get("info", {}))
 
 
 async def affected_rows(session: AsyncSession, statement: Insert | Update | Delete) -> int:

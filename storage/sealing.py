@@ -30,7 +30,8 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -173,7 +174,12 @@ def scrambled_chat() -> int:
 
 def optional_sealer(session: AsyncSession) -> Sealer | None:
     """The session's key, or None for a session made without one (tools, some tests)."""
-    sealer = session.info.get(SESSION_KEY)
+    return sealer_in(session.info)
+
+
+def sealer_in(info: Mapping[str, Any]) -> Sealer | None:
+    """The key kept in a session's info (or a session factory's, which its sessions get)."""
+    sealer = info.get(SESSION_KEY)
     return sealer if isinstance(sealer, Sealer) else None
 
 
