@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import pytest
 from aiogram.types import Update, User
 from aiogram.utils.i18n import I18n
 from sqlalchemy import String, cast, delete, insert, select
@@ -19,7 +18,7 @@ from bot.app.composition import Services
 from bot.config import Settings
 from bot.domain.language.identifier import LanguageIdentifier
 from bot.kinds import Guarantee, OutboxStatus, Priority
-from bot.network.schema import Network, parse_network
+from bot.network.schema import parse_network
 from bot.ui.texts import MENU_CASES
 from handlers.express import EXPRESS_LANE
 from storage.driver import Prepared
@@ -31,30 +30,6 @@ from tests.helpers import onboard, report
 
 DUTCH = "De auto stond de hele nacht voor de deur met draaiende motor en niemand deed open."
 LIMITED = parse_network(NETWORK + "\n[limits]\nfollowups_per_minute = 8\n")
-
-
-def harness(
-    services_from: dict[str, Any], network: Network, express: bool
-) -> tuple[Harness, FakeClock]:
-    clock = FakeClock()
-    services = Services(**services_from, network=network, clock=clock, express_lane=express)
-    return make_harness(services, FakeTelegram()), clock
-
-
-@pytest.fixture
-def services_from(
-    settings: Settings,
-    session_factory: async_sessionmaker[AsyncSession],
-    i18n: I18n,
-    langid: LanguageIdentifier,
-) -> dict[str, Any]:
-    return {
-        "settings": settings,
-        "session_factory": session_factory,
-        "i18n": i18n,
-        "langid": langid,
-        "album_delay": 0.05,
-    }
 
 
 async def conversation(tg: Harness, alice: User) -> list[Update]:
@@ -137,12 +112,20 @@ async def wipe(engine: AsyncEngine) -> None:
 
 
 async def test_the_express_lane_changes_nothing_anyone_can_see(
-    services_from: dict[str, Any], engine: AsyncEngine, alice: User
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    langid: LanguageIdentifier,
+    engine: AsyncEngine,
+    alice: User,
 ) -> None:
     seen = {}
     for express in (True, False):
-        await wipe(engine)
-        tg, _ = harness(services_from, LIMITED, express)
+        await wipe(engine)  # and a fresh clock and Bot API: the second run starts as the first
+        services = Services(
+            settings, LIMITED, session_factory, i18n, FakeClock(), langid, express_lane=express
+        )
+        tg = make_harness(services, FakeTelegram())
         await conversation(tg, alice)
         seen[express] = (requests(tg.api), await rows(engine), express_count(tg))
         await tg.bot.session.close()

@@ -14,18 +14,6 @@ from tests.conftest import CENTRAL, Harness
 from tests.helpers import onboard, report
 
 
-@pytest.fixture
-def zoe() -> User:
-    return User(
-        id=4_242_777,
-        is_bot=False,
-        first_name="Zoë",
-        last_name="Quistelbaum",
-        username="zq_secret",
-        language_code="en",
-    )
-
-
 async def test_json_lines_carry_the_update_and_no_identity(
     tg: Harness, zoe: User, officer: User, caplog: pytest.LogCaptureFixture
 ) -> None:
