@@ -112,8 +112,15 @@ def postgresql_write(dialect: Dialect, with_message: bool, rows: int) -> Prepare
 
 
 def connection_error(exc: Exception) -> bool:
-    """asyncpg's errors for a connection that is gone (imported only on PostgreSQL)."""
+    """asyncpg's errors for a connection that is gone (imported only on PostgreSQL). A backend
+    killed while the connection sat in the pool can also leave asyncpg's protocol mid-operation
+    ("cannot switch to state …; another operation is in progress"): unusable just the same."""
     import asyncpg
 
-    lost = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
+    lost = (
+        asyncpg.PostgresConnectionError,
+        asyncpg.InterfaceError,
+        asyncpg.exceptions.InternalClientError,
+        OSError,
+    )
     return isinstance(exc, lost)
